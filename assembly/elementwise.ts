@@ -1,0 +1,56 @@
+// Plain elementwise helpers over f32 buffers: fill, copy, add, scale.
+// Pointers are byte offsets into linear memory; n counts floats.
+
+// out[i] = value
+export function fill_f32(out: usize, n: i32, value: f32): void {
+  const v = f32x4.splat(value);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(out + (<usize>i << 2), v);
+  for (; i < n; i++) store<f32>(out + (<usize>i << 2), value);
+}
+
+// out[i] = x[i]   (the buffers may overlap only if out == x)
+export function copy_f32(out: usize, x: usize, n: i32): void {
+  memory.copy(out, x, <usize>n << 2);
+}
+
+// out[i] = a[i] + b[i]
+export function add_f32(out: usize, a: usize, b: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, f32x4.add(v128.load(a + o), v128.load(b + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, load<f32>(a + o) + load<f32>(b + o));
+  }
+}
+
+// out[i] = x[i] * s
+export function scale_f32(out: usize, x: usize, n: i32, s: f32): void {
+  const sv = f32x4.splat(s);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, f32x4.mul(v128.load(x + o), sv));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, load<f32>(x + o) * s);
+  }
+}
+
+// y[i] += a * x[i]
+export function axpy_f32(y: usize, x: usize, n: i32, a: f32): void {
+  const av = f32x4.splat(a);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, f32x4.add(v128.load(y + o), f32x4.mul(v128.load(x + o), av)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, load<f32>(y + o) + load<f32>(x + o) * a);
+  }
+}

@@ -1,0 +1,14 @@
+// The kernel module: every export of every op file. Pointers are byte offsets into the imported memory;
+// all buffers are allocated by the JS side (src/backend/memory.ts) above heap_base().
+
+// First byte the JS allocator may use: everything below belongs to the module's static data.
+export function heap_base(): usize {
+  return __heap_base;
+}
+
+// 1 when this build uses relaxed SIMD (FMA) in its inner loops.
+export function uses_relaxed_simd(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
+}
+
+export * from './elementwise';

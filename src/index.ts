@@ -1,0 +1,13 @@
+// simdnet's public API. `import * as sn from 'simdnet'`.
+import { engine } from './backend/engine.js';
+import { liveTensorCount } from './tensor.js';
+
+export { ready, isReady } from './backend/engine.js';
+export type { EngineInfo, ReadyOptions } from './backend/engine.js';
+export { Tensor, tensor } from './tensor.js';
+export type { Shape, TensorLike } from './tensor.js';
+
+/** How much linear memory the engine holds, and how many owned tensors are alive (not yet disposed). */
+export function memoryInfo(): { wasmBytes: number; liveTensors: number } {
+  return { wasmBytes: engine().heap.bytes, liveTensors: liveTensorCount() };
+}
