@@ -12,3 +12,12 @@ export function uses_relaxed_simd(): i32 {
 }
 
 export * from './elementwise';
+export * from './gemm';
+export * from './conv';
+export * from './activations';
+export * from './losses';
+export * from './optimizers';
+export * from './pool';
+export * from './batchnorm';
+export * from './dropout';
+export * from './maxout';

@@ -1,0 +1,1 @@
+// maxout kernels — being written.
