@@ -21,3 +21,4 @@ export * from './pool';
 export * from './batchnorm';
 export * from './dropout';
 export * from './maxout';
+export * from './peak';

@@ -11,3 +11,6 @@ export type { Shape, TensorLike } from './tensor.js';
 export function memoryInfo(): { wasmBytes: number; liveTensors: number } {
   return { wasmBytes: engine().heap.bytes, liveTensors: liveTensorCount() };
 }
+
+/** Low-level kernels over tensors (the contract in docs/ARCHITECTURE.md); layers are built on these. */
+export * as ops from './ops/index.js';

@@ -1,0 +1,1 @@
+// batchnorm ops — being written.

@@ -1,0 +1,1 @@
+// maxout ops — being written.
