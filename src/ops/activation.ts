@@ -1,1 +1,2 @@
 // activation ops — being written.
+export {};

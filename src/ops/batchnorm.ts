@@ -1,1 +1,2 @@
 // batchnorm ops — being written.
+export {};

@@ -1,1 +1,2 @@
 // conv ops — being written.
+export {};

@@ -1,1 +1,2 @@
 // dropout ops — being written.
+export {};

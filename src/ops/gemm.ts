@@ -1,1 +1,2 @@
 // gemm ops — being written.
+export {};

@@ -1,1 +1,2 @@
 // loss ops — being written.
+export {};

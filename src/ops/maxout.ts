@@ -1,1 +1,2 @@
 // maxout ops — being written.
+export {};

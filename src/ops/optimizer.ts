@@ -1,1 +1,2 @@
 // optimizer ops — being written.
+export {};

@@ -1,1 +1,2 @@
 // peak ops — being written.
+export {};

@@ -1,1 +1,2 @@
 // pool ops — being written.
+export {};
