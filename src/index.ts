@@ -2,7 +2,7 @@
 import { engine } from './backend/engine.js';
 import { liveTensorCount } from './tensor.js';
 
-export { ready, isReady } from './backend/engine.js';
+export { ready, isReady, dispose } from './backend/engine.js';
 export type { EngineInfo, ReadyOptions } from './backend/engine.js';
 export { Tensor, tensor } from './tensor.js';
 export type { Shape, TensorLike } from './tensor.js';

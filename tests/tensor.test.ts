@@ -48,6 +48,7 @@ describe('tensor', () => {
   it('reports which build it chose', async () => {
     const info = await sn.ready();
     expect(['simd', 'relaxed']).toContain(info.build);
-    expect(info.build === 'relaxed').toBe(info.relaxedSimdSupported);
+    expect(info.relaxedSimd).toBe(info.relaxedSimdSupported);
+    expect(info.threads).toBe(1);
   });
 });

@@ -1,0 +1,162 @@
+// A pool of workers that run kernels on the engine's shared memory, for the threaded builds.
+//
+// The hand-off is synchronous, so ops stay plain function calls: `run(calls)` posts calls 1..n-1 to the
+// workers through slots in shared memory (Atomics.notify), runs call 0 on this thread, then sleeps in
+// Atomics.wait until every worker has stored its `done`. Idle workers sleep in Atomics.wait: no core burns.
+// Where this thread may not block (a browser's main thread), it spins only while its workers are busy.
+import { WORKER_SOURCE } from './worker-source.js';
+import type { LinearAllocator } from './memory.js';
+
+const SLOT_BYTES = 256;
+const MAX_ARGS = (SLOT_BYTES - 32) / 8;
+
+export type KernelCall = readonly [kernel: string, ...args: number[]];
+
+interface WorkerHandle {
+  postMessage(message: unknown): void;
+  terminate(): unknown;
+}
+
+export class ThreadPool {
+  private readonly words: Int32Array;
+  private readonly args: Float64Array;
+  private readonly seq: number[] = [];
+  private readonly canBlock: boolean;
+  private closed = false;
+
+  private constructor(
+    private readonly workers: WorkerHandle[],
+    private readonly slotBase: number,
+    memory: WebAssembly.Memory,
+    private readonly kernelIndex: Map<string, number>,
+    private readonly kernels: Record<string, (...args: number[]) => number>,
+  ) {
+    this.words = new Int32Array(memory.buffer);
+    this.args = new Float64Array(memory.buffer);
+    for (let i = 0; i < workers.length; i++) this.seq.push(0);
+    this.canBlock = canAtomicsWait(this.words);
+  }
+
+  /** Starts `threads - 1` workers (this thread is the last one) on the module and its shared memory. */
+  static async start(
+    threads: number,
+    module: WebAssembly.Module,
+    memory: WebAssembly.Memory,
+    heap: LinearAllocator,
+    kernels: Record<string, (...args: number[]) => number>,
+  ): Promise<ThreadPool> {
+    const names = Object.keys(kernels).filter((k) => typeof kernels[k] === 'function').sort();
+    const count = threads - 1;
+    // The slots live at a fixed low address for the engine's lifetime (allocated first, never freed).
+    const slotBase = heap.alloc(Math.max(count, 1) * SLOT_BYTES);
+    heap.u8.fill(0, slotBase, slotBase + Math.max(count, 1) * SLOT_BYTES);
+    const workers: WorkerHandle[] = [];
+    const started: Promise<void>[] = [];
+    for (let w = 0; w < count; w++) {
+      const { worker, ready } = await spawn();
+      workers.push(worker);
+      worker.postMessage({ module, memory, names, slot: slotBase + w * SLOT_BYTES, slotBytes: SLOT_BYTES });
+      started.push(ready);
+    }
+    await Promise.all(started);
+    return new ThreadPool(workers, slotBase, memory, new Map(names.map((n, i) => [n, i])), kernels);
+  }
+
+  /** Number of threads that run kernels, this one included. */
+  get size(): number {
+    return this.workers.length + 1;
+  }
+
+  /** Runs the calls in parallel (at most `size` of them) and returns when all are done. */
+  run(calls: readonly KernelCall[]): void {
+    if (this.closed) throw new Error('simdnet: the thread pool was disposed');
+    if (calls.length > this.size) throw new Error(`simdnet: ${calls.length} parallel calls for a pool of ${this.size} threads`);
+    for (let i = 1; i < calls.length; i++) this.post(i - 1, calls[i]);
+    let failure: unknown = null;
+    try {
+      if (calls.length > 0) {
+        const [name, ...args] = calls[0];
+        this.kernels[name](...args);
+      }
+    } catch (e) {
+      failure = e;
+    }
+    for (let i = 1; i < calls.length; i++) {
+      if (!this.wait(i - 1)) failure ??= new Error(`simdnet: kernel ${calls[i][0]} failed in worker ${i}`);
+    }
+    if (failure) throw failure;
+  }
+
+  private post(worker: number, call: KernelCall): void {
+    const [name, ...args] = call;
+    const index = this.kernelIndex.get(name);
+    if (index === undefined) throw new Error(`simdnet: no kernel named ${name}`);
+    if (args.length > MAX_ARGS) throw new Error(`simdnet: kernel ${name} has ${args.length} arguments; the pool carries ${MAX_ARGS}`);
+    const slot = this.slotBase + worker * SLOT_BYTES;
+    const w = slot >> 2;
+    this.words[w + 2] = index;
+    this.words[w + 3] = args.length;
+    this.args.set(args, (slot + 32) >> 3);
+    this.seq[worker] = (this.seq[worker] + 1) | 0;
+    Atomics.store(this.words, w, this.seq[worker]);
+    Atomics.notify(this.words, w);
+  }
+
+  /** Waits for a worker's current call; false if it threw. */
+  private wait(worker: number): boolean {
+    const w = (this.slotBase + worker * SLOT_BYTES) >> 2;
+    const target = this.seq[worker];
+    for (;;) {
+      const done = Atomics.load(this.words, w + 1);
+      if (done === target) break;
+      if (this.canBlock) Atomics.wait(this.words, w + 1, done);
+    }
+    return this.words[w + 4] === 0;
+  }
+
+  /** Stops the workers. The engine stays usable on this thread alone. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (let i = 0; i < this.workers.length; i++) {
+      const w = (this.slotBase + i * SLOT_BYTES) >> 2;
+      this.words[w + 2] = -1;
+      this.seq[i] = (this.seq[i] + 1) | 0;
+      Atomics.store(this.words, w, this.seq[i]);
+      Atomics.notify(this.words, w);
+    }
+    for (const worker of this.workers) worker.terminate();
+  }
+}
+
+function canAtomicsWait(words: Int32Array): boolean {
+  try {
+    Atomics.wait(words, 0, 1, 0); // throws on a browser's main thread
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const isNode = typeof process === 'object' && typeof process.versions === 'object' && !!process.versions.node;
+
+async function spawn(): Promise<{ worker: WorkerHandle; ready: Promise<void> }> {
+  if (isNode) {
+    const { Worker } = await import('node:worker_threads');
+    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    // Workers never keep a Node process alive: it exits by itself when the user's work is done.
+    worker.unref();
+    const ready = new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      worker.once('error', reject);
+    });
+    return { worker, ready };
+  }
+  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+  const worker = new Worker(url);
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.onmessage = () => resolve();
+    worker.onerror = (e) => reject(new Error(`simdnet: worker failed to start: ${e.message}`));
+  });
+  return { worker, ready };
+}

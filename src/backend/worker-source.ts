@@ -1,0 +1,41 @@
+// The source of a pool worker, as a string: the bundle stays one file, and the same text starts a Node
+// worker_thread (`eval: true`) or a browser Web Worker (from a Blob URL).
+//
+// A worker instantiates the shared kernel module on the shared memory, then sleeps in Atomics.wait on its
+// slot's sequence number. The engine writes a kernel index and its arguments into the slot, bumps the
+// sequence and notifies; the worker runs the kernel, stores the sequence into `done` and notifies back.
+// Slot layout (i32 words from slot start): 0 seq, 1 done, 2 kernel (-1 = exit), 3 argc, 4 error flag;
+// arguments are f64 from byte 32 of the slot (an f64 holds any i32 offset or f32 scalar exactly).
+export const WORKER_SOURCE = `
+(async () => {
+const isNode = typeof process === 'object' && typeof process.versions === 'object' && !!process.versions.node;
+// A dynamic import works whether Node runs this text as a script or as a module.
+const port = isNode ? (await import('node:worker_threads')).parentPort : self;
+const listen = (fn) => isNode ? port.once('message', fn) : (self.onmessage = (e) => { self.onmessage = null; fn(e.data); });
+listen(async ({ module, memory, names, slot, slotBytes }) => {
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const fns = names.map((n) => instance.exports[n]);
+  const words = new Int32Array(memory.buffer, slot, slotBytes >> 2);
+  const args = new Float64Array(memory.buffer, slot + 32, (slotBytes - 32) >> 3);
+  port.postMessage('ready');
+  let seen = 0;
+  for (;;) {
+    Atomics.wait(words, 0, seen);
+    const seq = Atomics.load(words, 0);
+    if (seq === seen) continue;
+    seen = seq;
+    const kernel = words[2];
+    if (kernel < 0) break;
+    try {
+      fns[kernel].apply(null, Array.from(args.subarray(0, words[3])));
+      words[4] = 0;
+    } catch (e) {
+      words[4] = 1;
+    }
+    Atomics.store(words, 1, seq);
+    Atomics.notify(words, 1);
+  }
+  if (isNode) process.exit(0); else self.close();
+});
+})();
+`;

@@ -1,0 +1,60 @@
+import { describe, it, expect, afterAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import * as sn from '../src/index.js';
+import { engine } from '../src/backend/engine.js';
+
+afterAll(() => sn.dispose());
+
+describe('thread pool on shared memory', () => {
+  it('starts the threaded build and runs calls on every thread', async () => {
+    const info = await sn.ready({ threads: 2, simd: 'plain' });
+    expect(info.threadsSupported).toBe(true);
+    expect(info.threads).toBe(2);
+    expect(info.build).toBe('threads');
+    const n = 1 << 16;
+    const t = sn.Tensor.zeros([n]);
+    const half = (n / 2) * 4;
+    for (let round = 0; round < 200; round++) {
+      engine().parallel([
+        ['fill_f32', t.ptr, n / 2, round],
+        ['fill_f32', t.ptr + half, n / 2, -round],
+      ]);
+      const v = t.view();
+      expect(v[0]).toBe(round);
+      expect(v[n - 1]).toBe(-round);
+    }
+    t.dispose();
+  });
+
+  it('runs more calls than threads in rounds', async () => {
+    await sn.ready({ threads: 2, simd: 'plain' });
+    const t = sn.Tensor.zeros([5 * 16]);
+    engine().parallel([0, 1, 2, 3, 4].map((i) => ['fill_f32', t.ptr + i * 64, 16, i + 1] as const));
+    const v = t.dataSync();
+    for (let i = 0; i < 5; i++) expect(v[i * 16 + 15]).toBe(i + 1);
+    t.dispose();
+  });
+
+  it('falls back to one thread when asked for one', async () => {
+    const info = await sn.ready({ threads: 1 });
+    expect(info.threads).toBe(1);
+    expect(['simd', 'relaxed']).toContain(info.build);
+  });
+
+  it('rejects a nonsense thread count', async () => {
+    await expect(sn.ready({ threads: 0 })).rejects.toThrow(/threads must be a positive integer/);
+  });
+
+  it('lets a Node process that used threads exit by itself', () => {
+    const script = `
+      import * as sn from './dist/simdnet.js';
+      const info = await sn.ready({ threads: 2 });
+      const t = sn.tensor(new Float32Array(1000).fill(1), [1000]);
+      console.log('threads', info.threads, t.dataSync()[999]);
+    `;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: process.cwd(), timeout: 20_000, encoding: 'utf8' });
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('threads 2 1');
+  });
+});
