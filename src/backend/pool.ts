@@ -9,6 +9,8 @@ import type { LinearAllocator } from './memory.js';
 
 const SLOT_BYTES = 256;
 const MAX_ARGS = (SLOT_BYTES - 32) / 8;
+// Iterations to spin on a result before sleeping in Atomics.wait (a wake-up costs tens of µs).
+const SPIN = 20000;
 
 export type KernelCall = readonly [kernel: string, ...args: number[]];
 
@@ -106,10 +108,10 @@ export class ThreadPool {
   private wait(worker: number): boolean {
     const w = (this.slotBase + worker * SLOT_BYTES) >> 2;
     const target = this.seq[worker];
-    for (;;) {
+    for (let spin = 0; ; spin++) {
       const done = Atomics.load(this.words, w + 1);
       if (done === target) break;
-      if (this.canBlock) Atomics.wait(this.words, w + 1, done);
+      if (this.canBlock && spin > SPIN) Atomics.wait(this.words, w + 1, done);
     }
     return this.words[w + 4] === 0;
   }

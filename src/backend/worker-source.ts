@@ -8,6 +8,7 @@
 // arguments are f64 from byte 32 of the slot (an f64 holds any i32 offset or f32 scalar exactly).
 export const WORKER_SOURCE = `
 (async () => {
+const SPIN = 20000;
 const isNode = typeof process === 'object' && typeof process.versions === 'object' && !!process.versions.node;
 // A dynamic import works whether Node runs this text as a script or as a module.
 const port = isNode ? (await import('node:worker_threads')).parentPort : self;
@@ -20,6 +21,9 @@ listen(async ({ module, memory, names, slot, slotBytes }) => {
   port.postMessage('ready');
   let seen = 0;
   for (;;) {
+    // Spin briefly first: layers issue kernels back to back, and a futex wake costs tens of µs.
+    // Then sleep, so an idle pool burns no core.
+    for (let spin = 0; spin < SPIN && Atomics.load(words, 0) === seen; spin++);
     Atomics.wait(words, 0, seen);
     const seq = Atomics.load(words, 0);
     if (seq === seen) continue;
