@@ -14,3 +14,6 @@ export function memoryInfo(): { wasmBytes: number; liveTensors: number } {
 
 /** Low-level kernels over tensors (the contract in docs/ARCHITECTURE.md); layers are built on these. */
 export * as ops from './ops/index.js';
+
+/** Data sets and file formats: `parseIdx` anywhere, `loadMnist` in Node. */
+export * as data from './data/index.js';
