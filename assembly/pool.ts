@@ -1,1 +1,195 @@
-// pool kernels — being written.
+// 2D pooling over NHWC tensors: max (with argmax for backward) and average (padding not counted).
+// Global pooling is the same kernels with one window covering the whole image (OH = OW = 1).
+// 1D pooling is H = 1. SIMD runs over 4 channels at a time; a scalar tail takes the rest.
+//
+// Geometry: output (oh, ow) looks at input rows oh*strideH - padTop .. + poolH - 1 (columns alike),
+// clipped to the image. Cells outside the image are padding: they never win a max and are not counted
+// in an average, so only the clipped window is visited. padBottom/padRight only decide OH/OW (the caller's).
+//
+// Argmax holds, per output element, the index of the winning element in x (counting from x's first
+// element, batch included), or -1 when a window holds no image cell at all; it lives in an f32 tensor
+// whose bytes are read as i32.
+
+// Clipped window [start, end) along one axis for output position o.
+@inline function windowStart(o: i32, stride: i32, pad: i32): i32 {
+  const s = o * stride - pad;
+  return s < 0 ? 0 : s;
+}
+@inline function windowEnd(o: i32, stride: i32, pad: i32, pool: i32, size: i32): i32 {
+  const e = o * stride - pad + pool;
+  return e > size ? size : e;
+}
+
+// x is (N,H,W,C); y and argmax are (N,OH,OW,C).
+export function maxpool2d_forward_f32(
+  x: usize, y: usize, argmax: usize,
+  n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32,
+  poolH: i32, poolW: i32, strideH: i32, strideW: i32, padTop: i32, padLeft: i32,
+): void {
+  const rowStride = w * c; // elements between two image rows
+  let out = 0; // element index into y / argmax
+  for (let b = 0; b < n; b++) {
+    const imageBase = b * h * rowStride;
+    for (let i = 0; i < oh; i++) {
+      const h0 = windowStart(i, strideH, padTop);
+      const h1 = windowEnd(i, strideH, padTop, poolH, h);
+      for (let j = 0; j < ow; j++, out += c) {
+        const w0 = windowStart(j, strideW, padLeft);
+        const w1 = windowEnd(j, strideW, padLeft, poolW, w);
+        const yp = y + (<usize>out << 2);
+        const ap = argmax + (<usize>out << 2);
+        if (h0 >= h1 || w0 >= w1) {
+          // The window lies entirely in padding: no input to pick, no gradient to route.
+          memory.fill(yp, 0, <usize>c << 2);
+          for (let ch = 0; ch < c; ch++) store<i32>(ap + (<usize>ch << 2), -1);
+          continue;
+        }
+        const first = imageBase + h0 * rowStride + w0 * c; // index of the window's first cell, channel 0
+        let ch = 0;
+        for (; ch + 4 <= c; ch += 4) {
+          // Strict > keeps the first maximum in scan order (TF's choice on ties).
+          let best = f32x4.splat(-Infinity);
+          let bestIndex = i32x4.splat(-1);
+          for (let r = h0; r < h1; r++) {
+            let index = imageBase + r * rowStride + w0 * c + ch;
+            for (let s = w0; s < w1; s++, index += c) {
+              const v = v128.load(x + (<usize>index << 2));
+              const wins = f32x4.gt(v, best);
+              best = v128.bitselect(v, best, wins);
+              const indices = i32x4.add(i32x4.splat(index), i32x4(0, 1, 2, 3));
+              bestIndex = v128.bitselect(indices, bestIndex, wins);
+            }
+          }
+          // A window of NaNs leaves -inf: fall back to its first cell so argmax is always valid.
+          const none = i32x4.eq(bestIndex, i32x4.splat(-1));
+          const firstIdx = i32x4.add(i32x4.splat(first + ch), i32x4(0, 1, 2, 3));
+          bestIndex = v128.bitselect(firstIdx, bestIndex, none);
+          v128.store(yp + (<usize>ch << 2), best);
+          v128.store(ap + (<usize>ch << 2), bestIndex);
+        }
+        for (; ch < c; ch++) {
+          let best: f32 = -Infinity;
+          let bestIndex = first + ch;
+          for (let r = h0; r < h1; r++) {
+            let index = imageBase + r * rowStride + w0 * c + ch;
+            for (let s = w0; s < w1; s++, index += c) {
+              const v = load<f32>(x + (<usize>index << 2));
+              if (v > best) {
+                best = v;
+                bestIndex = index;
+              }
+            }
+          }
+          store<f32>(yp + (<usize>ch << 2), best);
+          store<i32>(ap + (<usize>ch << 2), bestIndex);
+        }
+      }
+    }
+  }
+}
+
+// dx (nIn elements) = 0, then dx[argmax[i]] += dy[i] for each of the nOut outputs (overlapping windows
+// add up). Indices outside [0, nIn) (-1 for all-padding windows) are skipped. Shared by max pooling,
+// global max pooling and maxout: each records its winners as indices into x.
+export function argmax_scatter_f32(dy: usize, argmax: usize, dx: usize, nOut: i32, nIn: i32): void {
+  memory.fill(dx, 0, <usize>nIn << 2);
+  for (let i = 0; i < nOut; i++) {
+    const o = <usize>i << 2;
+    const index = load<i32>(argmax + o);
+    if (<u32>index < <u32>nIn) {
+      const p = dx + (<usize>index << 2);
+      store<f32>(p, load<f32>(p) + load<f32>(dy + o));
+    }
+  }
+}
+
+// dx = max pooling's input gradient; dy and argmax are (N,OH,OW,C), dx is (N,H,W,C).
+export function maxpool2d_backward_f32(dy: usize, argmax: usize, dx: usize, nOut: i32, nIn: i32): void {
+  argmax_scatter_f32(dy, argmax, dx, nOut, nIn);
+}
+
+// x is (N,H,W,C); y is (N,OH,OW,C). Each output is the mean of the image cells in its window.
+export function avgpool2d_forward_f32(
+  x: usize, y: usize,
+  n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32,
+  poolH: i32, poolW: i32, strideH: i32, strideW: i32, padTop: i32, padLeft: i32,
+): void {
+  const rowStride = w * c;
+  let out = 0;
+  for (let b = 0; b < n; b++) {
+    const imageBase = b * h * rowStride;
+    for (let i = 0; i < oh; i++) {
+      const h0 = windowStart(i, strideH, padTop);
+      const h1 = windowEnd(i, strideH, padTop, poolH, h);
+      for (let j = 0; j < ow; j++, out += c) {
+        const w0 = windowStart(j, strideW, padLeft);
+        const w1 = windowEnd(j, strideW, padLeft, poolW, w);
+        const yp = y + (<usize>out << 2);
+        const count = (h1 - h0) * (w1 - w0);
+        if (h0 >= h1 || w0 >= w1) {
+          memory.fill(yp, 0, <usize>c << 2);
+          continue;
+        }
+        const inv: f32 = 1.0 / <f32>count;
+        const invV = f32x4.splat(inv);
+        let ch = 0;
+        for (; ch + 4 <= c; ch += 4) {
+          let sum = f32x4.splat(0);
+          for (let r = h0; r < h1; r++) {
+            let p = x + (<usize>(imageBase + r * rowStride + w0 * c + ch) << 2);
+            for (let s = w0; s < w1; s++, p += <usize>c << 2) sum = f32x4.add(sum, v128.load(p));
+          }
+          v128.store(yp + (<usize>ch << 2), f32x4.mul(sum, invV));
+        }
+        for (; ch < c; ch++) {
+          let sum: f32 = 0;
+          for (let r = h0; r < h1; r++) {
+            let p = x + (<usize>(imageBase + r * rowStride + w0 * c + ch) << 2);
+            for (let s = w0; s < w1; s++, p += <usize>c << 2) sum += load<f32>(p);
+          }
+          store<f32>(yp + (<usize>ch << 2), sum * inv);
+        }
+      }
+    }
+  }
+}
+
+// dy is (N,OH,OW,C); dx is (N,H,W,C): every image cell of a window gets dy / (cells in that window).
+export function avgpool2d_backward_f32(
+  dy: usize, dx: usize,
+  n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32,
+  poolH: i32, poolW: i32, strideH: i32, strideW: i32, padTop: i32, padLeft: i32,
+): void {
+  const rowStride = w * c;
+  memory.fill(dx, 0, <usize>(n * h * rowStride) << 2);
+  let out = 0;
+  for (let b = 0; b < n; b++) {
+    const imageBase = b * h * rowStride;
+    for (let i = 0; i < oh; i++) {
+      const h0 = windowStart(i, strideH, padTop);
+      const h1 = windowEnd(i, strideH, padTop, poolH, h);
+      for (let j = 0; j < ow; j++, out += c) {
+        const w0 = windowStart(j, strideW, padLeft);
+        const w1 = windowEnd(j, strideW, padLeft, poolW, w);
+        if (h0 >= h1 || w0 >= w1) continue;
+        const inv: f32 = 1.0 / <f32>((h1 - h0) * (w1 - w0));
+        const dyp = dy + (<usize>out << 2);
+        let ch = 0;
+        for (; ch + 4 <= c; ch += 4) {
+          const g = f32x4.mul(v128.load(dyp + (<usize>ch << 2)), f32x4.splat(inv));
+          for (let r = h0; r < h1; r++) {
+            let p = dx + (<usize>(imageBase + r * rowStride + w0 * c + ch) << 2);
+            for (let s = w0; s < w1; s++, p += <usize>c << 2) v128.store(p, f32x4.add(v128.load(p), g));
+          }
+        }
+        for (; ch < c; ch++) {
+          const g = load<f32>(dyp + (<usize>ch << 2)) * inv;
+          for (let r = h0; r < h1; r++) {
+            let p = dx + (<usize>(imageBase + r * rowStride + w0 * c + ch) << 2);
+            for (let s = w0; s < w1; s++, p += <usize>c << 2) store<f32>(p, load<f32>(p) + g);
+          }
+        }
+      }
+    }
+  }
+}
