@@ -30,7 +30,7 @@ let pretrained = null;
 
 function showFeatures(info) {
   const chips = [
-    [info.build === 'relaxed' ? 'Relaxed SIMD (FMA)' : 'WebAssembly SIMD', true],
+    [String(info.build).startsWith('relaxed') ? 'Relaxed SIMD (FMA)' : 'WebAssembly SIMD', true],
     [`${info.threads ?? 1} thread${(info.threads ?? 1) === 1 ? '' : 's'}`, (info.threads ?? 1) > 1],
     [crossOriginIsolated ? 'shared memory' : 'no shared memory', crossOriginIsolated],
   ];
