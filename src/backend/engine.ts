@@ -7,6 +7,7 @@
 import { decodeBase64 } from './base64.js';
 import { LinearAllocator } from './memory.js';
 import { ThreadPool, type KernelCall } from './pool.js';
+import { withSharedMemory } from './shared-memory-patch.js';
 import * as binaries from './wasm-binaries.generated.js';
 
 /** Every kernel takes and returns numbers: byte offsets, sizes and scalars. */
@@ -83,17 +84,19 @@ export class Engine {
 
 const INITIAL_PAGES = 64; // 4 MiB; grows on demand
 const MAX_PAGES = 65536; // the whole 4 GiB wasm32 address space
-const MAX_SHARED_PAGES = 32768; // 2 GiB: what the threaded builds declare (asconfig.json maximumMemory)
+const MAX_SHARED_PAGES = binaries.sharedMaximumPages; // what the threaded builds declare (asconfig.json)
 
 let current: Engine | null = null;
 let pending: Promise<EngineInfo> | null = null;
 let pendingKey = '';
 
+const simdBytes = decodeBase64(binaries.simdWasm);
+const relaxedBytes = decodeBase64(binaries.relaxedWasm);
 const bytesOf: Record<BuildName, Uint8Array<ArrayBuffer>> = {
-  simd: decodeBase64(binaries.simdWasm),
-  relaxed: decodeBase64(binaries.relaxedWasm),
-  threads: decodeBase64(binaries.threadsWasm),
-  'relaxed-threads': decodeBase64(binaries.relaxedThreadsWasm),
+  simd: simdBytes,
+  relaxed: relaxedBytes,
+  threads: withSharedMemory(simdBytes, MAX_SHARED_PAGES),
+  'relaxed-threads': withSharedMemory(relaxedBytes, MAX_SHARED_PAGES),
 };
 
 async function hardwareThreads(): Promise<number> {
