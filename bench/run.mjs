@@ -1,0 +1,120 @@
+// `npm run bench` — simdnet against its peers in one Node process (see bench/harness.mjs for the method).
+//
+//   npm run bench                      full suite + kernels; writes bench/results/latest.{json,md} and the README section
+//   npm run bench -- --quick           fewer, shorter repetitions (TF.js cpu training skipped); README untouched
+//   npm run bench -- kernels           only the kernel micro-benchmark (bench/kernels.mjs)
+//   options: --models=keras-convnet,lenet5  --libs=simdnet,tfjs-wasm,...  --no-readme  --readme  --no-cold
+//
+// The peers live in bench/package.json (kept out of the top package) and are installed on first use.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(`--${name}`);
+const option = (name) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const onlyKernels = args.includes('kernels');
+const quick = flag('quick');
+const log = (s) => console.log(s);
+
+function ensurePeers() {
+  if (existsSync(join(here, 'node_modules'))) return;
+  log('bench: installing the peer libraries into bench/node_modules (first run only: npm ci --prefix bench)…');
+  const r = spawnSync('npm', ['ci', '--prefix', here, '--no-audit', '--no-fund'], {
+    stdio: 'inherit',
+    // onnxruntime-node's postinstall would download GPU files (and fail offline); its CPU binary is bundled.
+    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+  });
+  if (r.status !== 0) throw new Error('bench: installing the peers failed (npm ci --prefix bench); see above');
+}
+
+async function loadSimdnet() {
+  const dist = join(root, 'dist', 'simdnet.js');
+  if (!existsSync(dist)) throw new Error('bench: dist/simdnet.js is missing; run `npm run bench` (it builds first) or `npm run build`');
+  return import(pathToFileURL(dist).href);
+}
+
+/** The kernel micro-benchmark lives in bench/kernels.mjs (`runKernelBench(sn, { build })`). */
+async function runKernels(sn) {
+  const file = join(here, 'kernels.mjs');
+  if (!existsSync(file)) return { error: 'bench/kernels.mjs is not there yet' };
+  try {
+    const { runKernelBench } = await import(pathToFileURL(file).href);
+    const info = await sn.ready();
+    const r = await runKernelBench(sn, { build: info.build, quick });
+    if (typeof r === 'string') return { markdown: r };
+    return r ?? {};
+  } catch (e) {
+    return { error: String(e?.message ?? e) };
+  }
+}
+
+/** Same-run wasm SIMD peak, single thread: sn.ops.measurePeakGflops(), else what the kernel bench measured. */
+async function measurePeak(sn, kernels) {
+  const info = await sn.ready();
+  if (typeof sn.ops?.measurePeakGflops === 'function') {
+    const p = await sn.ops.measurePeakGflops();
+    const gflops = typeof p === 'number' ? p : p?.gflops;
+    if (Number.isFinite(gflops)) return { gflops, source: `sn.ops.measurePeakGflops(), ${info.build} build, 1 thread` };
+  }
+  const k = kernels?.peakGflops ?? kernels?.peak?.gflops ?? kernels?.peak;
+  if (Number.isFinite(k)) return { gflops: k, source: `kernel bench, ${info.build} build` };
+  return { error: 'no peak measurement available (sn.ops.measurePeakGflops missing and the kernel bench reported none)' };
+}
+
+function updateReadme(markdown, method) {
+  const file = join(root, 'README.md');
+  const text = readFileSync(file, 'utf8');
+  const start = '<!-- bench:start -->', end = '<!-- bench:end -->';
+  const a = text.indexOf(start), b = text.indexOf(end);
+  if (a < 0 || b < a) { log('bench: README has no bench markers; not updated'); return; }
+  const section = `${start}\n## Benchmark\n\nThe latest \`npm run bench\` on this repository's development machine (single thread everywhere;\nthe machine is shared, so figures move ±20–30 % between runs — compare ratios within one run).\n\n${markdown}\n${method}\n\nThe same suite runs in the browser: \`npm start\`, then open \`/bench/\`.\n${end}`;
+  writeFileSync(file, text.slice(0, a) + section + text.slice(b + end.length));
+  log('bench: README.md benchmark section updated');
+}
+
+async function main() {
+  const sn = await loadSimdnet();
+  const outDir = join(here, 'results');
+  mkdirSync(outDir, { recursive: true });
+  if (onlyKernels) {
+    const kernels = await runKernels(sn);
+    if (kernels.error) throw new Error(kernels.error);
+    if (kernels.markdown) log(kernels.markdown);
+    writeFileSync(join(outDir, 'kernels.json'), JSON.stringify(kernels, null, 2));
+    return;
+  }
+  ensurePeers();
+  const [{ runSuite }, { nodeEnv }, { peersFor, PEER_IDS }, { MODELS }, { toMarkdown, METHOD }] = await Promise.all([
+    import('./harness.mjs'), import('./node-env.mjs'), import('./peers/index.mjs'), import('./models.mjs'), import('./report.mjs'),
+  ]);
+  const env = nodeEnv();
+  if (flag('no-cold')) delete env.coldStart;
+  const libs = option('libs')?.split(',') ?? PEER_IDS;
+  const models = option('models') ? MODELS.filter((m) => option('models').split(',').includes(m.id)) : MODELS;
+  const peers = peersFor('node').filter((p) => libs.includes(p.id));
+  log(`simdnet benchmark${quick ? ' (quick)' : ''}: ${models.map((m) => m.title).join(', ')}; ${peers.map((p) => p.id).join(', ')}`);
+
+  const result = await runSuite({ env, peers, quick, log, models, skipTraining: quick ? ['tfjs-cpu'] : [] });
+  log('\nKernels…');
+  result.kernels = await runKernels(sn);
+  if (result.kernels.error) log(`  kernels: ${result.kernels.error}`);
+  result.peak = await measurePeak(sn, result.kernels);
+  const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
+  result.command = command;
+  const markdown = toMarkdown(result, { command });
+  writeFileSync(join(outDir, 'latest.json'), JSON.stringify(result, null, 2));
+  writeFileSync(join(outDir, 'latest.md'), `${markdown}\n${METHOD}\n`);
+  log(`\n${markdown}`);
+  log('bench: wrote bench/results/latest.json and latest.md');
+  const partial = option('libs') || option('models');
+  if (flag('readme') || (!quick && !partial && !flag('no-readme'))) updateReadme(markdown, METHOD);
+}
+
+main().then(
+  () => process.exit(0), // the peers keep handles (ORT threads, tfjs timers) open; the work is done
+  (e) => { console.error(e?.stack ?? e); process.exit(1); },
+);
