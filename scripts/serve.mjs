@@ -13,7 +13,7 @@ import sirv from 'sirv';
 import { makeSubset } from './make-mnist-subset.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SERVED_PREFIXES = ['/demo/', '/dist/'];
+const SERVED_PREFIXES = ['/demo/', '/dist/', '/bench/']; // /bench/: the benchmark page and its peers (bench/node_modules)
 
 function isolationHeaders(res) {
   res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
