@@ -17,3 +17,26 @@ export * as ops from './ops/index.js';
 
 /** Data sets and file formats: `parseIdx` anywhere, `loadMnist` in Node. */
 export * as data from './data/index.js';
+
+/** Layers named as in TensorFlow.js: `sn.layers.conv2d({...})`, `sn.layers.dense({...})`, ... */
+export * as layers from './layers/index.js';
+/** Optimizers: `sn.optimizers.sgd/adam/rmsprop({ learningRate, ... })`. */
+export * as optimizers from './optimizers/index.js';
+/** Loss objects (names work too: `loss: 'sparseCategoricalCrossentropy'`). */
+export * as losses from './losses/index.js';
+export { sequential, Sequential, loadModel, saveToDir, loadFromDir } from './model/index.js';
+export type {
+  SequentialArgs,
+  CompileArgs,
+  FitArgs,
+  History,
+  Callbacks,
+  Logs,
+  ModelArtifacts,
+  ModelJson,
+  WeightSpec,
+  SaveHandler,
+  LoadHandler,
+} from './model/index.js';
+export { Layer } from './layers/layer.js';
+export { setSeed } from './random.js';

@@ -1,0 +1,119 @@
+// Conv2D: y = f(conv(x, kernel) + bias), x (N,H,W,C), kernel (KH,KW,C,F) as Keras, y (N,OH,OW,F).
+import type { Arena } from '../backend/arena.js';
+import { Tensor } from '../tensor.js';
+import { conv2dForward, conv2dBackward } from '../ops/conv.js';
+import type { Conv2dGeometry } from '../ops/conv.js';
+import { Layer, type LayerArgs } from './layer.js';
+import { type ActivationName, checkActivation, fusedCode, fusedAlpha, applyActivation, activationGrad } from './activations.js';
+import { type Padding, pair, checkPadding, windowAxis } from './geometry.js';
+
+export interface Conv2DArgs extends LayerArgs {
+  filters: number;
+  kernelSize: number | number[];
+  strides?: number | number[];
+  padding?: Padding;
+  dilationRate?: number | number[];
+  activation?: ActivationName;
+  useBias?: boolean;
+}
+
+export class Conv2D extends Layer {
+  readonly className = 'Conv2D';
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: Padding;
+  readonly dilationRate: [number, number];
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+  private geometry: Conv2dGeometry | null = null;
+  private x: Tensor | null = null;
+  private y: Tensor | null = null;
+
+  constructor(args: Conv2DArgs) {
+    super(args, 'conv2d');
+    if (!Number.isInteger(args.filters) || args.filters <= 0) {
+      throw new Error(`simdnet: ${this.name}: filters must be a positive integer, got ${args.filters}`);
+    }
+    this.filters = args.filters;
+    this.kernelSize = pair(args.kernelSize, NaN, 'kernelSize', this.name);
+    this.strides = pair(args.strides, 1, 'strides', this.name);
+    this.padding = checkPadding(args.padding, this.name);
+    this.dilationRate = pair(args.dilationRate, 1, 'dilationRate', this.name);
+    this.activation = checkActivation(args.activation, this.name);
+    this.useBias = args.useBias ?? true;
+  }
+
+  override get hasSoftmaxOutput(): boolean {
+    return this.activation === 'softmax';
+  }
+
+  protected computeOutputShape(s: number[]): number[] {
+    this.expectRank(s, 3, 'images [height, width, channels]');
+    const h = windowAxis(s[0], this.kernelSize[0], this.strides[0], this.padding, this.dilationRate[0]);
+    const w = windowAxis(s[1], this.kernelSize[1], this.strides[1], this.padding, this.dilationRate[1]);
+    this.geometry = {
+      strideH: this.strides[0],
+      strideW: this.strides[1],
+      padTop: h.before,
+      padBottom: h.after,
+      padLeft: w.before,
+      padRight: w.after,
+      dilationH: this.dilationRate[0],
+      dilationW: this.dilationRate[1],
+    };
+    return [h.out, w.out, this.filters];
+  }
+
+  protected createParams(s: number[]): void {
+    const [kh, kw] = this.kernelSize;
+    const receptive = kh * kw;
+    this.addParam('kernel', [kh, kw, s[2], this.filters], 'glorotUniform', true, [receptive * s[2], receptive * this.filters]);
+    if (this.useBias) this.addParam('bias', [this.filters], 'zeros');
+  }
+
+  forward(x: Tensor, _training: boolean, arena: Arena): Tensor {
+    const z = Tensor.empty(this.batchOutputShape(x), arena);
+    const bias = this.useBias ? this.param('bias').value : null;
+    conv2dForward(x, this.param('kernel').value, bias, z, this.geometry!, fusedCode(this.activation), fusedAlpha(this.activation));
+    this.x = x;
+    this.y = this.activation === 'softmax' && !this.logitsMode ? applyActivation(z, 'softmax', arena) : z;
+    return this.y;
+  }
+
+  backward(dy: Tensor, arena: Arena, needDx: boolean): Tensor | null {
+    const dz = this.logitsMode && this.activation === 'softmax' ? dy : activationGrad(this.y!, dy, this.activation, arena);
+    const kernel = this.param('kernel');
+    const dx = needDx ? Tensor.empty(this.x!.shape, arena) : null;
+    const db = this.useBias ? this.param('bias').grad : null;
+    conv2dBackward(this.x!, kernel.value, dz, dx, kernel.grad, db, this.geometry!);
+    return dx;
+  }
+
+  protected layerConfig(): Record<string, unknown> {
+    return {
+      filters: this.filters,
+      kernel_size: [...this.kernelSize],
+      strides: [...this.strides],
+      padding: this.padding,
+      data_format: 'channels_last',
+      dilation_rate: [...this.dilationRate],
+      activation: this.activation,
+      use_bias: this.useBias,
+      ...defaultInitializerConfig(),
+    };
+  }
+}
+
+/** What Keras writes for the default initialisers, so TF.js reads our configs without surprises. */
+export function defaultInitializerConfig(): Record<string, unknown> {
+  return {
+    kernel_initializer: { class_name: 'VarianceScaling', config: { scale: 1, mode: 'fan_avg', distribution: 'uniform', seed: null } },
+    bias_initializer: { class_name: 'Zeros', config: {} },
+    kernel_regularizer: null,
+    bias_regularizer: null,
+    activity_regularizer: null,
+    kernel_constraint: null,
+    bias_constraint: null,
+  };
+}

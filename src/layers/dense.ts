@@ -1,0 +1,86 @@
+// Dense: y = f(x·kernel + bias) over the last axis, x (rows,in), kernel (in,units) as Keras, y (rows,units).
+import type { Arena } from '../backend/arena.js';
+import { Tensor } from '../tensor.js';
+import { denseForward, denseBackward } from '../ops/gemm.js';
+import { Layer, type LayerArgs } from './layer.js';
+import { type ActivationName, checkActivation, fusedCode, fusedAlpha, applyActivation, activationGrad } from './activations.js';
+import { defaultInitializerConfig } from './conv2d.js';
+
+export interface DenseArgs extends LayerArgs {
+  units: number;
+  activation?: ActivationName;
+  useBias?: boolean;
+}
+
+export class Dense extends Layer {
+  readonly className = 'Dense';
+  readonly units: number;
+  readonly activation: ActivationName;
+  readonly useBias: boolean;
+  private x: Tensor | null = null;
+  private y: Tensor | null = null;
+
+  constructor(args: DenseArgs) {
+    super(args, 'dense');
+    if (!Number.isInteger(args.units) || args.units <= 0) {
+      throw new Error(`simdnet: ${this.name}: units must be a positive integer, got ${args.units}`);
+    }
+    this.units = args.units;
+    this.activation = checkActivation(args.activation, this.name);
+    this.useBias = args.useBias ?? true;
+  }
+
+  override get hasSoftmaxOutput(): boolean {
+    return this.activation === 'softmax';
+  }
+
+  protected computeOutputShape(s: number[]): number[] {
+    if (s.length < 1) throw new Error(`simdnet: ${this.name} (Dense) needs an input with features, got input shape [null]`);
+    return [...s.slice(0, -1), this.units];
+  }
+
+  protected createParams(s: number[]): void {
+    const inUnits = s[s.length - 1];
+    this.addParam('kernel', [inUnits, this.units], 'glorotUniform', true, [inUnits, this.units]);
+    if (this.useBias) this.addParam('bias', [this.units], 'zeros');
+  }
+
+  forward(x: Tensor, _training: boolean, arena: Arena): Tensor {
+    const inUnits = this.inputShape![this.inputShape!.length - 1];
+    const rows = x.size / inUnits;
+    const z = Tensor.empty(this.batchOutputShape(x), arena);
+    const bias = this.useBias ? this.param('bias').value : null;
+    denseForward(
+      x.reshapeView([rows, inUnits]),
+      this.param('kernel').value,
+      bias,
+      z.reshapeView([rows, this.units]),
+      fusedCode(this.activation),
+      fusedAlpha(this.activation),
+    );
+    this.x = x;
+    this.y = this.activation === 'softmax' && !this.logitsMode ? applyActivation(z, 'softmax', arena) : z;
+    return this.y;
+  }
+
+  backward(dy: Tensor, arena: Arena, needDx: boolean): Tensor | null {
+    const inUnits = this.inputShape![this.inputShape!.length - 1];
+    const rows = dy.size / this.units;
+    const dz = this.logitsMode && this.activation === 'softmax' ? dy : activationGrad(this.y!, dy, this.activation, arena);
+    const kernel = this.param('kernel');
+    const dx = needDx ? Tensor.empty(this.x!.shape, arena) : null;
+    denseBackward(
+      this.x!.reshapeView([rows, inUnits]),
+      kernel.value,
+      dz.reshapeView([rows, this.units]),
+      dx ? dx.reshapeView([rows, inUnits]) : null,
+      kernel.grad,
+      this.useBias ? this.param('bias').grad : null,
+    );
+    return dx;
+  }
+
+  protected layerConfig(): Record<string, unknown> {
+    return { units: this.units, activation: this.activation, use_bias: this.useBias, ...defaultInitializerConfig() };
+  }
+}

@@ -1,0 +1,41 @@
+// Shared global pooling: x (N,H,W,C) → y (N,C), the mean or maximum over all positions of each channel.
+import type { Arena } from '../backend/arena.js';
+import { Tensor } from '../tensor.js';
+import { globalAvgPoolForward, globalAvgPoolBackward, globalMaxPoolForward, globalMaxPoolBackward } from '../ops/pool.js';
+import { Layer, type LayerArgs } from './layer.js';
+
+export abstract class GlobalPoolingBase extends Layer {
+  private x: Tensor | null = null;
+  private argmax: Tensor | null = null;
+
+  constructor(args: LayerArgs, prefix: string, private readonly kind: 'max' | 'avg') {
+    super(args, prefix);
+  }
+
+  protected computeOutputShape(s: number[]): number[] {
+    this.expectRank(s, 3, 'images [height, width, channels]');
+    return [s[2]];
+  }
+
+  forward(x: Tensor, _training: boolean, arena: Arena): Tensor {
+    const y = Tensor.empty(this.batchOutputShape(x), arena);
+    if (this.kind === 'max') {
+      this.argmax = Tensor.empty(y.shape, arena);
+      globalMaxPoolForward(x, y, this.argmax);
+    } else globalAvgPoolForward(x, y);
+    this.x = x;
+    return y;
+  }
+
+  backward(dy: Tensor, arena: Arena, needDx: boolean): Tensor | null {
+    if (!needDx) return null;
+    const dx = Tensor.empty(this.x!.shape, arena);
+    if (this.kind === 'max') globalMaxPoolBackward(dy, this.argmax!, dx);
+    else globalAvgPoolBackward(dy, dx);
+    return dx;
+  }
+
+  protected layerConfig(): Record<string, unknown> {
+    return { data_format: 'channels_last' };
+  }
+}

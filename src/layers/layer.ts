@@ -1,0 +1,203 @@
+// The base of every layer: a name, shape inference at build time, the parameters it owns (with their
+// gradients), and forward/backward over tensors from the model's per-batch arena.
+//
+// Shapes here are per sample (no batch axis): a conv layer on 28x28 grey images has inputShape [28,28,1].
+import type { Arena } from '../backend/arena.js';
+import { Tensor, shapeSize } from '../tensor.js';
+import { uniform } from '../random.js';
+
+export interface LayerArgs {
+  /** A unique name; by default `<type>_<n>` as in Keras (`conv2d_1`, `dense_2`, ...). */
+  name?: string;
+  /** Shape of one sample, for the first layer of a model (TF.js `inputShape`). */
+  inputShape?: number[];
+  /** The same with the batch axis first (`[null, ...]`), as Keras configs write it. */
+  batchInputShape?: (number | null)[];
+  trainable?: boolean;
+}
+
+/** A parameter tensor the layer owns, its gradient (overwritten each batch) and whether training moves it. */
+export interface Param {
+  /** Short name: `kernel`, `bias`, `gamma`, `beta`, `moving_mean`, `moving_variance`. */
+  readonly name: string;
+  readonly value: Tensor;
+  readonly grad: Tensor | null;
+  readonly trainable: boolean;
+}
+
+export type Initializer = 'glorotUniform' | 'zeros' | 'ones';
+
+const nameCounters = new Map<string, number>();
+
+/** `conv2d_1`, `conv2d_2`, ...: unique per process, as Keras names layers. */
+export function uniqueLayerName(prefix: string): string {
+  const n = (nameCounters.get(prefix) ?? 0) + 1;
+  nameCounters.set(prefix, n);
+  return `${prefix}_${n}`;
+}
+
+/** `[null,28,28,1]`: a shape as messages and summaries print it, with the batch axis. */
+export function describeShape(shape: readonly number[] | null | undefined, batch: number | null = null): string {
+  if (!shape) return '(unknown)';
+  return `[${[batch === null ? 'null' : String(batch), ...shape.map(String)].join(',')}]`;
+}
+
+export abstract class Layer {
+  /** The Keras / TF.js class name used in saved topologies (`Conv2D`, `Dense`, ...). */
+  abstract readonly className: string;
+  readonly name: string;
+  trainable: boolean;
+  /** Per-sample input shape given by the user (first layer), if any. */
+  readonly declaredInputShape: number[] | null;
+  inputShape: number[] | null = null;
+  outputShape: number[] | null = null;
+  params: Param[] = [];
+  /**
+   * Set by the model on the last layer when the loss fuses softmax with cross-entropy: forward then
+   * returns logits and backward receives d(loss)/d(logits). Only layers with a softmax output honour it.
+   */
+  logitsMode = false;
+
+  constructor(args: LayerArgs, prefix: string) {
+    this.name = args.name ?? uniqueLayerName(prefix);
+    this.trainable = args.trainable ?? true;
+    if (args.inputShape) this.declaredInputShape = [...args.inputShape];
+    else if (args.batchInputShape) this.declaredInputShape = args.batchInputShape.slice(1) as number[];
+    else this.declaredInputShape = null;
+    if (this.declaredInputShape) {
+      for (const d of this.declaredInputShape) {
+        if (!Number.isInteger(d) || d <= 0) {
+          throw new Error(`simdnet: ${this.name}: inputShape must be positive integers, got [${this.declaredInputShape}]`);
+        }
+      }
+    }
+  }
+
+  get built(): boolean {
+    return this.outputShape !== null;
+  }
+
+  /** True when this layer ends in a softmax that the model may fuse with a cross-entropy loss. */
+  get hasSoftmaxOutput(): boolean {
+    return false;
+  }
+
+  /**
+   * Infers the output shape and creates the parameters. Throws an Error naming the layer and shapes
+   * when the input does not fit (wrong rank, an empty output, ...). Building twice with the same shape
+   * is a no-op.
+   */
+  build(inputShape: number[]): number[] {
+    if (this.built) {
+      if (!sameShape(inputShape, this.inputShape!)) {
+        throw new Error(
+          `simdnet: ${this.name} was built for input shape ${describeShape(this.inputShape)} but got ${describeShape(inputShape)}`,
+        );
+      }
+      return this.outputShape!;
+    }
+    const out = this.computeOutputShape(inputShape);
+    for (const d of out) {
+      if (!Number.isInteger(d) || d <= 0) {
+        throw new Error(
+          `simdnet: ${this.name} (${this.className}) on input shape ${describeShape(inputShape)} would give an empty output ${describeShape(out)}`,
+        );
+      }
+    }
+    this.createParams(inputShape);
+    this.inputShape = [...inputShape];
+    this.outputShape = out;
+    return out;
+  }
+
+  /** Output shape for an input shape (both per sample); throws naming the layer when invalid. */
+  protected abstract computeOutputShape(inputShape: number[]): number[];
+
+  /** Creates the parameters once the input shape is known. */
+  protected createParams(_inputShape: number[]): void {}
+
+  /** x is (N, ...inputShape); returns (N, ...outputShape) from `arena`, keeping what backward needs. */
+  abstract forward(x: Tensor, training: boolean, arena: Arena): Tensor;
+
+  /**
+   * dy is d(loss)/d(output) from the last forward (it may be overwritten). Writes parameter gradients
+   * into the params' grad tensors and returns d(loss)/d(input), or null when `needDx` is false.
+   */
+  abstract backward(dy: Tensor, arena: Arena, needDx: boolean): Tensor | null;
+
+  /** The layer's options in Keras config form (snake_case); the base adds name, trainable and dtype. */
+  protected abstract layerConfig(): Record<string, unknown>;
+
+  getConfig(): Record<string, unknown> {
+    const config: Record<string, unknown> = { name: this.name, trainable: this.trainable };
+    if (this.declaredInputShape) config.batch_input_shape = [null, ...this.declaredInputShape];
+    config.dtype = 'float32';
+    return { ...config, ...this.layerConfig() };
+  }
+
+  countParams(): number {
+    let n = 0;
+    for (const p of this.params) n += p.value.size;
+    return n;
+  }
+
+  /** Trainable parameters first, then the others (TF.js weight order). */
+  orderedParams(): Param[] {
+    return [...this.params.filter((p) => p.trainable), ...this.params.filter((p) => !p.trainable)];
+  }
+
+  dispose(): void {
+    for (const p of this.params) {
+      p.value.dispose();
+      p.grad?.dispose();
+    }
+    this.params = [];
+  }
+
+  /** Adds an owned parameter (and its gradient tensor when trainable), initialised as Keras does. */
+  protected addParam(name: string, shape: number[], init: Initializer, trainable = true, fans?: [number, number]): Tensor {
+    const value = Tensor.empty(shape);
+    const view = value.view();
+    if (init === 'zeros') view.fill(0);
+    else if (init === 'ones') view.fill(1);
+    else {
+      // Glorot uniform: U(-limit, limit), limit = sqrt(6 / (fanIn + fanOut)).
+      const [fanIn, fanOut] = fans ?? [shape[0], shape[shape.length - 1]];
+      const limit = Math.sqrt(6 / (fanIn + fanOut));
+      for (let i = 0; i < view.length; i++) view[i] = uniform(-limit, limit);
+    }
+    const grad = trainable ? Tensor.zeros(shape) : null;
+    this.params.push({ name, value, grad, trainable });
+    return value;
+  }
+
+  protected param(name: string): Param {
+    const p = this.params.find((q) => q.name === name);
+    if (!p) throw new Error(`simdnet: ${this.name} has no parameter ${name}`);
+    return p;
+  }
+
+  /** Throws naming the layer when an input's rank is not the one it takes. */
+  protected expectRank(inputShape: number[], rank: number, what: string): void {
+    if (inputShape.length !== rank) {
+      throw new Error(
+        `simdnet: ${this.name} (${this.className}) expects ${what} (rank ${rank + 1} with the batch axis) but got input shape ${describeShape(inputShape)}`,
+      );
+    }
+  }
+
+  /** Shape of a batch of this layer's outputs. */
+  protected batchOutputShape(x: Tensor): number[] {
+    return [x.shape[0], ...this.outputShape!];
+  }
+}
+
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+export function rowsOf(x: Tensor): number {
+  return x.size / x.shape[x.shape.length - 1];
+}
+
+export { shapeSize };

@@ -1,0 +1,43 @@
+// LeakyReLU: y = x for x > 0, alpha * x otherwise (Keras default alpha 0.3).
+import type { Arena } from '../backend/arena.js';
+import { Tensor } from '../tensor.js';
+import { activationForward, activationBackward } from '../ops/activation.js';
+import { Layer, type LayerArgs } from './layer.js';
+
+const LEAKY_RELU = 3;
+
+export interface LeakyReLUArgs extends LayerArgs {
+  alpha?: number;
+}
+
+export class LeakyReLU extends Layer {
+  readonly className = 'LeakyReLU';
+  readonly alpha: number;
+  private y: Tensor | null = null;
+
+  constructor(args: LeakyReLUArgs = {}) {
+    super(args, 'leaky_re_lu');
+    this.alpha = args.alpha ?? 0.3;
+    if (!Number.isFinite(this.alpha)) throw new Error(`simdnet: ${this.name}: alpha must be a number, got ${args.alpha}`);
+  }
+
+  protected computeOutputShape(s: number[]): number[] {
+    return [...s];
+  }
+
+  forward(x: Tensor, _training: boolean, arena: Arena): Tensor {
+    this.y = Tensor.empty(x.shape, arena); // not in place: x may be kept by the layer before
+    activationForward(x, this.y, LEAKY_RELU, this.alpha);
+    return this.y;
+  }
+
+  backward(dy: Tensor, _arena: Arena, needDx: boolean): Tensor | null {
+    if (!needDx) return null;
+    activationBackward(this.y!, dy, dy, LEAKY_RELU, this.alpha);
+    return dy;
+  }
+
+  protected layerConfig(): Record<string, unknown> {
+    return { alpha: this.alpha };
+  }
+}

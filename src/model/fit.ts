@@ -1,0 +1,125 @@
+// The training loop: epochs of shuffled batches, validation, callbacks, history — TF.js's model.fit.
+// Inputs and labels are checked once before anything runs, so a bad call changes nothing. Between batches
+// the loop yields to the event loop so a page stays responsive.
+import type { Tensor } from '../tensor.js';
+import { shuffleInPlace } from '../random.js';
+import { yieldToEventLoop } from './batch.js';
+import { checkBatchSize, type Sequential } from './sequential.js';
+
+export type Logs = Record<string, number>;
+
+export interface Callbacks {
+  onTrainBegin?: (logs?: Logs) => unknown;
+  onTrainEnd?: (logs?: Logs) => unknown;
+  onEpochBegin?: (epoch: number, logs?: Logs) => unknown;
+  onEpochEnd?: (epoch: number, logs: Logs) => unknown;
+  onBatchBegin?: (batch: number, logs?: Logs) => unknown;
+  onBatchEnd?: (batch: number, logs: Logs) => unknown;
+}
+
+export interface FitArgs {
+  epochs?: number;
+  batchSize?: number;
+  shuffle?: boolean;
+  validationData?: [Tensor, Tensor];
+  /** Fraction of the samples, taken from the end before shuffling (as Keras), used for validation. */
+  validationSplit?: number;
+  callbacks?: Callbacks | Callbacks[];
+  /** Accepted for TF.js compatibility; simdnet prints nothing (use callbacks). */
+  verbose?: number;
+  initialEpoch?: number;
+}
+
+export interface History {
+  epoch: number[];
+  history: { loss: number[]; acc?: number[]; val_loss?: number[]; val_acc?: number[] };
+}
+
+async function call(list: Callbacks[], name: keyof Callbacks, ...args: unknown[]): Promise<void> {
+  for (const cb of list) {
+    const f = cb[name] as ((...a: unknown[]) => unknown) | undefined;
+    if (f) await f(...args);
+  }
+}
+
+export async function fitLoop(model: Sequential, x: Tensor, y: Tensor, args: FitArgs): Promise<History> {
+  const who = `${model.name}.fit`;
+  model.requireCompiled('fit');
+  model.checkInput(x, 'fit');
+  model.checkLabels(y, x.shape[0], 'fit');
+  const epochs = args.epochs ?? 1;
+  const initialEpoch = args.initialEpoch ?? 0;
+  if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`simdnet: ${who}: epochs must be a non-negative integer, got ${epochs}`);
+  const batchSize = checkBatchSize(args.batchSize ?? 32, who);
+  const list = args.callbacks ? (Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks]) : [];
+
+  const n = x.shape[0];
+  let trainCount = n;
+  let val: { x: Tensor; y: Tensor; start: number; count: number } | null = null;
+  if (args.validationData) {
+    const [vx, vy] = args.validationData;
+    model.checkInput(vx, 'fit (validationData)');
+    model.checkLabels(vy, vx.shape[0], 'fit (validationData)');
+    val = { x: vx, y: vy, start: 0, count: vx.shape[0] };
+  } else if (args.validationSplit) {
+    const split = args.validationSplit;
+    if (!(split > 0 && split < 1)) throw new Error(`simdnet: ${who}: validationSplit must be in (0, 1), got ${split}`);
+    trainCount = Math.floor(n * (1 - split));
+    if (trainCount < 1 || trainCount >= n) {
+      throw new Error(`simdnet: ${who}: validationSplit ${split} of ${n} samples leaves an empty training or validation set`);
+    }
+    val = { x, y, start: trainCount, count: n - trainCount };
+  }
+
+  const withAcc = model.metrics.length > 0;
+  const history: History = { epoch: [], history: { loss: [] } };
+  if (withAcc) history.history.acc = [];
+  if (val) {
+    history.history.val_loss = [];
+    if (withAcc) history.history.val_acc = [];
+  }
+
+  const order = new Int32Array(trainCount);
+  for (let i = 0; i < trainCount; i++) order[i] = i;
+  const shuffle = args.shuffle ?? true;
+  model.stopTraining = false;
+
+  await call(list, 'onTrainBegin', {});
+  for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
+    await call(list, 'onEpochBegin', epoch, {});
+    if (shuffle) shuffleInPlace(order);
+    let lossSum = 0;
+    let correct = 0;
+    let seen = 0;
+    let batch = 0;
+    for (let start = 0; start < trainCount && !model.stopTraining; start += batchSize, batch++) {
+      const count = Math.min(batchSize, trainCount - start);
+      await call(list, 'onBatchBegin', batch, { batch, size: count });
+      const r = model.trainBatch(x, y, order, start, count);
+      lossSum += r.loss * count;
+      correct += r.correct;
+      seen += count;
+      const logs: Logs = { batch, size: count, loss: r.loss };
+      if (withAcc) logs.acc = r.correct / count;
+      await call(list, 'onBatchEnd', batch, logs);
+      await yieldToEventLoop();
+    }
+    const logs: Logs = { loss: lossSum / seen };
+    if (withAcc) logs.acc = correct / seen;
+    if (val) {
+      const v = model.evaluateRows(val.x, val.y, null, val.start, val.count, batchSize);
+      logs.val_loss = v.loss;
+      if (withAcc) logs.val_acc = v.accuracy;
+    }
+    history.epoch.push(epoch);
+    history.history.loss.push(logs.loss);
+    if (withAcc) history.history.acc!.push(logs.acc);
+    if (val) {
+      history.history.val_loss!.push(logs.val_loss);
+      if (withAcc) history.history.val_acc!.push(logs.val_acc);
+    }
+    await call(list, 'onEpochEnd', epoch, logs);
+  }
+  await call(list, 'onTrainEnd', {});
+  return history;
+}

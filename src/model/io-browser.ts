@@ -1,0 +1,25 @@
+// Loading from a URL (browsers, or http(s) in Node): fetch model.json, then its weight files relative to it.
+import { concatBuffers, type ModelArtifacts, type ModelJson } from './artifacts.js';
+
+export async function fetchArtifacts(url: string): Promise<ModelArtifacts> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`simdnet: loadModel: fetching ${url} failed: HTTP ${res.status}`);
+  let json: ModelJson;
+  try {
+    json = (await res.json()) as ModelJson;
+  } catch (e) {
+    throw new Error(`simdnet: loadModel: ${url} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (!json || !Array.isArray(json.weightsManifest)) throw new Error(`simdnet: loadModel: ${url} has no weightsManifest`);
+  const base = new URL(url, (globalThis as { location?: { href: string } }).location?.href);
+  const parts: ArrayBuffer[] = [];
+  for (const group of json.weightsManifest) {
+    for (const p of group.paths) {
+      const wurl = new URL(p, base).href;
+      const r = await fetch(wurl);
+      if (!r.ok) throw new Error(`simdnet: loadModel: fetching weights ${wurl} failed: HTTP ${r.status}`);
+      parts.push(await r.arrayBuffer());
+    }
+  }
+  return { ...json, weightSpecs: json.weightsManifest.flatMap((g) => g.weights), weightData: concatBuffers(parts) };
+}

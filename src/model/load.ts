@@ -1,0 +1,98 @@
+// sn.loadModel: a Sequential model from TF.js layers-model artifacts (ours or TF.js's), a model.json URL
+// (browsers, or http(s) in Node), a 'file://' path (Node) or a TF.js IOHandler with `load()`.
+import { getLoss } from '../losses/index.js';
+import { getOptimizer, sgd, adam, rmsprop } from '../optimizers/index.js';
+import type { Optimizer } from '../optimizers/index.js';
+import { Sequential } from './sequential.js';
+import { layersFromTopology } from './topology.js';
+import { readArtifactsFromDir } from './io-node.js';
+import { fetchArtifacts } from './io-browser.js';
+import { concatBuffers, decodeWeights, type ModelArtifacts, type WeightSpec } from './artifacts.js';
+
+export interface LoadHandler {
+  load(): Promise<ModelArtifacts> | ModelArtifacts;
+}
+
+export async function loadModel(source: ModelArtifacts | LoadHandler | string): Promise<Sequential> {
+  if (typeof source === 'string') {
+    if (source.startsWith('file://')) {
+      return modelFromArtifacts(await readArtifactsFromDir(source.slice('file://'.length)));
+    }
+    return modelFromArtifacts(await fetchArtifacts(source));
+  }
+  if (source && typeof (source as LoadHandler).load === 'function') return modelFromArtifacts(await (source as LoadHandler).load());
+  return modelFromArtifacts(source as ModelArtifacts);
+}
+
+/** Builds the model and copies the weights in; every check runs before a model is returned. */
+export function modelFromArtifacts(a: ModelArtifacts): Sequential {
+  if (!a || typeof a !== 'object') throw new Error('simdnet: loadModel expects model artifacts, a URL or a handler');
+  if (a.format && a.format !== 'layers-model') {
+    throw new Error(`simdnet: loadModel: format '${a.format}' is not a layers model (graph models are not supported)`);
+  }
+  const specs: WeightSpec[] = a.weightSpecs ?? (a.weightsManifest ?? []).flatMap((g) => g.weights);
+  const data = a.weightData === undefined ? new ArrayBuffer(0) : concatBuffers(a.weightData);
+  const weights = decodeWeights(specs, data);
+  const { name, layers } = layersFromTopology(a.modelTopology);
+  const model = new Sequential({ name: name ?? undefined });
+  try {
+    for (const layer of layers) model.add(layer);
+    if (!model.built) {
+      throw new Error('simdnet: loadModel: the topology gives no input shape (batch_input_shape) for the first layer');
+    }
+    const named = model.namedWeights();
+    const remaining = new Set(weights.keys());
+    named.forEach(({ spec, tensor }, i) => {
+      // By name first (TF.js and Keras name weights `<layer>/<param>`); else by position, as TF.js falls back.
+      const found = weights.get(spec.name) ?? (specs.length === named.length ? weights.get(specs[i].name) : undefined);
+      if (!found) {
+        throw new Error(`simdnet: loadModel: weight '${spec.name}' of shape [${spec.shape}] is missing from the artifact (it has ${[...weights.keys()].join(', ') || 'none'})`);
+      }
+      const shape = found.spec.shape;
+      if (shape.length !== spec.shape.length || shape.some((d, j) => d !== spec.shape[j])) {
+        throw new Error(`simdnet: loadModel: weight '${found.spec.name}' has shape [${shape}] but ${spec.name} needs [${spec.shape}]`);
+      }
+      remaining.delete(found.spec.name);
+      tensor.set(found.values);
+    });
+    if (remaining.size > 0) {
+      throw new Error(`simdnet: loadModel: the artifact has weights no layer uses: ${[...remaining].join(', ')}`);
+    }
+    restoreTrainingConfig(model, a.trainingConfig);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return model;
+}
+
+/** Compiles the model as it was saved, when the saved loss and optimizer are ones simdnet knows. */
+function restoreTrainingConfig(model: Sequential, config: unknown): void {
+  const c = config as { loss?: unknown; metrics?: unknown; optimizer_config?: { class_name?: string; config?: Record<string, number> } } | undefined;
+  if (!c || typeof c.loss !== 'string') return;
+  let optimizer: Optimizer;
+  try {
+    getLoss(c.loss);
+    const oc = c.optimizer_config;
+    const o = oc?.config ?? {};
+    const lr = o.learningRate ?? o.learning_rate ?? o.lr;
+    switch ((oc?.class_name ?? '').toLowerCase()) {
+      case 'sgd':
+        optimizer = sgd({ learningRate: lr, momentum: o.momentum, nesterov: Boolean(o.nesterov) });
+        break;
+      case 'adam':
+        optimizer = adam({ learningRate: lr, beta1: o.beta1 ?? o.beta_1, beta2: o.beta2 ?? o.beta_2, epsilon: o.epsilon });
+        break;
+      case 'rmsprop':
+        optimizer = rmsprop({ learningRate: lr, rho: o.rho ?? o.decay, momentum: o.momentum, epsilon: o.epsilon });
+        break;
+      default:
+        optimizer = getOptimizer('adam');
+    }
+  } catch {
+    return; // an unknown loss or odd optimizer config: leave the model uncompiled, as weights are what matter
+  }
+  const metrics = Array.isArray(c.metrics) && c.metrics.some((m) => m === 'accuracy' || m === 'acc') ? ['accuracy'] : [];
+  model.compile({ optimizer, loss: c.loss, metrics });
+}
+

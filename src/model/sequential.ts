@@ -1,0 +1,372 @@
+// Sequential: a stack of layers trained with backpropagation. Weights live in linear memory for the
+// model's life; each batch's activations and gradients come from one arena that is reset after the batch.
+import { Arena } from '../backend/arena.js';
+import { engine } from '../backend/engine.js';
+import { Tensor } from '../tensor.js';
+import { Layer, describeShape, sameShape, uniqueLayerName } from '../layers/layer.js';
+import type { Param } from '../layers/layer.js';
+import { countCorrect } from '../ops/loss.js';
+import { getLoss, type Loss } from '../losses/index.js';
+import { getOptimizer, Optimizer } from '../optimizers/index.js';
+import { gatherRows } from './batch.js';
+import { summaryLines } from './summary.js';
+import { topologyOf } from './topology.js';
+import { GENERATED_BY, type ModelArtifacts, type WeightSpec } from './artifacts.js';
+import { saveArtifactsToDir } from './io-node.js';
+import { fitLoop, type FitArgs, type History } from './fit.js';
+
+export interface SequentialArgs {
+  layers?: Layer[];
+  name?: string;
+}
+
+export interface CompileArgs {
+  optimizer: string | Optimizer;
+  loss: string | Loss;
+  /** Only 'accuracy' (alias 'acc') is known. */
+  metrics?: string[];
+}
+
+/** Anything with TF.js's IOHandler `save` method. */
+export interface SaveHandler {
+  save(artifacts: ModelArtifacts): Promise<unknown> | unknown;
+}
+
+export class Sequential {
+  readonly name: string;
+  readonly layers: Layer[] = [];
+  optimizer: Optimizer | null = null;
+  loss: Loss | null = null;
+  metrics: string[] = [];
+  /** Set during fit; `model.stopTraining = true` in a callback ends fit after the current batch. */
+  stopTraining = false;
+  private readonly arena = new Arena();
+  private trainableParams: Param[] = [];
+
+  constructor(args: SequentialArgs | Layer[] = {}) {
+    const a = Array.isArray(args) ? { layers: args } : args;
+    this.name = a.name ?? uniqueLayerName('sequential');
+    for (const layer of a.layers ?? []) this.add(layer);
+  }
+
+  /** Appends a layer, building it at once when the shapes before it are known (so errors show here). */
+  add(layer: Layer): void {
+    if (!(layer instanceof Layer)) throw new Error(`simdnet: ${this.name}.add expects a layer (sn.layers.*), got ${String(layer)}`);
+    if (this.layers.some((l) => l.name === layer.name)) {
+      throw new Error(`simdnet: ${this.name} already has a layer named '${layer.name}'; layer names must be unique`);
+    }
+    if (this.layers.length > 0 && layer.declaredInputShape && this.outputShapeOrNull) {
+      // Keras ignores inputShape on later layers; we only check it agrees.
+      if (!sameShape(layer.declaredInputShape, this.outputShapeOrNull)) {
+        throw new Error(
+          `simdnet: ${layer.name} declares input shape ${describeShape(layer.declaredInputShape)} but the layer before gives ${describeShape(this.outputShapeOrNull)}`,
+        );
+      }
+    }
+    const inputShape = this.layers.length === 0 ? layer.declaredInputShape : this.outputShapeOrNull;
+    if (inputShape) layer.build(inputShape);
+    this.layers.push(layer);
+    this.trainableParams = [];
+  }
+
+  /** The per-sample input shape, once known. */
+  get inputShape(): number[] | null {
+    return this.layers[0]?.inputShape ?? this.layers[0]?.declaredInputShape ?? null;
+  }
+
+  private get outputShapeOrNull(): number[] | null {
+    const last = this.layers[this.layers.length - 1];
+    return last?.outputShape ?? null;
+  }
+
+  /** Batch output shape `[null, ...]` as TF.js reports it. */
+  get outputShape(): (number | null)[] {
+    const s = this.outputShapeOrNull;
+    if (!s) throw new Error(`simdnet: ${this.name} is not built yet: give the first layer an inputShape`);
+    return [null, ...s];
+  }
+
+  get built(): boolean {
+    return this.layers.length > 0 && this.layers.every((l) => l.built);
+  }
+
+  /** Builds every layer for per-sample input shape `inputShape` (the first layer's inputShape by default). */
+  build(inputShape?: number[]): void {
+    if (this.layers.length === 0) throw new Error(`simdnet: ${this.name} has no layers`);
+    let shape = inputShape ?? this.inputShape;
+    if (!shape) throw new Error(`simdnet: ${this.name} cannot be built: the first layer (${this.layers[0].name}) needs an inputShape`);
+    for (const layer of this.layers) shape = layer.build(shape);
+  }
+
+  private requireBuilt(what: string): void {
+    if (!this.built) {
+      if (this.inputShape) this.build();
+      else throw new Error(`simdnet: ${this.name}.${what}: the model is not built: give the first layer an inputShape`);
+    }
+  }
+
+  compile(args: CompileArgs): void {
+    if (!args || typeof args !== 'object') throw new Error(`simdnet: ${this.name}.compile expects { optimizer, loss, metrics? }`);
+    const loss = getLoss(args.loss);
+    const optimizer = getOptimizer(args.optimizer);
+    const metrics = (args.metrics ?? []).map((m) => {
+      if (m === 'accuracy' || m === 'acc') return 'acc';
+      throw new Error(`simdnet: ${this.name}.compile: unknown metric '${m}' (known: accuracy)`);
+    });
+    if (this.optimizer && this.optimizer !== optimizer) this.optimizer.dispose();
+    this.loss = loss;
+    this.optimizer = optimizer;
+    this.metrics = metrics;
+  }
+
+  // ---- checks (run before anything is written, so a bad call changes nothing) ----
+
+  /** Throws naming the first layer and both shapes when x (N, ...) does not fit the model's input. */
+  checkInput(x: Tensor, what: string): void {
+    if (!(x instanceof Tensor)) throw new Error(`simdnet: ${this.name}.${what}: x must be a Tensor (sn.tensor(...)), got ${String(x)}`);
+    if (this.layers.length === 0) throw new Error(`simdnet: ${this.name}.${what}: the model has no layers`);
+    const expected = this.inputShape;
+    const got = x.shape.slice(1);
+    if (x.rank < 1 || x.shape[0] < 1) {
+      throw new Error(`simdnet: ${this.name}.${what}: ${this.layers[0].name} expects input shape ${describeShape(expected)} but got [${x.shape}] (no samples)`);
+    }
+    if (expected && !sameShape(expected, got)) {
+      throw new Error(`simdnet: ${this.name}.${what}: ${this.layers[0].name} expects input shape ${describeShape(expected)} but got [${x.shape}]`);
+    }
+    if (!this.built) this.build(got);
+  }
+
+  /** Throws naming the loss and shapes when labels y do not fit the outputs for n samples. */
+  checkLabels(y: Tensor, n: number, what: string): void {
+    if (!(y instanceof Tensor)) throw new Error(`simdnet: ${this.name}.${what}: y must be a Tensor (sn.tensor(...)), got ${String(y)}`);
+    this.loss!.checkLabels(y, n, this.outputShapeOrNull!, `${this.name}.${what} (${this.layers[this.layers.length - 1].name})`);
+  }
+
+  requireCompiled(what: string): void {
+    if (!this.loss || !this.optimizer) {
+      throw new Error(`simdnet: ${this.name}.${what}: call model.compile({ optimizer, loss }) first`);
+    }
+  }
+
+  // ---- one batch ----
+
+  /** Fuse softmax with a cross-entropy loss when the last layer ends in softmax. */
+  private get fusedSoftmax(): boolean {
+    const last = this.layers[this.layers.length - 1];
+    return !!this.loss && this.loss.fusesWithSoftmax && last.hasSoftmaxOutput;
+  }
+
+  private forward(x: Tensor, training: boolean, logits: boolean): Tensor {
+    const last = this.layers[this.layers.length - 1];
+    last.logitsMode = logits;
+    try {
+      let h = x;
+      for (const layer of this.layers) h = layer.forward(h, training, this.arena);
+      return h;
+    } finally {
+      last.logitsMode = false;
+    }
+  }
+
+  private params(): Param[] {
+    if (this.trainableParams.length === 0) {
+      this.trainableParams = this.layers.flatMap((l) => (l.trainable ? l.params.filter((p) => p.trainable) : []));
+    }
+    return this.trainableParams;
+  }
+
+  /**
+   * Forward, loss, backward and one optimizer step on rows order[start .. start+count) of x and y.
+   * Returns the mean loss and the number of correct rows; only these scalars cross into JS.
+   */
+  trainBatch(x: Tensor, y: Tensor, order: Int32Array | null, start: number, count: number): { loss: number; correct: number } {
+    const fused = this.fusedSoftmax;
+    const last = this.layers[this.layers.length - 1];
+    try {
+      const xb = gatherRows(x, order, start, count, this.arena);
+      const yb = gatherRows(y, order, start, count, this.arena);
+      last.logitsMode = fused;
+      let h: Tensor = xb;
+      for (const layer of this.layers) h = layer.forward(h, true, this.arena);
+      let dy: Tensor | null = Tensor.empty(h.shape, this.arena);
+      const loss = fused ? this.loss!.computeFromLogits(h, yb, dy) : this.loss!.compute(h, yb, dy);
+      const correct = this.metrics.length ? countCorrect(h, yb, this.loss!.sparse) : 0;
+      for (let i = this.layers.length - 1; i >= 0 && dy; i--) dy = this.layers[i].backward(dy, this.arena, i > 0);
+      this.optimizer!.applyGradients(this.params());
+      return { loss, correct };
+    } finally {
+      last.logitsMode = false;
+      this.arena.reset();
+    }
+  }
+
+  /** Mean loss and accuracy over rows [0, n) of x and y, in batches (no training). */
+  evaluateRows(x: Tensor, y: Tensor, order: Int32Array | null, start: number, n: number, batchSize: number): { loss: number; accuracy: number } {
+    const fused = this.fusedSoftmax;
+    let lossSum = 0;
+    let correct = 0;
+    for (let at = start; at < start + n; at += batchSize) {
+      const count = Math.min(batchSize, start + n - at);
+      try {
+        const xb = gatherRows(x, order, at, count, this.arena);
+        const yb = gatherRows(y, order, at, count, this.arena);
+        const h = this.forward(xb, false, fused);
+        lossSum += (fused ? this.loss!.computeFromLogits(h, yb, null) : this.loss!.compute(h, yb, null)) * count;
+        correct += countCorrect(h, yb, this.loss!.sparse);
+      } finally {
+        this.arena.reset();
+      }
+    }
+    return { loss: lossSum / n, accuracy: correct / n };
+  }
+
+  // ---- public API ----
+
+  fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
+    return fitLoop(this, x, y, args);
+  }
+
+  /** Mean loss and accuracy over (x, y): `{ loss, accuracy }`. */
+  evaluate(x: Tensor, y: Tensor, args: { batchSize?: number } = {}): { loss: number; accuracy: number } {
+    this.requireCompiled('evaluate');
+    this.checkInput(x, 'evaluate');
+    this.checkLabels(y, x.shape[0], 'evaluate');
+    const batchSize = checkBatchSize(args.batchSize ?? 32, `${this.name}.evaluate`);
+    return this.evaluateRows(x, y, null, 0, x.shape[0], batchSize);
+  }
+
+  /** Outputs for x (N, ...), computed in batches; the returned Tensor is the caller's (dispose it). */
+  predict(x: Tensor, args: { batchSize?: number } = {}): Tensor {
+    this.checkInput(x, 'predict');
+    const batchSize = checkBatchSize(args.batchSize ?? 32, `${this.name}.predict`);
+    const n = x.shape[0];
+    const out = Tensor.empty([n, ...this.outputShapeOrNull!]);
+    const rowSize = out.size / n;
+    try {
+      for (let at = 0; at < n; at += batchSize) {
+        const count = Math.min(batchSize, n - at);
+        try {
+          const h = this.forward(gatherRows(x, null, at, count, this.arena), false, false);
+          engine().kernels.copy_f32(out.ptr + at * rowSize * 4, h.ptr, count * rowSize);
+        } finally {
+          this.arena.reset();
+        }
+      }
+    } catch (e) {
+      out.dispose();
+      throw e;
+    }
+    return out;
+  }
+
+  /** Prints the Keras-style table (to console.log, or to printFn line by line). */
+  summary(printFn: (line: string) => void = console.log): void {
+    this.requireBuilt('summary');
+    for (const line of summaryLines(this.name, this.layers)) printFn(line);
+  }
+
+  countParams(): number {
+    this.requireBuilt('countParams');
+    return this.layers.reduce((n, l) => n + l.countParams(), 0);
+  }
+
+  /** Parameters in TF.js order: trainable ones layer by layer, then the others (batch-norm statistics). */
+  private orderedParams(): { layer: Layer; param: Param }[] {
+    const all = this.layers.flatMap((layer) => layer.params.map((param) => ({ layer, param })));
+    const trainable = (e: { layer: Layer; param: Param }): boolean => e.param.trainable && e.layer.trainable;
+    return [...all.filter(trainable), ...all.filter((e) => !trainable(e))];
+  }
+
+  /** Copies of the weights, in TF.js order (the caller owns and disposes them). */
+  getWeights(): Tensor[] {
+    this.requireBuilt('getWeights');
+    return this.orderedParams().map((e) => e.param.value.clone());
+  }
+
+  /** Copies `weights` (TF.js order) into the model; checks every count and shape before writing any. */
+  setWeights(weights: Tensor[]): void {
+    this.requireBuilt('setWeights');
+    const params = this.orderedParams();
+    if (!Array.isArray(weights) || weights.length !== params.length) {
+      throw new Error(
+        `simdnet: ${this.name}.setWeights expects ${params.length} tensors (${params.map((e) => `${e.layer.name}/${e.param.name}`).join(', ')}) but got ${Array.isArray(weights) ? weights.length : String(weights)}`,
+      );
+    }
+    params.forEach((e, i) => {
+      const w = weights[i];
+      if (!(w instanceof Tensor) || w.isDisposed) {
+        throw new Error(`simdnet: ${this.name}.setWeights: weight ${i} (${e.layer.name}/${e.param.name}) is not a live Tensor`);
+      }
+      if (!sameShape(w.shape, e.param.value.shape)) {
+        throw new Error(
+          `simdnet: ${this.name}.setWeights: ${e.layer.name}/${e.param.name} expects shape [${e.param.value.shape}] but weight ${i} has shape [${w.shape}]`,
+        );
+      }
+    });
+    const k = engine().kernels;
+    params.forEach((e, i) => k.copy_f32(e.param.value.ptr, weights[i].ptr, weights[i].size));
+  }
+
+  /** Weight specs and values in TF.js order, named `<layer>/<param>`. */
+  namedWeights(): { spec: WeightSpec; tensor: Tensor }[] {
+    return this.orderedParams().map((e) => ({
+      spec: { name: `${e.layer.name}/${e.param.name}`, shape: [...e.param.value.shape], dtype: 'float32' },
+      tensor: e.param.value,
+    }));
+  }
+
+  /**
+   * The TF.js layers-model artifacts (topology, weight specs, one weight buffer). With a handler (TF.js
+   * IOHandler) or a 'file://dir' path in Node, also writes them there.
+   */
+  async save(handlerOrUrl?: SaveHandler | string): Promise<ModelArtifacts> {
+    this.requireBuilt('save');
+    const named = this.namedWeights();
+    const total = named.reduce((n, w) => n + w.tensor.size, 0);
+    const data = new Float32Array(total);
+    let at = 0;
+    for (const w of named) {
+      data.set(w.tensor.view(), at);
+      at += w.tensor.size;
+    }
+    const artifacts: ModelArtifacts = {
+      modelTopology: topologyOf(this.name, this.layers),
+      format: 'layers-model',
+      generatedBy: GENERATED_BY,
+      convertedBy: null,
+      weightSpecs: named.map((w) => w.spec),
+      weightData: data.buffer,
+    };
+    if (this.loss && this.optimizer) {
+      artifacts.trainingConfig = {
+        loss: this.loss.name,
+        metrics: this.metrics.length ? ['accuracy'] : [],
+        optimizer_config: { class_name: this.optimizer.className, config: this.optimizer.getConfig() },
+      };
+    }
+    if (typeof handlerOrUrl === 'string') {
+      if (!handlerOrUrl.startsWith('file://')) {
+        throw new Error(`simdnet: ${this.name}.save: only 'file://<dir>' paths are supported (Node), got '${handlerOrUrl}'`);
+      }
+      await saveArtifactsToDir(artifacts, handlerOrUrl.slice('file://'.length));
+    } else if (handlerOrUrl) await handlerOrUrl.save(artifacts);
+    return artifacts;
+  }
+
+  /** Frees every weight, gradient and optimizer state; the model cannot be used after. */
+  dispose(): void {
+    for (const l of this.layers) l.dispose();
+    this.optimizer?.dispose();
+    this.arena.reset();
+  }
+}
+
+export function checkBatchSize(b: number, who: string): number {
+  if (!Number.isInteger(b) || b <= 0) throw new Error(`simdnet: ${who}: batchSize must be a positive integer, got ${b}`);
+  return b;
+}
+
+/** `sn.sequential([...layers])` or `sn.sequential({ layers, name })`. */
+export function sequential(args: SequentialArgs | Layer[] = {}): Sequential {
+  return new Sequential(args);
+}

@@ -1,0 +1,154 @@
+// The model topology in TensorFlow.js layers-model form (Keras JSON): to and from layer objects.
+// A config from TF.js or Keras loads when every layer is one simdnet supports; anything else is refused
+// with an Error that names the layer and its class.
+import * as L from '../layers/index.js';
+import type { Layer } from '../layers/layer.js';
+
+export interface LayerJson {
+  class_name: string;
+  config: Record<string, unknown>;
+}
+
+export interface SequentialTopology {
+  class_name: 'Sequential';
+  config: { name: string; layers: LayerJson[] };
+  keras_version: string;
+  backend: string;
+}
+
+export function layerToJson(layer: Layer): LayerJson {
+  return { class_name: layer.className, config: layer.getConfig() };
+}
+
+export function topologyOf(name: string, layers: Layer[]): SequentialTopology {
+  return {
+    class_name: 'Sequential',
+    config: { name, layers: layers.map(layerToJson) },
+    keras_version: 'tfjs-layers 4.22.0',
+    backend: 'tensor_flow.js',
+  };
+}
+
+type Config = Record<string, unknown>;
+type Factory = (c: Config, base: L.LayerArgs) => Layer;
+
+const arr = (v: unknown): number | number[] | undefined => (v === null || v === undefined ? undefined : (v as number | number[]));
+
+function channelsLast(c: Config, where: string): void {
+  const f = c.data_format;
+  if (f !== undefined && f !== null && f !== 'channels_last') {
+    throw new Error(`simdnet: loadModel: layer '${where}' uses data_format '${String(f)}'; simdnet supports only 'channels_last' (NHWC)`);
+  }
+}
+
+const conv = (Cls: typeof L.Conv2D | typeof L.Conv1D): Factory => (c, base) => {
+  channelsLast(c, base.name!);
+  return new Cls({
+    ...base,
+    filters: c.filters as number,
+    kernelSize: arr(c.kernel_size) as number | number[],
+    strides: arr(c.strides),
+    padding: c.padding as L.Conv2DArgs['padding'],
+    dilationRate: arr(c.dilation_rate),
+    activation: (c.activation ?? 'linear') as L.ActivationName,
+    useBias: c.use_bias === undefined ? true : Boolean(c.use_bias),
+  });
+};
+
+const pool = (Cls: new (a: L.Pooling2DArgs) => Layer): Factory => (c, base) => {
+  channelsLast(c, base.name!);
+  return new Cls({ ...base, poolSize: arr(c.pool_size), strides: arr(c.strides), padding: c.padding as L.Pooling2DArgs['padding'] });
+};
+
+const FACTORIES: Record<string, Factory> = {
+  Conv2D: conv(L.Conv2D),
+  Convolution2D: conv(L.Conv2D),
+  Conv1D: conv(L.Conv1D),
+  Convolution1D: conv(L.Conv1D),
+  Dense: (c, base) =>
+    new L.Dense({
+      ...base,
+      units: c.units as number,
+      activation: (c.activation ?? 'linear') as L.ActivationName,
+      useBias: c.use_bias === undefined ? true : Boolean(c.use_bias),
+    }),
+  MaxPooling2D: pool(L.MaxPooling2D),
+  MaxPool2D: pool(L.MaxPooling2D),
+  AveragePooling2D: pool(L.AveragePooling2D),
+  AvgPool2D: pool(L.AveragePooling2D),
+  MaxPooling1D: pool(L.MaxPooling1D),
+  MaxPool1D: pool(L.MaxPooling1D),
+  AveragePooling1D: pool(L.AveragePooling1D),
+  AvgPool1D: pool(L.AveragePooling1D),
+  GlobalAveragePooling2D: (c, base) => (channelsLast(c, base.name!), new L.GlobalAveragePooling2D(base)),
+  GlobalAvgPool2D: (c, base) => (channelsLast(c, base.name!), new L.GlobalAveragePooling2D(base)),
+  GlobalMaxPooling2D: (c, base) => (channelsLast(c, base.name!), new L.GlobalMaxPooling2D(base)),
+  GlobalMaxPool2D: (c, base) => (channelsLast(c, base.name!), new L.GlobalMaxPooling2D(base)),
+  Flatten: (c, base) => (channelsLast(c, base.name!), new L.Flatten(base)),
+  Dropout: (c, base) => new L.Dropout({ ...base, rate: c.rate as number }),
+  Activation: (c, base) => new L.Activation({ ...base, activation: c.activation as L.ActivationName }),
+  // Keras 3 calls LeakyReLU's alpha `negative_slope`.
+  LeakyReLU: (c, base) => new L.LeakyReLU({ ...base, alpha: (c.alpha ?? c.negative_slope ?? 0.3) as number }),
+  Maxout: (c, base) => new L.Maxout({ ...base, groupSize: c.group_size as number }),
+  BatchNormalization: (c, base) => {
+    if (c.center === false || c.scale === false) {
+      throw new Error(`simdnet: loadModel: layer '${base.name}' (BatchNormalization) has center/scale off; simdnet supports only both on`);
+    }
+    const axis = Array.isArray(c.axis) ? (c.axis.length === 1 ? c.axis[0] : NaN) : c.axis;
+    return new L.BatchNormalization({
+      ...base,
+      momentum: c.momentum as number | undefined,
+      epsilon: c.epsilon as number | undefined,
+      axis: axis as number | undefined,
+    });
+  },
+};
+
+const SUPPORTED = Object.keys(FACTORIES).filter((k) => !/Pool\dD$|Convolution|GlobalAvg/.test(k));
+
+/** Makes the layers of a Sequential topology (TF.js's `modelTopology`, or Keras's `model_config`). */
+export function layersFromTopology(topology: unknown): { name: string | null; layers: Layer[] } {
+  let t = topology as Config | null;
+  if (t && typeof t === 'object' && 'model_config' in t) t = t.model_config as Config;
+  if (!t || typeof t !== 'object' || typeof t.class_name !== 'string') {
+    throw new Error('simdnet: loadModel: modelTopology is missing or not a Keras model config (no class_name)');
+  }
+  if (t.class_name !== 'Sequential') {
+    throw new Error(`simdnet: loadModel: the model is a '${t.class_name}'; simdnet loads only Sequential models`);
+  }
+  // Keras 2.0 wrote `config` as the list of layers itself.
+  const config = t.config as Config | LayerJson[];
+  const list = Array.isArray(config) ? config : (config?.layers as LayerJson[] | undefined);
+  const name = Array.isArray(config) ? null : ((config?.name as string | undefined) ?? null);
+  if (!Array.isArray(list)) throw new Error('simdnet: loadModel: the Sequential config has no layers list');
+
+  const layers: Layer[] = [];
+  let pendingInput: (number | null)[] | undefined;
+  for (const [i, entry] of list.entries()) {
+    const cls = entry?.class_name;
+    const c = (entry?.config ?? {}) as Config;
+    const layerName = (c.name as string | undefined) ?? `layer ${i}`;
+    if (cls === 'InputLayer') {
+      pendingInput = (c.batch_input_shape ?? c.batch_shape) as (number | null)[] | undefined;
+      continue;
+    }
+    const factory = typeof cls === 'string' ? FACTORIES[cls] : undefined;
+    if (!factory) {
+      throw new Error(
+        `simdnet: loadModel: layer '${layerName}' has class '${String(cls)}', which simdnet does not support (supported: ${SUPPORTED.join(', ')})`,
+      );
+    }
+    const batchInputShape = (c.batch_input_shape ?? c.batch_shape ?? pendingInput) as (number | null)[] | undefined;
+    pendingInput = undefined;
+    const base: L.LayerArgs = { name: c.name as string | undefined, trainable: c.trainable === undefined ? true : Boolean(c.trainable) };
+    if (batchInputShape) base.batchInputShape = batchInputShape;
+    else if (Array.isArray(c.input_shape)) base.inputShape = c.input_shape as number[];
+    try {
+      layers.push(factory(c, base));
+    } catch (e) {
+      const msg = (e as Error).message;
+      throw new Error(msg.includes(layerName) ? msg : `simdnet: loadModel: layer '${layerName}' (${cls}): ${msg}`);
+    }
+  }
+  return { name, layers };
+}

@@ -1,0 +1,37 @@
+// Adam (TF.js rule, defaults beta1 0.9, beta2 0.999, epsilon 1e-7).
+import type { Tensor } from '../tensor.js';
+import { adamUpdate } from '../ops/optimizer.js';
+import { Optimizer } from './optimizer.js';
+
+export interface AdamArgs {
+  learningRate?: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+}
+
+export class Adam extends Optimizer {
+  readonly className = 'Adam';
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+
+  constructor(args: AdamArgs = {}) {
+    super(args.learningRate ?? 0.001);
+    this.beta1 = args.beta1 ?? 0.9;
+    this.beta2 = args.beta2 ?? 0.999;
+    this.epsilon = args.epsilon ?? 1e-7;
+  }
+
+  protected stateCount(): number {
+    return 2;
+  }
+
+  protected update(w: Tensor, g: Tensor, state: Tensor[]): void {
+    adamUpdate(w, g, state[0], state[1], this.learningRate, this.beta1, this.beta2, this.epsilon, this.iterations);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+  }
+}

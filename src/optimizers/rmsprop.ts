@@ -1,0 +1,37 @@
+// RMSprop (TF.js rule, defaults rho 0.9, momentum 0, epsilon 1e-7).
+import type { Tensor } from '../tensor.js';
+import { rmspropUpdate } from '../ops/optimizer.js';
+import { Optimizer } from './optimizer.js';
+
+export interface RMSPropArgs {
+  learningRate?: number;
+  rho?: number;
+  momentum?: number;
+  epsilon?: number;
+}
+
+export class RMSProp extends Optimizer {
+  readonly className = 'RMSProp';
+  readonly rho: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+
+  constructor(args: RMSPropArgs = {}) {
+    super(args.learningRate ?? 0.001);
+    this.rho = args.rho ?? 0.9;
+    this.momentum = args.momentum ?? 0;
+    this.epsilon = args.epsilon ?? 1e-7;
+  }
+
+  protected stateCount(): number {
+    return this.momentum > 0 ? 2 : 1;
+  }
+
+  protected update(w: Tensor, g: Tensor, state: Tensor[]): void {
+    rmspropUpdate(w, g, state[0], state[1] ?? null, this.learningRate, this.rho, this.momentum, this.epsilon);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { learningRate: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon };
+  }
+}

@@ -1,0 +1,35 @@
+// SGD with optional (Nesterov) momentum, as Keras: v = momentum * v - lr * g; w += v.
+import type { Tensor } from '../tensor.js';
+import { sgdUpdate } from '../ops/optimizer.js';
+import { Optimizer } from './optimizer.js';
+
+export interface SGDArgs {
+  learningRate?: number;
+  momentum?: number;
+  nesterov?: boolean;
+}
+
+export class SGD extends Optimizer {
+  readonly className = 'SGD';
+  readonly momentum: number;
+  readonly nesterov: boolean;
+
+  constructor(args: SGDArgs = {}) {
+    super(args.learningRate ?? 0.01);
+    this.momentum = args.momentum ?? 0;
+    this.nesterov = args.nesterov ?? false;
+    if (!(this.momentum >= 0)) throw new Error(`simdnet: sgd: momentum must be ≥ 0, got ${args.momentum}`);
+  }
+
+  protected stateCount(): number {
+    return this.momentum > 0 ? 1 : 0;
+  }
+
+  protected update(w: Tensor, g: Tensor, state: Tensor[]): void {
+    sgdUpdate(w, g, state[0] ?? null, this.learningRate, this.momentum, this.nesterov);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov };
+  }
+}
