@@ -120,5 +120,6 @@ the NHWC input passed unchanged with an NCHW shape (identical bytes with one cha
 kernel's rows permuted from HWC to CHW flatten order. Each metric runs in rounds — one timed block
 (≥ 300 ms, or one call) per library per round, library order rotated every round — and the table shows the
 median block. Cold start = import + ready + build with the weights + first batch-1 prediction, timed inside a
-fresh Node process per library (the process's own start-up excluded). FLOPs count conv and dense
+fresh Node process per library (the process's own start-up excluded; in the browser, a fresh iframe with the
+HTTP cache warm). FLOPs count conv and dense
 multiply-adds as 2; a training step is counted as 3× the forward FLOPs.`;
