@@ -5,12 +5,11 @@
 //
 // It imports the built bundle (`npm run train` builds it first) exactly as a user of the package would.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as sn from '../dist/simdnet.js';
 import { DEFAULT_MODEL, MODELS, buildModel } from './train/models.mjs';
 import { EpochProgress, sparkline } from './train/progress.mjs';
-import { readLayersModel, writeLayersModel } from './train/save.mjs';
 
 const integer = (min) => (text) => {
   const n = Number(text);
@@ -67,8 +66,7 @@ console.log(
 console.log(`kernels: ${info.build}, ${info.threads} thread${info.threads > 1 ? 's' : ''}${threadNote}; node ${process.version}`);
 
 const model = buildModel(sn, opts.model, { learningRate: opts.lr });
-const summary = model.summary();
-if (typeof summary === 'string') console.log(summary);
+model.summary();
 console.log(`${opts.model}: ${opts.epochs} epochs, batch ${opts.batchSize}, Adam lr ${opts.lr}, seed ${opts.seed}\n`);
 
 const progress = new EpochProgress({ epochs: opts.epochs, samples: nTrain });
@@ -125,14 +123,15 @@ if (epochLog.length > 1) {
 }
 
 if (opts.save) {
-  const artifacts = await model.save();
-  const sizes = await writeLayersModel(opts.out, artifacts);
+  await sn.saveToDir(model, opts.out);
   // Read the files back and evaluate again: the saved model must be the trained one.
-  const again = await sn.loadModel(await readLayersModel(opts.out));
+  const again = await sn.loadFromDir(opts.out);
+  again.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   const check = await again.evaluate(data.testImages, data.testLabels);
   const same = Math.abs(check.accuracy - test.accuracy) < 1e-9;
+  const size = async (file) => kb((await stat(join(opts.out, file))).size);
   console.log(
-    `\nsaved ${join(opts.out, 'model.json')} (${kb(sizes.modelJsonBytes)}) + weights.bin (${kb(sizes.weightBytes)}); ` +
+    `\nsaved ${join(opts.out, 'model.json')} (${await size('model.json')}) + weights.bin (${await size('weights.bin')}); ` +
       `reloaded: test accuracy ${percent(check.accuracy)}${same ? ' (same)' : ' — DIFFERS from the trained model'}`,
   );
   const record = {

@@ -28,6 +28,7 @@ export class EpochProgress {
           barIncompleteChar: '░',
           barsize: 24,
           hideCursor: true,
+          clearOnComplete: true,
           stream: this.stream,
         },
         cliProgress.Presets.shades_classic,
