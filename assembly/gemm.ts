@@ -1,1 +1,440 @@
-// gemm kernels — being written.
+// GEMM: C(M,N) (=|+=) op(A)(M,K) · op(B)(K,N) (+ bias(N)), then an activation — row-major, f32x4.
+//
+// Goto-style blocking: for each NC-wide column block and KC-deep slice, B is packed into NR-wide panels
+// (k-major, NR floats per k); for each MC-tall row block, A is packed into MR-wide panels (k-major, MR
+// floats per k). The micro-kernel keeps an MR×NR tile of C in f32x4 locals, splats one A value per row and
+// multiplies it into two B vectors with `madd` (an FMA in the relaxed build). Packed panels are zero-padded
+// to whole tiles, so the micro-kernel never branches on edges; partial tiles go through a small buffer.
+//
+// A can come from three places (the packing routine is the only thing that differs), which lets the
+// convolutions feed the same micro-kernel without materialising im2col (implicit GEMM):
+//   A_MATRIX    a plain matrix, optionally transposed
+//   A_IM2COL    rows are output pixels, columns (kh,kw,c) — conv forward, read straight from x
+//   A_IM2COL_T  the transpose of that — conv backward for dw
+import { madd } from './simd';
+import { activation_forward_f32 } from './activations';
+
+// Tile and block sizes. MR×NR = 4×8 is eight f32x4 accumulators; KC keeps an NR panel of B (KC·NR·4 bytes)
+// in L1; MC·KC of A fits L2; NC·KC of B sits in L2/L3.
+export const MR: i32 = 4;
+export const NR: i32 = 8;
+const KC_MAX: i32 = 384;
+const MC: i32 = 96;
+const NC: i32 = 1024;
+
+export const A_MATRIX: i32 = 0;
+export const A_IM2COL: i32 = 1;
+export const A_IM2COL_T: i32 = 2;
+
+// Where A comes from (set by the caller of gemm_run before the call).
+let a_kind: i32 = A_MATRIX;
+let a_ptr: usize = 0;
+let a_ld: i32 = 0;
+let a_trans: bool = false;
+
+// Convolution geometry for the im2col sources: x is (N,H,W,C), the kernel (KH,KW,C,F), y (N,OH,OW,F).
+let cv_h: i32 = 0;
+let cv_w: i32 = 0;
+let cv_c: i32 = 0;
+let cv_oh: i32 = 0;
+let cv_ow: i32 = 0;
+let cv_kw: i32 = 0;
+let cv_sh: i32 = 0;
+let cv_sw: i32 = 0;
+let cv_pt: i32 = 0;
+let cv_pl: i32 = 0;
+let cv_dh: i32 = 0;
+let cv_dw: i32 = 0;
+
+// A partial tile is computed here, then its valid part copied out.
+const edge_tile: usize = memory.data(MR * NR * 4, 16);
+
+export function set_a_matrix(a: usize, lda: i32, trans: bool): void {
+  a_kind = A_MATRIX;
+  a_ptr = a;
+  a_ld = lda;
+  a_trans = trans;
+}
+
+export function set_a_im2col(kind: i32, x: usize, h: i32, w: i32, c: i32, oh: i32, ow: i32, kw: i32,
+                             sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32): void {
+  a_kind = kind;
+  a_ptr = x;
+  cv_h = h; cv_w = w; cv_c = c; cv_oh = oh; cv_ow = ow; cv_kw = kw;
+  cv_sh = sh; cv_sw = sw; cv_pt = pt; cv_pl = pl; cv_dh = dh; cv_dw = dw;
+}
+
+@inline function round_up(n: i32, m: i32): i32 {
+  return (n + m - 1) / m * m;
+}
+
+// K split into equal slices of at most KC_MAX (288 → 2×144 rather than 256 + 32).
+@inline function kc_for(K: i32): i32 {
+  if (K <= 0) return 4;
+  const slices = (K + KC_MAX - 1) / KC_MAX;
+  return round_up((K + slices - 1) / slices, 4);
+}
+
+// Bytes of scratch gemm_run needs for these sizes: a packed A block then a packed B block.
+export function gemm_run_scratch_bytes(M: i32, N: i32, K: i32): i32 {
+  const kc = max(kc_for(K), 1);
+  const aBytes = round_up(round_up(min(M, MC), MR) * kc * 4, 64);
+  const bBytes = kc * round_up(min(N, NC), NR) * 4;
+  return aBytes + bBytes + 64;
+}
+
+export function gemm_scratch_bytes(M: i32, N: i32, K: i32): i32 {
+  return gemm_run_scratch_bytes(M, N, K);
+}
+
+// ---- packing of B: rows pc..pc+kc, columns jc..jc+nc into NR-wide k-major panels ----
+
+function pack_b(b: usize, ldb: i32, transB: bool, pc: i32, kc: i32, jc: i32, nc: i32, dst: usize): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = min(NR, nc - jr);
+    const panel = dst + (<usize>jr * <usize>kc << 2);
+    const j0 = jc + jr;
+    if (!transB) {
+      // B[k][j] = b[k*ldb + j]: each k row of the panel is contiguous.
+      let src = b + ((<usize>pc * <usize>ldb + <usize>j0) << 2);
+      const step = <usize>ldb << 2;
+      if (nr == NR) {
+        for (let k = 0; k < kc; k++) {
+          const d = panel + (<usize>k << 5);
+          v128.store(d, v128.load(src));
+          v128.store(d, v128.load(src, 16), 16);
+          src += step;
+        }
+      } else {
+        for (let k = 0; k < kc; k++) {
+          const d = panel + (<usize>k << 5);
+          v128.store(d, f32x4.splat(0));
+          v128.store(d, f32x4.splat(0), 16);
+          for (let r = 0; r < nr; r++) store<f32>(d + (<usize>r << 2), load<f32>(src + (<usize>r << 2)));
+          src += step;
+        }
+      }
+    } else {
+      // B[k][j] = b[j*ldb + k]: walk each column j along k, write with stride NR.
+      if (nr < NR) memory.fill(panel, 0, <usize>kc * NR * 4);
+      for (let r = 0; r < nr; r++) {
+        let src = b + ((<usize>(j0 + r) * <usize>ldb + <usize>pc) << 2);
+        let d = panel + (<usize>r << 2);
+        for (let k = 0; k < kc; k++) {
+          store<f32>(d, load<f32>(src));
+          src += 4;
+          d += NR * 4;
+        }
+      }
+    }
+  }
+}
+
+// ---- packing of A: rows ic..ic+mc, columns pc..pc+kc into MR-wide k-major panels ----
+
+function pack_a_matrix(ic: i32, mc: i32, M: i32, pc: i32, kc: i32, dst: usize): void {
+  const a = a_ptr;
+  const lda = <usize>a_ld;
+  for (let ir = 0; ir < mc; ir += MR) {
+    const panel = dst + (<usize>ir * <usize>kc << 2);
+    const mr = min(MR, M - ic - ir);
+    const i0 = ic + ir;
+    if (a_trans) {
+      // A[i][k] = a[k*lda + i]: MR consecutive values per k.
+      let src = a + ((<usize>pc * lda + <usize>i0) << 2);
+      const step = lda << 2;
+      if (mr == MR) {
+        for (let k = 0; k < kc; k++) {
+          v128.store(panel + (<usize>k << 4), v128.load(src));
+          src += step;
+        }
+      } else {
+        for (let k = 0; k < kc; k++) {
+          const d = panel + (<usize>k << 4);
+          v128.store(d, f32x4.splat(0));
+          for (let r = 0; r < mr; r++) store<f32>(d + (<usize>r << 2), load<f32>(src + (<usize>r << 2)));
+          src += step;
+        }
+      }
+    } else {
+      // A[i][k] = a[i*lda + k]: read each row along k, write with stride MR.
+      if (mr < MR) memory.fill(panel, 0, <usize>kc * MR * 4);
+      for (let r = 0; r < mr; r++) {
+        let src = a + ((<usize>(i0 + r) * lda + <usize>pc) << 2);
+        let d = panel + (<usize>r << 2);
+        let k = 0;
+        for (; k + 4 <= kc; k += 4) {
+          const v = v128.load(src);
+          store<f32>(d, f32x4.extract_lane(v, 0));
+          store<f32>(d, f32x4.extract_lane(v, 1), MR * 4);
+          store<f32>(d, f32x4.extract_lane(v, 2), MR * 8);
+          store<f32>(d, f32x4.extract_lane(v, 3), MR * 12);
+          src += 16;
+          d += MR * 16;
+        }
+        for (; k < kc; k++) {
+          store<f32>(d, load<f32>(src));
+          src += 4;
+          d += MR * 4;
+        }
+      }
+    }
+  }
+}
+
+// Rows are output pixels m = (n, oh, ow), columns k = (kh, kw, c): A[m][k] = x[n, oh*sh-pt+kh*dh, ow*sw-pl+kw*dw, c]
+// (0 in the padding). Each (kh, kw) is a contiguous run of channels in x.
+function pack_a_im2col(ic: i32, mc: i32, M: i32, pc: i32, kc: i32, dst: usize): void {
+  const C = cv_c;
+  const W = cv_w;
+  const H = cv_h;
+  const imageBytes = <usize>H * <usize>W * <usize>C << 2;
+  const c0 = pc % C;
+  const t0 = pc / C;
+  const kw0 = t0 % cv_kw;
+  const kh0 = t0 / cv_kw;
+  for (let ir = 0; ir < mc; ir += MR) {
+    const panel = dst + (<usize>ir * <usize>kc << 2);
+    for (let r = 0; r < MR; r++) {
+      const m = ic + ir + r;
+      let d = panel + (<usize>r << 2);
+      if (m >= M) {
+        for (let k = 0; k < kc; k++) { store<f32>(d, 0); d += MR * 4; }
+        continue;
+      }
+      const ow = m % cv_ow;
+      const t = m / cv_ow;
+      const oh = t % cv_oh;
+      const n = t / cv_oh;
+      const ih0 = oh * cv_sh - cv_pt;
+      const iw0 = ow * cv_sw - cv_pl;
+      const image = a_ptr + <usize>n * imageBytes;
+      let c = c0;
+      let kw = kw0;
+      let kh = kh0;
+      let left = kc;
+      while (left > 0) {
+        const run = min(C - c, left);
+        const ih = ih0 + kh * cv_dh;
+        const iw = iw0 + kw * cv_dw;
+        if (<u32>ih < <u32>H && <u32>iw < <u32>W) {
+          let src = image + ((<usize>(ih * W + iw) * <usize>C + <usize>c) << 2);
+          for (let j = 0; j < run; j++) {
+            store<f32>(d, load<f32>(src));
+            src += 4;
+            d += MR * 4;
+          }
+        } else {
+          for (let j = 0; j < run; j++) { store<f32>(d, 0); d += MR * 4; }
+        }
+        left -= run;
+        c = 0;
+        if (++kw == cv_kw) { kw = 0; kh++; }
+      }
+    }
+  }
+}
+
+// The transpose: rows i = (kh, kw, c) of the kernel, columns p = output pixels (conv backward for dw).
+function pack_a_im2col_t(ic: i32, mc: i32, M: i32, pc: i32, kc: i32, dst: usize): void {
+  const C = cv_c;
+  const W = cv_w;
+  const H = cv_h;
+  const OW = cv_ow;
+  const OH = cv_oh;
+  const imageBytes = <usize>H * <usize>W * <usize>C << 2;
+  for (let ir = 0; ir < mc; ir += MR) {
+    const panel = dst + (<usize>ir * <usize>kc << 2);
+    const i0 = ic + ir;
+    const c0 = i0 % C;
+    const t0 = i0 / C;
+    // The MR rows share one (kh, kw) when their channels are consecutive: one f32x4 per pixel.
+    const together = i0 + MR <= M && c0 + MR <= C;
+    let ow = pc % OW;
+    let t = pc / OW;
+    let oh = t % OH;
+    let n = t / OH;
+    let d = panel;
+    if (together) {
+      const offH = (t0 / cv_kw) * cv_dh - cv_pt;
+      const offW = (t0 % cv_kw) * cv_dw - cv_pl;
+      const cOff = <usize>c0 << 2;
+      for (let k = 0; k < kc; k++) {
+        const ih = oh * cv_sh + offH;
+        const iw = ow * cv_sw + offW;
+        let v = f32x4.splat(0);
+        if (<u32>ih < <u32>H && <u32>iw < <u32>W) {
+          v = v128.load(a_ptr + <usize>n * imageBytes + ((<usize>(ih * W + iw) * <usize>C) << 2) + cOff);
+        }
+        v128.store(d, v);
+        d += MR * 4;
+        if (++ow == OW) { ow = 0; if (++oh == OH) { oh = 0; n++; } }
+      }
+    } else {
+      for (let k = 0; k < kc; k++) {
+        for (let r = 0; r < MR; r++) {
+          const i = i0 + r;
+          let v: f32 = 0;
+          if (i < M) {
+            const c = i % C;
+            const tt = i / C;
+            const ih = oh * cv_sh - cv_pt + (tt / cv_kw) * cv_dh;
+            const iw = ow * cv_sw - cv_pl + (tt % cv_kw) * cv_dw;
+            if (<u32>ih < <u32>H && <u32>iw < <u32>W) {
+              v = load<f32>(a_ptr + <usize>n * imageBytes + ((<usize>(ih * W + iw) * <usize>C + <usize>c) << 2));
+            }
+          }
+          store<f32>(d + (<usize>r << 2), v);
+        }
+        d += MR * 4;
+        if (++ow == OW) { ow = 0; if (++oh == OH) { oh = 0; n++; } }
+      }
+    }
+  }
+}
+
+// ---- the micro-kernel ----
+
+// c (4×8 tile, row stride ldc bytes) = a-panel · b-panel over kc (+ c when `add`) (+ bias[0..8] when bias != 0).
+function kernel_4x8(a: usize, b: usize, kc: i32, c: usize, ldc: usize, add: bool, bias: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let k = 0;
+  for (; k + 2 <= kc; k += 2) {
+    let b0 = v128.load(b);
+    let b1 = v128.load(b, 16);
+    let av = v128.load32_splat(a);
+    c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
+    av = v128.load32_splat(a, 4);
+    c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
+    av = v128.load32_splat(a, 8);
+    c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
+    av = v128.load32_splat(a, 12);
+    c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
+    b0 = v128.load(b, 32);
+    b1 = v128.load(b, 48);
+    av = v128.load32_splat(a, 16);
+    c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
+    av = v128.load32_splat(a, 20);
+    c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
+    av = v128.load32_splat(a, 24);
+    c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
+    av = v128.load32_splat(a, 28);
+    c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
+    a += 32;
+    b += 64;
+  }
+  if (k < kc) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let av = v128.load32_splat(a);
+    c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
+    av = v128.load32_splat(a, 4);
+    c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
+    av = v128.load32_splat(a, 8);
+    c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
+    av = v128.load32_splat(a, 12);
+    c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
+  }
+  if (bias) {
+    const bv0 = v128.load(bias);
+    const bv1 = v128.load(bias, 16);
+    c00 = f32x4.add(c00, bv0); c01 = f32x4.add(c01, bv1);
+    c10 = f32x4.add(c10, bv0); c11 = f32x4.add(c11, bv1);
+    c20 = f32x4.add(c20, bv0); c21 = f32x4.add(c21, bv1);
+    c30 = f32x4.add(c30, bv0); c31 = f32x4.add(c31, bv1);
+  }
+  const c1 = c + ldc;
+  const c2 = c1 + ldc;
+  const c3 = c2 + ldc;
+  if (add) {
+    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(c1)); c11 = f32x4.add(c11, v128.load(c1, 16));
+    c20 = f32x4.add(c20, v128.load(c2)); c21 = f32x4.add(c21, v128.load(c2, 16));
+    c30 = f32x4.add(c30, v128.load(c3)); c31 = f32x4.add(c31, v128.load(c3, 16));
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c1, c10); v128.store(c1, c11, 16);
+  v128.store(c2, c20); v128.store(c2, c21, 16);
+  v128.store(c3, c30); v128.store(c3, c31, 16);
+}
+
+// ---- the driver ----
+
+// C (M,N) with row stride ldc (floats) = [C +] op(A)·op(B) [+ bias], then act — A from the source set above.
+// `scratch` holds gemm_run_scratch_bytes(M, N, K) bytes.
+export function gemm_run(M: i32, N: i32, K: i32, b: usize, ldb: i32, transB: bool, c: usize, ldc: i32,
+                         accumulate: bool, bias: usize, act: i32, alpha: f32, scratch: usize): void {
+  if (M <= 0 || N <= 0) return;
+  const ldcBytes = <usize>ldc << 2;
+  if (K <= 0) {
+    // No products: C = [C] + bias.
+    for (let i = 0; i < M; i++) {
+      const row = c + <usize>i * ldcBytes;
+      if (!accumulate) memory.fill(row, 0, <usize>N << 2);
+      if (bias) for (let j = 0; j < N; j++) store<f32>(row + (<usize>j << 2), load<f32>(row + (<usize>j << 2)) + load<f32>(bias + (<usize>j << 2)));
+      if (act) activation_forward_f32(row, row, N, act, alpha);
+    }
+    return;
+  }
+  const KC = kc_for(K);
+  const packA = (scratch + 63) & ~<usize>63;
+  const packB = packA + <usize>round_up(round_up(min(M, MC), MR) * KC * 4, 64);
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = min(NC, N - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc);
+      pack_b(b, ldb, transB, pc, kc, jc, nc, packB);
+      const add = pc > 0 || accumulate;
+      const last = pc + kc >= K;
+      for (let ic = 0; ic < M; ic += MC) {
+        const mc = min(MC, M - ic);
+        if (a_kind == A_MATRIX) pack_a_matrix(ic, mc, M, pc, kc, packA);
+        else if (a_kind == A_IM2COL) pack_a_im2col(ic, mc, M, pc, kc, packA);
+        else pack_a_im2col_t(ic, mc, M, pc, kc, packA);
+        const cBlock = c + <usize>ic * ldcBytes + (<usize>jc << 2);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const bPanel = packB + (<usize>jr * <usize>kc << 2);
+          const biasJ: usize = last && bias ? bias + (<usize>(jc + jr) << 2) : 0;
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const aPanel = packA + (<usize>ir * <usize>kc << 2);
+            const cTile = cBlock + <usize>ir * ldcBytes + (<usize>jr << 2);
+            if (mr == MR && nr == NR) {
+              kernel_4x8(aPanel, bPanel, kc, cTile, ldcBytes, add, biasJ);
+            } else {
+              kernel_4x8(aPanel, bPanel, kc, edge_tile, NR * 4, false, 0);
+              for (let r = 0; r < mr; r++) {
+                const src = edge_tile + (<usize>(r * NR) << 2);
+                const dst = cTile + <usize>r * ldcBytes;
+                for (let j = 0; j < nr; j++) {
+                  let v = load<f32>(src + (<usize>j << 2));
+                  if (add) v += load<f32>(dst + (<usize>j << 2));
+                  if (biasJ) v += load<f32>(biasJ + (<usize>j << 2));
+                  store<f32>(dst + (<usize>j << 2), v);
+                }
+              }
+            }
+            if (last && act) {
+              for (let r = 0; r < mr; r++) {
+                const row = cTile + <usize>r * ldcBytes;
+                activation_forward_f32(row, row, nr, act, alpha);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// c (M,N) = [c +] op(a) (M,K) · op(b) (K,N) [+ bias (N)], then activation `act`. Leading dimensions in floats:
+// a is (M,lda) or, transposed, (K,lda); b is (K,ldb) or (N,ldb); c is (M,ldc). bias = 0 means none.
+export function gemm_f32(M: i32, N: i32, K: i32, a: usize, lda: i32, transA: i32, b: usize, ldb: i32, transB: i32,
+                         c: usize, ldc: i32, accumulate: i32, bias: usize, act: i32, alpha: f32, scratch: usize): void {
+  set_a_matrix(a, lda, transA != 0);
+  gemm_run(M, N, K, b, ldb, transB != 0, c, ldc, accumulate != 0, bias, act, alpha, scratch);
+}

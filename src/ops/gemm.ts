@@ -1,2 +1,94 @@
-// gemm ops — being written.
-export {};
+// Matrix products (assembly/gemm.ts): plain matmul, and the dense layer's forward and backward.
+// The kernel packs panels into the engine's scratch buffer, so nothing here allocates tensors.
+import { engine } from '../backend/engine.js';
+import type { Tensor } from '../tensor.js';
+import type { ActivationCode } from './activation.js';
+
+export interface MatmulOptions {
+  /** Use aᵀ: a is (K, M). */
+  transA?: boolean;
+  /** Use bᵀ: b is (N, K). */
+  transB?: boolean;
+  /** c += op(a)·op(b) instead of c = op(a)·op(b). */
+  accumulate?: boolean;
+}
+
+function shapes(named: Record<string, Tensor | null>): string {
+  return Object.entries(named)
+    .filter(([, t]) => t !== null)
+    .map(([name, t]) => `${name} [${t!.shape}]`)
+    .join(', ');
+}
+
+function checkAct(op: string, act: number): void {
+  if (!Number.isInteger(act) || act < 0 || act > 6) throw new Error(`simdnet ${op}: activation code ${act} is not one of 0..6`);
+}
+
+/**
+ * The raw kernel call: c (M,N) = [c +] op(a)·op(b) [+ bias], then activation. Leading dimensions are in floats.
+ * Exposed for other ops (conv uses the same kernel through its own entry points).
+ */
+export function gemmRaw(
+  M: number, N: number, K: number,
+  a: number, lda: number, transA: boolean,
+  b: number, ldb: number, transB: boolean,
+  c: number, ldc: number, accumulate: boolean,
+  bias = 0, act: number = 0, alpha = 0,
+): void {
+  const e = engine();
+  const scratch = e.scratch(e.kernels.gemm_scratch_bytes(M, N, K));
+  e.kernels.gemm_f32(M, N, K, a, lda, transA ? 1 : 0, b, ldb, transB ? 1 : 0, c, ldc, accumulate ? 1 : 0, bias, act, alpha, scratch);
+}
+
+/** c = op(a)·op(b), or c += op(a)·op(b) with `accumulate`. All three are rank-2. */
+export function matmul(a: Tensor, b: Tensor, c: Tensor, { transA = false, transB = false, accumulate = false }: MatmulOptions = {}): void {
+  const bad = () =>
+    new Error(`simdnet matmul: shapes do not match: ${shapes({ a, b, c })} (transA=${transA}, transB=${transB})`);
+  if (a.rank !== 2 || b.rank !== 2 || c.rank !== 2) throw bad();
+  const [M, K] = transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
+  const [K2, N] = transB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
+  if (K !== K2 || c.shape[0] !== M || c.shape[1] !== N) throw bad();
+  gemmRaw(M, N, K, a.ptr, a.shape[1], transA, b.ptr, b.shape[1], transB, c.ptr, N, accumulate);
+}
+
+/** Rows of a tensor seen as (rows, lastAxis), or -1 if its last axis is not `cols`. */
+function rowsOf(t: Tensor, cols: number): number {
+  if (t.rank < 1 || t.shape[t.rank - 1] !== cols) return -1;
+  return cols === 0 ? 0 : t.size / cols;
+}
+
+/**
+ * y = act(x·w + b). x (N,in) — or any rank whose last axis is `in` —, w (in,units), b (units) or null,
+ * y (N,units). Bias and activation are applied in the GEMM's epilogue, while the tile is in registers/L1.
+ */
+export function denseForward(x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, act: ActivationCode = 0, alpha = 0): void {
+  checkAct('denseForward', act);
+  const inUnits = w.shape[0];
+  const units = w.shape[1];
+  const rows = rowsOf(x, inUnits);
+  if (w.rank !== 2 || rows < 0 || rowsOf(y, units) !== rows || (b !== null && b.size !== units)) {
+    throw new Error(`simdnet denseForward: shapes do not match: ${shapes({ x, w, b, y })}; expected x (N,in), w (in,units), b (units), y (N,units)`);
+  }
+  gemmRaw(rows, units, inUnits, x.ptr, inUnits, false, w.ptr, units, false, y.ptr, units, false, b ? b.ptr : 0, act, alpha);
+}
+
+/**
+ * Gradients of y = x·w + b given dy (already multiplied by the activation's derivative):
+ * dx = dy·wᵀ (N,in), dw = xᵀ·dy (in,units), db = Σ_rows dy (units). Null outputs are skipped; the others
+ * are overwritten.
+ */
+export function denseBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor | null, db: Tensor | null): void {
+  const inUnits = w.shape[0];
+  const units = w.shape[1];
+  const rows = rowsOf(x, inUnits);
+  if (
+    w.rank !== 2 || rows < 0 || rowsOf(dy, units) !== rows ||
+    (dx !== null && (dx.size !== x.size || rowsOf(dx, inUnits) !== rows)) ||
+    (dw !== null && dw.size !== w.size) || (db !== null && db.size !== units)
+  ) {
+    throw new Error(`simdnet denseBackward: shapes do not match: ${shapes({ x, w, dy, dx, dw, db })}; expected x (N,in), w (in,units), dy (N,units), dx like x, dw like w, db (units)`);
+  }
+  if (dx) gemmRaw(rows, inUnits, units, dy.ptr, units, false, w.ptr, units, true, dx.ptr, inUnits, false);
+  if (dw) gemmRaw(inUnits, units, rows, x.ptr, inUnits, true, dy.ptr, units, false, dw.ptr, units, false);
+  if (db) engine().kernels.bias_grad_f32(dy.ptr, db.ptr, rows, units);
+}

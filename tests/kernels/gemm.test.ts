@@ -1,0 +1,202 @@
+// GEMM and dense kernels against float64 references written here (naive triple loops), on odd shapes that
+// exercise every edge tile and block boundary, in both kernel builds. denseBackward is checked against
+// central differences of loss = sum(y * r) for a random r.
+import { describe, it, expect, beforeAll } from 'vitest';
+import * as sn from '../../src/index.js';
+
+const { ops } = sn;
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// float32-representable values in [-1, 1), so the reference sees exactly what the kernel sees.
+function randomValues(n: number, seed: number): Float64Array {
+  const r = rng(seed);
+  return Float64Array.from({ length: n }, () => Math.fround(r() * 2 - 1));
+}
+
+// op(A)(M,K)·op(B)(K,N) in float64; a is (M,K) or (K,M) when transA, b is (K,N) or (N,K) when transB.
+function referenceMatmul(a: Float64Array, b: Float64Array, M: number, N: number, K: number, transA: boolean, transB: boolean): Float64Array {
+  const c = new Float64Array(M * N);
+  for (let i = 0; i < M; i++)
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += (transA ? a[k * M + i] : a[i * K + k]) * (transB ? b[j * K + k] : b[k * N + j]);
+      c[i * N + j] = s;
+    }
+  return c;
+}
+
+function activate(v: number, act: number, alpha: number): number {
+  switch (act) {
+    case 1: return Math.max(v, 0);
+    case 2: return Math.min(Math.max(v, 0), 6);
+    case 3: return v > 0 ? v : alpha * v;
+    case 4: return v > 0 ? v : alpha * (Math.exp(v) - 1);
+    case 5: return 1 / (1 + Math.exp(-v));
+    case 6: return Math.tanh(v);
+    default: return v;
+  }
+}
+
+// |got - want| <= abs + rel * scale, where scale bounds the size of the terms summed (sum of |products|).
+function expectClose(got: Float32Array, want: Float64Array, tol: { abs: number; rel: number }, what: string): void {
+  expect(got.length).toBe(want.length);
+  let worst = 0;
+  let at = -1;
+  for (let i = 0; i < want.length; i++) {
+    const err = Math.abs(got[i] - want[i]) - (tol.abs + tol.rel * Math.abs(want[i]));
+    if (!(err <= worst)) {
+      worst = Number.isNaN(err) ? Infinity : err;
+      at = i;
+    }
+  }
+  if (at >= 0) expect.fail(`${what}: element ${at} is ${got[at]}, expected ${want[at]}`);
+}
+
+function t(values: ArrayLike<number>, shape: number[]): sn.Tensor {
+  return sn.tensor(Float32Array.from(values), shape);
+}
+
+describe.each(['plain', 'relaxed'] as const)('gemm (%s SIMD)', (simd) => {
+  beforeAll(async () => {
+    await sn.ready({ simd });
+  });
+
+  const sizes = [1, 3, 5, 7, 17, 33, 65];
+  // Every M and N from the list with a few K, plus shapes that cross the KC/MC/NC blocks.
+  const cases: [number, number, number][] = [];
+  for (const M of sizes) for (const N of sizes) cases.push([M, N, (M * 7 + N * 3) % 40 + 1]);
+  cases.push([1, 1, 1], [4, 8, 1], [8, 16, 64], [100, 130, 400], [97, 1030, 9], [200, 9, 800], [130, 70, 385]);
+
+  it('matmul matches a float64 reference on odd shapes', () => {
+    for (const [M, N, K] of cases) {
+      const av = randomValues(M * K, M * 1000 + K);
+      const bv = randomValues(K * N, N * 1000 + K + 7);
+      const a = t(av, [M, K]);
+      const b = t(bv, [K, N]);
+      const c = sn.tensor(new Float32Array(M * N).fill(NaN), [M, N]);
+      ops.matmul(a, b, c);
+      expectClose(c.dataSync(), referenceMatmul(av, bv, M, N, K, false, false), { abs: 1e-5 * K, rel: 1e-5 }, `matmul ${M}x${N}x${K}`);
+      a.dispose(); b.dispose(); c.dispose();
+    }
+  });
+
+  it('matmul handles every transpose combination and accumulate', () => {
+    for (const [M, N, K] of [[5, 7, 3], [17, 33, 65], [65, 1, 17], [3, 65, 130], [33, 17, 1]]) {
+      for (const transA of [false, true])
+        for (const transB of [false, true])
+          for (const accumulate of [false, true]) {
+            const av = randomValues(M * K, M + K + 1);
+            const bv = randomValues(K * N, N + K + 2);
+            const cv = randomValues(M * N, M + N + 3);
+            const a = t(av, transA ? [K, M] : [M, K]);
+            const b = t(bv, transB ? [N, K] : [K, N]);
+            const c = t(cv, [M, N]);
+            ops.matmul(a, b, c, { transA, transB, accumulate });
+            const want = referenceMatmul(av, bv, M, N, K, transA, transB);
+            if (accumulate) for (let i = 0; i < want.length; i++) want[i] += cv[i];
+            expectClose(c.dataSync(), want, { abs: 1e-5 * K, rel: 1e-5 }, `matmul ${M}x${N}x${K} tA=${transA} tB=${transB} acc=${accumulate}`);
+            a.dispose(); b.dispose(); c.dispose();
+          }
+    }
+  });
+
+  it('matmul with K = 0 writes zeros (or leaves c when accumulating)', () => {
+    const a = sn.tensor(new Float32Array(0), [3, 0]);
+    const b = sn.tensor(new Float32Array(0), [0, 5]);
+    const c = sn.tensor(new Float32Array(15).fill(2), [3, 5]);
+    ops.matmul(a, b, c, { accumulate: true });
+    expect(Array.from(c.dataSync())).toEqual(new Array(15).fill(2));
+    ops.matmul(a, b, c);
+    expect(Array.from(c.dataSync())).toEqual(new Array(15).fill(0));
+    a.dispose(); b.dispose(); c.dispose();
+  });
+
+  it('denseForward fuses bias and every activation', () => {
+    for (const [rows, inUnits, units] of [[1, 1, 1], [3, 5, 7], [17, 33, 10], [65, 7, 17], [2, 100, 65]]) {
+      for (let act = 0; act <= 6; act++) {
+        const alpha = act === 3 ? 0.3 : 1.1;
+        const xv = randomValues(rows * inUnits, rows + act);
+        const wv = randomValues(inUnits * units, units + act);
+        const bv = randomValues(units, act + 99);
+        const x = t(xv, [rows, inUnits]);
+        const w = t(wv, [inUnits, units]);
+        const b = t(bv, [units]);
+        const y = sn.tensor(new Float32Array(rows * units).fill(NaN), [rows, units]);
+        ops.denseForward(x, w, b, y, act as sn.ops.ActivationCode, alpha);
+        const want = referenceMatmul(xv, wv, rows, units, inUnits, false, false).map((v, i) => activate(v + bv[i % units], act, alpha));
+        expectClose(y.dataSync(), want, { abs: 1e-5 * inUnits + 1e-6, rel: 1e-5 }, `denseForward ${rows}x${inUnits}x${units} act=${act}`);
+        // Without bias.
+        ops.denseForward(x, w, null, y, act as sn.ops.ActivationCode, alpha);
+        const want0 = referenceMatmul(xv, wv, rows, units, inUnits, false, false).map((v) => activate(v, act, alpha));
+        expectClose(y.dataSync(), want0, { abs: 1e-5 * inUnits + 1e-6, rel: 1e-5 }, `denseForward no bias act=${act}`);
+        x.dispose(); w.dispose(); b.dispose(); y.dispose();
+      }
+    }
+  });
+
+  it('denseBackward matches central differences of sum(y * r)', () => {
+    for (const [rows, inUnits, units] of [[1, 1, 1], [3, 5, 7], [4, 17, 9], [1, 33, 3]]) {
+      const xv = randomValues(rows * inUnits, 11 + rows);
+      const wv = randomValues(inUnits * units, 12 + units);
+      const bv = randomValues(units, 13);
+      const r = randomValues(rows * units, 14);
+      // loss(x, w, b) = Σ (x·w + b) * r in float64.
+      const loss = (xa: Float64Array, wa: Float64Array, ba: Float64Array) => {
+        const y = referenceMatmul(xa, wa, rows, units, inUnits, false, false);
+        let s = 0;
+        for (let i = 0; i < y.length; i++) s += (y[i] + ba[i % units]) * r[i];
+        return s;
+      };
+      const numeric = (v: Float64Array, f: () => number) => {
+        const g = new Float64Array(v.length);
+        for (let i = 0; i < v.length; i++) {
+          const keep = v[i];
+          v[i] = keep + 1e-3; const up = f();
+          v[i] = keep - 1e-3; const down = f();
+          v[i] = keep;
+          g[i] = (up - down) / 2e-3;
+        }
+        return g;
+      };
+      const x = t(xv, [rows, inUnits]);
+      const w = t(wv, [inUnits, units]);
+      const dy = t(r, [rows, units]);
+      const dx = sn.tensor(new Float32Array(xv.length).fill(NaN), [rows, inUnits]);
+      const dw = sn.tensor(new Float32Array(wv.length).fill(NaN), [inUnits, units]);
+      const db = sn.tensor(new Float32Array(units).fill(NaN), [units]);
+      ops.denseBackward(x, w, dy, dx, dw, db);
+      const tol = { abs: 1e-4, rel: 1e-3 };
+      expectClose(dx.dataSync(), numeric(xv, () => loss(xv, wv, bv)), tol, `dx ${rows}x${inUnits}x${units}`);
+      expectClose(dw.dataSync(), numeric(wv, () => loss(xv, wv, bv)), tol, `dw ${rows}x${inUnits}x${units}`);
+      expectClose(db.dataSync(), numeric(bv, () => loss(xv, wv, bv)), tol, `db ${rows}x${inUnits}x${units}`);
+      // Null outputs are skipped and the others still right.
+      const before = dx.dataSync();
+      ops.denseBackward(x, w, dy, null, dw, null);
+      expect(Array.from(dx.dataSync())).toEqual(Array.from(before));
+      x.dispose(); w.dispose(); dy.dispose(); dx.dispose(); dw.dispose(); db.dispose();
+    }
+  });
+
+  it('throws on wrong shapes, naming them', () => {
+    const a = sn.tensor(new Float32Array(6), [2, 3]);
+    const b = sn.tensor(new Float32Array(8), [4, 2]);
+    const c = sn.tensor(new Float32Array(4), [2, 2]);
+    expect(() => ops.matmul(a, b, c)).toThrow(/matmul.*a \[2,3\].*b \[4,2\].*c \[2,2\]/);
+    expect(() => ops.denseForward(a, b, null, c)).toThrow(/denseForward.*x \[2,3\].*w \[4,2\]/);
+    const bias = sn.tensor(new Float32Array(3), [3]);
+    const w = sn.tensor(new Float32Array(6), [3, 2]);
+    expect(() => ops.denseForward(a, w, bias, c)).toThrow(/denseForward.*b \[3\]/);
+    expect(() => ops.denseBackward(a, w, b, null, null, null)).toThrow(/denseBackward.*dy \[4,2\]/);
+    for (const x of [a, b, c, bias, w]) x.dispose();
+  });
+});
