@@ -73,8 +73,15 @@ export function toMarkdown(result, { command } = {}) {
 
   for (const model of result.models) {
     out.push(`**${model.title}** — ${f(model.params)} parameters, ${f(model.flops / 1e6, 2)} MFLOP per image forward (a training step counted as 3×).`, '');
-    out.push('| library | check: max abs diff | batch-1 latency (ms) | batch-64 inference (images/s) | batch-64 training (images/s) | training GFLOP/s | cold start (ms) |');
-    out.push('|---|---|---|---|---|---|---|');
+    out.push('| library | check: max abs diff | batch-1 latency (ms) | batch-64 inference (images/s) | batch-64 training (images/s) | training GFLOP/s | cold start (ms) | simdnet speed ÷ this one (b1 · b64 · train) |');
+    out.push('|---|---|---|---|---|---|---|---|');
+    const mine = figures(model, 'simdnet', result.batch);
+    const x = (v) => (v != null && Number.isFinite(v) ? `${f(v, v < 10 ? 2 : v < 100 ? 1 : 0)}×` : '—');
+    const speedups = (fig, id) => (id === 'simdnet' ? '1' : [
+      x(fig.latencyMs && mine.latencyMs ? fig.latencyMs / mine.latencyMs : null),
+      x(fig.inferPerSec && mine.inferPerSec ? mine.inferPerSec / fig.inferPerSec : null),
+      x(fig.trainPerSec && mine.trainPerSec ? mine.trainPerSec / fig.trainPerSec : null),
+    ].join(' · '));
     for (const lib of result.libraries) {
       if (lib.error) continue;
       const c = model.check[lib.id];
@@ -82,13 +89,13 @@ export function toMarkdown(result, { command } = {}) {
       const fig = figures(model, lib.id, result.batch);
       if (c?.error) {
         // Could not build or run the model at all: say why once.
-        out.push(`| ${lib.label} | ✗ ${short(c.error)} | — | — | — | — | ${cell(fig.coldMs, fig.errors.coldStart, 0)} |`);
+        out.push(`| ${lib.label} | ✗ ${short(c.error)} | — | — | — | — | ${cell(fig.coldMs, fig.errors.coldStart, 0)} | — |`);
         continue;
       }
       let check = c?.error ? `✗ ${short(c.error)}` : c ? `${c.maxAbsDiff.toExponential(1)}${c.ok ? '' : ' ✗'}` : 'n/a';
       if (tc && tc.maxAbsDiff != null) check += `; after 1 step ${tc.maxAbsDiff.toExponential(1)}${tc.ok ? '' : ' ✗'}`;
       const trainCell = fig.trainPerSec != null ? f(fig.trainPerSec, fig.trainPerSec < 100 ? 1 : 0) : tc?.skipped ? 'skipped (--quick)' : lib.inferenceOnly ? '— (inference only)' : cell(null, fig.errors.train64);
-      out.push(`| ${lib.label} | ${check} | ${cell(fig.latencyMs, fig.errors.latency1, 3)} | ${cell(fig.inferPerSec, fig.errors.infer64, 0)} | ${trainCell} | ${fig.trainGflops != null ? f(fig.trainGflops, 2) : '—'} | ${cell(fig.coldMs, fig.errors.coldStart, 0)} |`);
+      out.push(`| ${lib.label} | ${check} | ${cell(fig.latencyMs, fig.errors.latency1, 3)} | ${cell(fig.inferPerSec, fig.errors.infer64, 0)} | ${trainCell} | ${fig.trainGflops != null ? f(fig.trainGflops, 2) : '—'} | ${cell(fig.coldMs, fig.errors.coldStart, 0)} | ${speedups(fig, lib.id)} |`);
     }
     out.push('');
   }

@@ -38,7 +38,7 @@ export function simdnetPeer({ threads = 1, simd = 'auto' } = {}) {
       return {
         predict(x, n) {
           const xt = sn.tensor(x, [n, h, w, c]);
-          const y = model.predict(xt);
+          const y = model.predict(xt, { batchSize: n }); // the whole batch in one pass (the default is 32)
           const out = y.dataSync();
           xt.dispose(); y.dispose();
           return out;

@@ -41,7 +41,7 @@ export function tfjsPeer(backend) {
         async activate() { if (tf.getBackend() !== backend) await tf.setBackend(backend); },
         predict(x, n) {
           const xt = tf.tensor4d(x, [n, h, w, c]);
-          const y = model.predict(xt);
+          const y = model.predict(xt, { batchSize: n }); // the whole batch in one pass (the default is 32)
           const out = y.dataSync();
           xt.dispose(); y.dispose();
           return out;
