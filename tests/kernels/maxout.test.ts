@@ -58,6 +58,8 @@ const cases: [number[], number][] = [
   [[2, 1, 4, 14], 7],
   [[4, 17], 17],
   [[2, 2, 3, 12], 4],
+  [[1, 7, 2], 2],
+  [[3, 1, 1, 34], 2],
 ];
 
 describe.each(['plain', 'relaxed'] as const)('maxout, %s build', (simd) => {
@@ -105,6 +107,15 @@ describe.each(['plain', 'relaxed'] as const)('maxout, %s build', (simd) => {
       for (let i = 0; i < size; i++) expect(Math.abs(got[i] - expected[i])).toBeLessThan(1e-4 + 1e-3 * Math.abs(expected[i]));
       [x, y, argmax, dy, dx].forEach((t) => t.dispose());
     });
+  });
+
+  it.each([2, 3])('ties go to the first element of a group (k = %s)', (k) => {
+    const x = sn.tensor(new Float32Array(8 * k).fill(1), [8, k]);
+    const y = sn.Tensor.empty([8, 1]);
+    const argmax = sn.Tensor.empty([8, 1]);
+    ops.maxoutForward(x, y, argmax, k);
+    expect(Array.from(int32(argmax))).toEqual(Array.from({ length: 8 }, (_, i) => i * k));
+    [x, y, argmax].forEach((t) => t.dispose());
   });
 
   it('names the shapes when C is not divisible by k or outputs are misshapen', () => {
