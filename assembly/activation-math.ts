@@ -1,5 +1,7 @@
 // The math of every activation, as inline f32x4 functions, for the kernels that apply or fuse one
 // (activations.ts here; gemm and conv may fuse one into their epilogue with `activate_f32x4`).
+import { madd } from './simd';
+
 // This file is deliberately NOT re-exported by index.ts: functions taking v128 must not become wasm exports.
 //
 // Activation codes (shared by every kernel that takes `act: i32`):
@@ -15,29 +17,44 @@ export const ACT_SIGMOID: i32 = 5;
 export const ACT_TANH: i32 = 6;
 
 // e^x for x <= 88.7 (larger x is clamped, so the result stays finite), about 1 ulp.
-// Cephes expf: x = n·ln2 + r with |r| <= ln2/2, e^r by a degree-6 polynomial, then 2^n built in the
-// exponent bits. 2^n is applied in two halves so results down in the subnormal range stay right and
-// x < -104 gives 0 instead of garbage.
 @inline export function exp_f32x4(x: v128): v128 {
-  x = f32x4.min(f32x4.max(x, f32x4.splat(-104.0)), f32x4.splat(88.7));
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  return exp_core(x, false);
+}
+
+// e^x - 1 for x <= 88.7 without the cancellation of exp(x) - 1 near 0 (elu keeps relative precision).
+@inline export function expm1_f32x4(x: v128): v128 {
+  return exp_core(x, true);
+}
+
+// Cephes expf: x = n·ln2 + r with |r| <= ln2/2, e^r = 1 + r + r²·p(r) with a degree-5 polynomial p, then 2^n
+// built in the exponent bits. 2^n is applied in two halves so results down in the subnormal range stay
+// right and x < -104 gives 0 instead of garbage. With `minusOne`, lanes where n = 0 return r + r²·p(r)
+// directly (no 1 - 1 cancellation); other lanes have |e^x - 1| >= 0.29, so subtracting 1 loses nothing.
+// Written for V8's x64 code: pmin/pmax are one instruction each (min/max are several), and n is rounded
+// with the 1.5·2^23 trick instead of nearest + trunc_sat (the latter is a long sequence).
+@inline function exp_core(x: v128, minusOne: bool): v128 {
+  x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-104.0)), f32x4.splat(88.7));
+  const magic = f32x4.splat(12582912.0); // 1.5·2^23: adding it rounds to an integer held in the low bits
+  const t = madd(x, f32x4.splat(1.44269504088896341), magic);
+  const n = f32x4.sub(t, magic);
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
-  r = f32x4.add(r, f32x4.mul(n, f32x4.splat(2.12194440e-4)));
+  r = madd(n, f32x4.splat(2.12194440e-4), r);
   let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  const r2 = f32x4.mul(r, r);
-  p = f32x4.add(f32x4.add(f32x4.mul(p, r2), r), f32x4.splat(1.0));
+  p = madd(p, r, f32x4.splat(1.3981999507e-3));
+  p = madd(p, r, f32x4.splat(8.3334519073e-3));
+  p = madd(p, r, f32x4.splat(4.1665795894e-2));
+  p = madd(p, r, f32x4.splat(1.6666665459e-1));
+  p = madd(p, r, f32x4.splat(5.0000001201e-1));
+  const em1 = madd(p, f32x4.mul(r, r), r); // e^r - 1
   // 2^n = 2^h · 2^(n-h) with h = n>>1: each half stays a normal float for n in [-150, 128].
-  const ni = i32x4.trunc_sat_f32x4_s(n);
+  const ni = i32x4.sub(t, magic); // the integer n, from the bit patterns
   const h = i32x4.shr_s(ni, 1);
   const bias = i32x4.splat(127);
   const s1 = i32x4.shl(i32x4.add(h, bias), 23);
   const s2 = i32x4.shl(i32x4.add(i32x4.sub(ni, h), bias), 23);
-  return f32x4.mul(f32x4.mul(p, s1), s2);
+  const e = f32x4.mul(f32x4.mul(f32x4.add(em1, f32x4.splat(1.0)), s1), s2);
+  if (!minusOne) return e;
+  return v128.bitselect(em1, f32x4.sub(e, f32x4.splat(1.0)), i32x4.eq(ni, i32x4.splat(0)));
 }
 
 // 1 / (1 + e^-x) without overflow: with e = e^-|x| (never above 1), σ = 1/(1+e) for x >= 0 and
@@ -57,11 +74,11 @@ export const ACT_TANH: i32 = 6;
   const big = f32x4.div(f32x4.sub(one, e), f32x4.add(one, e));
   const z = f32x4.mul(x, x);
   let p = f32x4.splat(-5.70498872745e-3);
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(2.06390887954e-2));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-5.37397155531e-2));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(1.33314422036e-1));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-3.33332819422e-1));
-  const small = f32x4.add(f32x4.mul(f32x4.mul(p, z), x), x);
+  p = madd(p, z, f32x4.splat(2.06390887954e-2));
+  p = madd(p, z, f32x4.splat(-5.37397155531e-2));
+  p = madd(p, z, f32x4.splat(1.33314422036e-1));
+  p = madd(p, z, f32x4.splat(-3.33332819422e-1));
+  const small = madd(f32x4.mul(p, z), x, x);
   const signed = v128.or(big, v128.and(x, i32x4.splat(0x80000000))); // big >= 0: copy x's sign
   return v128.bitselect(small, signed, f32x4.lt(ax, f32x4.splat(0.625)));
 }
@@ -71,14 +88,14 @@ export const ACT_TANH: i32 = 6;
   const zero = f32x4.splat(0);
   switch (act) {
     case ACT_RELU:
-      return f32x4.max(x, zero);
+      return f32x4.pmax(x, zero); // pmax: one instruction, and NaN still passes through
     case ACT_RELU6:
-      return f32x4.min(f32x4.max(x, zero), f32x4.splat(6.0));
+      return f32x4.pmin(f32x4.pmax(x, zero), f32x4.splat(6.0));
     case ACT_LEAKY_RELU:
       return v128.bitselect(x, f32x4.mul(x, f32x4.splat(alpha)), f32x4.gt(x, zero));
     case ACT_ELU: {
       // exp only of min(x, 0): the positive side is x itself.
-      const em1 = f32x4.sub(exp_f32x4(f32x4.min(x, zero)), f32x4.splat(1.0));
+      const em1 = expm1_f32x4(f32x4.pmin(x, zero));
       return v128.bitselect(x, f32x4.mul(em1, f32x4.splat(alpha)), f32x4.gt(x, zero));
     }
     case ACT_SIGMOID:
@@ -113,29 +130,31 @@ export const ACT_TANH: i32 = 6;
   }
 }
 
-// Scalar forms for tails: the same f32x4 math on one lane, so tails round exactly like main loops.
-@inline export function activate_f32(x: f32, act: i32, alpha: f32): f32 {
-  return f32x4.extract_lane(activate_f32x4(f32x4.splat(x), act, alpha), 0);
+// Tails of 1 to 3 floats go through the same f32x4 math as main loops (one exp for the whole tail, and the
+// same rounding), loaded lane by lane so nothing past the buffer is read or written.
+@inline export function load_tail(p: usize, k: i32, fill: v128): v128 {
+  let v = f32x4.replace_lane(fill, 0, load<f32>(p));
+  if (k > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (k > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  return v;
 }
 
-@inline export function activate_grad_f32(y: f32, dy: f32, act: i32, alpha: f32): f32 {
-  return f32x4.extract_lane(activate_grad_f32x4(f32x4.splat(y), f32x4.splat(dy), act, alpha), 0);
-}
-
-@inline export function exp_f32(x: f32): f32 {
-  return f32x4.extract_lane(exp_f32x4(f32x4.splat(x)), 0);
+@inline export function store_tail(p: usize, k: i32, v: v128): void {
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (k > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (k > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
 }
 
 // Row helpers for softmax and the fused softmax losses (plain functions: not exported by the module).
 
-// Largest value of a row of `cols` floats.
+// Largest value of a row of `cols` floats (pmax: one instruction; a NaN still poisons the softmax via exp).
 export function row_max_f32(x: usize, cols: i32): f32 {
   let i = 0;
-  let mv = f32x4.splat(-Infinity);
-  for (; i + 4 <= cols; i += 4) mv = f32x4.max(mv, v128.load(x + (<usize>i << 2)));
-  let m = max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
-  for (; i < cols; i++) m = max(m, load<f32>(x + (<usize>i << 2)));
-  return m;
+  const ninf = f32x4.splat(-Infinity);
+  let mv = ninf;
+  for (; i + 4 <= cols; i += 4) mv = f32x4.pmax(mv, v128.load(x + (<usize>i << 2)));
+  if (i < cols) mv = f32x4.pmax(mv, load_tail(x + (<usize>i << 2), cols - i, ninf));
+  return max(max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
 }
 
 // y[i] = exp(x[i] - shift) over one row (y = 0: only the sum); returns Σ exp (f32 lanes, summed in f64).
@@ -151,12 +170,14 @@ export function row_exp_sum_f32(x: usize, y: usize, cols: i32, shift: f32): f64 
   }
   let s = <f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1)
         + <f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3);
-  for (; i < cols; i++) {
+  const k = cols - i;
+  if (k > 0) {
     const o = <usize>i << 2;
-    const e = exp_f32(load<f32>(x + o) - shift);
-    if (y) store<f32>(y + o, e);
-    s += <f64>e;
+    const e = exp_f32x4(f32x4.sub(load_tail(x + o, k, sv), sv));
+    if (y) store_tail(y + o, k, e);
+    s += <f64>f32x4.extract_lane(e, 0);
+    if (k > 1) s += <f64>f32x4.extract_lane(e, 1);
+    if (k > 2) s += <f64>f32x4.extract_lane(e, 2);
   }
   return s;
 }
-

@@ -2,7 +2,7 @@
 // Activation codes and the per-lane math live in activation-math.ts (shared with kernels that fuse one):
 //   0 linear, 1 relu, 2 relu6, 3 leakyRelu(alpha), 4 elu(alpha), 5 sigmoid, 6 tanh.
 import {
-  activate_f32x4, activate_f32, activate_grad_f32x4, activate_grad_f32, row_max_f32, row_exp_sum_f32,
+  activate_f32x4, activate_grad_f32x4, load_tail, store_tail, row_max_f32, row_exp_sum_f32,
   ACT_RELU, ACT_RELU6, ACT_LEAKY_RELU, ACT_ELU, ACT_SIGMOID, ACT_TANH,
 } from './activation-math';
 
@@ -13,9 +13,9 @@ import {
     const o = <usize>i << 2;
     v128.store(y + o, activate_f32x4(v128.load(x + o), act, alpha));
   }
-  for (; i < n; i++) {
+  if (i < n) {
     const o = <usize>i << 2;
-    store<f32>(y + o, activate_f32(load<f32>(x + o), act, alpha));
+    store_tail(y + o, n - i, activate_f32x4(load_tail(x + o, n - i, f32x4.splat(0)), act, alpha));
   }
 }
 
@@ -25,9 +25,10 @@ import {
     const o = <usize>i << 2;
     v128.store(dx + o, activate_grad_f32x4(v128.load(y + o), v128.load(dy + o), act, alpha));
   }
-  for (; i < n; i++) {
+  if (i < n) {
     const o = <usize>i << 2;
-    store<f32>(dx + o, activate_grad_f32(load<f32>(y + o), load<f32>(dy + o), act, alpha));
+    const zero = f32x4.splat(0);
+    store_tail(dx + o, n - i, activate_grad_f32x4(load_tail(y + o, n - i, zero), load_tail(dy + o, n - i, zero), act, alpha));
   }
 }
 

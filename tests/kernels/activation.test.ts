@@ -6,7 +6,8 @@ import {
   softmaxForward, softmaxBackward, biasAdd, biasGrad, type ActivationCode,
 } from '../../src/ops/activation.js';
 
-const SIZES = [1, 3, 5, 7, 17, 33, 1003];
+// The brief's odd sizes plus 2 and 6, so SIMD tails of 1, 2 and 3 floats all occur.
+const SIZES = [1, 2, 3, 5, 6, 7, 17, 33, 1003];
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -151,6 +152,14 @@ describe.each(['plain', 'relaxed'] as const)('activation kernels (%s build)', (b
     const x = sn.tensor(xs);
     activationForward(x, x, ACTIVATION.tanh);
     expectClose(x.dataSync(), Array.from(xs, Math.tanh), 2e-6, 0, 'tanh near zero');
+    x.dispose();
+  });
+
+  it('elu keeps relative precision near zero (expm1, not exp - 1)', () => {
+    const xs = new Float32Array([-1e-6, -3e-4, -0.01, -0.2, -0.34, -0.36, -0.7, -3]);
+    const x = sn.tensor(xs);
+    activationForward(x, x, ACTIVATION.elu, 1.5);
+    expectClose(x.dataSync(), Array.from(xs, (v) => 1.5 * Math.expm1(v)), 1e-6, 0, 'elu near zero');
     x.dispose();
   });
 
