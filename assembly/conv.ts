@@ -1,1 +1,114 @@
-// conv kernels — being written.
+// conv2d, NHWC, as GEMMs on the micro-kernel of gemm.ts. x is (N,H,W,C), w is (KH,KW,C,F) — which is
+// exactly a (K = KH·KW·C, F) matrix — and y is (N,OH,OW,F), i.e. an (M = N·OH·OW, F) matrix.
+//
+//   forward   y  = im2col(x) · w (+ bias, act)   im2col rows are packed straight from x (implicit GEMM)
+//   backward  dw = im2col(x)ᵀ · dy               the transposed im2col is packed straight from x too
+//             db = Σ_rows dy
+//             dx = col2im(dy · wᵀ)               dy·wᵀ in row blocks through scratch, then scatter-added
+// A 1x1, stride-1, unpadded conv is a plain GEMM on x itself.
+// Input pixel of output (oh, ow) and kernel tap (kh, kw): (oh·sh − padTop + kh·dh, ow·sw − padLeft + kw·dw).
+import { A_IM2COL, A_IM2COL_T, set_a_im2col, set_a_matrix, gemm_run, gemm_run_scratch_bytes } from './gemm';
+import { bias_grad_f32 } from './activations';
+
+// Output rows (pixels) per block of dx = dy·wᵀ: the block's columns stay in cache for the scatter.
+const DX_ROWS: i32 = 192;
+
+@inline function is_pointwise(H: i32, W: i32, KH: i32, KW: i32, OH: i32, OW: i32, sh: i32, sw: i32, pt: i32, pl: i32): bool {
+  return KH == 1 && KW == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && OH == H && OW == W;
+}
+
+export function conv2d_forward_scratch_bytes(N: i32, C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32): i32 {
+  return gemm_run_scratch_bytes(N * OH * OW, F, KH * KW * C);
+}
+
+// y = act(conv(x, w) + b); b = 0 means no bias.
+export function conv2d_forward_f32(x: usize, w: usize, b: usize, y: usize,
+                                   N: i32, H: i32, W: i32, C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32,
+                                   sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
+                                   act: i32, alpha: f32, scratch: usize): void {
+  const M = N * OH * OW;
+  const K = KH * KW * C;
+  if (is_pointwise(H, W, KH, KW, OH, OW, sh, sw, pt, pl)) set_a_matrix(x, C, false);
+  else set_a_im2col(A_IM2COL, x, H, W, C, OH, OW, KW, sh, sw, pt, pl, dh, dw);
+  gemm_run(M, F, K, w, F, false, y, F, false, b, act, alpha, scratch);
+}
+
+export function conv2d_backward_scratch_bytes(N: i32, C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32): i32 {
+  const M = N * OH * OW;
+  const K = KH * KW * C;
+  const forW = gemm_run_scratch_bytes(K, F, M);
+  const rows = min(M, DX_ROWS);
+  const forX = gemm_run_scratch_bytes(rows, K, F) + rows * K * 4 + 64;
+  return max(forW, forX);
+}
+
+// dx (N,H,W,C), dw (KH,KW,C,F), db (F) from x, w and dy (N,OH,OW,F); a 0 pointer skips that output.
+// Outputs are overwritten.
+export function conv2d_backward_f32(x: usize, w: usize, dy: usize, dx: usize, dwt: usize, db: usize,
+                                    N: i32, H: i32, W: i32, C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32,
+                                    sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, scratch: usize): void {
+  const M = N * OH * OW;
+  const K = KH * KW * C;
+  const pointwise = is_pointwise(H, W, KH, KW, OH, OW, sh, sw, pt, pl);
+  if (dwt) {
+    // dw (K,F) = im2col(x)ᵀ (K,M) · dy (M,F)
+    if (pointwise) set_a_matrix(x, C, true);
+    else set_a_im2col(A_IM2COL_T, x, H, W, C, OH, OW, KW, sh, sw, pt, pl, dh, dw);
+    gemm_run(K, F, M, dy, F, false, dwt, F, false, 0, 0, 0, scratch);
+  }
+  if (db) bias_grad_f32(dy, db, M, F);
+  if (dx) {
+    if (pointwise) {
+      // dx (M,C) = dy (M,F) · wᵀ (F,C)
+      set_a_matrix(dy, F, false);
+      gemm_run(M, C, F, w, F, true, dx, C, false, 0, 0, 0, scratch);
+      return;
+    }
+    memory.fill(dx, 0, <usize>N * <usize>H * <usize>W * <usize>C << 2);
+    const rows = min(M, DX_ROWS);
+    const gemmScratch = (scratch + 63) & ~<usize>63;
+    const dcol = (gemmScratch + <usize>gemm_run_scratch_bytes(rows, K, F) + 63) & ~<usize>63;
+    for (let p0 = 0; p0 < M; p0 += DX_ROWS) {
+      const pb = min(DX_ROWS, M - p0);
+      // dcol (pb,K) = dy[p0..p0+pb] (pb,F) · wᵀ (F,K)
+      set_a_matrix(dy + (<usize>p0 * <usize>F << 2), F, false);
+      gemm_run(pb, K, F, w, F, true, dcol, K, false, 0, 0, 0, gemmScratch);
+      col2im_add(dcol, p0, pb, dx, H, W, C, KH, KW, OH, OW, sh, sw, pt, pl, dh, dw);
+    }
+  }
+}
+
+// dx[n, ih, iw, :] += dcol[p, (kh,kw), :] for every output pixel p of the block and every tap inside the image.
+function col2im_add(dcol: usize, p0: i32, pb: i32, dx: usize, H: i32, W: i32, C: i32, KH: i32, KW: i32,
+                    OH: i32, OW: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32): void {
+  const K = KH * KW * C;
+  const rowBytes = <usize>C << 2;
+  let ow = p0 % OW;
+  let t = p0 / OW;
+  let oh = t % OH;
+  let n = t / OH;
+  for (let p = 0; p < pb; p++) {
+    const src0 = dcol + (<usize>p * <usize>K << 2);
+    const image = dx + <usize>n * <usize>H * <usize>W * rowBytes;
+    for (let kh = 0; kh < KH; kh++) {
+      const ih = oh * sh - pt + kh * dh;
+      if (<u32>ih >= <u32>H) continue;
+      for (let kw = 0; kw < KW; kw++) {
+        const iw = ow * sw - pl + kw * dw;
+        if (<u32>iw >= <u32>W) continue;
+        const dst = image + <usize>(ih * W + iw) * rowBytes;
+        const src = src0 + <usize>(kh * KW + kw) * rowBytes;
+        let c = 0;
+        for (; c + 4 <= C; c += 4) {
+          const o = <usize>c << 2;
+          v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+        }
+        for (; c < C; c++) {
+          const o = <usize>c << 2;
+          store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+        }
+      }
+    }
+    if (++ow == OW) { ow = 0; if (++oh == OH) { oh = 0; n++; } }
+  }
+}
