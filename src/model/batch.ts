@@ -38,3 +38,8 @@ export function yieldToEventLoop(): Promise<void> {
   }
   return new Promise((r) => setTimeout(r, 0));
 }
+
+export function checkBatchSize(b: number, who: string): number {
+  if (!Number.isInteger(b) || b <= 0) throw new Error(`simdnet: ${who}: batchSize must be a positive integer, got ${b}`);
+  return b;
+}

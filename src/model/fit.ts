@@ -3,8 +3,8 @@
 // the loop yields to the event loop so a page stays responsive.
 import type { Tensor } from '../tensor.js';
 import { shuffleInPlace } from '../random.js';
-import { yieldToEventLoop } from './batch.js';
-import { checkBatchSize, type Sequential } from './sequential.js';
+import { checkBatchSize, yieldToEventLoop } from './batch.js';
+import type { Sequential } from './sequential.js';
 
 export type Logs = Record<string, number>;
 

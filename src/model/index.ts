@@ -5,4 +5,4 @@ export type { FitArgs, History, Callbacks, Logs } from './fit.js';
 export { loadModel } from './load.js';
 export type { LoadHandler } from './load.js';
 export type { ModelArtifacts, ModelJson, WeightSpec } from './artifacts.js';
-export { saveToDir, loadFromDir } from './io-node.js';
+export { saveToDir, loadFromDir } from './files.js';

@@ -1,18 +1,6 @@
 // Node helpers: a model as `model.json` + `weights.bin` in a directory (what TF.js's file:// handler
 // writes). node:fs is imported inside the functions so the browser bundle never loads it.
-import type { Sequential } from './sequential.js';
 import { concatBuffers, toModelJson, type ModelArtifacts, type ModelJson } from './artifacts.js';
-import { modelFromArtifacts } from './load.js';
-
-/** Writes `dir/model.json` and `dir/weights.bin` (creating dir). */
-export async function saveToDir(model: Sequential, dir: string): Promise<ModelArtifacts> {
-  return model.save(`file://${dir}`);
-}
-
-/** Reads a model saved by saveToDir or by TF.js (`dir` or the path of its model.json). */
-export async function loadFromDir(path: string): Promise<Sequential> {
-  return modelFromArtifacts(await readArtifactsFromDir(path));
-}
 
 export async function saveArtifactsToDir(artifacts: ModelArtifacts, dir: string): Promise<void> {
   const fs = await import('node:fs/promises');

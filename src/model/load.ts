@@ -78,7 +78,8 @@ function restoreTrainingConfig(model: Sequential, config: unknown): void {
     const lr = o.learningRate ?? o.learning_rate ?? o.lr;
     switch ((oc?.class_name ?? '').toLowerCase()) {
       case 'sgd':
-        optimizer = sgd({ learningRate: lr, momentum: o.momentum, nesterov: Boolean(o.nesterov) });
+      case 'momentum':
+        optimizer = sgd({ learningRate: lr, momentum: o.momentum, nesterov: Boolean(o.useNesterov ?? o.nesterov) });
         break;
       case 'adam':
         optimizer = adam({ learningRate: lr, beta1: o.beta1 ?? o.beta_1, beta2: o.beta2 ?? o.beta_2, epsilon: o.epsilon });

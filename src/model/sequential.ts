@@ -8,7 +8,7 @@ import type { Param } from '../layers/layer.js';
 import { countCorrect } from '../ops/loss.js';
 import { getLoss, type Loss } from '../losses/index.js';
 import { getOptimizer, Optimizer } from '../optimizers/index.js';
-import { gatherRows } from './batch.js';
+import { checkBatchSize, gatherRows } from './batch.js';
 import { summaryLines } from './summary.js';
 import { topologyOf } from './topology.js';
 import { GENERATED_BY, type ModelArtifacts, type WeightSpec } from './artifacts.js';
@@ -117,6 +117,7 @@ export class Sequential {
     this.loss = loss;
     this.optimizer = optimizer;
     this.metrics = metrics;
+    this.trainableParams = []; // re-read which layers train (layer.trainable may have changed)
   }
 
   // ---- checks (run before anything is written, so a bad call changes nothing) ----
@@ -359,11 +360,6 @@ export class Sequential {
     this.optimizer?.dispose();
     this.arena.reset();
   }
-}
-
-export function checkBatchSize(b: number, who: string): number {
-  if (!Number.isInteger(b) || b <= 0) throw new Error(`simdnet: ${who}: batchSize must be a positive integer, got ${b}`);
-  return b;
 }
 
 /** `sn.sequential([...layers])` or `sn.sequential({ layers, name })`. */

@@ -32,6 +32,7 @@ export class RMSProp extends Optimizer {
   }
 
   getConfig(): Record<string, unknown> {
-    return { learningRate: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon };
+    // TF.js names rho `decay` in its RMSProp config.
+    return { learningRate: this.learningRate, decay: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: false };
   }
 }

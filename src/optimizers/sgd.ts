@@ -10,7 +10,10 @@ export interface SGDArgs {
 }
 
 export class SGD extends Optimizer {
-  readonly className = 'SGD';
+  /** TF.js serialises SGD with momentum as its separate `Momentum` optimizer. */
+  get className(): string {
+    return this.momentum > 0 ? 'Momentum' : 'SGD';
+  }
   readonly momentum: number;
   readonly nesterov: boolean;
 
@@ -30,6 +33,7 @@ export class SGD extends Optimizer {
   }
 
   getConfig(): Record<string, unknown> {
-    return { learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov };
+    if (this.momentum > 0) return { learningRate: this.learningRate, momentum: this.momentum, useNesterov: this.nesterov };
+    return { learningRate: this.learningRate };
   }
 }
