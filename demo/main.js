@@ -86,6 +86,19 @@ function showFilters(m) {
   $('filters-info').textContent = `${f} × ${kh}×${kw}`;
   drawFilters(canvasGrid(filtersBox, f), kernel.values, kh, kw, cin, f);
   $('maps2-panel').hidden = m.probes.length < 2;
+  // Lay out the feature-map grids now (black until something is drawn) so the page does not jump.
+  const zeros = sn.tensor(new Float32Array(784), [1, 28, 28, 1]);
+  m.probes.forEach((probe, i) => {
+    const out = probe.model.predict(zeros);
+    const [, h, w, c] = out.shape;
+    out.dispose();
+    probe.shape = [h, w, c];
+    const box = $(i === 0 ? 'maps1' : 'maps2');
+    box.classList.toggle('many', c > 24);
+    $(i === 0 ? 'maps1-info' : 'maps2-info').textContent = `${c} × ${h}×${w}`;
+    drawFeatureMaps(canvasGrid(box, c), new Float32Array(h * w * c), h, w, c);
+  });
+  zeros.dispose();
 }
 
 // ---- classification ---------------------------------------------------------------------------------
@@ -141,14 +154,15 @@ function showPrediction(probs) {
     const p = probs ? probs[d] : 0;
     bar.fill.style.width = `${(p * 100).toFixed(1)}%`;
     bar.p.textContent = probs ? `${(p * 100).toFixed(p >= 0.995 || p < 0.001 ? 0 : 1)}%` : '–';
-    bar.li.classList.toggle('top', d === best);
+    bar.li.classList.toggle('best', d === best);
   });
 }
 
 function clearMaps() {
-  for (const id of ['maps1', 'maps2']) {
-    for (const c of $(id).querySelectorAll('canvas')) c.getContext('2d').clearRect(0, 0, c.width, c.height);
-  }
+  current?.probes.forEach((probe, i) => {
+    const [h, w, c] = probe.shape;
+    drawFeatureMaps(canvasGrid($(i === 0 ? 'maps1' : 'maps2'), c), new Float32Array(h * w * c), h, w, c);
+  });
 }
 
 /** Runs the current drawing through the model (and the truncated models for the feature maps). */
@@ -172,7 +186,6 @@ function classify() {
       const out = probe.model.predict(x);
       const [, h, w, c] = out.shape;
       const box = $(i === 0 ? 'maps1' : 'maps2');
-      $(i === 0 ? 'maps1-info' : 'maps2-info').textContent = `${c} × ${h}×${w}`;
       drawFeatureMaps(canvasGrid(box, c), out.dataSync(), h, w, c);
       out.dispose();
     });
@@ -219,6 +232,7 @@ function startTraining(event) {
   worker ??= new Worker(new URL('./train-worker.js', import.meta.url), { type: 'module' });
   worker.onmessage = (e) => onWorkerMessage(e.data, epochs);
   worker.onerror = (e) => {
+    demo.trainResult = { error: e.message ?? 'the worker could not start' };
     trainStatus(`Training failed: ${e.message ?? 'the worker could not start'}`, true);
     setTraining(false);
   };
@@ -283,12 +297,15 @@ async function main() {
   $('use-pretrained').addEventListener('click', () => pretrained && useModel(pretrained));
   setTraining(false);
 
+  // Fetch the model while the kernels compile.
+  const artifactsPromise = fetchArtifacts(MODEL_URL);
+  artifactsPromise.catch(() => undefined); // handled below, after ready()
   const info = await sn.ready();
   demo.timings.readyMs = performance.now();
   showFeatures(info);
 
   try {
-    const artifacts = await fetchArtifacts(MODEL_URL);
+    const artifacts = await artifactsPromise;
     pretrained = await prepareModel(artifacts, 'pretrained', 'pretrained on MNIST');
     demo.timings.modelMs = performance.now();
     useModel(pretrained);

@@ -98,7 +98,7 @@ export async function drawStrokes(page: Page, strokes: Stroke[]): Promise<void> 
     await page.mouse.down();
     for (let i = 1; i < stroke.length; i++) {
       const [x, y] = at(stroke[i]);
-      await page.mouse.move(x, y, { steps: 4 });
+      await page.mouse.move(x, y, { steps: 2 });
     }
     await page.mouse.up();
   }

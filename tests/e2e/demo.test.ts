@@ -12,7 +12,9 @@ import {
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SHOTS = join(ROOT, 'test-results');
-const HAS_PRETRAINED = existsSync(join(ROOT, 'demo/model/model.json'));
+// SIMDNET_DEMO_MODEL=./data/some-model/model.json points the page at another model (a URL under /demo/).
+const MODEL_QUERY = process.env.SIMDNET_DEMO_MODEL ? `?model=${encodeURIComponent(process.env.SIMDNET_DEMO_MODEL)}` : '';
+const HAS_PRETRAINED = MODEL_QUERY !== '' || existsSync(join(ROOT, 'demo/model/model.json'));
 const PRETRAINED_SKIP = 'pretrained-model tests skipped: demo/model/model.json is missing (`npm run train` writes it); under CI=true they fail instead';
 
 if (!HAS_CHROMIUM) {
@@ -54,7 +56,7 @@ describe.skipIf(!HAS_CHROMIUM)('demo page in Chromium', () => {
 
   test('loads the bundle cross-origin isolated, shows the build and threads; load → first prediction is printed', async () => {
     const t0 = Date.now();
-    const { page, errors } = await loadPage(session);
+    const { page, errors } = await loadPage(session, MODEL_QUERY);
     expect(await page.evaluate(() => document.documentElement.dataset.state)).toBe('ready');
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
     const build = await page.evaluate(() => document.documentElement.dataset.build);
@@ -80,7 +82,7 @@ describe.skipIf(!HAS_CHROMIUM)('demo page in Chromium', () => {
   });
 
   test.skipIf(!HAS_PRETRAINED && !IN_CI)(`reads digits ${PRETRAINED_DIGITS.join(', ')} drawn as strokes, with the pretrained model, and shows what it sees`, async () => {
-    const { page, errors } = await loadPage(session);
+    const { page, errors } = await loadPage(session, MODEL_QUERY);
     expect(await page.evaluate(() => document.documentElement.dataset.model)).toBe('pretrained');
     const seen: Record<number, number | null> = {};
     for (const digit of PRETRAINED_DIGITS) {
@@ -100,7 +102,7 @@ describe.skipIf(!HAS_CHROMIUM)('demo page in Chromium', () => {
   }, 120_000);
 
   test('trains a fresh model in a worker: the loss falls, the page stays responsive, the new model reads 1 and 7', async () => {
-    const { page, errors } = await loadPage(session);
+    const { page, errors } = await loadPage(session, MODEL_QUERY);
     // Watch the main thread: the longest gap between animation frames while training runs.
     await page.evaluate(() => {
       const w = window as any;
@@ -147,7 +149,7 @@ describe.skipIf(!HAS_CHROMIUM)('demo page in Chromium', () => {
   test('fits a phone screen: no sideways scrolling, the pad is usable by touch-sized layout', async () => {
     const page = await session.context.newPage();
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.goto(session.url);
+    await page.goto(session.url + MODEL_QUERY);
     await page.waitForFunction(() => document.documentElement.dataset.state === 'ready');
     const { scroll, client, pad } = await page.evaluate(() => ({
       scroll: document.documentElement.scrollWidth,
