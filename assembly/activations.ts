@@ -6,16 +6,16 @@ import {
   ACT_RELU, ACT_RELU6, ACT_LEAKY_RELU, ACT_ELU, ACT_SIGMOID, ACT_TANH,
 } from './activation-math';
 
-// One loop per activation: inlined with a constant `act`, the switch inside folds away.
+// One loop per activation: inlined with a constant `act`, the switch inside folds away. The last 1-3
+// floats run through the same loop body (a partial load/store), which keeps one copy of the exp code.
 @inline function forward_loop(x: usize, y: usize, n: i32, act: i32, alpha: f32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
+  for (let i = 0; i < n; i += 4) {
     const o = <usize>i << 2;
-    v128.store(y + o, activate_f32x4(v128.load(x + o), act, alpha));
-  }
-  if (i < n) {
-    const o = <usize>i << 2;
-    store_tail(y + o, n - i, activate_f32x4(load_tail(x + o, n - i, f32x4.splat(0)), act, alpha));
+    const k = n - i;
+    const v = k >= 4 ? v128.load(x + o) : load_tail(x + o, k, f32x4.splat(0));
+    const r = activate_f32x4(v, act, alpha);
+    if (k >= 4) v128.store(y + o, r);
+    else store_tail(y + o, k, r);
   }
 }
 
