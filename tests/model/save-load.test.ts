@@ -3,6 +3,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
 import * as sn from '../../src/index.js';
 
 beforeAll(async () => {
@@ -80,6 +81,35 @@ describe('save and load', () => {
       for (const t of [p, q, r, x]) t.dispose();
       for (const m of [model, again, again2]) m.dispose();
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('loads from a URL: model.json, then the weight files relative to it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'simdnet-url-'));
+    const server = createServer(async (req, res) => {
+      try {
+        const body = await readFile(join(dir, (req.url ?? '').replace('/models/a/', '')));
+        res.writeHead(200).end(body);
+      } catch {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const model = denseMlp();
+      await sn.saveToDir(model, dir);
+      const port = (server.address() as { port: number }).port;
+      const again = await sn.loadModel(`http://127.0.0.1:${port}/models/a/model.json`);
+      const x = input(2, 4);
+      const [p, q] = [model, again].map((m) => m.predict(x));
+      expect(Array.from(q.dataSync())).toEqual(Array.from(p.dataSync()));
+      await expect(sn.loadModel(`http://127.0.0.1:${port}/models/a/missing.json`)).rejects.toThrow(/missing.json failed: HTTP 404/);
+      for (const t of [p, q, x]) t.dispose();
+      model.dispose();
+      again.dispose();
+    } finally {
+      server.close();
       await rm(dir, { recursive: true, force: true });
     }
   });
