@@ -46,6 +46,19 @@ function showFeatures(info) {
   document.documentElement.dataset.threads = String(info.threads ?? 1);
 }
 
+function showTrainingThreads(n) {
+  document.documentElement.dataset.trainThreads = String(n);
+  let chip = document.getElementById('train-threads-chip');
+  if (!chip) {
+    chip = document.createElement('li');
+    chip.id = 'train-threads-chip';
+    $('features').append(chip);
+  }
+  chip.className = n > 1 ? 'chip on' : 'chip muted';
+  chip.textContent = `training: ${n} thread${n === 1 ? '' : 's'}`;
+  chip.title = 'Threads the training worker runs its kernels on';
+}
+
 // ---- models -----------------------------------------------------------------------------------------
 
 /** A model plus truncated copies of it that end after each of its first two convolution blocks. */
@@ -243,7 +256,9 @@ function startTraining(event) {
   plot.reset(Math.ceil(trainCount / batchSize) * epochs);
   setTraining(true);
   trainStatus('Starting the worker…');
-  worker.postMessage({ type: 'train', trainCount, epochs, batchSize, learningRate: 2e-3, seed: Number(params.get('seed') ?? 42), stopFlag });
+  // Training runs in a worker, where a thread pool may block: use every core unless ?threads=N says otherwise.
+  const threads = (params.get('threads') ?? 'auto') === 'auto' ? 'auto' : Number(params.get('threads'));
+  worker.postMessage({ type: 'train', trainCount, epochs, batchSize, learningRate: 2e-3, seed: Number(params.get('seed') ?? 42), threads, stopFlag });
 }
 
 let batchesPerEpoch = 1;
@@ -251,6 +266,7 @@ async function onWorkerMessage(msg, epochs) {
   if (msg.type === 'status') trainStatus(msg.text);
   else if (msg.type === 'start') {
     batchesPerEpoch = msg.totalSteps / epochs;
+    showTrainingThreads(msg.info.threads ?? 1);
     plot.reset(msg.totalSteps);
     trainStatus(`Training on ${msg.trainCount.toLocaleString()} images…`);
   } else if (msg.type === 'batch') {

@@ -41,10 +41,11 @@ export function buildModel() {
   ]);
 }
 
-async function train({ trainCount = 5000, epochs = 2, batchSize = 64, learningRate = 2e-3, seed = 1, stopFlag: flag = null }) {
+async function train({ trainCount = 5000, epochs = 2, batchSize = 64, learningRate = 2e-3, seed = 1, threads = 1, stopFlag: flag = null }) {
   stopRequested = false;
   stopFlag = flag;
-  const info = await sn.ready();
+  // A worker may block (Atomics.wait), so it can drive a thread pool where the page itself could not.
+  const info = await sn.ready({ threads });
   self.postMessage({ type: 'status', text: 'Loading the MNIST subset…' });
   const data = await loadSubset();
   const px = data.rows * data.cols;

@@ -53,7 +53,7 @@ export async function startServer({ port = 8080, host = '127.0.0.1', log = () =>
     }
     if (!SERVED_PREFIXES.some((p) => path.startsWith(p))) {
       res.writeHead(404, { 'Content-Type': 'text/plain' });
-      res.end('not found: only /demo/ and /dist/ are served\n');
+      res.end(`not found: only ${SERVED_PREFIXES.join(', ')} are served\n`);
       return;
     }
     isolationHeaders(res);

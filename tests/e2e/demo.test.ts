@@ -125,12 +125,13 @@ describe.skipIf(!HAS_CHROMIUM)('demo page in Chromium', () => {
     expect(result.error).toBeUndefined();
     const log: { loss: number }[] = await page.evaluate(() => (window as any).simdnetDemo.trainLog);
     const gap = await page.evaluate(() => { (window as any).__watching = false; return (window as any).__maxFrameGap; });
+    const trainThreads = await page.evaluate(() => document.documentElement.dataset.trainThreads);
     const mean = (xs: { loss: number }[]) => xs.reduce((a, b) => a + b.loss, 0) / xs.length;
     const first = mean(log.slice(0, 5));
     const last = mean(log.slice(-5));
     console.log(
-      `[demo] in-browser training: ${log.length} batches of 64 in ${result.seconds.toFixed(1)} s; loss ${first.toFixed(3)} → ${last.toFixed(3)}; ` +
-        `test accuracy ${(result.test.accuracy * 100).toFixed(1)} %; longest main-thread frame gap while training ${Math.round(gap)} ms`,
+      `[demo] in-browser training (${trainThreads} threads): ${log.length} batches of 64 in ${result.seconds.toFixed(1)} s; loss ${first.toFixed(3)} → ${last.toFixed(3)}; ` +
+        `test accuracy ${(result.test.accuracy * 100).toFixed(1)} %; longest main-thread frame gap while training and loading the new model ${Math.round(gap)} ms`,
     );
     expect(log.length).toBe(Math.ceil(5000 / 64));
     expect(log.every((b) => Number.isFinite(b.loss))).toBe(true);
