@@ -6,7 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import {
-  HAS_CHROMIUM, IN_CI, SKIP_REASON, canvasesNonBlank, drawAndRead, drawStrokes, DIGIT_STROKES, loadPage, openDemo,
+  CHROMIUM_PATH, HAS_CHROMIUM, IN_CI, SKIP_REASON, canvasesNonBlank, drawAndRead, drawStrokes, DIGIT_STROKES, loadPage, openDemo,
   type DemoSession,
 } from './browser.js';
 
@@ -20,7 +20,7 @@ const PRETRAINED_SKIP = 'pretrained-model tests skipped: demo/model/model.json i
 if (!HAS_CHROMIUM) {
   if (IN_CI) {
     test('Chromium is installed for the browser tests', () => {
-      throw new Error(`${SKIP_REASON}. .ci/run installs it with apt-get.`);
+      throw new Error(`CI=true but there is no Chromium at ${CHROMIUM_PATH}, so the browser tests cannot run (.ci/run installs Debian's chromium with apt-get)`);
     });
   } else {
     console.warn(`\n  ⚠ ${SKIP_REASON}\n`);
@@ -82,6 +82,7 @@ describe.skipIf(!HAS_CHROMIUM)('demo page in Chromium', () => {
   });
 
   test.skipIf(!HAS_PRETRAINED && !IN_CI)(`reads digits ${PRETRAINED_DIGITS.join(', ')} drawn as strokes, with the pretrained model, and shows what it sees`, async () => {
+    if (!HAS_PRETRAINED) throw new Error('CI=true but demo/model/model.json is missing: the demo has no pretrained model to test (`npm run train` writes it)');
     const { page, errors } = await loadPage(session, MODEL_QUERY);
     expect(await page.evaluate(() => document.documentElement.dataset.model)).toBe('pretrained');
     const seen: Record<number, number | null> = {};
