@@ -69,6 +69,15 @@ export class Sequential {
     this.trainableParams = [];
   }
 
+  /** A layer by name or by index (TF.js `getLayer`). */
+  getLayer(nameOrIndex: string | number): Layer {
+    const layer = typeof nameOrIndex === 'number' ? this.layers[nameOrIndex] : this.layers.find((l) => l.name === nameOrIndex);
+    if (!layer) {
+      throw new Error(`simdnet: ${this.name} has no layer ${JSON.stringify(nameOrIndex)} (layers: ${this.layers.map((l) => l.name).join(', ')})`);
+    }
+    return layer;
+  }
+
   /** The per-sample input shape, once known. */
   get inputShape(): number[] | null {
     return this.layers[0]?.inputShape ?? this.layers[0]?.declaredInputShape ?? null;
