@@ -107,7 +107,6 @@ function showFilters(m) {
     out.dispose();
     probe.shape = [h, w, c];
     const box = $(i === 0 ? 'maps1' : 'maps2');
-    box.classList.toggle('many', c > 24);
     $(i === 0 ? 'maps1-info' : 'maps2-info').textContent = `${c} × ${h}×${w}`;
     drawFeatureMaps(canvasGrid(box, c), new Float32Array(h * w * c), h, w, c);
   });
@@ -166,7 +165,7 @@ function showPrediction(probs) {
   bars.forEach((bar, d) => {
     const p = probs ? probs[d] : 0;
     bar.fill.style.width = `${(p * 100).toFixed(1)}%`;
-    bar.p.textContent = probs ? `${(p * 100).toFixed(p >= 0.995 || p < 0.001 ? 0 : 1)}%` : '–';
+    bar.p.textContent = probs ? (p < 0.0005 ? '0%' : `${(p * 100).toFixed(1)}%`) : '–';
     bar.li.classList.toggle('best', d === best);
   });
 }

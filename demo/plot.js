@@ -80,6 +80,12 @@ export class TrainingPlot {
     ctx.textAlign = 'center';
     ctx.fillText('batches', pad.l + w / 2, cssH - 6);
 
+    if (this.points.length === 0) {
+      ctx.fillStyle = COLOURS.text;
+      ctx.font = '13px system-ui, sans-serif';
+      ctx.fillText(w > 360 ? 'loss and accuracy appear here as the network learns' : 'learning curves appear here', pad.l + w / 2, pad.t + h / 2);
+    }
+
     const line = (key, y, colour) => {
       const pts = this.points.filter((p) => p[key] != null);
       if (pts.length < 2) return;

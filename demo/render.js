@@ -80,6 +80,8 @@ export function drawFilters(canvases, kernel, kh, kw, inChannels, filters) {
 
 /** Makes `count` canvases in `container` (reusing those already there) and returns them. */
 export function canvasGrid(container, count, className = 'cell') {
+  // Rows of 8 (or fewer): 8, 16, 32 and 64 maps all make full rectangles.
+  container.style.setProperty('--cols', String(Math.min(count, 8)));
   while (container.children.length > count) container.lastChild.remove();
   while (container.children.length < count) {
     const c = document.createElement('canvas');
