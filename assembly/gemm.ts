@@ -301,32 +301,7 @@ function kernel_4x8(a: usize, b: usize, kc: i32, c: usize, ldc: usize, add: bool
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let k = 0;
-  for (; k + 2 <= kc; k += 2) {
-    let b0 = v128.load(b);
-    let b1 = v128.load(b, 16);
-    let av = v128.load32_splat(a);
-    c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
-    av = v128.load32_splat(a, 4);
-    c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
-    av = v128.load32_splat(a, 8);
-    c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
-    av = v128.load32_splat(a, 12);
-    c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
-    b0 = v128.load(b, 32);
-    b1 = v128.load(b, 48);
-    av = v128.load32_splat(a, 16);
-    c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
-    av = v128.load32_splat(a, 20);
-    c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
-    av = v128.load32_splat(a, 24);
-    c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
-    av = v128.load32_splat(a, 28);
-    c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
-    a += 32;
-    b += 64;
-  }
-  if (k < kc) {
+  for (let k = 0; k < kc; k++) {
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let av = v128.load32_splat(a);
@@ -337,6 +312,8 @@ function kernel_4x8(a: usize, b: usize, kc: i32, c: usize, ldc: usize, add: bool
     c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
     av = v128.load32_splat(a, 12);
     c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
+    a += 16;
+    b += 32;
   }
   if (bias) {
     const bv0 = v128.load(bias);
