@@ -38,8 +38,10 @@ export function adamUpdate(
   const op = 'adamUpdate';
   checkLike(op, w, [['g', g], ['m', m], ['v', v]]);
   if (!(step >= 1)) throw new Error(`simdnet ${op}: step ${step} must count from 1 (parameter w [${w.shape}])`);
-  const bc1 = 1 - Math.pow(beta1, step);
-  const bc2 = 1 - Math.pow(beta2, step);
+  // TF.js keeps beta^t as a float32 power of float32(beta); with beta2 = 0.999 that rounding alone moves
+  // 1 - beta2^t by 1e-5 relative at t = 1, so it is reproduced here.
+  const bc1 = 1 - Math.pow(Math.fround(beta1), step);
+  const bc2 = 1 - Math.pow(Math.fround(beta2), step);
   engine().kernels.adam_update_f32(w.ptr, g.ptr, m.ptr, v.ptr, w.size, lr, beta1, 1 - beta1, beta2, 1 - beta2, epsilon, bc1, bc2);
 }
 

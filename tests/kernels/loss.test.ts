@@ -306,6 +306,53 @@ describe.each(['plain', 'relaxed'] as const)('loss kernels (%s build)', (build) 
     for (const x of [logits, wrongCount, wrongShape]) x.dispose();
   });
 
+  // Numbers printed by TensorFlow.js 4.22 (tfjs-core + tfjs-layers, cpu backend): valueAndGrad of the mean of
+  // tf.metrics.categoricalCrossentropy / meanSquaredError / binaryCrossentropy, and tf.losses.softmaxCrossEntropy.
+  describe('agrees with TensorFlow.js', () => {
+    const P = [0.7, 0.2, 0.1, 0.0, 0.1, 0.3, 0.5, 0.3, 0.0, 0.0, 1.0, 0.0]; // unnormalised row, zeros and a one (clipped)
+    const T = [1, 0, 0, 0, 0, 0.5, 0.5, 0, 0, 1, 0, 0];
+    const L = [0, 2, 1];
+    const Z = [2, -1, 0.5, 3, 100, -100, 0, 50, -3, -3, -3, -3];
+    const TFJS = {"cce": {"loss": 5.8685503005981445, "grad": [-0.14285716, 0.33333334, 0.33333334, 0.33333334, 0.27777779, -0.27777773, -0.055555552, 0.27777779, 0, 0, 0, 0]}, "scce": {"loss": 5.783412933349609, "grad": [-0.14285716, 0.33333334, 0.33333334, 0.33333334, 0.27777779, 0.27777779, -0.3888889, 0.27777779, 0, 0, 0, 0]}, "mse": {"loss": 0.1899999976158142, "grad": [-0.050000004, 0.033333335, 0.016666668, 0, 0.016666668, -0.033333331, 0, 0.050000004, 0, -0.16666667, 0.16666667, 0]}, "bce": {"loss": 2.8900973796844482, "grad": [-0.1190476, 0.10416667, 0.092592567, 0, 0.092592567, -0.079365067, 0, 0.11904763, 0, 0, 0, 0]}, "sparseFromLogits": {"loss": 6.2961602210998535, "grad": [-0.24981622, 0.0041580708, 0.018635182, 0.22702298, 0, 0, 0, 0, 0.083333336, -0.25, 0.083333336, 0.083333336]}, "denseFromLogits": {"loss": 50.9234619140625, "grad": [-0.24981624, 0.0041580726, 0.018635184, 0.22702301, 0.33333334, -0.16666667, -0.16666667, 6.4291665e-23, 0.083333336, -0.25, 0.083333336, 0.083333336]}};
+    const run = (op: (p: sn.Tensor, t: sn.Tensor, d: sn.Tensor) => number, pv: number[], tv: number[], tShape: number[]) => {
+      const p = sn.tensor(pv, [3, 4]);
+      const t = sn.tensor(tv, tShape);
+      const d = sn.tensor(new Float32Array(12), [3, 4]);
+      const loss = op(p, t, d);
+      const grad = Array.from(d.dataSync());
+      for (const x of [p, t, d]) x.dispose();
+      return { loss, grad };
+    };
+    it('categorical, sparse categorical, mean squared and binary cross-entropy on probabilities', () => {
+      for (const [name, op, tv, shape] of [
+        ['cce', categoricalCrossentropy, T, [3, 4]],
+        ['scce', sparseCategoricalCrossentropy, L, [3]],
+        ['mse', meanSquaredError, T, [3, 4]],
+        ['bce', binaryCrossentropy, T, [3, 4]],
+      ] as const) {
+        const got = run(op, P, [...tv], [...shape]);
+        const want = TFJS[name];
+        expect(Math.abs(got.loss - want.loss)).toBeLessThanOrEqual(2e-6 * want.loss);
+        expectClose(got.grad, want.grad, 2e-5, 1e-7, `${name} vs TF.js`);
+      }
+    });
+    it('softmax cross-entropy from logits (dense: tf.losses.softmaxCrossEntropy)', () => {
+      const got = run(softmaxCrossEntropy, Z, T, [3, 4]);
+      expect(Math.abs(got.loss - TFJS.denseFromLogits.loss)).toBeLessThanOrEqual(2e-6 * TFJS.denseFromLogits.loss);
+      expectClose(got.grad, TFJS.denseFromLogits.grad, 2e-5, 1e-7, 'dense from logits vs TF.js');
+    });
+    it('sparse from logits: same as softmax + sparseCategoricalCrossentropy, except where TF.js clips', () => {
+      const got = run(softmaxCrossEntropySparse, Z, L, [3]);
+      const want = TFJS.sparseFromLogits;
+      // Rows 0 and 2 agree. In row 1 the label's probability is e^-100: TF.js clips it to 1e-7 (loss 16.1,
+      // zero gradient); the fused kernel keeps the exact loss (100) and gradient (softmax - onehot) / 3.
+      expectClose(got.grad.slice(0, 4), want.grad.slice(0, 4), 2e-5, 1e-7, 'row 0 vs TF.js');
+      expectClose(got.grad.slice(8), want.grad.slice(8), 2e-5, 1e-7, 'row 2 vs TF.js');
+      expectClose(got.grad.slice(4, 8), [1 / 3, 0, -1 / 3, Math.exp(-50) / 3], 1e-5, 1e-12, 'row 1 exact');
+      expect(got.loss).toBeCloseTo(want.loss + (100 + Math.log(1e-7)) / 3, 4);
+    });
+  });
+
   it('countCorrect: sparse, dense (argmax of targets), ties to the first index, one-column binary', () => {
     const pred = sn.tensor([
       0.1, 0.7, 0.2,

@@ -155,10 +155,29 @@ describe.each(['plain', 'relaxed'] as const)('optimizer kernels (%s build)', (bu
     const mom = step((w, g, [v]) => sgdUpdate(w, g, v, 0.1, 0.9, false), 1, 2);
     expect(mom[0]).toBeCloseTo(0.9, 6);
     expect(mom[0] - mom[1]).toBeCloseTo(0.18, 6);
-    // Adam's first step is lr·g/(|g| + ε): 1 − 0.1·(1/(1 + 1e-7)).
-    expect(step((w, g, [m, v], t) => adamUpdate(w, g, m, v, 0.1, 0.9, 0.999, 1e-7, t), 2, 1)[0]).toBeCloseTo(1 - 0.1 / (1 + 1e-7), 7);
+    // Adam's first step is lr·g/(|g| + ε): 1 − 0.1·(1/(1 + 1e-7)), up to TF.js's float32 beta^t (1e-6 here).
+    expect(step((w, g, [m, v], t) => adamUpdate(w, g, m, v, 0.1, 0.9, 0.999, 1e-7, t), 2, 1)[0]).toBeCloseTo(1 - 0.1 / (1 + 1e-7), 5);
     // RMSprop's first step: ms = 0.1·g², w −= lr·g/sqrt(0.1·g² + ε) = 0.01/sqrt(0.1).
     expect(step((w, g, [ms]) => rmspropUpdate(w, g, ms, null, 0.01, 0.9, 0, 1e-7), 1, 1)[0]).toBeCloseTo(1 - 0.01 / Math.sqrt(0.1 + 1e-7), 7);
+  });
+
+  // Weights printed by TensorFlow.js 4.22 (cpu backend) after three applyGradients calls with these gradients:
+  // tf.train.sgd(0.1), momentum(0.1, 0.9[, nesterov]), adam(0.01, 0.9, 0.999), rmsprop(0.01, 0.9, momentum).
+  it('agrees with TensorFlow.js after three steps', () => {
+    const W0 = new Float32Array([0.5, -1.5, 2.0, 0.0, -0.25]);
+    const G = [[0.1, -0.2, 0.3, 1e-4, -5], [0.2, 0.2, -0.1, 0, 3], [-0.3, 0.05, 0.0, 2, -1]].map((g) => Float32Array.from(g));
+    const TFJS = {"sgd": [0.5, -1.505, 1.98, -0.20001, 0.04999999], "momentum": [0.46490002, -1.4888, 1.9377, -0.20002711, 0.63499999], "nesterov": [0.46841002, -1.49492, 1.9239299, -0.38003439, 0.84649992], "adam": [0.48101434, -1.4920399, 1.9829044, -0.0230693, -0.23554549], "rmsprop": [0.46571398, -1.4972571, 1.9788601, -0.03476936, -0.22944324], "rmspropMomentum": [0.4277125, -1.485011, 1.9603846, -0.037129298, -0.2141777]};
+    const cases: [keyof typeof TFJS, number, (w: sn.Tensor, g: sn.Tensor, s: sn.Tensor[], t: number) => void][] = [
+      ['sgd', 0, (w, g) => sgdUpdate(w, g, null, 0.1, 0, false)],
+      ['momentum', 1, (w, g, [v]) => sgdUpdate(w, g, v, 0.1, 0.9, false)],
+      ['nesterov', 1, (w, g, [v]) => sgdUpdate(w, g, v, 0.1, 0.9, true)],
+      ['adam', 2, (w, g, [m, v], t) => adamUpdate(w, g, m, v, 0.01, 0.9, 0.999, 1e-7, t)],
+      ['rmsprop', 1, (w, g, [ms]) => rmspropUpdate(w, g, ms, null, 0.01, 0.9, 0, 1e-7)],
+      ['rmspropMomentum', 2, (w, g, [ms, mom]) => rmspropUpdate(w, g, ms, mom, 0.01, 0.9, 0.5, 1e-7)],
+    ];
+    for (const [name, stateCount, update] of cases) {
+      expectClose(runKernel(W0, G, stateCount, update).w, TFJS[name], 1e-6, 1e-7, `${name} vs TF.js`);
+    }
   });
 
   it('names the shapes when a state buffer does not match, and requires the buffers momentum needs', () => {
