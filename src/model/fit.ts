@@ -44,6 +44,16 @@ async function call(list: Callbacks[], name: keyof Callbacks, ...args: unknown[]
 
 export async function fitLoop(model: Sequential, x: Tensor, y: Tensor, args: FitArgs): Promise<History> {
   const who = `${model.name}.fit`;
+  if (model.isTraining) throw new Error(`simdnet: ${who}: another fit() on this model is still running`);
+  model.isTraining = true;
+  try {
+    return await train(model, x, y, args, who);
+  } finally {
+    model.isTraining = false;
+  }
+}
+
+async function train(model: Sequential, x: Tensor, y: Tensor, args: FitArgs, who: string): Promise<History> {
   model.requireCompiled('fit');
   model.checkInput(x, 'fit');
   model.checkLabels(y, x.shape[0], 'fit');

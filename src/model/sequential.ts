@@ -40,6 +40,8 @@ export class Sequential {
   metrics: string[] = [];
   /** Set during fit; `model.stopTraining = true` in a callback ends fit after the current batch. */
   stopTraining = false;
+  /** True while fit runs (a second concurrent fit is refused). */
+  isTraining = false;
   private readonly arena = new Arena();
   private trainableParams: Param[] = [];
 

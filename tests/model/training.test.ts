@@ -169,6 +169,10 @@ describe('training', () => {
     expect(h.history.loss.length).toBe(2);
     expect(h.epoch).toEqual([0, 1]);
     expect(timerRan).toBeGreaterThan(0);
+    // A second fit while one runs is refused; stopTraining ends the first after the current batch.
+    const first = model.fit(x, y, { epochs: 5, batchSize: 10, callbacks: { onBatchEnd: (b) => { if (b === 1) model.stopTraining = true; } } });
+    await expect(model.fit(x, y)).rejects.toThrow(/another fit\(\) on this model is still running/);
+    expect((await first).history.loss.length).toBe(1);
     // Without metrics and validation: only loss.
     model.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy' });
     const h2 = await model.fit(x, y, { epochs: 1 });
