@@ -14,7 +14,7 @@ const MODEL_URL = params.get('model') ?? './model/model.json';
 // State the tests (and curious people in the console) can read.
 const demo = {
   state: 'loading',
-  timings: {},
+  timings: { moduleMs: performance.now() }, // when the bundle and the page's modules have been evaluated
   prediction: null,
   probabilities: null,
   trainLog: [],

@@ -82,6 +82,7 @@ export function drawFilters(canvases, kernel, kh, kw, inChannels, filters) {
 export function canvasGrid(container, count, className = 'cell') {
   // Rows of 8 (or fewer): 8, 16, 32 and 64 maps all make full rectangles.
   container.style.setProperty('--cols', String(Math.min(count, 8)));
+  for (const child of [...container.children]) if (child.tagName !== 'CANVAS') child.remove(); // e.g. a note
   while (container.children.length > count) container.lastChild.remove();
   while (container.children.length < count) {
     const c = document.createElement('canvas');
