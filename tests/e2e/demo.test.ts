@@ -32,7 +32,7 @@ if (!HAS_CHROMIUM) {
 if (HAS_CHROMIUM && !HAS_PRETRAINED && !IN_CI) console.warn(`\n  ⚠ ${PRETRAINED_SKIP}\n`);
 
 /** Digits drawn as strokes that the pretrained model must read. */
-const PRETRAINED_DIGITS = [0, 1, 2, 3, 4, 7];
+const PRETRAINED_DIGITS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
 
 async function expectFeatureMaps(page: Page) {
   const filters = await canvasesNonBlank(page, '#filters canvas');
@@ -83,7 +83,7 @@ describe.skipIf(!HAS_CHROMIUM)('demo page in Chromium', () => {
     await page.close();
   });
 
-  test.skipIf(!HAS_PRETRAINED && !IN_CI)(`reads digits ${PRETRAINED_DIGITS.join(', ')} drawn as strokes, with the pretrained model, and shows what it sees`, async () => {
+  test.skipIf(!HAS_PRETRAINED && !IN_CI)(`reads digits 0-9 drawn as strokes, with the pretrained model, and shows what it sees`, async () => {
     if (!HAS_PRETRAINED) throw new Error('CI=true but demo/model/model.json is missing: the demo has no pretrained model to test (`npm run train` writes it)');
     const { page, errors } = await loadPage(session, MODEL_QUERY);
     expect(await page.evaluate(() => document.documentElement.dataset.model)).toBe('pretrained');
@@ -94,7 +94,10 @@ describe.skipIf(!HAS_CHROMIUM)('demo page in Chromium', () => {
       expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3);
     }
     console.log(`[demo] drawn → read by the pretrained model: ${JSON.stringify(seen)}`);
-    for (const digit of PRETRAINED_DIGITS) expect(seen[digit], `drawn ${digit}`).toBe(digit);
+    // A good MNIST model reads every one of these clean strokes; allow one miss for a smaller model.
+    const misses = PRETRAINED_DIGITS.filter((d) => seen[d] !== d);
+    expect(misses.length, `misread: ${misses.map((d) => `${d}→${seen[d]}`).join(', ')}`).toBeLessThanOrEqual(1);
+    for (const digit of [0, 1, 7]) expect(seen[digit], `drawn ${digit}`).toBe(digit);
     // The 28x28 input shows ink.
     expect((await canvasesNonBlank(page, '#input28'))[0]).toBe(true);
     await expectFeatureMaps(page);
