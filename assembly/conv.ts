@@ -2,16 +2,16 @@
 // exactly a (K = KH·KW·C, F) matrix — and y is (N,OH,OW,F), i.e. an (M = N·OH·OW, F) matrix.
 //
 //   forward   y  = im2col(x) · w (+ bias, act)   im2col rows are packed straight from x (implicit GEMM)
-//   backward  dw = im2col(x)ᵀ · dy               the transposed im2col is packed straight from x too
+//   backward  dw = (dyᵀ · im2col(x))ᵀ            im2col as the B operand (8 channels per pixel per load)
 //             db = Σ_rows dy
 //             dx = col2im(dy · wᵀ)               dy·wᵀ in row blocks through scratch, then scatter-added
 // A 1x1, stride-1, unpadded conv is a plain GEMM on x itself.
 // Input pixel of output (oh, ow) and kernel tap (kh, kw): (oh·sh − padTop + kh·dh, ow·sw − padLeft + kw·dw).
-import { A_IM2COL, A_IM2COL_T, set_a_im2col, set_a_matrix, gemm_run, gemm_run_scratch_bytes } from './gemm';
+import { set_im2col, use_im2col_for_a, use_im2col_for_b, set_a_matrix, gemm_run, gemm_run_scratch_bytes } from './gemm';
 import { bias_grad_f32 } from './activations';
 
 // Output rows (pixels) per block of dx = dy·wᵀ: the block's columns stay in cache for the scatter.
-const DX_ROWS: i32 = 192;
+const DX_ROWS: i32 = 480;
 
 @inline function is_pointwise(H: i32, W: i32, KH: i32, KW: i32, OH: i32, OW: i32, sh: i32, sw: i32, pt: i32, pl: i32): bool {
   return KH == 1 && KW == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && OH == H && OW == W;
@@ -29,14 +29,17 @@ export function conv2d_forward_f32(x: usize, w: usize, b: usize, y: usize,
   const M = N * OH * OW;
   const K = KH * KW * C;
   if (is_pointwise(H, W, KH, KW, OH, OW, sh, sw, pt, pl)) set_a_matrix(x, C, false);
-  else set_a_im2col(A_IM2COL, x, H, W, C, OH, OW, KW, sh, sw, pt, pl, dh, dw);
+  else {
+    set_im2col(x, H, W, C, OH, OW, KH, KW, sh, sw, pt, pl, dh, dw);
+    use_im2col_for_a();
+  }
   gemm_run(M, F, K, w, F, false, y, F, false, b, act, alpha, scratch);
 }
 
 export function conv2d_backward_scratch_bytes(N: i32, C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32): i32 {
   const M = N * OH * OW;
   const K = KH * KW * C;
-  const forW = gemm_run_scratch_bytes(K, F, M);
+  const forW = gemm_run_scratch_bytes(F, K, M) + F * K * 4 + 64;
   const rows = min(M, DX_ROWS);
   const forX = gemm_run_scratch_bytes(rows, K, F) + rows * K * 4 + 64;
   return max(forW, forX);
@@ -51,10 +54,21 @@ export function conv2d_backward_f32(x: usize, w: usize, dy: usize, dx: usize, dw
   const K = KH * KW * C;
   const pointwise = is_pointwise(H, W, KH, KW, OH, OW, sh, sw, pt, pl);
   if (dwt) {
-    // dw (K,F) = im2col(x)ᵀ (K,M) · dy (M,F)
-    if (pointwise) set_a_matrix(x, C, true);
-    else set_a_im2col(A_IM2COL_T, x, H, W, C, OH, OW, KW, sh, sw, pt, pl, dh, dw);
-    gemm_run(K, F, M, dy, F, false, dwt, F, false, 0, 0, 0, scratch);
+    // dwᵀ (F,K) = dyᵀ (F,M) · im2col(x) (M,K), then transposed into dw (K,F). This way round the im2col
+    // operand is packed 8 channels wide (B panels) rather than 4 (A panels).
+    const dwT = (scratch + 63) & ~<usize>63;
+    const gemmScratch = (dwT + (<usize>F * <usize>K << 2) + 63) & ~<usize>63;
+    set_a_matrix(dy, F, true);
+    if (!pointwise) {
+      set_im2col(x, H, W, C, OH, OW, KH, KW, sh, sw, pt, pl, dh, dw);
+      use_im2col_for_b();
+    }
+    gemm_run(F, K, M, x, C, false, dwT, K, false, 0, 0, 0, gemmScratch);
+    for (let i = 0; i < K; i++) {
+      for (let f = 0; f < F; f++) {
+        store<f32>(dwt + ((<usize>i * <usize>F + <usize>f) << 2), load<f32>(dwT + ((<usize>f * <usize>K + <usize>i) << 2)));
+      }
+    }
   }
   if (db) bias_grad_f32(dy, db, M, F);
   if (dx) {

@@ -6,11 +6,10 @@
 // multiplies it into two B vectors with `madd` (an FMA in the relaxed build). Packed panels are zero-padded
 // to whole tiles, so the micro-kernel never branches on edges; partial tiles go through a small buffer.
 //
-// A can come from three places (the packing routine is the only thing that differs), which lets the
-// convolutions feed the same micro-kernel without materialising im2col (implicit GEMM):
-//   A_MATRIX    a plain matrix, optionally transposed
-//   A_IM2COL    rows are output pixels, columns (kh,kw,c) — conv forward, read straight from x
-//   A_IM2COL_T  the transpose of that — conv backward for dw
+// A and B can also be an im2col matrix packed straight from a conv input x (implicit GEMM: im2col is never
+// materialised); only the packing routine differs:
+//   A im2col  rows are output pixels, columns (kh,kw,c) — conv forward
+//   B im2col  the same matrix as B (rows pixels, columns (kh,kw,c)) — conv backward for dwᵀ = dyᵀ·im2col
 import { madd } from './simd';
 import { activation_forward_f32 } from './activations';
 
@@ -22,15 +21,13 @@ const KC_MAX: i32 = 384;
 const MC: i32 = 96;
 const NC: i32 = 1024;
 
-export const A_MATRIX: i32 = 0;
-export const A_IM2COL: i32 = 1;
-export const A_IM2COL_T: i32 = 2;
-
-// Where A comes from (set by the caller of gemm_run before the call).
-let a_kind: i32 = A_MATRIX;
+// Where A and B come from (set by the caller of gemm_run before the call; gemm_run resets B to a matrix).
+let a_im2col: bool = false;
+let b_im2col: bool = false;
 let a_ptr: usize = 0;
 let a_ld: i32 = 0;
 let a_trans: bool = false;
+let im2col_x: usize = 0;
 
 // Convolution geometry for the im2col sources: x is (N,H,W,C), the kernel (KH,KW,C,F), y (N,OH,OW,F).
 let cv_h: i32 = 0;
@@ -45,21 +42,32 @@ let cv_pt: i32 = 0;
 let cv_pl: i32 = 0;
 let cv_dh: i32 = 0;
 let cv_dw: i32 = 0;
+let cv_k: i32 = 0; // KH·KW·C: the im2col matrix's column count
+
+// Which operand the im2col source (set_im2col) feeds for the next gemm_run; the other is a matrix.
+export function use_im2col_for_a(): void {
+  a_im2col = true;
+}
+
+export function use_im2col_for_b(): void {
+  b_im2col = true;
+}
 
 // A partial tile is computed here, then its valid part copied out.
 const edge_tile: usize = memory.data(MR * NR * 4, 16);
 
 export function set_a_matrix(a: usize, lda: i32, trans: bool): void {
-  a_kind = A_MATRIX;
+  a_im2col = false;
   a_ptr = a;
   a_ld = lda;
   a_trans = trans;
 }
 
-export function set_a_im2col(kind: i32, x: usize, h: i32, w: i32, c: i32, oh: i32, ow: i32, kw: i32,
-                             sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32): void {
-  a_kind = kind;
-  a_ptr = x;
+// The conv geometry for im2col sources: x (N,H,W,C), kernel (KH,KW,C,F), output (N,OH,OW,F).
+export function set_im2col(x: usize, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32,
+                           sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32): void {
+  im2col_x = x;
+  cv_k = kh * kw * c;
   cv_h = h; cv_w = w; cv_c = c; cv_oh = oh; cv_ow = ow; cv_kw = kw;
   cv_sh = sh; cv_sw = sw; cv_pt = pt; cv_pl = pl; cv_dh = dh; cv_dw = dw;
 }
@@ -85,6 +93,18 @@ export function gemm_run_scratch_bytes(M: i32, N: i32, K: i32): i32 {
 
 export function gemm_scratch_bytes(M: i32, N: i32, K: i32): i32 {
   return gemm_run_scratch_bytes(M, N, K);
+}
+
+// Stores the transpose of the 4x4 block with rows r0..r3 at d (16 floats): k-major panels from row-major data.
+@inline function store_transposed_4x4(d: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const t2 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(d, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+  v128.store(d, i32x4.shuffle(t0, t2, 2, 3, 6, 7), 16);
+  v128.store(d, i32x4.shuffle(t1, t3, 0, 1, 4, 5), 32);
+  v128.store(d, i32x4.shuffle(t1, t3, 2, 3, 6, 7), 48);
 }
 
 // ---- packing of B: rows pc..pc+kc, columns jc..jc+nc into NR-wide k-major panels ----
@@ -157,8 +177,28 @@ function pack_a_matrix(ic: i32, mc: i32, M: i32, pc: i32, kc: i32, dst: usize): 
         }
       }
     } else {
-      // A[i][k] = a[i*lda + k]: read each row along k, write with stride MR.
-      if (mr < MR) memory.fill(panel, 0, <usize>kc * MR * 4);
+      // A[i][k] = a[i*lda + k]: four rows at a time, transposed in registers.
+      if (mr == MR) {
+        let s0 = a + ((<usize>i0 * lda + <usize>pc) << 2);
+        let s1 = s0 + (lda << 2);
+        let s2 = s1 + (lda << 2);
+        let s3 = s2 + (lda << 2);
+        let d = panel;
+        let k = 0;
+        for (; k + 4 <= kc; k += 4) {
+          store_transposed_4x4(d, v128.load(s0), v128.load(s1), v128.load(s2), v128.load(s3));
+          s0 += 16; s1 += 16; s2 += 16; s3 += 16;
+          d += 64;
+        }
+        for (; k < kc; k++) {
+          store<f32>(d, load<f32>(s0)); store<f32>(d, load<f32>(s1), 4);
+          store<f32>(d, load<f32>(s2), 8); store<f32>(d, load<f32>(s3), 12);
+          s0 += 4; s1 += 4; s2 += 4; s3 += 4;
+          d += 16;
+        }
+        continue;
+      }
+      memory.fill(panel, 0, <usize>kc * MR * 4);
       for (let r = 0; r < mr; r++) {
         let src = a + ((<usize>(i0 + r) * lda + <usize>pc) << 2);
         let d = panel + (<usize>r << 2);
@@ -183,7 +223,8 @@ function pack_a_matrix(ic: i32, mc: i32, M: i32, pc: i32, kc: i32, dst: usize): 
 }
 
 // Rows are output pixels m = (n, oh, ow), columns k = (kh, kw, c): A[m][k] = x[n, oh*sh-pt+kh*dh, ow*sw-pl+kw*dw, c]
-// (0 in the padding). Each (kh, kw) is a contiguous run of channels in x.
+// (0 in the padding). Each (kh, kw) is a contiguous run of channels in x; where all four pixels of a panel
+// see the image, four runs are read as f32x4 and transposed in registers.
 function pack_a_im2col(ic: i32, mc: i32, M: i32, pc: i32, kc: i32, dst: usize): void {
   const C = cv_c;
   const W = cv_w;
@@ -193,68 +234,89 @@ function pack_a_im2col(ic: i32, mc: i32, M: i32, pc: i32, kc: i32, dst: usize): 
   const t0 = pc / C;
   const kw0 = t0 % cv_kw;
   const kh0 = t0 / cv_kw;
+  const OUT: i32 = -0x40000000; // a row past M: every tap falls outside the image
+  let ow = ic % cv_ow;
+  let t = ic / cv_ow;
+  let oh = t % cv_oh;
+  let n = t / cv_oh;
   for (let ir = 0; ir < mc; ir += MR) {
-    const panel = dst + (<usize>ir * <usize>kc << 2);
-    for (let r = 0; r < MR; r++) {
-      const m = ic + ir + r;
-      let d = panel + (<usize>r << 2);
-      if (m >= M) {
-        for (let k = 0; k < kc; k++) { store<f32>(d, 0); d += MR * 4; }
-        continue;
-      }
-      const ow = m % cv_ow;
-      const t = m / cv_ow;
-      const oh = t % cv_oh;
-      const n = t / cv_oh;
-      const ih0 = oh * cv_sh - cv_pt;
-      const iw0 = ow * cv_sw - cv_pl;
-      const image = a_ptr + <usize>n * imageBytes;
-      let c = c0;
-      let kw = kw0;
-      let kh = kh0;
-      let left = kc;
-      while (left > 0) {
-        const run = min(C - c, left);
-        const ih = ih0 + kh * cv_dh;
-        const iw = iw0 + kw * cv_dw;
-        if (<u32>ih < <u32>H && <u32>iw < <u32>W) {
-          let src = image + ((<usize>(ih * W + iw) * <usize>C + <usize>c) << 2);
-          for (let j = 0; j < run; j++) {
-            store<f32>(d, load<f32>(src));
-            src += 4;
-            d += MR * 4;
-          }
-        } else {
-          for (let j = 0; j < run; j++) { store<f32>(d, 0); d += MR * 4; }
+    // The panel's four pixels: first input row/column of their window and their image.
+    const m = ic + ir;
+    const ihA = oh * cv_sh - cv_pt, iwA = ow * cv_sw - cv_pl, imA = im2col_x + <usize>n * imageBytes;
+    if (++ow == cv_ow) { ow = 0; if (++oh == cv_oh) { oh = 0; n++; } }
+    const ihB = m + 1 < M ? oh * cv_sh - cv_pt : OUT, iwB = ow * cv_sw - cv_pl, imB = im2col_x + <usize>n * imageBytes;
+    if (++ow == cv_ow) { ow = 0; if (++oh == cv_oh) { oh = 0; n++; } }
+    const ihC = m + 2 < M ? oh * cv_sh - cv_pt : OUT, iwC = ow * cv_sw - cv_pl, imC = im2col_x + <usize>n * imageBytes;
+    if (++ow == cv_ow) { ow = 0; if (++oh == cv_oh) { oh = 0; n++; } }
+    const ihD = m + 3 < M ? oh * cv_sh - cv_pt : OUT, iwD = ow * cv_sw - cv_pl, imD = im2col_x + <usize>n * imageBytes;
+    if (++ow == cv_ow) { ow = 0; if (++oh == cv_oh) { oh = 0; n++; } }
+    let d = dst + (<usize>ir * <usize>kc << 2);
+    let c = c0;
+    let kw = kw0;
+    let kh = kh0;
+    let left = kc;
+    while (left > 0) {
+      const run = min(C - c, left);
+      const offH = kh * cv_dh;
+      const offW = kw * cv_dw;
+      const hA = ihA + offH, wA = iwA + offW, hB = ihB + offH, wB = iwB + offW;
+      const hC = ihC + offH, wC = iwC + offW, hD = ihD + offH, wD = iwD + offW;
+      const inA = <u32>hA < <u32>H && <u32>wA < <u32>W;
+      const inB = <u32>hB < <u32>H && <u32>wB < <u32>W;
+      const inC = <u32>hC < <u32>H && <u32>wC < <u32>W;
+      const inD = <u32>hD < <u32>H && <u32>wD < <u32>W;
+      const cOff = <usize>c << 2;
+      let sA = imA + ((<usize>(hA * W + wA) * <usize>C) << 2) + cOff;
+      let sB = imB + ((<usize>(hB * W + wB) * <usize>C) << 2) + cOff;
+      let sC = imC + ((<usize>(hC * W + wC) * <usize>C) << 2) + cOff;
+      let sD = imD + ((<usize>(hD * W + wD) * <usize>C) << 2) + cOff;
+      if (inA && inB && inC && inD) {
+        let j = 0;
+        for (; j + 4 <= run; j += 4) {
+          store_transposed_4x4(d, v128.load(sA), v128.load(sB), v128.load(sC), v128.load(sD));
+          sA += 16; sB += 16; sC += 16; sD += 16;
+          d += 64;
         }
-        left -= run;
-        c = 0;
-        if (++kw == cv_kw) { kw = 0; kh++; }
+        for (; j < run; j++) {
+          store<f32>(d, load<f32>(sA)); store<f32>(d, load<f32>(sB), 4);
+          store<f32>(d, load<f32>(sC), 8); store<f32>(d, load<f32>(sD), 12);
+          sA += 4; sB += 4; sC += 4; sD += 4;
+          d += 16;
+        }
+      } else {
+        for (let j = 0; j < run; j++) {
+          store<f32>(d, inA ? load<f32>(sA) : 0); store<f32>(d, inB ? load<f32>(sB) : 0, 4);
+          store<f32>(d, inC ? load<f32>(sC) : 0, 8); store<f32>(d, inD ? load<f32>(sD) : 0, 12);
+          sA += 4; sB += 4; sC += 4; sD += 4;
+          d += 16;
+        }
       }
+      left -= run;
+      c = 0;
+      if (++kw == cv_kw) { kw = 0; kh++; }
     }
   }
 }
 
-// The transpose: rows i = (kh, kw, c) of the kernel, columns p = output pixels (conv backward for dw).
-function pack_a_im2col_t(ic: i32, mc: i32, M: i32, pc: i32, kc: i32, dst: usize): void {
+// B is the im2col matrix (rows: pixels pc..pc+kc, columns: (kh,kw,c) jc..jc+nc), for dwᵀ = dyᵀ·im2col.
+// A panel's NR columns usually share one (kh, kw): then each pixel gives two f32x4 straight from x.
+function pack_b_im2col(pc: i32, kc: i32, jc: i32, nc: i32, dst: usize): void {
   const C = cv_c;
   const W = cv_w;
   const H = cv_h;
   const OW = cv_ow;
   const OH = cv_oh;
   const imageBytes = <usize>H * <usize>W * <usize>C << 2;
-  for (let ir = 0; ir < mc; ir += MR) {
-    const panel = dst + (<usize>ir * <usize>kc << 2);
-    const i0 = ic + ir;
+  for (let jr = 0; jr < nc; jr += NR) {
+    const i0 = jc + jr;
     const c0 = i0 % C;
     const t0 = i0 / C;
-    // The MR rows share one (kh, kw) when their channels are consecutive: one f32x4 per pixel.
-    const together = i0 + MR <= M && c0 + MR <= C;
+    const together = i0 + NR <= cv_k && c0 + NR <= C;
     let ow = pc % OW;
     let t = pc / OW;
     let oh = t % OH;
     let n = t / OH;
-    let d = panel;
+    let d = dst + (<usize>jr * <usize>kc << 2);
     if (together) {
       const offH = (t0 / cv_kw) * cv_dh - cv_pt;
       const offW = (t0 % cv_kw) * cv_dw - cv_pl;
@@ -262,31 +324,35 @@ function pack_a_im2col_t(ic: i32, mc: i32, M: i32, pc: i32, kc: i32, dst: usize)
       for (let k = 0; k < kc; k++) {
         const ih = oh * cv_sh + offH;
         const iw = ow * cv_sw + offW;
-        let v = f32x4.splat(0);
+        let v0 = f32x4.splat(0);
+        let v1 = f32x4.splat(0);
         if (<u32>ih < <u32>H && <u32>iw < <u32>W) {
-          v = v128.load(a_ptr + <usize>n * imageBytes + ((<usize>(ih * W + iw) * <usize>C) << 2) + cOff);
+          const src = im2col_x + <usize>n * imageBytes + ((<usize>(ih * W + iw) * <usize>C) << 2) + cOff;
+          v0 = v128.load(src);
+          v1 = v128.load(src, 16);
         }
-        v128.store(d, v);
-        d += MR * 4;
+        v128.store(d, v0);
+        v128.store(d, v1, 16);
+        d += NR * 4;
         if (++ow == OW) { ow = 0; if (++oh == OH) { oh = 0; n++; } }
       }
     } else {
       for (let k = 0; k < kc; k++) {
-        for (let r = 0; r < MR; r++) {
+        for (let r = 0; r < NR; r++) {
           const i = i0 + r;
           let v: f32 = 0;
-          if (i < M) {
+          if (i < cv_k) {
             const c = i % C;
             const tt = i / C;
             const ih = oh * cv_sh - cv_pt + (tt / cv_kw) * cv_dh;
             const iw = ow * cv_sw - cv_pl + (tt % cv_kw) * cv_dw;
             if (<u32>ih < <u32>H && <u32>iw < <u32>W) {
-              v = load<f32>(a_ptr + <usize>n * imageBytes + ((<usize>(ih * W + iw) * <usize>C + <usize>c) << 2));
+              v = load<f32>(im2col_x + <usize>n * imageBytes + ((<usize>(ih * W + iw) * <usize>C + <usize>c) << 2));
             }
           }
           store<f32>(d + (<usize>r << 2), v);
         }
-        d += MR * 4;
+        d += NR * 4;
         if (++ow == OW) { ow = 0; if (++oh == OH) { oh = 0; n++; } }
       }
     }
@@ -344,7 +410,7 @@ function kernel_4x8(a: usize, b: usize, kc: i32, c: usize, ldc: usize, add: bool
 // `scratch` holds gemm_run_scratch_bytes(M, N, K) bytes.
 export function gemm_run(M: i32, N: i32, K: i32, b: usize, ldb: i32, transB: bool, c: usize, ldc: i32,
                          accumulate: bool, bias: usize, act: i32, alpha: f32, scratch: usize): void {
-  if (M <= 0 || N <= 0) return;
+  if (M <= 0 || N <= 0) { b_im2col = false; return; }
   const ldcBytes = <usize>ldc << 2;
   if (K <= 0) {
     // No products: C = [C] + bias.
@@ -354,6 +420,7 @@ export function gemm_run(M: i32, N: i32, K: i32, b: usize, ldb: i32, transB: boo
       if (bias) for (let j = 0; j < N; j++) store<f32>(row + (<usize>j << 2), load<f32>(row + (<usize>j << 2)) + load<f32>(bias + (<usize>j << 2)));
       if (act) activation_forward_f32(row, row, N, act, alpha);
     }
+    b_im2col = false;
     return;
   }
   const KC = kc_for(K);
@@ -363,14 +430,14 @@ export function gemm_run(M: i32, N: i32, K: i32, b: usize, ldb: i32, transB: boo
     const nc = min(NC, N - jc);
     for (let pc = 0; pc < K; pc += KC) {
       const kc = min(KC, K - pc);
-      pack_b(b, ldb, transB, pc, kc, jc, nc, packB);
+      if (b_im2col) pack_b_im2col(pc, kc, jc, nc, packB);
+      else pack_b(b, ldb, transB, pc, kc, jc, nc, packB);
       const add = pc > 0 || accumulate;
       const last = pc + kc >= K;
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic);
-        if (a_kind == A_MATRIX) pack_a_matrix(ic, mc, M, pc, kc, packA);
-        else if (a_kind == A_IM2COL) pack_a_im2col(ic, mc, M, pc, kc, packA);
-        else pack_a_im2col_t(ic, mc, M, pc, kc, packA);
+        if (a_im2col) pack_a_im2col(ic, mc, M, pc, kc, packA);
+        else pack_a_matrix(ic, mc, M, pc, kc, packA);
         const cBlock = c + <usize>ic * ldcBytes + (<usize>jc << 2);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
@@ -405,7 +472,7 @@ export function gemm_run(M: i32, N: i32, K: i32, b: usize, ldb: i32, transB: boo
         }
       }
     }
-  }
+  }  b_im2col = false;
 }
 
 // c (M,N) = [c +] op(a) (M,K) · op(b) (K,N) [+ bias (N)], then activation `act`. Leading dimensions in floats:
@@ -413,5 +480,6 @@ export function gemm_run(M: i32, N: i32, K: i32, b: usize, ldb: i32, transB: boo
 export function gemm_f32(M: i32, N: i32, K: i32, a: usize, lda: i32, transA: i32, b: usize, ldb: i32, transB: i32,
                          c: usize, ldc: i32, accumulate: i32, bias: usize, act: i32, alpha: f32, scratch: usize): void {
   set_a_matrix(a, lda, transA != 0);
+  b_im2col = false;
   gemm_run(M, N, K, b, ldb, transB != 0, c, ldc, accumulate != 0, bias, act, alpha, scratch);
 }
