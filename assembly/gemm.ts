@@ -307,6 +307,52 @@ function pack_b_im2col(pc: i32, kc: i32, jc: i32, nc: i32, dst: usize): void {
   const OW = cv_ow;
   const OH = cv_oh;
   const imageBytes = <usize>H * <usize>W * <usize>C << 2;
+  if (C % NR == 0) {
+    // Every panel lies inside one tap (kh, kw): walk pixels, then taps, then 8-channel chunks.
+    const panelStep = <usize>kc * NR * 4;
+    let ow = pc % OW;
+    let t = pc / OW;
+    let oh = t % OH;
+    let n = t / OH;
+    const tap0 = jc / C;
+    const cStart = jc % C;
+    const end = jc + nc;
+    for (let k = 0; k < kc; k++) {
+      const ih0 = oh * cv_sh - cv_pt;
+      const iw0 = ow * cv_sw - cv_pl;
+      const image = im2col_x + <usize>n * imageBytes;
+      let d = dst + (<usize>k * NR << 2);
+      let i = jc;
+      let c = cStart;
+      let kh = tap0 / cv_kw;
+      let kw = tap0 % cv_kw;
+      while (i < end) {
+        const run = min(C - c, end - i);
+        const ih = ih0 + kh * cv_dh;
+        const iw = iw0 + kw * cv_dw;
+        if (<u32>ih < <u32>H && <u32>iw < <u32>W) {
+          let src = image + ((<usize>(ih * W + iw) * <usize>C + <usize>c) << 2);
+          for (let j = 0; j < run; j += NR) {
+            v128.store(d, v128.load(src));
+            v128.store(d, v128.load(src, 16), 16);
+            src += NR * 4;
+            d += panelStep;
+          }
+        } else {
+          for (let j = 0; j < run; j += NR) {
+            v128.store(d, f32x4.splat(0));
+            v128.store(d, f32x4.splat(0), 16);
+            d += panelStep;
+          }
+        }
+        i += run;
+        c = 0;
+        if (++kw == cv_kw) { kw = 0; kh++; }
+      }
+      if (++ow == OW) { ow = 0; if (++oh == OH) { oh = 0; n++; } }
+    }
+    return;
+  }
   for (let jr = 0; jr < nc; jr += NR) {
     const i0 = jc + jr;
     const c0 = i0 % C;
@@ -462,12 +508,13 @@ export function gemm_run(M: i32, N: i32, K: i32, b: usize, ldb: i32, transB: boo
                 }
               }
             }
-            if (last && act) {
-              for (let r = 0; r < mr; r++) {
-                const row = cTile + <usize>r * ldcBytes;
-                activation_forward_f32(row, row, nr, act, alpha);
-              }
-            }
+          }
+        }
+        // The activation once the block's sums are complete, a row of the block per call (still in cache).
+        if (last && act) {
+          for (let r = 0; r < mc; r++) {
+            const row = cBlock + <usize>r * ldcBytes;
+            activation_forward_f32(row, row, nc, act, alpha);
           }
         }
       }

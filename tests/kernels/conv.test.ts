@@ -133,6 +133,9 @@ const cases: Case[] = [
   { label: 'a row of outputs entirely in padding', x: [1, 2, 3, 5], k: [1, 1], F: 3, g: geometry([1, 1], [2, 0, 0, 0]) },
   { label: 'H = 1 (conv1d view), kernel 1x4, stride 2', x: [3, 1, 11, 6], k: [1, 4], F: 5, g: geometry([1, 2], [0, 0, 1, 2]) },
   { label: 'many pixels and K > one block (3x3, 45 channels, 65 filters)', x: [2, 15, 13, 45], k: [3, 3], F: 65, g: geometry([1, 1], [1, 1, 1, 1]) },
+  { label: '8 channels (whole 8-wide panels per tap), 3x3, stride 2x1, dilation 1x2', x: [2, 9, 10, 8], k: [3, 3], F: 12, g: geometry([2, 1], [1, 1, 2, 2], [1, 2]) },
+  { label: "32 channels, 3x3 'same', 20 filters", x: [1, 12, 11, 32], k: [3, 3], F: 20, g: geometry([1, 1], [1, 1, 1, 1]) },
+  { label: 'K > 1024 (5x5, 48 channels): a column block starts mid-tap', x: [1, 6, 6, 48], k: [5, 5], F: 3, g: geometry([1, 1], [2, 2, 2, 2]) },
   { label: 'pointwise with many rows (1x1, 33 channels)', x: [3, 11, 9, 33], k: [1, 1], F: 10, g: geometry([1, 1]) },
 ];
 
