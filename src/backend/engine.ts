@@ -90,14 +90,28 @@ let current: Engine | null = null;
 let pending: Promise<EngineInfo> | null = null;
 let pendingKey = '';
 
-const simdBytes = decodeBase64(binaries.simdWasm);
-const relaxedBytes = decodeBase64(binaries.relaxedWasm);
-const bytesOf: Record<BuildName, Uint8Array<ArrayBuffer>> = {
-  simd: simdBytes,
-  relaxed: relaxedBytes,
-  threads: withSharedMemory(simdBytes, MAX_SHARED_PAGES),
-  'relaxed-threads': withSharedMemory(relaxedBytes, MAX_SHARED_PAGES),
-};
+type Binaries = Record<BuildName, Uint8Array<ArrayBuffer>>;
+let binariesPromise: Promise<Binaries> | null = null;
+
+// The builds are embedded deflate-compressed (half the bundle's size); DecompressionStream is a global in
+// Node ≥ 18 and every current browser.
+async function inflate(base64: string): Promise<Uint8Array<ArrayBuffer>> {
+  const stream = new Blob([decodeBase64(base64)]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+function loadBinaries(): Promise<Binaries> {
+  binariesPromise ??= (async () => {
+    const [simd, relaxed] = await Promise.all([inflate(binaries.simdWasm), inflate(binaries.relaxedWasm)]);
+    return {
+      simd,
+      relaxed,
+      threads: withSharedMemory(simd, MAX_SHARED_PAGES),
+      'relaxed-threads': withSharedMemory(relaxed, MAX_SHARED_PAGES),
+    };
+  })();
+  return binariesPromise;
+}
 
 async function hardwareThreads(): Promise<number> {
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
@@ -125,7 +139,11 @@ function sharedMemorySupported(): boolean {
  * Instantiates the kernels. Idempotent: later calls with the same options return the same engine's info.
  * Asking for a different build or thread count replaces the engine (and invalidates every tensor made before).
  */
-export function ready(options: ReadyOptions = {}): Promise<EngineInfo> {
+export async function ready(options: ReadyOptions = {}): Promise<EngineInfo> {
+  return start(options, await loadBinaries());
+}
+
+function start(options: ReadyOptions, bytesOf: Binaries): Promise<EngineInfo> {
   if (!WebAssembly.validate(bytesOf.simd)) {
     return Promise.reject(new Error('simdnet: this platform has no WebAssembly SIMD (f32x4); it needs Node ≥ 16.4 or a browser from 2021 on'));
   }
@@ -137,7 +155,7 @@ export function ready(options: ReadyOptions = {}): Promise<EngineInfo> {
   const relaxed = choice === 'relaxed' || (choice === 'auto' && relaxedSupported);
   const threadsSupported = sharedMemorySupported();
   if (options.threads === 'auto') {
-    return hardwareThreads().then((n) => ready({ ...options, threads: threadsSupported ? n : 1 }));
+    return hardwareThreads().then((n) => start({ ...options, threads: threadsSupported ? n : 1 }, bytesOf));
   }
   let threads = Math.floor(options.threads ?? 1);
   if (!(threads >= 1)) return Promise.reject(new Error(`simdnet: threads must be a positive integer or 'auto', got ${options.threads}`));

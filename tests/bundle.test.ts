@@ -1,0 +1,18 @@
+// The size budget: each wasm build ≤ 64 KiB, the whole ESM bundle (wasm embedded) ≤ 150 KiB before gzip.
+// `npm test` builds dist/ first (pretest), so these read what users get.
+import { it, expect } from 'vitest';
+import { statSync, readdirSync } from 'node:fs';
+
+it('keeps every wasm build under 64 KiB', () => {
+  const builds = readdirSync('build').filter((f) => f.endsWith('.wasm'));
+  expect(builds.length).toBeGreaterThanOrEqual(4);
+  for (const f of builds) expect(statSync(`build/${f}`).size, f).toBeLessThanOrEqual(64 * 1024);
+});
+
+it('keeps the ESM bundle under 150 KiB', () => {
+  expect(statSync('dist/simdnet.js').size).toBeLessThanOrEqual(150 * 1024);
+});
+
+it('bundles a type declaration entry', () => {
+  expect(statSync('dist/index.d.ts').size).toBeGreaterThan(0);
+});
