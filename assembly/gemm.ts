@@ -76,6 +76,12 @@ export function set_im2col(x: usize, h: i32, w: i32, c: i32, oh: i32, ow: i32, k
   return (n + m - 1) / m * m;
 }
 
+// Bytes from one packed B panel to the next: one cache line more than the panel, so that writing the same k
+// row of many panels (pack_b_im2col) does not hit one L1 set over and over (4 KiB aliasing).
+@inline function b_panel_stride(kc: i32): usize {
+  return <usize>kc * NR * 4 + 64;
+}
+
 // K split into equal slices of at most KC_MAX (288 → 2×144 rather than 256 + 32).
 @inline function kc_for(K: i32): i32 {
   if (K <= 0) return 4;
@@ -87,7 +93,7 @@ export function set_im2col(x: usize, h: i32, w: i32, c: i32, oh: i32, ow: i32, k
 export function gemm_run_scratch_bytes(M: i32, N: i32, K: i32): i32 {
   const kc = max(kc_for(K), 1);
   const aBytes = round_up(round_up(min(M, MC), MR) * kc * 4, 64);
-  const bBytes = kc * round_up(min(N, NC), NR) * 4;
+  const bBytes = <i32>b_panel_stride(kc) * (round_up(min(N, NC), NR) / NR);
   return aBytes + bBytes + 64;
 }
 
@@ -112,7 +118,7 @@ export function gemm_scratch_bytes(M: i32, N: i32, K: i32): i32 {
 function pack_b(b: usize, ldb: i32, transB: bool, pc: i32, kc: i32, jc: i32, nc: i32, dst: usize): void {
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = min(NR, nc - jr);
-    const panel = dst + (<usize>jr * <usize>kc << 2);
+    const panel = dst + <usize>(jr / NR) * b_panel_stride(kc);
     const j0 = jc + jr;
     if (!transB) {
       // B[k][j] = b[k*ldb + j]: each k row of the panel is contiguous.
@@ -309,7 +315,7 @@ function pack_b_im2col(pc: i32, kc: i32, jc: i32, nc: i32, dst: usize): void {
   const imageBytes = <usize>H * <usize>W * <usize>C << 2;
   if (C % NR == 0) {
     // Every panel lies inside one tap (kh, kw): walk pixels, then taps, then 8-channel chunks.
-    const panelStep = <usize>kc * NR * 4;
+    const panelStep = b_panel_stride(kc);
     let ow = pc % OW;
     let t = pc / OW;
     let oh = t % OH;
@@ -362,7 +368,7 @@ function pack_b_im2col(pc: i32, kc: i32, jc: i32, nc: i32, dst: usize): void {
     let t = pc / OW;
     let oh = t % OH;
     let n = t / OH;
-    let d = dst + (<usize>jr * <usize>kc << 2);
+    let d = dst + <usize>(jr / NR) * b_panel_stride(kc);
     if (together) {
       const offH = (t0 / cv_kw) * cv_dh - cv_pt;
       const offW = (t0 % cv_kw) * cv_dw - cv_pl;
@@ -487,7 +493,7 @@ export function gemm_run(M: i32, N: i32, K: i32, b: usize, ldb: i32, transB: boo
         const cBlock = c + <usize>ic * ldcBytes + (<usize>jc << 2);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
-          const bPanel = packB + (<usize>jr * <usize>kc << 2);
+          const bPanel = packB + <usize>(jr / NR) * b_panel_stride(kc);
           const biasJ: usize = last && bias ? bias + (<usize>(jc + jr) << 2) : 0;
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
