@@ -56,6 +56,8 @@ export function nodeEnv() {
         cores: cpus.length,
         platform: `${os.platform()} ${os.arch()}`,
         memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+        // The machine is shared: the 1-minute load average says how busy it was (read at start and end).
+        loadAverage1m: os.loadavg()[0],
       };
     },
   };

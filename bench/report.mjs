@@ -65,7 +65,8 @@ export function toMarkdown(result, { command } = {}) {
   const peak = peakGflops(result);
   const out = [];
   if (command) out.push(`Command: \`${command}\` (${result.quick ? 'quick mode: fewer, shorter repetitions' : 'full run'}; ${f(result.seconds)} s).`, '');
-  out.push(`Machine: ${e.cpu}, ${e.cores} cores, ${e.platform}; ${e.runtime}. Run started ${result.started}.`);
+  const load = Number.isFinite(e.loadAverage1m) ? ` 1-minute load average ${e.loadAverage1m.toFixed(1)} at the start, ${Number.isFinite(e.loadAverage1mEnd) ? e.loadAverage1mEnd.toFixed(1) : '?'} at the end (shared machine).` : '';
+  out.push(`Machine: ${e.cpu}, ${e.cores} cores, ${e.platform}; ${e.runtime}. Run started ${result.started}.${load}`);
   const libs = result.libraries.map((l) => (l.error ? `${l.label}: ✗ ${short(l.error)}` : `${l.label} ${l.version} (${l.threads} thread${l.threads > 1 ? 's' : ''}; ${l.notes})`));
   out.push(`Libraries: ${libs.join('; ')}.`);
   out.push(`wasm SIMD peak, same run: ${peak ? `${f(peak, 1)} GFLOP/s (${result.peak.source})` : `n/a${result.peak?.error ? ` (${short(result.peak.error)})` : ''}`}.`);

@@ -125,6 +125,7 @@ async function main() {
   result.kernels = await runKernels(sn);
   if (result.kernels.error) log(`  kernels: ${result.kernels.error}`);
   result.peak = await measurePeak(sn, result.kernels);
+  result.environment.loadAverage1mEnd = (await import('node:os')).loadavg()[0];
   const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
   result.command = command;
   const markdown = toMarkdown(result, { command });
