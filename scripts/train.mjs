@@ -135,7 +135,7 @@ if (opts.save) {
       `reloaded: test accuracy ${percent(check.accuracy)}${same ? ' (same)' : ' — DIFFERS from the trained model'}`,
   );
   const record = {
-    command: `npm run train -- ${process.argv.slice(2).join(' ')}`.trim(),
+    command: ['npm run train', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
     model: opts.model,
     epochs: opts.epochs,
     batchSize: opts.batchSize,
