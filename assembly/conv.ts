@@ -4,10 +4,11 @@
 //   forward   y  = im2col(x) · w (+ bias, act)   im2col rows are packed straight from x (implicit GEMM)
 //   backward  dw = (dyᵀ · im2col(x))ᵀ            im2col as the B operand (8 channels per pixel per load)
 //             db = Σ_rows dy
-//             dx = col2im(dy · wᵀ)               dy·wᵀ in row blocks through scratch, then scatter-added
+//             dx = col2im(dy · wᵀ)               with C % 8 == 0 each tile of dy·wᵀ is scatter-added into dx
+//                                                in the GEMM's epilogue; otherwise in row blocks through scratch
 // A 1x1, stride-1, unpadded conv is a plain GEMM on x itself.
 // Input pixel of output (oh, ow) and kernel tap (kh, kw): (oh·sh − padTop + kh·dh, ow·sw − padLeft + kw·dw).
-import { set_im2col, use_im2col_for_a, use_im2col_for_b, set_a_matrix, gemm_run, gemm_run_scratch_bytes } from './gemm';
+import { set_im2col, use_im2col_for_a, use_im2col_for_b, use_col2im_for_c, col2im_table_bytes, set_a_matrix, gemm_run, gemm_run_scratch_bytes } from './gemm';
 import { bias_grad_f32 } from './activations';
 
 // Output rows (pixels) per block of dx = dy·wᵀ: the block's columns stay in cache for the scatter.
@@ -42,7 +43,8 @@ export function conv2d_backward_scratch_bytes(N: i32, C: i32, F: i32, KH: i32, K
   const forW = gemm_run_scratch_bytes(F, K, M) + F * K * 4 + 64;
   const rows = min(M, DX_ROWS);
   const forX = gemm_run_scratch_bytes(rows, K, F) + rows * K * 4 + 64;
-  return max(forW, forX);
+  const forXFused = col2im_table_bytes(KH, KW) + C * 4 + gemm_run_scratch_bytes(M, K, F) + 128;
+  return max(max(forW, forX), forXFused);
 }
 
 // dx (N,H,W,C), dw (KH,KW,C,F), db (F) from x, w and dy (N,OH,OW,F); a 0 pointer skips that output.
@@ -79,6 +81,16 @@ export function conv2d_backward_f32(x: usize, w: usize, dy: usize, dx: usize, dw
       return;
     }
     memory.fill(dx, 0, <usize>N * <usize>H * <usize>W * <usize>C << 2);
+    if (C % 8 == 0) {
+      // dy (M,F) · wᵀ (F,K), each finished tile scatter-added into dx (col2im in the GEMM's epilogue).
+      set_a_matrix(dy, F, false);
+      const table = (scratch + 63) & ~<usize>63;
+      const dummy = (table + <usize>col2im_table_bytes(KH, KW) + 63) & ~<usize>63;
+      set_im2col(x, H, W, C, OH, OW, KH, KW, sh, sw, pt, pl, dh, dw);
+      use_col2im_for_c(table, dummy);
+      gemm_run(M, K, F, w, F, true, dx, 0, false, 0, 0, 0, dummy + (<usize>C << 2));
+      return;
+    }
     const rows = min(M, DX_ROWS);
     const gemmScratch = (scratch + 63) & ~<usize>63;
     const dcol = (gemmScratch + <usize>gemm_run_scratch_bytes(rows, K, F) + 63) & ~<usize>63;

@@ -21,9 +21,11 @@ const KC_MAX: i32 = 384;
 const MC: i32 = 96;
 const NC: i32 = 1024;
 
-// Where A and B come from (set by the caller of gemm_run before the call; gemm_run resets B to a matrix).
+// Where A and B come from, and where C goes (set by the caller of gemm_run before the call; gemm_run resets
+// B and C to plain matrices).
 let a_im2col: bool = false;
 let b_im2col: bool = false;
+let c_col2im: bool = false;
 let a_ptr: usize = 0;
 let a_ld: i32 = 0;
 let a_trans: bool = false;
@@ -53,8 +55,49 @@ export function use_im2col_for_b(): void {
   b_im2col = true;
 }
 
-// A partial tile is computed here, then its valid part copied out.
-const edge_tile: usize = memory.data(MR * NR * 4, 16);
+// C is the im2col-shaped gradient (rows: output pixels, columns: (kh,kw,c)), scatter-added straight into
+// the conv input gradient dx = gemm_run's `c` (N,H,W,C), which the caller has zeroed: col2im fused into the
+// epilogue. Needs C % NR == 0 (every column panel inside one tap). `table` has room for KH·KW·MC addresses;
+// `dummy` for C floats: rows whose tap falls in the padding are added there and never read.
+let c2i_table: usize = 0;
+let c2i_dummy: usize = 0;
+
+export function use_col2im_for_c(table: usize, dummy: usize): void {
+  c_col2im = true;
+  c2i_table = table;
+  c2i_dummy = dummy;
+}
+
+export function col2im_table_bytes(KH: i32, KW: i32): i32 {
+  return KH * KW * MC * 4;
+}
+
+// table[tap·MC + r] = address of dx[n, ih, iw, 0] for the pixel of block row r and tap (kh, kw), or the dummy.
+function col2im_rows(dx: usize, ic: i32, mc: i32): void {
+  const imageBytes = <usize>cv_h * <usize>cv_w * <usize>cv_c << 2;
+  const rowBytes = <usize>cv_c << 2;
+  const taps = cv_k / cv_c;
+  let ow = ic % cv_ow;
+  let t = ic / cv_ow;
+  let oh = t % cv_oh;
+  let n = t / cv_oh;
+  const rows = round_up(mc, MR);
+  for (let r = 0; r < rows; r++) {
+    const ih0 = oh * cv_sh - cv_pt;
+    const iw0 = ow * cv_sw - cv_pl;
+    const image = dx + <usize>n * imageBytes;
+    let kh = 0;
+    let kw = 0;
+    for (let tap = 0; tap < taps; tap++) {
+      const ih = ih0 + kh * cv_dh;
+      const iw = iw0 + kw * cv_dw;
+      const inside = r < mc && <u32>ih < <u32>cv_h && <u32>iw < <u32>cv_w;
+      store<u32>(c2i_table + (<usize>(tap * MC + r) << 2), <u32>(inside ? image + <usize>(ih * cv_w + iw) * rowBytes : c2i_dummy));
+      if (++kw == cv_kw) { kw = 0; kh++; }
+    }
+    if (++ow == cv_ow) { ow = 0; if (++oh == cv_oh) { oh = 0; n++; } }
+  }
+}
 
 export function set_a_matrix(a: usize, lda: i32, trans: bool): void {
   a_im2col = false;
@@ -94,8 +137,11 @@ export function gemm_run_scratch_bytes(M: i32, N: i32, K: i32): i32 {
   const kc = max(kc_for(K), 1);
   const aBytes = round_up(round_up(min(M, MC), MR) * kc * 4, 64);
   const bBytes = <i32>b_panel_stride(kc) * (round_up(min(N, NC), NR) / NR);
-  return aBytes + bBytes + 64;
+  return EDGE_BYTES + aBytes + bBytes + 64;
 }
+
+// The partial-tile buffer at the start of the scratch.
+const EDGE_BYTES: i32 = MR * NR * 4;
 
 export function gemm_scratch_bytes(M: i32, N: i32, K: i32): i32 {
   return gemm_run_scratch_bytes(M, N, K);
@@ -413,8 +459,9 @@ function pack_b_im2col(pc: i32, kc: i32, jc: i32, nc: i32, dst: usize): void {
 
 // ---- the micro-kernel ----
 
-// c (4×8 tile, row stride ldc bytes) = a-panel · b-panel over kc (+ c when `add`) (+ bias[0..8] when bias != 0).
-function kernel_4x8(a: usize, b: usize, kc: i32, c: usize, ldc: usize, add: bool, bias: usize): void {
+// Rows c0..c3 (8 floats each) of a 4×8 tile = a-panel · b-panel over kc (+ the rows when `add`) (+ bias[0..8]
+// when bias != 0). Rows are separate pointers so col2im can send each to its own place.
+function kernel_4x8(a: usize, b: usize, kc: i32, c: usize, c1: usize, c2: usize, c3: usize, add: bool, bias: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -441,9 +488,6 @@ function kernel_4x8(a: usize, b: usize, kc: i32, c: usize, ldc: usize, add: bool
     c20 = f32x4.add(c20, bv0); c21 = f32x4.add(c21, bv1);
     c30 = f32x4.add(c30, bv0); c31 = f32x4.add(c31, bv1);
   }
-  const c1 = c + ldc;
-  const c2 = c1 + ldc;
-  const c3 = c2 + ldc;
   if (add) {
     c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
     c10 = f32x4.add(c10, v128.load(c1)); c11 = f32x4.add(c11, v128.load(c1, 16));
@@ -462,7 +506,7 @@ function kernel_4x8(a: usize, b: usize, kc: i32, c: usize, ldc: usize, add: bool
 // `scratch` holds gemm_run_scratch_bytes(M, N, K) bytes.
 export function gemm_run(M: i32, N: i32, K: i32, b: usize, ldb: i32, transB: bool, c: usize, ldc: i32,
                          accumulate: bool, bias: usize, act: i32, alpha: f32, scratch: usize): void {
-  if (M <= 0 || N <= 0) { b_im2col = false; return; }
+  if (M <= 0 || N <= 0) { b_im2col = false; c_col2im = false; return; }
   const ldcBytes = <usize>ldc << 2;
   if (K <= 0) {
     // No products: C = [C] + bias.
@@ -473,10 +517,12 @@ export function gemm_run(M: i32, N: i32, K: i32, b: usize, ldb: i32, transB: boo
       if (act) activation_forward_f32(row, row, N, act, alpha);
     }
     b_im2col = false;
+    c_col2im = false;
     return;
   }
   const KC = kc_for(K);
-  const packA = (scratch + 63) & ~<usize>63;
+  const edge = (scratch + 63) & ~<usize>63;
+  const packA = edge + EDGE_BYTES;
   const packB = packA + <usize>round_up(round_up(min(M, MC), MR) * KC * 4, 64);
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc);
@@ -490,6 +536,22 @@ export function gemm_run(M: i32, N: i32, K: i32, b: usize, ldb: i32, transB: boo
         const mc = min(MC, M - ic);
         if (a_im2col) pack_a_im2col(ic, mc, M, pc, kc, packA);
         else pack_a_matrix(ic, mc, M, pc, kc, packA);
+        if (c_col2im) {
+          col2im_rows(c, ic, mc);
+          for (let jr = 0; jr < nc; jr += NR) {
+            const bPanel = packB + <usize>(jr / NR) * b_panel_stride(kc);
+            const i0 = jc + jr;
+            const cOff = <usize>(i0 % cv_c) << 2;
+            const rowsOfTap = c2i_table + (<usize>((i0 / cv_c) * MC) << 2);
+            for (let ir = 0; ir < mc; ir += MR) {
+              const t = rowsOfTap + (<usize>ir << 2);
+              kernel_4x8(packA + (<usize>ir * <usize>kc << 2), bPanel, kc,
+                         <usize>load<u32>(t) + cOff, <usize>load<u32>(t, 4) + cOff,
+                         <usize>load<u32>(t, 8) + cOff, <usize>load<u32>(t, 12) + cOff, true, 0);
+            }
+          }
+          continue;
+        }
         const cBlock = c + <usize>ic * ldcBytes + (<usize>jc << 2);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
@@ -500,11 +562,11 @@ export function gemm_run(M: i32, N: i32, K: i32, b: usize, ldb: i32, transB: boo
             const aPanel = packA + (<usize>ir * <usize>kc << 2);
             const cTile = cBlock + <usize>ir * ldcBytes + (<usize>jr << 2);
             if (mr == MR && nr == NR) {
-              kernel_4x8(aPanel, bPanel, kc, cTile, ldcBytes, add, biasJ);
+              kernel_4x8(aPanel, bPanel, kc, cTile, cTile + ldcBytes, cTile + 2 * ldcBytes, cTile + 3 * ldcBytes, add, biasJ);
             } else {
-              kernel_4x8(aPanel, bPanel, kc, edge_tile, NR * 4, false, 0);
+              kernel_4x8(aPanel, bPanel, kc, edge, edge + NR * 4, edge + NR * 8, edge + NR * 12, false, 0);
               for (let r = 0; r < mr; r++) {
-                const src = edge_tile + (<usize>(r * NR) << 2);
+                const src = edge + (<usize>(r * NR) << 2);
                 const dst = cTile + <usize>r * ldcBytes;
                 for (let j = 0; j < nr; j++) {
                   let v = load<f32>(src + (<usize>j << 2));
@@ -525,7 +587,9 @@ export function gemm_run(M: i32, N: i32, K: i32, b: usize, ldb: i32, transB: boo
         }
       }
     }
-  }  b_im2col = false;
+  }
+  b_im2col = false;
+  c_col2im = false;
 }
 
 // c (M,N) = [c +] op(a) (M,K) · op(b) (K,N) [+ bias (N)], then activation `act`. Leading dimensions in floats:
@@ -534,5 +598,6 @@ export function gemm_f32(M: i32, N: i32, K: i32, a: usize, lda: i32, transA: i32
                          c: usize, ldc: i32, accumulate: i32, bias: usize, act: i32, alpha: f32, scratch: usize): void {
   set_a_matrix(a, lda, transA != 0);
   b_im2col = false;
+  c_col2im = false;
   gemm_run(M, N, K, b, ldb, transB != 0, c, ldc, accumulate != 0, bias, act, alpha, scratch);
 }
