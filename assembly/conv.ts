@@ -81,6 +81,7 @@ export function conv2d_backward_f32(x: usize, w: usize, dy: usize, dx: usize, dw
       return;
     }
     memory.fill(dx, 0, <usize>N * <usize>H * <usize>W * <usize>C << 2);
+    if (M == 0 || F == 0) return;
     if (C % 8 == 0) {
       // dy (M,F) · wᵀ (F,K), each finished tile scatter-added into dx (col2im in the GEMM's epilogue).
       set_a_matrix(dy, F, false);

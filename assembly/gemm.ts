@@ -82,10 +82,32 @@ function col2im_rows(dx: usize, ic: i32, mc: i32): void {
   let oh = t % cv_oh;
   let n = t / cv_oh;
   const rows = round_up(mc, MR);
+  const kernelH = taps / cv_kw;
+  const lastH = (kernelH - 1) * cv_dh;
+  const lastW = (cv_kw - 1) * cv_dw;
+  const tapDown = <usize>cv_dh * <usize>cv_w * rowBytes;
+  const tapRight = <usize>cv_dw * rowBytes;
+  const tapStride = <usize>MC << 2;
   for (let r = 0; r < rows; r++) {
     const ih0 = oh * cv_sh - cv_pt;
     const iw0 = ow * cv_sw - cv_pl;
     const image = dx + <usize>n * imageBytes;
+    if (r < mc && ih0 >= 0 && ih0 + lastH < cv_h && iw0 >= 0 && iw0 + lastW < cv_w) {
+      // Every tap inside the image (most pixels): addresses step by fixed amounts.
+      let e = c2i_table + (<usize>r << 2);
+      let rowStart = image + <usize>(ih0 * cv_w + iw0) * rowBytes;
+      for (let kh = 0; kh < kernelH; kh++) {
+        let a = rowStart;
+        for (let kw = 0; kw < cv_kw; kw++) {
+          store<u32>(e, <u32>a);
+          e += tapStride;
+          a += tapRight;
+        }
+        rowStart += tapDown;
+      }
+      if (++ow == cv_ow) { ow = 0; if (++oh == cv_oh) { oh = 0; n++; } }
+      continue;
+    }
     let kh = 0;
     let kw = 0;
     for (let tap = 0; tap < taps; tap++) {
