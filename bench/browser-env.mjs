@@ -44,6 +44,11 @@ export function browserEnv() {
       }
       throw new Error(`${name} does not run in a browser`);
     },
+    /** One short sample of the wasm SIMD peak on simdnet's running build (assembly/peak.ts). */
+    async peakSample() {
+      const sn = await import(new URL('../dist/simdnet.js', import.meta.url).href);
+      return sn.ops.measurePeakGflops(3, 30);
+    },
     /** Cold start in a fresh iframe (a new realm: modules and libraries are instantiated again). */
     coldStart(peerId, modelId) {
       return new Promise((resolve, reject) => {

@@ -52,6 +52,7 @@ async function interleave(entries, makeFn, s, log, label) {
   const state = entries.map((e) => ({ e, fn: makeFn(e), samples: [], spent: 0, perCall: e.firstStepMs ?? 0, warm: e.firstStepMs != null }));
   // (A first training step already ran in the check: it counts as the warm-up.)
   for (let rep = 0; rep < s.reps; rep++) {
+    await s.eachRound?.();
     const order = state.map((_, i) => state[(i + rep) % state.length]);
     for (const st of order) {
       if (out[st.e.id]?.error) continue;
@@ -80,7 +81,8 @@ async function interleave(entries, makeFn, s, log, label) {
 
 /**
  * @param {object} o
- * @param {object} o.env      { name, load(pkg), coldStart?(peerId, modelId) → ms, peak?() → {gflops, source}, describe() }
+ * @param {object} o.env      { name, load(pkg), coldStart?(peerId, modelId) → ms, peak?() → {gflops, source},
+ *                            peakSample?() → GFLOP/s (one short sample, simdnet's running build), describe() }
  * @param {object[]} o.peers  adapters (peers/*.mjs)
  * @param {boolean} o.quick
  * @param {(s: string) => void} o.log
@@ -171,7 +173,16 @@ export async function runSuite({ env, peers, quick = false, log = () => {}, mode
       log(`  check after one SGD step ${t.id}: max abs diff vs ${refId} ${diff.toExponential(2)} (the step moved outputs by up to ${moved.toExponential(2)})${diff <= trainTol ? '' : ' — DISAGREES, not timed'}`);
       if (diff <= trainTol) timedTrainers.push(t);
     }
-    r.metrics.train64 = await interleave(timedTrainers, (e) => () => e.inst.train(batch.x, batch.labels, BATCH), s, log, 'batch-64 training');
+    // The SIMD peak is sampled once per training round, so "% of peak" compares figures from the same minutes.
+    const peaks = [];
+    const eachRound = env.peakSample && timedTrainers.some((t) => t.id === 'simdnet')
+      ? async () => { try { peaks.push(await env.peakSample()); } catch { /* reported by env.peak at the end */ } }
+      : undefined;
+    r.metrics.train64 = await interleave(timedTrainers, (e) => () => e.inst.train(batch.x, batch.labels, BATCH), { ...s, eachRound }, log, 'batch-64 training');
+    if (peaks.length) {
+      r.peakDuringTraining = { gflops: median(peaks), samples: peaks.length };
+      log(`  wasm SIMD peak sampled between training rounds: ${median(peaks).toFixed(1)} GFLOP/s`);
+    }
     for (const [id, c] of Object.entries(r.trainCheck)) if (c.error && !r.metrics.train64[id]) r.metrics.train64[id] = { error: c.error, skipped: c.skipped };
     for (const [id, c] of Object.entries(r.check)) {
       for (const m of ['latency1', 'infer64', 'train64']) {

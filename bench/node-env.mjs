@@ -34,6 +34,11 @@ export function nodeEnv() {
       // CommonJS packages (convnetjs, onnxruntime-node) may arrive as a default export.
       return m.InferenceSession || !m.default ? m : m.default;
     },
+    /** One short sample of the wasm SIMD peak on simdnet's running build (assembly/peak.ts). */
+    async peakSample() {
+      const sn = await import('../dist/simdnet.js');
+      return sn.ops.measurePeakGflops(3, 30);
+    },
     /** Runs bench/cold-start.mjs in a fresh Node process; returns the ms it measured inside. */
     coldStart(peerId, modelId) {
       return new Promise((resolve, reject) => {

@@ -4,6 +4,7 @@
 //   npm run bench -- --quick           fewer, shorter repetitions (TF.js cpu training skipped); README untouched
 //   npm run bench -- kernels           only the kernel micro-benchmark (bench/kernels.mjs)
 //   options: --models=keras-convnet,lenet5  --libs=simdnet,tfjs-wasm,...  --no-readme  --readme  --no-cold
+//            --readme-only (rewrite the README section from bench/results/latest.json)
 //
 // The peers live in bench/package.json (kept out of the top package) and are installed on first use.
 import { spawnSync } from 'node:child_process';
@@ -86,18 +87,30 @@ async function measurePeak(sn, kernels) {
   return { error: 'no peak measurement available' };
 }
 
+/** `--readme-only`: rewrites the README section from bench/results/latest.json without measuring again. */
+async function readmeFromLatest() {
+  const { toMarkdown, METHOD } = await import('./report.mjs');
+  const result = JSON.parse(readFileSync(join(here, 'results', 'latest.json'), 'utf8'));
+  const command = result.command.split(' ').filter((a) => a !== '--readme' && a !== '--no-readme').join(' ').replace(/ --$/, '');
+  updateReadme(toMarkdown(result, { command }), METHOD);
+}
+
 function updateReadme(markdown, method) {
+  // Hand-written notes on where the time goes (from a profile), kept next to the code that measures.
+  const notesFile = join(here, 'analysis.md');
+  const notes = existsSync(notesFile) ? `\n${readFileSync(notesFile, 'utf8').trim()}\n` : '';
   const file = join(root, 'README.md');
   const text = readFileSync(file, 'utf8');
   const start = '<!-- bench:start -->', end = '<!-- bench:end -->';
   const a = text.indexOf(start), b = text.indexOf(end);
   if (a < 0 || b < a) { log('bench: README has no bench markers; not updated'); return; }
-  const section = `${start}\n## Benchmark\n\nThe latest \`npm run bench\` on this repository's development machine (single thread everywhere;\nthe machine is shared, so figures move ±20–30 % between runs — compare ratios within one run).\n\n${markdown}\n${method}\n\nThe same suite runs in the browser: \`npm start\`, then open \`/bench/\`.\n${end}`;
+  const section = `${start}\n## Benchmark\n\nThe latest \`npm run bench\` on this repository's development machine (single thread everywhere;\nthe machine is shared, so figures move ±20–30 % between runs — compare ratios within one run).\n\n${markdown}\n${notes}\n${method}\n\nThe same suite runs in the browser: \`npm start\`, then open \`/bench/\`.\n${end}`;
   writeFileSync(file, text.slice(0, a) + section + text.slice(b + end.length));
   log('bench: README.md benchmark section updated');
 }
 
 async function main() {
+  if (flag('readme-only')) return readmeFromLatest();
   const sn = await loadSimdnet();
   const outDir = join(here, 'results');
   mkdirSync(outDir, { recursive: true });
@@ -126,7 +139,9 @@ async function main() {
   if (result.kernels.error) log(`  kernels: ${result.kernels.error}`);
   result.peak = await measurePeak(sn, result.kernels);
   result.environment.loadAverage1mEnd = (await import('node:os')).loadavg()[0];
-  const command = `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
+  // Options that only choose where the report goes do not change the figures: leave them out of the command.
+  const shown = args.filter((a) => a !== '--readme' && a !== '--no-readme');
+  const command = `npm run bench${shown.length ? ` -- ${shown.join(' ')}` : ''}`;
   result.command = command;
   const markdown = toMarkdown(result, { command });
   writeFileSync(join(outDir, 'latest.json'), JSON.stringify(result, null, 2));
