@@ -169,16 +169,21 @@ export function gemm_scratch_bytes(M: i32, N: i32, K: i32): i32 {
   return gemm_run_scratch_bytes(M, N, K);
 }
 
-// Stores the transpose of the 4x4 block with rows r0..r3 at d (16 floats): k-major panels from row-major data.
-@inline function store_transposed_4x4(d: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+// Stores the transpose of the 4x4 block with rows r0..r3 as four vectors `step` bytes apart from d:
+// k-major panels from row-major data.
+@inline function store_transposed_4x4_step(d: usize, step: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
   const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5);
   const t1 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
   const t2 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
   const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
   v128.store(d, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
-  v128.store(d, i32x4.shuffle(t0, t2, 2, 3, 6, 7), 16);
-  v128.store(d, i32x4.shuffle(t1, t3, 0, 1, 4, 5), 32);
-  v128.store(d, i32x4.shuffle(t1, t3, 2, 3, 6, 7), 48);
+  v128.store(d + step, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
+  v128.store(d + 2 * step, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
+  v128.store(d + 3 * step, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
+}
+
+@inline function store_transposed_4x4(d: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+  store_transposed_4x4_step(d, 16, r0, r1, r2, r3);
 }
 
 // ---- packing of B: rows pc..pc+kc, columns jc..jc+nc into NR-wide k-major panels ----
@@ -209,8 +214,28 @@ function pack_b(b: usize, ldb: i32, transB: bool, pc: i32, kc: i32, jc: i32, nc:
         }
       }
     } else {
-      // B[k][j] = b[j*ldb + k]: walk each column j along k, write with stride NR.
-      if (nr < NR) memory.fill(panel, 0, <usize>kc * NR * 4);
+      // B[k][j] = b[j*ldb + k]: eight columns at a time, read along k, transposed in registers 4x4.
+      if (nr == NR) {
+        const step = <usize>ldb << 2;
+        let s0 = b + ((<usize>j0 * <usize>ldb + <usize>pc) << 2);
+        let d = panel;
+        let k = 0;
+        for (; k + 4 <= kc; k += 4) {
+          const s4 = s0 + 4 * step;
+          store_transposed_4x4_step(d, NR * 4, v128.load(s0), v128.load(s0 + step), v128.load(s0 + 2 * step), v128.load(s0 + 3 * step));
+          store_transposed_4x4_step(d + 16, NR * 4, v128.load(s4), v128.load(s4 + step), v128.load(s4 + 2 * step), v128.load(s4 + 3 * step));
+          s0 += 16;
+          d += NR * 16;
+        }
+        for (; k < kc; k++) {
+          for (let r = 0; r < NR; r++) store<f32>(d + (<usize>r << 2), load<f32>(s0 + <usize>r * step));
+          s0 += 4;
+          d += NR * 4;
+        }
+        continue;
+      }
+      // A partial panel: walk each column j along k, write with stride NR.
+      memory.fill(panel, 0, <usize>kc * NR * 4);
       for (let r = 0; r < nr; r++) {
         let src = b + ((<usize>(j0 + r) * <usize>ldb + <usize>pc) << 2);
         let d = panel + (<usize>r << 2);
