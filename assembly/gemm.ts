@@ -398,8 +398,9 @@ function pack_a_im2col(ic: i32, mc: i32, M: i32, pc: i32, kc: i32, dst: usize): 
 }
 
 // B is the im2col matrix (rows: pixels pc..pc+kc, columns: (kh,kw,c) jc..jc+nc), for dwᵀ = dyᵀ·im2col.
+// `tmp` holds 3·NR ints.
 // A panel's NR columns usually share one (kh, kw): then each pixel gives two f32x4 straight from x.
-function pack_b_im2col(pc: i32, kc: i32, jc: i32, nc: i32, dst: usize): void {
+function pack_b_im2col(pc: i32, kc: i32, jc: i32, nc: i32, dst: usize, tmp: usize): void {
   const C = cv_c;
   const W = cv_w;
   const H = cv_h;
@@ -482,20 +483,29 @@ function pack_b_im2col(pc: i32, kc: i32, jc: i32, nc: i32, dst: usize): void {
         if (++ow == OW) { ow = 0; if (++oh == OH) { oh = 0; n++; } }
       }
     } else {
+      // Columns from different taps (C not a multiple of 8): the column geometry goes to `tmp` once per
+      // panel — window offset (row, column) and channel byte offset — so the pixel loop has no divisions.
+      for (let r = 0; r < NR; r++) {
+        const i = i0 + r;
+        const tt = i / C;
+        const o = <usize>r << 2;
+        store<i32>(tmp + o, i < cv_k ? (tt / cv_kw) * cv_dh - cv_pt : -0x40000000);
+        store<i32>(tmp + o, (tt % cv_kw) * cv_dw - cv_pl, NR * 4);
+        store<i32>(tmp + o, (i % C) << 2, NR * 8);
+      }
       for (let k = 0; k < kc; k++) {
+        const ohs = oh * cv_sh;
+        const ows = ow * cv_sw;
+        const image = im2col_x + <usize>n * imageBytes;
         for (let r = 0; r < NR; r++) {
-          const i = i0 + r;
+          const o = <usize>r << 2;
+          const ih = ohs + load<i32>(tmp + o);
+          const iw = ows + load<i32>(tmp + o, NR * 4);
           let v: f32 = 0;
-          if (i < cv_k) {
-            const c = i % C;
-            const tt = i / C;
-            const ih = oh * cv_sh - cv_pt + (tt / cv_kw) * cv_dh;
-            const iw = ow * cv_sw - cv_pl + (tt % cv_kw) * cv_dw;
-            if (<u32>ih < <u32>H && <u32>iw < <u32>W) {
-              v = load<f32>(im2col_x + <usize>n * imageBytes + ((<usize>(ih * W + iw) * <usize>C + <usize>c) << 2));
-            }
+          if (<u32>ih < <u32>H && <u32>iw < <u32>W) {
+            v = load<f32>(image + ((<usize>(ih * W + iw) * <usize>C) << 2) + <usize>load<i32>(tmp + o, NR * 8));
           }
-          store<f32>(d + (<usize>r << 2), v);
+          store<f32>(d + o, v);
         }
         d += NR * 4;
         if (++ow == OW) { ow = 0; if (++oh == OH) { oh = 0; n++; } }
@@ -575,7 +585,7 @@ export function gemm_run(M: i32, N: i32, K: i32, b: usize, ldb: i32, transB: boo
     const nc = min(NC, N - jc);
     for (let pc = 0; pc < K; pc += KC) {
       const kc = min(KC, K - pc);
-      if (b_im2col) pack_b_im2col(pc, kc, jc, nc, packB);
+      if (b_im2col) pack_b_im2col(pc, kc, jc, nc, packB, edge);
       else pack_b(b, ldb, transB, pc, kc, jc, nc, packB);
       const add = pc > 0 || accumulate;
       const last = pc + kc >= K;
