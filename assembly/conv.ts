@@ -40,9 +40,10 @@ export function conv2d_forward_f32(x: usize, w: usize, b: usize, y: usize,
 export function conv2d_backward_scratch_bytes(N: i32, C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32): i32 {
   const M = N * OH * OW;
   const K = KH * KW * C;
-  const forW = gemm_run_scratch_bytes(F, K, M) + F * K * 4 + 64;
+  // Each region below is 64-byte aligned inside the scratch: up to 63 bytes lost per region.
+  const forW = gemm_run_scratch_bytes(F, K, M) + F * K * 4 + 128;
   const rows = min(M, DX_ROWS);
-  const forX = gemm_run_scratch_bytes(rows, K, F) + rows * K * 4 + 64;
+  const forX = gemm_run_scratch_bytes(rows, K, F) + rows * K * 4 + 128;
   const forXFused = col2im_table_bytes(KH, KW) + C * 4 + gemm_run_scratch_bytes(M, K, F) + 128;
   return max(max(forW, forX), forXFused);
 }

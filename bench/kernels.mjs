@@ -86,7 +86,7 @@ export async function runKernelBench(sn, { build, rounds = 7, minMs = 150 } = {}
   for (const t of tensors) t.dispose();
 
   const peak = median(peaks);
-  const rows = [{ build, kernel: 'peak (12 acc mul+add' + (build === 'relaxed' ? ', FMA)' : ')'), shape: '', gflops: peak, ms: NaN, percentOfPeak: 100 }];
+  const rows = [{ build, kernel: build === 'relaxed' ? 'peak (12 acc FMA)' : 'peak (12 acc mul+add)', shape: '', gflops: peak, ms: NaN, percentOfPeak: 100 }];
   cases.forEach((c, i) => {
     const ms = median(times[i]);
     const gflops = c.flop / (ms / 1000) / 1e9;
