@@ -355,15 +355,25 @@ function pack_a_im2col(ic: i32, mc: i32, M: i32, pc: i32, kc: i32, dst: usize): 
     let kh = kh0;
     let left = kc;
     while (left > 0) {
-      const run = min(C - c, left);
+      let run = min(C - c, left);
       const offH = kh * cv_dh;
       const offW = kw * cv_dw;
       const hA = ihA + offH, wA = iwA + offW, hB = ihB + offH, wB = iwB + offW;
       const hC = ihC + offH, wC = iwC + offW, hD = ihD + offH, wD = iwD + offW;
-      const inA = <u32>hA < <u32>H && <u32>wA < <u32>W;
-      const inB = <u32>hB < <u32>H && <u32>wB < <u32>W;
-      const inC = <u32>hC < <u32>H && <u32>wC < <u32>W;
-      const inD = <u32>hD < <u32>H && <u32>wD < <u32>W;
+      let inA = <u32>hA < <u32>H && <u32>wA < <u32>W;
+      let inB = <u32>hB < <u32>H && <u32>wB < <u32>W;
+      let inC = <u32>hC < <u32>H && <u32>wC < <u32>W;
+      let inD = <u32>hD < <u32>H && <u32>wD < <u32>W;
+      // With column dilation 1, a whole kernel row (kw = 0..KW-1, every channel) is one run of KW·C floats
+      // in x when it lies inside the image for all four pixels: few channels (a first layer) pack in long runs.
+      let wholeRow = false;
+      if (c == 0 && kw == 0 && cv_dw == 1 && cv_kw > 1 && left >= C * cv_kw && inA && inB && inC && inD) {
+        const last = <u32>(W - cv_kw + 1);
+        if (<u32>wA < last && <u32>wB < last && <u32>wC < last && <u32>wD < last) {
+          run = C * cv_kw;
+          wholeRow = true;
+        }
+      }
       const cOff = <usize>c << 2;
       let sA = imA + ((<usize>(hA * W + wA) * <usize>C) << 2) + cOff;
       let sB = imB + ((<usize>(hB * W + wB) * <usize>C) << 2) + cOff;
@@ -392,7 +402,8 @@ function pack_a_im2col(ic: i32, mc: i32, M: i32, pc: i32, kc: i32, dst: usize): 
       }
       left -= run;
       c = 0;
-      if (++kw == cv_kw) { kw = 0; kh++; }
+      if (wholeRow) kh++;
+      else if (++kw == cv_kw) { kw = 0; kh++; }
     }
   }
 }
