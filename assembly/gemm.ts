@@ -4,7 +4,9 @@
 // (k-major, NR floats per k); for each MC-tall row block, A is packed into MR-wide panels (k-major, MR
 // floats per k). The micro-kernel keeps an MR×NR tile of C in f32x4 locals, splats one A value per row and
 // multiplies it into two B vectors with `madd` (an FMA in the relaxed build). Packed panels are zero-padded
-// to whole tiles, so the micro-kernel never branches on edges; partial tiles go through a small buffer.
+// to whole tiles, so the micro-kernel never branches on edges; partial tiles go through a small buffer at
+// the start of the scratch. Kernels keep no state in memory of their own: calls with distinct scratch
+// buffers may run on different threads.
 //
 // A and B can also be an im2col matrix packed straight from a conv input x (implicit GEMM: im2col is never
 // materialised); only the packing routine differs:
@@ -15,8 +17,8 @@ import { activation_forward_f32 } from './activations';
 
 // Tile and block sizes. MR×NR = 4×8 is eight f32x4 accumulators; KC keeps an NR panel of B (KC·NR·4 bytes)
 // in L1; MC·KC of A fits L2; NC·KC of B sits in L2/L3.
-export const MR: i32 = 4;
-export const NR: i32 = 8;
+const MR: i32 = 4;
+const NR: i32 = 8;
 const KC_MAX: i32 = 384;
 const MC: i32 = 96;
 const NC: i32 = 1024;
