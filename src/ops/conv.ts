@@ -4,6 +4,9 @@
 import { engine } from '../backend/engine.js';
 import type { Tensor } from '../tensor.js';
 import type { ActivationCode } from './activation.js';
+import { threadsFor } from './gemm.js';
+
+const align64 = (n: number) => Math.ceil(n / 64) * 64;
 
 export interface Conv2dGeometry {
   strideH: number;
@@ -66,11 +69,22 @@ export function conv2dForward(
   if (!Number.isInteger(act) || act < 0 || act > 6) throw new Error(`simdnet conv2dForward: activation code ${act} is not one of 0..6`);
   const e = engine();
   const k = e.kernels;
-  const scratch = e.scratch(k.conv2d_forward_scratch_bytes(d.N, d.C, d.F, d.KH, d.KW, d.OH, d.OW));
-  k.conv2d_forward_f32(
-    x.ptr, w.ptr, b ? b.ptr : 0, y.ptr, d.N, d.H, d.W, d.C, d.F, d.KH, d.KW, d.OH, d.OW,
-    g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, act, alpha, scratch,
-  );
+  const flop = 2 * d.N * d.OH * d.OW * d.F * d.KH * d.KW * d.C;
+  // With a thread pool, the batch is split: each part its own images and scratch.
+  const threads = threadsFor(flop, d.N);
+  const per = Math.max(1, Math.ceil(d.N / threads));
+  const stride = align64(k.conv2d_forward_scratch_bytes(per, d.C, d.F, d.KH, d.KW, d.OH, d.OW));
+  const scratch = e.scratch(stride * threads);
+  const calls: [string, ...number[]][] = [];
+  for (let t = 0, n0 = 0; n0 < d.N; t++, n0 += per) {
+    const n = Math.min(per, d.N - n0);
+    calls.push([
+      'conv2d_forward_f32', x.ptr + 4 * n0 * d.H * d.W * d.C, w.ptr, b ? b.ptr : 0, y.ptr + 4 * n0 * d.OH * d.OW * d.F,
+      n, d.H, d.W, d.C, d.F, d.KH, d.KW, d.OH, d.OW,
+      g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, act, alpha, scratch + t * stride,
+    ]);
+  }
+  e.parallel(calls);
 }
 
 /**
@@ -90,10 +104,29 @@ export function conv2dBackward(
   if (!dx && !dw && !db) return;
   const e = engine();
   const k = e.kernels;
-  const scratch = e.scratch(k.conv2d_backward_scratch_bytes(d.N, d.C, d.F, d.KH, d.KW, d.OH, d.OW));
-  k.conv2d_backward_f32(
-    x.ptr, w.ptr, dy.ptr, dx ? dx.ptr : 0, dw ? dw.ptr : 0, db ? db.ptr : 0,
-    d.N, d.H, d.W, d.C, d.F, d.KH, d.KW, d.OH, d.OW,
-    g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, scratch,
-  );
+  const flop = 2 * d.N * d.OH * d.OW * d.F * d.KH * d.KW * d.C * ((dx ? 1 : 0) + (dw ? 1 : 0));
+  // With a thread pool, the batch is split: each part writes dx for its own images and a partial dw
+  // (the first part straight into dw, the others into scratch, summed afterwards).
+  const threads = threadsFor(flop, d.N);
+  const per = Math.max(1, Math.ceil(d.N / threads));
+  const stride = align64(k.conv2d_backward_scratch_bytes(per, d.C, d.F, d.KH, d.KW, d.OH, d.OW));
+  const partialBytes = dw ? align64(dw.size * 4) : 0;
+  const base = e.scratch(partialBytes * (threads - 1) + stride * threads);
+  const scratch = base + partialBytes * (threads - 1);
+  const calls: [string, ...number[]][] = [];
+  for (let t = 0, n0 = 0; t === 0 || n0 < d.N; t++, n0 += per) {
+    const n = Math.min(per, d.N - n0);
+    const dwPart = !dw ? 0 : t === 0 ? dw.ptr : base + (t - 1) * partialBytes;
+    calls.push([
+      'conv2d_backward_f32', x.ptr + 4 * n0 * d.H * d.W * d.C, w.ptr, dy.ptr + 4 * n0 * d.OH * d.OW * d.F,
+      dx ? dx.ptr + 4 * n0 * d.H * d.W * d.C : 0, dwPart, threads === 1 && db ? db.ptr : 0,
+      n, d.H, d.W, d.C, d.F, d.KH, d.KW, d.OH, d.OW,
+      g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, scratch + t * stride,
+    ]);
+  }
+  e.parallel(calls);
+  if (threads > 1) {
+    if (dw) for (let t = 1; t < calls.length; t++) k.add_f32(dw.ptr, dw.ptr, base + (t - 1) * partialBytes, dw.size);
+    if (db) k.bias_grad_f32(dy.ptr, db.ptr, d.N * d.OH * d.OW, d.F);
+  }
 }

@@ -25,8 +25,22 @@ function checkAct(op: string, act: number): void {
 }
 
 /**
+ * Work below which one more thread costs more than it saves (waking a worker takes microseconds).
+ * Shared with the conv wrappers.
+ */
+export const MIN_FLOP_PER_THREAD = 1 << 21;
+
+/** How many threads to give `flop` of work split into at most `parts` pieces. */
+export function threadsFor(flop: number, parts: number): number {
+  return Math.max(1, Math.min(engine().threads, parts, Math.floor(flop / MIN_FLOP_PER_THREAD)));
+}
+
+const align64 = (n: number) => Math.ceil(n / 64) * 64;
+
+/**
  * The raw kernel call: c (M,N) = [c +] op(a)·op(b) [+ bias], then activation. Leading dimensions are in floats.
- * Exposed for other ops (conv uses the same kernel through its own entry points).
+ * With a thread pool, large products are split by rows of c (or by columns when c is wide and short), each
+ * part with its own scratch.
  */
 export function gemmRaw(
   M: number, N: number, K: number,
@@ -36,8 +50,31 @@ export function gemmRaw(
   bias = 0, act: number = 0, alpha = 0,
 ): void {
   const e = engine();
-  const scratch = e.scratch(e.kernels.gemm_scratch_bytes(M, N, K));
-  e.kernels.gemm_f32(M, N, K, a, lda, transA ? 1 : 0, b, ldb, transB ? 1 : 0, c, ldc, accumulate ? 1 : 0, bias, act, alpha, scratch);
+  const k = e.kernels;
+  const byRows = M >= N;
+  const threads = threadsFor(2 * M * N * K, Math.ceil((byRows ? M : N) / 8));
+  if (threads <= 1) {
+    const scratch = e.scratch(k.gemm_scratch_bytes(M, N, K));
+    k.gemm_f32(M, N, K, a, lda, transA ? 1 : 0, b, ldb, transB ? 1 : 0, c, ldc, accumulate ? 1 : 0, bias, act, alpha, scratch);
+    return;
+  }
+  const extent = byRows ? M : N;
+  const chunk = Math.ceil(extent / threads / 8) * 8; // whole tiles (MR = 4, NR = 8)
+  const stride = align64(byRows ? k.gemm_scratch_bytes(chunk, N, K) : k.gemm_scratch_bytes(M, chunk, K));
+  const scratch = e.scratch(stride * threads);
+  const calls: [string, ...number[]][] = [];
+  for (let t = 0, start = 0; start < extent; t++, start += chunk) {
+    const n = Math.min(chunk, extent - start);
+    const s = scratch + t * stride;
+    if (byRows) {
+      const aPart = a + 4 * (transA ? start : start * lda);
+      calls.push(['gemm_f32', n, N, K, aPart, lda, +transA, b, ldb, +transB, c + 4 * start * ldc, ldc, +accumulate, bias, act, alpha, s]);
+    } else {
+      const bPart = b + 4 * (transB ? start * ldb : start);
+      calls.push(['gemm_f32', M, n, K, a, lda, +transA, bPart, ldb, +transB, c + 4 * start, ldc, +accumulate, bias ? bias + 4 * start : 0, act, alpha, s]);
+    }
+  }
+  e.parallel(calls);
 }
 
 /** c = op(a)·op(b), or c += op(a)·op(b) with `accumulate`. All three are rank-2. */

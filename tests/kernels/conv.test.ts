@@ -2,7 +2,7 @@
 // non-square kernels, stride > kernel, one-sided padding, dilation, channel counts 1..65), in both builds.
 // Backward: loss = sum(y * r) for a random r, so dL/dy = r; dx, dw, db are checked against central
 // differences of the reference loss (small cases) and against direct float64 gradients (every case).
-import { describe, it, expect, beforeAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as sn from '../../src/index.js';
 import { conv2dOutputSize, type Conv2dGeometry } from '../../src/ops/conv.js';
 
@@ -136,14 +136,24 @@ const cases: Case[] = [
   { label: '8 channels (whole 8-wide panels per tap), 3x3, stride 2x1, dilation 1x2', x: [2, 9, 10, 8], k: [3, 3], F: 12, g: geometry([2, 1], [1, 1, 2, 2], [1, 2]) },
   { label: "32 channels, 3x3 'same', 20 filters", x: [1, 12, 11, 32], k: [3, 3], F: 20, g: geometry([1, 1], [1, 1, 1, 1]) },
   { label: 'K > 1024 (5x5, 48 channels): a column block starts mid-tap', x: [1, 6, 6, 48], k: [5, 5], F: 3, g: geometry([1, 1], [2, 2, 2, 2]) },
+  { label: 'batch 3, 16 channels, 3x3 same, 32 filters (split across threads)', x: [3, 14, 13, 16], k: [3, 3], F: 32, g: geometry([1, 1], [1, 1, 1, 1]) },
   { label: 'pointwise with many rows (1x1, 33 channels)', x: [3, 11, 9, 33], k: [1, 1], F: 10, g: geometry([1, 1]) },
 ];
 
 const SMALL = 1500; // numerical gradients only where x and w are this small
 
-describe.each(['plain', 'relaxed'] as const)('conv2d (%s SIMD)', (simd) => {
+// Both kernel builds, and the threaded build with two threads (large cases are split across them).
+const builds: [string, sn.ReadyOptions][] = [
+  ['plain SIMD', { simd: 'plain' }],
+  ['relaxed SIMD', { simd: 'relaxed' }],
+  ['plain SIMD, 2 threads', { simd: 'plain', threads: 2 }],
+];
+
+afterAll(() => sn.dispose());
+
+describe.each(builds)('conv2d (%s)', (_name, options) => {
   beforeAll(async () => {
-    await sn.ready({ simd });
+    await sn.ready(options);
   });
 
   describe.each(cases)('$label', (c) => {

@@ -1,7 +1,7 @@
 // GEMM and dense kernels against float64 references written here (naive triple loops), on odd shapes that
 // exercise every edge tile and block boundary, in both kernel builds. denseBackward is checked against
 // central differences of loss = sum(y * r) for a random r.
-import { describe, it, expect, beforeAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as sn from '../../src/index.js';
 
 const { ops } = sn;
@@ -66,9 +66,18 @@ function t(values: ArrayLike<number>, shape: number[]): sn.Tensor {
   return sn.tensor(Float32Array.from(values), shape);
 }
 
-describe.each(['plain', 'relaxed'] as const)('gemm (%s SIMD)', (simd) => {
+// Both kernel builds, and the threaded build with two threads (large cases are split across them).
+const builds: [string, sn.ReadyOptions][] = [
+  ['plain SIMD', { simd: 'plain' }],
+  ['relaxed SIMD', { simd: 'relaxed' }],
+  ['plain SIMD, 2 threads', { simd: 'plain', threads: 2 }],
+];
+
+afterAll(() => sn.dispose());
+
+describe.each(builds)('gemm (%s)', (_name, options) => {
   beforeAll(async () => {
-    await sn.ready({ simd });
+    await sn.ready(options);
   });
 
   const sizes = [1, 3, 5, 7, 17, 33, 65];
@@ -91,7 +100,8 @@ describe.each(['plain', 'relaxed'] as const)('gemm (%s SIMD)', (simd) => {
   });
 
   it('matmul handles every transpose combination and accumulate', () => {
-    for (const [M, N, K] of [[5, 7, 3], [17, 33, 65], [65, 1, 17], [3, 65, 130], [33, 17, 1]]) {
+    // The last two are large enough to be split across threads (by rows, then by columns).
+    for (const [M, N, K] of [[5, 7, 3], [17, 33, 65], [65, 1, 17], [3, 65, 130], [33, 17, 1], [130, 70, 385], [5, 1000, 600]]) {
       for (const transA of [false, true])
         for (const transB of [false, true])
           for (const accumulate of [false, true]) {
