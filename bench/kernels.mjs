@@ -1,7 +1,10 @@
 // Kernel micro-benchmark: GEMM and conv2d speed as GFLOP/s and as a fraction of the same run's SIMD peak
 // (assembly/peak.ts: mul+add in the plain build, FMA in the relaxed one), single thread.
 //
-//   npm run build && node --experimental-wasm-relaxed-simd bench/kernels.mjs [--rounds 7]
+//   npm run build && node --experimental-wasm-relaxed-simd bench/kernels.mjs [--rounds 7] [--threads 2]
+//
+// With --threads N the kernels run on the threaded builds (work split across N threads); the peak, and so
+// the percentage, stays that of one thread.
 //
 // Each round times every case once (peak included), so slow phases of a noisy, shared machine hit all cases
 // alike; the figures are medians over rounds. Targets: GEMM ≥ 60 %, conv2d forward ≥ 45 %, backward ≥ 35 %.
@@ -86,7 +89,7 @@ export async function runKernelBench(sn, { build, rounds = 7, minMs = 150 } = {}
   for (const t of tensors) t.dispose();
 
   const peak = median(peaks);
-  const rows = [{ build, kernel: build === 'relaxed' ? 'peak (12 acc FMA)' : 'peak (12 acc mul+add)', shape: '', gflops: peak, ms: NaN, percentOfPeak: 100 }];
+  const rows = [{ build, kernel: build.startsWith('relaxed') ? 'peak (12 acc FMA, 1 thread)' : 'peak (12 acc mul+add, 1 thread)', shape: '', gflops: peak, ms: NaN, percentOfPeak: 100 }];
   cases.forEach((c, i) => {
     const ms = median(times[i]);
     const gflops = c.flop / (ms / 1000) / 1e9;
@@ -110,14 +113,18 @@ if (isMain) {
   const sn = await import('../dist/simdnet.js');
   const i = process.argv.indexOf('--rounds');
   const rounds = i > 0 ? Number(process.argv[i + 1]) : 7;
+  const t = process.argv.indexOf('--threads');
+  const threads = t > 0 ? Number(process.argv[t + 1]) : 1;
   const rows = [];
   for (const simd of ['plain', 'relaxed']) {
     try {
-      const info = await sn.ready({ simd });
-      rows.push(...(await runKernelBench(sn, { build: info.build === 'simd' ? 'plain' : info.build, rounds })));
+      const info = await sn.ready({ simd, threads });
+      const build = (info.relaxedSimd ? 'relaxed' : 'plain') + (info.threads > 1 ? ` x${info.threads}` : '');
+      rows.push(...(await runKernelBench(sn, { build, rounds })));
     } catch (e) {
       console.error(`${simd}: ${e.message}${simd === 'relaxed' ? ' (run node with --experimental-wasm-relaxed-simd)' : ''}`);
     }
   }
   printTable(rows);
+  sn.dispose();
 }
