@@ -16,8 +16,8 @@ export const median = (xs) => {
 const message = (e) => String(e?.message ?? e).split('\n')[0].slice(0, 300);
 
 export const SETTINGS = {
-  full: { reps: 7, blockMs: 300, maxIters: 2000, libBudgetMs: 40_000, coldReps: 5 },
-  quick: { reps: 3, blockMs: 40, maxIters: 200, libBudgetMs: 2_500, coldReps: 1 },
+  full: { reps: 7, blockMs: 300, maxIters: 2000, libBudgetMs: 40_000, minSamples: 3, coldReps: 5 },
+  quick: { reps: 3, blockMs: 40, maxIters: 200, libBudgetMs: 2_500, minSamples: 1, coldReps: 1 },
 };
 
 /** Tolerances: float32 libraries against the float64 reference (softmax outputs in [0, 1]). */
@@ -49,24 +49,28 @@ async function timeBlock(fn, blockMs, maxIters) {
  */
 async function interleave(entries, makeFn, s, log, label) {
   const out = {};
-  const state = entries.map((e) => ({ e, fn: makeFn(e), samples: [], spent: 0, perCall: e.firstStepMs ?? 0, warm: e.firstStepMs != null }));
+  const state = entries.map((e) => ({ e, fn: makeFn(e), samples: [], cpuShares: [], spent: 0, perCall: e.firstStepMs ?? 0, warm: e.firstStepMs != null }));
   // (A first training step already ran in the check: it counts as the warm-up.)
   for (let rep = 0; rep < s.reps; rep++) {
     await s.eachRound?.();
     const order = state.map((_, i) => state[(i + rep) % state.length]);
     for (const st of order) {
       if (out[st.e.id]?.error) continue;
-      if (st.samples.length && st.spent > s.libBudgetMs) continue;
+      if (st.samples.length >= (s.minSamples ?? 1) && st.spent > s.libBudgetMs) continue;
       try {
         await st.e.inst.activate?.();
         // One untimed call first, unless a call is long enough that warming matters less than time spent.
         if (!s.selfTimed && (!st.warm || st.perCall < s.blockMs)) await call(st.fn);
         st.warm = true;
         const t0 = now();
+        const cpu0 = s.cpuTimeMs?.();
         // Self-timed calls (cold starts) return their own duration, measured where they ran.
         st.perCall = s.selfTimed ? await call(st.fn) : await timeBlock(st.fn, s.blockMs, s.maxIters);
-        st.spent += now() - t0;
+        const wall = now() - t0;
+        st.spent += wall;
         st.samples.push(st.perCall);
+        // CPU time / wall time of the block: well below 1 means this process was kept off the CPU (a busy machine).
+        if (cpu0 != null && !s.selfTimed) st.cpuShares.push((s.cpuTimeMs() - cpu0) / wall);
       } catch (e) {
         out[st.e.id] = { error: message(e) };
         log(`  ${label}: ${st.e.id} failed: ${message(e)}`);
@@ -74,7 +78,10 @@ async function interleave(entries, makeFn, s, log, label) {
     }
   }
   for (const st of state) {
-    if (!out[st.e.id]) out[st.e.id] = { ms: median(st.samples), samples: st.samples.length };
+    if (!out[st.e.id]) {
+      out[st.e.id] = { ms: median(st.samples), samples: st.samples.length, all: st.samples };
+      if (st.cpuShares.length) out[st.e.id].cpuShare = median(st.cpuShares);
+    }
   }
   return out;
 }
@@ -90,7 +97,7 @@ async function interleave(entries, makeFn, s, log, label) {
  * @param {string[]} [o.skipTraining]  peer ids whose training is skipped in this run (reported as skipped)
  */
 export async function runSuite({ env, peers, quick = false, log = () => {}, models = MODELS, skipTraining = [] }) {
-  const s = quick ? SETTINGS.quick : SETTINGS.full;
+  const s = { ...(quick ? SETTINGS.quick : SETTINGS.full), cpuTimeMs: env.cpuTimeMs };
   const started = new Date().toISOString();
   const t0 = now();
   const libraries = [];
@@ -209,7 +216,7 @@ export async function runSuite({ env, peers, quick = false, log = () => {}, mode
     started,
     seconds: (now() - t0) / 1000,
     quick,
-    settings: s,
+    settings: { ...s, cpuTimeMs: undefined },
     batch: BATCH,
     optimizer: `SGD, learning rate ${LEARNING_RATE}, momentum 0; sparse categorical cross-entropy`,
     environment: await env.describe(),

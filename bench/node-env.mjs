@@ -34,6 +34,11 @@ export function nodeEnv() {
       // CommonJS packages (convnetjs, onnxruntime-node) may arrive as a default export.
       return m.InferenceSession || !m.default ? m : m.default;
     },
+    /** CPU time of this process (all threads), to tell a slow library from a busy machine. */
+    cpuTimeMs() {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    },
     /** One short sample of the wasm SIMD peak on simdnet's running build (assembly/peak.ts). */
     async peakSample() {
       const sn = await import('../dist/simdnet.js');

@@ -103,6 +103,17 @@ export function toMarkdown(result, { command } = {}) {
     out.push('');
   }
 
+  const starved = [];
+  for (const model of result.models) {
+    for (const [metric, byLib] of Object.entries(model.metrics)) {
+      for (const [id, v] of Object.entries(byLib)) {
+        if (v.cpuShare != null && v.cpuShare < 0.8) starved.push(`${id} ${metric} on ${model.title} (${f(v.cpuShare * 100)} %)`);
+      }
+    }
+  }
+  if (starved.length) {
+    out.push(`⚠ The machine was busy: these medians ran with less than 80 % of a core (CPU time ÷ wall time), so they are slower than the library is: ${starved.join('; ')}.`, '');
+  }
   const rows = targets(result);
   out.push('**Targets (issue 6), single thread, ratios from this run**', '');
   out.push('| model | target | this run | met |', '|---|---|---|---|');
