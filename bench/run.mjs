@@ -3,6 +3,7 @@
 //   npm run bench                      full suite + kernels; writes bench/results/latest.{json,md} and the README section
 //   npm run bench -- --quick           fewer, shorter repetitions (TF.js cpu training skipped); README untouched
 //   npm run bench -- kernels           only the kernel micro-benchmark (bench/kernels.mjs)
+//   npm run bench -- threads           only the thread-scaling bench (bench/threads.mjs; --max-threads=N --rounds=R)
 //   options: --models=keras-convnet,lenet5  --libs=simdnet,tfjs-wasm,...  --no-readme  --readme  --no-cold
 //            --readme-only (rewrite the README section from bench/results/latest.json)
 //
@@ -18,6 +19,7 @@ const args = process.argv.slice(2);
 const flag = (name) => args.includes(`--${name}`);
 const option = (name) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const onlyKernels = args.includes('kernels');
+const onlyThreads = args.includes('threads');
 const quick = flag('quick');
 const log = (s) => console.log(s);
 
@@ -109,6 +111,29 @@ function updateReadme(markdown, method) {
   log('bench: README.md benchmark section updated');
 }
 
+/** Thread scaling (bench/threads.mjs): table into the README's threads section and results/threads.json. */
+async function runThreads(sn, outDir) {
+  const { runThreadBench, threadTable } = await import('./threads.mjs');
+  const maxThreads = option('max-threads') ? Number(option('max-threads')) : undefined;
+  const rounds = option('rounds') ? Number(option('rounds')) : quick ? 3 : 5;
+  const result = await runThreadBench(sn, { maxThreads, rounds, log });
+  const markdown = threadTable(result);
+  writeFileSync(join(outDir, 'threads.json'), JSON.stringify(result, null, 2));
+  log(`\n${markdown}`);
+  if (!quick && !flag('no-readme')) {
+    const file = join(root, 'README.md');
+    const text = readFileSync(file, 'utf8');
+    const start = '<!-- threads:start -->', end = '<!-- threads:end -->';
+    const a = text.indexOf(start), b = text.indexOf(end);
+    if (a >= 0 && b > a) {
+      const command = `npm run bench -- threads${rounds !== 5 ? ` --rounds=${rounds}` : ''}${maxThreads ? ` --max-threads=${maxThreads}` : ''}`;
+      writeFileSync(file, `${text.slice(0, a)}${start}\nCommand: \`${command}\`. ${markdown}\n${text.slice(b)}`);
+      log('bench: README.md threads section updated');
+    }
+  }
+  return result;
+}
+
 async function main() {
   if (flag('readme-only')) return readmeFromLatest();
   const sn = await loadSimdnet();
@@ -120,6 +145,10 @@ async function main() {
     if (kernels.error) throw new Error(kernels.error);
     if (kernels.markdown) log(kernels.markdown);
     writeFileSync(join(outDir, 'kernels.json'), JSON.stringify(kernels, null, 2));
+    return;
+  }
+  if (onlyThreads) {
+    await runThreads(sn, outDir);
     return;
   }
   ensurePeers();
@@ -138,6 +167,11 @@ async function main() {
   result.kernels = await runKernels(sn);
   if (result.kernels.error) log(`  kernels: ${result.kernels.error}`);
   result.peak = await measurePeak(sn, result.kernels);
+  if (!quick && !option('libs') && !option('models')) {
+    log('\nThreads…');
+    result.threads = await runThreads(sn, outDir);
+    await sn.ready({ threads: 1 });
+  }
   result.environment.loadAverage1mEnd = (await import('node:os')).loadavg()[0];
   // Options that only choose where the report goes do not change the figures: leave them out of the command.
   const shown = args.filter((a) => a !== '--readme' && a !== '--no-readme');
