@@ -238,6 +238,20 @@ export class Sequential {
     return fitLoop(this, x, y, args);
   }
 
+  /**
+   * One optimizer step on the whole of (x, y) as a single batch, as TF.js's `trainOnBatch`: resolves to the
+   * loss, or `[loss, accuracy]` when the model was compiled with the accuracy metric.
+   */
+  async trainOnBatch(x: Tensor, y: Tensor): Promise<number | number[]> {
+    this.requireCompiled('trainOnBatch');
+    if (this.isTraining) throw new Error(`simdnet: ${this.name}.trainOnBatch: a fit() on this model is still running`);
+    this.checkInput(x, 'trainOnBatch');
+    this.checkLabels(y, x.shape[0], 'trainOnBatch');
+    const n = x.shape[0];
+    const { loss, correct } = this.trainBatch(x, y, null, 0, n);
+    return this.metrics.length ? [loss, correct / n] : loss;
+  }
+
   /** Mean loss and accuracy over (x, y): `{ loss, accuracy }`. */
   evaluate(x: Tensor, y: Tensor, args: { batchSize?: number } = {}): { loss: number; accuracy: number } {
     this.requireCompiled('evaluate');
