@@ -2,19 +2,9 @@
 // central differences (loss = sum(y * r)) on inputs with distinct values so every max is well defined.
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as sn from '../../src/index.js';
+import { rng } from '../helpers/random.js';
 
 const { ops } = sn;
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Distinct values 0.01 apart in random order: a central difference of step 1e-3 never changes a winner.
 function distinctValues(n: number, seed: number): Float64Array {

@@ -3,20 +3,10 @@
 // so dL/dy = r and the numerical gradient of that loss w.r.t. x must equal the kernel's dx.
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as sn from '../../src/index.js';
+import { rng } from '../helpers/random.js';
 import { pool2dOutputSize, type Pool2dGeometry } from '../../src/ops/pool.js';
 
 const { ops } = sn;
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomValues(n: number, seed: number): Float64Array {
   const r = rng(seed);
