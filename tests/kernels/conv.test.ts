@@ -138,6 +138,18 @@ const cases: Case[] = [
   { label: 'K > 1024 (5x5, 48 channels): a column block starts mid-tap', x: [1, 6, 6, 48], k: [5, 5], F: 3, g: geometry([1, 1], [2, 2, 2, 2]) },
   { label: 'batch 3, 16 channels, 3x3 same, 32 filters (split across threads)', x: [3, 14, 13, 16], k: [3, 3], F: 32, g: geometry([1, 1], [1, 1, 1, 1]) },
   { label: 'pointwise with many rows (1x1, 33 channels)', x: [3, 11, 9, 33], k: [1, 1], F: 10, g: geometry([1, 1]) },
+  // Few input channels (first layers): forward and dw run directly on x, four interior pixels × eight filters
+  // at a time, border pixels one at a time; F not a multiple of 8 exercises the partial stores.
+  { label: "few channels: C=1, 5x5 'same', 6 filters (LeNet conv1)", x: [2, 13, 14, 1], k: [5, 5], F: 6, g: geometry([1, 1], [2, 2, 2, 2]) },
+  { label: 'few channels: C=1, 3x3 valid, 32 filters, batch 1', x: [1, 12, 11, 1], k: [3, 3], F: 32, g: geometry([1, 1]) },
+  { label: 'few channels: C=1, 1 filter, 1x1 image, 3x3 same', x: [2, 1, 1, 1], k: [3, 3], F: 1, g: geometry([1, 1], [1, 1, 1, 1]) },
+  { label: 'few channels: C=2, 7 filters, stride 2, padding left/bottom only', x: [2, 11, 17, 2], k: [3, 4], F: 7, g: geometry([2, 2], [0, 2, 3, 0]) },
+  { label: 'few channels: C=3, 7 filters, stride 2x1, dilation 2x3, same-like padding', x: [1, 10, 19, 3], k: [3, 3], F: 7, g: geometry([2, 1], [2, 2, 3, 3], [2, 3]) },
+  { label: 'few channels: C=3, 32 filters, stride 2, TF same (pad bottom/right)', x: [3, 12, 16, 3], k: [3, 3], F: 32, g: geometry([2, 2], [0, 1, 0, 1]) },
+  { label: 'few channels: C=2, 6 filters, kernel wider than the image with padding', x: [1, 3, 2, 2], k: [2, 5], F: 6, g: geometry([1, 1], [1, 0, 2, 2]) },
+  { label: 'few channels: C=4, 17 filters, 1x1 kernel stride 2 (not pointwise)', x: [2, 9, 13, 4], k: [1, 1], F: 17, g: geometry([2, 2]) },
+  { label: 'few channels: C=1, 9 filters, stride 3 > kernel 2x2, right padding', x: [2, 8, 23, 1], k: [2, 2], F: 9, g: geometry([3, 3], [0, 0, 0, 2]) },
+  { label: 'few channels: batch 4 large enough to split across threads (C=1, 5x5 same, 16 filters)', x: [4, 28, 28, 1], k: [5, 5], F: 16, g: geometry([1, 1], [2, 2, 2, 2]) },
 ];
 
 const SMALL = 1500; // numerical gradients only where x and w are this small

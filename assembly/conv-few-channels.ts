@@ -1,0 +1,287 @@
+// Direct conv2d (no im2col packing) for inputs with few channels — first layers, where K = KH·KW·C is
+// small and packing im2col panels costs as much as the products. Vectorised over filters: w rows
+// (KH,KW,C,F) are contiguous in F, so eight filters are two f32x4 and each x value is one splat.
+// x is (N,H,W,C), w (KH,KW,C,F), y and dy (N,OH,OW,F). F is padded to a multiple of 8 in scratch copies
+// (w and bias for the forward, dy rows for dw), so the loops never branch on filter edges.
+import { madd } from './simd';
+import { activation_forward_f32 } from './activations';
+
+@inline function round8(n: i32): i32 {
+  return (n + 7) & ~7;
+}
+
+@inline function align64(p: usize): usize {
+  return (p + 63) & ~<usize>63;
+}
+
+// Stores eight values (v0, v1) at p, or only the first n of them (lanes by constant index: no shuffles).
+@inline function store8(p: usize, v0: v128, v1: v128, n: i32): void {
+  if (n >= 8) {
+    v128.store(p, v0);
+    v128.store(p, v1, 16);
+    return;
+  }
+  if (n >= 4) {
+    v128.store(p, v0);
+    store_lanes(p + 16, v1, n - 4);
+  } else store_lanes(p, v0, n);
+}
+
+// The first n (0..3) lanes of v at p.
+@inline function store_lanes(p: usize, v: v128, n: i32): void {
+  if (n >= 1) store<f32>(p, f32x4.extract_lane(v, 0));
+  if (n >= 2) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (n >= 3) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+}
+
+// Output columns whose window row lies inside the image: [interior_first, interior_end).
+@inline function interior_first(OW: i32, sw: i32, pl: i32): i32 {
+  return min(OW, (pl + sw - 1) / sw);
+}
+
+@inline function interior_end(OW: i32, W: i32, KW: i32, sw: i32, pl: i32, dw: i32, first: i32): i32 {
+  const last = W - 1 - (KW - 1) * dw + pl; // ow·sw ≤ last
+  return last < 0 ? first : max(first, min(OW, last / sw + 1));
+}
+
+// ---- forward ----
+
+export function conv2d_direct_forward_scratch_bytes(C: i32, F: i32, KH: i32, KW: i32): i32 {
+  return (KH * KW * C + 1) * round8(F) * 4 + 128;
+}
+
+// y = act(conv(x, w) + b), b = 0 for none. Interior pixels four at a time (a 4-pixel × 8-filter tile,
+// eight accumulators), border pixels and leftovers one at a time with per-tap bounds.
+export function conv2d_direct_forward(x: usize, w: usize, b: usize, y: usize,
+                                      N: i32, H: i32, W: i32, C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32,
+                                      sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
+                                      act: i32, alpha: f32, scratch: usize): void {
+  const F8 = round8(F);
+  const K = KH * KW * C;
+  // wp (K, F8) zero-padded copy of w, then the padded bias.
+  const wp = align64(scratch);
+  const bp = wp + (<usize>K * <usize>F8 << 2);
+  for (let k = 0; k < K; k++) {
+    const d = wp + (<usize>k * <usize>F8 << 2);
+    memory.fill(d, 0, <usize>F8 << 2);
+    memory.copy(d, w + (<usize>k * <usize>F << 2), <usize>F << 2);
+  }
+  memory.fill(bp, 0, <usize>F8 << 2);
+  if (b) memory.copy(bp, b, <usize>F << 2);
+  const wRow = <usize>F8 << 2;           // bytes from one (kh,kw,c) row of wp to the next
+  const pixelBytes = <usize>C << 2;
+  const rowBytes = <usize>W * pixelBytes;
+  const imageBytes = <usize>H * rowBytes;
+  // With column dilation 1, a kernel row's KW·C inputs are one contiguous run in x.
+  const runLen = dw == 1 ? KW * C : C;
+  const runs = dw == 1 ? 1 : KW;
+  const runStep = <usize>dw * pixelBytes;
+  const tapDown = <usize>dh * rowBytes;
+  const pStep = <usize>sw * pixelBytes; // from one output pixel's window to the next one's
+  // Output columns whose whole window row is inside the image: [owLo, owHi).
+  const owLo = interior_first(OW, sw, pl);
+  const owHi = interior_end(OW, W, KW, sw, pl, dw, owLo);
+  const yPixel = <usize>F << 2;
+  for (let n = 0; n < N; n++) {
+    const image = x + <usize>n * imageBytes;
+    for (let oh = 0; oh < OH; oh++) {
+      const ih0 = oh * sh - pt;
+      // Kernel rows inside the image for this output row.
+      let khLo = 0;
+      while (khLo < KH && ih0 + khLo * dh < 0) khLo++;
+      let khHi = KH;
+      while (khHi > khLo && ih0 + (khHi - 1) * dh >= H) khHi--;
+      const yRow = y + (<usize>(n * OH + oh) * <usize>OW) * yPixel;
+      let ow = 0;
+      while (ow < OW) {
+        if (ow >= owLo && ow + 4 <= owHi) {
+          // Four interior pixels.
+          const src0 = image + <usize>ih0 * rowBytes + <usize>(ow * sw - pl) * pixelBytes;
+          for (let f0 = 0; f0 < F; f0 += 8) {
+            const bv0 = v128.load(bp + (<usize>f0 << 2));
+            const bv1 = v128.load(bp + (<usize>f0 << 2), 16);
+            let a00 = bv0, a01 = bv1, a10 = bv0, a11 = bv1, a20 = bv0, a21 = bv1, a30 = bv0, a31 = bv1;
+            let wk = wp + (<usize>f0 << 2) + <usize>(khLo * KW * C) * wRow;
+            let s = src0 + <usize>khLo * tapDown;
+            for (let kh = khLo; kh < khHi; kh++) {
+              let r = s;
+              for (let q = 0; q < runs; q++) {
+                let p = r;
+                for (let j = 0; j < runLen; j++) {
+                  const w0 = v128.load(wk);
+                  const w1 = v128.load(wk, 16);
+                  let xv = v128.load32_splat(p);
+                  a00 = madd(xv, w0, a00); a01 = madd(xv, w1, a01);
+                  xv = v128.load32_splat(p + pStep);
+                  a10 = madd(xv, w0, a10); a11 = madd(xv, w1, a11);
+                  xv = v128.load32_splat(p + 2 * pStep);
+                  a20 = madd(xv, w0, a20); a21 = madd(xv, w1, a21);
+                  xv = v128.load32_splat(p + 3 * pStep);
+                  a30 = madd(xv, w0, a30); a31 = madd(xv, w1, a31);
+                  p += 4;
+                  wk += wRow;
+                }
+                r += runStep;
+              }
+              s += tapDown;
+            }
+            const nf = F - f0;
+            const o = yRow + <usize>ow * yPixel + (<usize>f0 << 2);
+            store8(o, a00, a01, nf);
+            store8(o + yPixel, a10, a11, nf);
+            store8(o + 2 * yPixel, a20, a21, nf);
+            store8(o + 3 * yPixel, a30, a31, nf);
+          }
+          ow += 4;
+          continue;
+        }
+        // One pixel, any position: only the taps inside the image.
+        const iw0 = ow * sw - pl;
+        let kwLo = 0;
+        while (kwLo < KW && iw0 + kwLo * dw < 0) kwLo++;
+        let kwHi = KW;
+        while (kwHi > kwLo && iw0 + (kwHi - 1) * dw >= W) kwHi--;
+        for (let f0 = 0; f0 < F; f0 += 8) {
+          let a0 = v128.load(bp + (<usize>f0 << 2));
+          let a1 = v128.load(bp + (<usize>f0 << 2), 16);
+          for (let kh = khLo; kh < khHi; kh++) {
+            for (let kw = kwLo; kw < kwHi; kw++) {
+              let p = image + <usize>(ih0 + kh * dh) * rowBytes + <usize>(iw0 + kw * dw) * pixelBytes;
+              let wk = wp + (<usize>f0 << 2) + <usize>((kh * KW + kw) * C) * wRow;
+              for (let c = 0; c < C; c++) {
+                const xv = v128.load32_splat(p);
+                a0 = madd(xv, v128.load(wk), a0);
+                a1 = madd(xv, v128.load(wk, 16), a1);
+                p += 4;
+                wk += wRow;
+              }
+            }
+          }
+          store8(yRow + <usize>ow * yPixel + (<usize>f0 << 2), a0, a1, F - f0);
+        }
+        ow++;
+      }
+      // The activation once the row is complete (still in cache).
+      if (act) activation_forward_f32(yRow, yRow, OW * F, act, alpha);
+    }
+  }
+}
+
+// ---- dw ----
+
+export function conv2d_direct_dw_scratch_bytes(C: i32, F: i32, KH: i32, KW: i32, OW: i32): i32 {
+  const K4 = (KH * KW * C + 3) & ~3;
+  return K4 * round8(F) * 4 + OW * round8(F) * 4 + K4 * 12 + 256;
+}
+
+// dw[kh,kw,c,f] = Σ_(n,oh,ow) x[n, oh·sh−pt+kh·dh, ow·sw−pl+kw·dw, c] · dy[n,oh,ow,f] (overwritten). Register tile: four taps (kh,kw,c) × eight filters, summed over the pixels of one
+// output row at a time (that row of dy stays in L1); the sums live in scratch between rows.
+export function conv2d_direct_dw(x: usize, dy: usize, dwt: usize,
+                                 N: i32, H: i32, W: i32, C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32,
+                                 sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, scratch: usize): void {
+  const F8 = round8(F);
+  const K = KH * KW * C;
+  const K4 = (K + 3) & ~3;
+  const acc = align64(scratch);                                     // (K4, F8) sums
+  const dyPad = align64(acc + (<usize>K4 * <usize>F8 << 2));        // one row of dy, (OW, F8)
+  const taps = align64(dyPad + (<usize>OW * <usize>F8 << 2));       // per tap: row offset, column offset, byte offset
+  memory.fill(acc, 0, <usize>K4 * <usize>F8 << 2);
+  const pixelBytes = <usize>C << 2;
+  const rowBytes = <usize>W * pixelBytes;
+  const imageBytes = <usize>H * rowBytes;
+  for (let k = 0; k < K4; k++) {
+    const c = k % C;
+    const t = k / C;
+    const kh = t / KW;
+    const kw = t % KW;
+    const e = taps + <usize>k * 12;
+    // Taps past K (padding of the 4-tap tile) read nothing on the border path and x[window origin] on
+    // the fast path; their sums are never copied out.
+    store<i32>(e, k < K ? kh * dh : -0x40000000);
+    store<i32>(e, kw * dw, 4);
+    store<i32>(e, k < K ? <i32>(<usize>(kh * dh) * rowBytes + <usize>(kw * dw) * pixelBytes + (<usize>c << 2)) : 0, 8);
+  }
+  const owLo = interior_first(OW, sw, pl);
+  const owHi = interior_end(OW, W, KW, sw, pl, dw, owLo);
+  const lastH = (KH - 1) * dh;
+  const pStep = <usize>sw * pixelBytes;
+  const fBytes = <usize>F8 << 2;
+  const padded = F != F8;
+  if (padded) memory.fill(dyPad, 0, <usize>OW * fBytes);
+  for (let n = 0; n < N; n++) {
+    const image = x + <usize>n * imageBytes;
+    for (let oh = 0; oh < OH; oh++) {
+      const ih0 = oh * sh - pt;
+      const rowInside = ih0 >= 0 && ih0 + lastH < H;
+      let g = dy + (<usize>(n * OH + oh) * <usize>OW * <usize>F << 2);
+      if (padded) {
+        for (let ow = 0; ow < OW; ow++) memory.copy(dyPad + <usize>ow * fBytes, g + (<usize>(ow * F) << 2), <usize>F << 2);
+        g = dyPad;
+      }
+      for (let k0 = 0; k0 < K4; k0 += 4) {
+        const e = taps + <usize>k0 * 12;
+        const o0 = <usize>load<i32>(e, 8), o1 = <usize>load<i32>(e, 20), o2 = <usize>load<i32>(e, 32), o3 = <usize>load<i32>(e, 44);
+        for (let f0 = 0; f0 < F8; f0 += 8) {
+          const s = acc + (<usize>k0 * fBytes) + (<usize>f0 << 2);
+          let a00 = v128.load(s), a01 = v128.load(s, 16);
+          let a10 = v128.load(s + fBytes), a11 = v128.load(s + fBytes, 16);
+          let a20 = v128.load(s + 2 * fBytes), a21 = v128.load(s + 2 * fBytes, 16);
+          let a30 = v128.load(s + 3 * fBytes), a31 = v128.load(s + 3 * fBytes, 16);
+          let d = g + (<usize>f0 << 2);
+          // Columns [lo, hi) of an inside row have their whole window in the image: no bounds checks.
+          const lo = rowInside ? owLo : OW;
+          const hi = rowInside ? owHi : OW;
+          let ow = 0;
+          while (ow < OW) {
+            if (ow == lo && lo < hi) {
+              let p = image + <usize>ih0 * rowBytes + <usize>(ow * sw - pl) * pixelBytes;
+              for (; ow < hi; ow++) {
+                const d0 = v128.load(d);
+                const d1 = v128.load(d, 16);
+                const x0 = v128.load32_splat(p + o0);
+                const x1 = v128.load32_splat(p + o1);
+                const x2 = v128.load32_splat(p + o2);
+                const x3 = v128.load32_splat(p + o3);
+                a00 = madd(x0, d0, a00); a01 = madd(x0, d1, a01);
+                a10 = madd(x1, d0, a10); a11 = madd(x1, d1, a11);
+                a20 = madd(x2, d0, a20); a21 = madd(x2, d1, a21);
+                a30 = madd(x3, d0, a30); a31 = madd(x3, d1, a31);
+                d += fBytes;
+                p += pStep;
+              }
+              continue;
+            }
+            const d0 = v128.load(d);
+            const d1 = v128.load(d, 16);
+            const iw0 = ow * sw - pl;
+            const x0 = f32x4.splat(tap_value(image, e, ih0, iw0, H, W, rowBytes, pixelBytes));
+            const x1 = f32x4.splat(tap_value(image, e + 12, ih0, iw0, H, W, rowBytes, pixelBytes));
+            const x2 = f32x4.splat(tap_value(image, e + 24, ih0, iw0, H, W, rowBytes, pixelBytes));
+            const x3 = f32x4.splat(tap_value(image, e + 36, ih0, iw0, H, W, rowBytes, pixelBytes));
+            a00 = madd(x0, d0, a00); a01 = madd(x0, d1, a01);
+            a10 = madd(x1, d0, a10); a11 = madd(x1, d1, a11);
+            a20 = madd(x2, d0, a20); a21 = madd(x2, d1, a21);
+            a30 = madd(x3, d0, a30); a31 = madd(x3, d1, a31);
+            d += fBytes;
+            ow++;
+          }
+          v128.store(s, a00); v128.store(s, a01, 16);
+          v128.store(s + fBytes, a10); v128.store(s + fBytes, a11, 16);
+          v128.store(s + 2 * fBytes, a20); v128.store(s + 2 * fBytes, a21, 16);
+          v128.store(s + 3 * fBytes, a30); v128.store(s + 3 * fBytes, a31, 16);
+        }
+      }
+    }
+  }
+  for (let k = 0; k < K; k++) memory.copy(dwt + (<usize>k * <usize>F << 2), acc + <usize>k * fBytes, <usize>F << 2);
+}
+
+// x at tap `e` (see conv2d_direct_dw's table) of the window starting at (ih0, iw0), 0 in the padding.
+@inline function tap_value(image: usize, e: usize, ih0: i32, iw0: i32, H: i32, W: i32, rowBytes: usize, pixelBytes: usize): f32 {
+  const ih = ih0 + load<i32>(e);
+  const iw = iw0 + load<i32>(e, 4);
+  if (<u32>ih < <u32>H && <u32>iw < <u32>W) {
+    return load<f32>(image + <usize>ih0 * rowBytes + <usize>iw0 * pixelBytes + <usize>load<i32>(e, 8));
+  }
+  return 0;
+}
