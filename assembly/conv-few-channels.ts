@@ -46,21 +46,31 @@ import { activation_forward_f32 } from './activations';
 
 // ---- forward ----
 
-export function conv2d_direct_forward_scratch_bytes(C: i32, F: i32, KH: i32, KW: i32): i32 {
-  return (KH * KW * C + 1) * round8(F) * 4 + 128;
+// Rows and columns of the input the forward reads: every window inside, padding included.
+@inline function padded_extent(O: i32, stride: i32, K: i32, dilation: i32): i32 {
+  return (O - 1) * stride + (K - 1) * dilation + 1;
 }
 
-// y = act(conv(x, w) + b), b = 0 for none. Interior pixels four at a time (a 4-pixel × 8-filter tile,
-// eight accumulators), border pixels and leftovers one at a time with per-tap bounds.
+export function conv2d_direct_forward_scratch_bytes(C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32,
+                                                    sh: i32, sw: i32, dh: i32, dw: i32): i32 {
+  const padded = padded_extent(OH, sh, KH, dh) * padded_extent(OW, sw, KW, dw) * C;
+  return ((KH * KW * C + 1) * round8(F) + padded) * 4 + 192;
+}
+
+// y = act(conv(x, w) + b), b = 0 for none. With padding, each image is first copied into a zero-bordered
+// one (cheap for few channels), so every window lies inside and no pixel needs bounds checks. Pixels go
+// four at a time (a 4-pixel × 8-filter tile, eight accumulators); a row's last group overlaps the one
+// before it when OW % 4 != 0 (a few pixels computed twice, same values).
 export function conv2d_direct_forward(x: usize, w: usize, b: usize, y: usize,
                                       N: i32, H: i32, W: i32, C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32,
                                       sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
                                       act: i32, alpha: f32, scratch: usize): void {
   const F8 = round8(F);
   const K = KH * KW * C;
-  // wp (K, F8) zero-padded copy of w, then the padded bias.
+  // wp (K, F8) zero-padded copy of w, then the padded bias, then the padded image.
   const wp = align64(scratch);
   const bp = wp + (<usize>K * <usize>F8 << 2);
+  const xp = align64(bp + (<usize>F8 << 2));
   for (let k = 0; k < K; k++) {
     const d = wp + (<usize>k * <usize>F8 << 2);
     memory.fill(d, 0, <usize>F8 << 2);
@@ -68,42 +78,41 @@ export function conv2d_direct_forward(x: usize, w: usize, b: usize, y: usize,
   }
   memory.fill(bp, 0, <usize>F8 << 2);
   if (b) memory.copy(bp, b, <usize>F << 2);
+  const HP = padded_extent(OH, sh, KH, dh);
+  const WP = padded_extent(OW, sw, KW, dw);
+  const copy = pt > 0 || pl > 0 || HP > H || WP > W;
   const wRow = <usize>F8 << 2;           // bytes from one (kh,kw,c) row of wp to the next
   const pixelBytes = <usize>C << 2;
-  const rowBytes = <usize>W * pixelBytes;
-  const imageBytes = <usize>H * rowBytes;
+  const rowBytes = (copy ? <usize>WP : <usize>W) * pixelBytes;
+  const imageBytes = <usize>H * <usize>W * pixelBytes;
   // With column dilation 1, a kernel row's KW·C inputs are one contiguous run in x.
   const runLen = dw == 1 ? KW * C : C;
   const runs = dw == 1 ? 1 : KW;
   const runStep = <usize>dw * pixelBytes;
   const tapDown = <usize>dh * rowBytes;
   const pStep = <usize>sw * pixelBytes; // from one output pixel's window to the next one's
-  // Output columns whose whole window row is inside the image: [owLo, owHi).
-  const owLo = interior_first(OW, sw, pl);
-  const owHi = interior_end(OW, W, KW, sw, pl, dw, owLo);
   const yPixel = <usize>F << 2;
   for (let n = 0; n < N; n++) {
-    const image = x + <usize>n * imageBytes;
+    let image = x + <usize>n * imageBytes;
+    if (copy) {
+      pad_image(image, xp, H, W, C, HP, WP, pt, pl);
+      image = xp;
+    }
     for (let oh = 0; oh < OH; oh++) {
-      const ih0 = oh * sh - pt;
-      // Kernel rows inside the image for this output row.
-      let khLo = 0;
-      while (khLo < KH && ih0 + khLo * dh < 0) khLo++;
-      let khHi = KH;
-      while (khHi > khLo && ih0 + (khHi - 1) * dh >= H) khHi--;
       const yRow = y + (<usize>(n * OH + oh) * <usize>OW) * yPixel;
+      const srcRow = image + <usize>(oh * sh) * rowBytes;
       let ow = 0;
       while (ow < OW) {
-        if (ow >= owLo && ow + 4 <= owHi) {
-          // Four interior pixels.
-          const src0 = image + <usize>ih0 * rowBytes + <usize>(ow * sw - pl) * pixelBytes;
+        if (OW - ow < 4 && OW >= 4) ow = OW - 4;
+        const src0 = srcRow + <usize>(ow * sw) * pixelBytes;
+        if (ow + 4 <= OW) {
           for (let f0 = 0; f0 < F; f0 += 8) {
             const bv0 = v128.load(bp + (<usize>f0 << 2));
             const bv1 = v128.load(bp + (<usize>f0 << 2), 16);
             let a00 = bv0, a01 = bv1, a10 = bv0, a11 = bv1, a20 = bv0, a21 = bv1, a30 = bv0, a31 = bv1;
-            let wk = wp + (<usize>f0 << 2) + <usize>(khLo * KW * C) * wRow;
-            let s = src0 + <usize>khLo * tapDown;
-            for (let kh = khLo; kh < khHi; kh++) {
+            let wk = wp + (<usize>f0 << 2);
+            let s = src0;
+            for (let kh = 0; kh < KH; kh++) {
               let r = s;
               for (let q = 0; q < runs; q++) {
                 let p = r;
@@ -135,19 +144,14 @@ export function conv2d_direct_forward(x: usize, w: usize, b: usize, y: usize,
           ow += 4;
           continue;
         }
-        // One pixel, any position: only the taps inside the image.
-        const iw0 = ow * sw - pl;
-        let kwLo = 0;
-        while (kwLo < KW && iw0 + kwLo * dw < 0) kwLo++;
-        let kwHi = KW;
-        while (kwHi > kwLo && iw0 + (kwHi - 1) * dw >= W) kwHi--;
+        // Rows narrower than four pixels: one pixel at a time.
         for (let f0 = 0; f0 < F; f0 += 8) {
           let a0 = v128.load(bp + (<usize>f0 << 2));
           let a1 = v128.load(bp + (<usize>f0 << 2), 16);
-          for (let kh = khLo; kh < khHi; kh++) {
-            for (let kw = kwLo; kw < kwHi; kw++) {
-              let p = image + <usize>(ih0 + kh * dh) * rowBytes + <usize>(iw0 + kw * dw) * pixelBytes;
-              let wk = wp + (<usize>f0 << 2) + <usize>((kh * KW + kw) * C) * wRow;
+          let wk = wp + (<usize>f0 << 2);
+          for (let kh = 0; kh < KH; kh++) {
+            for (let kw = 0; kw < KW; kw++) {
+              let p = src0 + <usize>kh * tapDown + <usize>kw * runStep;
               for (let c = 0; c < C; c++) {
                 const xv = v128.load32_splat(p);
                 a0 = madd(xv, v128.load(wk), a0);
@@ -164,6 +168,26 @@ export function conv2d_direct_forward(x: usize, w: usize, b: usize, y: usize,
       // The activation once the row is complete (still in cache).
       if (act) activation_forward_f32(yRow, yRow, OW * F, act, alpha);
     }
+  }
+}
+
+// xp (HP,WP,C) = the image (H,W,C) shifted down by pt rows and right by pl columns, zeros elsewhere
+// (columns and rows past HP, WP are never read and not copied).
+function pad_image(image: usize, xp: usize, H: i32, W: i32, C: i32, HP: i32, WP: i32, pt: i32, pl: i32): void {
+  const pixelBytes = <usize>C << 2;
+  const rowBytes = <usize>WP * pixelBytes;
+  const left = min(pl, WP);
+  const copied = max(0, min(W, WP - pl));
+  for (let r = 0; r < HP; r++) {
+    const d = xp + <usize>r * rowBytes;
+    const ih = r - pt;
+    if (<u32>ih >= <u32>H) {
+      memory.fill(d, 0, rowBytes);
+      continue;
+    }
+    memory.fill(d, 0, <usize>left * pixelBytes);
+    memory.copy(d + <usize>left * pixelBytes, image + <usize>ih * <usize>W * pixelBytes, <usize>copied * pixelBytes);
+    memory.fill(d + <usize>(left + copied) * pixelBytes, 0, <usize>(WP - left - copied) * pixelBytes);
   }
 }
 

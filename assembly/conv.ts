@@ -31,8 +31,10 @@ const DX_ROWS: i32 = 480;
   return KH == 1 && KW == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && OH == H && OW == W;
 }
 
-export function conv2d_forward_scratch_bytes(N: i32, C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32): i32 {
-  return max(gemm_run_scratch_bytes(N * OH * OW, F, KH * KW * C), conv2d_direct_forward_scratch_bytes(C, F, KH, KW));
+export function conv2d_forward_scratch_bytes(N: i32, C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32,
+                                             sh: i32, sw: i32, dh: i32, dw: i32): i32 {
+  // The larger of the two: a 1x1 conv with few channels may still take the pointwise GEMM.
+  return max(gemm_run_scratch_bytes(N * OH * OW, F, KH * KW * C), conv2d_direct_forward_scratch_bytes(C, F, KH, KW, OH, OW, sh, sw, dh, dw));
 }
 
 // y = act(conv(x, w) + b); b = 0 means no bias.

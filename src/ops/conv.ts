@@ -73,7 +73,7 @@ export function conv2dForward(
   // With a thread pool, the batch is split: each part its own images and scratch.
   const threads = threadsFor(flop, d.N);
   const per = Math.max(1, Math.ceil(d.N / threads));
-  const stride = align64(k.conv2d_forward_scratch_bytes(per, d.C, d.F, d.KH, d.KW, d.OH, d.OW));
+  const stride = align64(k.conv2d_forward_scratch_bytes(per, d.C, d.F, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.dilationH, g.dilationW));
   const scratch = e.scratch(stride * threads);
   const calls: [string, ...number[]][] = [];
   for (let t = 0, n0 = 0; n0 < d.N; t++, n0 += per) {
