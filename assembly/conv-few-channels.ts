@@ -34,16 +34,6 @@ import { activation_forward_f32 } from './activations';
   if (n >= 3) store<f32>(p, f32x4.extract_lane(v, 2), 8);
 }
 
-// Output columns whose window row lies inside the image: [interior_first, interior_end).
-@inline function interior_first(OW: i32, sw: i32, pl: i32): i32 {
-  return min(OW, (pl + sw - 1) / sw);
-}
-
-@inline function interior_end(OW: i32, W: i32, KW: i32, sw: i32, pl: i32, dw: i32, first: i32): i32 {
-  const last = W - 1 - (KW - 1) * dw + pl; // ow·sw ≤ last
-  return last < 0 ? first : max(first, min(OW, last / sw + 1));
-}
-
 // ---- forward ----
 
 // Rows and columns of the input the forward reads: every window inside, padding included.
@@ -193,13 +183,17 @@ function pad_image(image: usize, xp: usize, H: i32, W: i32, C: i32, HP: i32, WP:
 
 // ---- dw ----
 
-export function conv2d_direct_dw_scratch_bytes(C: i32, F: i32, KH: i32, KW: i32, OW: i32): i32 {
+export function conv2d_direct_dw_scratch_bytes(C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32,
+                                               sh: i32, sw: i32, dh: i32, dw: i32): i32 {
   const K4 = (KH * KW * C + 3) & ~3;
-  return K4 * round8(F) * 4 + OW * round8(F) * 4 + K4 * 12 + 256;
+  const padded = padded_extent(OH, sh, KH, dh) * padded_extent(OW, sw, KW, dw) * C;
+  return (K4 * round8(F) + OW * round8(F) + K4 + padded) * 4 + 256;
 }
 
-// dw[kh,kw,c,f] = Σ_(n,oh,ow) x[n, oh·sh−pt+kh·dh, ow·sw−pl+kw·dw, c] · dy[n,oh,ow,f] (overwritten). Register tile: four taps (kh,kw,c) × eight filters, summed over the pixels of one
-// output row at a time (that row of dy stays in L1); the sums live in scratch between rows.
+// dw[kh,kw,c,f] = Σ_(n,oh,ow) x[n, oh·sh−pt+kh·dh, ow·sw−pl+kw·dw, c] · dy[n,oh,ow,f] (overwritten).
+// Register tile: four taps (kh,kw,c) × eight filters, summed over the pixels of one output row at a time
+// (that row of dy stays in L1); the sums live in scratch between rows. Padded images are copied into a
+// zero-bordered scratch image first, as in the forward, so no pixel needs bounds checks.
 export function conv2d_direct_dw(x: usize, dy: usize, dwt: usize,
                                  N: i32, H: i32, W: i32, C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32,
                                  sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, scratch: usize): void {
@@ -208,43 +202,42 @@ export function conv2d_direct_dw(x: usize, dy: usize, dwt: usize,
   const K4 = (K + 3) & ~3;
   const acc = align64(scratch);                                     // (K4, F8) sums
   const dyPad = align64(acc + (<usize>K4 * <usize>F8 << 2));        // one row of dy, (OW, F8)
-  const taps = align64(dyPad + (<usize>OW * <usize>F8 << 2));       // per tap: row offset, column offset, byte offset
+  const taps = align64(dyPad + (<usize>OW * <usize>F8 << 2));       // per tap: byte offset in the window
+  const xp = align64(taps + (<usize>K4 << 2));                      // the zero-bordered image
   memory.fill(acc, 0, <usize>K4 * <usize>F8 << 2);
+  const HP = padded_extent(OH, sh, KH, dh);
+  const WP = padded_extent(OW, sw, KW, dw);
+  const copy = pt > 0 || pl > 0 || HP > H || WP > W;
   const pixelBytes = <usize>C << 2;
-  const rowBytes = <usize>W * pixelBytes;
-  const imageBytes = <usize>H * rowBytes;
+  const rowBytes = (copy ? <usize>WP : <usize>W) * pixelBytes;
+  const imageBytes = <usize>H * <usize>W * pixelBytes;
   for (let k = 0; k < K4; k++) {
     const c = k % C;
     const t = k / C;
-    const kh = t / KW;
-    const kw = t % KW;
-    const e = taps + <usize>k * 12;
-    // Taps past K (padding of the 4-tap tile) read nothing on the border path and x[window origin] on
-    // the fast path; their sums are never copied out.
-    store<i32>(e, k < K ? kh * dh : -0x40000000);
-    store<i32>(e, kw * dw, 4);
-    store<i32>(e, k < K ? <i32>(<usize>(kh * dh) * rowBytes + <usize>(kw * dw) * pixelBytes + (<usize>c << 2)) : 0, 8);
+    // Taps past K (padding of the 4-tap tile) read the window's first value; their sums are never copied out.
+    const off = k < K ? <usize>((t / KW) * dh) * rowBytes + <usize>((t % KW) * dw) * pixelBytes + (<usize>c << 2) : 0;
+    store<u32>(taps + (<usize>k << 2), <u32>off);
   }
-  const owLo = interior_first(OW, sw, pl);
-  const owHi = interior_end(OW, W, KW, sw, pl, dw, owLo);
-  const lastH = (KH - 1) * dh;
   const pStep = <usize>sw * pixelBytes;
   const fBytes = <usize>F8 << 2;
   const padded = F != F8;
   if (padded) memory.fill(dyPad, 0, <usize>OW * fBytes);
   for (let n = 0; n < N; n++) {
-    const image = x + <usize>n * imageBytes;
+    let image = x + <usize>n * imageBytes;
+    if (copy) {
+      pad_image(image, xp, H, W, C, HP, WP, pt, pl);
+      image = xp;
+    }
     for (let oh = 0; oh < OH; oh++) {
-      const ih0 = oh * sh - pt;
-      const rowInside = ih0 >= 0 && ih0 + lastH < H;
+      const src0 = image + <usize>(oh * sh) * rowBytes;
       let g = dy + (<usize>(n * OH + oh) * <usize>OW * <usize>F << 2);
       if (padded) {
         for (let ow = 0; ow < OW; ow++) memory.copy(dyPad + <usize>ow * fBytes, g + (<usize>(ow * F) << 2), <usize>F << 2);
         g = dyPad;
       }
       for (let k0 = 0; k0 < K4; k0 += 4) {
-        const e = taps + <usize>k0 * 12;
-        const o0 = <usize>load<i32>(e, 8), o1 = <usize>load<i32>(e, 20), o2 = <usize>load<i32>(e, 32), o3 = <usize>load<i32>(e, 44);
+        const e = taps + (<usize>k0 << 2);
+        const o0 = <usize>load<u32>(e), o1 = <usize>load<u32>(e, 4), o2 = <usize>load<u32>(e, 8), o3 = <usize>load<u32>(e, 12);
         for (let f0 = 0; f0 < F8; f0 += 8) {
           const s = acc + (<usize>k0 * fBytes) + (<usize>f0 << 2);
           let a00 = v128.load(s), a01 = v128.load(s, 16);
@@ -252,42 +245,20 @@ export function conv2d_direct_dw(x: usize, dy: usize, dwt: usize,
           let a20 = v128.load(s + 2 * fBytes), a21 = v128.load(s + 2 * fBytes, 16);
           let a30 = v128.load(s + 3 * fBytes), a31 = v128.load(s + 3 * fBytes, 16);
           let d = g + (<usize>f0 << 2);
-          // Columns [lo, hi) of an inside row have their whole window in the image: no bounds checks.
-          const lo = rowInside ? owLo : OW;
-          const hi = rowInside ? owHi : OW;
-          let ow = 0;
-          while (ow < OW) {
-            if (ow == lo && lo < hi) {
-              let p = image + <usize>ih0 * rowBytes + <usize>(ow * sw - pl) * pixelBytes;
-              for (; ow < hi; ow++) {
-                const d0 = v128.load(d);
-                const d1 = v128.load(d, 16);
-                const x0 = v128.load32_splat(p + o0);
-                const x1 = v128.load32_splat(p + o1);
-                const x2 = v128.load32_splat(p + o2);
-                const x3 = v128.load32_splat(p + o3);
-                a00 = madd(x0, d0, a00); a01 = madd(x0, d1, a01);
-                a10 = madd(x1, d0, a10); a11 = madd(x1, d1, a11);
-                a20 = madd(x2, d0, a20); a21 = madd(x2, d1, a21);
-                a30 = madd(x3, d0, a30); a31 = madd(x3, d1, a31);
-                d += fBytes;
-                p += pStep;
-              }
-              continue;
-            }
+          let p = src0;
+          for (let ow = 0; ow < OW; ow++) {
             const d0 = v128.load(d);
             const d1 = v128.load(d, 16);
-            const iw0 = ow * sw - pl;
-            const x0 = f32x4.splat(tap_value(image, e, ih0, iw0, H, W, rowBytes, pixelBytes));
-            const x1 = f32x4.splat(tap_value(image, e + 12, ih0, iw0, H, W, rowBytes, pixelBytes));
-            const x2 = f32x4.splat(tap_value(image, e + 24, ih0, iw0, H, W, rowBytes, pixelBytes));
-            const x3 = f32x4.splat(tap_value(image, e + 36, ih0, iw0, H, W, rowBytes, pixelBytes));
+            const x0 = v128.load32_splat(p + o0);
+            const x1 = v128.load32_splat(p + o1);
+            const x2 = v128.load32_splat(p + o2);
+            const x3 = v128.load32_splat(p + o3);
             a00 = madd(x0, d0, a00); a01 = madd(x0, d1, a01);
             a10 = madd(x1, d0, a10); a11 = madd(x1, d1, a11);
             a20 = madd(x2, d0, a20); a21 = madd(x2, d1, a21);
             a30 = madd(x3, d0, a30); a31 = madd(x3, d1, a31);
             d += fBytes;
-            ow++;
+            p += pStep;
           }
           v128.store(s, a00); v128.store(s, a01, 16);
           v128.store(s + fBytes, a10); v128.store(s + fBytes, a11, 16);
@@ -298,14 +269,4 @@ export function conv2d_direct_dw(x: usize, dy: usize, dwt: usize,
     }
   }
   for (let k = 0; k < K; k++) memory.copy(dwt + (<usize>k * <usize>F << 2), acc + <usize>k * fBytes, <usize>F << 2);
-}
-
-// x at tap `e` (see conv2d_direct_dw's table) of the window starting at (ih0, iw0), 0 in the padding.
-@inline function tap_value(image: usize, e: usize, ih0: i32, iw0: i32, H: i32, W: i32, rowBytes: usize, pixelBytes: usize): f32 {
-  const ih = ih0 + load<i32>(e);
-  const iw = iw0 + load<i32>(e, 4);
-  if (<u32>ih < <u32>H && <u32>iw < <u32>W) {
-    return load<f32>(image + <usize>ih0 * rowBytes + <usize>iw0 * pixelBytes + <usize>load<i32>(e, 8));
-  }
-  return 0;
 }

@@ -14,14 +14,15 @@ import { conv2d_direct_forward, conv2d_direct_forward_scratch_bytes, conv2d_dire
 
 // With few input channels, forward and dw run directly on x (conv-few-channels.ts) instead of as GEMMs on
 // packed im2col panels: with K = KH·KW·C small, packing costs as much as the products. Thresholds measured
-// at batch 64 on 28x28 images (relaxed build): forward C=1: 6 → 19 GFLOP/s (5x5, 6 filters), C=4 3x3:
-// 32 → 39, C=6 3x3: 31 → 40, but C=6 5x5 (K=150) 44 → 37; dw C=1..6: 2-3x faster, C=8 40 → 30.
+// at batch 64 (relaxed build, GFLOP/s GEMM → direct): forward 28x28 C=1 5x5 6 filters 6 → 23, C=3 3x3
+// 22 → 37, C=16 3x3 (K=144) 43 → 47, but 14x14 C=8 5x5 (K=200) 43 → 40 and C=32 3x3 53 → 44;
+// dw C=1..8 2-3x faster, C=12 28 → 43, C=16 even, C=32 51 → 41.
 @inline function direct_forward(C: i32, K: i32): bool {
-  return C <= 4 || (C < 8 && K <= 64);
+  return C <= 4 || (C <= 16 && K <= 144);
 }
 
 @inline function direct_dw(C: i32): bool {
-  return C < 8;
+  return C < 16;
 }
 
 // Output rows (pixels) per block of dx = dy·wᵀ: the block's columns stay in cache for the scatter.
@@ -55,7 +56,8 @@ export function conv2d_forward_f32(x: usize, w: usize, b: usize, y: usize,
   gemm_run(M, F, K, w, F, false, y, F, false, b, act, alpha, scratch);
 }
 
-export function conv2d_backward_scratch_bytes(N: i32, C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32): i32 {
+export function conv2d_backward_scratch_bytes(N: i32, C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32,
+                                              sh: i32, sw: i32, dh: i32, dw: i32): i32 {
   const M = N * OH * OW;
   const K = KH * KW * C;
   // Each region below is 64-byte aligned inside the scratch: up to 63 bytes lost per region.
@@ -63,7 +65,7 @@ export function conv2d_backward_scratch_bytes(N: i32, C: i32, F: i32, KH: i32, K
   const rows = min(M, DX_ROWS);
   const forX = gemm_run_scratch_bytes(rows, K, F) + rows * K * 4 + 128;
   const forXFused = col2im_table_bytes(KH, KW) + C * 4 + gemm_run_scratch_bytes(M, K, F) + 128;
-  return max(max(max(forW, forX), forXFused), conv2d_direct_dw_scratch_bytes(C, F, KH, KW, OW));
+  return max(max(max(forW, forX), forXFused), conv2d_direct_dw_scratch_bytes(C, F, KH, KW, OH, OW, sh, sw, dh, dw));
 }
 
 // dx (N,H,W,C), dw (KH,KW,C,F), db (F) from x, w and dy (N,OH,OW,F); a 0 pointer skips that output.

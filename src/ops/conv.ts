@@ -109,7 +109,7 @@ export function conv2dBackward(
   // (the first part straight into dw, the others into scratch, summed afterwards).
   const threads = threadsFor(flop, d.N);
   const per = Math.max(1, Math.ceil(d.N / threads));
-  const stride = align64(k.conv2d_backward_scratch_bytes(per, d.C, d.F, d.KH, d.KW, d.OH, d.OW));
+  const stride = align64(k.conv2d_backward_scratch_bytes(per, d.C, d.F, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.dilationH, g.dilationW));
   const partialBytes = dw ? align64(dw.size * 4) : 0;
   const base = e.scratch(partialBytes * (threads - 1) + stride * threads);
   const scratch = base + partialBytes * (threads - 1);

@@ -149,6 +149,7 @@ const cases: Case[] = [
   { label: 'few channels: C=2, 6 filters, kernel wider than the image with padding', x: [1, 3, 2, 2], k: [2, 5], F: 6, g: geometry([1, 1], [1, 0, 2, 2]) },
   { label: 'few channels: C=4, 17 filters, 1x1 kernel stride 2 (not pointwise)', x: [2, 9, 13, 4], k: [1, 1], F: 17, g: geometry([2, 2]) },
   { label: 'few channels: C=1, 9 filters, stride 3 > kernel 2x2, right padding', x: [2, 8, 23, 1], k: [2, 2], F: 9, g: geometry([3, 3], [0, 0, 0, 2]) },
+  { label: 'few channels: C=12 (direct up to K=144), 10 filters, stride 2, padding top/left only', x: [2, 9, 11, 12], k: [3, 3], F: 10, g: geometry([2, 2], [1, 0, 1, 0]) },
   { label: 'few channels: batch 4 large enough to split across threads (C=1, 5x5 same, 16 filters)', x: [4, 28, 28, 1], k: [5, 5], F: 16, g: geometry([1, 1], [2, 2, 2, 2]) },
 ];
 
