@@ -5,6 +5,7 @@
 // (w and bias for the forward, dy rows for dw), so the loops never branch on filter edges.
 import { madd } from './simd';
 import { activation_forward_f32 } from './activations';
+import { activate_f32x4, ACT_RELU, ACT_RELU6, ACT_LEAKY_RELU } from './activation-math';
 
 @inline function round8(n: i32): i32 {
   return (n + 7) & ~7;
@@ -82,6 +83,8 @@ export function conv2d_direct_forward(x: usize, w: usize, b: usize, y: usize,
   const tapDown = <usize>dh * rowBytes;
   const pStep = <usize>sw * pixelBytes; // from one output pixel's window to the next one's
   const yPixel = <usize>F << 2;
+  // relu, relu6 and leakyRelu are applied in the 4-pixel tile (every pixel takes it when OW >= 4).
+  const fused = OW >= 4 && act >= ACT_RELU && act <= ACT_LEAKY_RELU;
   for (let n = 0; n < N; n++) {
     let image = x + <usize>n * imageBytes;
     if (copy) {
@@ -124,6 +127,25 @@ export function conv2d_direct_forward(x: usize, w: usize, b: usize, y: usize,
               }
               s += tapDown;
             }
+            if (fused) {
+              // One instruction or three per vector: cheaper here than a second pass over the row.
+              if (act == ACT_RELU) {
+                a00 = activate_f32x4(a00, ACT_RELU, 0); a01 = activate_f32x4(a01, ACT_RELU, 0);
+                a10 = activate_f32x4(a10, ACT_RELU, 0); a11 = activate_f32x4(a11, ACT_RELU, 0);
+                a20 = activate_f32x4(a20, ACT_RELU, 0); a21 = activate_f32x4(a21, ACT_RELU, 0);
+                a30 = activate_f32x4(a30, ACT_RELU, 0); a31 = activate_f32x4(a31, ACT_RELU, 0);
+              } else if (act == ACT_RELU6) {
+                a00 = activate_f32x4(a00, ACT_RELU6, 0); a01 = activate_f32x4(a01, ACT_RELU6, 0);
+                a10 = activate_f32x4(a10, ACT_RELU6, 0); a11 = activate_f32x4(a11, ACT_RELU6, 0);
+                a20 = activate_f32x4(a20, ACT_RELU6, 0); a21 = activate_f32x4(a21, ACT_RELU6, 0);
+                a30 = activate_f32x4(a30, ACT_RELU6, 0); a31 = activate_f32x4(a31, ACT_RELU6, 0);
+              } else {
+                a00 = activate_f32x4(a00, ACT_LEAKY_RELU, alpha); a01 = activate_f32x4(a01, ACT_LEAKY_RELU, alpha);
+                a10 = activate_f32x4(a10, ACT_LEAKY_RELU, alpha); a11 = activate_f32x4(a11, ACT_LEAKY_RELU, alpha);
+                a20 = activate_f32x4(a20, ACT_LEAKY_RELU, alpha); a21 = activate_f32x4(a21, ACT_LEAKY_RELU, alpha);
+                a30 = activate_f32x4(a30, ACT_LEAKY_RELU, alpha); a31 = activate_f32x4(a31, ACT_LEAKY_RELU, alpha);
+              }
+            }
             const nf = F - f0;
             const o = yRow + <usize>ow * yPixel + (<usize>f0 << 2);
             store8(o, a00, a01, nf);
@@ -155,8 +177,8 @@ export function conv2d_direct_forward(x: usize, w: usize, b: usize, y: usize,
         }
         ow++;
       }
-      // The activation once the row is complete (still in cache).
-      if (act) activation_forward_f32(yRow, yRow, OW * F, act, alpha);
+      // Other activations once the row is complete (still in cache).
+      if (act && !fused) activation_forward_f32(yRow, yRow, OW * F, act, alpha);
     }
   }
 }
