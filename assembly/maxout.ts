@@ -40,5 +40,5 @@ export function maxout_forward_f32(x: usize, y: usize, argmax: usize, nOut: i32,
 
 // dx (nOut*k) = 0 except dy at each group's winner.
 export function maxout_backward_f32(dy: usize, argmax: usize, dx: usize, nOut: i32, k: i32): void {
-  argmax_scatter_f32(dy, argmax, dx, nOut, nOut * k);
+  argmax_scatter_f32(dy, argmax, dx, nOut, nOut * k, 0, 0);
 }

@@ -25,10 +25,11 @@ export function maxpool2d_forward_f32(
   x: usize, y: usize, argmax: usize,
   n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32,
   poolH: i32, poolW: i32, strideH: i32, strideW: i32, padTop: i32, padLeft: i32,
+  firstImage: i32, // images [firstImage, firstImage + n) of the batch: a thread's share (0 when called whole)
 ): void {
   const rowStride = w * c; // elements between two image rows
-  let out = 0; // element index into y / argmax
-  for (let b = 0; b < n; b++) {
+  let out = firstImage * oh * ow * c; // element index into y / argmax
+  for (let b = firstImage; b < firstImage + n; b++) {
     const imageBase = b * h * rowStride;
     for (let i = 0; i < oh; i++) {
       const h0 = windowStart(i, strideH, padTop);
@@ -91,12 +92,14 @@ export function maxpool2d_forward_f32(
 // dx (nIn elements) = 0, then dx[argmax[i]] += dy[i] for each of the nOut outputs (overlapping windows
 // add up). Indices outside [0, nIn) (-1 for all-padding windows) are skipped. Shared by max pooling,
 // global max pooling and maxout: each records its winners as indices into x.
-export function argmax_scatter_f32(dy: usize, argmax: usize, dx: usize, nOut: i32, nIn: i32): void {
-  memory.fill(dx, 0, <usize>nIn << 2);
-  for (let i = 0; i < nOut; i++) {
+// A thread's share is outputs [outStart, outStart + nOut) scattering into dx [inStart, inStart + nIn) (both 0
+// when called whole): the images of a batch route their gradients only into their own image.
+export function argmax_scatter_f32(dy: usize, argmax: usize, dx: usize, nOut: i32, nIn: i32, outStart: i32, inStart: i32): void {
+  memory.fill(dx + (<usize>inStart << 2), 0, <usize>nIn << 2);
+  for (let i = outStart; i < outStart + nOut; i++) {
     const o = <usize>i << 2;
     const index = load<i32>(argmax + o);
-    if (<u32>index < <u32>nIn) {
+    if (<u32>(index - inStart) < <u32>nIn) {
       const p = dx + (<usize>index << 2);
       store<f32>(p, load<f32>(p) + load<f32>(dy + o));
     }
@@ -104,8 +107,8 @@ export function argmax_scatter_f32(dy: usize, argmax: usize, dx: usize, nOut: i3
 }
 
 // dx = max pooling's input gradient; dy and argmax are (N,OH,OW,C), dx is (N,H,W,C).
-export function maxpool2d_backward_f32(dy: usize, argmax: usize, dx: usize, nOut: i32, nIn: i32): void {
-  argmax_scatter_f32(dy, argmax, dx, nOut, nIn);
+export function maxpool2d_backward_f32(dy: usize, argmax: usize, dx: usize, nOut: i32, nIn: i32, outStart: i32, inStart: i32): void {
+  argmax_scatter_f32(dy, argmax, dx, nOut, nIn, outStart, inStart);
 }
 
 // x is (N,H,W,C); y is (N,OH,OW,C). Each output is the mean of the image cells in its window.

@@ -1,6 +1,7 @@
 // Elementwise activations, softmax over the last axis, bias add and bias gradient (assembly/activations.ts).
 // Every backward takes the activation's OUTPUT y: a layer keeps only its output.
 import { engine } from '../backend/engine.js';
+import { splitRanges } from '../backend/split.js';
 import type { Tensor } from '../tensor.js';
 
 /** The activation codes every kernel that applies or fuses an activation understands. */
@@ -50,14 +51,21 @@ function rowsCols(t: Tensor): [number, number] {
 export function activationForward(x: Tensor, y: Tensor, act: ActivationCode, alpha = 0): void {
   checkCode('activationForward', act);
   checkSameSize('activationForward', ['x', 'y'], [x, y]);
-  engine().kernels.activation_forward_f32(x.ptr, y.ptr, x.size, act, alpha);
+  // Elementwise: threads take 16-float-aligned slices (whole cache lines).
+  engine().parallel(
+    splitRanges(x.size, 2 * x.size, 16).map(([at, n]) => ['activation_forward_f32', x.ptr + at * 4, y.ptr + at * 4, n, act, alpha] as const),
+  );
 }
 
 /** dx = dy · f'(x), computed from the output y = f(x); dx may be dy (in place). */
 export function activationBackward(y: Tensor, dy: Tensor, dx: Tensor, act: ActivationCode, alpha = 0): void {
   checkCode('activationBackward', act);
   checkSameSize('activationBackward', ['y', 'dy', 'dx'], [y, dy, dx]);
-  engine().kernels.activation_backward_f32(y.ptr, dy.ptr, dx.ptr, y.size, act, alpha);
+  engine().parallel(
+    splitRanges(y.size, 3 * y.size, 16).map(
+      ([at, n]) => ['activation_backward_f32', y.ptr + at * 4, dy.ptr + at * 4, dx.ptr + at * 4, n, act, alpha] as const,
+    ),
+  );
 }
 
 /** y = softmax(x) over the last axis (max-subtracted, so large logits stay finite); y may be x. */

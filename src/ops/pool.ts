@@ -3,6 +3,7 @@
 // (N,1,L,C)). Max pooling records, per output, the index of its winner in x (an i32 stored in the bytes
 // of a float32 tensor shaped like y), so backward is one scatter.
 import { engine } from '../backend/engine.js';
+import { splitRanges } from '../backend/split.js';
 import type { Tensor } from '../tensor.js';
 
 export interface Pool2dGeometry {
@@ -55,25 +56,54 @@ function poolArgs(op: string, x: Tensor, y: Tensor, g: Pool2dGeometry): number[]
 export function maxPool2dForward(x: Tensor, y: Tensor, argmax: Tensor, g: Pool2dGeometry): void {
   const args = poolArgs('maxPool2dForward', x, y, g);
   if (!sameShape(argmax.shape, y.shape)) throw new Error(`maxPool2dForward: argmax must be shaped like y ${fmt(y)}, got ${fmt(argmax)}`);
-  engine().kernels.maxpool2d_forward_f32(x.ptr, y.ptr, argmax.ptr, ...args);
+  maxPoolByImages(x, y, argmax, args);
+}
+
+// Threads take whole images: the kernel gets the full tensors and its first image, so argmax indices stay
+// indices into the whole of x.
+function maxPoolByImages(x: Tensor, y: Tensor, argmax: Tensor, args: number[]): void {
+  const [n, ...rest] = args;
+  engine().parallel(
+    splitRanges(n, x.size + 2 * y.size).map(([start, count]) => ['maxpool2d_forward_f32', x.ptr, y.ptr, argmax.ptr, count, ...rest, start] as const),
+  );
+}
+
+// dx = 0, then each image's dy scattered into that image's part of dx; threads take whole images.
+function scatterByImages(kernel: string, dy: Tensor, argmax: Tensor, dx: Tensor): void {
+  const n = dy.shape[0];
+  const outPer = dy.size / n;
+  const inPer = dx.size / n;
+  engine().parallel(
+    splitRanges(n, dx.size + 2 * dy.size).map(
+      ([start, count]) => [kernel, dy.ptr, argmax.ptr, dx.ptr, count * outPer, count * inPer, start * outPer, start * inPer] as const,
+    ),
+  );
 }
 
 /** dx = 0, then each dy element is added at its argmax (windows that overlap add up). */
 export function maxPool2dBackward(dy: Tensor, argmax: Tensor, dx: Tensor): void {
   checkScatter('maxPool2dBackward', dy, argmax, dx);
-  engine().kernels.maxpool2d_backward_f32(dy.ptr, argmax.ptr, dx.ptr, dy.size, dx.size);
+  scatterByImages('maxpool2d_backward_f32', dy, argmax, dx);
+}
+
+// Average pooling has no indices: a thread's images are plain pointer offsets.
+function avgPoolByImages(kernel: string, from: Tensor, to: Tensor, args: number[]): void {
+  const [n, ...rest] = args;
+  const fromPer = (from.size / n) * 4;
+  const toPer = (to.size / n) * 4;
+  engine().parallel(
+    splitRanges(n, from.size + to.size).map(([start, count]) => [kernel, from.ptr + start * fromPer, to.ptr + start * toPer, count, ...rest] as const),
+  );
 }
 
 /** y = mean of the image cells of each window (padding is not counted, as TF does for 'same'). */
 export function avgPool2dForward(x: Tensor, y: Tensor, g: Pool2dGeometry): void {
-  const args = poolArgs('avgPool2dForward', x, y, g);
-  engine().kernels.avgpool2d_forward_f32(x.ptr, y.ptr, ...args);
+  avgPoolByImages('avgpool2d_forward_f32', x, y, poolArgs('avgPool2dForward', x, y, g));
 }
 
 /** dx (N,H,W,C) from dy (N,OH,OW,C): each window spreads dy / (its image cells) over those cells. */
 export function avgPool2dBackward(dy: Tensor, dx: Tensor, g: Pool2dGeometry): void {
-  const args = poolArgs('avgPool2dBackward', dx, dy, g);
-  engine().kernels.avgpool2d_backward_f32(dy.ptr, dx.ptr, ...args);
+  avgPoolByImages('avgpool2d_backward_f32', dy, dx, poolArgs('avgPool2dBackward', dx, dy, g));
 }
 
 /** Global pooling sees x (N,H,W,C), or (N,L,C), as one window per image: returns the kernel's size arguments. */
@@ -91,25 +121,25 @@ function globalArgs(op: string, x: Tensor, y: Tensor): number[] {
 
 /** y (N,C) = mean over every cell of each image x (N,H,W,C). */
 export function globalAvgPoolForward(x: Tensor, y: Tensor): void {
-  engine().kernels.avgpool2d_forward_f32(x.ptr, y.ptr, ...globalArgs('globalAvgPoolForward', x, y));
+  avgPoolByImages('avgpool2d_forward_f32', x, y, globalArgs('globalAvgPoolForward', x, y));
 }
 
 /** dx (N,H,W,C) = dy (N,C) / (H*W) at every cell. */
 export function globalAvgPoolBackward(dy: Tensor, dx: Tensor): void {
-  engine().kernels.avgpool2d_backward_f32(dy.ptr, dx.ptr, ...globalArgs('globalAvgPoolBackward', dx, dy));
+  avgPoolByImages('avgpool2d_backward_f32', dy, dx, globalArgs('globalAvgPoolBackward', dx, dy));
 }
 
 /** y (N,C) = max over every cell of each image x (N,H,W,C); argmax (N,C) receives the winners' indices into x. */
 export function globalMaxPoolForward(x: Tensor, y: Tensor, argmax: Tensor): void {
   const args = globalArgs('globalMaxPoolForward', x, y);
   if (!sameShape(argmax.shape, y.shape)) throw new Error(`globalMaxPoolForward: argmax must be shaped like y ${fmt(y)}, got ${fmt(argmax)}`);
-  engine().kernels.maxpool2d_forward_f32(x.ptr, y.ptr, argmax.ptr, ...args);
+  maxPoolByImages(x, y, argmax, args);
 }
 
 /** dx (N,H,W,C) = 0 except dy (N,C) at each winner. */
 export function globalMaxPoolBackward(dy: Tensor, argmax: Tensor, dx: Tensor): void {
   checkScatter('globalMaxPoolBackward', dy, argmax, dx);
-  engine().kernels.argmax_scatter_f32(dy.ptr, argmax.ptr, dx.ptr, dy.size, dx.size);
+  scatterByImages('argmax_scatter_f32', dy, argmax, dx);
 }
 
 /** dy and argmax alike; dx of the same batch and channel count (argmax indices are bounds-checked by the kernel). */

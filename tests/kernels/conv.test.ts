@@ -4,20 +4,10 @@
 // differences of the reference loss (small cases) and against direct float64 gradients (every case).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as sn from '../../src/index.js';
+import { rng } from '../helpers/random.js';
 import { conv2dOutputSize, type Conv2dGeometry } from '../../src/ops/conv.js';
 
 const { ops } = sn;
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomValues(n: number, seed: number): Float64Array {
   const r = rng(seed);

@@ -3,19 +3,9 @@
 // central differences of loss = sum(y * r) for a random r.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as sn from '../../src/index.js';
+import { rng } from '../helpers/random.js';
 
 const { ops } = sn;
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // float32-representable values in [-1, 1), so the reference sees exactly what the kernel sees.
 function randomValues(n: number, seed: number): Float64Array {

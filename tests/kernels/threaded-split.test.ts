@@ -1,0 +1,84 @@
+// Pooling and activations split a batch between threads (src/backend/split.ts). On the threaded build, with
+// shapes large enough to split (and an odd batch, so the parts differ), every result must equal the
+// single-threaded one exactly: each element is computed by the same code either way.
+import { describe, it, expect, afterAll } from 'vitest';
+import * as sn from '../../src/index.js';
+import { engine } from '../../src/backend/engine.js';
+import { rng } from '../helpers/random.js';
+
+afterAll(() => sn.dispose());
+
+const N = 7, H = 32, W = 32, C = 16;
+const geometry = { poolH: 3, poolW: 2, strideH: 2, strideW: 2, padTop: 1, padBottom: 0, padLeft: 0, padRight: 1 };
+const [OH, OW] = sn.ops.pool2dOutputSize(H, W, geometry);
+const r = rng(7);
+const xs = Float32Array.from({ length: N * H * W * C }, () => r() * 2 - 1);
+const dys = Float32Array.from({ length: N * OH * OW * C }, () => r() * 2 - 1);
+const dgs = Float32Array.from({ length: N * C }, () => r() * 2 - 1);
+
+type Results = Record<string, Float32Array>;
+
+/** Runs every split op on the current engine; returns the outputs and the largest number of parallel calls seen. */
+function runAll(): { out: Results; widest: number } {
+  const e = engine();
+  let widest = 1;
+  const parallel = e.parallel.bind(e);
+  e.parallel = (calls) => {
+    widest = Math.max(widest, calls.length);
+    parallel(calls);
+  };
+  try {
+    const x = sn.tensor(xs, [N, H, W, C]);
+    const dy = sn.tensor(dys, [N, OH, OW, C]);
+    const dg = sn.tensor(dgs, [N, C]);
+    const y = sn.Tensor.empty([N, OH, OW, C]);
+    const argmax = sn.Tensor.empty([N, OH, OW, C]);
+    const dx = sn.Tensor.empty([N, H, W, C]);
+    const g = sn.Tensor.empty([N, C]);
+    const gArg = sn.Tensor.empty([N, C]);
+    const out: Results = {};
+    sn.ops.maxPool2dForward(x, y, argmax, geometry);
+    out.maxY = y.dataSync();
+    out.maxArg = new Float32Array(new Int32Array(argmax.dataSync().buffer));
+    sn.ops.maxPool2dBackward(dy, argmax, dx);
+    out.maxDx = dx.dataSync();
+    sn.ops.avgPool2dForward(x, y, geometry);
+    out.avgY = y.dataSync();
+    sn.ops.avgPool2dBackward(dy, dx, geometry);
+    out.avgDx = dx.dataSync();
+    sn.ops.globalMaxPoolForward(x, g, gArg);
+    out.gmaxY = g.dataSync();
+    sn.ops.globalMaxPoolBackward(dg, gArg, dx);
+    out.gmaxDx = dx.dataSync();
+    sn.ops.globalAvgPoolForward(x, g);
+    out.gavgY = g.dataSync();
+    sn.ops.globalAvgPoolBackward(dg, dx);
+    out.gavgDx = dx.dataSync();
+    // relu, sigmoid, tanh: backward with x as the incoming gradient.
+    const a = sn.Tensor.empty([N, H, W, C]);
+    for (const act of [1, 5, 6] as const) {
+      sn.ops.activationForward(x, a, act);
+      out[`act${act}`] = a.dataSync();
+      sn.ops.activationBackward(a, x, dx, act);
+      out[`dact${act}`] = dx.dataSync();
+    }
+    for (const t of [x, dy, dg, y, argmax, dx, g, gArg, a]) t.dispose();
+    return { out, widest };
+  } finally {
+    e.parallel = parallel;
+  }
+}
+
+describe('ops split across threads', () => {
+  it('give exactly the single-threaded results for pooling and activations', async () => {
+    await sn.ready({ threads: 1, simd: 'plain' });
+    const single = runAll();
+    expect(single.widest).toBe(1);
+    await sn.ready({ threads: 2, simd: 'plain' });
+    const threaded = runAll();
+    expect(threaded.widest).toBe(2);
+    for (const key of Object.keys(single.out)) {
+      expect(Array.from(threaded.out[key]), key).toEqual(Array.from(single.out[key]));
+    }
+  });
+});
