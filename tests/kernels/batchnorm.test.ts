@@ -3,26 +3,13 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as sn from '../../src/index.js';
 import { rng } from '../helpers/random.js';
+import { numericalGradient } from '../helpers/reference.js';
 
 const { ops } = sn;
 
 function randomValues(n: number, seed: number, lo = -1, hi = 1): Float64Array {
   const r = rng(seed);
   return Float64Array.from({ length: n }, () => lo + (hi - lo) * r());
-}
-
-function numericalGradient(f: (x: Float64Array) => number, x: Float64Array, eps: number): Float64Array {
-  const grad = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const keep = x[i];
-    x[i] = keep + eps;
-    const up = f(x);
-    x[i] = keep - eps;
-    const down = f(x);
-    x[i] = keep;
-    grad[i] = (up - down) / (2 * eps);
-  }
-  return grad;
 }
 
 function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {

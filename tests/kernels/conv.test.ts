@@ -5,6 +5,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as sn from '../../src/index.js';
 import { rng } from '../helpers/random.js';
+import { activate } from '../helpers/reference.js';
 import { conv2dOutputSize, type Conv2dGeometry } from '../../src/ops/conv.js';
 
 const { ops } = sn;
@@ -85,18 +86,6 @@ function numericalGradient(f: () => number, v: Float64Array, eps = 1e-3): Float6
     grad[i] = (up - down) / (2 * eps);
   }
   return grad;
-}
-
-function activate(v: number, act: number, alpha: number): number {
-  switch (act) {
-    case 1: return Math.max(v, 0);
-    case 2: return Math.min(Math.max(v, 0), 6);
-    case 3: return v > 0 ? v : alpha * v;
-    case 4: return v > 0 ? v : alpha * (Math.exp(v) - 1);
-    case 5: return 1 / (1 + Math.exp(-v));
-    case 6: return Math.tanh(v);
-    default: return v;
-  }
 }
 
 function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, rel = 1e-3, abs = 1e-4): void {

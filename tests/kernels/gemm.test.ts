@@ -4,6 +4,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as sn from '../../src/index.js';
 import { rng } from '../helpers/random.js';
+import { activate } from '../helpers/reference.js';
 
 const { ops } = sn;
 
@@ -23,18 +24,6 @@ function referenceMatmul(a: Float64Array, b: Float64Array, M: number, N: number,
       c[i * N + j] = s;
     }
   return c;
-}
-
-function activate(v: number, act: number, alpha: number): number {
-  switch (act) {
-    case 1: return Math.max(v, 0);
-    case 2: return Math.min(Math.max(v, 0), 6);
-    case 3: return v > 0 ? v : alpha * v;
-    case 4: return v > 0 ? v : alpha * (Math.exp(v) - 1);
-    case 5: return 1 / (1 + Math.exp(-v));
-    case 6: return Math.tanh(v);
-    default: return v;
-  }
 }
 
 // |got - want| <= abs + rel * scale, where scale bounds the size of the terms summed (sum of |products|).

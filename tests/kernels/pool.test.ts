@@ -4,6 +4,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as sn from '../../src/index.js';
 import { rng } from '../helpers/random.js';
+import { numericalGradient } from '../helpers/reference.js';
 import { pool2dOutputSize, type Pool2dGeometry } from '../../src/ops/pool.js';
 
 const { ops } = sn;
@@ -56,20 +57,6 @@ function referencePool(kind: 'max' | 'avg', x: Float64Array, [n, h, w, c]: Dims,
           y[o] = count === 0 ? 0 : kind === 'max' ? best : sum / count;
         }
   return { y, argmax, outShape: [n, oh, ow, c] };
-}
-
-function numericalGradient(f: (x: Float64Array) => number, x: Float64Array, eps: number): Float64Array {
-  const grad = new Float64Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const keep = x[i];
-    x[i] = keep + eps;
-    const up = f(x);
-    x[i] = keep - eps;
-    const down = f(x);
-    x[i] = keep;
-    grad[i] = (up - down) / (2 * eps);
-  }
-  return grad;
 }
 
 function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
