@@ -2,18 +2,20 @@
 // softmax is not a kernel code: it runs as its own op over the last axis.
 import type { Arena } from '../backend/arena.js';
 import { Tensor } from '../tensor.js';
-import { activationForward, activationBackward, softmaxForward, softmaxBackward } from '../ops/activation.js';
+import { ACTIVATION, activationForward, activationBackward, softmaxForward, softmaxBackward } from '../ops/activation.js';
 import type { ActivationCode } from '../ops/activation.js';
 
 export type ActivationName = 'linear' | 'relu' | 'relu6' | 'elu' | 'sigmoid' | 'tanh' | 'softmax';
 
+// The names a layer's `activation` option accepts (TF.js's list; leaky ReLU is its own layer), with the
+// kernel codes taken from the ops layer.
 const CODES: Record<Exclude<ActivationName, 'softmax'>, ActivationCode> = {
-  linear: 0,
-  relu: 1,
-  relu6: 2,
-  elu: 4,
-  sigmoid: 5,
-  tanh: 6,
+  linear: ACTIVATION.linear,
+  relu: ACTIVATION.relu,
+  relu6: ACTIVATION.relu6,
+  elu: ACTIVATION.elu,
+  sigmoid: ACTIVATION.sigmoid,
+  tanh: ACTIVATION.tanh,
 };
 
 /** Keras's elu alpha. */
