@@ -39,4 +39,5 @@ export type {
   LoadHandler,
 } from './model/index.js';
 export { Layer } from './layers/layer.js';
+export { Node } from './layers/node.js';
 export { setSeed } from './random.js';

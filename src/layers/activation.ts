@@ -2,6 +2,7 @@
 import type { Arena } from '../backend/arena.js';
 import type { Tensor } from '../tensor.js';
 import { Layer, type LayerArgs } from './layer.js';
+import type { Node } from './node.js';
 import { type ActivationName, checkActivation, applyActivation, activationGrad } from './activations.js';
 
 export interface ActivationArgs extends LayerArgs {
@@ -11,7 +12,6 @@ export interface ActivationArgs extends LayerArgs {
 export class Activation extends Layer {
   readonly className = 'Activation';
   readonly activation: ActivationName;
-  private y: Tensor | null = null;
 
   constructor(args: ActivationArgs) {
     super(args, 'activation');
@@ -26,20 +26,16 @@ export class Activation extends Layer {
     return [...s];
   }
 
-  forward(x: Tensor, _training: boolean, arena: Arena): Tensor {
-    if (this.activation === 'linear' || (this.logitsMode && this.activation === 'softmax')) {
-      this.y = x;
-      return x;
-    }
+  forward(x: Tensor, node: Node, arena: Arena): Tensor {
+    if (this.activation === 'linear' || (node.logits && this.activation === 'softmax')) return x;
     // Not in place: x may be another layer's kept output, which its backward needs.
-    this.y = applyActivation(x, this.activation, arena, false);
-    return this.y;
+    return applyActivation(x, this.activation, arena, false);
   }
 
-  backward(dy: Tensor, arena: Arena, needDx: boolean): Tensor | null {
+  backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
     if (!needDx) return null;
-    if (this.logitsMode && this.activation === 'softmax') return dy;
-    return activationGrad(this.y!, dy, this.activation, arena);
+    if (node.logits && this.activation === 'softmax') return dy;
+    return activationGrad(node.output!, dy, this.activation, arena);
   }
 
   protected layerConfig(): Record<string, unknown> {

@@ -5,6 +5,7 @@ import type { Arena } from '../backend/arena.js';
 import { Tensor } from '../tensor.js';
 import { batchNormTrainForward, batchNormInferForward, batchNormBackward } from '../ops/batchnorm.js';
 import { Layer, type LayerArgs } from './layer.js';
+import type { Node } from './node.js';
 
 export interface BatchNormalizationArgs extends LayerArgs {
   momentum?: number;
@@ -18,9 +19,6 @@ export class BatchNormalization extends Layer {
   readonly momentum: number;
   readonly epsilon: number;
   readonly axis: number;
-  private x: Tensor | null = null;
-  private savedMean: Tensor | null = null;
-  private savedInvStd: Tensor | null = null;
 
   constructor(args: BatchNormalizationArgs = {}) {
     super(args, 'batch_normalization');
@@ -47,26 +45,28 @@ export class BatchNormalization extends Layer {
     this.addParam('moving_variance', [c], 'ones', false);
   }
 
-  forward(x: Tensor, training: boolean, arena: Arena): Tensor {
+  forward(x: Tensor, node: Node, arena: Arena): Tensor {
     const y = Tensor.empty(x.shape, arena);
     const gamma = this.param('gamma').value;
     const beta = this.param('beta').value;
     const movingMean = this.param('moving_mean').value;
     const movingVariance = this.param('moving_variance').value;
-    if (training) {
+    if (node.training) {
       const c = gamma.size;
-      this.savedMean = Tensor.empty([c], arena);
-      this.savedInvStd = Tensor.empty([c], arena);
-      batchNormTrainForward(x, gamma, beta, y, this.savedMean, this.savedInvStd, movingMean, movingVariance, this.momentum, this.epsilon);
+      const mean = node.keep('mean', Tensor.empty([c], arena));
+      const invStd = node.keep('invStd', Tensor.empty([c], arena));
+      batchNormTrainForward(x, gamma, beta, y, mean, invStd, movingMean, movingVariance, this.momentum, this.epsilon);
     } else batchNormInferForward(x, gamma, beta, movingMean, movingVariance, y, this.epsilon);
-    this.x = x;
     return y;
   }
 
-  backward(dy: Tensor, arena: Arena, needDx: boolean): Tensor | null {
+  backward(dy: Tensor, node: Node, _arena: Arena, needDx: boolean): Tensor | null {
     const dx = needDx ? dy : null; // in place: dy is ours to overwrite
     const gamma = this.param('gamma');
-    batchNormBackward(this.x!, dy, gamma.value, this.savedMean!, this.savedInvStd!, dx, gamma.grad!, this.param('beta').grad!);
+    const dgamma = this.gradOf(gamma);
+    const dbeta = this.gradOf(this.param('beta'));
+    if (!dx && !dgamma && !dbeta) return null;
+    batchNormBackward(node.input, dy, gamma.value, node.get('mean'), node.get('invStd'), dx, dgamma, dbeta, true);
     return dx;
   }
 

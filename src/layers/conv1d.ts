@@ -4,6 +4,7 @@ import { Tensor } from '../tensor.js';
 import { conv2dForward, conv2dBackward } from '../ops/conv.js';
 import type { Conv2dGeometry } from '../ops/conv.js';
 import { Layer, type LayerArgs } from './layer.js';
+import type { Node } from './node.js';
 import { type ActivationName, checkActivation, fusedCode, fusedAlpha, applyActivation, activationGrad } from './activations.js';
 import { type Padding, single, checkPadding, windowAxis } from './geometry.js';
 import { defaultInitializerConfig } from './conv2d.js';
@@ -28,8 +29,6 @@ export class Conv1D extends Layer {
   readonly activation: ActivationName;
   readonly useBias: boolean;
   private geometry: Conv2dGeometry | null = null;
-  private x: Tensor | null = null;
-  private y: Tensor | null = null;
 
   constructor(args: Conv1DArgs) {
     super(args, 'conv1d');
@@ -75,7 +74,7 @@ export class Conv1D extends Layer {
     return w.reshapeView([1, this.kernelSize, this.inputShape![1], this.filters]);
   }
 
-  forward(x: Tensor, _training: boolean, arena: Arena): Tensor {
+  forward(x: Tensor, node: Node, arena: Arena): Tensor {
     const n = x.shape[0];
     const z = Tensor.empty(this.batchOutputShape(x), arena);
     const bias = this.useBias ? this.param('bias').value : null;
@@ -88,25 +87,26 @@ export class Conv1D extends Layer {
       fusedCode(this.activation),
       fusedAlpha(this.activation),
     );
-    this.x = x;
-    this.y = this.activation === 'softmax' && !this.logitsMode ? applyActivation(z, 'softmax', arena) : z;
-    return this.y;
+    return this.activation === 'softmax' && !node.logits ? applyActivation(z, 'softmax', arena) : z;
   }
 
-  backward(dy: Tensor, arena: Arena, needDx: boolean): Tensor | null {
+  backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
     const n = dy.shape[0];
-    const dz = this.logitsMode && this.activation === 'softmax' ? dy : activationGrad(this.y!, dy, this.activation, arena);
+    const dz = node.logits && this.activation === 'softmax' ? dy : activationGrad(node.output!, dy, this.activation, arena);
     const kernel = this.param('kernel');
-    const dx = needDx ? Tensor.empty(this.x!.shape, arena) : null;
-    const db = this.useBias ? this.param('bias').grad : null;
+    const x = node.input;
+    const dx = needDx ? Tensor.empty(x.shape, arena) : null;
+    const db = this.useBias ? this.gradOf(this.param('bias')) : null;
+    const dw = this.gradOf(kernel);
     conv2dBackward(
-      this.x!.reshapeView([n, 1, ...this.inputShape!]),
+      x.reshapeView([n, 1, ...this.inputShape!]),
       this.kernel2d(kernel.value),
       dz.reshapeView([n, 1, ...this.outputShape!]),
       dx ? dx.reshapeView([n, 1, ...this.inputShape!]) : null,
-      this.kernel2d(kernel.grad!),
+      dw ? this.kernel2d(dw) : null,
       db,
       this.geometry!,
+      true,
     );
     return dx;
   }

@@ -4,6 +4,7 @@ import { Tensor } from '../tensor.js';
 import { conv2dForward, conv2dBackward } from '../ops/conv.js';
 import type { Conv2dGeometry } from '../ops/conv.js';
 import { Layer, type LayerArgs } from './layer.js';
+import type { Node } from './node.js';
 import { type ActivationName, checkActivation, fusedCode, fusedAlpha, applyActivation, activationGrad } from './activations.js';
 import { type Padding, pair, checkPadding, windowAxis } from './geometry.js';
 
@@ -27,8 +28,6 @@ export class Conv2D extends Layer {
   readonly activation: ActivationName;
   readonly useBias: boolean;
   private geometry: Conv2dGeometry | null = null;
-  private x: Tensor | null = null;
-  private y: Tensor | null = null;
 
   constructor(args: Conv2DArgs) {
     super(args, 'conv2d');
@@ -72,21 +71,20 @@ export class Conv2D extends Layer {
     if (this.useBias) this.addParam('bias', [this.filters], 'zeros');
   }
 
-  forward(x: Tensor, _training: boolean, arena: Arena): Tensor {
+  forward(x: Tensor, node: Node, arena: Arena): Tensor {
     const z = Tensor.empty(this.batchOutputShape(x), arena);
     const bias = this.useBias ? this.param('bias').value : null;
     conv2dForward(x, this.param('kernel').value, bias, z, this.geometry!, fusedCode(this.activation), fusedAlpha(this.activation));
-    this.x = x;
-    this.y = this.activation === 'softmax' && !this.logitsMode ? applyActivation(z, 'softmax', arena) : z;
-    return this.y;
+    return this.activation === 'softmax' && !node.logits ? applyActivation(z, 'softmax', arena) : z;
   }
 
-  backward(dy: Tensor, arena: Arena, needDx: boolean): Tensor | null {
-    const dz = this.logitsMode && this.activation === 'softmax' ? dy : activationGrad(this.y!, dy, this.activation, arena);
+  backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
+    const dz = node.logits && this.activation === 'softmax' ? dy : activationGrad(node.output!, dy, this.activation, arena);
     const kernel = this.param('kernel');
-    const dx = needDx ? Tensor.empty(this.x!.shape, arena) : null;
-    const db = this.useBias ? this.param('bias').grad : null;
-    conv2dBackward(this.x!, kernel.value, dz, dx, kernel.grad, db, this.geometry!);
+    const x = node.input;
+    const dx = needDx ? Tensor.empty(x.shape, arena) : null;
+    const db = this.useBias ? this.gradOf(this.param('bias')) : null;
+    conv2dBackward(x, kernel.value, dz, dx, this.gradOf(kernel), db, this.geometry!, true);
     return dx;
   }
 

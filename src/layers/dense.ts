@@ -3,6 +3,7 @@ import type { Arena } from '../backend/arena.js';
 import { Tensor } from '../tensor.js';
 import { denseForward, denseBackward } from '../ops/gemm.js';
 import { Layer, type LayerArgs } from './layer.js';
+import type { Node } from './node.js';
 import { type ActivationName, checkActivation, fusedCode, fusedAlpha, applyActivation, activationGrad } from './activations.js';
 import { defaultInitializerConfig } from './conv2d.js';
 
@@ -17,8 +18,6 @@ export class Dense extends Layer {
   readonly units: number;
   readonly activation: ActivationName;
   readonly useBias: boolean;
-  private x: Tensor | null = null;
-  private y: Tensor | null = null;
 
   constructor(args: DenseArgs) {
     super(args, 'dense');
@@ -45,7 +44,7 @@ export class Dense extends Layer {
     if (this.useBias) this.addParam('bias', [this.units], 'zeros');
   }
 
-  forward(x: Tensor, _training: boolean, arena: Arena): Tensor {
+  forward(x: Tensor, node: Node, arena: Arena): Tensor {
     const inUnits = this.inputShape![this.inputShape!.length - 1];
     const rows = x.size / inUnits;
     const z = Tensor.empty(this.batchOutputShape(x), arena);
@@ -58,24 +57,24 @@ export class Dense extends Layer {
       fusedCode(this.activation),
       fusedAlpha(this.activation),
     );
-    this.x = x;
-    this.y = this.activation === 'softmax' && !this.logitsMode ? applyActivation(z, 'softmax', arena) : z;
-    return this.y;
+    return this.activation === 'softmax' && !node.logits ? applyActivation(z, 'softmax', arena) : z;
   }
 
-  backward(dy: Tensor, arena: Arena, needDx: boolean): Tensor | null {
+  backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
     const inUnits = this.inputShape![this.inputShape!.length - 1];
     const rows = dy.size / this.units;
-    const dz = this.logitsMode && this.activation === 'softmax' ? dy : activationGrad(this.y!, dy, this.activation, arena);
+    const dz = node.logits && this.activation === 'softmax' ? dy : activationGrad(node.output!, dy, this.activation, arena);
     const kernel = this.param('kernel');
-    const dx = needDx ? Tensor.empty(this.x!.shape, arena) : null;
+    const x = node.input;
+    const dx = needDx ? Tensor.empty(x.shape, arena) : null;
     denseBackward(
-      this.x!.reshapeView([rows, inUnits]),
+      x.reshapeView([rows, inUnits]),
       kernel.value,
       dz.reshapeView([rows, this.units]),
       dx ? dx.reshapeView([rows, inUnits]) : null,
-      kernel.grad,
-      this.useBias ? this.param('bias').grad : null,
+      this.gradOf(kernel),
+      this.useBias ? this.gradOf(this.param('bias')) : null,
+      true,
     );
     return dx;
   }

@@ -5,6 +5,7 @@ import { Tensor } from '../tensor.js';
 import { dropoutForward, dropoutBackward } from '../ops/dropout.js';
 import { randomSeed } from '../random.js';
 import { Layer, type LayerArgs } from './layer.js';
+import type { Node } from './node.js';
 
 export interface DropoutArgs extends LayerArgs {
   rate: number;
@@ -13,7 +14,6 @@ export interface DropoutArgs extends LayerArgs {
 export class Dropout extends Layer {
   readonly className = 'Dropout';
   readonly rate: number;
-  private mask: Tensor | null = null;
 
   constructor(args: DropoutArgs) {
     super(args, 'dropout');
@@ -25,21 +25,18 @@ export class Dropout extends Layer {
     return [...s];
   }
 
-  forward(x: Tensor, training: boolean, arena: Arena): Tensor {
-    if (!training || this.rate === 0) {
-      this.mask = null;
-      return x;
-    }
+  forward(x: Tensor, node: Node, arena: Arena): Tensor {
+    if (!node.training || this.rate === 0) return x;
     const y = Tensor.empty(x.shape, arena);
-    this.mask = Tensor.empty(x.shape, arena);
-    dropoutForward(x, y, this.mask, this.rate, randomSeed());
+    dropoutForward(x, y, node.keep('mask', Tensor.empty(x.shape, arena)), this.rate, randomSeed());
     return y;
   }
 
-  backward(dy: Tensor, _arena: Arena, needDx: boolean): Tensor | null {
+  backward(dy: Tensor, node: Node, _arena: Arena, needDx: boolean): Tensor | null {
     if (!needDx) return null;
-    if (!this.mask) return dy;
-    dropoutBackward(dy, this.mask, dy); // in place: dy is ours to overwrite
+    const mask = node.find('mask');
+    if (!mask) return dy; // identity call (inference, or rate 0)
+    dropoutBackward(dy, mask, dy); // in place: dy is ours to overwrite
     return dy;
   }
 

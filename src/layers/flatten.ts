@@ -3,6 +3,7 @@
 import type { Arena } from '../backend/arena.js';
 import type { Tensor } from '../tensor.js';
 import { Layer, type LayerArgs, shapeSize } from './layer.js';
+import type { Node } from './node.js';
 
 export class Flatten extends Layer {
   readonly className = 'Flatten';
@@ -15,11 +16,11 @@ export class Flatten extends Layer {
     return [shapeSize(s)];
   }
 
-  forward(x: Tensor, _training: boolean, _arena: Arena): Tensor {
+  forward(x: Tensor, _node: Node, _arena: Arena): Tensor {
     return x.reshapeView(this.batchOutputShape(x));
   }
 
-  backward(dy: Tensor, _arena: Arena, needDx: boolean): Tensor | null {
+  backward(dy: Tensor, _node: Node, _arena: Arena, needDx: boolean): Tensor | null {
     return needDx ? dy.reshapeView([dy.shape[0], ...this.inputShape!]) : null;
   }
 

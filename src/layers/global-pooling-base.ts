@@ -3,11 +3,9 @@ import type { Arena } from '../backend/arena.js';
 import { Tensor } from '../tensor.js';
 import { globalAvgPoolForward, globalAvgPoolBackward, globalMaxPoolForward, globalMaxPoolBackward } from '../ops/pool.js';
 import { Layer, type LayerArgs } from './layer.js';
+import type { Node } from './node.js';
 
 export abstract class GlobalPoolingBase extends Layer {
-  private x: Tensor | null = null;
-  private argmax: Tensor | null = null;
-
   constructor(args: LayerArgs, prefix: string, private readonly kind: 'max' | 'avg') {
     super(args, prefix);
   }
@@ -17,20 +15,17 @@ export abstract class GlobalPoolingBase extends Layer {
     return [s[2]];
   }
 
-  forward(x: Tensor, _training: boolean, arena: Arena): Tensor {
+  forward(x: Tensor, node: Node, arena: Arena): Tensor {
     const y = Tensor.empty(this.batchOutputShape(x), arena);
-    if (this.kind === 'max') {
-      this.argmax = Tensor.empty(y.shape, arena);
-      globalMaxPoolForward(x, y, this.argmax);
-    } else globalAvgPoolForward(x, y);
-    this.x = x;
+    if (this.kind === 'max') globalMaxPoolForward(x, y, node.keep('argmax', Tensor.empty(y.shape, arena)));
+    else globalAvgPoolForward(x, y);
     return y;
   }
 
-  backward(dy: Tensor, arena: Arena, needDx: boolean): Tensor | null {
+  backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
     if (!needDx) return null;
-    const dx = Tensor.empty(this.x!.shape, arena);
-    if (this.kind === 'max') globalMaxPoolBackward(dy, this.argmax!, dx);
+    const dx = Tensor.empty(node.input.shape, arena);
+    if (this.kind === 'max') globalMaxPoolBackward(dy, node.get('argmax'), dx);
     else globalAvgPoolBackward(dy, dx);
     return dx;
   }

@@ -18,6 +18,7 @@ import { BatchNormalization, type BatchNormalizationArgs } from './batch-normali
 import type { LayerArgs } from './layer.js';
 
 export { Layer } from './layer.js';
+export { Node } from './node.js';
 export type { LayerArgs, Param } from './layer.js';
 export type { ActivationName } from './activations.js';
 export type {

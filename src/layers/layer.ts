@@ -2,9 +2,31 @@
 // gradients), and forward/backward over tensors from the model's per-batch arena.
 //
 // Shapes here are per sample (no batch axis): a conv layer on 28x28 grey images has inputShape [28,28,1].
+//
+// The contract a layer implements (read this before writing one):
+//
+//   forward(x, node, arena) → y
+//     x is (N, ...inputShape), y (N, ...outputShape) from `arena`. Everything backward will need beyond the
+//     call's input and output (an argmax, a mask, batch statistics) is kept on the node with
+//     `node.keep(name, t)`, never on `this`: a layer can be called several times per batch (a shared layer
+//     has one node per call). The model records the call's input(s) and output on the node itself
+//     (`node.input`, `node.inputs`, `node.output`). `node.training` says training or inference;
+//     `node.logits` asks a layer that ends in softmax for its logits instead (the loss fuses the softmax).
+//     forward never writes into x (x may be another call's kept output); it may return x itself (identity).
+//
+//   backward(dy, node, arena, needDx) → dx | null
+//     dy is d(loss)/d(y) of that call and belongs to this call: backward may overwrite it and may return it
+//     (or a view of it) as dx — the in-place fast path. The dx returned belongs to whoever receives it.
+//     Parameter gradients ACCUMULATE: the model zeroes every trainable gradient once per step and each
+//     call adds its part (`this.gradOf(param)` gives the tensor to add into, or null when the layer is
+//     frozen), so the calls of a shared layer sum up. Return null when `needDx` is false.
+//
+//   Layers with several inputs (merge layers) override `callForward`/`callBackward`, which the model uses;
+//   for one-input layers they forward to forward/backward.
 import type { Arena } from '../backend/arena.js';
 import { Tensor, shapeSize } from '../tensor.js';
 import { uniform } from '../random.js';
+import type { Node } from './node.js';
 
 export interface LayerArgs {
   /** A unique name; by default `<type>_<n>` as in Keras (`conv2d_1`, `dense_2`, ...). */
@@ -16,7 +38,7 @@ export interface LayerArgs {
   trainable?: boolean;
 }
 
-/** A parameter tensor the layer owns, its gradient (overwritten each batch) and whether training moves it. */
+/** A parameter tensor the layer owns, its gradient (zeroed each step, summed over calls) and whether training moves it. */
 export interface Param {
   /** Short name: `kernel`, `bias`, `gamma`, `beta`, `moving_mean`, `moving_variance`. */
   readonly name: string;
@@ -52,11 +74,6 @@ export abstract class Layer {
   inputShape: number[] | null = null;
   outputShape: number[] | null = null;
   params: Param[] = [];
-  /**
-   * Set by the model on the last layer when the loss fuses softmax with cross-entropy: forward then
-   * returns logits and backward receives d(loss)/d(logits). Only layers with a softmax output honour it.
-   */
-  logitsMode = false;
 
   constructor(args: LayerArgs, prefix: string) {
     this.name = args.name ?? uniqueLayerName(prefix);
@@ -77,7 +94,7 @@ export abstract class Layer {
     return this.outputShape !== null;
   }
 
-  /** True when this layer ends in a softmax that the model may fuse with a cross-entropy loss. */
+  /** True when this layer ends in a softmax that the model may fuse with a cross-entropy loss (see Node.logits). */
   get hasSoftmaxOutput(): boolean {
     return false;
   }
@@ -116,14 +133,34 @@ export abstract class Layer {
   /** Creates the parameters once the input shape is known. */
   protected createParams(_inputShape: number[]): void {}
 
-  /** x is (N, ...inputShape); returns (N, ...outputShape) from `arena`, keeping what backward needs. */
-  abstract forward(x: Tensor, training: boolean, arena: Arena): Tensor;
+  /** x is (N, ...inputShape); returns (N, ...outputShape) from `arena`, keeping what backward needs on `node`. */
+  abstract forward(x: Tensor, node: Node, arena: Arena): Tensor;
 
   /**
-   * dy is d(loss)/d(output) from the last forward (it may be overwritten). Writes parameter gradients
-   * into the params' grad tensors and returns d(loss)/d(input), or null when `needDx` is false.
+   * dy is d(loss)/d(output) of the call `node` (ours to overwrite). Adds parameter gradients into
+   * `gradOf(param)` and returns d(loss)/d(input), or null when `needDx` is false.
    */
-  abstract backward(dy: Tensor, arena: Arena, needDx: boolean): Tensor | null;
+  abstract backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null;
+
+  /** One call as the model runs it: records the inputs and output on the node around `forward`. */
+  callForward(inputs: Tensor[], node: Node, arena: Arena): Tensor {
+    if (inputs.length !== 1) throw new Error(`simdnet: ${this.name} (${this.className}) takes one input, got ${inputs.length}`);
+    node.clear(); // nothing from an earlier call (a training mask, say) may leak into this one
+    node.inputs = inputs;
+    const y = this.forward(inputs[0], node, arena);
+    node.output = y;
+    return y;
+  }
+
+  /** The backward of a call: one gradient per input (null where `needDx[i]` is false). */
+  callBackward(dy: Tensor, node: Node, arena: Arena, needDx: boolean[]): (Tensor | null)[] {
+    return [this.backward(dy, node, arena, needDx[0])];
+  }
+
+  /** The gradient tensor a call adds into for `p`, or null when this layer or `p` is not trained. */
+  protected gradOf(p: Param): Tensor | null {
+    return this.trainable ? p.grad : null;
+  }
 
   /** The layer's options in Keras config form (snake_case); the base adds name, trainable and dtype. */
   protected abstract layerConfig(): Record<string, unknown>;

@@ -3,6 +3,7 @@ import type { Arena } from '../backend/arena.js';
 import { Tensor } from '../tensor.js';
 import { activationForward, activationBackward } from '../ops/activation.js';
 import { Layer, type LayerArgs } from './layer.js';
+import type { Node } from './node.js';
 
 const LEAKY_RELU = 3;
 
@@ -13,7 +14,6 @@ export interface LeakyReLUArgs extends LayerArgs {
 export class LeakyReLU extends Layer {
   readonly className = 'LeakyReLU';
   readonly alpha: number;
-  private y: Tensor | null = null;
 
   constructor(args: LeakyReLUArgs = {}) {
     super(args, 'leaky_re_lu');
@@ -25,15 +25,15 @@ export class LeakyReLU extends Layer {
     return [...s];
   }
 
-  forward(x: Tensor, _training: boolean, arena: Arena): Tensor {
-    this.y = Tensor.empty(x.shape, arena); // not in place: x may be kept by the layer before
-    activationForward(x, this.y, LEAKY_RELU, this.alpha);
-    return this.y;
+  forward(x: Tensor, _node: Node, arena: Arena): Tensor {
+    const y = Tensor.empty(x.shape, arena); // not in place: x may be kept by the layer before
+    activationForward(x, y, LEAKY_RELU, this.alpha);
+    return y;
   }
 
-  backward(dy: Tensor, _arena: Arena, needDx: boolean): Tensor | null {
+  backward(dy: Tensor, node: Node, _arena: Arena, needDx: boolean): Tensor | null {
     if (!needDx) return null;
-    activationBackward(this.y!, dy, dy, LEAKY_RELU, this.alpha);
+    activationBackward(node.output!, dy, dy, LEAKY_RELU, this.alpha); // in place: dy is ours
     return dy;
   }
 

@@ -4,6 +4,7 @@ import type { Arena } from '../backend/arena.js';
 import { Tensor } from '../tensor.js';
 import { maxoutForward, maxoutBackward } from '../ops/maxout.js';
 import { Layer, type LayerArgs, describeShape } from './layer.js';
+import type { Node } from './node.js';
 
 export interface MaxoutArgs extends LayerArgs {
   /** Channels per group (ConvNetJS `group_size`), default 2. */
@@ -13,8 +14,6 @@ export interface MaxoutArgs extends LayerArgs {
 export class Maxout extends Layer {
   readonly className = 'Maxout';
   readonly groupSize: number;
-  private x: Tensor | null = null;
-  private argmax: Tensor | null = null;
 
   constructor(args: MaxoutArgs = {}) {
     super(args, 'maxout');
@@ -34,18 +33,16 @@ export class Maxout extends Layer {
     return [...s.slice(0, -1), c / this.groupSize];
   }
 
-  forward(x: Tensor, _training: boolean, arena: Arena): Tensor {
+  forward(x: Tensor, node: Node, arena: Arena): Tensor {
     const y = Tensor.empty(this.batchOutputShape(x), arena);
-    this.argmax = Tensor.empty(y.shape, arena);
-    maxoutForward(x, y, this.argmax, this.groupSize);
-    this.x = x;
+    maxoutForward(x, y, node.keep('argmax', Tensor.empty(y.shape, arena)), this.groupSize);
     return y;
   }
 
-  backward(dy: Tensor, arena: Arena, needDx: boolean): Tensor | null {
+  backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
     if (!needDx) return null;
-    const dx = Tensor.empty(this.x!.shape, arena);
-    maxoutBackward(dy, this.argmax!, dx, this.groupSize);
+    const dx = Tensor.empty(node.input.shape, arena);
+    maxoutBackward(dy, node.get('argmax'), dx, this.groupSize);
     return dx;
   }
 

@@ -5,6 +5,7 @@ import { Tensor } from '../tensor.js';
 import { maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward } from '../ops/pool.js';
 import type { Pool2dGeometry } from '../ops/pool.js';
 import { Layer, type LayerArgs } from './layer.js';
+import type { Node } from './node.js';
 import { type Padding, pair, single, checkPadding, windowAxis } from './geometry.js';
 
 export interface Pooling2DArgs extends LayerArgs {
@@ -24,8 +25,6 @@ export abstract class PoolingBase extends Layer {
   readonly strides: [number, number];
   readonly padding: Padding;
   private geometry: Pool2dGeometry | null = null;
-  private x: Tensor | null = null;
-  private argmax: Tensor | null = null;
 
   constructor(
     args: Pooling2DArgs,
@@ -72,24 +71,23 @@ export abstract class PoolingBase extends Layer {
     return this.dims === 2 ? t : t.reshapeView([t.shape[0], 1, ...shape]);
   }
 
-  forward(x: Tensor, _training: boolean, arena: Arena): Tensor {
+  forward(x: Tensor, node: Node, arena: Arena): Tensor {
     const y = Tensor.empty(this.batchOutputShape(x), arena);
     const x4 = this.as4d(x, this.inputShape!);
     const y4 = this.as4d(y, this.outputShape!);
     if (this.kind === 'max') {
-      this.argmax = Tensor.empty(y.shape, arena);
-      maxPool2dForward(x4, y4, this.as4d(this.argmax, this.outputShape!), this.geometry!);
+      const argmax = node.keep('argmax', Tensor.empty(y.shape, arena));
+      maxPool2dForward(x4, y4, this.as4d(argmax, this.outputShape!), this.geometry!);
     } else avgPool2dForward(x4, y4, this.geometry!);
-    this.x = x;
     return y;
   }
 
-  backward(dy: Tensor, arena: Arena, needDx: boolean): Tensor | null {
+  backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
     if (!needDx) return null;
-    const dx = Tensor.empty(this.x!.shape, arena);
+    const dx = Tensor.empty(node.input.shape, arena);
     const dx4 = this.as4d(dx, this.inputShape!);
     const dy4 = this.as4d(dy, this.outputShape!);
-    if (this.kind === 'max') maxPool2dBackward(dy4, this.as4d(this.argmax!, this.outputShape!), dx4);
+    if (this.kind === 'max') maxPool2dBackward(dy4, this.as4d(node.get('argmax'), this.outputShape!), dx4);
     else avgPool2dBackward(dy4, dx4, this.geometry!);
     return dx;
   }

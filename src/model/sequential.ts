@@ -5,6 +5,7 @@ import { engine } from '../backend/engine.js';
 import { Tensor } from '../tensor.js';
 import { Layer, describeShape, sameShape, uniqueLayerName } from '../layers/layer.js';
 import type { Param } from '../layers/layer.js';
+import { Node } from '../layers/node.js';
 import { countCorrect } from '../ops/loss.js';
 import { getLoss, type Loss } from '../losses/index.js';
 import { getOptimizer, Optimizer } from '../optimizers/index.js';
@@ -44,6 +45,8 @@ export class Sequential {
   isTraining = false;
   private readonly arena = new Arena();
   private trainableParams: Param[] = [];
+  /** One node (call) per layer: a chain calls each layer once. */
+  private readonly nodes: Node[] = [];
 
   constructor(args: SequentialArgs | Layer[] = {}) {
     const a = Array.isArray(args) ? { layers: args } : args;
@@ -68,6 +71,7 @@ export class Sequential {
     const inputShape = this.layers.length === 0 ? layer.declaredInputShape : this.outputShapeOrNull;
     if (inputShape) layer.build(inputShape);
     this.layers.push(layer);
+    this.nodes.push(new Node());
     this.trainableParams = [];
   }
 
@@ -168,16 +172,23 @@ export class Sequential {
     return !!this.loss && this.loss.fusesWithSoftmax && last.hasSoftmaxOutput;
   }
 
+  /** Runs every layer's call; `logits` asks the last one for logits (the loss fuses its softmax). */
   private forward(x: Tensor, training: boolean, logits: boolean): Tensor {
-    const last = this.layers[this.layers.length - 1];
-    last.logitsMode = logits;
-    try {
-      let h = x;
-      for (const layer of this.layers) h = layer.forward(h, training, this.arena);
-      return h;
-    } finally {
-      last.logitsMode = false;
+    let h = x;
+    const last = this.layers.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const node = this.nodes[i];
+      node.training = training;
+      node.logits = logits && i === last;
+      h = this.layers[i].callForward([h], node, this.arena);
     }
+    return h;
+  }
+
+  /** Resets the batch's arena and forgets what the nodes kept from it. */
+  private endBatch(): void {
+    for (const node of this.nodes) node.clear();
+    this.arena.reset();
   }
 
   private params(): Param[] {
@@ -193,22 +204,26 @@ export class Sequential {
    */
   trainBatch(x: Tensor, y: Tensor, order: Int32Array | null, start: number, count: number): { loss: number; correct: number } {
     const fused = this.fusedSoftmax;
-    const last = this.layers[this.layers.length - 1];
     try {
       const xb = gatherRows(x, order, start, count, this.arena);
       const yb = gatherRows(y, order, start, count, this.arena);
-      last.logitsMode = fused;
-      let h: Tensor = xb;
-      for (const layer of this.layers) h = layer.forward(h, true, this.arena);
+      const h = this.forward(xb, true, fused);
       let dy: Tensor | null = Tensor.empty(h.shape, this.arena);
       const loss = fused ? this.loss!.computeFromLogits(h, yb, dy) : this.loss!.compute(h, yb, dy);
       const correct = this.metrics.length ? countCorrect(h, yb, this.loss!.sparse) : 0;
-      for (let i = this.layers.length - 1; i >= 0 && dy; i--) dy = this.layers[i].backward(dy, this.arena, i > 0);
-      this.optimizer!.applyGradients(this.params());
+      // Parameter gradients are zeroed once per step; every call's backward adds into them.
+      const k = engine().kernels;
+      for (const layer of this.layers) {
+        if (layer.trainable) for (const p of layer.params) if (p.grad) k.fill_f32(p.grad.ptr, p.grad.size, 0);
+      }
+      const params = this.params();
+      for (let i = this.layers.length - 1; i >= 0 && dy; i--) {
+        dy = this.layers[i].callBackward(dy, this.nodes[i], this.arena, [i > 0])[0];
+      }
+      this.optimizer!.applyGradients(params);
       return { loss, correct };
     } finally {
-      last.logitsMode = false;
-      this.arena.reset();
+      this.endBatch();
     }
   }
 
@@ -226,7 +241,7 @@ export class Sequential {
         lossSum += (fused ? this.loss!.computeFromLogits(h, yb, null) : this.loss!.compute(h, yb, null)) * count;
         correct += countCorrect(h, yb, this.loss!.sparse);
       } finally {
-        this.arena.reset();
+        this.endBatch();
       }
     }
     return { loss: lossSum / n, accuracy: correct / n };
@@ -275,7 +290,7 @@ export class Sequential {
           const h = this.forward(gatherRows(x, null, at, count, this.arena), false, false);
           engine().kernels.copy_f32(out.ptr + at * rowSize * 4, h.ptr, count * rowSize);
         } finally {
-          this.arena.reset();
+          this.endBatch();
         }
       }
     } catch (e) {

@@ -8,6 +8,7 @@
 // Bessel-corrected update (the batch-norm paper's rule); it changes only the moving variance.
 import { engine } from '../backend/engine.js';
 import type { Tensor } from '../tensor.js';
+import { withTemp } from './temp.js';
 
 const fmt = (t: Tensor): string => `[${t.shape}]`;
 
@@ -65,10 +66,11 @@ export function batchNormInferForward(
 /**
  * Backward of the training forward (with the statistics it saved): dbeta = Σ dy, dgamma = Σ dy * xhat,
  * dx = gamma * invStd * (dy - mean(dy) - xhat * mean(dy * xhat)). Pass null for an output not wanted; dx may be dy.
+ * With `accumulate`, dgamma and dbeta are added to instead of overwritten (through a temporary).
  */
 export function batchNormBackward(
   x: Tensor, dy: Tensor, gamma: Tensor, savedMean: Tensor, savedInvStd: Tensor,
-  dx: Tensor | null, dgamma: Tensor | null, dbeta: Tensor | null,
+  dx: Tensor | null, dgamma: Tensor | null, dbeta: Tensor | null, accumulate = false,
 ): void {
   const perChannel: Record<string, Tensor> = { gamma, savedMean, savedInvStd };
   if (dgamma) perChannel.dgamma = dgamma;
@@ -76,8 +78,17 @@ export function batchNormBackward(
   const alike: Record<string, Tensor> = { dy };
   if (dx) alike.dx = dx;
   const [rows, c] = rowsAndChannels('batchNormBackward', x, perChannel, alike);
-  const scratch = scratchFor(c);
-  engine().kernels.batchnorm_backward_f32(
-    x.ptr, dy.ptr, gamma.ptr, savedMean.ptr, savedInvStd.ptr, dx?.ptr ?? 0, dgamma?.ptr ?? 0, dbeta?.ptr ?? 0, rows, c, scratch,
-  );
+  const k = engine().kernels;
+  const run = (dg: number, db: number): void => {
+    k.batchnorm_backward_f32(x.ptr, dy.ptr, gamma.ptr, savedMean.ptr, savedInvStd.ptr, dx?.ptr ?? 0, dg, db, rows, c, scratchFor(c));
+  };
+  if (!accumulate || (!dgamma && !dbeta)) {
+    run(dgamma?.ptr ?? 0, dbeta?.ptr ?? 0);
+    return;
+  }
+  withTemp(2 * c, (tmp) => {
+    run(dgamma ? tmp : 0, dbeta ? tmp + 4 * c : 0);
+    if (dgamma) k.add_f32(dgamma.ptr, dgamma.ptr, tmp, c);
+    if (dbeta) k.add_f32(dbeta.ptr, dbeta.ptr, tmp + 4 * c, c);
+  });
 }

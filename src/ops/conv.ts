@@ -89,10 +89,12 @@ export function conv2dForward(
 
 /**
  * Gradients of a convolution given dy (N,OH,OW,F), already multiplied by the activation's derivative:
- * dx like x, dw like w, db (F). Null outputs are skipped; the others are overwritten.
+ * dx like x, dw like w, db (F). Null outputs are skipped; the others are overwritten, or with `accumulate`
+ * dw and db are added to (dx is always overwritten): the kernel writes them into scratch, then one add.
  */
 export function conv2dBackward(
   x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor | null, db: Tensor | null, g: Conv2dGeometry,
+  accumulate = false,
 ): void {
   const d = dimsOf('conv2dBackward', x, w, g, { dy, dx, dw, db });
   if (
@@ -106,27 +108,33 @@ export function conv2dBackward(
   const k = e.kernels;
   const flop = 2 * d.N * d.OH * d.OW * d.F * d.KH * d.KW * d.C * ((dx ? 1 : 0) + (dw ? 1 : 0));
   // With a thread pool, the batch is split: each part writes dx for its own images and a partial dw
-  // (the first part straight into dw, the others into scratch, summed afterwards).
+  // (the first part straight into dw, the others into scratch, summed afterwards). When accumulating,
+  // every part goes to scratch and all are added into dw.
   const threads = threadsFor(flop, d.N);
   const per = Math.max(1, Math.ceil(d.N / threads));
   const stride = align64(k.conv2d_backward_scratch_bytes(per, d.C, d.F, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.dilationH, g.dilationW));
   const partialBytes = dw ? align64(dw.size * 4) : 0;
-  const base = e.scratch(partialBytes * (threads - 1) + stride * threads);
-  const scratch = base + partialBytes * (threads - 1);
+  const firstInScratch = accumulate ? 1 : 0;
+  const partials = threads - 1 + firstInScratch;
+  const dbBytes = accumulate && db ? align64(d.F * 4) : 0;
+  const base = e.scratch(partialBytes * partials + dbBytes + stride * threads);
+  const dbTemp = base + partialBytes * partials;
+  const scratch = dbTemp + dbBytes;
+  const partialOf = (t: number): number => base + (t - 1 + firstInScratch) * partialBytes;
   const calls: [string, ...number[]][] = [];
   for (let t = 0, n0 = 0; t === 0 || n0 < d.N; t++, n0 += per) {
     const n = Math.min(per, d.N - n0);
-    const dwPart = !dw ? 0 : t === 0 ? dw.ptr : base + (t - 1) * partialBytes;
+    const dwPart = !dw ? 0 : t === 0 && !accumulate ? dw.ptr : partialOf(t);
+    const dbPart = threads === 1 && db ? (accumulate ? dbTemp : db.ptr) : 0;
     calls.push([
       'conv2d_backward_f32', x.ptr + 4 * n0 * d.H * d.W * d.C, w.ptr, dy.ptr + 4 * n0 * d.OH * d.OW * d.F,
-      dx ? dx.ptr + 4 * n0 * d.H * d.W * d.C : 0, dwPart, threads === 1 && db ? db.ptr : 0,
+      dx ? dx.ptr + 4 * n0 * d.H * d.W * d.C : 0, dwPart, dbPart,
       n, d.H, d.W, d.C, d.F, d.KH, d.KW, d.OH, d.OW,
       g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, scratch + t * stride,
     ]);
   }
   e.parallel(calls);
-  if (threads > 1) {
-    if (dw) for (let t = 1; t < calls.length; t++) k.add_f32(dw.ptr, dw.ptr, base + (t - 1) * partialBytes, dw.size);
-    if (db) k.bias_grad_f32(dy.ptr, db.ptr, d.N * d.OH * d.OW, d.F);
-  }
+  if (dw) for (let t = accumulate ? 0 : 1; t < calls.length; t++) k.add_f32(dw.ptr, dw.ptr, partialOf(t), dw.size);
+  if (db && threads > 1) k.bias_grad_f32(dy.ptr, accumulate ? dbTemp : db.ptr, d.N * d.OH * d.OW, d.F);
+  if (db && accumulate) k.add_f32(db.ptr, db.ptr, dbTemp, d.F);
 }

@@ -3,6 +3,7 @@
 import { engine } from '../backend/engine.js';
 import type { Tensor } from '../tensor.js';
 import type { ActivationCode } from './activation.js';
+import { withTemp } from './temp.js';
 
 export interface MatmulOptions {
   /** Use aᵀ: a is (K, M). */
@@ -112,9 +113,12 @@ export function denseForward(x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, 
 /**
  * Gradients of y = x·w + b given dy (already multiplied by the activation's derivative):
  * dx = dy·wᵀ (N,in), dw = xᵀ·dy (in,units), db = Σ_rows dy (units). Null outputs are skipped; the others
- * are overwritten.
+ * are overwritten, or with `accumulate` dw and db are added to (dx is always overwritten): the GEMM adds
+ * in its epilogue, db goes through a temporary.
  */
-export function denseBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor | null, db: Tensor | null): void {
+export function denseBackward(
+  x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor | null, db: Tensor | null, accumulate = false,
+): void {
   const inUnits = w.shape[0];
   const units = w.shape[1];
   const rows = rowsOf(x, inUnits);
@@ -126,6 +130,14 @@ export function denseBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | nul
     throw new Error(`simdnet denseBackward: shapes do not match: ${shapes({ x, w, dy, dx, dw, db })}; expected x (N,in), w (in,units), dy (N,units), dx like x, dw like w, db (units)`);
   }
   if (dx) gemmRaw(rows, inUnits, units, dy.ptr, units, false, w.ptr, units, true, dx.ptr, inUnits, false);
-  if (dw) gemmRaw(inUnits, units, rows, x.ptr, inUnits, true, dy.ptr, units, false, dw.ptr, units, false);
-  if (db) engine().kernels.bias_grad_f32(dy.ptr, db.ptr, rows, units);
+  if (dw) gemmRaw(inUnits, units, rows, x.ptr, inUnits, true, dy.ptr, units, false, dw.ptr, units, accumulate);
+  if (db) {
+    const k = engine().kernels;
+    if (!accumulate) k.bias_grad_f32(dy.ptr, db.ptr, rows, units);
+    else withTemp(units, (tmp) => {
+      k.bias_grad_f32(dy.ptr, tmp, rows, units);
+      k.add_f32(db.ptr, db.ptr, tmp, units);
+    });
+  }
 }
+

@@ -7,9 +7,9 @@ import { type Arr, type RefState, arr, rng, randomArr, refForward, refLoss, refG
 /** Dropout that records its training mask so the reference can use the same one. */
 class SpyDropout extends sn.layers.Dropout {
   lastMask: Float32Array | null = null;
-  override forward(x: sn.Tensor, training: boolean, arena: never): sn.Tensor {
-    const y = super.forward(x, training, arena);
-    const mask = (this as unknown as { mask: sn.Tensor | null }).mask;
+  override forward(x: sn.Tensor, node: sn.Node, arena: never): sn.Tensor {
+    const y = super.forward(x, node, arena);
+    const mask = node.find('mask');
     this.lastMask = mask ? mask.dataSync() : null;
     return y;
   }

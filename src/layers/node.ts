@@ -1,0 +1,57 @@
+// A node is one call of a layer. A layer used once in a model has one node; a shared layer (a siamese
+// encoder applied to two inputs) has one per call. Everything a call keeps between its forward and its
+// backward lives here, never on the layer, so two calls of one layer in one batch do not overwrite each
+// other: the inputs and output of the call, and whatever else backward needs (a max-pool argmax, a dropout
+// mask, batch-norm batch statistics) under a name.
+//
+// The model sets `training` and `logits` before each forward. Kept tensors come from the batch's arena and
+// die with it: `clear()` drops the references when the arena is reset.
+import type { Tensor } from '../tensor.js';
+
+export class Node {
+  /** True in a training forward (dropout masks, batch statistics), false for predict/evaluate. */
+  training = false;
+  /**
+   * Set by the model on a call whose output feeds a cross-entropy loss that fuses with softmax: a layer
+   * ending in softmax then returns its logits from forward, and its backward receives d(loss)/d(logits).
+   * Per call, so a shared layer can be a model output in one call and an inner layer in another.
+   */
+  logits = false;
+  /** The inputs of the current call (one for most layers, several for merge layers). */
+  inputs: Tensor[] = [];
+  /** The output the current call's forward returned. */
+  output: Tensor | null = null;
+  private readonly kept = new Map<string, Tensor>();
+
+  /** The single input of the current call. */
+  get input(): Tensor {
+    const x = this.inputs[0];
+    if (!x) throw new Error('simdnet: node: backward ran without a forward (no input kept)');
+    return x;
+  }
+
+  /** Keeps an arena tensor for backward under `name` (argmax, mask, mean, ...). */
+  keep(name: string, t: Tensor): Tensor {
+    this.kept.set(name, t);
+    return t;
+  }
+
+  /** A tensor kept by this call's forward; throws when there is none (backward without forward). */
+  get(name: string): Tensor {
+    const t = this.kept.get(name);
+    if (!t) throw new Error(`simdnet: node: backward needs '${name}' from a forward of this call, which did not keep it`);
+    return t;
+  }
+
+  /** A tensor kept by this call's forward, or null. */
+  find(name: string): Tensor | null {
+    return this.kept.get(name) ?? null;
+  }
+
+  /** Forgets every tensor of the last call (the arena they live in is being reset). */
+  clear(): void {
+    this.inputs = [];
+    this.output = null;
+    this.kept.clear();
+  }
+}
