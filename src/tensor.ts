@@ -1,61 +1,93 @@
 // A Tensor is a shape and a float32 buffer in the engine's linear memory. It is a view, not a JS array:
 // `dataSync()` copies the values out, and `dispose()` frees the memory (tensors are not garbage-collected).
-import { engine } from './backend/engine.js';
+//
+// A tensor remembers the engine that made it. When that engine is replaced (`ready()` with other options)
+// or disposed (`sn.dispose()`), the tensor's offset means nothing in the new memory, so every use throws;
+// disposing it is a harmless no-op (cleanup code in `finally` blocks keeps working). Likewise a
+// `reshapeView` dies with the tensor it views, and a tensor from an arena dies with the arena's reset.
+import { engine, type Engine } from './backend/engine.js';
 import type { Arena } from './backend/arena.js';
+import { describeValue } from './describe.js';
 
-let liveTensors = 0;
+export { liveTensorCount } from './backend/engine.js';
 
 export type Shape = readonly number[];
 export type TensorLike = Float32Array | Int32Array | Uint8Array | number[] | NestedArray;
-interface NestedArray extends Array<number | NestedArray> {}
+export interface NestedArray extends Array<number | NestedArray> {}
 
 export class Tensor {
   readonly shape: number[];
   readonly size: number;
   private offset: number;
   private readonly arena: Arena | null;
+  /** The arena's generation when this tensor was made: a reset makes it stale. */
+  private readonly arenaGeneration: number;
+  private readonly engine: Engine;
+  /** For a reshapeView: the owned (or arena) tensor whose memory this is. */
+  private readonly owner: Tensor | null;
 
   /** Use `sn.tensor()` or `Tensor.empty()`; this wraps memory that is already allocated. */
-  private constructor(shape: Shape, offset: number, arena: Arena | null) {
+  private constructor(shape: Shape, offset: number, arena: Arena | null, e: Engine, owner: Tensor | null) {
     this.shape = [...shape];
     this.size = shapeSize(shape);
     this.offset = offset;
     this.arena = arena;
-    if (!arena) liveTensors++;
+    this.arenaGeneration = arena ? arena.generation : 0;
+    this.engine = e;
+    this.owner = owner;
+    if (!arena && !owner) e.liveTensors++;
   }
 
   /** An uninitialised tensor; from `arena` when given (freed with it), else owned by the caller. */
   static empty(shape: Shape, arena: Arena | null = null): Tensor {
     checkShape(shape);
+    const e = engine();
     const bytes = shapeSize(shape) * 4;
-    const offset = arena ? arena.alloc(bytes) : engine().heap.alloc(bytes);
-    return new Tensor(shape, offset, arena);
+    const offset = arena ? arena.alloc(bytes) : e.heap.alloc(bytes);
+    return new Tensor(shape, offset, arena, e, null);
   }
 
   static zeros(shape: Shape, arena: Arena | null = null): Tensor {
     const t = Tensor.empty(shape, arena);
-    engine().kernels.fill_f32(t.ptr, t.size, 0);
+    t.engine.kernels.fill_f32(t.ptr, t.size, 0);
     return t;
   }
 
-  /** Byte offset of the first element in linear memory. */
+  /** Byte offset of the first element in linear memory. Throws if the tensor can no longer be used. */
   get ptr(): number {
-    if (this.offset < 0) throw new Error(`simdnet: tensor of shape [${this.shape}] was used after dispose()`);
+    if (this.offset < 0 || this.engine.retired || (this.owner !== null && this.owner.offset < 0) ||
+        (this.arena !== null && this.arena.generation !== this.arenaGeneration)) {
+      throw this.deadError();
+    }
     return this.offset;
+  }
+
+  private deadError(): Error {
+    const what = `simdnet: tensor [${this.shape}]`;
+    if (this.engine.retired) {
+      return new Error(`${what} belongs to an engine that was replaced or disposed (sn.ready() with other options, or sn.dispose()); make it again after ready()`);
+    }
+    if (this.offset < 0) return new Error(`${what} was used after dispose()`);
+    if (this.owner !== null && this.owner.offset < 0) {
+      return new Error(`${what} is a reshapeView of tensor [${this.owner.shape}], which was disposed`);
+    }
+    return new Error(`${what} came from an arena that was reset since (it lived for one batch); it was used after that`);
   }
 
   get rank(): number {
     return this.shape.length;
   }
 
+  /** True once the tensor can no longer be used: disposed, its owner or arena freed, or its engine gone. */
   get isDisposed(): boolean {
-    return this.offset < 0;
+    return this.offset < 0 || this.engine.retired || (this.owner !== null && this.owner.offset < 0) ||
+      (this.arena !== null && this.arena.generation !== this.arenaGeneration);
   }
 
   /** A live Float32Array over this tensor's memory; valid until the next allocation (memory may grow). */
   view(): Float32Array {
     const p = this.ptr >> 2;
-    return engine().heap.f32.subarray(p, p + this.size);
+    return this.engine.heap.f32.subarray(p, p + this.size);
   }
 
   /** A copy of the values. */
@@ -85,34 +117,43 @@ export class Tensor {
 
   /** Overwrites the values from a flat array of the same size. */
   set(values: ArrayLike<number>): void {
+    if (!isNumberList(values)) throw new Error(`simdnet: Tensor.set takes a typed array or number[], got ${describeValue(values)}`);
     if (values.length !== this.size) {
-      throw new Error(`simdnet: cannot set ${values.length} values into a tensor of shape [${this.shape}] (${this.size} values)`);
+      throw new Error(`simdnet: cannot set ${describeValue(values)} into a tensor of shape [${this.shape}] (${this.size} values)`);
     }
-    this.view().set(values);
+    const p = this.ptr;
+    this.engine.heap.f32.set(values, p >> 2);
   }
 
   /** A new owned tensor with the same values. */
   clone(): Tensor {
+    const src = this.ptr;
     const t = Tensor.empty(this.shape);
-    engine().kernels.copy_f32(t.ptr, this.ptr, this.size);
+    this.engine.kernels.copy_f32(t.ptr, src, this.size);
     return t;
   }
 
-  /** The same memory under another shape of the same size (no copy; shares the owner's lifetime). */
+  /**
+   * The same memory under another shape of the same size (no copy). The view lives as long as this tensor:
+   * once it is disposed (or its arena reset), using the view throws. Disposing the view frees nothing.
+   */
   reshapeView(shape: Shape): Tensor {
+    checkShape(shape);
     if (shapeSize(shape) !== this.size) {
       throw new Error(`simdnet: cannot reshape [${this.shape}] (${this.size} values) to [${shape}] (${shapeSize(shape)} values)`);
     }
-    const t = new Tensor(shape, this.ptr, this.arena ?? VIEW);
-    return t;
+    return new Tensor(shape, this.ptr, this.arena, this.engine, this.owner ?? this);
   }
 
-  /** Frees the memory. Safe to call twice; a tensor from an arena is freed with its arena instead. */
+  /**
+   * Frees the memory. Safe to call twice; a tensor from an arena is freed with its arena instead, a view
+   * with its owner, and a tensor of a replaced or disposed engine has nothing left to free.
+   */
   dispose(): void {
     if (this.offset < 0) return;
-    if (!this.arena) {
-      engine().heap.release(this.offset);
-      liveTensors--;
+    if (!this.arena && !this.owner && !this.engine.retired) {
+      this.engine.heap.release(this.offset);
+      this.engine.liveTensors--;
     }
     this.offset = -1;
   }
@@ -122,22 +163,27 @@ export class Tensor {
   }
 }
 
-// Views made by reshapeView of an owned tensor do not own memory: they pretend to come from this arena.
-const VIEW = { alloc: () => 0, reset: () => undefined, blocks: 0 } as unknown as Arena;
-
 export function shapeSize(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
 }
 
-function checkShape(shape: Shape): void {
+function checkShape(shape: unknown): asserts shape is Shape {
+  if (!Array.isArray(shape)) throw new Error(`simdnet: a shape must be an array of dimensions, got ${describeValue(shape)}`);
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new Error(`simdnet: invalid shape [${shape}]: dimensions must be non-negative integers`);
+    if (!Number.isInteger(d) || d < 0) {
+      throw new Error(`simdnet: invalid shape [${shape.map(describeValue)}]: dimensions must be non-negative integers`);
+    }
   }
 }
 
-function inferShape(data: unknown): number[] {
+function isNumberList(v: unknown): v is ArrayLike<number> {
+  return Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array));
+}
+
+// The shape of nested arrays, read along the first element of each level; flattenChecked verifies the rest.
+function inferShape(data: unknown[]): number[] {
   const shape: number[] = [];
   let level: unknown = data;
   while (Array.isArray(level)) {
@@ -147,36 +193,62 @@ function inferShape(data: unknown): number[] {
   return shape;
 }
 
-function flatten(data: unknown, out: number[]): void {
-  if (Array.isArray(data)) for (const item of data) flatten(item, out);
-  else out.push(data as number);
+// Appends the numbers of `data` to `out`, checking that every sub-array at depth d has shape[d] entries
+// and that every leaf is a number (so 'hello', [1, '2'] and [[1, 2], [3]] are refused, not made NaN).
+function flattenChecked(data: unknown, shape: number[], depth: number, at: string, out: number[]): void {
+  if (depth === shape.length) {
+    if (typeof data !== 'number') throw new Error(`simdnet.tensor: element ${at} is ${describeValue(data)}, not a number`);
+    out.push(data);
+    return;
+  }
+  if (!Array.isArray(data) || data.length !== shape[depth]) {
+    throw new Error(
+      `simdnet.tensor: nested array is ragged: element ${at || '(top)'} is ${describeValue(data)} where the shape [${shape}] read ` +
+        `from the first elements expects an array of ${shape[depth]}`,
+    );
+  }
+  for (let i = 0; i < data.length; i++) flattenChecked(data[i], shape, depth + 1, `${at}[${i}]`, out);
 }
 
 /**
  * Makes an owned tensor from values: a typed array or number[] (with `shape`), or nested arrays (shape
- * inferred). Throws when the number of values does not match the shape.
+ * inferred). Throws when the data is not numbers, is ragged, or its length does not match the shape.
  */
 export function tensor(data: TensorLike, shape?: Shape): Tensor {
   let values: ArrayLike<number>;
-  if (ArrayBuffer.isView(data)) values = data as ArrayLike<number>;
-  else if (Array.isArray(data) && data.some((d) => Array.isArray(d))) {
-    const flat: number[] = [];
-    flatten(data, flat);
-    values = flat;
-    const inferred = inferShape(data);
-    if (shapeSize(inferred) !== flat.length) throw new Error(`simdnet: nested array is ragged; expected shape [${inferred}]`);
-    shape ??= inferred;
-  } else values = data as number[];
-  shape ??= [values.length];
+  let inferred: number[];
+  if (Array.isArray(data)) {
+    inferred = inferShape(data);
+    if (inferred.length === 1) {
+      for (let i = 0; i < data.length; i++) {
+        if (typeof data[i] !== 'number') throw new Error(`simdnet.tensor: element [${i}] is ${describeValue(data[i])}, not a number`);
+      }
+      values = data as number[];
+    } else {
+      const flat: number[] = [];
+      flattenChecked(data, inferred, 0, '', flat);
+      values = flat;
+    }
+  } else if (isNumberList(data)) {
+    values = data;
+    inferred = [data.length];
+  } else {
+    throw new Error(`simdnet.tensor: data must be a typed array, a number[] or nested arrays of numbers, got ${describeValue(data)}`);
+  }
+  if (shape === undefined) shape = inferred;
   checkShape(shape);
   if (shapeSize(shape) !== values.length) {
-    throw new Error(`simdnet: tensor data has ${values.length} values but shape [${shape}] needs ${shapeSize(shape)}`);
+    throw new Error(`simdnet.tensor: data has ${values.length} values but shape [${shape}] needs ${shapeSize(shape)} (data: ${describeValue(data)})`);
   }
+  // A view over the engine's own memory is detached by the growth the allocation below may cause: copy it
+  // out first (`t.view()` is such a view).
+  if (ArrayBuffer.isView(values) && values.buffer === engine().heap.memory.buffer) values = (values as Float32Array).slice();
   const t = Tensor.empty(shape);
-  t.view().set(values);
+  try {
+    t.set(values);
+  } catch (e) {
+    t.dispose();
+    throw e;
+  }
   return t;
-}
-
-export function liveTensorCount(): number {
-  return liveTensors;
 }

@@ -52,3 +52,35 @@ describe('tensor', () => {
     expect(info.threads).toBe(1);
   });
 });
+
+describe('tensor() refuses what is not numbers', () => {
+  it('names a string, a non-numeric entry and a ragged nested array instead of making NaNs', () => {
+    const live = sn.memoryInfo().liveTensors;
+    expect(() => sn.tensor('hello' as never)).toThrow(/data must be a typed array, a number\[\] or nested arrays of numbers, got "hello"/);
+    expect(() => sn.tensor({ length: 3 } as never)).toThrow(/got an object with keys length/);
+    expect(() => sn.tensor([1, 'x', 3] as never)).toThrow(/element \[1\] is "x", not a number/);
+    expect(() => sn.tensor([[1, 2], [3, null]] as never)).toThrow(/element \[1\]\[1\] is null, not a number/);
+    expect(() => sn.tensor([[1, 2], [3, 4, 5], [6]])).toThrow(/ragged: element \[1\] is an array of 3 .*expects an array of 2/);
+    expect(() => sn.tensor([[1, 2], 3, 4] as never)).toThrow(/ragged: element \[1\] is 3/);
+    expect(() => sn.tensor([[[1], [2]], [[3], 4]] as never)).toThrow(/ragged/);
+    expect(() => sn.tensor(new Float32Array(4), 'x' as never)).toThrow(/a shape must be an array of dimensions, got "x"/);
+    expect(() => sn.tensor(new Float32Array(4), [2, 2.5])).toThrow(/invalid shape/);
+    expect(sn.memoryInfo().liveTensors).toBe(live);
+  });
+
+  it('copies a view over wasm memory that the allocation grows (and detaches), leaking nothing', () => {
+    const n = 3 << 18; // 3 MiB of floats: a second one does not fit in the memory without growing it
+    const src = sn.tensor(Float32Array.from({ length: n }, (_, i) => i % 1000), [n]);
+    const live = sn.memoryInfo().liveTensors;
+    const bytes = sn.memoryInfo().wasmBytes;
+    const copy = sn.tensor(src.view(), [n]);
+    expect(sn.memoryInfo().wasmBytes).toBeGreaterThan(bytes); // the memory really grew under the view
+    expect(sn.memoryInfo().liveTensors).toBe(live + 1);
+    const got = copy.dataSync();
+    expect(got[0]).toBe(0);
+    expect(got[n - 1]).toBe((n - 1) % 1000);
+    expect(got[123_457]).toBe(457);
+    copy.dispose();
+    src.dispose();
+  });
+});

@@ -5,6 +5,7 @@
 // whose memory is shared, instantiated again in a pool of workers. The memory is created here and imported
 // by the module, so JS owns it (and can share it between workers).
 import { decodeBase64 } from './base64.js';
+import { describeValue } from '../describe.js';
 import { LinearAllocator } from './memory.js';
 import { ThreadPool, type KernelCall } from './pool.js';
 import { withSharedMemory } from './shared-memory-patch.js';
@@ -18,7 +19,10 @@ export type BuildName = 'simd' | 'relaxed' | 'threads' | 'relaxed-threads';
 export interface ReadyOptions {
   /** 'auto' (default) picks relaxed SIMD when the platform supports it. */
   simd?: 'auto' | 'relaxed' | 'plain';
-  /** Threads that run kernels, this one included: a number, or 'auto' for every core. Default 1. */
+  /**
+   * Threads that run kernels, this one included: a positive integer (capped at the cores there are), or
+   * 'auto' for every core. Default 1.
+   */
   threads?: number | 'auto';
 }
 
@@ -32,9 +36,14 @@ export interface EngineInfo {
   threads: number;
   /** Whether this platform can run threads at all (shared memory + workers). */
   threadsSupported: boolean;
+  /** Why `threads` is fewer than asked for (capped at the cores, or threads cannot start here); absent otherwise. */
+  threadsNote?: string;
 }
 
 export class Engine {
+  /** Owned tensors made on this engine and not yet disposed (`sn.memoryInfo().liveTensors`). */
+  liveTensors = 0;
+  private closed = false;
   private scratchOffset = -1;
   private scratchBytes = 0;
 
@@ -76,8 +85,17 @@ export class Engine {
     return this.scratchOffset;
   }
 
-  /** Stops the workers, if any. */
+  /**
+   * True once this engine was replaced (`ready()` with other options) or disposed (`sn.dispose()`): its
+   * tensors refuse every use, so none of them can read or write the memory of the engine that follows.
+   */
+  get retired(): boolean {
+    return this.closed;
+  }
+
+  /** Stops the workers, if any, and retires the engine. */
   close(): void {
+    this.closed = true;
     this.pool?.close();
   }
 }
@@ -87,8 +105,10 @@ const MAX_PAGES = 65536; // the whole 4 GiB wasm32 address space
 const MAX_SHARED_PAGES = binaries.sharedMaximumPages; // what the threaded builds declare (asconfig.json)
 
 let current: Engine | null = null;
-let pending: Promise<EngineInfo> | null = null;
-let pendingKey = '';
+// Every ready() call runs after the previous one has settled, so each decides against the engine that
+// really runs, and two concurrent calls can never both install an engine.
+let queue: Promise<unknown> = Promise.resolve();
+const warned = new Set<string>();
 
 type Binaries = Record<BuildName, Uint8Array<ArrayBuffer>>;
 let binariesPromise: Promise<Binaries> | null = null;
@@ -110,6 +130,9 @@ function loadBinaries(): Promise<Binaries> {
       'relaxed-threads': withSharedMemory(relaxed, MAX_SHARED_PAGES),
     };
   })();
+  binariesPromise.catch(() => {
+    binariesPromise = null;
+  });
   return binariesPromise;
 }
 
@@ -124,66 +147,121 @@ async function hardwareThreads(): Promise<number> {
   }
 }
 
-function sharedMemorySupported(): boolean {
+/** Why threads cannot start here, or null when they can. */
+function threadsUnavailable(): string | null {
+  const g = globalThis as { crossOriginIsolated?: boolean; SharedArrayBuffer?: unknown; Worker?: unknown; process?: { versions?: { node?: string } } };
+  // Browsers that are not cross-origin isolated cannot send shared memory to a worker.
+  if (g.crossOriginIsolated === false) {
+    return 'the page is not cross-origin isolated (serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
+  }
   try {
     const m = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
-    // Browsers that are not cross-origin isolated cannot send shared memory to a worker.
-    const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
-    return m.buffer.byteLength > 0 && isolated !== false;
+    if (!(m.buffer.byteLength > 0)) throw new Error('empty');
   } catch {
-    return false;
+    return 'this platform has no shared WebAssembly memory (SharedArrayBuffer)';
   }
+  if (typeof g.Worker !== 'function' && !g.process?.versions?.node) return 'this context cannot start Web Workers';
+  return null;
+}
+
+/** A message printed once per process for each distinct reason. */
+function warnOnce(text: string): void {
+  if (warned.has(text)) return;
+  warned.add(text);
+  console.warn(text);
+}
+
+/** Checks `ready()`'s options; throws an Error naming the bad one. */
+function checkOptions(options: unknown): ReadyOptions {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object') throw new Error(`simdnet.ready: options must be an object, got ${describeValue(options)}`);
+  const { simd, threads } = options as Record<string, unknown>;
+  if (simd !== undefined && simd !== 'auto' && simd !== 'relaxed' && simd !== 'plain') {
+    throw new Error(`simdnet.ready: simd must be 'auto', 'relaxed' or 'plain', got ${describeValue(simd)}`);
+  }
+  if (threads !== undefined && threads !== 'auto' && !(typeof threads === 'number' && Number.isInteger(threads) && threads >= 1)) {
+    throw new Error(`simdnet.ready: threads must be a positive integer or 'auto', got ${describeValue(threads)}`);
+  }
+  return options as ReadyOptions;
 }
 
 /**
- * Instantiates the kernels. Idempotent: later calls with the same options return the same engine's info.
- * Asking for a different build or thread count replaces the engine (and invalidates every tensor made before).
+ * Instantiates the kernels. Idempotent: a call without options (or with the options that already run)
+ * returns the running engine's info; an option left out keeps what runs. Asking for another build or
+ * thread count starts a new engine with a fresh memory — refused while any tensor (models hold theirs)
+ * of the running engine is alive, since those tensors would lose their memory. Calls are serialised: each
+ * promise reports the engine that was running when it settled.
  */
-export async function ready(options: ReadyOptions = {}): Promise<EngineInfo> {
-  return start(options, await loadBinaries());
+export function ready(options: ReadyOptions = {}): Promise<EngineInfo> {
+  const run = queue.then(() => start(options));
+  queue = run.catch(() => undefined);
+  return run;
 }
 
-function start(options: ReadyOptions, bytesOf: Binaries): Promise<EngineInfo> {
+async function start(rawOptions: ReadyOptions): Promise<EngineInfo> {
+  const options = checkOptions(rawOptions);
+  const bytesOf = await loadBinaries();
   if (!WebAssembly.validate(bytesOf.simd)) {
-    return Promise.reject(new Error('simdnet: this platform has no WebAssembly SIMD (f32x4); it needs Node ≥ 16.4 or a browser from 2021 on'));
+    throw new Error('simdnet: this platform has no WebAssembly SIMD (f32x4); it needs Node ≥ 16.4 or a browser from 2021 on');
   }
   const relaxedSupported = WebAssembly.validate(bytesOf.relaxed);
-  const choice = options.simd ?? 'auto';
+  const running = current;
+  const choice = options.simd ?? (running ? (running.info.relaxedSimd ? 'relaxed' : 'plain') : 'auto');
   if (choice === 'relaxed' && !relaxedSupported) {
-    return Promise.reject(new Error('simdnet: relaxed SIMD was requested but this platform does not support it'));
+    throw new Error('simdnet: relaxed SIMD was requested but this platform does not support it');
   }
   const relaxed = choice === 'relaxed' || (choice === 'auto' && relaxedSupported);
-  const threadsSupported = sharedMemorySupported();
-  if (options.threads === 'auto') {
-    return hardwareThreads().then((n) => start({ ...options, threads: threadsSupported ? n : 1 }, bytesOf));
+
+  const notes: string[] = [];
+  const asked = options.threads ?? running?.info.threads ?? 1;
+  let threads = 1;
+  const unavailable = asked === 1 ? null : threadsUnavailable();
+  if (unavailable) {
+    notes.push(`threads cannot start: ${unavailable}; running on 1 thread`);
+  } else if (asked !== 1) {
+    const cores = await hardwareThreads();
+    threads = asked === 'auto' ? cores : Math.min(asked, cores);
+    if (asked !== 'auto' && asked > cores) notes.push(`${asked} threads were asked for; capped at the ${cores} cores there are`);
   }
-  let threads = Math.floor(options.threads ?? 1);
-  if (!(threads >= 1)) return Promise.reject(new Error(`simdnet: threads must be a positive integer or 'auto', got ${options.threads}`));
-  if (!threadsSupported) threads = 1;
+  const threadsNote = notes.length ? notes.join('; ') : undefined;
+  if (threadsNote) warnOnce(`simdnet: ${threadsNote}`);
+
   const build: BuildName = threads > 1 ? (relaxed ? 'relaxed-threads' : 'threads') : relaxed ? 'relaxed' : 'simd';
-  const key = `${build}/${threads}`;
-  if (current && !pending && `${current.info.build}/${current.info.threads}` === key) return Promise.resolve(current.info);
-  if (pending && pendingKey === key) return pending;
-  pendingKey = key;
-  pending = (async () => {
-    const shared = threads > 1;
-    const memory = new WebAssembly.Memory(
-      shared ? { initial: INITIAL_PAGES, maximum: MAX_SHARED_PAGES, shared: true } : { initial: INITIAL_PAGES, maximum: MAX_PAGES },
-    );
-    const module = await WebAssembly.compile(bytesOf[build]);
-    const instance = await WebAssembly.instantiate(module, { env: { memory } });
-    const kernels = instance.exports as unknown as KernelExports;
-    const heap = new LinearAllocator(memory, kernels.heap_base());
-    const pool = shared ? await ThreadPool.start(threads, module, memory, heap, kernels) : null;
-    current?.close();
-    current = new Engine(kernels, heap, { build, relaxedSimd: relaxed, relaxedSimdSupported: relaxedSupported, threads, threadsSupported }, pool);
-    pending = null;
-    return current.info;
-  })();
-  pending.catch(() => {
-    pending = null;
-  });
-  return pending;
+  if (running && running.info.build === build && running.info.threads === threads) return running.info;
+  refuseSwitchWhileAlive(running, build, threads);
+
+  const shared = threads > 1;
+  const memory = new WebAssembly.Memory(
+    shared ? { initial: INITIAL_PAGES, maximum: MAX_SHARED_PAGES, shared: true } : { initial: INITIAL_PAGES, maximum: MAX_PAGES },
+  );
+  const module = await WebAssembly.compile(bytesOf[build]);
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const kernels = instance.exports as unknown as KernelExports;
+  const heap = new LinearAllocator(memory, kernels.heap_base(), shared);
+  const pool = shared ? await ThreadPool.start(threads, module, memory, heap, kernels) : null;
+  const info: EngineInfo = { build, relaxedSimd: relaxed, relaxedSimdSupported: relaxedSupported, threads, threadsSupported: !threadsUnavailable() };
+  if (threadsNote) info.threadsNote = threadsNote;
+  const next = new Engine(kernels, heap, info, pool);
+  // Tensors may have been made on the old engine while this one was compiling.
+  try {
+    refuseSwitchWhileAlive(current, build, threads);
+  } catch (e) {
+    next.close();
+    throw e;
+  }
+  current?.close();
+  current = next;
+  return next.info;
+}
+
+function refuseSwitchWhileAlive(running: Engine | null, build: BuildName, threads: number): void {
+  if (!running || running.retired || running.liveTensors === 0) return;
+  const n = running.liveTensors;
+  throw new Error(
+    `simdnet.ready: cannot switch from the ${running.info.build} engine (${running.info.threads} thread${running.info.threads > 1 ? 's' : ''}) ` +
+      `to ${build} (${threads} thread${threads > 1 ? 's' : ''}) while ${n} tensor${n > 1 ? 's are' : ' is'} alive: a new engine has a new memory. ` +
+      'Dispose them first (tensor.dispose(), model.dispose() for models), or call sn.dispose() to drop everything.',
+  );
 }
 
 /** The running engine; throws a helpful error before `ready()` has resolved. */
@@ -196,7 +274,15 @@ export function isReady(): boolean {
   return current !== null;
 }
 
-/** Stops the worker pool (if any). A later `ready()` starts a fresh engine. */
+/** Owned tensors alive on the running engine (0 before `ready()`). */
+export function liveTensorCount(): number {
+  return current ? current.liveTensors : 0;
+}
+
+/**
+ * Stops the worker pool (if any) and drops the engine with its memory. Every tensor and model made before
+ * becomes unusable: using one throws, disposing one does nothing. A later `ready()` starts a fresh engine.
+ */
 export function dispose(): void {
   current?.close();
   current = null;

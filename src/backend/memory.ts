@@ -25,6 +25,8 @@ export class LinearAllocator {
   constructor(
     readonly memory: WebAssembly.Memory,
     base: number,
+    /** Whether the memory is shared (threads): its cap is 2 GiB instead of 4 GiB. */
+    readonly shared = false,
   ) {
     this.top = alignUp(base);
   }
