@@ -54,3 +54,19 @@ export function axpy_f32(y: usize, x: usize, n: i32, a: f32): void {
     store<f32>(y + o, load<f32>(y + o) + load<f32>(x + o) * a);
   }
 }
+
+// Index of the first NaN or ±Infinity in x[0..n), or -1 when every value is finite. For v finite, v - v is
+// 0; for NaN or ±Inf it is NaN, which is the one value not equal to itself. Checks whole f32x4 blocks first.
+export function first_nonfinite_f32(x: usize, n: i32): i32 {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    const d = f32x4.sub(v, v);
+    if (v128.any_true(f32x4.ne(d, d))) break;
+  }
+  for (; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    if (v - v != 0) return i;
+  }
+  return -1;
+}

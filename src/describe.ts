@@ -9,7 +9,7 @@ export function describeValue(v: unknown): string {
   if (v === undefined) return 'undefined';
   switch (typeof v) {
     case 'string':
-      return v.length > MAX_TEXT ? `a string of ${v.length} characters` : JSON.stringify(v);
+      return v.length > MAX_TEXT ? `a string of ${v.length} characters` : `'${v}'`;
     case 'number':
     case 'boolean':
     case 'bigint':

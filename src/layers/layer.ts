@@ -121,10 +121,23 @@ export abstract class Layer {
         );
       }
     }
-    this.createParams(inputShape);
+    try {
+      this.createParams(inputShape);
+    } catch (e) {
+      // Out of memory half-way (a kernel fits, its gradient does not): free what was made, keep nothing.
+      this.dispose();
+      throw e;
+    }
     this.inputShape = [...inputShape];
     this.outputShape = out;
     return out;
+  }
+
+  /** Undoes build(): frees the parameters and forgets the shapes, so the layer can be built for another input. */
+  unbuild(): void {
+    this.dispose();
+    this.inputShape = null;
+    this.outputShape = null;
   }
 
   /** Output shape for an input shape (both per sample); throws naming the layer when invalid. */
@@ -203,7 +216,13 @@ export abstract class Layer {
       const limit = Math.sqrt(6 / (fanIn + fanOut));
       for (let i = 0; i < view.length; i++) view[i] = uniform(-limit, limit);
     }
-    const grad = trainable ? Tensor.zeros(shape) : null;
+    let grad: Tensor | null = null;
+    try {
+      if (trainable) grad = Tensor.zeros(shape);
+    } catch (e) {
+      value.dispose();
+      throw e;
+    }
     this.params.push({ name, value, grad, trainable });
     return value;
   }

@@ -10,6 +10,8 @@ import {
   meanSquaredError as meanSquaredErrorOp,
   binaryCrossentropy as binaryCrossentropyOp,
 } from '../ops/loss.js';
+import { firstNonFinite } from '../ops/finite.js';
+import { describeValue } from '../describe.js';
 
 export type LossName = 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'meanSquaredError' | 'binaryCrossentropy';
 
@@ -38,11 +40,21 @@ function checkCount(labels: Tensor, n: number, who: string): void {
 
 function checkSameShape(name: string, labels: Tensor, n: number, out: number[], who: string): void {
   checkCount(labels, n, who);
+  checkFinite(name, labels, who);
   const want = [n, ...out];
   const got = labels.shape;
   // A single-output model also takes labels (N) for (N,1).
   const ok = (got.length === want.length && got.every((d, i) => d === want[i])) || (out.length === 1 && out[0] === 1 && got.length === 1);
   if (!ok) throw new Error(`simdnet: ${who}: ${name} expects labels of shape ${fmt(want)} (like the output) but got ${fmt(got)}`);
+}
+
+/** A NaN target would make the loss NaN and every weight after it: name it instead. */
+function checkFinite(name: string, labels: Tensor, who: string): void {
+  const i = firstNonFinite(labels);
+  if (i >= 0) {
+    const row = Math.floor(i / (labels.size / labels.shape[0]));
+    throw new Error(`simdnet: ${who}: ${name} labels must be finite, but sample ${row} has ${labels.view()[i]} (flat index ${i})`);
+  }
 }
 
 function checkRange(name: string, labels: Tensor, low: number, high: number, integers: boolean, who: string): void {
@@ -129,12 +141,12 @@ const BY_NAME: Record<string, Loss> = {
 export function getLoss(loss: string | Loss): Loss {
   if (typeof loss !== 'string') {
     if (loss && typeof loss.compute === 'function') return loss;
-    throw new Error(`simdnet: compile: loss must be a name or a loss object, got ${String(loss)}`);
+    throw new Error(`simdnet: compile: loss must be a name or a loss object, got ${describeValue(loss)}`);
   }
-  const found = BY_NAME[loss];
+  const found = Object.prototype.hasOwnProperty.call(BY_NAME, loss) ? BY_NAME[loss] : undefined;
   if (!found) {
     throw new Error(
-      `simdnet: compile: unknown loss '${loss}' (known: categoricalCrossentropy, sparseCategoricalCrossentropy, meanSquaredError, binaryCrossentropy)`,
+      `simdnet: compile: unknown loss ${describeValue(loss)} (known: categoricalCrossentropy, sparseCategoricalCrossentropy, meanSquaredError, binaryCrossentropy)`,
     );
   }
   return found;

@@ -1,5 +1,6 @@
 // The TensorFlow.js layers-model artifacts: topology JSON, weight specs and one weight buffer, plus the
 // model.json form (weightsManifest with file paths) that files and URLs use.
+import { describeValue } from '../describe.js';
 
 export interface WeightSpec {
   name: string;
@@ -69,6 +70,21 @@ export function toModelJson(a: ModelArtifacts, weightsPath: string): ModelJson {
   return json;
 }
 
+/**
+ * Checks the weightsManifest of a model.json before any file is read: groups of { paths: string[], weights: [] }.
+ * `where` names the file or URL in the message.
+ */
+export function checkManifest(json: unknown, where: string): asserts json is ModelJson {
+  const m = (json as ModelJson | null)?.weightsManifest;
+  if (!json || typeof json !== 'object' || !Array.isArray(m)) throw new Error(`simdnet: loadModel: ${where} has no weightsManifest array`);
+  m.forEach((group, i) => {
+    if (!group || typeof group !== 'object' || !Array.isArray(group.paths) || !group.paths.every((p) => typeof p === 'string')) {
+      throw new Error(`simdnet: loadModel: ${where}: weightsManifest[${i}] needs 'paths', an array of file names`);
+    }
+    if (!Array.isArray(group.weights)) throw new Error(`simdnet: loadModel: ${where}: weightsManifest[${i}] needs 'weights', an array of weight specs`);
+  });
+}
+
 const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
 
 /**
@@ -77,12 +93,19 @@ const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
  */
 export function decodeWeights(specs: WeightSpec[], data: ArrayBuffer): Map<string, { spec: WeightSpec; values: Float32Array }> {
   let need = 0;
+  const seen = new Set<string>();
+  if (!Array.isArray(specs)) throw new Error(`simdnet: loadModel: weightSpecs must be an array, got ${describeValue(specs)}`);
   for (const s of specs) {
-    if (!s || typeof s.name !== 'string' || !Array.isArray(s.shape)) {
-      throw new Error(`simdnet: loadModel: a weight spec is malformed: ${JSON.stringify(s)}`);
+    if (!s || typeof s !== 'object' || typeof s.name !== 'string' || !Array.isArray(s.shape)) {
+      throw new Error(`simdnet: loadModel: a weight spec is malformed (it needs a string name and a shape array): ${describeValue(s)}`);
     }
+    if (!s.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new Error(`simdnet: loadModel: weight '${s.name}' has shape [${s.shape.map(describeValue)}]; dimensions must be non-negative integers`);
+    }
+    if (seen.has(s.name)) throw new Error(`simdnet: loadModel: weight '${s.name}' appears twice in the weight specs`);
+    seen.add(s.name);
     if (s.quantization) throw new Error(`simdnet: loadModel: weight '${s.name}' is quantized; simdnet loads only float32 weights`);
-    const bytes = BYTES[s.dtype ?? 'float32'];
+    const bytes = Object.prototype.hasOwnProperty.call(BYTES, s.dtype ?? 'float32') ? BYTES[s.dtype ?? 'float32'] : 0;
     if (!bytes) throw new Error(`simdnet: loadModel: weight '${s.name}' has dtype '${s.dtype}'; simdnet loads float32 weights`);
     need += s.shape.reduce((n, d) => n * d, 1) * bytes;
   }

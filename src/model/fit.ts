@@ -5,6 +5,7 @@ import type { Tensor } from '../tensor.js';
 import { shuffleInPlace } from '../random.js';
 import { checkBatchSize, yieldToEventLoop } from './batch.js';
 import type { Sequential } from './sequential.js';
+import { describeValue } from '../describe.js';
 
 export type Logs = Record<string, number>;
 
@@ -42,6 +43,21 @@ async function call(list: Callbacks[], name: keyof Callbacks, ...args: unknown[]
   }
 }
 
+/** The callbacks argument: one object or an array of them, whose hooks are functions. */
+function checkCallbacks(callbacks: FitArgs['callbacks'], who: string): Callbacks[] {
+  if (callbacks === undefined || callbacks === null) return [];
+  const list = Array.isArray(callbacks) ? callbacks : [callbacks];
+  for (const cb of list) {
+    if (cb === null || typeof cb !== 'object') throw new Error(`simdnet: ${who}: a callback must be an object of hooks such as { onEpochEnd }, got ${describeValue(cb)}`);
+    for (const [key, f] of Object.entries(cb)) {
+      if (HOOKS.has(key) && typeof f !== 'function') throw new Error(`simdnet: ${who}: callback ${key} must be a function, got ${describeValue(f)}`);
+    }
+  }
+  return list;
+}
+
+const HOOKS = new Set(['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd']);
+
 export async function fitLoop(model: Sequential, x: Tensor, y: Tensor, args: FitArgs): Promise<History> {
   const who = `${model.name}.fit`;
   if (model.isTraining) throw new Error(`simdnet: ${who}: another fit() on this model is still running`);
@@ -54,26 +70,43 @@ export async function fitLoop(model: Sequential, x: Tensor, y: Tensor, args: Fit
 }
 
 async function train(model: Sequential, x: Tensor, y: Tensor, args: FitArgs, who: string): Promise<History> {
+  model.checkAlive('fit');
   model.requireCompiled('fit');
+  if (args === null || typeof args !== 'object' || Array.isArray(args)) {
+    throw new Error(`simdnet: ${who}: options must be an object such as { epochs: 5, batchSize: 32 }, got ${describeValue(args)}`);
+  }
   model.checkInput(x, 'fit');
   model.checkLabels(y, x.shape[0], 'fit');
+  model.checkFiniteInput(x, 'fit');
   const epochs = args.epochs ?? 1;
   const initialEpoch = args.initialEpoch ?? 0;
-  if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`simdnet: ${who}: epochs must be a non-negative integer, got ${epochs}`);
+  if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`simdnet: ${who}: epochs must be a non-negative integer, got ${describeValue(epochs)}`);
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) {
+    throw new Error(`simdnet: ${who}: initialEpoch must be a non-negative integer, got ${describeValue(initialEpoch)}`);
+  }
   const batchSize = checkBatchSize(args.batchSize ?? 32, who);
-  const list = args.callbacks ? (Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks]) : [];
+  if (args.shuffle !== undefined && typeof args.shuffle !== 'boolean') {
+    throw new Error(`simdnet: ${who}: shuffle must be true or false, got ${describeValue(args.shuffle)}`);
+  }
+  const list = checkCallbacks(args.callbacks, who);
 
   const n = x.shape[0];
   let trainCount = n;
   let val: { x: Tensor; y: Tensor; start: number; count: number } | null = null;
-  if (args.validationData) {
+  if (args.validationData !== undefined) {
+    if (!Array.isArray(args.validationData) || args.validationData.length !== 2) {
+      throw new Error(`simdnet: ${who}: validationData must be [x, y] (two Tensors), got ${describeValue(args.validationData)}`);
+    }
     const [vx, vy] = args.validationData;
     model.checkInput(vx, 'fit (validationData)');
     model.checkLabels(vy, vx.shape[0], 'fit (validationData)');
+    model.checkFiniteInput(vx, 'fit (validationData)');
     val = { x: vx, y: vy, start: 0, count: vx.shape[0] };
-  } else if (args.validationSplit) {
+  } else if (args.validationSplit !== undefined && args.validationSplit !== 0) {
     const split = args.validationSplit;
-    if (!(split > 0 && split < 1)) throw new Error(`simdnet: ${who}: validationSplit must be in (0, 1), got ${split}`);
+    if (!(typeof split === 'number' && split > 0 && split < 1)) {
+      throw new Error(`simdnet: ${who}: validationSplit must be in (0, 1), got ${describeValue(split)}`);
+    }
     trainCount = Math.floor(n * (1 - split));
     if (trainCount < 1 || trainCount >= n) {
       throw new Error(`simdnet: ${who}: validationSplit ${split} of ${n} samples leaves an empty training or validation set`);
@@ -105,7 +138,7 @@ async function train(model: Sequential, x: Tensor, y: Tensor, args: FitArgs, who
     for (let start = 0; start < trainCount && !model.stopTraining; start += batchSize, batch++) {
       const count = Math.min(batchSize, trainCount - start);
       await call(list, 'onBatchBegin', batch, { batch, size: count });
-      const r = model.trainBatch(x, y, order, start, count);
+      const r = model.trainBatch(x, y, order, start, count, `epoch ${epoch}, batch ${batch}`);
       lossSum += r.loss * count;
       correct += r.correct;
       seen += count;

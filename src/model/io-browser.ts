@@ -1,5 +1,5 @@
 // Loading from a URL (browsers, or http(s) in Node): fetch model.json, then its weight files relative to it.
-import { concatBuffers, type ModelArtifacts, type ModelJson } from './artifacts.js';
+import { checkManifest, concatBuffers, type ModelArtifacts, type ModelJson } from './artifacts.js';
 
 export async function fetchArtifacts(url: string): Promise<ModelArtifacts> {
   const res = await fetch(url);
@@ -10,7 +10,7 @@ export async function fetchArtifacts(url: string): Promise<ModelArtifacts> {
   } catch (e) {
     throw new Error(`simdnet: loadModel: ${url} is not valid JSON: ${(e as Error).message}`);
   }
-  if (!json || !Array.isArray(json.weightsManifest)) throw new Error(`simdnet: loadModel: ${url} has no weightsManifest`);
+  checkManifest(json, url);
   const base = new URL(url, (globalThis as { location?: { href: string } }).location?.href);
   const parts: ArrayBuffer[] = [];
   for (const group of json.weightsManifest) {

@@ -1,14 +1,88 @@
 // Node helpers: a model as `model.json` + `weights.bin` in a directory (what TF.js's file:// handler
 // writes). node:fs is imported inside the functions so the browser bundle never loads it.
-import { concatBuffers, toModelJson, type ModelArtifacts, type ModelJson } from './artifacts.js';
+import { checkManifest, concatBuffers, toModelJson, type ModelArtifacts, type ModelJson } from './artifacts.js';
 
+/**
+ * Writes `dir/model.json` and its weights file so that at every instant the folder holds one complete model
+ * (the old one or the new one, never a new weights file beside an old topology):
+ *   1. the weights go to the file name the current model.json does NOT use (weights.bin / weights.1.bin),
+ *      through a temporary file that is synced and renamed;
+ *   2. a new model.json naming that file is written to a temporary file, synced, and renamed over the old one
+ *      (rename is atomic on POSIX and Windows);
+ *   3. only then is the previous weights file removed.
+ * Saves to one folder from this process run one after another.
+ */
 export async function saveArtifactsToDir(artifacts: ModelArtifacts, dir: string): Promise<void> {
+  const previous = savesInProgress.get(dir) ?? Promise.resolve();
+  const run = previous.catch(() => undefined).then(() => saveNow(artifacts, dir));
+  savesInProgress.set(dir, run);
+  try {
+    await run;
+  } finally {
+    if (savesInProgress.get(dir) === run) savesInProgress.delete(dir);
+  }
+}
+
+const savesInProgress = new Map<string, Promise<void>>();
+const WEIGHT_FILES = ['weights.bin', 'weights.1.bin'];
+
+async function saveNow(artifacts: ModelArtifacts, dir: string): Promise<void> {
   const fs = await import('node:fs/promises');
   const { join } = await import('node:path');
   await fs.mkdir(dir, { recursive: true });
+  const jsonPath = join(dir, 'model.json');
+  const oldWeights = await weightFilesNamedBy(jsonPath);
+  const weightsName = WEIGHT_FILES.find((f) => !oldWeights.includes(f)) ?? `weights.${Date.now()}.bin`;
   const data = artifacts.weightData === undefined ? new ArrayBuffer(0) : concatBuffers(artifacts.weightData);
-  await fs.writeFile(join(dir, 'weights.bin'), new Uint8Array(data));
-  await fs.writeFile(join(dir, 'model.json'), JSON.stringify(toModelJson(artifacts, './weights.bin')));
+  await writeFileAtomic(join(dir, weightsName), new Uint8Array(data));
+  try {
+    await writeFileAtomic(jsonPath, JSON.stringify(toModelJson(artifacts, `./${weightsName}`)));
+  } catch (e) {
+    await fs.rm(join(dir, weightsName), { force: true }); // the old model.json does not name it: nothing loses
+    throw e;
+  }
+  for (const old of oldWeights) {
+    if (old !== weightsName) await fs.rm(join(dir, old), { force: true });
+  }
+}
+
+/** The weight files (plain names in this folder) that an existing model.json refers to; [] when there is none. */
+async function weightFilesNamedBy(jsonPath: string): Promise<string[]> {
+  const fs = await import('node:fs/promises');
+  const { basename } = await import('node:path');
+  let json: ModelJson;
+  try {
+    json = JSON.parse(await fs.readFile(jsonPath, 'utf8')) as ModelJson;
+  } catch {
+    return [];
+  }
+  const names: string[] = [];
+  for (const group of Array.isArray(json?.weightsManifest) ? json.weightsManifest : []) {
+    for (const p of Array.isArray(group?.paths) ? group.paths : []) {
+      // Only files in this folder are ours to replace; a path elsewhere is left alone.
+      if (typeof p === 'string' && basename(p) === p.replace(/^\.\//, '')) names.push(basename(p));
+    }
+  }
+  return names;
+}
+
+/** Writes to a temporary file in the same folder, syncs it, then renames it over `path`. */
+async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const fs = await import('node:fs/promises');
+  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  try {
+    const file = await fs.open(tmp, 'w');
+    try {
+      await file.writeFile(data);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await fs.rename(tmp, path);
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw new Error(`simdnet: save: writing ${path} failed: ${(e as Error).message}`);
+  }
 }
 
 export async function readArtifactsFromDir(path: string): Promise<ModelArtifacts> {
@@ -21,7 +95,7 @@ export async function readArtifactsFromDir(path: string): Promise<ModelArtifacts
   } catch (e) {
     throw new Error(`simdnet: loadModel: cannot read ${jsonPath}: ${(e as Error).message}`);
   }
-  if (!json || !Array.isArray(json.weightsManifest)) throw new Error(`simdnet: loadModel: ${jsonPath} has no weightsManifest`);
+  checkManifest(json, jsonPath);
   const parts: Uint8Array[] = [];
   for (const group of json.weightsManifest) {
     for (const p of group.paths) parts.push(await fs.readFile(join(dirname(jsonPath), p)));

@@ -1,5 +1,6 @@
 // sn.loadModel: a Sequential model from TF.js layers-model artifacts (ours or TF.js's), a model.json URL
 // (browsers, or http(s) in Node), a 'file://' path (Node) or a TF.js IOHandler with `load()`.
+import { describeValue } from '../describe.js';
 import { getLoss } from '../losses/index.js';
 import { getOptimizer, sgd, adam, rmsprop } from '../optimizers/index.js';
 import type { Optimizer } from '../optimizers/index.js';
@@ -26,7 +27,7 @@ export async function loadModel(source: ModelArtifacts | LoadHandler | string): 
 
 /** Builds the model and copies the weights in; every check runs before a model is returned. */
 export function modelFromArtifacts(a: ModelArtifacts): Sequential {
-  if (!a || typeof a !== 'object') throw new Error('simdnet: loadModel expects model artifacts, a URL or a handler');
+  if (!a || typeof a !== 'object') throw new Error(`simdnet: loadModel expects model artifacts, a URL or a handler, got ${describeValue(a)}`);
   if (a.format && a.format !== 'layers-model') {
     throw new Error(`simdnet: loadModel: format '${a.format}' is not a layers model (graph models are not supported)`);
   }
@@ -41,23 +42,25 @@ export function modelFromArtifacts(a: ModelArtifacts): Sequential {
       throw new Error('simdnet: loadModel: the topology gives no input shape (batch_input_shape) for the first layer');
     }
     const named = model.namedWeights();
-    const remaining = new Set(weights.keys());
-    named.forEach(({ spec, tensor }, i) => {
-      // By name first (TF.js and Keras name weights `<layer>/<param>`); else by position, as TF.js falls back.
-      const found = weights.get(spec.name) ?? (specs.length === named.length ? weights.get(specs[i].name) : undefined);
+    // By name only (TF.js and Keras name weights `<layer>/<param>`). A name that matches no layer is refused
+    // rather than loaded by position: a renamed or reordered file would otherwise load into the wrong layers.
+    const unknown = [...weights.keys()].filter((k) => !named.some((w) => w.spec.name === k));
+    if (unknown.length > 0) {
+      throw new Error(
+        `simdnet: loadModel: the artifact has weights that match no layer: ${list(unknown)} (the topology's weights are ${list(named.map((w) => w.spec.name))})`,
+      );
+    }
+    named.forEach(({ spec, tensor }) => {
+      const found = weights.get(spec.name);
       if (!found) {
-        throw new Error(`simdnet: loadModel: weight '${spec.name}' of shape [${spec.shape}] is missing from the artifact (it has ${[...weights.keys()].join(', ') || 'none'})`);
+        throw new Error(`simdnet: loadModel: weight '${spec.name}' of shape [${spec.shape}] is missing from the artifact (it has ${list([...weights.keys()]) || 'none'})`);
       }
       const shape = found.spec.shape;
       if (shape.length !== spec.shape.length || shape.some((d, j) => d !== spec.shape[j])) {
         throw new Error(`simdnet: loadModel: weight '${found.spec.name}' has shape [${shape}] but ${spec.name} needs [${spec.shape}]`);
       }
-      remaining.delete(found.spec.name);
       tensor.set(found.values);
     });
-    if (remaining.size > 0) {
-      throw new Error(`simdnet: loadModel: the artifact has weights no layer uses: ${[...remaining].join(', ')}`);
-    }
     restoreTrainingConfig(model, a.trainingConfig);
   } catch (e) {
     model.dispose();
@@ -97,3 +100,8 @@ function restoreTrainingConfig(model: Sequential, config: unknown): void {
   model.compile({ optimizer, loss: c.loss, metrics });
 }
 
+
+/** At most 8 names, for messages. */
+function list(names: string[]): string {
+  return names.length > 8 ? `${names.slice(0, 8).join(', ')}, … (${names.length} in all)` : names.join(', ');
+}

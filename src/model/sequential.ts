@@ -15,6 +15,8 @@ import { topologyOf } from './topology.js';
 import { GENERATED_BY, type ModelArtifacts, type WeightSpec } from './artifacts.js';
 import { saveArtifactsToDir } from './io-node.js';
 import { fitLoop, type FitArgs, type History } from './fit.js';
+import { firstNonFinite } from '../ops/finite.js';
+import { describeValue } from '../describe.js';
 
 export interface SequentialArgs {
   layers?: Layer[];
@@ -47,16 +49,21 @@ export class Sequential {
   private trainableParams: Param[] = [];
   /** One node (call) per layer: a chain calls each layer once. */
   private readonly nodes: Node[] = [];
+  private disposed = false;
 
   constructor(args: SequentialArgs | Layer[] = {}) {
     const a = Array.isArray(args) ? { layers: args } : args;
+    if (a === null || typeof a !== 'object') throw new Error(`simdnet: sequential expects an array of layers or { layers, name }, got ${describeValue(args)}`);
+    if (a.layers !== undefined && !Array.isArray(a.layers)) throw new Error(`simdnet: sequential: layers must be an array, got ${describeValue(a.layers)}`);
+    if (a.name !== undefined && (typeof a.name !== 'string' || a.name === '')) throw new Error(`simdnet: sequential: name must be a non-empty string, got ${describeValue(a.name)}`);
     this.name = a.name ?? uniqueLayerName('sequential');
     for (const layer of a.layers ?? []) this.add(layer);
   }
 
   /** Appends a layer, building it at once when the shapes before it are known (so errors show here). */
   add(layer: Layer): void {
-    if (!(layer instanceof Layer)) throw new Error(`simdnet: ${this.name}.add expects a layer (sn.layers.*), got ${String(layer)}`);
+    this.checkAlive('add');
+    if (!(layer instanceof Layer)) throw new Error(`simdnet: ${this.name}.add expects a layer (sn.layers.*), got ${describeValue(layer)}`);
     if (this.layers.some((l) => l.name === layer.name)) {
       throw new Error(`simdnet: ${this.name} already has a layer named '${layer.name}'; layer names must be unique`);
     }
@@ -77,6 +84,7 @@ export class Sequential {
 
   /** A layer by name or by index (TF.js `getLayer`). */
   getLayer(nameOrIndex: string | number): Layer {
+    this.checkAlive('getLayer');
     const layer = typeof nameOrIndex === 'number' ? this.layers[nameOrIndex] : this.layers.find((l) => l.name === nameOrIndex);
     if (!layer) {
       throw new Error(`simdnet: ${this.name} has no layer ${JSON.stringify(nameOrIndex)} (layers: ${this.layers.map((l) => l.name).join(', ')})`);
@@ -107,10 +115,28 @@ export class Sequential {
 
   /** Builds every layer for per-sample input shape `inputShape` (the first layer's inputShape by default). */
   build(inputShape?: number[]): void {
+    this.checkAlive('build');
     if (this.layers.length === 0) throw new Error(`simdnet: ${this.name} has no layers`);
     let shape = inputShape ?? this.inputShape;
     if (!shape) throw new Error(`simdnet: ${this.name} cannot be built: the first layer (${this.layers[0].name}) needs an inputShape`);
-    for (const layer of this.layers) shape = layer.build(shape);
+    // All layers or none: a shape that fails at layer 3 must not leave layers 1 and 2 built for it, or the
+    // model would refuse every later, valid input.
+    const builtHere: Layer[] = [];
+    try {
+      for (const layer of this.layers) {
+        const wasBuilt = layer.built;
+        shape = layer.build(shape);
+        if (!wasBuilt) builtHere.push(layer);
+      }
+    } catch (e) {
+      for (const layer of builtHere) layer.unbuild();
+      throw e;
+    }
+  }
+
+  /** Throws when the model was disposed: its weights are gone, so any use would read or write freed memory. */
+  checkAlive(what: string): void {
+    if (this.disposed) throw new Error(`simdnet: model '${this.name}' was disposed; ${what}() needs a live model`);
   }
 
   private requireBuilt(what: string): void {
@@ -121,6 +147,7 @@ export class Sequential {
   }
 
   compile(args: CompileArgs): void {
+    this.checkAlive('compile');
     if (!args || typeof args !== 'object') throw new Error(`simdnet: ${this.name}.compile expects { optimizer, loss, metrics? }`);
     const loss = getLoss(args.loss);
     const optimizer = getOptimizer(args.optimizer);
@@ -139,7 +166,8 @@ export class Sequential {
 
   /** Throws naming the first layer and both shapes when x (N, ...) does not fit the model's input. */
   checkInput(x: Tensor, what: string): void {
-    if (!(x instanceof Tensor)) throw new Error(`simdnet: ${this.name}.${what}: x must be a Tensor (sn.tensor(...)), got ${String(x)}`);
+    if (!(x instanceof Tensor)) throw new Error(`simdnet: ${this.name}.${what}: x must be a Tensor (sn.tensor(...)), got ${describeValue(x)}`);
+    if (x.isDisposed) throw new Error(`simdnet: ${this.name}.${what}: x (a Tensor [${x.shape}]) was disposed`);
     if (this.layers.length === 0) throw new Error(`simdnet: ${this.name}.${what}: the model has no layers`);
     const expected = this.inputShape;
     const got = x.shape.slice(1);
@@ -152,9 +180,19 @@ export class Sequential {
     if (!this.built) this.build(got);
   }
 
+  /** Throws naming the sample when x holds a NaN or ±Infinity (one pass in wasm): it would poison every weight. */
+  checkFiniteInput(x: Tensor, what: string): void {
+    const i = firstNonFinite(x);
+    if (i >= 0) {
+      const sample = Math.floor(i / (x.size / x.shape[0]));
+      throw new Error(`simdnet: ${this.name}.${what}: x must be finite, but sample ${sample} has ${x.view()[i]} (flat index ${i})`);
+    }
+  }
+
   /** Throws naming the loss and shapes when labels y do not fit the outputs for n samples. */
   checkLabels(y: Tensor, n: number, what: string): void {
-    if (!(y instanceof Tensor)) throw new Error(`simdnet: ${this.name}.${what}: y must be a Tensor (sn.tensor(...)), got ${String(y)}`);
+    if (!(y instanceof Tensor)) throw new Error(`simdnet: ${this.name}.${what}: y must be a Tensor (sn.tensor(...)), got ${describeValue(y)}`);
+    if (y.isDisposed) throw new Error(`simdnet: ${this.name}.${what}: y (a Tensor [${y.shape}]) was disposed`);
     this.loss!.checkLabels(y, n, this.outputShapeOrNull!, `${this.name}.${what} (${this.layers[this.layers.length - 1].name})`);
   }
 
@@ -201,8 +239,10 @@ export class Sequential {
   /**
    * Forward, loss, backward and one optimizer step on rows order[start .. start+count) of x and y.
    * Returns the mean loss and the number of correct rows; only these scalars cross into JS.
+   * A non-finite loss throws before backward, so the weights stay as they were before this batch;
+   * `where` ("epoch 3, batch 17") goes into that message.
    */
-  trainBatch(x: Tensor, y: Tensor, order: Int32Array | null, start: number, count: number): { loss: number; correct: number } {
+  trainBatch(x: Tensor, y: Tensor, order: Int32Array | null, start: number, count: number, where = ''): { loss: number; correct: number } {
     const fused = this.fusedSoftmax;
     try {
       const xb = gatherRows(x, order, start, count, this.arena);
@@ -210,6 +250,12 @@ export class Sequential {
       const h = this.forward(xb, true, fused);
       let dy: Tensor | null = Tensor.empty(h.shape, this.arena);
       const loss = fused ? this.loss!.computeFromLogits(h, yb, dy) : this.loss!.compute(h, yb, dy);
+      if (!Number.isFinite(loss)) {
+        throw new Error(
+          `simdnet: ${this.name}: the loss is ${loss}${where ? ` at ${where}` : ''}; training stopped before that batch's update, ` +
+            `so the weights are those from before it. Look for NaN or Infinity in the inputs and labels, or lower the learning rate (${this.optimizer!.learningRate}).`,
+        );
+      }
       const correct = this.metrics.length ? countCorrect(h, yb, this.loss!.sparse) : 0;
       // Parameter gradients are zeroed once per step; every call's backward adds into them.
       const k = engine().kernels;
@@ -258,10 +304,12 @@ export class Sequential {
    * loss, or `[loss, accuracy]` when the model was compiled with the accuracy metric.
    */
   async trainOnBatch(x: Tensor, y: Tensor): Promise<number | number[]> {
+    this.checkAlive('trainOnBatch');
     this.requireCompiled('trainOnBatch');
     if (this.isTraining) throw new Error(`simdnet: ${this.name}.trainOnBatch: a fit() on this model is still running`);
     this.checkInput(x, 'trainOnBatch');
     this.checkLabels(y, x.shape[0], 'trainOnBatch');
+    this.checkFiniteInput(x, 'trainOnBatch');
     const n = x.shape[0];
     const { loss, correct } = this.trainBatch(x, y, null, 0, n);
     return this.metrics.length ? [loss, correct / n] : loss;
@@ -269,17 +317,20 @@ export class Sequential {
 
   /** Mean loss and accuracy over (x, y): `{ loss, accuracy }`. */
   evaluate(x: Tensor, y: Tensor, args: { batchSize?: number } = {}): { loss: number; accuracy: number } {
+    this.checkAlive('evaluate');
     this.requireCompiled('evaluate');
     this.checkInput(x, 'evaluate');
     this.checkLabels(y, x.shape[0], 'evaluate');
-    const batchSize = checkBatchSize(args.batchSize ?? 32, `${this.name}.evaluate`);
+    this.checkFiniteInput(x, 'evaluate');
+    const batchSize = checkBatchSize(optionsObject(args, `${this.name}.evaluate`).batchSize ?? 32, `${this.name}.evaluate`);
     return this.evaluateRows(x, y, null, 0, x.shape[0], batchSize);
   }
 
   /** Outputs for x (N, ...), computed in batches; the returned Tensor is the caller's (dispose it). */
   predict(x: Tensor, args: { batchSize?: number } = {}): Tensor {
+    this.checkAlive('predict');
     this.checkInput(x, 'predict');
-    const batchSize = checkBatchSize(args.batchSize ?? 32, `${this.name}.predict`);
+    const batchSize = checkBatchSize(optionsObject(args, `${this.name}.predict`).batchSize ?? 32, `${this.name}.predict`);
     const n = x.shape[0];
     const out = Tensor.empty([n, ...this.outputShapeOrNull!]);
     const rowSize = out.size / n;
@@ -302,11 +353,14 @@ export class Sequential {
 
   /** Prints the Keras-style table (to console.log, or to printFn line by line). */
   summary(printFn: (line: string) => void = console.log): void {
+    this.checkAlive('summary');
+    if (typeof printFn !== 'function') throw new Error(`simdnet: ${this.name}.summary: printFn must be a function, got ${describeValue(printFn)}`);
     this.requireBuilt('summary');
     for (const line of summaryLines(this.name, this.layers)) printFn(line);
   }
 
   countParams(): number {
+    this.checkAlive('countParams');
     this.requireBuilt('countParams');
     return this.layers.reduce((n, l) => n + l.countParams(), 0);
   }
@@ -320,17 +374,19 @@ export class Sequential {
 
   /** Copies of the weights, in TF.js order (the caller owns and disposes them). */
   getWeights(): Tensor[] {
+    this.checkAlive('getWeights');
     this.requireBuilt('getWeights');
     return this.orderedParams().map((e) => e.param.value.clone());
   }
 
   /** Copies `weights` (TF.js order) into the model; checks every count and shape before writing any. */
   setWeights(weights: Tensor[]): void {
+    this.checkAlive('setWeights');
     this.requireBuilt('setWeights');
     const params = this.orderedParams();
     if (!Array.isArray(weights) || weights.length !== params.length) {
       throw new Error(
-        `simdnet: ${this.name}.setWeights expects ${params.length} tensors (${params.map((e) => `${e.layer.name}/${e.param.name}`).join(', ')}) but got ${Array.isArray(weights) ? weights.length : String(weights)}`,
+        `simdnet: ${this.name}.setWeights expects ${params.length} tensors (${params.map((e) => `${e.layer.name}/${e.param.name}`).join(', ')}) but got ${Array.isArray(weights) ? weights.length : describeValue(weights)}`,
       );
     }
     params.forEach((e, i) => {
@@ -350,6 +406,7 @@ export class Sequential {
 
   /** Weight specs and values in TF.js order, named `<layer>/<param>`. */
   namedWeights(): { spec: WeightSpec; tensor: Tensor }[] {
+    this.checkAlive('namedWeights');
     return this.orderedParams().map((e) => ({
       spec: { name: `${e.layer.name}/${e.param.name}`, shape: [...e.param.value.shape], dtype: 'float32' },
       tensor: e.param.value,
@@ -361,7 +418,11 @@ export class Sequential {
    * IOHandler) or a 'file://dir' path in Node, also writes them there.
    */
   async save(handlerOrUrl?: SaveHandler | string): Promise<ModelArtifacts> {
+    this.checkAlive('save');
     this.requireBuilt('save');
+    if (handlerOrUrl !== undefined && typeof handlerOrUrl !== 'string' && typeof (handlerOrUrl as SaveHandler)?.save !== 'function') {
+      throw new Error(`simdnet: ${this.name}.save: expects a 'file://<dir>' path or a handler with save(), got ${describeValue(handlerOrUrl)}`);
+    }
     const named = this.namedWeights();
     const total = named.reduce((n, w) => n + w.tensor.size, 0);
     const data = new Float32Array(total);
@@ -394,8 +455,13 @@ export class Sequential {
     return artifacts;
   }
 
-  /** Frees every weight, gradient and optimizer state; the model cannot be used after. */
+  /** Frees every weight, gradient and optimizer state; any later use of the model throws. Safe to call twice. */
   dispose(): void {
+    if (this.disposed) return;
+    if (this.isTraining) {
+      throw new Error(`simdnet: ${this.name}.dispose: fit() is still running; set model.stopTraining = true and await it first`);
+    }
+    this.disposed = true;
     for (const l of this.layers) l.dispose();
     this.optimizer?.dispose();
     this.arena.reset();
@@ -405,4 +471,13 @@ export class Sequential {
 /** `sn.sequential([...layers])` or `sn.sequential({ layers, name })`. */
 export function sequential(args: SequentialArgs | Layer[] = {}): Sequential {
   return new Sequential(args);
+}
+
+/** The options argument of evaluate/predict: undefined or a plain object. */
+function optionsObject<T extends object>(args: T | undefined, who: string): Partial<T> {
+  if (args === undefined) return {};
+  if (args === null || typeof args !== 'object' || Array.isArray(args)) {
+    throw new Error(`simdnet: ${who}: options must be an object such as { batchSize: 32 }, got ${describeValue(args)}`);
+  }
+  return args;
 }

@@ -2,6 +2,7 @@
 // A config from TF.js or Keras loads when every layer is one simdnet supports; anything else is refused
 // with an Error that names the layer and its class.
 import * as L from '../layers/index.js';
+import { describeValue } from '../describe.js';
 import type { Layer } from '../layers/layer.js';
 
 export interface LayerJson {
@@ -37,7 +38,7 @@ const arr = (v: unknown): number | number[] | undefined => (v === null || v === 
 function channelsLast(c: Config, where: string): void {
   const f = c.data_format;
   if (f !== undefined && f !== null && f !== 'channels_last') {
-    throw new Error(`simdnet: loadModel: layer '${where}' uses data_format '${String(f)}'; simdnet supports only 'channels_last' (NHWC)`);
+    throw new Error(`simdnet: loadModel: layer '${where}' uses data_format ${describeValue(f)}; simdnet supports only 'channels_last' (NHWC)`);
   }
 }
 
@@ -125,17 +126,23 @@ export function layersFromTopology(topology: unknown): { name: string | null; la
   const layers: Layer[] = [];
   let pendingInput: (number | null)[] | undefined;
   for (const [i, entry] of list.entries()) {
-    const cls = entry?.class_name;
-    const c = (entry?.config ?? {}) as Config;
+    if (!entry || typeof entry !== 'object') throw new Error(`simdnet: loadModel: layer ${i} of the topology is ${describeValue(entry)}, not { class_name, config }`);
+    const cls = entry.class_name;
+    const c = (entry.config ?? {}) as Config;
+    if (typeof c !== 'object' || Array.isArray(c)) throw new Error(`simdnet: loadModel: layer ${i} has a config that is ${describeValue(c)}, not an object`);
+    if (c.name !== undefined && (typeof c.name !== 'string' || c.name === '')) {
+      throw new Error(`simdnet: loadModel: layer ${i} has name ${describeValue(c.name)}; names are non-empty strings`);
+    }
     const layerName = (c.name as string | undefined) ?? `layer ${i}`;
     if (cls === 'InputLayer') {
       pendingInput = (c.batch_input_shape ?? c.batch_shape) as (number | null)[] | undefined;
       continue;
     }
-    const factory = typeof cls === 'string' ? FACTORIES[cls] : undefined;
+    // Own keys only: a class named '__proto__' or 'constructor' must not find Object's members.
+    const factory = typeof cls === 'string' && Object.prototype.hasOwnProperty.call(FACTORIES, cls) ? FACTORIES[cls] : undefined;
     if (!factory) {
       throw new Error(
-        `simdnet: loadModel: layer '${layerName}' has class '${String(cls)}', which simdnet does not support (supported: ${SUPPORTED.join(', ')})`,
+        `simdnet: loadModel: layer '${layerName}' has class ${describeValue(cls)}, which simdnet does not support (supported: ${SUPPORTED.join(', ')})`,
       );
     }
     const batchInputShape = (c.batch_input_shape ?? c.batch_shape ?? pendingInput) as (number | null)[] | undefined;

@@ -9,3 +9,4 @@ export * from './maxout.js';
 export * from './loss.js';
 export * from './optimizer.js';
 export * from './peak.js';
+export * from './finite.js';

@@ -1,7 +1,7 @@
 // Adam (TF.js rule, defaults beta1 0.9, beta2 0.999, epsilon 1e-7).
 import type { Tensor } from '../tensor.js';
 import { adamUpdate } from '../ops/optimizer.js';
-import { Optimizer } from './optimizer.js';
+import { Optimizer, checkHyperParameter } from './optimizer.js';
 
 export interface AdamArgs {
   learningRate?: number;
@@ -18,9 +18,9 @@ export class Adam extends Optimizer {
 
   constructor(args: AdamArgs = {}) {
     super(args.learningRate ?? 0.001);
-    this.beta1 = args.beta1 ?? 0.9;
-    this.beta2 = args.beta2 ?? 0.999;
-    this.epsilon = args.epsilon ?? 1e-7;
+    this.beta1 = checkHyperParameter('adam', 'beta1', args.beta1 ?? 0.9, { min: 0, max: 1, maxExclusive: true });
+    this.beta2 = checkHyperParameter('adam', 'beta2', args.beta2 ?? 0.999, { min: 0, max: 1, maxExclusive: true });
+    this.epsilon = checkHyperParameter('adam', 'epsilon', args.epsilon ?? 1e-7, { min: 0, minExclusive: true });
   }
 
   protected stateCount(): number {

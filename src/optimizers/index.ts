@@ -1,5 +1,6 @@
 // `sn.optimizers`: sgd, adam, rmsprop (a learning rate or an options object), and lookup by name.
 import { Optimizer } from './optimizer.js';
+import { describeValue } from '../describe.js';
 import { SGD, type SGDArgs } from './sgd.js';
 import { Adam, type AdamArgs } from './adam.js';
 import { RMSProp, type RMSPropArgs } from './rmsprop.js';
@@ -7,12 +8,18 @@ import { RMSProp, type RMSPropArgs } from './rmsprop.js';
 export { Optimizer, SGD, Adam, RMSProp };
 export type { SGDArgs, AdamArgs, RMSPropArgs };
 
-const args = <T extends { learningRate?: number }>(a: number | T | undefined): T =>
-  (typeof a === 'number' ? { learningRate: a } : (a ?? {})) as T;
+const args = <T extends { learningRate?: number }>(a: number | T | undefined, who: string): T => {
+  if (typeof a === 'number') return { learningRate: a } as T;
+  if (a === undefined) return {} as T;
+  if (a === null || typeof a !== 'object' || Array.isArray(a)) {
+    throw new Error(`simdnet: ${who}: expects a learning rate or an options object, got ${describeValue(a)}`);
+  }
+  return a;
+};
 
-export const sgd = (a?: number | SGDArgs): SGD => new SGD(args(a));
-export const adam = (a?: number | AdamArgs): Adam => new Adam(args(a));
-export const rmsprop = (a?: number | RMSPropArgs): RMSProp => new RMSProp(args(a));
+export const sgd = (a?: number | SGDArgs): SGD => new SGD(args(a, 'sgd'));
+export const adam = (a?: number | AdamArgs): Adam => new Adam(args(a, 'adam'));
+export const rmsprop = (a?: number | RMSPropArgs): RMSProp => new RMSProp(args(a, 'rmsprop'));
 
 /** An optimizer from a name ('sgd', 'adam', 'rmsprop', TF.js defaults) or an optimizer object. */
 export function getOptimizer(o: string | Optimizer): Optimizer {
@@ -25,5 +32,5 @@ export function getOptimizer(o: string | Optimizer): Optimizer {
     case 'rmsprop':
       return rmsprop();
   }
-  throw new Error(`simdnet: compile: unknown optimizer '${String(o)}' (known: sgd, adam, rmsprop, or sn.optimizers.*(...))`);
+  throw new Error(`simdnet: compile: unknown optimizer ${describeValue(o)} (known: sgd, adam, rmsprop, or sn.optimizers.*(...))`);
 }

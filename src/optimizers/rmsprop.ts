@@ -1,7 +1,7 @@
 // RMSprop (TF.js rule, defaults rho 0.9, momentum 0, epsilon 1e-7).
 import type { Tensor } from '../tensor.js';
 import { rmspropUpdate } from '../ops/optimizer.js';
-import { Optimizer } from './optimizer.js';
+import { Optimizer, checkHyperParameter } from './optimizer.js';
 
 export interface RMSPropArgs {
   learningRate?: number;
@@ -18,9 +18,9 @@ export class RMSProp extends Optimizer {
 
   constructor(args: RMSPropArgs = {}) {
     super(args.learningRate ?? 0.001);
-    this.rho = args.rho ?? 0.9;
-    this.momentum = args.momentum ?? 0;
-    this.epsilon = args.epsilon ?? 1e-7;
+    this.rho = checkHyperParameter('rmsprop', 'rho', args.rho ?? 0.9, { min: 0, max: 1, maxExclusive: true });
+    this.momentum = checkHyperParameter('rmsprop', 'momentum', args.momentum ?? 0, { min: 0 });
+    this.epsilon = checkHyperParameter('rmsprop', 'epsilon', args.epsilon ?? 1e-7, { min: 0, minExclusive: true });
   }
 
   protected stateCount(): number {

@@ -1,7 +1,8 @@
 // SGD with optional (Nesterov) momentum, as Keras: v = momentum * v - lr * g; w += v.
 import type { Tensor } from '../tensor.js';
 import { sgdUpdate } from '../ops/optimizer.js';
-import { Optimizer } from './optimizer.js';
+import { Optimizer, checkHyperParameter } from './optimizer.js';
+import { describeValue } from '../describe.js';
 
 export interface SGDArgs {
   learningRate?: number;
@@ -19,9 +20,9 @@ export class SGD extends Optimizer {
 
   constructor(args: SGDArgs = {}) {
     super(args.learningRate ?? 0.01);
-    this.momentum = args.momentum ?? 0;
+    this.momentum = checkHyperParameter('sgd', 'momentum', args.momentum ?? 0, { min: 0 });
     this.nesterov = args.nesterov ?? false;
-    if (!(this.momentum >= 0)) throw new Error(`simdnet: sgd: momentum must be ≥ 0, got ${args.momentum}`);
+    if (typeof this.nesterov !== 'boolean') throw new Error(`simdnet: sgd: nesterov must be true or false, got ${describeValue(args.nesterov)}`);
   }
 
   protected stateCount(): number {
