@@ -8,7 +8,7 @@ afterAll(() => sn.dispose());
 
 describe('ready() options', () => {
   it('rejects a bogus simd choice and thread counts that are not positive integers', async () => {
-    await expect(sn.ready({ simd: 'bogus' as never })).rejects.toThrow(/simd must be 'auto', 'relaxed' or 'plain', got "bogus"/);
+    await expect(sn.ready({ simd: 'bogus' as never })).rejects.toThrow(/simd must be 'auto', 'relaxed' or 'plain', got 'bogus'/);
     for (const threads of [Infinity, NaN, -1, 0, 2.5, 'x', '2', null]) {
       await expect(sn.ready({ threads: threads as never })).rejects.toThrow(/threads must be a positive integer or 'auto', got /);
     }
