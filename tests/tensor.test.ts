@@ -58,12 +58,12 @@ describe('tensor() refuses what is not numbers', () => {
     const live = sn.memoryInfo().liveTensors;
     expect(() => sn.tensor('hello' as never)).toThrow(/data must be a typed array, a number\[\] or nested arrays of numbers, got 'hello'/);
     expect(() => sn.tensor({ length: 3 } as never)).toThrow(/got an object with keys length/);
-    expect(() => sn.tensor([1, 'x', 3] as never)).toThrow(/element \[1\] is "x", not a number/);
+    expect(() => sn.tensor([1, 'x', 3] as never)).toThrow(/element \[1\] is 'x', not a number/);
     expect(() => sn.tensor([[1, 2], [3, null]] as never)).toThrow(/element \[1\]\[1\] is null, not a number/);
     expect(() => sn.tensor([[1, 2], [3, 4, 5], [6]])).toThrow(/ragged: element \[1\] is an array of 3 .*expects an array of 2/);
     expect(() => sn.tensor([[1, 2], 3, 4] as never)).toThrow(/ragged: element \[1\] is 3/);
     expect(() => sn.tensor([[[1], [2]], [[3], 4]] as never)).toThrow(/ragged/);
-    expect(() => sn.tensor(new Float32Array(4), 'x' as never)).toThrow(/a shape must be an array of dimensions, got "x"/);
+    expect(() => sn.tensor(new Float32Array(4), 'x' as never)).toThrow(/a shape must be an array of dimensions, got 'x'/);
     expect(() => sn.tensor(new Float32Array(4), [2, 2.5])).toThrow(/invalid shape/);
     expect(sn.memoryInfo().liveTensors).toBe(live);
   });
