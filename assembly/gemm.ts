@@ -9,11 +9,13 @@
 // buffers may run on different threads.
 //
 // A and B can also be an im2col matrix packed straight from a conv input x (implicit GEMM: im2col is never
-// materialised); only the packing routine differs:
+// materialised), described by an Im2col geometry (conv-geometry.ts) passed by pointer; only the packing
+// routine differs:
 //   A im2col  rows are output pixels, columns (kh,kw,c) — conv forward
 //   B im2col  the same matrix as B (rows pixels, columns (kh,kw,c)) — conv backward for dwᵀ = dyᵀ·im2col
 import { madd } from './simd';
 import { activation_forward_f32 } from './activations';
+import { Im2col, MATRIX, IM2COL, COL2IM } from './conv-geometry';
 
 // Tile and block sizes. MR×NR = 4×8 is eight f32x4 accumulators; KC keeps an NR panel of B (KC·NR·4 bytes)
 // in L1; MC·KC of A fits L2; NC·KC of B sits in L2/L3.
@@ -23,120 +25,61 @@ const KC_MAX: i32 = 384;
 const MC: i32 = 96;
 const NC: i32 = 1024;
 
-// Where A and B come from, and where C goes (set by the caller of gemm_run before the call; gemm_run resets
-// B and C to plain matrices).
-let a_im2col: bool = false;
-let b_im2col: bool = false;
-let c_col2im: bool = false;
-let a_ptr: usize = 0;
-let a_ld: i32 = 0;
-let a_trans: bool = false;
-let im2col_x: usize = 0;
-
-// Convolution geometry for the im2col sources: x is (N,H,W,C), the kernel (KH,KW,C,F), y (N,OH,OW,F).
-let cv_h: i32 = 0;
-let cv_w: i32 = 0;
-let cv_c: i32 = 0;
-let cv_oh: i32 = 0;
-let cv_ow: i32 = 0;
-let cv_kw: i32 = 0;
-let cv_sh: i32 = 0;
-let cv_sw: i32 = 0;
-let cv_pt: i32 = 0;
-let cv_pl: i32 = 0;
-let cv_dh: i32 = 0;
-let cv_dw: i32 = 0;
-let cv_k: i32 = 0; // KH·KW·C: the im2col matrix's column count
-
-// Which operand the im2col source (set_im2col) feeds for the next gemm_run; the other is a matrix.
-export function use_im2col_for_a(): void {
-  a_im2col = true;
-}
-
-export function use_im2col_for_b(): void {
-  b_im2col = true;
-}
-
-// C is the im2col-shaped gradient (rows: output pixels, columns: (kh,kw,c)), scatter-added straight into
-// the conv input gradient dx = gemm_run's `c` (N,H,W,C), which the caller has zeroed: col2im fused into the
-// epilogue. Needs C % NR == 0 (every column panel inside one tap). `table` has room for KH·KW·MC addresses;
-// `dummy` for C floats: rows whose tap falls in the padding are added there and never read.
-let c2i_table: usize = 0;
-let c2i_dummy: usize = 0;
-
-export function use_col2im_for_c(table: usize, dummy: usize): void {
-  c_col2im = true;
-  c2i_table = table;
-  c2i_dummy = dummy;
-}
-
+// What the col2im store needs besides the geometry: `table` has room for KH·KW·MC addresses, `dummy` for
+// c floats (rows whose tap falls in the padding are added there and never read). Both live at the start
+// of gemm_run's scratch when C is COL2IM (gemm_col2im_scratch_bytes).
 export function col2im_table_bytes(KH: i32, KW: i32): i32 {
   return KH * KW * MC * 4;
 }
 
 // table[tap·MC + r] = address of dx[n, ih, iw, 0] for the pixel of block row r and tap (kh, kw), or the dummy.
-function col2im_rows(dx: usize, ic: i32, mc: i32): void {
-  const imageBytes = <usize>cv_h * <usize>cv_w * <usize>cv_c << 2;
-  const rowBytes = <usize>cv_c << 2;
-  const taps = cv_k / cv_c;
-  let ow = ic % cv_ow;
-  let t = ic / cv_ow;
-  let oh = t % cv_oh;
-  let n = t / cv_oh;
+function col2im_rows(g: Im2col, table: usize, dummy: usize, dx: usize, ic: i32, mc: i32): void {
+  const H = g.h, W = g.w, OH = g.oh, OW = g.ow, KW = g.kw, sh = g.sh, sw = g.sw, pt = g.pt, pl = g.pl, dh = g.dh, dw = g.dw;
+  const rowBytes = <usize>g.cs << 2;
+  const imageBytes = <usize>H * <usize>W * rowBytes;
+  const kernelH = g.kh;
+  const taps = kernelH * KW;
+  let ow = ic % OW;
+  let t = ic / OW;
+  let oh = t % OH;
+  let n = t / OH;
   const rows = round_up(mc, MR);
-  const kernelH = taps / cv_kw;
-  const lastH = (kernelH - 1) * cv_dh;
-  const lastW = (cv_kw - 1) * cv_dw;
-  const tapDown = <usize>cv_dh * <usize>cv_w * rowBytes;
-  const tapRight = <usize>cv_dw * rowBytes;
+  const lastH = (kernelH - 1) * dh;
+  const lastW = (KW - 1) * dw;
+  const tapDown = <usize>dh * <usize>W * rowBytes;
+  const tapRight = <usize>dw * rowBytes;
   const tapStride = <usize>MC << 2;
   for (let r = 0; r < rows; r++) {
-    const ih0 = oh * cv_sh - cv_pt;
-    const iw0 = ow * cv_sw - cv_pl;
+    const ih0 = oh * sh - pt;
+    const iw0 = ow * sw - pl;
     const image = dx + <usize>n * imageBytes;
-    if (r < mc && ih0 >= 0 && ih0 + lastH < cv_h && iw0 >= 0 && iw0 + lastW < cv_w) {
+    if (r < mc && ih0 >= 0 && ih0 + lastH < H && iw0 >= 0 && iw0 + lastW < W) {
       // Every tap inside the image (most pixels): addresses step by fixed amounts.
-      let e = c2i_table + (<usize>r << 2);
-      let rowStart = image + <usize>(ih0 * cv_w + iw0) * rowBytes;
+      let e = table + (<usize>r << 2);
+      let rowStart = image + <usize>(ih0 * W + iw0) * rowBytes;
       for (let kh = 0; kh < kernelH; kh++) {
         let a = rowStart;
-        for (let kw = 0; kw < cv_kw; kw++) {
+        for (let kw = 0; kw < KW; kw++) {
           store<u32>(e, <u32>a);
           e += tapStride;
           a += tapRight;
         }
         rowStart += tapDown;
       }
-      if (++ow == cv_ow) { ow = 0; if (++oh == cv_oh) { oh = 0; n++; } }
+      if (++ow == OW) { ow = 0; if (++oh == OH) { oh = 0; n++; } }
       continue;
     }
     let kh = 0;
     let kw = 0;
     for (let tap = 0; tap < taps; tap++) {
-      const ih = ih0 + kh * cv_dh;
-      const iw = iw0 + kw * cv_dw;
-      const inside = r < mc && <u32>ih < <u32>cv_h && <u32>iw < <u32>cv_w;
-      store<u32>(c2i_table + (<usize>(tap * MC + r) << 2), <u32>(inside ? image + <usize>(ih * cv_w + iw) * rowBytes : c2i_dummy));
-      if (++kw == cv_kw) { kw = 0; kh++; }
+      const ih = ih0 + kh * dh;
+      const iw = iw0 + kw * dw;
+      const inside = r < mc && <u32>ih < <u32>H && <u32>iw < <u32>W;
+      store<u32>(table + (<usize>(tap * MC + r) << 2), <u32>(inside ? image + <usize>(ih * W + iw) * rowBytes : dummy));
+      if (++kw == KW) { kw = 0; kh++; }
     }
-    if (++ow == cv_ow) { ow = 0; if (++oh == cv_oh) { oh = 0; n++; } }
+    if (++ow == OW) { ow = 0; if (++oh == OH) { oh = 0; n++; } }
   }
-}
-
-export function set_a_matrix(a: usize, lda: i32, trans: bool): void {
-  a_im2col = false;
-  a_ptr = a;
-  a_ld = lda;
-  a_trans = trans;
-}
-
-// The conv geometry for im2col sources: x (N,H,W,C), kernel (KH,KW,C,F), output (N,OH,OW,F).
-export function set_im2col(x: usize, h: i32, w: i32, c: i32, oh: i32, ow: i32, kh: i32, kw: i32,
-                           sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32): void {
-  im2col_x = x;
-  cv_k = kh * kw * c;
-  cv_h = h; cv_w = w; cv_c = c; cv_oh = oh; cv_ow = ow; cv_kw = kw;
-  cv_sh = sh; cv_sw = sw; cv_pt = pt; cv_pl = pl; cv_dh = dh; cv_dw = dw;
 }
 
 @inline function round_up(n: i32, m: i32): i32 {
@@ -253,14 +196,13 @@ function pack_b(b: usize, ldb: i32, transB: bool, pc: i32, kc: i32, jc: i32, nc:
 
 // ---- packing of A: rows ic..ic+mc, columns pc..pc+kc into MR-wide k-major panels ----
 
-function pack_a_matrix(ic: i32, mc: i32, M: i32, pc: i32, kc: i32, dst: usize): void {
-  const a = a_ptr;
-  const lda = <usize>a_ld;
+function pack_a_matrix(a: usize, ldA: i32, transA: bool, ic: i32, mc: i32, M: i32, pc: i32, kc: i32, dst: usize): void {
+  const lda = <usize>ldA;
   for (let ir = 0; ir < mc; ir += MR) {
     const panel = dst + (<usize>ir * <usize>kc << 2);
     const mr = min(MR, M - ic - ir);
     const i0 = ic + ir;
-    if (a_trans) {
+    if (transA) {
       // A[i][k] = a[k*lda + i]: MR consecutive values per k.
       let src = a + ((<usize>pc * lda + <usize>i0) << 2);
       const step = lda << 2;
@@ -326,31 +268,30 @@ function pack_a_matrix(ic: i32, mc: i32, M: i32, pc: i32, kc: i32, dst: usize): 
 // Rows are output pixels m = (n, oh, ow), columns k = (kh, kw, c): A[m][k] = x[n, oh*sh-pt+kh*dh, ow*sw-pl+kw*dw, c]
 // (0 in the padding). Each (kh, kw) is a contiguous run of channels in x; where all four pixels of a panel
 // see the image, four runs are read as f32x4 and transposed in registers.
-function pack_a_im2col(ic: i32, mc: i32, M: i32, pc: i32, kc: i32, dst: usize): void {
-  const C = cv_c;
-  const W = cv_w;
-  const H = cv_h;
-  const imageBytes = <usize>H * <usize>W * <usize>C << 2;
+function pack_a_im2col(g: Im2col, ic: i32, mc: i32, M: i32, pc: i32, kc: i32, dst: usize): void {
+  const x = g.x, C = g.c, CS = g.cs, W = g.w, H = g.h, OH = g.oh, OW = g.ow, KW = g.kw;
+  const sh = g.sh, sw = g.sw, pt = g.pt, pl = g.pl, dh = g.dh, dw = g.dw;
+  const imageBytes = <usize>H * <usize>W * <usize>CS << 2;
   const c0 = pc % C;
   const t0 = pc / C;
-  const kw0 = t0 % cv_kw;
-  const kh0 = t0 / cv_kw;
+  const kw0 = t0 % KW;
+  const kh0 = t0 / KW;
   const OUT: i32 = -0x40000000; // a row past M: every tap falls outside the image
-  let ow = ic % cv_ow;
-  let t = ic / cv_ow;
-  let oh = t % cv_oh;
-  let n = t / cv_oh;
+  let ow = ic % OW;
+  let t = ic / OW;
+  let oh = t % OH;
+  let n = t / OH;
   for (let ir = 0; ir < mc; ir += MR) {
     // The panel's four pixels: first input row/column of their window and their image.
     const m = ic + ir;
-    const ihA = oh * cv_sh - cv_pt, iwA = ow * cv_sw - cv_pl, imA = im2col_x + <usize>n * imageBytes;
-    if (++ow == cv_ow) { ow = 0; if (++oh == cv_oh) { oh = 0; n++; } }
-    const ihB = m + 1 < M ? oh * cv_sh - cv_pt : OUT, iwB = ow * cv_sw - cv_pl, imB = im2col_x + <usize>n * imageBytes;
-    if (++ow == cv_ow) { ow = 0; if (++oh == cv_oh) { oh = 0; n++; } }
-    const ihC = m + 2 < M ? oh * cv_sh - cv_pt : OUT, iwC = ow * cv_sw - cv_pl, imC = im2col_x + <usize>n * imageBytes;
-    if (++ow == cv_ow) { ow = 0; if (++oh == cv_oh) { oh = 0; n++; } }
-    const ihD = m + 3 < M ? oh * cv_sh - cv_pt : OUT, iwD = ow * cv_sw - cv_pl, imD = im2col_x + <usize>n * imageBytes;
-    if (++ow == cv_ow) { ow = 0; if (++oh == cv_oh) { oh = 0; n++; } }
+    const ihA = oh * sh - pt, iwA = ow * sw - pl, imA = x + <usize>n * imageBytes;
+    if (++ow == OW) { ow = 0; if (++oh == OH) { oh = 0; n++; } }
+    const ihB = m + 1 < M ? oh * sh - pt : OUT, iwB = ow * sw - pl, imB = x + <usize>n * imageBytes;
+    if (++ow == OW) { ow = 0; if (++oh == OH) { oh = 0; n++; } }
+    const ihC = m + 2 < M ? oh * sh - pt : OUT, iwC = ow * sw - pl, imC = x + <usize>n * imageBytes;
+    if (++ow == OW) { ow = 0; if (++oh == OH) { oh = 0; n++; } }
+    const ihD = m + 3 < M ? oh * sh - pt : OUT, iwD = ow * sw - pl, imD = x + <usize>n * imageBytes;
+    if (++ow == OW) { ow = 0; if (++oh == OH) { oh = 0; n++; } }
     let d = dst + (<usize>ir * <usize>kc << 2);
     let c = c0;
     let kw = kw0;
@@ -358,8 +299,8 @@ function pack_a_im2col(ic: i32, mc: i32, M: i32, pc: i32, kc: i32, dst: usize): 
     let left = kc;
     while (left > 0) {
       let run = min(C - c, left);
-      const offH = kh * cv_dh;
-      const offW = kw * cv_dw;
+      const offH = kh * dh;
+      const offW = kw * dw;
       const hA = ihA + offH, wA = iwA + offW, hB = ihB + offH, wB = iwB + offW;
       const hC = ihC + offH, wC = iwC + offW, hD = ihD + offH, wD = iwD + offW;
       let inA = <u32>hA < <u32>H && <u32>wA < <u32>W;
@@ -369,18 +310,18 @@ function pack_a_im2col(ic: i32, mc: i32, M: i32, pc: i32, kc: i32, dst: usize): 
       // With column dilation 1, a whole kernel row (kw = 0..KW-1, every channel) is one run of KW·C floats
       // in x when it lies inside the image for all four pixels: few channels (a first layer) pack in long runs.
       let wholeRow = false;
-      if (c == 0 && kw == 0 && cv_dw == 1 && cv_kw > 1 && left >= C * cv_kw && inA && inB && inC && inD) {
-        const last = <u32>(W - cv_kw + 1);
+      if (c == 0 && kw == 0 && dw == 1 && KW > 1 && CS == C && left >= C * KW && inA && inB && inC && inD) {
+        const last = <u32>(W - KW + 1);
         if (<u32>wA < last && <u32>wB < last && <u32>wC < last && <u32>wD < last) {
-          run = C * cv_kw;
+          run = C * KW;
           wholeRow = true;
         }
       }
       const cOff = <usize>c << 2;
-      let sA = imA + ((<usize>(hA * W + wA) * <usize>C) << 2) + cOff;
-      let sB = imB + ((<usize>(hB * W + wB) * <usize>C) << 2) + cOff;
-      let sC = imC + ((<usize>(hC * W + wC) * <usize>C) << 2) + cOff;
-      let sD = imD + ((<usize>(hD * W + wD) * <usize>C) << 2) + cOff;
+      let sA = imA + ((<usize>(hA * W + wA) * <usize>CS) << 2) + cOff;
+      let sB = imB + ((<usize>(hB * W + wB) * <usize>CS) << 2) + cOff;
+      let sC = imC + ((<usize>(hC * W + wC) * <usize>CS) << 2) + cOff;
+      let sD = imD + ((<usize>(hD * W + wD) * <usize>CS) << 2) + cOff;
       if (inA && inB && inC && inD) {
         let j = 0;
         for (; j + 4 <= run; j += 4) {
@@ -405,7 +346,7 @@ function pack_a_im2col(ic: i32, mc: i32, M: i32, pc: i32, kc: i32, dst: usize): 
       left -= run;
       c = 0;
       if (wholeRow) kh++;
-      else if (++kw == cv_kw) { kw = 0; kh++; }
+      else if (++kw == KW) { kw = 0; kh++; }
     }
   }
 }
@@ -413,13 +354,11 @@ function pack_a_im2col(ic: i32, mc: i32, M: i32, pc: i32, kc: i32, dst: usize): 
 // B is the im2col matrix (rows: pixels pc..pc+kc, columns: (kh,kw,c) jc..jc+nc), for dwᵀ = dyᵀ·im2col.
 // `tmp` holds 3·NR ints.
 // A panel's NR columns usually share one (kh, kw): then each pixel gives two f32x4 straight from x.
-function pack_b_im2col(pc: i32, kc: i32, jc: i32, nc: i32, dst: usize, tmp: usize): void {
-  const C = cv_c;
-  const W = cv_w;
-  const H = cv_h;
-  const OW = cv_ow;
-  const OH = cv_oh;
-  const imageBytes = <usize>H * <usize>W * <usize>C << 2;
+function pack_b_im2col(g: Im2col, pc: i32, kc: i32, jc: i32, nc: i32, dst: usize, tmp: usize): void {
+  const x = g.x, C = g.c, CS = g.cs, W = g.w, H = g.h, OH = g.oh, OW = g.ow, KW = g.kw;
+  const sh = g.sh, sw = g.sw, pt = g.pt, pl = g.pl, dh = g.dh, dw = g.dw;
+  const Kc = g.kh * KW * C;
+  const imageBytes = <usize>H * <usize>W * <usize>CS << 2;
   if (C % NR == 0) {
     // Every panel lies inside one tap (kh, kw): walk pixels, then taps, then 8-channel chunks.
     const panelStep = b_panel_stride(kc);
@@ -431,20 +370,20 @@ function pack_b_im2col(pc: i32, kc: i32, jc: i32, nc: i32, dst: usize, tmp: usiz
     const cStart = jc % C;
     const end = jc + nc;
     for (let k = 0; k < kc; k++) {
-      const ih0 = oh * cv_sh - cv_pt;
-      const iw0 = ow * cv_sw - cv_pl;
-      const image = im2col_x + <usize>n * imageBytes;
+      const ih0 = oh * sh - pt;
+      const iw0 = ow * sw - pl;
+      const image = x + <usize>n * imageBytes;
       let d = dst + (<usize>k * NR << 2);
       let i = jc;
       let c = cStart;
-      let kh = tap0 / cv_kw;
-      let kw = tap0 % cv_kw;
+      let kh = tap0 / KW;
+      let kw = tap0 % KW;
       while (i < end) {
         const run = min(C - c, end - i);
-        const ih = ih0 + kh * cv_dh;
-        const iw = iw0 + kw * cv_dw;
+        const ih = ih0 + kh * dh;
+        const iw = iw0 + kw * dw;
         if (<u32>ih < <u32>H && <u32>iw < <u32>W) {
-          let src = image + ((<usize>(ih * W + iw) * <usize>C + <usize>c) << 2);
+          let src = image + ((<usize>(ih * W + iw) * <usize>CS + <usize>c) << 2);
           for (let j = 0; j < run; j += NR) {
             v128.store(d, v128.load(src));
             v128.store(d, v128.load(src, 16), 16);
@@ -460,7 +399,7 @@ function pack_b_im2col(pc: i32, kc: i32, jc: i32, nc: i32, dst: usize, tmp: usiz
         }
         i += run;
         c = 0;
-        if (++kw == cv_kw) { kw = 0; kh++; }
+        if (++kw == KW) { kw = 0; kh++; }
       }
       if (++ow == OW) { ow = 0; if (++oh == OH) { oh = 0; n++; } }
     }
@@ -470,23 +409,23 @@ function pack_b_im2col(pc: i32, kc: i32, jc: i32, nc: i32, dst: usize, tmp: usiz
     const i0 = jc + jr;
     const c0 = i0 % C;
     const t0 = i0 / C;
-    const together = i0 + NR <= cv_k && c0 + NR <= C;
+    const together = i0 + NR <= Kc && c0 + NR <= C;
     let ow = pc % OW;
     let t = pc / OW;
     let oh = t % OH;
     let n = t / OH;
     let d = dst + <usize>(jr / NR) * b_panel_stride(kc);
     if (together) {
-      const offH = (t0 / cv_kw) * cv_dh - cv_pt;
-      const offW = (t0 % cv_kw) * cv_dw - cv_pl;
+      const offH = (t0 / KW) * dh - pt;
+      const offW = (t0 % KW) * dw - pl;
       const cOff = <usize>c0 << 2;
       for (let k = 0; k < kc; k++) {
-        const ih = oh * cv_sh + offH;
-        const iw = ow * cv_sw + offW;
+        const ih = oh * sh + offH;
+        const iw = ow * sw + offW;
         let v0 = f32x4.splat(0);
         let v1 = f32x4.splat(0);
         if (<u32>ih < <u32>H && <u32>iw < <u32>W) {
-          const src = im2col_x + <usize>n * imageBytes + ((<usize>(ih * W + iw) * <usize>C) << 2) + cOff;
+          const src = x + <usize>n * imageBytes + ((<usize>(ih * W + iw) * <usize>CS) << 2) + cOff;
           v0 = v128.load(src);
           v1 = v128.load(src, 16);
         }
@@ -502,21 +441,21 @@ function pack_b_im2col(pc: i32, kc: i32, jc: i32, nc: i32, dst: usize, tmp: usiz
         const i = i0 + r;
         const tt = i / C;
         const o = <usize>r << 2;
-        store<i32>(tmp + o, i < cv_k ? (tt / cv_kw) * cv_dh - cv_pt : -0x40000000);
-        store<i32>(tmp + o, (tt % cv_kw) * cv_dw - cv_pl, NR * 4);
+        store<i32>(tmp + o, i < Kc ? (tt / KW) * dh - pt : -0x40000000);
+        store<i32>(tmp + o, (tt % KW) * dw - pl, NR * 4);
         store<i32>(tmp + o, (i % C) << 2, NR * 8);
       }
       for (let k = 0; k < kc; k++) {
-        const ohs = oh * cv_sh;
-        const ows = ow * cv_sw;
-        const image = im2col_x + <usize>n * imageBytes;
+        const ohs = oh * sh;
+        const ows = ow * sw;
+        const image = x + <usize>n * imageBytes;
         for (let r = 0; r < NR; r++) {
           const o = <usize>r << 2;
           const ih = ohs + load<i32>(tmp + o);
           const iw = ows + load<i32>(tmp + o, NR * 4);
           let v: f32 = 0;
           if (<u32>ih < <u32>H && <u32>iw < <u32>W) {
-            v = load<f32>(image + ((<usize>(ih * W + iw) * <usize>C) << 2) + <usize>load<i32>(tmp + o, NR * 8));
+            v = load<f32>(image + ((<usize>(ih * W + iw) * <usize>CS) << 2) + <usize>load<i32>(tmp + o, NR * 8));
           }
           store<f32>(d + o, v);
         }
@@ -572,11 +511,24 @@ function kernel_4x8(a: usize, b: usize, kc: i32, c: usize, c1: usize, c2: usize,
 
 // ---- the driver ----
 
-// C (M,N) with row stride ldc (floats) = [C +] op(A)·op(B) [+ bias], then act — A from the source set above.
-// `scratch` holds gemm_run_scratch_bytes(M, N, K) bytes.
-export function gemm_run(M: i32, N: i32, K: i32, b: usize, ldb: i32, transB: bool, c: usize, ldc: i32,
-                         accumulate: bool, bias: usize, act: i32, alpha: f32, scratch: usize): void {
-  if (M <= 0 || N <= 0) { b_im2col = false; c_col2im = false; return; }
+// Scratch for gemm_run with C = COL2IM: the address table, the dummy row (c floats), then the packing.
+export function gemm_col2im_scratch_bytes(M: i32, N: i32, K: i32, KH: i32, KW: i32, c: i32): i32 {
+  return col2im_table_bytes(KH, KW) + c * 4 + gemm_run_scratch_bytes(M, N, K) + 128;
+}
+
+// C (M,N) = [C +] op(A)·op(B) [+ bias], then act. Each operand is described by its kind (conv-geometry.ts):
+//   A  MATRIX: a (M,lda) or, transposed, (K,lda)      IM2COL: the im2col matrix of the conv `geom`
+//   B  MATRIX: b (K,ldb) or, transposed, (N,ldb)      IM2COL: likewise (rows pixels, columns (kh,kw,c))
+//   C  MATRIX: c (M,ldc)                              COL2IM: scatter-add into the conv input gradient c
+//                                                     (zeroed by the caller; needs geom.c % NR == 0)
+// `scratch` holds gemm_run_scratch_bytes(M, N, K) bytes (gemm_col2im_scratch_bytes for COL2IM).
+export function gemm_run(M: i32, N: i32, K: i32,
+                         aKind: i32, a: usize, lda: i32, transA: bool,
+                         bKind: i32, b: usize, ldb: i32, transB: bool,
+                         cKind: i32, c: usize, ldc: i32, accumulate: bool,
+                         bias: usize, act: i32, alpha: f32, geom: usize, scratch: usize): void {
+  if (M <= 0 || N <= 0) return;
+  const g = changetype<Im2col>(geom);
   const ldcBytes = <usize>ldc << 2;
   if (K <= 0) {
     // No products: C = [C] + bias.
@@ -586,9 +538,14 @@ export function gemm_run(M: i32, N: i32, K: i32, b: usize, ldb: i32, transB: boo
       if (bias) for (let j = 0; j < N; j++) store<f32>(row + (<usize>j << 2), load<f32>(row + (<usize>j << 2)) + load<f32>(bias + (<usize>j << 2)));
       if (act) activation_forward_f32(row, row, N, act, alpha);
     }
-    b_im2col = false;
-    c_col2im = false;
     return;
+  }
+  let table: usize = 0;
+  let dummy: usize = 0;
+  if (cKind == COL2IM) {
+    table = (scratch + 63) & ~<usize>63;
+    dummy = table + <usize>col2im_table_bytes(g.kh, g.kw);
+    scratch = dummy + (<usize>g.c << 2);
   }
   const KC = kc_for(K);
   const edge = (scratch + 63) & ~<usize>63;
@@ -598,21 +555,21 @@ export function gemm_run(M: i32, N: i32, K: i32, b: usize, ldb: i32, transB: boo
     const nc = min(NC, N - jc);
     for (let pc = 0; pc < K; pc += KC) {
       const kc = min(KC, K - pc);
-      if (b_im2col) pack_b_im2col(pc, kc, jc, nc, packB, edge);
+      if (bKind == IM2COL) pack_b_im2col(g, pc, kc, jc, nc, packB, edge);
       else pack_b(b, ldb, transB, pc, kc, jc, nc, packB);
       const add = pc > 0 || accumulate;
       const last = pc + kc >= K;
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic);
-        if (a_im2col) pack_a_im2col(ic, mc, M, pc, kc, packA);
-        else pack_a_matrix(ic, mc, M, pc, kc, packA);
-        if (c_col2im) {
-          col2im_rows(c, ic, mc);
+        if (aKind == IM2COL) pack_a_im2col(g, ic, mc, M, pc, kc, packA);
+        else pack_a_matrix(a, lda, transA, ic, mc, M, pc, kc, packA);
+        if (cKind == COL2IM) {
+          col2im_rows(g, table, dummy, c, ic, mc);
           for (let jr = 0; jr < nc; jr += NR) {
             const bPanel = packB + <usize>(jr / NR) * b_panel_stride(kc);
             const i0 = jc + jr;
-            const cOff = <usize>(i0 % cv_c) << 2;
-            const rowsOfTap = c2i_table + (<usize>((i0 / cv_c) * MC) << 2);
+            const cOff = <usize>(i0 % g.c) << 2;
+            const rowsOfTap = table + (<usize>((i0 / g.c) * MC) << 2);
             for (let ir = 0; ir < mc; ir += MR) {
               const t = rowsOfTap + (<usize>ir << 2);
               kernel_4x8(packA + (<usize>ir * <usize>kc << 2), bPanel, kc,
@@ -658,16 +615,11 @@ export function gemm_run(M: i32, N: i32, K: i32, b: usize, ldb: i32, transB: boo
       }
     }
   }
-  b_im2col = false;
-  c_col2im = false;
 }
 
 // c (M,N) = [c +] op(a) (M,K) · op(b) (K,N) [+ bias (N)], then activation `act`. Leading dimensions in floats:
 // a is (M,lda) or, transposed, (K,lda); b is (K,ldb) or (N,ldb); c is (M,ldc). bias = 0 means none.
-export function gemm_f32(M: i32, N: i32, K: i32, a: usize, lda: i32, transA: i32, b: usize, ldb: i32, transB: i32,
-                         c: usize, ldc: i32, accumulate: i32, bias: usize, act: i32, alpha: f32, scratch: usize): void {
-  set_a_matrix(a, lda, transA != 0);
-  b_im2col = false;
-  c_col2im = false;
-  gemm_run(M, N, K, b, ldb, transB != 0, c, ldc, accumulate != 0, bias, act, alpha, scratch);
+export function gemm_f32(M: i32, N: i32, K: i32, a: usize, lda: i32, transA: bool, b: usize, ldb: i32, transB: bool,
+                         c: usize, ldc: i32, accumulate: bool, bias: usize, act: i32, alpha: f32, scratch: usize): void {
+  gemm_run(M, N, K, MATRIX, a, lda, transA, MATRIX, b, ldb, transB, MATRIX, c, ldc, accumulate, bias, act, alpha, 0, scratch);
 }

@@ -12,7 +12,8 @@ export function uses_relaxed_simd(): i32 {
 }
 
 export * from './elementwise';
-export * from './gemm';
+// From gemm.ts only the plain matrix product: gemm_run and its operand kinds are internal to the kernels.
+export { gemm_f32, gemm_scratch_bytes } from './gemm';
 export * from './conv';
 export * from './activations';
 export * from './losses';

@@ -1,10 +1,12 @@
-// 2D pooling over NHWC tensors: max (with argmax for backward) and average (padding not counted).
-// Global pooling is the same kernels with one window covering the whole image (OH = OW = 1).
-// 1D pooling is H = 1. SIMD runs over 4 channels at a time; a scalar tail takes the rest.
+// Pooling over NDHWC tensors: max (with argmax for backward) and average (padding not counted), 3D windows.
+// 2D pooling is D = 1 (a depth window of 1), 1D pooling is D = H = 1; global pooling is one window covering
+// the whole image (OD = OH = OW = 1). SIMD runs over 4 channels at a time; a scalar tail takes the rest.
 //
-// Geometry: output (oh, ow) looks at input rows oh*strideH - padTop .. + poolH - 1 (columns alike),
-// clipped to the image. Cells outside the image are padding: they never win a max and are not counted
-// in an average, so only the clipped window is visited. padBottom/padRight only decide OH/OW (the caller's).
+// Geometry: output (od, oh, ow) looks at input planes od*sd - pf .. + poolD - 1, rows oh*sh - pt .. + poolH - 1
+// (columns alike), clipped to the image. Cells outside the image are padding: they never win a max and are
+// not counted in an average — forward and backward alike (tfjs-cpu's average-pool gradient divides by the whole
+// window for 'same' padding, which is not the gradient of its own forward; simdnet's is). Only the clipped
+// window is visited; the padding after (back/bottom/right) only decides OD/OH/OW, which the caller computes.
 //
 // Argmax holds, per output element, the index of the winning element in x (counting from x's first
 // element, batch included), or -1 when a window holds no image cell at all; it lives in an f32 tensor
@@ -20,69 +22,78 @@
   return e > size ? size : e;
 }
 
-// x is (N,H,W,C); y and argmax are (N,OH,OW,C).
-export function maxpool2d_forward_f32(
+// x is (N,D,H,W,C); y and argmax are (N,OD,OH,OW,C).
+export function maxpool3d_forward_f32(
   x: usize, y: usize, argmax: usize,
-  n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32,
-  poolH: i32, poolW: i32, strideH: i32, strideW: i32, padTop: i32, padLeft: i32,
+  n: i32, d: i32, h: i32, w: i32, c: i32, od: i32, oh: i32, ow: i32,
+  poolD: i32, poolH: i32, poolW: i32, strideD: i32, strideH: i32, strideW: i32, padFront: i32, padTop: i32, padLeft: i32,
   firstImage: i32, // images [firstImage, firstImage + n) of the batch: a thread's share (0 when called whole)
 ): void {
   const rowStride = w * c; // elements between two image rows
-  let out = firstImage * oh * ow * c; // element index into y / argmax
+  const planeStride = h * rowStride;
+  let out = firstImage * od * oh * ow * c; // element index into y / argmax
   for (let b = firstImage; b < firstImage + n; b++) {
-    const imageBase = b * h * rowStride;
-    for (let i = 0; i < oh; i++) {
-      const h0 = windowStart(i, strideH, padTop);
-      const h1 = windowEnd(i, strideH, padTop, poolH, h);
-      for (let j = 0; j < ow; j++, out += c) {
-        const w0 = windowStart(j, strideW, padLeft);
-        const w1 = windowEnd(j, strideW, padLeft, poolW, w);
-        const yp = y + (<usize>out << 2);
-        const ap = argmax + (<usize>out << 2);
-        if (h0 >= h1 || w0 >= w1) {
-          // The window lies entirely in padding: no input to pick, no gradient to route.
-          memory.fill(yp, 0, <usize>c << 2);
-          for (let ch = 0; ch < c; ch++) store<i32>(ap + (<usize>ch << 2), -1);
-          continue;
-        }
-        const first = imageBase + h0 * rowStride + w0 * c; // index of the window's first cell, channel 0
-        let ch = 0;
-        for (; ch + 4 <= c; ch += 4) {
-          // Strict > keeps the first maximum in scan order (TF's choice on ties).
-          let best = f32x4.splat(-Infinity);
-          let bestIndex = i32x4.splat(-1);
-          for (let r = h0; r < h1; r++) {
-            let index = imageBase + r * rowStride + w0 * c + ch;
-            for (let s = w0; s < w1; s++, index += c) {
-              const v = v128.load(x + (<usize>index << 2));
-              const wins = f32x4.gt(v, best);
-              best = v128.bitselect(v, best, wins);
-              const indices = i32x4.add(i32x4.splat(index), i32x4(0, 1, 2, 3));
-              bestIndex = v128.bitselect(indices, bestIndex, wins);
-            }
+    const imageBase = b * d * planeStride;
+    for (let q = 0; q < od; q++) {
+      const d0 = windowStart(q, strideD, padFront);
+      const d1 = windowEnd(q, strideD, padFront, poolD, d);
+      for (let i = 0; i < oh; i++) {
+        const h0 = windowStart(i, strideH, padTop);
+        const h1 = windowEnd(i, strideH, padTop, poolH, h);
+        for (let j = 0; j < ow; j++, out += c) {
+          const w0 = windowStart(j, strideW, padLeft);
+          const w1 = windowEnd(j, strideW, padLeft, poolW, w);
+          const yp = y + (<usize>out << 2);
+          const ap = argmax + (<usize>out << 2);
+          if (d0 >= d1 || h0 >= h1 || w0 >= w1) {
+            // The window lies entirely in padding: no input to pick, no gradient to route.
+            memory.fill(yp, 0, <usize>c << 2);
+            for (let ch = 0; ch < c; ch++) store<i32>(ap + (<usize>ch << 2), -1);
+            continue;
           }
-          // A window of NaNs leaves -inf: fall back to its first cell so argmax is always valid.
-          const none = i32x4.eq(bestIndex, i32x4.splat(-1));
-          const firstIdx = i32x4.add(i32x4.splat(first + ch), i32x4(0, 1, 2, 3));
-          bestIndex = v128.bitselect(firstIdx, bestIndex, none);
-          v128.store(yp + (<usize>ch << 2), best);
-          v128.store(ap + (<usize>ch << 2), bestIndex);
-        }
-        for (; ch < c; ch++) {
-          let best: f32 = -Infinity;
-          let bestIndex = first + ch;
-          for (let r = h0; r < h1; r++) {
-            let index = imageBase + r * rowStride + w0 * c + ch;
-            for (let s = w0; s < w1; s++, index += c) {
-              const v = load<f32>(x + (<usize>index << 2));
-              if (v > best) {
-                best = v;
-                bestIndex = index;
+          const first = imageBase + d0 * planeStride + h0 * rowStride + w0 * c; // the window's first cell, channel 0
+          let ch = 0;
+          for (; ch + 4 <= c; ch += 4) {
+            // Strict > keeps the first maximum in scan order (TF's choice on ties).
+            let best = f32x4.splat(-Infinity);
+            let bestIndex = i32x4.splat(-1);
+            for (let z = d0; z < d1; z++) {
+              for (let r = h0; r < h1; r++) {
+                let index = imageBase + z * planeStride + r * rowStride + w0 * c + ch;
+                for (let s = w0; s < w1; s++, index += c) {
+                  const v = v128.load(x + (<usize>index << 2));
+                  const wins = f32x4.gt(v, best);
+                  best = v128.bitselect(v, best, wins);
+                  const indices = i32x4.add(i32x4.splat(index), i32x4(0, 1, 2, 3));
+                  bestIndex = v128.bitselect(indices, bestIndex, wins);
+                }
               }
             }
+            // A window of NaNs leaves -inf: fall back to its first cell so argmax is always valid.
+            const none = i32x4.eq(bestIndex, i32x4.splat(-1));
+            const firstIdx = i32x4.add(i32x4.splat(first + ch), i32x4(0, 1, 2, 3));
+            bestIndex = v128.bitselect(firstIdx, bestIndex, none);
+            v128.store(yp + (<usize>ch << 2), best);
+            v128.store(ap + (<usize>ch << 2), bestIndex);
           }
-          store<f32>(yp + (<usize>ch << 2), best);
-          store<i32>(ap + (<usize>ch << 2), bestIndex);
+          for (; ch < c; ch++) {
+            let best: f32 = -Infinity;
+            let bestIndex = first + ch;
+            for (let z = d0; z < d1; z++) {
+              for (let r = h0; r < h1; r++) {
+                let index = imageBase + z * planeStride + r * rowStride + w0 * c + ch;
+                for (let s = w0; s < w1; s++, index += c) {
+                  const v = load<f32>(x + (<usize>index << 2));
+                  if (v > best) {
+                    best = v;
+                    bestIndex = index;
+                  }
+                }
+              }
+            }
+            store<f32>(yp + (<usize>ch << 2), best);
+            store<i32>(ap + (<usize>ch << 2), bestIndex);
+          }
         }
       }
     }
@@ -106,90 +117,67 @@ export function argmax_scatter_f32(dy: usize, argmax: usize, dx: usize, nOut: i3
   }
 }
 
-// dx = max pooling's input gradient; dy and argmax are (N,OH,OW,C), dx is (N,H,W,C).
-export function maxpool2d_backward_f32(dy: usize, argmax: usize, dx: usize, nOut: i32, nIn: i32, outStart: i32, inStart: i32): void {
-  argmax_scatter_f32(dy, argmax, dx, nOut, nIn, outStart, inStart);
-}
 
-// x is (N,H,W,C); y is (N,OH,OW,C). Each output is the mean of the image cells in its window.
-export function avgpool2d_forward_f32(
-  x: usize, y: usize,
-  n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32,
-  poolH: i32, poolW: i32, strideH: i32, strideW: i32, padTop: i32, padLeft: i32,
+// Average pooling, forward (backward = false): y (N,OD,OH,OW,C) = mean of the image cells of each window of
+// x (N,D,H,W,C); backward (backward = true): a = dx is zeroed, then each window adds dy / (its image cells)
+// to those cells. One loop nest for both, so the two always agree on which cells a window counts.
+export function avgpool3d_f32(
+  a: usize, o: usize, backward: bool,
+  n: i32, d: i32, h: i32, w: i32, c: i32, od: i32, oh: i32, ow: i32,
+  poolD: i32, poolH: i32, poolW: i32, strideD: i32, strideH: i32, strideW: i32, padFront: i32, padTop: i32, padLeft: i32,
 ): void {
   const rowStride = w * c;
+  const planeStride = h * rowStride;
+  const pixelBytes = <usize>c << 2;
+  if (backward) memory.fill(a, 0, <usize>n * <usize>d * <usize>planeStride << 2);
   let out = 0;
   for (let b = 0; b < n; b++) {
-    const imageBase = b * h * rowStride;
-    for (let i = 0; i < oh; i++) {
-      const h0 = windowStart(i, strideH, padTop);
-      const h1 = windowEnd(i, strideH, padTop, poolH, h);
-      for (let j = 0; j < ow; j++, out += c) {
-        const w0 = windowStart(j, strideW, padLeft);
-        const w1 = windowEnd(j, strideW, padLeft, poolW, w);
-        const yp = y + (<usize>out << 2);
-        const count = (h1 - h0) * (w1 - w0);
-        if (h0 >= h1 || w0 >= w1) {
-          memory.fill(yp, 0, <usize>c << 2);
-          continue;
-        }
-        const inv: f32 = 1.0 / <f32>count;
-        const invV = f32x4.splat(inv);
-        let ch = 0;
-        for (; ch + 4 <= c; ch += 4) {
-          let sum = f32x4.splat(0);
-          for (let r = h0; r < h1; r++) {
-            let p = x + (<usize>(imageBase + r * rowStride + w0 * c + ch) << 2);
-            for (let s = w0; s < w1; s++, p += <usize>c << 2) sum = f32x4.add(sum, v128.load(p));
+    const imageBase = b * d * planeStride;
+    for (let q = 0; q < od; q++) {
+      const d0 = windowStart(q, strideD, padFront);
+      const d1 = windowEnd(q, strideD, padFront, poolD, d);
+      for (let i = 0; i < oh; i++) {
+        const h0 = windowStart(i, strideH, padTop);
+        const h1 = windowEnd(i, strideH, padTop, poolH, h);
+        for (let j = 0; j < ow; j++, out += c) {
+          const w0 = windowStart(j, strideW, padLeft);
+          const w1 = windowEnd(j, strideW, padLeft, poolW, w);
+          const op = o + (<usize>out << 2);
+          if (d0 >= d1 || h0 >= h1 || w0 >= w1) {
+            if (!backward) memory.fill(op, 0, pixelBytes);
+            continue;
           }
-          v128.store(yp + (<usize>ch << 2), f32x4.mul(sum, invV));
-        }
-        for (; ch < c; ch++) {
-          let sum: f32 = 0;
-          for (let r = h0; r < h1; r++) {
-            let p = x + (<usize>(imageBase + r * rowStride + w0 * c + ch) << 2);
-            for (let s = w0; s < w1; s++, p += <usize>c << 2) sum += load<f32>(p);
+          const inv: f32 = 1.0 / <f32>((d1 - d0) * (h1 - h0) * (w1 - w0));
+          let ch = 0;
+          for (; ch + 4 <= c; ch += 4) {
+            const co = <usize>ch << 2;
+            const g = backward ? f32x4.mul(v128.load(op + co), f32x4.splat(inv)) : f32x4.splat(0);
+            let sum = f32x4.splat(0);
+            for (let z = d0; z < d1; z++) {
+              for (let r = h0; r < h1; r++) {
+                let p = a + (<usize>(imageBase + z * planeStride + r * rowStride + w0 * c) << 2) + co;
+                for (let s = w0; s < w1; s++, p += pixelBytes) {
+                  if (backward) v128.store(p, f32x4.add(v128.load(p), g));
+                  else sum = f32x4.add(sum, v128.load(p));
+                }
+              }
+            }
+            if (!backward) v128.store(op + co, f32x4.mul(sum, f32x4.splat(inv)));
           }
-          store<f32>(yp + (<usize>ch << 2), sum * inv);
-        }
-      }
-    }
-  }
-}
-
-// dy is (N,OH,OW,C); dx is (N,H,W,C): every image cell of a window gets dy / (cells in that window).
-export function avgpool2d_backward_f32(
-  dy: usize, dx: usize,
-  n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32,
-  poolH: i32, poolW: i32, strideH: i32, strideW: i32, padTop: i32, padLeft: i32,
-): void {
-  const rowStride = w * c;
-  memory.fill(dx, 0, <usize>(n * h * rowStride) << 2);
-  let out = 0;
-  for (let b = 0; b < n; b++) {
-    const imageBase = b * h * rowStride;
-    for (let i = 0; i < oh; i++) {
-      const h0 = windowStart(i, strideH, padTop);
-      const h1 = windowEnd(i, strideH, padTop, poolH, h);
-      for (let j = 0; j < ow; j++, out += c) {
-        const w0 = windowStart(j, strideW, padLeft);
-        const w1 = windowEnd(j, strideW, padLeft, poolW, w);
-        if (h0 >= h1 || w0 >= w1) continue;
-        const inv: f32 = 1.0 / <f32>((h1 - h0) * (w1 - w0));
-        const dyp = dy + (<usize>out << 2);
-        let ch = 0;
-        for (; ch + 4 <= c; ch += 4) {
-          const g = f32x4.mul(v128.load(dyp + (<usize>ch << 2)), f32x4.splat(inv));
-          for (let r = h0; r < h1; r++) {
-            let p = dx + (<usize>(imageBase + r * rowStride + w0 * c + ch) << 2);
-            for (let s = w0; s < w1; s++, p += <usize>c << 2) v128.store(p, f32x4.add(v128.load(p), g));
-          }
-        }
-        for (; ch < c; ch++) {
-          const g = load<f32>(dyp + (<usize>ch << 2)) * inv;
-          for (let r = h0; r < h1; r++) {
-            let p = dx + (<usize>(imageBase + r * rowStride + w0 * c + ch) << 2);
-            for (let s = w0; s < w1; s++, p += <usize>c << 2) store<f32>(p, load<f32>(p) + g);
+          for (; ch < c; ch++) {
+            const co = <usize>ch << 2;
+            const g = backward ? load<f32>(op + co) * inv : 0;
+            let sum: f32 = 0;
+            for (let z = d0; z < d1; z++) {
+              for (let r = h0; r < h1; r++) {
+                let p = a + (<usize>(imageBase + z * planeStride + r * rowStride + w0 * c) << 2) + co;
+                for (let s = w0; s < w1; s++, p += pixelBytes) {
+                  if (backward) store<f32>(p, load<f32>(p) + g);
+                  else sum += load<f32>(p);
+                }
+              }
+            }
+            if (!backward) store<f32>(op + co, sum * inv);
           }
         }
       }

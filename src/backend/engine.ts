@@ -7,12 +7,20 @@
 import { decodeBase64 } from './base64.js';
 import { describeValue } from '../describe.js';
 import { LinearAllocator } from './memory.js';
-import { ThreadPool, type KernelCall } from './pool.js';
+import { ThreadPool, type RawKernels } from './pool.js';
 import { withSharedMemory } from './shared-memory-patch.js';
 import * as binaries from './wasm-binaries.generated.js';
+import type { KernelExports } from './kernels.generated.js';
 
-/** Every kernel takes and returns numbers: byte offsets, sizes and scalars. */
-export type KernelExports = Record<string, (...args: number[]) => number>;
+/**
+ * The kernel exports, typed from assembly/ at build time (scripts/build-wasm.mjs): tsc checks the name and
+ * the count of positional arguments of every call.
+ */
+export type { KernelExports };
+export type KernelName = keyof KernelExports;
+
+/** One kernel call for `parallel`: its name and its arguments, checked against the kernel's signature. */
+export type KernelCall = { [K in KernelName]: readonly [K, ...Parameters<KernelExports[K]>] }[KernelName];
 
 export type BuildName = 'simd' | 'relaxed' | 'threads' | 'relaxed-threads';
 
@@ -68,7 +76,8 @@ export class Engine {
       for (let i = 0; i < calls.length; i += this.pool.size) this.pool.run(calls.slice(i, i + this.pool.size));
       return;
     }
-    for (const [name, ...args] of calls) this.kernels[name](...args);
+    const raw = this.kernels as unknown as RawKernels;
+    for (const [name, ...args] of calls) raw[name](...args);
   }
 
   /**
@@ -238,7 +247,7 @@ async function start(rawOptions: ReadyOptions): Promise<EngineInfo> {
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const kernels = instance.exports as unknown as KernelExports;
   const heap = new LinearAllocator(memory, kernels.heap_base(), shared);
-  const pool = shared ? await ThreadPool.start(threads, module, memory, heap, kernels) : null;
+  const pool = shared ? await ThreadPool.start(threads, module, memory, heap, instance.exports as unknown as RawKernels) : null;
   const info: EngineInfo = { build, relaxedSimd: relaxed, relaxedSimdSupported: relaxedSupported, threads, threadsSupported: !threadsUnavailable() };
   if (threadsNote) info.threadsNote = threadsNote;
   const next = new Engine(kernels, heap, info, pool);

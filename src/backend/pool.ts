@@ -12,7 +12,10 @@ const MAX_ARGS = (SLOT_BYTES - 32) / 8;
 // Iterations to spin on a result before sleeping in Atomics.wait (a wake-up costs tens of µs).
 const SPIN = 20000;
 
+/** A call as the pool moves it: a kernel name and numbers (engine.ts types calls per kernel). */
 export type KernelCall = readonly [kernel: string, ...args: number[]];
+/** The kernel exports as the pool sees them: any name, numbers in and out. */
+export type RawKernels = Record<string, (...args: number[]) => number>;
 
 interface WorkerHandle {
   postMessage(message: unknown): void;
@@ -31,7 +34,7 @@ export class ThreadPool {
     private readonly slotBase: number,
     memory: WebAssembly.Memory,
     private readonly kernelIndex: Map<string, number>,
-    private readonly kernels: Record<string, (...args: number[]) => number>,
+    private readonly kernels: RawKernels,
   ) {
     this.words = new Int32Array(memory.buffer);
     this.args = new Float64Array(memory.buffer);
@@ -45,7 +48,7 @@ export class ThreadPool {
     module: WebAssembly.Module,
     memory: WebAssembly.Memory,
     heap: LinearAllocator,
-    kernels: Record<string, (...args: number[]) => number>,
+    kernels: RawKernels,
   ): Promise<ThreadPool> {
     const names = Object.keys(kernels).filter((k) => typeof kernels[k] === 'function').sort();
     const count = threads - 1;

@@ -1,10 +1,10 @@
 // 2D convolution, NHWC (assembly/conv.ts): forward with fused bias + activation, and backward for dx, dw, db.
-// x (N,H,W,C), w (KH,KW,C,F) as Keras, y (N,OH,OW,F). Padding is explicit per side: a layer with
+// x (N,H,W,C), w (KH,KW,C/groups,F) as Keras, y (N,OH,OW,F). Padding is explicit per side: a layer with
 // padding 'same' computes TensorFlow's split (extra row/column at the bottom/right) and passes it here.
-import { engine } from '../backend/engine.js';
+import { engine, type KernelCall } from '../backend/engine.js';
+import { splitWork } from '../backend/split.js';
 import type { Tensor } from '../tensor.js';
 import type { ActivationCode } from './activation.js';
-import { threadsFor } from './gemm.js';
 
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
 
@@ -17,6 +17,8 @@ export interface Conv2dGeometry {
   padRight: number;
   dilationH: number;
   dilationW: number;
+  /** Grouped convolution (Keras `groups`): C and F split into this many independent blocks. Default 1. */
+  groups?: number;
 }
 
 /** [outH, outW] of a convolution; a dimension is ≤ 0 when the (dilated) kernel is larger than the padded input. */
@@ -38,16 +40,20 @@ function sameShape(t: Tensor, shape: number[]): boolean {
 }
 
 interface Dims {
-  N: number; H: number; W: number; C: number; F: number; KH: number; KW: number; OH: number; OW: number;
+  N: number; H: number; W: number; C: number; F: number; KH: number; KW: number; OH: number; OW: number; groups: number;
 }
 
 // Validates x, w and the geometry; returns the sizes and the expected y shape.
 function dimsOf(op: string, x: Tensor, w: Tensor, g: Conv2dGeometry, others: Record<string, Tensor | null>): Dims {
   const fail = (why: string) => new Error(`simdnet ${op}: ${why}: ${describe({ x, w, ...others })}`);
-  if (x.rank !== 4 || w.rank !== 4) throw fail('x must be (N,H,W,C) and w (KH,KW,C,F)');
+  if (x.rank !== 4 || w.rank !== 4) throw fail('x must be (N,H,W,C) and w (KH,KW,C/groups,F)');
   const [N, H, W, C] = x.shape;
   const [KH, KW, C2, F] = w.shape;
-  if (C !== C2) throw fail(`x has ${C} channels but w expects ${C2}`);
+  const groups = g.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1 || C % groups !== 0 || F % groups !== 0) {
+    throw fail(`groups ${groups} must be a positive integer dividing the ${C} channels and the ${F} filters`);
+  }
+  if (C !== C2 * groups) throw fail(`x has ${C} channels but w expects ${C2 * groups}`);
   const ints = [g.strideH, g.strideW, g.dilationH, g.dilationW];
   const pads = [g.padTop, g.padBottom, g.padLeft, g.padRight];
   if (!ints.every((v) => Number.isInteger(v) && v >= 1) || !pads.every((v) => Number.isInteger(v) && v >= 0)) {
@@ -55,10 +61,10 @@ function dimsOf(op: string, x: Tensor, w: Tensor, g: Conv2dGeometry, others: Rec
   }
   const [OH, OW] = conv2dOutputSize(H, W, KH, KW, g);
   if (OH <= 0 || OW <= 0 || KH <= 0 || KW <= 0) throw fail(`the kernel is larger than the padded input (output would be ${OH}x${OW})`);
-  return { N, H, W, C, F, KH, KW, OH, OW };
+  return { N, H, W, C, F, KH, KW, OH, OW, groups };
 }
 
-/** y = act(conv(x, w) + b). x (N,H,W,C), w (KH,KW,C,F), b (F) or null, y (N,OH,OW,F). */
+/** y = act(conv(x, w) + b). x (N,H,W,C), w (KH,KW,C/groups,F), b (F) or null, y (N,OH,OW,F). */
 export function conv2dForward(
   x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, g: Conv2dGeometry, act: ActivationCode = 0, alpha = 0,
 ): void {
@@ -69,21 +75,17 @@ export function conv2dForward(
   if (!Number.isInteger(act) || act < 0 || act > 6) throw new Error(`simdnet conv2dForward: activation code ${act} is not one of 0..6`);
   const e = engine();
   const k = e.kernels;
-  const flop = 2 * d.N * d.OH * d.OW * d.F * d.KH * d.KW * d.C;
+  const flop = (2 * d.N * d.OH * d.OW * d.F * d.KH * d.KW * d.C) / d.groups;
   // With a thread pool, the batch is split: each part its own images and scratch.
-  const threads = threadsFor(flop, d.N);
-  const per = Math.max(1, Math.ceil(d.N / threads));
-  const stride = align64(k.conv2d_forward_scratch_bytes(per, d.C, d.F, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.dilationH, g.dilationW));
-  const scratch = e.scratch(stride * threads);
-  const calls: [string, ...number[]][] = [];
-  for (let t = 0, n0 = 0; n0 < d.N; t++, n0 += per) {
-    const n = Math.min(per, d.N - n0);
-    calls.push([
-      'conv2d_forward_f32', x.ptr + 4 * n0 * d.H * d.W * d.C, w.ptr, b ? b.ptr : 0, y.ptr + 4 * n0 * d.OH * d.OW * d.F,
-      n, d.H, d.W, d.C, d.F, d.KH, d.KW, d.OH, d.OW,
-      g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, act, alpha, scratch + t * stride,
-    ]);
-  }
+  const parts = splitWork(d.N, flop);
+  const per = parts[0][1];
+  const stride = align64(k.conv2d_forward_scratch_bytes(per, d.C, d.F, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.dilationH, g.dilationW, d.groups));
+  const scratch = e.scratch(stride * parts.length);
+  const calls = parts.map(([n0, n], t): KernelCall => [
+    'conv2d_forward_f32', x.ptr + 4 * n0 * d.H * d.W * d.C, w.ptr, b ? b.ptr : 0, y.ptr + 4 * n0 * d.OH * d.OW * d.F,
+    n, d.H, d.W, d.C, d.F, d.KH, d.KW, d.OH, d.OW,
+    g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, d.groups, act, alpha, scratch + t * stride,
+  ]);
   e.parallel(calls);
 }
 
@@ -106,13 +108,14 @@ export function conv2dBackward(
   if (!dx && !dw && !db) return;
   const e = engine();
   const k = e.kernels;
-  const flop = 2 * d.N * d.OH * d.OW * d.F * d.KH * d.KW * d.C * ((dx ? 1 : 0) + (dw ? 1 : 0));
+  const flop = (2 * d.N * d.OH * d.OW * d.F * d.KH * d.KW * d.C * ((dx ? 1 : 0) + (dw ? 1 : 0))) / d.groups;
   // With a thread pool, the batch is split: each part writes dx for its own images and a partial dw
   // (the first part straight into dw, the others into scratch, summed afterwards). When accumulating,
   // every part goes to scratch and all are added into dw.
-  const threads = threadsFor(flop, d.N);
-  const per = Math.max(1, Math.ceil(d.N / threads));
-  const stride = align64(k.conv2d_backward_scratch_bytes(per, d.C, d.F, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.dilationH, g.dilationW));
+  const parts = splitWork(d.N, flop);
+  const threads = parts.length;
+  const per = parts[0][1];
+  const stride = align64(k.conv2d_backward_scratch_bytes(per, d.C, d.F, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.dilationH, g.dilationW, d.groups));
   const partialBytes = dw ? align64(dw.size * 4) : 0;
   const firstInScratch = accumulate ? 1 : 0;
   const partials = threads - 1 + firstInScratch;
@@ -121,18 +124,13 @@ export function conv2dBackward(
   const dbTemp = base + partialBytes * partials;
   const scratch = dbTemp + dbBytes;
   const partialOf = (t: number): number => base + (t - 1 + firstInScratch) * partialBytes;
-  const calls: [string, ...number[]][] = [];
-  for (let t = 0, n0 = 0; t === 0 || n0 < d.N; t++, n0 += per) {
-    const n = Math.min(per, d.N - n0);
-    const dwPart = !dw ? 0 : t === 0 && !accumulate ? dw.ptr : partialOf(t);
-    const dbPart = threads === 1 && db ? (accumulate ? dbTemp : db.ptr) : 0;
-    calls.push([
-      'conv2d_backward_f32', x.ptr + 4 * n0 * d.H * d.W * d.C, w.ptr, dy.ptr + 4 * n0 * d.OH * d.OW * d.F,
-      dx ? dx.ptr + 4 * n0 * d.H * d.W * d.C : 0, dwPart, dbPart,
-      n, d.H, d.W, d.C, d.F, d.KH, d.KW, d.OH, d.OW,
-      g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, scratch + t * stride,
-    ]);
-  }
+  const calls = parts.map(([n0, n], t): KernelCall => [
+    'conv2d_backward_f32', x.ptr + 4 * n0 * d.H * d.W * d.C, w.ptr, dy.ptr + 4 * n0 * d.OH * d.OW * d.F,
+    dx ? dx.ptr + 4 * n0 * d.H * d.W * d.C : 0, !dw ? 0 : t === 0 && !accumulate ? dw.ptr : partialOf(t),
+    threads === 1 && db ? (accumulate ? dbTemp : db.ptr) : 0,
+    n, d.H, d.W, d.C, d.F, d.KH, d.KW, d.OH, d.OW,
+    g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, d.groups, scratch + t * stride,
+  ]);
   e.parallel(calls);
   if (dw) for (let t = accumulate ? 0 : 1; t < calls.length; t++) k.add_f32(dw.ptr, dw.ptr, partialOf(t), dw.size);
   if (db && threads > 1) k.bias_grad_f32(dy.ptr, accumulate ? dbTemp : db.ptr, d.N * d.OH * d.OW, d.F);

@@ -4,6 +4,8 @@ import { engine } from '../backend/engine.js';
 import type { Tensor } from '../tensor.js';
 import type { ActivationCode } from './activation.js';
 import { withTemp } from './temp.js';
+import { splitWork } from '../backend/split.js';
+import type { KernelCall } from '../backend/engine.js';
 
 export interface MatmulOptions {
   /** Use aᵀ: a is (K, M). */
@@ -25,17 +27,6 @@ function checkAct(op: string, act: number): void {
   if (!Number.isInteger(act) || act < 0 || act > 6) throw new Error(`simdnet ${op}: activation code ${act} is not one of 0..6`);
 }
 
-/**
- * Work below which one more thread costs more than it saves (waking a worker takes microseconds).
- * Shared with the conv wrappers.
- */
-export const MIN_FLOP_PER_THREAD = 1 << 21;
-
-/** How many threads to give `flop` of work split into at most `parts` pieces. */
-export function threadsFor(flop: number, parts: number): number {
-  return Math.max(1, Math.min(engine().threads, parts, Math.floor(flop / MIN_FLOP_PER_THREAD)));
-}
-
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
 
 /**
@@ -53,28 +44,25 @@ export function gemmRaw(
   const e = engine();
   const k = e.kernels;
   const byRows = M >= N;
-  const threads = threadsFor(2 * M * N * K, Math.ceil((byRows ? M : N) / 8));
-  if (threads <= 1) {
+  const extent = byRows ? M : N;
+  const parts = splitWork(extent, 2 * M * N * K, 8); // whole tiles (MR = 4, NR = 8)
+  if (parts.length === 1) {
     const scratch = e.scratch(k.gemm_scratch_bytes(M, N, K));
-    k.gemm_f32(M, N, K, a, lda, transA ? 1 : 0, b, ldb, transB ? 1 : 0, c, ldc, accumulate ? 1 : 0, bias, act, alpha, scratch);
+    k.gemm_f32(M, N, K, a, lda, +transA, b, ldb, +transB, c, ldc, +accumulate, bias, act, alpha, scratch);
     return;
   }
-  const extent = byRows ? M : N;
-  const chunk = Math.ceil(extent / threads / 8) * 8; // whole tiles (MR = 4, NR = 8)
+  const chunk = parts[0][1];
   const stride = align64(byRows ? k.gemm_scratch_bytes(chunk, N, K) : k.gemm_scratch_bytes(M, chunk, K));
-  const scratch = e.scratch(stride * threads);
-  const calls: [string, ...number[]][] = [];
-  for (let t = 0, start = 0; start < extent; t++, start += chunk) {
-    const n = Math.min(chunk, extent - start);
+  const scratch = e.scratch(stride * parts.length);
+  const calls = parts.map(([start, n], t): KernelCall => {
     const s = scratch + t * stride;
     if (byRows) {
       const aPart = a + 4 * (transA ? start : start * lda);
-      calls.push(['gemm_f32', n, N, K, aPart, lda, +transA, b, ldb, +transB, c + 4 * start * ldc, ldc, +accumulate, bias, act, alpha, s]);
-    } else {
-      const bPart = b + 4 * (transB ? start * ldb : start);
-      calls.push(['gemm_f32', M, n, K, a, lda, +transA, bPart, ldb, +transB, c + 4 * start, ldc, +accumulate, bias ? bias + 4 * start : 0, act, alpha, s]);
+      return ['gemm_f32', n, N, K, aPart, lda, +transA, b, ldb, +transB, c + 4 * start * ldc, ldc, +accumulate, bias, act, alpha, s];
     }
-  }
+    const bPart = b + 4 * (transB ? start * ldb : start);
+    return ['gemm_f32', M, n, K, a, lda, +transA, bPart, ldb, +transB, c + 4 * start, ldc, +accumulate, bias ? bias + 4 * start : 0, act, alpha, s];
+  });
   e.parallel(calls);
 }
 

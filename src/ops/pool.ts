@@ -1,8 +1,9 @@
-// Pooling ops over NHWC tensors: max and average 2D pooling with any window, stride and per-side padding,
-// and global pooling (N,H,W,C) → (N,C). 1D pooling is the 2D case with H = 1 (layers reshape (N,L,C) to
+// Pooling ops over NHWC and NDHWC tensors: max and average pooling with any window, stride and per-side
+// padding, in 2D and 3D, and global pooling (N,H,W,C) → (N,C). One family of kernels (assembly/pool.ts)
+// works in 3D: 2D pooling is depth 1, 1D pooling is the 2D case with H = 1 (layers reshape (N,L,C) to
 // (N,1,L,C)). Max pooling records, per output, the index of its winner in x (an i32 stored in the bytes
 // of a float32 tensor shaped like y), so backward is one scatter.
-import { engine } from '../backend/engine.js';
+import { engine, type KernelCall } from '../backend/engine.js';
 import { splitRanges } from '../backend/split.js';
 import type { Tensor } from '../tensor.js';
 
@@ -30,52 +31,88 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-function checkGeometry(op: string, g: Pool2dGeometry): void {
-  const positive = [g.poolH, g.poolW, g.strideH, g.strideW];
-  const nonNegative = [g.padTop, g.padBottom, g.padLeft, g.padRight];
+export interface Pool3dGeometry {
+  poolD: number;
+  poolH: number;
+  poolW: number;
+  strideD: number;
+  strideH: number;
+  strideW: number;
+  padFront: number;
+  padBack: number;
+  padTop: number;
+  padBottom: number;
+  padLeft: number;
+  padRight: number;
+}
+
+/** Output depth, height and width of a pooling window over an inD x inH x inW volume (0 when it does not fit). */
+export function pool3dOutputSize(inD: number, inH: number, inW: number, g: Pool3dGeometry): [number, number, number] {
+  const outD = Math.floor((inD + g.padFront + g.padBack - g.poolD) / g.strideD) + 1;
+  const [outH, outW] = pool2dOutputSize(inH, inW, g);
+  return [Math.max(0, outD), outH, outW];
+}
+
+/** A 2D geometry as the 3D kernels take it: a depth window of 1. */
+function as3d(g: Pool2dGeometry): Pool3dGeometry {
+  return { ...g, poolD: 1, strideD: 1, padFront: 0, padBack: 0 };
+}
+
+// The size arguments of the 3D kernels: n, d, h, w, c, od, oh, ow, pools, strides, front/top/left padding.
+type PoolArgs = [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+
+function checkGeometry(op: string, g: Pool3dGeometry): void {
+  const positive = [g.poolD, g.poolH, g.poolW, g.strideD, g.strideH, g.strideW];
+  const nonNegative = [g.padFront, g.padBack, g.padTop, g.padBottom, g.padLeft, g.padRight];
   if (!positive.every((v) => Number.isInteger(v) && v >= 1) || !nonNegative.every((v) => Number.isInteger(v) && v >= 0)) {
     throw new Error(`${op}: invalid geometry ${JSON.stringify(g)}: pool sizes and strides must be integers ≥ 1, paddings integers ≥ 0`);
   }
 }
 
-/** Checks x (N,H,W,C) against y (N,OH,OW,C) for geometry g; returns the kernel's size arguments. */
-function poolArgs(op: string, x: Tensor, y: Tensor, g: Pool2dGeometry): number[] {
+/** Checks x (N,[D,]H,W,C) against y (N,[OD,]OH,OW,C) for geometry g; returns the kernel's size arguments. */
+function poolArgs(op: string, x: Tensor, y: Tensor, g: Pool3dGeometry, rank: 4 | 5): PoolArgs {
   checkGeometry(op, g);
-  if (x.rank !== 4) throw new Error(`${op}: x must be (N,H,W,C), got ${fmt(x)}`);
-  const [n, h, w, c] = x.shape;
-  const [oh, ow] = pool2dOutputSize(h, w, g);
-  if (oh < 1 || ow < 1) {
-    throw new Error(`${op}: a ${g.poolH}x${g.poolW} window does not fit input ${fmt(x)} padded by ` +
-      `(${g.padTop},${g.padBottom},${g.padLeft},${g.padRight}): the output would be empty`);
+  if (x.rank !== rank) throw new Error(`${op}: x must be ${rank === 4 ? '(N,H,W,C)' : '(N,D,H,W,C)'}, got ${fmt(x)}`);
+  const [n, d, h, w, c] = rank === 4 ? [x.shape[0], 1, ...x.shape.slice(1)] : x.shape;
+  const [od, oh, ow] = pool3dOutputSize(d, h, w, g);
+  if (od < 1 || oh < 1 || ow < 1) {
+    const window = rank === 4 ? `${g.poolH}x${g.poolW}` : `${g.poolD}x${g.poolH}x${g.poolW}`;
+    const pads = rank === 4 ? [g.padTop, g.padBottom, g.padLeft, g.padRight] : [g.padFront, g.padBack, g.padTop, g.padBottom, g.padLeft, g.padRight];
+    throw new Error(`${op}: a ${window} window does not fit input ${fmt(x)} padded by (${pads}): the output would be empty`);
   }
-  if (!sameShape(y.shape, [n, oh, ow, c])) throw new Error(`${op}: x ${fmt(x)} needs y of shape [${[n, oh, ow, c]}], got ${fmt(y)}`);
-  return [n, h, w, c, oh, ow, g.poolH, g.poolW, g.strideH, g.strideW, g.padTop, g.padLeft];
+  const want = rank === 4 ? [n, oh, ow, c] : [n, od, oh, ow, c];
+  if (!sameShape(y.shape, want)) throw new Error(`${op}: x ${fmt(x)} needs y of shape [${want}], got ${fmt(y)}`);
+  return [n, d, h, w, c, od, oh, ow, g.poolD, g.poolH, g.poolW, g.strideD, g.strideH, g.strideW, g.padFront, g.padTop, g.padLeft];
 }
 
-/** y = max over each window of x; argmax (shaped like y) receives the index into x of each winner. */
+/** y = max over each window of x (N,H,W,C); argmax (shaped like y) receives the index into x of each winner. */
 export function maxPool2dForward(x: Tensor, y: Tensor, argmax: Tensor, g: Pool2dGeometry): void {
-  const args = poolArgs('maxPool2dForward', x, y, g);
-  if (!sameShape(argmax.shape, y.shape)) throw new Error(`maxPool2dForward: argmax must be shaped like y ${fmt(y)}, got ${fmt(argmax)}`);
-  maxPoolByImages(x, y, argmax, args);
+  maxPoolForward('maxPool2dForward', x, y, argmax, poolArgs('maxPool2dForward', x, y, as3d(g), 4));
+}
+
+/** y = max over each window of x (N,D,H,W,C); argmax (shaped like y) receives the index into x of each winner. */
+export function maxPool3dForward(x: Tensor, y: Tensor, argmax: Tensor, g: Pool3dGeometry): void {
+  maxPoolForward('maxPool3dForward', x, y, argmax, poolArgs('maxPool3dForward', x, y, g, 5));
 }
 
 // Threads take whole images: the kernel gets the full tensors and its first image, so argmax indices stay
 // indices into the whole of x.
-function maxPoolByImages(x: Tensor, y: Tensor, argmax: Tensor, args: number[]): void {
+function maxPoolForward(op: string, x: Tensor, y: Tensor, argmax: Tensor, args: PoolArgs): void {
+  if (!sameShape(argmax.shape, y.shape)) throw new Error(`${op}: argmax must be shaped like y ${fmt(y)}, got ${fmt(argmax)}`);
   const [n, ...rest] = args;
   engine().parallel(
-    splitRanges(n, x.size + 2 * y.size).map(([start, count]) => ['maxpool2d_forward_f32', x.ptr, y.ptr, argmax.ptr, count, ...rest, start] as const),
+    splitRanges(n, x.size + 2 * y.size).map(([start, count]): KernelCall => ['maxpool3d_forward_f32', x.ptr, y.ptr, argmax.ptr, count, ...rest, start]),
   );
 }
 
 // dx = 0, then each image's dy scattered into that image's part of dx; threads take whole images.
-function scatterByImages(kernel: string, dy: Tensor, argmax: Tensor, dx: Tensor): void {
+function scatterByImages(dy: Tensor, argmax: Tensor, dx: Tensor): void {
   const n = dy.shape[0];
   const outPer = dy.size / n;
   const inPer = dx.size / n;
   engine().parallel(
     splitRanges(n, dx.size + 2 * dy.size).map(
-      ([start, count]) => [kernel, dy.ptr, argmax.ptr, dx.ptr, count * outPer, count * inPer, start * outPer, start * inPer] as const,
+      ([start, count]): KernelCall => ['argmax_scatter_f32', dy.ptr, argmax.ptr, dx.ptr, count * outPer, count * inPer, start * outPer, start * inPer],
     ),
   );
 }
@@ -83,31 +120,53 @@ function scatterByImages(kernel: string, dy: Tensor, argmax: Tensor, dx: Tensor)
 /** dx = 0, then each dy element is added at its argmax (windows that overlap add up). */
 export function maxPool2dBackward(dy: Tensor, argmax: Tensor, dx: Tensor): void {
   checkScatter('maxPool2dBackward', dy, argmax, dx);
-  scatterByImages('maxpool2d_backward_f32', dy, argmax, dx);
+  scatterByImages(dy, argmax, dx);
 }
 
-// Average pooling has no indices: a thread's images are plain pointer offsets.
-function avgPoolByImages(kernel: string, from: Tensor, to: Tensor, args: number[]): void {
+/** dx (N,D,H,W,C) = 0, then each dy element is added at its argmax. */
+export function maxPool3dBackward(dy: Tensor, argmax: Tensor, dx: Tensor): void {
+  checkScatter('maxPool3dBackward', dy, argmax, dx);
+  scatterByImages(dy, argmax, dx);
+}
+
+// Average pooling has no indices: a thread's images are plain pointer offsets. `from` is what the kernel
+// reads per window cell (x forward, dx backward), `to` the per-output side (y, dy).
+function avgPool(cells: Tensor, outs: Tensor, backward: boolean, args: PoolArgs): void {
   const [n, ...rest] = args;
-  const fromPer = (from.size / n) * 4;
-  const toPer = (to.size / n) * 4;
+  const cellsPer = (cells.size / n) * 4;
+  const outsPer = (outs.size / n) * 4;
   engine().parallel(
-    splitRanges(n, from.size + to.size).map(([start, count]) => [kernel, from.ptr + start * fromPer, to.ptr + start * toPer, count, ...rest] as const),
+    splitRanges(n, cells.size + outs.size).map(
+      ([start, count]): KernelCall => ['avgpool3d_f32', cells.ptr + start * cellsPer, outs.ptr + start * outsPer, +backward, count, ...rest],
+    ),
   );
 }
 
 /** y = mean of the image cells of each window (padding is not counted, as TF does for 'same'). */
 export function avgPool2dForward(x: Tensor, y: Tensor, g: Pool2dGeometry): void {
-  avgPoolByImages('avgpool2d_forward_f32', x, y, poolArgs('avgPool2dForward', x, y, g));
+  avgPool(x, y, false, poolArgs('avgPool2dForward', x, y, as3d(g), 4));
 }
 
-/** dx (N,H,W,C) from dy (N,OH,OW,C): each window spreads dy / (its image cells) over those cells. */
+/**
+ * dx (N,H,W,C) from dy (N,OH,OW,C): each window spreads dy / (its image cells) over those cells — the exact
+ * gradient of the forward (tfjs-cpu divides by the whole window under 'same' padding, which is not).
+ */
 export function avgPool2dBackward(dy: Tensor, dx: Tensor, g: Pool2dGeometry): void {
-  avgPoolByImages('avgpool2d_backward_f32', dy, dx, poolArgs('avgPool2dBackward', dx, dy, g));
+  avgPool(dx, dy, true, poolArgs('avgPool2dBackward', dx, dy, as3d(g), 4));
+}
+
+/** y (N,OD,OH,OW,C) = mean of the image cells of each window of x (N,D,H,W,C). */
+export function avgPool3dForward(x: Tensor, y: Tensor, g: Pool3dGeometry): void {
+  avgPool(x, y, false, poolArgs('avgPool3dForward', x, y, g, 5));
+}
+
+/** dx (N,D,H,W,C) from dy: each window spreads dy / (its image cells) over those cells. */
+export function avgPool3dBackward(dy: Tensor, dx: Tensor, g: Pool3dGeometry): void {
+  avgPool(dx, dy, true, poolArgs('avgPool3dBackward', dx, dy, g, 5));
 }
 
 /** Global pooling sees x (N,H,W,C), or (N,L,C), as one window per image: returns the kernel's size arguments. */
-function globalArgs(op: string, x: Tensor, y: Tensor): number[] {
+function globalArgs(op: string, x: Tensor, y: Tensor): PoolArgs {
   if (x.rank !== 4 && x.rank !== 3) throw new Error(`${op}: x must be (N,H,W,C) or (N,L,C), got ${fmt(x)}`);
   const n = x.shape[0];
   const c = x.shape[x.rank - 1];
@@ -116,30 +175,28 @@ function globalArgs(op: string, x: Tensor, y: Tensor): number[] {
   if (h * w < 1) throw new Error(`${op}: x ${fmt(x)} has no cells to pool`);
   if (!sameShape(y.shape, [n, c])) throw new Error(`${op}: x ${fmt(x)} needs y of shape [${[n, c]}], got ${fmt(y)}`);
   // One h x w window, stride 1, no padding: a 1x1 output per image.
-  return [n, h, w, c, 1, 1, h, w, 1, 1, 0, 0];
+  return [n, 1, h, w, c, 1, 1, 1, 1, h, w, 1, 1, 1, 0, 0, 0];
 }
 
 /** y (N,C) = mean over every cell of each image x (N,H,W,C). */
 export function globalAvgPoolForward(x: Tensor, y: Tensor): void {
-  avgPoolByImages('avgpool2d_forward_f32', x, y, globalArgs('globalAvgPoolForward', x, y));
+  avgPool(x, y, false, globalArgs('globalAvgPoolForward', x, y));
 }
 
 /** dx (N,H,W,C) = dy (N,C) / (H*W) at every cell. */
 export function globalAvgPoolBackward(dy: Tensor, dx: Tensor): void {
-  avgPoolByImages('avgpool2d_backward_f32', dy, dx, globalArgs('globalAvgPoolBackward', dx, dy));
+  avgPool(dx, dy, true, globalArgs('globalAvgPoolBackward', dx, dy));
 }
 
 /** y (N,C) = max over every cell of each image x (N,H,W,C); argmax (N,C) receives the winners' indices into x. */
 export function globalMaxPoolForward(x: Tensor, y: Tensor, argmax: Tensor): void {
-  const args = globalArgs('globalMaxPoolForward', x, y);
-  if (!sameShape(argmax.shape, y.shape)) throw new Error(`globalMaxPoolForward: argmax must be shaped like y ${fmt(y)}, got ${fmt(argmax)}`);
-  maxPoolByImages(x, y, argmax, args);
+  maxPoolForward('globalMaxPoolForward', x, y, argmax, globalArgs('globalMaxPoolForward', x, y));
 }
 
 /** dx (N,H,W,C) = 0 except dy (N,C) at each winner. */
 export function globalMaxPoolBackward(dy: Tensor, argmax: Tensor, dx: Tensor): void {
   checkScatter('globalMaxPoolBackward', dy, argmax, dx);
-  scatterByImages('argmax_scatter_f32', dy, argmax, dx);
+  scatterByImages(dy, argmax, dx);
 }
 
 /** dy and argmax alike; dx of the same batch and channel count (argmax indices are bounds-checked by the kernel). */

@@ -25,16 +25,21 @@ interface Case {
   g: Conv2dGeometry;
 }
 
-function geometry(stride: [number, number], pad: [number, number, number, number] = [0, 0, 0, 0], dilation: [number, number] = [1, 1]): Conv2dGeometry {
-  return { strideH: stride[0], strideW: stride[1], padTop: pad[0], padBottom: pad[1], padLeft: pad[2], padRight: pad[3], dilationH: dilation[0], dilationW: dilation[1] };
+function geometry(stride: [number, number], pad: [number, number, number, number] = [0, 0, 0, 0], dilation: [number, number] = [1, 1], groups = 1): Conv2dGeometry {
+  return { strideH: stride[0], strideW: stride[1], padTop: pad[0], padBottom: pad[1], padLeft: pad[2], padRight: pad[3], dilationH: dilation[0], dilationW: dilation[1], groups };
 }
 
-// Direct convolution in float64: y[n,i,j,f] = b[f] + Σ x[n, i*sh-pt+kh*dh, j*sw-pl+kw*dw, c] · w[kh,kw,c,f].
-// Calls visit(yIndex, xIndex, wIndex) for every product, so the same loop gives forward and gradients.
+// Direct convolution in float64: y[n,i,j,f] = b[f] + Σ x[n, i*sh-pt+kh*dh, j*sw-pl+kw*dw, c] · w[kh,kw,c,f],
+// where with groups, filter f of group q = f / (F/groups) sees channels q·C/groups .. + C/groups and w is
+// (KH,KW,C/groups,F). Calls visit(yIndex, xIndex, wIndex) for every product, so the same loop gives forward
+// and gradients.
 function forEachProduct(c: Case, visit: (yi: number, xi: number, wi: number) => void): number[] {
   const [N, H, W, C] = c.x;
   const [KH, KW] = c.k;
   const { g, F } = c;
+  const groups = g.groups ?? 1;
+  const Cg = C / groups;
+  const Fg = F / groups;
   const [OH, OW] = conv2dOutputSize(H, W, KH, KW, g);
   for (let n = 0; n < N; n++)
     for (let i = 0; i < OH; i++)
@@ -45,9 +50,11 @@ function forEachProduct(c: Case, visit: (yi: number, xi: number, wi: number) => 
           for (let kw = 0; kw < KW; kw++) {
             const iw = j * g.strideW - g.padLeft + kw * g.dilationW;
             if (iw < 0 || iw >= W) continue;
-            for (let ch = 0; ch < C; ch++)
-              for (let f = 0; f < F; f++)
-                visit(((n * OH + i) * OW + j) * F + f, ((n * H + ih) * W + iw) * C + ch, ((kh * KW + kw) * C + ch) * F + f);
+            for (let ch = 0; ch < C; ch++) {
+              const q = Math.floor(ch / Cg);
+              for (let f = q * Fg; f < (q + 1) * Fg; f++)
+                visit(((n * OH + i) * OW + j) * F + f, ((n * H + ih) * W + iw) * C + ch, ((kh * KW + kw) * Cg + (ch % Cg)) * F + f);
+            }
           }
         }
   return [N, OH, OW, F];
@@ -117,6 +124,12 @@ const cases: Case[] = [
   { label: 'K > 1024 (5x5, 48 channels): a column block starts mid-tap', x: [1, 6, 6, 48], k: [5, 5], F: 3, g: geometry([1, 1], [2, 2, 2, 2]) },
   { label: 'batch 3, 16 channels, 3x3 same, 32 filters (split across threads)', x: [3, 14, 13, 16], k: [3, 3], F: 32, g: geometry([1, 1], [1, 1, 1, 1]) },
   { label: 'pointwise with many rows (1x1, 33 channels)', x: [3, 11, 9, 33], k: [1, 1], F: 10, g: geometry([1, 1]) },
+  // Grouped convolution: one GEMM per group on strided views of x, w, y (C/groups of every pixel's C channels).
+  { label: 'groups 2, 16 channels (8 per group: fused col2im), 3x3 same, 10 filters', x: [2, 7, 6, 16], k: [3, 3], F: 10, g: geometry([1, 1], [1, 1, 1, 1], [1, 1], 2) },
+  { label: 'groups 3, 15 channels (5 per group), stride 2, dilation 1x2, 9 filters', x: [1, 9, 11, 15], k: [3, 2], F: 9, g: geometry([2, 2], [1, 0, 1, 1], [1, 2], 3) },
+  { label: 'groups 2, pointwise (1x1 stride 1), 6 channels, 14 filters', x: [2, 4, 5, 6], k: [1, 1], F: 14, g: geometry([1, 1], [0, 0, 0, 0], [1, 1], 2) },
+  { label: 'groups = channels = 4 (one channel per group), 2x2 stride 2, 8 filters', x: [3, 6, 5, 4], k: [2, 2], F: 8, g: geometry([2, 2], [0, 0, 0, 1], [1, 1], 4) },
+  { label: 'groups 2, batch 4 large enough to split across threads (32 channels, 3x3, 32 filters)', x: [4, 12, 12, 32], k: [3, 3], F: 32, g: geometry([1, 1], [1, 1, 1, 1], [1, 1], 2) },
   // Few input channels (first layers): forward and dw run directly on x, four interior pixels × eight filters
   // at a time, border pixels one at a time; F not a multiple of 8 exercises the partial stores.
   { label: "few channels: C=1, 5x5 'same', 6 filters (LeNet conv1)", x: [2, 13, 14, 1], k: [5, 5], F: 6, g: geometry([1, 1], [2, 2, 2, 2]) },
@@ -153,13 +166,14 @@ describe.each(builds)('conv2d (%s)', (_name, options) => {
     const [KH, KW] = c.k;
     const [OH, OW] = conv2dOutputSize(H, W, KH, KW, c.g);
     const xv = randomValues(N * H * W * C, N + H * 3 + W * 5 + C * 7);
-    const wv = randomValues(KH * KW * C * c.F, KH + KW * 3 + c.F * 11);
+    const Cg = C / (c.g.groups ?? 1); // w is (KH,KW,C/groups,F)
+    const wv = randomValues(KH * KW * Cg * c.F, KH + KW * 3 + c.F * 11);
     const bv = randomValues(c.F, c.F + 1);
-    const K = KH * KW * C;
+    const K = KH * KW * Cg;
 
     it('forward matches a direct convolution, with every activation', () => {
       const x = sn.tensor(Float32Array.from(xv), c.x);
-      const w = sn.tensor(Float32Array.from(wv), [KH, KW, C, c.F]);
+      const w = sn.tensor(Float32Array.from(wv), [KH, KW, Cg, c.F]);
       const b = sn.tensor(Float32Array.from(bv), [c.F]);
       const y = sn.tensor(new Float32Array(N * OH * OW * c.F).fill(NaN), [N, OH, OW, c.F]);
       const z = referenceForward(c, xv, wv, bv);
@@ -177,10 +191,10 @@ describe.each(builds)('conv2d (%s)', (_name, options) => {
     it('backward matches direct gradients and central differences of sum(y * r)', () => {
       const r = randomValues(N * OH * OW * c.F, 77);
       const x = sn.tensor(Float32Array.from(xv), c.x);
-      const w = sn.tensor(Float32Array.from(wv), [KH, KW, C, c.F]);
+      const w = sn.tensor(Float32Array.from(wv), [KH, KW, Cg, c.F]);
       const dy = sn.tensor(Float32Array.from(r), [N, OH, OW, c.F]);
       const dx = sn.tensor(new Float32Array(xv.length).fill(NaN), c.x);
-      const dw = sn.tensor(new Float32Array(wv.length).fill(NaN), [KH, KW, C, c.F]);
+      const dw = sn.tensor(new Float32Array(wv.length).fill(NaN), [KH, KW, Cg, c.F]);
       const db = sn.tensor(new Float32Array(c.F).fill(NaN), [c.F]);
       ops.conv2dBackward(x, w, dy, dx, dw, db, c.g);
       const want = referenceBackward(c, xv, wv, r);
@@ -223,6 +237,7 @@ describe.each(builds)('conv2d (%s)', (_name, options) => {
     expect(() => ops.conv2dForward(x, big, null, y, g)).toThrow(/conv2dForward.*larger than the padded input.*w \[5,5,3,5\]/);
     expect(() => ops.conv2dBackward(x, w3, y, null, null, null, g)).toThrow(/conv2dBackward.*dy \[1,4,4,5\]/);
     expect(() => ops.conv2dForward(x, w3, null, y, { ...g, strideH: 0 })).toThrow(/conv2dForward.*geometry/);
+    expect(() => ops.conv2dForward(x, w3, null, y, { ...g, groups: 2 })).toThrow(/conv2dForward.*groups 2.*3 channels/);
     for (const t of [x, w, w3, y, big]) t.dispose();
   });
 });
