@@ -4,6 +4,7 @@
 //   npm run bench -- --quick           fewer, shorter repetitions (TF.js cpu training skipped); README untouched
 //   npm run bench -- kernels           only the kernel micro-benchmark (bench/kernels.mjs)
 //   npm run bench -- threads           only the thread-scaling bench (bench/threads.mjs; --max-threads=N --rounds=R)
+//   npm run bench -- fragmented        only fit+predict on a fragmented heap (bench/fragmented.mjs; --rounds=R --holes=N)
 //   options: --models=keras-convnet,lenet5  --libs=simdnet,tfjs-wasm,...  --no-readme  --readme  --no-cold
 //            --readme-only (rewrite the README section from bench/results/latest.json)
 //
@@ -20,6 +21,7 @@ const flag = (name) => args.includes(`--${name}`);
 const option = (name) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const onlyKernels = args.includes('kernels');
 const onlyThreads = args.includes('threads');
+const onlyFragmented = args.includes('fragmented');
 const quick = flag('quick');
 const log = (s) => console.log(s);
 
@@ -134,6 +136,17 @@ async function runThreads(sn, outDir) {
   return result;
 }
 
+/** Fit + predict on a clean and on a fragmented heap (bench/fragmented.mjs); the table is logged. */
+async function runFragmented(sn) {
+  const { runFragmentedBench, fragmentedTable } = await import('./fragmented.mjs');
+  const rounds = option('rounds') ? Number(option('rounds')) : quick ? 1 : 3;
+  const holes = option('holes') ? Number(option('holes')) : 50_000;
+  const rows = await runFragmentedBench([{ label: 'simdnet', sn }], { rounds, holes, log });
+  const markdown = fragmentedTable(rows);
+  log(`\n${markdown}`);
+  return { rows, markdown };
+}
+
 async function main() {
   if (flag('readme-only')) return readmeFromLatest();
   const sn = await loadSimdnet();
@@ -149,6 +162,11 @@ async function main() {
   }
   if (onlyThreads) {
     await runThreads(sn, outDir);
+    return;
+  }
+  if (onlyFragmented) {
+    const result = await runFragmented(sn);
+    writeFileSync(join(outDir, 'fragmented.json'), JSON.stringify(result, null, 2));
     return;
   }
   ensurePeers();
@@ -171,6 +189,8 @@ async function main() {
     log('\nThreads…');
     result.threads = await runThreads(sn, outDir);
     await sn.ready({ threads: 1 });
+    log('\nFragmented heap…');
+    result.fragmented = await runFragmented(sn);
   }
   result.environment.loadAverage1mEnd = (await import('node:os')).loadavg()[0];
   // Options that only choose where the report goes do not change the figures: leave them out of the command.

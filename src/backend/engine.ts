@@ -87,9 +87,14 @@ export class Engine {
    */
   scratch(bytes: number): number {
     if (this.scratchOffset < 0 || bytes > this.scratchBytes) {
-      if (this.scratchOffset >= 0) this.heap.release(this.scratchOffset);
-      this.scratchBytes = Math.max(bytes, this.scratchBytes * 2, 64);
-      this.scratchOffset = this.heap.alloc(this.scratchBytes);
+      const want = Math.max(bytes, this.scratchBytes * 2, 64);
+      const old = this.scratchOffset;
+      // Forget the old block first: if the larger one cannot be had, no released offset stays behind.
+      this.scratchOffset = -1;
+      this.scratchBytes = 0;
+      if (old >= 0) this.heap.release(old);
+      this.scratchOffset = this.heap.alloc(want);
+      this.scratchBytes = want;
     }
     return this.scratchOffset;
   }
@@ -246,7 +251,7 @@ async function start(rawOptions: ReadyOptions): Promise<EngineInfo> {
   const module = await WebAssembly.compile(bytesOf[build]);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const kernels = instance.exports as unknown as KernelExports;
-  const heap = new LinearAllocator(memory, kernels.heap_base(), shared);
+  const heap = new LinearAllocator(memory, kernels.heap_base(), (shared ? MAX_SHARED_PAGES : MAX_PAGES) * 65536);
   const pool = shared ? await ThreadPool.start(threads, module, memory, heap, instance.exports as unknown as RawKernels) : null;
   const info: EngineInfo = { build, relaxedSimd: relaxed, relaxedSimdSupported: relaxedSupported, threads, threadsSupported: !threadsUnavailable() };
   if (threadsNote) info.threadsNote = threadsNote;
