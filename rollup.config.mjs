@@ -1,15 +1,43 @@
-// One ESM bundle (wasm embedded as base64) plus .d.ts, imported unchanged by Node and browsers.
-// Minified (names kept, so stack traces and error messages stay readable); the sourcemap maps back to src/.
+// One bundle of the library (wasm embedded as base64), imported unchanged by Node and browsers, written
+// twice: ESM (dist/simdnet.js, what `import` and every bundler get) and CommonJS (dist/simdnet.cjs, what
+// `require('simdnet')` gets, because Node 20.0–20.16 cannot require an ES module). The types are bundled
+// into one declaration file, dist/simdnet.d.ts, copied as dist/simdnet.d.cts for `require`.
+// Minified with names kept, so stack traces and error messages stay readable. No source map: the
+// package ships no sources to map to (a map with embedded sources tripled the tarball).
+import { copyFileSync } from 'node:fs';
 import typescript from '@rollup/plugin-typescript';
 import terser from '@rollup/plugin-terser';
+import { dts } from 'rollup-plugin-dts';
 
-export default {
-  input: 'src/index.ts',
-  output: { file: 'dist/simdnet.js', format: 'es', sourcemap: true },
-  // Node-only modules are loaded with a dynamic import inside Node-only functions; keep them external.
-  external: [/^node:/],
-  plugins: [
-    typescript({ tsconfig: './tsconfig.json', declaration: true, declarationDir: 'dist', outDir: 'dist' }),
-    terser({ ecma: 2022, module: true, keep_classnames: true, keep_fnames: true, format: { comments: false } }),
-  ],
+// The comments that tell webpack and vite to leave src/node-builtin.ts's import() alone must survive.
+const KEEP_COMMENTS = /webpackIgnore|@vite-ignore/;
+
+/** Writes the bundled declarations again as .d.cts, the types of the CommonJS build. */
+const copyForCommonJs = {
+  name: 'copy-d-cts',
+  writeBundle() {
+    copyFileSync('dist/simdnet.d.ts', 'dist/simdnet.d.cts');
+  },
 };
+
+export default [
+  {
+    input: 'src/index.ts',
+    output: [
+      { file: 'dist/simdnet.js', format: 'es' },
+      // exports named as in ESM; import() of Node built-ins stays an import() (Node's CommonJS has it).
+      { file: 'dist/simdnet.cjs', format: 'cjs', exports: 'named', dynamicImportInCjs: true },
+    ],
+    // Node built-ins are imported only through src/node-builtin.ts, by a specifier made at run time.
+    external: [/^node:/],
+    plugins: [
+      typescript({ tsconfig: './tsconfig.json', declaration: false, declarationDir: undefined, outDir: 'dist' }),
+      terser({ ecma: 2022, module: true, keep_classnames: true, keep_fnames: true, format: { comments: KEEP_COMMENTS } }),
+    ],
+  },
+  {
+    input: 'src/index.ts',
+    output: { file: 'dist/simdnet.d.ts', format: 'es' },
+    plugins: [dts({ tsconfig: './tsconfig.json' }), copyForCommonJs],
+  },
+];

@@ -3,9 +3,10 @@ import { engine } from './backend/engine.js';
 import { liveTensorCount } from './tensor.js';
 
 export { ready, isReady, dispose } from './backend/engine.js';
-export type { EngineInfo, ReadyOptions } from './backend/engine.js';
+export type { EngineInfo, ReadyOptions, BuildName } from './backend/engine.js';
+export type { Arena } from './backend/arena.js';
 export { Tensor, tensor } from './tensor.js';
-export type { Shape, TensorLike } from './tensor.js';
+export type { Shape, TensorLike, NestedArray } from './tensor.js';
 
 /** How much linear memory the engine holds, and how many owned tensors are alive (not yet disposed). */
 export function memoryInfo(): { wasmBytes: number; liveTensors: number } {
@@ -35,9 +36,16 @@ export type {
   ModelArtifacts,
   ModelJson,
   WeightSpec,
+  WeightsManifestGroup,
   SaveHandler,
   LoadHandler,
+  MetricName,
 } from './model/index.js';
+/** The names the API accepts, as literal types, so a typo is a compile error. */
+export type { ActivationName } from './layers/activations.js';
+export type { Padding } from './layers/geometry.js';
+export type { LossIdentifier } from './losses/index.js';
+export type { OptimizerName } from './optimizers/index.js';
 export { Layer } from './layers/layer.js';
 export { Node } from './layers/node.js';
 export { setSeed } from './random.js';

@@ -13,6 +13,7 @@ export { liveTensorCount } from './backend/engine.js';
 
 export type Shape = readonly number[];
 export type TensorLike = Float32Array | Int32Array | Uint8Array | number[] | NestedArray;
+/** Values nested as the shape: what `arraySync()` returns for a tensor of rank ≥ 1. */
 export interface NestedArray extends Array<number | NestedArray> {}
 
 export class Tensor {

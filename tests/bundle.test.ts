@@ -13,6 +13,12 @@ it('keeps the ESM bundle under 150 KiB', () => {
   expect(statSync('dist/simdnet.js').size).toBeLessThanOrEqual(150 * 1024);
 });
 
-it('bundles a type declaration entry', () => {
-  expect(statSync('dist/index.d.ts').size).toBeGreaterThan(0);
+it('keeps the CommonJS build the same code as the ESM bundle (within 1 %)', () => {
+  const esm = statSync('dist/simdnet.js').size;
+  expect(Math.abs(statSync('dist/simdnet.cjs').size - esm) / esm).toBeLessThan(0.01);
+});
+
+it('bundles the type declarations into one file per format', () => {
+  expect(statSync('dist/simdnet.d.ts').size).toBeGreaterThan(0);
+  expect(statSync('dist/simdnet.d.cts').size).toBe(statSync('dist/simdnet.d.ts').size);
 });

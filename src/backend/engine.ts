@@ -6,6 +6,7 @@
 // by the module, so JS owns it (and can share it between workers).
 import { decodeBase64 } from './base64.js';
 import { describeValue } from '../describe.js';
+import { nodeBuiltin } from '../node-builtin.js';
 import { LinearAllocator } from './memory.js';
 import { ThreadPool, type RawKernels } from './pool.js';
 import { withSharedMemory } from './shared-memory-patch.js';
@@ -154,7 +155,7 @@ async function hardwareThreads(): Promise<number> {
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
   if (nav?.hardwareConcurrency) return nav.hardwareConcurrency;
   try {
-    const os = await import('node:os');
+    const os = await nodeBuiltin('os');
     return os.availableParallelism?.() ?? os.cpus().length;
   } catch {
     return 1;

@@ -5,6 +5,7 @@
 // Atomics.wait until every worker has stored its `done`. Idle workers sleep in Atomics.wait: no core burns.
 // Where this thread may not block (a browser's main thread), it spins only while its workers are busy.
 import { WORKER_SOURCE } from './worker-source.js';
+import { nodeBuiltin } from '../node-builtin.js';
 import type { LinearAllocator } from './memory.js';
 
 const SLOT_BYTES = 256;
@@ -147,7 +148,7 @@ const isNode = typeof process === 'object' && typeof process.versions === 'objec
 
 async function spawn(): Promise<{ worker: WorkerHandle; ready: Promise<void> }> {
   if (isNode) {
-    const { Worker } = await import('node:worker_threads');
+    const { Worker } = await nodeBuiltin('worker_threads');
     const worker = new Worker(WORKER_SOURCE, { eval: true });
     // Workers never keep a Node process alive: it exits by itself when the user's work is done.
     worker.unref();

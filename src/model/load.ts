@@ -1,12 +1,13 @@
 // sn.loadModel: a Sequential model from TF.js layers-model artifacts (ours or TF.js's), a model.json URL
-// (browsers, or http(s) in Node), a 'file://' path (Node) or a TF.js IOHandler with `load()`.
+// (a string or a URL object: browsers, or http(s) in Node), a file path or file: URL (Node) or a TF.js
+// IOHandler with `load()`.
 import { describeValue } from '../describe.js';
-import { getLoss } from '../losses/index.js';
+import { getLoss, type LossIdentifier } from '../losses/index.js';
 import { getOptimizer, sgd, adam, rmsprop } from '../optimizers/index.js';
 import type { Optimizer } from '../optimizers/index.js';
-import { Sequential } from './sequential.js';
+import { Sequential, type MetricName } from './sequential.js';
 import { layersFromTopology } from './topology.js';
-import { readArtifactsFromDir } from './io-node.js';
+import { readArtifactsFromDir, filePathOf } from './io-node.js';
 import { fetchArtifacts } from './io-browser.js';
 import { concatBuffers, decodeWeights, type ModelArtifacts, type WeightSpec } from './artifacts.js';
 
@@ -14,12 +15,22 @@ export interface LoadHandler {
   load(): Promise<ModelArtifacts> | ModelArtifacts;
 }
 
-export async function loadModel(source: ModelArtifacts | LoadHandler | string): Promise<Sequential> {
-  if (typeof source === 'string') {
-    if (source.startsWith('file://')) {
-      return modelFromArtifacts(await readArtifactsFromDir(source.slice('file://'.length)));
-    }
-    return modelFromArtifacts(await fetchArtifacts(source));
+const isNode = typeof process === 'object' && typeof process.versions === 'object' && !!process.versions.node;
+
+/**
+ * Loads a model from artifacts (`model.save()`'s result), a `{ load() }` handler, or where its model.json is:
+ * - a URL, as a string or a `URL` object: fetched (browsers; http(s) in Node); a relative one in a page
+ *   is taken relative to the page;
+ * - in Node, a file path (a directory holding model.json, or the .json file; relative to the working
+ *   directory), a `file:` URL (`pathToFileURL(...)`, spaces as %20) or TF.js's `file://path`.
+ */
+export async function loadModel(source: ModelArtifacts | LoadHandler | string | URL): Promise<Sequential> {
+  if (typeof source === 'string' || (typeof URL === 'function' && source instanceof URL)) {
+    const where = typeof source === 'string' ? source : source.href;
+    const path = isNode ? await filePathOf(source) : null;
+    if (path !== null) return modelFromArtifacts(await readArtifactsFromDir(path));
+    if (where.startsWith('file:')) throw new Error(`simdnet: loadModel: ${where}: file URLs are read only in Node; in a browser, give an http(s) URL`);
+    return modelFromArtifacts(await fetchArtifacts(where));
   }
   if (source && typeof (source as LoadHandler).load === 'function') return modelFromArtifacts(await (source as LoadHandler).load());
   return modelFromArtifacts(source as ModelArtifacts);
@@ -96,8 +107,8 @@ function restoreTrainingConfig(model: Sequential, config: unknown): void {
   } catch {
     return; // an unknown loss or odd optimizer config: leave the model uncompiled, as weights are what matter
   }
-  const metrics = Array.isArray(c.metrics) && c.metrics.some((m) => m === 'accuracy' || m === 'acc') ? ['accuracy'] : [];
-  model.compile({ optimizer, loss: c.loss, metrics });
+  const metrics: MetricName[] = Array.isArray(c.metrics) && c.metrics.some((m) => m === 'accuracy' || m === 'acc') ? ['accuracy'] : [];
+  model.compile({ optimizer, loss: c.loss as LossIdentifier, metrics }); // getLoss accepted the name above
 }
 
 

@@ -7,8 +7,8 @@ import { Layer, describeShape, sameShape, uniqueLayerName } from '../layers/laye
 import type { Param } from '../layers/layer.js';
 import { Node } from '../layers/node.js';
 import { countCorrect } from '../ops/loss.js';
-import { getLoss, type Loss } from '../losses/index.js';
-import { getOptimizer, Optimizer } from '../optimizers/index.js';
+import { getLoss, type Loss, type LossIdentifier } from '../losses/index.js';
+import { getOptimizer, Optimizer, type OptimizerName } from '../optimizers/index.js';
 import { checkBatchSize, gatherRows } from './batch.js';
 import { summaryLines } from './summary.js';
 import { topologyOf } from './topology.js';
@@ -23,11 +23,16 @@ export interface SequentialArgs {
   name?: string;
 }
 
+/** The metrics `compile({ metrics })` knows. */
+export type MetricName = 'accuracy' | 'acc';
+
 export interface CompileArgs {
-  optimizer: string | Optimizer;
-  loss: string | Loss;
+  /** A name ('sgd', 'adam', 'rmsprop', TF.js defaults) or `sn.optimizers.*(...)`. */
+  optimizer: OptimizerName | Optimizer;
+  /** A loss name or a loss object from `sn.losses`. */
+  loss: LossIdentifier | Loss;
   /** Only 'accuracy' (alias 'acc') is known. */
-  metrics?: string[];
+  metrics?: MetricName[];
 }
 
 /** Anything with TF.js's IOHandler `save` method. */

@@ -21,6 +21,9 @@ export const sgd = (a?: number | SGDArgs): SGD => new SGD(args(a, 'sgd'));
 export const adam = (a?: number | AdamArgs): Adam => new Adam(args(a, 'adam'));
 export const rmsprop = (a?: number | RMSPropArgs): RMSProp => new RMSProp(args(a, 'rmsprop'));
 
+/** The optimizer names `compile({ optimizer })` accepts (with TF.js's defaults). */
+export type OptimizerName = 'sgd' | 'adam' | 'rmsprop';
+
 /** An optimizer from a name ('sgd', 'adam', 'rmsprop', TF.js defaults) or an optimizer object. */
 export function getOptimizer(o: string | Optimizer): Optimizer {
   if (o instanceof Optimizer) return o;
