@@ -7,6 +7,7 @@
 import { copyFileSync } from 'node:fs';
 import typescript from '@rollup/plugin-typescript';
 import terser from '@rollup/plugin-terser';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
 import { dts } from 'rollup-plugin-dts';
 
 // The comments that tell webpack and vite to leave src/node-builtin.ts's import() alone must survive.
@@ -31,6 +32,8 @@ export default [
     // Node built-ins are imported only through src/node-builtin.ts, by a specifier made at run time.
     external: [/^node:/],
     plugins: [
+      // Bundles the one runtime library, fflate's inflater (src/backend/inflate.ts): the package has no dependencies.
+      nodeResolve({ browser: true }),
       typescript({ tsconfig: './tsconfig.json', declaration: false, declarationDir: undefined, outDir: 'dist' }),
       terser({ ecma: 2022, module: true, keep_classnames: true, keep_fnames: true, format: { comments: KEEP_COMMENTS } }),
     ],

@@ -7,6 +7,7 @@
 import { decodeBase64 } from './base64.js';
 import { describeValue } from '../describe.js';
 import { nodeBuiltin } from '../node-builtin.js';
+import { inflateZlib } from './inflate.js';
 import { LinearAllocator } from './memory.js';
 import { ThreadPool, type RawKernels } from './pool.js';
 import { withSharedMemory } from './shared-memory-patch.js';
@@ -128,11 +129,9 @@ const warned = new Set<string>();
 type Binaries = Record<BuildName, Uint8Array<ArrayBuffer>>;
 let binariesPromise: Promise<Binaries> | null = null;
 
-// The builds are embedded deflate-compressed (half the bundle's size); DecompressionStream is a global in
-// Node ≥ 18 and every current browser.
-async function inflate(base64: string): Promise<Uint8Array<ArrayBuffer>> {
-  const stream = new Blob([decodeBase64(base64)]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+// The builds are embedded zlib-compressed (half the bundle's size); see inflate.ts.
+function inflate(base64: string): Promise<Uint8Array<ArrayBuffer>> {
+  return inflateZlib(decodeBase64(base64));
 }
 
 function loadBinaries(): Promise<Binaries> {
