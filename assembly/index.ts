@@ -23,3 +23,6 @@ export * from './batchnorm';
 export * from './dropout';
 export * from './maxout';
 export * from './peak';
+export * from './depthwise';
+export * from './conv3d';
+export * from './resize';

@@ -1,12 +1,10 @@
 // 2D convolution, NHWC (assembly/conv.ts): forward with fused bias + activation, and backward for dx, dw, db.
 // x (N,H,W,C), w (KH,KW,C/groups,F) as Keras, y (N,OH,OW,F). Padding is explicit per side: a layer with
 // padding 'same' computes TensorFlow's split (extra row/column at the bottom/right) and passes it here.
-import { engine, type KernelCall } from '../backend/engine.js';
-import { splitWork } from '../backend/split.js';
+import { engine } from '../backend/engine.js';
+import { forwardByImages, backwardByImages } from './batch-split.js';
 import type { Tensor } from '../tensor.js';
 import type { ActivationCode } from './activation.js';
-
-const align64 = (n: number) => Math.ceil(n / 64) * 64;
 
 export interface Conv2dGeometry {
   strideH: number;
@@ -73,20 +71,17 @@ export function conv2dForward(
     throw new Error(`simdnet conv2dForward: expected y [${[d.N, d.OH, d.OW, d.F]}] and b [${d.F}], got ${describe({ x, w, b, y })}`);
   }
   if (!Number.isInteger(act) || act < 0 || act > 6) throw new Error(`simdnet conv2dForward: activation code ${act} is not one of 0..6`);
-  const e = engine();
-  const k = e.kernels;
+  const k = engine().kernels;
   const flop = (2 * d.N * d.OH * d.OW * d.F * d.KH * d.KW * d.C) / d.groups;
-  // With a thread pool, the batch is split: each part its own images and scratch.
-  const parts = splitWork(d.N, flop);
-  const per = parts[0][1];
-  const stride = align64(k.conv2d_forward_scratch_bytes(per, d.C, d.F, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.dilationH, g.dilationW, d.groups));
-  const scratch = e.scratch(stride * parts.length);
-  const calls = parts.map(([n0, n], t): KernelCall => [
-    'conv2d_forward_f32', x.ptr + 4 * n0 * d.H * d.W * d.C, w.ptr, b ? b.ptr : 0, y.ptr + 4 * n0 * d.OH * d.OW * d.F,
-    n, d.H, d.W, d.C, d.F, d.KH, d.KW, d.OH, d.OW,
-    g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, d.groups, act, alpha, scratch + t * stride,
-  ]);
-  e.parallel(calls);
+  forwardByImages(
+    d.N, flop,
+    (n) => k.conv2d_forward_scratch_bytes(n, d.C, d.F, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.dilationH, g.dilationW, d.groups),
+    (n0, n, scratch) => [
+      'conv2d_forward_f32', x.ptr + 4 * n0 * d.H * d.W * d.C, w.ptr, b ? b.ptr : 0, y.ptr + 4 * n0 * d.OH * d.OW * d.F,
+      n, d.H, d.W, d.C, d.F, d.KH, d.KW, d.OH, d.OW,
+      g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, d.groups, act, alpha, scratch,
+    ],
+  );
 }
 
 /**
@@ -106,33 +101,16 @@ export function conv2dBackward(
     throw new Error(`simdnet conv2dBackward: expected dy [${[d.N, d.OH, d.OW, d.F]}], dx like x, dw like w, db [${d.F}]; got ${describe({ x, w, dy, dx, dw, db })}`);
   }
   if (!dx && !dw && !db) return;
-  const e = engine();
-  const k = e.kernels;
+  const k = engine().kernels;
   const flop = (2 * d.N * d.OH * d.OW * d.F * d.KH * d.KW * d.C * ((dx ? 1 : 0) + (dw ? 1 : 0))) / d.groups;
-  // With a thread pool, the batch is split: each part writes dx for its own images and a partial dw
-  // (the first part straight into dw, the others into scratch, summed afterwards). When accumulating,
-  // every part goes to scratch and all are added into dw.
-  const parts = splitWork(d.N, flop);
-  const threads = parts.length;
-  const per = parts[0][1];
-  const stride = align64(k.conv2d_backward_scratch_bytes(per, d.C, d.F, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.dilationH, g.dilationW, d.groups));
-  const partialBytes = dw ? align64(dw.size * 4) : 0;
-  const firstInScratch = accumulate ? 1 : 0;
-  const partials = threads - 1 + firstInScratch;
-  const dbBytes = accumulate && db ? align64(d.F * 4) : 0;
-  const base = e.scratch(partialBytes * partials + dbBytes + stride * threads);
-  const dbTemp = base + partialBytes * partials;
-  const scratch = dbTemp + dbBytes;
-  const partialOf = (t: number): number => base + (t - 1 + firstInScratch) * partialBytes;
-  const calls = parts.map(([n0, n], t): KernelCall => [
-    'conv2d_backward_f32', x.ptr + 4 * n0 * d.H * d.W * d.C, w.ptr, dy.ptr + 4 * n0 * d.OH * d.OW * d.F,
-    dx ? dx.ptr + 4 * n0 * d.H * d.W * d.C : 0, !dw ? 0 : t === 0 && !accumulate ? dw.ptr : partialOf(t),
-    threads === 1 && db ? (accumulate ? dbTemp : db.ptr) : 0,
-    n, d.H, d.W, d.C, d.F, d.KH, d.KW, d.OH, d.OW,
-    g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, d.groups, scratch + t * stride,
-  ]);
-  e.parallel(calls);
-  if (dw) for (let t = accumulate ? 0 : 1; t < calls.length; t++) k.add_f32(dw.ptr, dw.ptr, partialOf(t), dw.size);
-  if (db && threads > 1) k.bias_grad_f32(dy.ptr, accumulate ? dbTemp : db.ptr, d.N * d.OH * d.OW, d.F);
-  if (db && accumulate) k.add_f32(db.ptr, db.ptr, dbTemp, d.F);
+  backwardByImages(
+    d.N, flop, dy, dw, db, accumulate,
+    (n) => k.conv2d_backward_scratch_bytes(n, d.C, d.F, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.dilationH, g.dilationW, d.groups),
+    (n0, n, dwPtr, dbPtr, scratch) => [
+      'conv2d_backward_f32', x.ptr + 4 * n0 * d.H * d.W * d.C, w.ptr, dy.ptr + 4 * n0 * d.OH * d.OW * d.F,
+      dx ? dx.ptr + 4 * n0 * d.H * d.W * d.C : 0, dwPtr, dbPtr,
+      n, d.H, d.W, d.C, d.F, d.KH, d.KW, d.OH, d.OW,
+      g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, d.groups, scratch,
+    ],
+  );
 }

@@ -10,3 +10,7 @@ export * from './loss.js';
 export * from './optimizer.js';
 export * from './peak.js';
 export * from './finite.js';
+export * from './depthwise.js';
+export * from './conv-transpose.js';
+export * from './conv3d.js';
+export * from './resize.js';

@@ -1,0 +1,76 @@
+// Depthwise conv2d, NHWC (assembly/depthwise.ts): each input channel convolved with its own
+// depthMultiplier filters. x (N,H,W,C), w (KH,KW,C,M) as Keras's depthwise_kernel, y (N,OH,OW,C·M) with
+// output channel c·M + m; padding explicit per side (Conv2dGeometry, groups ignored).
+import { engine } from '../backend/engine.js';
+import type { Tensor } from '../tensor.js';
+import type { ActivationCode } from './activation.js';
+import { conv2dOutputSize, type Conv2dGeometry } from './conv.js';
+import { forwardByImages, backwardByImages } from './batch-split.js';
+
+const shapes = (named: Record<string, Tensor | null>): string =>
+  Object.entries(named).filter(([, t]) => t !== null).map(([name, t]) => `${name} [${t!.shape}]`).join(', ');
+
+const same = (t: Tensor, shape: number[]): boolean => t.rank === shape.length && t.shape.every((d, i) => d === shape[i]);
+
+function dimsOf(op: string, x: Tensor, w: Tensor, g: Conv2dGeometry, others: Record<string, Tensor | null>) {
+  const fail = (why: string) => new Error(`simdnet ${op}: ${why}: ${shapes({ x, w, ...others })}`);
+  if (x.rank !== 4 || w.rank !== 4) throw fail('x must be (N,H,W,C) and w (KH,KW,C,depthMultiplier)');
+  const [N, H, W, C] = x.shape;
+  const [KH, KW, C2, M] = w.shape;
+  if (C !== C2) throw fail(`x has ${C} channels but w expects ${C2}`);
+  const ints = [g.strideH, g.strideW, g.dilationH, g.dilationW];
+  const pads = [g.padTop, g.padBottom, g.padLeft, g.padRight];
+  if (!ints.every((v) => Number.isInteger(v) && v >= 1) || !pads.every((v) => Number.isInteger(v) && v >= 0)) {
+    throw fail(`invalid geometry ${JSON.stringify(g)} (strides and dilations must be ≥ 1, paddings ≥ 0)`);
+  }
+  const [OH, OW] = conv2dOutputSize(H, W, KH, KW, g);
+  if (OH <= 0 || OW <= 0 || KH <= 0 || KW <= 0 || M <= 0) throw fail(`the kernel is larger than the padded input (output would be ${OH}x${OW})`);
+  return { N, H, W, C, M, KH, KW, OH, OW, CM: C * M };
+}
+
+/** y = act(depthwise(x, w) + b). x (N,H,W,C), w (KH,KW,C,M), b (C·M) or null, y (N,OH,OW,C·M). */
+export function depthwiseConv2dForward(
+  x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, g: Conv2dGeometry, act: ActivationCode = 0, alpha = 0,
+): void {
+  const d = dimsOf('depthwiseConv2dForward', x, w, g, { b, y });
+  if (!same(y, [d.N, d.OH, d.OW, d.CM]) || (b !== null && b.size !== d.CM)) {
+    throw new Error(`simdnet depthwiseConv2dForward: expected y [${[d.N, d.OH, d.OW, d.CM]}] and b [${d.CM}], got ${shapes({ x, w, b, y })}`);
+  }
+  if (!Number.isInteger(act) || act < 0 || act > 6) throw new Error(`simdnet depthwiseConv2dForward: activation code ${act} is not one of 0..6`);
+  const k = engine().kernels;
+  forwardByImages(
+    d.N, 2 * d.N * d.OH * d.OW * d.CM * d.KH * d.KW,
+    () => k.depthwise_scratch_bytes(d.H, d.W, d.C, d.M),
+    (n0, n, scratch) => [
+      'depthwise_forward_f32', x.ptr + 4 * n0 * d.H * d.W * d.C, w.ptr, b ? b.ptr : 0, y.ptr + 4 * n0 * d.OH * d.OW * d.CM,
+      n, d.H, d.W, d.C, d.M, d.KH, d.KW, d.OH, d.OW,
+      g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, act, alpha, scratch,
+    ],
+  );
+}
+
+/**
+ * Gradients given dy (N,OH,OW,C·M), already multiplied by the activation's derivative: dx like x, dw like w,
+ * db (C·M). Null outputs are skipped; the others are overwritten, or with `accumulate` dw and db are added to.
+ */
+export function depthwiseConv2dBackward(
+  x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor | null, db: Tensor | null, g: Conv2dGeometry,
+  accumulate = false,
+): void {
+  const d = dimsOf('depthwiseConv2dBackward', x, w, g, { dy, dx, dw, db });
+  if (!same(dy, [d.N, d.OH, d.OW, d.CM]) || (dx !== null && !same(dx, x.shape)) || (dw !== null && !same(dw, w.shape)) || (db !== null && db.size !== d.CM)) {
+    throw new Error(`simdnet depthwiseConv2dBackward: expected dy [${[d.N, d.OH, d.OW, d.CM]}], dx like x, dw like w, db [${d.CM}]; got ${shapes({ x, w, dy, dx, dw, db })}`);
+  }
+  if (!dx && !dw && !db) return;
+  const k = engine().kernels;
+  backwardByImages(
+    d.N, 2 * d.N * d.OH * d.OW * d.CM * d.KH * d.KW * ((dx ? 1 : 0) + (dw ? 1 : 0)), dy, dw, db, accumulate,
+    () => k.depthwise_scratch_bytes(d.H, d.W, d.C, d.M),
+    (n0, n, dwPtr, dbPtr, scratch) => [
+      'depthwise_backward_f32', x.ptr + 4 * n0 * d.H * d.W * d.C, w.ptr, dy.ptr + 4 * n0 * d.OH * d.OW * d.CM,
+      dx ? dx.ptr + 4 * n0 * d.H * d.W * d.C : 0, dwPtr, dbPtr,
+      n, d.H, d.W, d.C, d.M, d.KH, d.KW, d.OH, d.OW,
+      g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, scratch,
+    ],
+  );
+}
