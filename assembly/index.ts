@@ -26,3 +26,4 @@ export * from './peak';
 export * from './depthwise';
 export * from './conv3d';
 export * from './resize';
+export * from './merge';

@@ -25,9 +25,12 @@ export * as layers from './layers/index.js';
 export * as optimizers from './optimizers/index.js';
 /** Loss objects (names work too: `loss: 'sparseCategoricalCrossentropy'`). */
 export * as losses from './losses/index.js';
-export { sequential, Sequential, loadModel, saveToDir, loadFromDir } from './model/index.js';
+export { sequential, Sequential, loadModel, saveToDir, loadFromDir, model, LayersModel, Model, SymbolicTensor, input } from './model/index.js';
 export type {
   SequentialArgs,
+  LayersModelArgs,
+  TensorOrList,
+  LossSpec,
   CompileArgs,
   FitArgs,
   History,

@@ -16,6 +16,9 @@ import { LeakyReLU, type LeakyReLUArgs } from './leaky-relu.js';
 import { Maxout, type MaxoutArgs } from './maxout.js';
 import { BatchNormalization, type BatchNormalizationArgs } from './batch-normalization.js';
 import type { LayerArgs } from './layer.js';
+import { InputLayer, type InputLayerArgs } from './input-layer.js';
+import { Add, Subtract, Multiply, Average, Maximum, Minimum } from './merge.js';
+import { Concatenate, type ConcatenateArgs } from './concatenate.js';
 
 export { Layer } from './layer.js';
 export { Node } from './node.js';
@@ -32,6 +35,8 @@ export type {
   LeakyReLUArgs,
   MaxoutArgs,
   BatchNormalizationArgs,
+  InputLayerArgs,
+  ConcatenateArgs,
 };
 export {
   Conv2D,
@@ -49,7 +54,16 @@ export {
   LeakyReLU,
   Maxout,
   BatchNormalization,
+  InputLayer,
+  Add,
+  Subtract,
+  Multiply,
+  Average,
+  Maximum,
+  Minimum,
+  Concatenate,
 };
+export { MergeLayer } from './merge-base.js';
 
 export const conv2d = (args: Conv2DArgs): Conv2D => new Conv2D(args);
 export const conv1d = (args: Conv1DArgs): Conv1D => new Conv1D(args);
@@ -66,3 +80,13 @@ export const activation = (args: ActivationArgs): Activation => new Activation(a
 export const leakyReLU = (args: LeakyReLUArgs = {}): LeakyReLU => new LeakyReLU(args);
 export const maxout = (args: MaxoutArgs = {}): Maxout => new Maxout(args);
 export const batchNormalization = (args: BatchNormalizationArgs = {}): BatchNormalization => new BatchNormalization(args);
+export const inputLayer = (args: InputLayerArgs): InputLayer => new InputLayer(args);
+// Merge layers: `sn.layers.add().apply([a, b])`.
+export const add = (args: LayerArgs = {}): Add => new Add(args);
+/** Keras's Subtract; TF.js 4.22 has none, so models using it load in simdnet and Keras, not in TF.js. */
+export const subtract = (args: LayerArgs = {}): Subtract => new Subtract(args);
+export const multiply = (args: LayerArgs = {}): Multiply => new Multiply(args);
+export const average = (args: LayerArgs = {}): Average => new Average(args);
+export const maximum = (args: LayerArgs = {}): Maximum => new Maximum(args);
+export const minimum = (args: LayerArgs = {}): Minimum => new Minimum(args);
+export const concatenate = (args: ConcatenateArgs = {}): Concatenate => new Concatenate(args);

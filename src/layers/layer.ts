@@ -26,7 +26,9 @@
 import type { Arena } from '../backend/arena.js';
 import { Tensor, shapeSize } from '../tensor.js';
 import { uniform } from '../random.js';
-import type { Node } from './node.js';
+import { Node } from './node.js';
+import { SymbolicTensor } from '../model/symbolic.js';
+import { describeValue } from '../describe.js';
 
 export interface LayerArgs {
   /** A unique name; by default `<type>_<n>` as in Keras (`conv2d_1`, `dense_2`, ...). */
@@ -74,6 +76,8 @@ export abstract class Layer {
   inputShape: number[] | null = null;
   outputShape: number[] | null = null;
   params: Param[] = [];
+  /** The calls of this layer in graphs (Keras inbound nodes), in the order `apply` made them. */
+  readonly inboundNodes: Node[] = [];
 
   constructor(args: LayerArgs, prefix: string) {
     this.name = args.name ?? uniqueLayerName(prefix);
@@ -138,6 +142,41 @@ export abstract class Layer {
     this.dispose();
     this.inputShape = null;
     this.outputShape = null;
+  }
+
+  /**
+   * Builds for the per-sample shapes of a call's inputs and returns the output shape. One-input layers
+   * take exactly one; merge layers override this.
+   */
+  buildFor(inputShapes: number[][]): number[] {
+    if (inputShapes.length !== 1) {
+      throw new Error(`simdnet: ${this.name} (${this.className}) takes one input but was given ${inputShapes.length}: ${inputShapes.map((s) => describeShape(s)).join(', ')}`);
+    }
+    return this.build(inputShapes[0]);
+  }
+
+  /**
+   * Calls the layer on symbolic tensors (from `sn.input` or another layer's `apply`), as in TF.js: builds
+   * it for their shapes (shape errors show here, naming the layer and the shapes), records the call as a
+   * new node and returns the call's output. Applying a layer again shares its weights.
+   */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    list.forEach((t, i) => {
+      if (!(t instanceof SymbolicTensor)) {
+        throw new Error(
+          `simdnet: ${this.name}.apply expects symbolic tensors (from sn.input() or another layer's apply()), but input ${i} is ${describeValue(t)}; use model.predict() for data`,
+        );
+      }
+    });
+    const outShape = this.buildFor(list.map((t) => t.sampleShape));
+    const node = new Node();
+    node.layer = this;
+    node.index = this.inboundNodes.length;
+    node.inbound = list;
+    node.outbound = new SymbolicTensor(outShape, node, `${this.name}/${node.index}`);
+    this.inboundNodes.push(node);
+    return node.outbound;
   }
 
   /** Output shape for an input shape (both per sample); throws naming the layer when invalid. */

@@ -7,8 +7,21 @@
 // The model sets `training` and `logits` before each forward. Kept tensors come from the batch's arena and
 // die with it: `clear()` drops the references when the arena is reset.
 import type { Tensor } from '../tensor.js';
+import type { Layer } from './layer.js';
+import type { SymbolicTensor } from '../model/symbolic.js';
 
 export class Node {
+  // ---- graph structure (set once by layer.apply; empty for a bare per-call record) ----
+  /** The layer this node calls. */
+  layer: Layer | null = null;
+  /** Which call of the layer this is (Keras node index): 0 for its first apply, 1 for the second, ... */
+  index = 0;
+  /** The symbolic tensors the call reads, in order. */
+  inbound: SymbolicTensor[] = [];
+  /** The symbolic tensor the call makes. */
+  outbound: SymbolicTensor | null = null;
+
+  // ---- per-batch state (set by the model and the layer's forward, cleared with the arena) ----
   /** True in a training forward (dropout masks, batch statistics), false for predict/evaluate. */
   training = false;
   /**

@@ -1,15 +1,17 @@
 // Node helpers over a directory holding `model.json` + `weights.bin` (as TF.js's file:// handler writes).
 import type { Sequential } from './sequential.js';
+import type { LayersModel } from './layers-model.js';
+import type { Model } from './model.js';
 import type { ModelArtifacts } from './artifacts.js';
 import { readArtifactsFromDir } from './io-node.js';
 import { modelFromArtifacts } from './load.js';
 
 /** Writes `dir/model.json` and `dir/weights.bin` (creating dir); returns the artifacts. */
-export async function saveToDir(model: Sequential, dir: string): Promise<ModelArtifacts> {
+export async function saveToDir(model: Model, dir: string): Promise<ModelArtifacts> {
   return model.save(`file://${dir}`);
 }
 
 /** Reads a model saved by saveToDir or by TF.js (`dir`, or the path of its model.json). */
-export async function loadFromDir(path: string): Promise<Sequential> {
+export async function loadFromDir(path: string): Promise<Sequential | LayersModel> {
   return modelFromArtifacts(await readArtifactsFromDir(path));
 }

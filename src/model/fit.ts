@@ -4,7 +4,7 @@
 import type { Tensor } from '../tensor.js';
 import { shuffleInPlace } from '../random.js';
 import { checkBatchSize, yieldToEventLoop } from './batch.js';
-import type { Sequential } from './sequential.js';
+import type { Model, TensorOrList, BatchResult } from './model.js';
 import { describeValue } from '../describe.js';
 
 export type Logs = Record<string, number>;
@@ -22,7 +22,8 @@ export interface FitArgs {
   epochs?: number;
   batchSize?: number;
   shuffle?: boolean;
-  validationData?: [Tensor, Tensor];
+  /** [x, y], each a Tensor or one per input/output (as fit's x and y). */
+  validationData?: [TensorOrList, TensorOrList];
   /** Fraction of the samples, taken from the end before shuffling (as Keras), used for validation. */
   validationSplit?: number;
   callbacks?: Callbacks | Callbacks[];
@@ -33,7 +34,8 @@ export interface FitArgs {
 
 export interface History {
   epoch: number[];
-  history: { loss: number[]; acc?: number[]; val_loss?: number[]; val_acc?: number[] };
+  /** Per epoch, every log fit reports: loss, acc, val_loss, val_acc, and `<output>_loss`/`_acc` with several outputs. */
+  history: { loss: number[]; acc?: number[]; val_loss?: number[]; val_acc?: number[]; [log: string]: number[] | undefined };
 }
 
 async function call(list: Callbacks[], name: keyof Callbacks, ...args: unknown[]): Promise<void> {
@@ -58,7 +60,7 @@ function checkCallbacks(callbacks: FitArgs['callbacks'], who: string): Callbacks
 
 const HOOKS = new Set(['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd']);
 
-export async function fitLoop(model: Sequential, x: Tensor, y: Tensor, args: FitArgs): Promise<History> {
+export async function fitLoop(model: Model, x: TensorOrList, y: TensorOrList, args: FitArgs): Promise<History> {
   const who = `${model.name}.fit`;
   if (model.isTraining) throw new Error(`simdnet: ${who}: another fit() on this model is still running`);
   model.isTraining = true;
@@ -69,15 +71,25 @@ export async function fitLoop(model: Sequential, x: Tensor, y: Tensor, args: Fit
   }
 }
 
-async function train(model: Sequential, x: Tensor, y: Tensor, args: FitArgs, who: string): Promise<History> {
+/** Adds a batch's result (weighted by its row count) into running sums. */
+function addInto(sum: BatchResult, r: BatchResult, count: number): void {
+  sum.loss += r.loss * count;
+  r.perOutput.forEach((o, k) => {
+    sum.perOutput[k].loss += o.loss * count;
+    sum.perOutput[k].correct += o.correct;
+  });
+}
+
+async function train(model: Model, x: TensorOrList, y: TensorOrList, args: FitArgs, who: string): Promise<History> {
   model.checkAlive('fit');
   model.requireCompiled('fit');
   if (args === null || typeof args !== 'object' || Array.isArray(args)) {
     throw new Error(`simdnet: ${who}: options must be an object such as { epochs: 5, batchSize: 32 }, got ${describeValue(args)}`);
   }
-  model.checkInput(x, 'fit');
-  model.checkLabels(y, x.shape[0], 'fit');
-  model.checkFiniteInput(x, 'fit');
+  const xs = model.inputList(x, 'fit');
+  const n = xs[0].shape[0];
+  const ys = model.labelList(y, n, 'fit');
+  model.checkFiniteInputs(xs, 'fit');
   const epochs = args.epochs ?? 1;
   const initialEpoch = args.initialEpoch ?? 0;
   if (!Number.isInteger(epochs) || epochs < 0) throw new Error(`simdnet: ${who}: epochs must be a non-negative integer, got ${describeValue(epochs)}`);
@@ -90,18 +102,17 @@ async function train(model: Sequential, x: Tensor, y: Tensor, args: FitArgs, who
   }
   const list = checkCallbacks(args.callbacks, who);
 
-  const n = x.shape[0];
   let trainCount = n;
-  let val: { x: Tensor; y: Tensor; start: number; count: number } | null = null;
+  let val: { xs: Tensor[]; ys: Tensor[]; start: number; count: number } | null = null;
   if (args.validationData !== undefined) {
     if (!Array.isArray(args.validationData) || args.validationData.length !== 2) {
       throw new Error(`simdnet: ${who}: validationData must be [x, y] (two Tensors), got ${describeValue(args.validationData)}`);
     }
     const [vx, vy] = args.validationData;
-    model.checkInput(vx, 'fit (validationData)');
-    model.checkLabels(vy, vx.shape[0], 'fit (validationData)');
-    model.checkFiniteInput(vx, 'fit (validationData)');
-    val = { x: vx, y: vy, start: 0, count: vx.shape[0] };
+    const vxs = model.inputList(vx, 'fit (validationData)');
+    const vys = model.labelList(vy, vxs[0].shape[0], 'fit (validationData)');
+    model.checkFiniteInputs(vxs, 'fit (validationData)');
+    val = { xs: vxs, ys: vys, start: 0, count: vxs[0].shape[0] };
   } else if (args.validationSplit !== undefined && args.validationSplit !== 0) {
     const split = args.validationSplit;
     if (!(typeof split === 'number' && split > 0 && split < 1)) {
@@ -111,56 +122,41 @@ async function train(model: Sequential, x: Tensor, y: Tensor, args: FitArgs, who
     if (trainCount < 1 || trainCount >= n) {
       throw new Error(`simdnet: ${who}: validationSplit ${split} of ${n} samples leaves an empty training or validation set`);
     }
-    val = { x, y, start: trainCount, count: n - trainCount };
+    val = { xs, ys, start: trainCount, count: n - trainCount };
   }
 
-  const withAcc = model.metrics.length > 0;
   const history: History = { epoch: [], history: { loss: [] } };
-  if (withAcc) history.history.acc = [];
-  if (val) {
-    history.history.val_loss = [];
-    if (withAcc) history.history.val_acc = [];
-  }
-
   const order = new Int32Array(trainCount);
   for (let i = 0; i < trainCount; i++) order[i] = i;
   const shuffle = args.shuffle ?? true;
   model.stopTraining = false;
+  const outputs = ys.length;
 
   await call(list, 'onTrainBegin', {});
   for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
     await call(list, 'onEpochBegin', epoch, {});
     if (shuffle) shuffleInPlace(order);
-    let lossSum = 0;
-    let correct = 0;
+    const sum: BatchResult = { loss: 0, perOutput: Array.from({ length: outputs }, () => ({ loss: 0, correct: 0 })) };
     let seen = 0;
     let batch = 0;
     for (let start = 0; start < trainCount && !model.stopTraining; start += batchSize, batch++) {
       const count = Math.min(batchSize, trainCount - start);
       await call(list, 'onBatchBegin', batch, { batch, size: count });
-      const r = model.trainBatch(x, y, order, start, count, `epoch ${epoch}, batch ${batch}`);
-      lossSum += r.loss * count;
-      correct += r.correct;
+      const r = model.trainBatch(xs, ys, order, start, count, `epoch ${epoch}, batch ${batch}`);
+      addInto(sum, r, count);
       seen += count;
-      const logs: Logs = { batch, size: count, loss: r.loss };
-      if (withAcc) logs.acc = r.correct / count;
+      const logs: Logs = { batch, size: count, ...model.logsOf(r, count) };
       await call(list, 'onBatchEnd', batch, logs);
       await yieldToEventLoop();
     }
-    const logs: Logs = { loss: lossSum / seen };
-    if (withAcc) logs.acc = correct / seen;
+    const mean: BatchResult = { loss: sum.loss / seen, perOutput: sum.perOutput.map((o) => ({ loss: o.loss / seen, correct: o.correct })) };
+    const logs: Logs = model.logsOf(mean, seen);
     if (val) {
-      const v = model.evaluateRows(val.x, val.y, null, val.start, val.count, batchSize);
-      logs.val_loss = v.loss;
-      if (withAcc) logs.val_acc = v.accuracy;
+      const v = model.evaluateRows(val.xs, val.ys, null, val.start, val.count, batchSize);
+      Object.assign(logs, model.logsOf(v, val.count, 'val_'));
     }
     history.epoch.push(epoch);
-    history.history.loss.push(logs.loss);
-    if (withAcc) history.history.acc!.push(logs.acc);
-    if (val) {
-      history.history.val_loss!.push(logs.val_loss);
-      if (withAcc) history.history.val_acc!.push(logs.val_acc);
-    }
+    for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
     await call(list, 'onEpochEnd', epoch, logs);
   }
   await call(list, 'onTrainEnd', {});

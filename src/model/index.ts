@@ -1,6 +1,12 @@
 // The model API: sequential, loadModel, and the Node file helpers.
 export { Sequential, sequential } from './sequential.js';
-export type { SequentialArgs, CompileArgs, MetricName, SaveHandler } from './sequential.js';
+export type { SequentialArgs } from './sequential.js';
+export { Model } from './model.js';
+export type { CompileArgs, MetricName, SaveHandler, TensorOrList, LossSpec } from './model.js';
+export { LayersModel, model } from './layers-model.js';
+export type { LayersModelArgs } from './layers-model.js';
+export { SymbolicTensor } from './symbolic.js';
+export { input } from '../layers/input-layer.js';
 export type { FitArgs, History, Callbacks, Logs } from './fit.js';
 export { loadModel } from './load.js';
 export type { LoadHandler } from './load.js';

@@ -5,7 +5,10 @@ import { describeValue } from '../describe.js';
 import { getLoss, type LossIdentifier } from '../losses/index.js';
 import { getOptimizer, sgd, adam, rmsprop } from '../optimizers/index.js';
 import type { Optimizer } from '../optimizers/index.js';
-import { Sequential, type MetricName } from './sequential.js';
+import { Sequential } from './sequential.js';
+import { LayersModel } from './layers-model.js';
+import type { Model, MetricName } from './model.js';
+import { graphFromFunctional } from './functional.js';
 import { layersFromTopology } from './topology.js';
 import { readArtifactsFromDir, filePathOf } from './io-node.js';
 import { fetchArtifacts } from './io-browser.js';
@@ -24,7 +27,7 @@ const isNode = typeof process === 'object' && typeof process.versions === 'objec
  * - in Node, a file path (a directory holding model.json, or the .json file; relative to the working
  *   directory), a `file:` URL (`pathToFileURL(...)`, spaces as %20) or TF.js's `file://path`.
  */
-export async function loadModel(source: ModelArtifacts | LoadHandler | string | URL): Promise<Sequential> {
+export async function loadModel(source: ModelArtifacts | LoadHandler | string | URL): Promise<Sequential | LayersModel> {
   if (typeof source === 'string' || (typeof URL === 'function' && source instanceof URL)) {
     const where = typeof source === 'string' ? source : source.href;
     const path = isNode ? await filePathOf(source) : null;
@@ -37,7 +40,7 @@ export async function loadModel(source: ModelArtifacts | LoadHandler | string | 
 }
 
 /** Builds the model and copies the weights in; every check runs before a model is returned. */
-export function modelFromArtifacts(a: ModelArtifacts): Sequential {
+export function modelFromArtifacts(a: ModelArtifacts): Sequential | LayersModel {
   if (!a || typeof a !== 'object') throw new Error(`simdnet: loadModel expects model artifacts, a URL or a handler, got ${describeValue(a)}`);
   if (a.format && a.format !== 'layers-model') {
     throw new Error(`simdnet: loadModel: format '${a.format}' is not a layers model (graph models are not supported)`);
@@ -45,13 +48,8 @@ export function modelFromArtifacts(a: ModelArtifacts): Sequential {
   const specs: WeightSpec[] = a.weightSpecs ?? (a.weightsManifest ?? []).flatMap((g) => g.weights);
   const data = a.weightData === undefined ? new ArrayBuffer(0) : concatBuffers(a.weightData);
   const weights = decodeWeights(specs, data);
-  const { name, layers } = layersFromTopology(a.modelTopology);
-  const model = new Sequential({ name: name ?? undefined });
+  const model = modelFromTopology(a.modelTopology);
   try {
-    for (const layer of layers) model.add(layer);
-    if (!model.built) {
-      throw new Error('simdnet: loadModel: the topology gives no input shape (batch_input_shape) for the first layer');
-    }
     const named = model.namedWeights();
     // By name only (TF.js and Keras name weights `<layer>/<param>`). A name that matches no layer is refused
     // rather than loaded by position: a renamed or reordered file would otherwise load into the wrong layers.
@@ -81,7 +79,7 @@ export function modelFromArtifacts(a: ModelArtifacts): Sequential {
 }
 
 /** Compiles the model as it was saved, when the saved loss and optimizer are ones simdnet knows. */
-function restoreTrainingConfig(model: Sequential, config: unknown): void {
+function restoreTrainingConfig(model: Model, config: unknown): void {
   const c = config as { loss?: unknown; metrics?: unknown; optimizer_config?: { class_name?: string; config?: Record<string, number> } } | undefined;
   if (!c || typeof c.loss !== 'string') return;
   let optimizer: Optimizer;
@@ -115,4 +113,37 @@ function restoreTrainingConfig(model: Sequential, config: unknown): void {
 /** At most 8 names, for messages. */
 function list(names: string[]): string {
   return names.length > 8 ? `${names.slice(0, 8).join(', ')}, … (${names.length} in all)` : names.join(', ');
+}
+
+/** A model class name of Keras/TF.js that is a functional graph. */
+const FUNCTIONAL = new Set(['Model', 'Functional']);
+
+/** The model a topology describes, built, with fresh weights (the caller loads them). */
+function modelFromTopology(topology: unknown): Sequential | LayersModel {
+  let t = topology as Record<string, unknown> | null;
+  if (t && typeof t === 'object' && 'model_config' in t) t = t.model_config as Record<string, unknown>;
+  if (t && typeof t === 'object' && typeof t.class_name === 'string' && FUNCTIONAL.has(t.class_name)) {
+    const config = t.config as Record<string, unknown> | undefined;
+    if (!config || typeof config !== 'object') throw new Error(`simdnet: loadModel: the ${t.class_name} topology has no config`);
+    const g = graphFromFunctional(config);
+    try {
+      return new LayersModel({ inputs: g.inputs, outputs: g.outputs, name: g.name ?? undefined });
+    } catch (e) {
+      for (const l of g.layers) l.dispose();
+      throw e;
+    }
+  }
+  const { name, layers } = layersFromTopology(topology);
+  const model = new Sequential({ name: name ?? undefined });
+  try {
+    for (const layer of layers) model.add(layer);
+    if (!model.built) {
+      throw new Error('simdnet: loadModel: the topology gives no input shape (batch_input_shape) for the first layer');
+    }
+  } catch (e) {
+    model.dispose();
+    for (const l of layers) l.dispose();
+    throw e;
+  }
+  return model;
 }

@@ -103,6 +103,13 @@ const FACTORIES: Record<string, Factory> = {
       axis: axis as number | undefined,
     });
   },
+  Add: (_c, base) => new L.Add(base),
+  Subtract: (_c, base) => new L.Subtract(base),
+  Multiply: (_c, base) => new L.Multiply(base),
+  Average: (_c, base) => new L.Average(base),
+  Maximum: (_c, base) => new L.Maximum(base),
+  Minimum: (_c, base) => new L.Minimum(base),
+  Concatenate: (c, base) => new L.Concatenate({ ...base, axis: c.axis as number | undefined }),
 };
 
 const SUPPORTED = Object.keys(FACTORIES).filter((k) => !/Pool\dD$|Convolution|GlobalAvg/.test(k));
@@ -115,7 +122,7 @@ export function layersFromTopology(topology: unknown): { name: string | null; la
     throw new Error('simdnet: loadModel: modelTopology is missing or not a Keras model config (no class_name)');
   }
   if (t.class_name !== 'Sequential') {
-    throw new Error(`simdnet: loadModel: the model is a '${t.class_name}'; simdnet loads only Sequential models`);
+    throw new Error(`simdnet: loadModel: the model is a '${t.class_name}'; simdnet loads only Sequential and functional (Model, Functional) models`);
   }
   // Keras 2.0 wrote `config` as the list of layers itself.
   const config = t.config as Config | LayerJson[];
@@ -158,4 +165,29 @@ export function layersFromTopology(topology: unknown): { name: string | null; la
     }
   }
   return { name, layers };
+}
+
+/**
+ * One layer of a functional topology (not an InputLayer): its class and config made into a layer, or an
+ * Error naming the layer and its class.
+ */
+export function layerFromJson(entry: unknown, i: number): Layer {
+  if (!entry || typeof entry !== 'object') throw new Error(`simdnet: loadModel: layer ${i} of the topology is ${describeValue(entry)}, not { class_name, config }`);
+  const e = entry as { class_name?: unknown; config?: unknown };
+  const cls = e.class_name;
+  const c = (e.config ?? {}) as Config;
+  if (typeof c !== 'object' || Array.isArray(c)) throw new Error(`simdnet: loadModel: layer ${i} has a config that is ${describeValue(c)}, not an object`);
+  const layerName = typeof c.name === 'string' && c.name !== '' ? c.name : `layer ${i}`;
+  // Own keys only: a class named '__proto__' or 'constructor' must not find Object's members.
+  const factory = typeof cls === 'string' && Object.prototype.hasOwnProperty.call(FACTORIES, cls) ? FACTORIES[cls] : undefined;
+  if (!factory) {
+    throw new Error(`simdnet: loadModel: layer '${layerName}' has class ${describeValue(cls)}, which simdnet does not support (supported: ${SUPPORTED.join(', ')}, InputLayer)`);
+  }
+  const base: L.LayerArgs = { name: c.name as string | undefined, trainable: c.trainable === undefined ? true : Boolean(c.trainable) };
+  try {
+    return factory(c, base);
+  } catch (err) {
+    const msg = (err as Error).message;
+    throw new Error(msg.includes(layerName) ? msg : `simdnet: loadModel: layer '${layerName}' (${String(cls)}): ${msg}`);
+  }
 }

@@ -14,3 +14,4 @@ export * from './depthwise.js';
 export * from './conv-transpose.js';
 export * from './conv3d.js';
 export * from './resize.js';
+export * from './merge.js';

@@ -258,7 +258,8 @@ describe('save and load', () => {
     const specs = JSON.parse(JSON.stringify(a.weightSpecs));
     specs[0].shape = [5, 4];
     await expect(sn.loadModel({ ...a, weightSpecs: specs })).rejects.toThrow(/weight '.*\/kernel' has shape \[5,4\] but .*\/kernel needs \[4,5\]/);
-    await expect(sn.loadModel({ ...a, modelTopology: { class_name: 'Functional', config: {} } })).rejects.toThrow(/'Functional'; simdnet loads only Sequential/);
+    await expect(sn.loadModel({ ...a, modelTopology: { class_name: 'Functional', config: {} } })).rejects.toThrow(/functional config has no layers list/);
+    await expect(sn.loadModel({ ...a, modelTopology: { class_name: 'MySubclassedModel', config: {} } })).rejects.toThrow(/'MySubclassedModel'; simdnet loads only Sequential and functional/);
     await expect(sn.loadModel({ ...a, modelTopology: null })).rejects.toThrow(/modelTopology is missing/);
     // Nothing leaked by the failed loads.
     expect(sn.memoryInfo().liveTensors).toBe(live);

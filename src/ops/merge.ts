@@ -1,0 +1,65 @@
+// Elementwise and concatenation kernels for the merge layers (assembly/merge.ts, assembly/elementwise.ts).
+// Every tensor of one call has the same number of elements, except concatenation's, which is described
+// as row blocks.
+import { engine } from '../backend/engine.js';
+import type { Tensor } from '../tensor.js';
+
+function sameSize(op: string, ...ts: Tensor[]): number {
+  const n = ts[0].size;
+  if (ts.some((t) => t.size !== n)) throw new Error(`simdnet ${op}: sizes differ: ${ts.map((t) => `[${t.shape}]`).join(', ')}`);
+  return n;
+}
+
+/** out = a + b (out may be a or b). */
+export function addInto(out: Tensor, a: Tensor, b: Tensor): void {
+  engine().kernels.add_f32(out.ptr, a.ptr, b.ptr, sameSize('add', out, a, b));
+}
+
+/** out = a - b (out may be a or b). */
+export function subtractInto(out: Tensor, a: Tensor, b: Tensor): void {
+  engine().kernels.sub_f32(out.ptr, a.ptr, b.ptr, sameSize('subtract', out, a, b));
+}
+
+/** out = a * b elementwise (out may be a or b). */
+export function multiplyInto(out: Tensor, a: Tensor, b: Tensor): void {
+  engine().kernels.mul_f32(out.ptr, a.ptr, b.ptr, sameSize('multiply', out, a, b));
+}
+
+/** out = x * s (out may be x). */
+export function scaleInto(out: Tensor, x: Tensor, s: number): void {
+  engine().kernels.scale_f32(out.ptr, x.ptr, sameSize('scale', out, x), s);
+}
+
+/** out = x (a copy). */
+export function copyInto(out: Tensor, x: Tensor): void {
+  engine().kernels.copy_f32(out.ptr, x.ptr, sameSize('copy', out, x));
+}
+
+/** out = max(a, b) or min(a, b) elementwise; on a tie out takes a. */
+export function maxMinInto(out: Tensor, a: Tensor, b: Tensor, isMax: boolean): void {
+  engine().kernels.max_min_f32(out.ptr, a.ptr, b.ptr, sameSize(isMax ? 'maximum' : 'minimum', out, a, b), isMax ? 1 : 0);
+}
+
+/**
+ * Maximum/minimum backward for one input x of output y: dx = rem where x == y (and rem is cleared
+ * there), 0 elsewhere. Called for each input in order with rem starting as dy, so the first input that
+ * holds the extreme gets the gradient.
+ */
+export function claimEqual(x: Tensor, y: Tensor, rem: Tensor, dx: Tensor): void {
+  engine().kernels.claim_equal_f32(x.ptr, y.ptr, rem.ptr, dx.ptr, sameSize('claimEqual', x, y, rem, dx));
+}
+
+/**
+ * Copies `rows` rows of `cols` floats: src row r starts at float srcOffset + r * srcStride, dst row r at
+ * dstOffset + r * dstStride. Concatenate's forward (inputs into column ranges of the output) and backward.
+ */
+export function copyRows(
+  dst: Tensor, dstOffset: number, dstStride: number, src: Tensor, srcOffset: number, srcStride: number, rows: number, cols: number,
+): void {
+  const fits = (t: Tensor, offset: number, stride: number): boolean =>
+    rows === 0 || (offset >= 0 && cols <= stride && offset + (rows - 1) * stride + cols <= t.size);
+  if (!fits(dst, dstOffset, dstStride) || !fits(src, srcOffset, srcStride)) {
+    throw new Error(`simdnet copyRows: ${rows}x${cols} block does not fit dst [${dst.shape}] (offset ${dstOffset}, stride ${dstStride}) or src [${src.shape}] (offset ${srcOffset}, stride ${srcStride})`);
+  }
+  engine().kernels.copy_rows_f32(dst.ptr + 4 * dstOffset, dstStride, src.ptr + 4 * srcOffset, srcStride, rows, cols);
+}
