@@ -132,7 +132,8 @@ export abstract class Model {
     const layers = this.layers;
     const layer = typeof nameOrIndex === 'number' ? layers[nameOrIndex] : layers.find((l) => l.name === nameOrIndex);
     if (!layer) {
-      throw new Error(`simdnet: ${this.name} has no layer ${describeValue(nameOrIndex)} (layers: ${layers.map((l) => l.name).join(', ')})`);
+      const what = typeof nameOrIndex === 'string' || typeof nameOrIndex === 'number' ? JSON.stringify(nameOrIndex) : describeValue(nameOrIndex);
+      throw new Error(`simdnet: ${this.name} has no layer ${what} (layers: ${layers.map((l) => l.name).join(', ')})`);
     }
     return layer;
   }
@@ -227,11 +228,11 @@ export abstract class Model {
     let list: unknown[];
     if (v instanceof Tensor) list = [v];
     else if (Array.isArray(v)) list = v;
-    else if (v && typeof v === 'object') {
+    else if (isPlainObject(v)) {
       if (!names) return null;
       const rec = v as Record<string, unknown>;
       const unknown = Object.keys(rec).filter((k) => !names.includes(k));
-      if (unknown.length) throw new Error(`simdnet: ${this.name}.${who}: ${what} names ${unknown.join(', ')}, which are not among ${names.join(', ')}`);
+      if (unknown.length) throw new Error(`simdnet: ${this.name}.${who}: ${what} names ${shortList(unknown)}, which are not among ${shortList(names)}`);
       list = names.map((k) => {
         if (!(k in rec)) throw new Error(`simdnet: ${this.name}.${who}: ${what} has no tensor for '${k}'`);
         return rec[k];
@@ -605,6 +606,18 @@ function perOutput<T>(v: T | T[] | Record<string, T>, names: string[], who: stri
     });
   }
   return names.map(() => v as T);
+}
+
+/** A `{ name: tensor }` object (not a typed array, Tensor or other class instance). */
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (!v || typeof v !== 'object') return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** At most 8 names, for messages. */
+function shortList(names: string[]): string {
+  return names.length > 8 ? `${names.slice(0, 8).join(', ')}, … (${names.length} in all)` : names.join(', ');
 }
 
 function isLossObject(v: unknown): boolean {
