@@ -7,6 +7,7 @@ import * as sn from '../../src/index.js';
 import { rng } from '../helpers/random.js';
 import { activate } from '../helpers/reference.js';
 import { conv2dOutputSize, type Conv2dGeometry } from '../../src/ops/conv.js';
+import { KERNEL_BUILDS } from './builds.js';
 
 const { ops } = sn;
 
@@ -147,12 +148,7 @@ const cases: Case[] = [
 
 const SMALL = 1500; // numerical gradients only where x and w are this small
 
-// Both kernel builds, and the threaded build with two threads (large cases are split across them).
-const builds: [string, sn.ReadyOptions][] = [
-  ['plain SIMD', { simd: 'plain' }],
-  ['relaxed SIMD', { simd: 'relaxed' }],
-  ['plain SIMD, 2 threads', { simd: 'plain', threads: 2 }],
-];
+const builds = KERNEL_BUILDS; // plain and relaxed SIMD, each on 1 and on 2 threads
 
 afterAll(() => sn.dispose());
 

@@ -5,6 +5,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as sn from '../../src/index.js';
 import { rng } from '../helpers/random.js';
 import { activate } from '../helpers/reference.js';
+import { KERNEL_BUILDS } from './builds.js';
+import { engine } from '../../src/backend/engine.js';
 
 const { ops } = sn;
 
@@ -45,12 +47,7 @@ function t(values: ArrayLike<number>, shape: number[]): sn.Tensor {
   return sn.tensor(Float32Array.from(values), shape);
 }
 
-// Both kernel builds, and the threaded build with two threads (large cases are split across them).
-const builds: [string, sn.ReadyOptions][] = [
-  ['plain SIMD', { simd: 'plain' }],
-  ['relaxed SIMD', { simd: 'relaxed' }],
-  ['plain SIMD, 2 threads', { simd: 'plain', threads: 2 }],
-];
+const builds = KERNEL_BUILDS; // plain and relaxed SIMD, each on 1 and on 2 threads
 
 afterAll(() => sn.dispose());
 
@@ -130,6 +127,62 @@ describe.each(builds)('gemm (%s)', (_name, options) => {
         expectClose(y.dataSync(), want0, { abs: 1e-5 * inUnits + 1e-6, rel: 1e-5 }, `denseForward no bias act=${act}`);
         x.dispose(); w.dispose(); b.dispose(); y.dispose();
       }
+    }
+  });
+
+  it('denseForward split by columns across threads adds each part its own bias columns (batch 16, 3136 -> 512)', () => {
+    // The Dense(512) after a 3,136-wide flatten at batch 16: c is short and wide, so two threads split it by
+    // columns, and each part's bias pointer must start at its first column.
+    const [rows, inUnits, units] = [16, 3136, 512];
+    const xv = randomValues(rows * inUnits, 31);
+    const wv = randomValues(inUnits * units, 32);
+    const bv = randomValues(units, 33).map((v, i) => v + (i < units / 2 ? -3 : 3)); // two halves, far apart
+    const x = t(xv, [rows, inUnits]);
+    const w = t(wv, [inUnits, units]);
+    const b = t(bv, [units]);
+    const y = sn.Tensor.empty([rows, units]);
+    const e = engine();
+    let widest = 1;
+    const parallel = e.parallel.bind(e);
+    e.parallel = (calls) => {
+      widest = Math.max(widest, calls.length);
+      parallel(calls);
+    };
+    try {
+      const product = referenceMatmul(xv, wv, rows, units, inUnits, false, false);
+      for (const act of [0, 1, 5] as const) {
+        y.set(new Float32Array(rows * units).fill(NaN));
+        ops.denseForward(x, w, b, y, act);
+        const want = product.map((v, i) => activate(v + bv[i % units], act, 0));
+        expectClose(y.dataSync(), want, { abs: 2e-4, rel: 1e-5 }, `denseForward 16x3136x512 act=${act}`);
+      }
+    } finally {
+      e.parallel = parallel;
+    }
+    expect(widest).toBe(e.threads > 1 ? 2 : 1);
+    x.dispose(); w.dispose(); b.dispose(); y.dispose();
+  });
+
+  it('GEMM with a fused activation is right when K crosses the 384-deep block (several K, rows and columns)', () => {
+    // K > KC = 384 runs the product in several K blocks; bias and activation must be applied once, after the
+    // last block, not to a partial sum.
+    for (const [rows, inUnits, units] of [[9, 385, 21], [4, 768, 8], [33, 1000, 17], [1, 1153, 65], [70, 400, 130]]) {
+      const xv = randomValues(rows * inUnits, rows * 3 + inUnits);
+      const wv = randomValues(inUnits * units, units * 5 + inUnits);
+      const bv = randomValues(units, units + 1).map((v) => v * 4);
+      const x = t(xv, [rows, inUnits]);
+      const w = t(wv, [inUnits, units]);
+      const b = t(bv, [units]);
+      const y = sn.Tensor.empty([rows, units]);
+      const product = referenceMatmul(xv, wv, rows, units, inUnits, false, false);
+      for (let act = 1; act <= 6; act++) {
+        const alpha = act === 3 ? 0.2 : 0.7;
+        y.set(new Float32Array(rows * units).fill(NaN));
+        ops.denseForward(x, w, b, y, act as sn.ops.ActivationCode, alpha);
+        const want = product.map((v, i) => activate(v + bv[i % units], act, alpha));
+        expectClose(y.dataSync(), want, { abs: 1e-5 * inUnits, rel: 1e-5 }, `denseForward ${rows}x${inUnits}x${units} act=${act}`);
+      }
+      x.dispose(); w.dispose(); b.dispose(); y.dispose();
     }
   });
 

@@ -7,6 +7,7 @@ import * as sn from '../../src/index.js';
 import { rng } from '../helpers/random.js';
 import { numericalGradient } from '../helpers/reference.js';
 import { pool3dOutputSize, type Pool3dGeometry } from '../../src/ops/pool.js';
+import { KERNEL_BUILDS } from './builds.js';
 
 const { ops } = sn;
 
@@ -77,11 +78,7 @@ const cases: [string, Dims5, Pool3dGeometry][] = [
   ['batch 6 large enough to split across threads, 16 channels', [6, 6, 8, 8, 16], geometry([2, 2, 2], [2, 2, 2])],
 ];
 
-const builds: [string, sn.ReadyOptions][] = [
-  ['plain SIMD', { simd: 'plain' }],
-  ['relaxed SIMD', { simd: 'relaxed' }],
-  ['plain SIMD, 2 threads', { simd: 'plain', threads: 2 }],
-];
+const builds = KERNEL_BUILDS; // plain and relaxed SIMD, each on 1 and on 2 threads
 
 afterAll(() => sn.dispose());
 

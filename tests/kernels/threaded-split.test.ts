@@ -69,12 +69,12 @@ function runAll(): { out: Results; widest: number } {
   }
 }
 
-describe('ops split across threads', () => {
+describe.each(['plain', 'relaxed'] as const)('ops split across threads (%s SIMD)', (simd) => {
   it('give exactly the single-threaded results for pooling and activations', async () => {
-    await sn.ready({ threads: 1, simd: 'plain' });
+    await sn.ready({ threads: 1, simd });
     const single = runAll();
     expect(single.widest).toBe(1);
-    await sn.ready({ threads: 2, simd: 'plain' });
+    await sn.ready({ threads: 2, simd });
     const threaded = runAll();
     expect(threaded.widest).toBe(2);
     for (const key of Object.keys(single.out)) {
