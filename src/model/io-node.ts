@@ -88,7 +88,7 @@ async function writeFileAtomic(path: string, data: Uint8Array | string): Promise
 
 /**
  * The file path a loadModel source names in Node, or null when it is a URL to fetch: a `file:` URL (string
- * or URL object, %-escapes decoded), TF.js's `file://path` (a path after the prefix, taken as written), or
+ * or URL object; %-escapes decoded, spaces as typed kept), TF.js's `file://relative/path`, or
  * a string without a URL scheme (a path, relative to the working directory).
  */
 export async function filePathOf(source: string | URL): Promise<string | null> {
@@ -98,7 +98,8 @@ export async function filePathOf(source: string | URL): Promise<string | null> {
   if (source.startsWith('file://') && !source.startsWith('file:///')) return resolve(source.slice('file://'.length));
   if (source.startsWith('file:')) {
     try {
-      return fileURLToPath(new URL(source));
+      // '?' and '#' are part of the path here, as save('file://...') and TF.js's file:// handler take it.
+      return fileURLToPath(new URL(source.replace(/[?#]/g, encodeURIComponent)));
     } catch (e) {
       throw new Error(`simdnet: loadModel: ${source} is not a file URL this system can read: ${(e as Error).message}`);
     }

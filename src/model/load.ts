@@ -33,7 +33,15 @@ export async function loadModel(source: ModelArtifacts | LoadHandler | string | 
     const path = isNode ? await filePathOf(source) : null;
     if (path !== null) return modelFromArtifacts(await readArtifactsFromDir(path));
     if (where.startsWith('file:')) throw new Error(`simdnet: loadModel: ${where}: file URLs are read only in Node; in a browser, give an http(s) URL`);
-    return modelFromArtifacts(await fetchArtifacts(where));
+    let artifacts: ModelArtifacts;
+    try {
+      artifacts = await fetchArtifacts(where);
+    } catch (e) {
+      // fetch's own errors ('fetch failed', 'Failed to parse URL') do not say which URL.
+      const message = (e as Error).message ?? String(e);
+      throw message.startsWith('simdnet:') ? e : new Error(`simdnet: loadModel: fetching ${where} failed: ${message}${(e as { cause?: Error }).cause ? ` (${(e as { cause: Error }).cause.message})` : ''}`);
+    }
+    return modelFromArtifacts(artifacts);
   }
   if (source && typeof (source as LoadHandler).load === 'function') return modelFromArtifacts(await (source as LoadHandler).load());
   return modelFromArtifacts(source as ModelArtifacts);
