@@ -6,7 +6,7 @@ export { ready, isReady, dispose } from './backend/engine.js';
 export type { EngineInfo, ReadyOptions, BuildName } from './backend/engine.js';
 export type { Arena } from './backend/arena.js';
 export { Tensor, tensor } from './tensor.js';
-export type { Shape, TensorLike, NestedArray } from './tensor.js';
+export type { Shape, TensorLike, NestedArray, ArrayOfRank } from './tensor.js';
 
 /** How much linear memory the engine holds, and how many owned tensors are alive (not yet disposed). */
 export function memoryInfo(): { wasmBytes: number; liveTensors: number } {

@@ -16,7 +16,24 @@ export type TensorLike = Float32Array | Int32Array | Uint8Array | number[] | Nes
 /** Values nested as the shape: what `arraySync()` returns for a tensor of rank ≥ 1. */
 export interface NestedArray extends Array<number | NestedArray> {}
 
-export class Tensor {
+/**
+ * What `arraySync()` returns for a tensor of rank R: a number for rank 0, `number[]` for 1, `number[][]`
+ * for 2, and so on; `number | NestedArray` when the rank is not known when compiling.
+ */
+export type ArrayOfRank<R extends number> = R extends 0
+  ? number
+  : R extends 1
+    ? number[]
+    : R extends 2
+      ? number[][]
+      : R extends 3
+        ? number[][][]
+        : R extends 4
+          ? number[][][][]
+          : number | NestedArray;
+
+/** A tensor; R is its rank where the compiler knows it (`sn.tensor(values, [2, 3])` is a `Tensor<2>`). */
+export class Tensor<R extends number = number> {
   readonly shape: number[];
   readonly size: number;
   private offset: number;
@@ -102,9 +119,9 @@ export class Tensor {
   }
 
   /** The values as nested arrays following the shape. */
-  arraySync(): number | NestedArray {
+  arraySync(): ArrayOfRank<R> {
     const flat = Array.from(this.dataSync());
-    if (this.shape.length === 0) return flat[0];
+    if (this.shape.length === 0) return flat[0] as ArrayOfRank<R>;
     const build = (dim: number, start: number): NestedArray => {
       const n = this.shape[dim];
       if (dim === this.shape.length - 1) return flat.slice(start, start + n);
@@ -113,7 +130,7 @@ export class Tensor {
       for (let i = 0; i < n; i++) out.push(build(dim + 1, start + i * stride));
       return out;
     };
-    return build(0, 0);
+    return build(0, 0) as ArrayOfRank<R>;
   }
 
   /** Overwrites the values from a flat array of the same size. */
@@ -215,6 +232,8 @@ function flattenChecked(data: unknown, shape: number[], depth: number, at: strin
  * Makes an owned tensor from values: a typed array or number[] (with `shape`), or nested arrays (shape
  * inferred). Throws when the data is not numbers, is ragged, or its length does not match the shape.
  */
+export function tensor<const S extends Shape>(data: TensorLike, shape: S): Tensor<S['length']>;
+export function tensor(data: TensorLike, shape?: Shape): Tensor;
 export function tensor(data: TensorLike, shape?: Shape): Tensor {
   let values: ArrayLike<number>;
   let inferred: number[];
