@@ -5,6 +5,8 @@ import { liveTensorCount } from './tensor.js';
 export { ready, isReady, dispose } from './backend/engine.js';
 export type { EngineInfo, ReadyOptions, BuildName } from './backend/engine.js';
 export type { Arena } from './backend/arena.js';
+/** What the model engine's batch loops return (for subclasses and callbacks that read them). */
+export type { BatchResult } from './model/model.js';
 export { Tensor, tensor } from './tensor.js';
 export type { Shape, TensorLike, NestedArray, ArrayOfRank } from './tensor.js';
 
