@@ -4,6 +4,7 @@
 //   byte  3    number of dimensions d
 //   then d big-endian uint32 sizes, then the elements in row-major order, big-endian.
 // It runs anywhere (no Node modules): a browser can fetch the files and parse them here.
+import { describeValue } from '../describe.js';
 
 export type IdxType = 'ubyte' | 'sbyte' | 'int16' | 'int32' | 'float32' | 'float64';
 export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
@@ -37,10 +38,11 @@ const HEADER_HINT = 'an IDX file starts with 0x00 0x00, a type byte (0x08 ubyte 
  * the file and what was expected when the magic number is foreign or the file is truncated or too long.
  */
 export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxFile {
+  const label = typeof name === 'string' && name.length <= 200 ? name : describeValue(name);
   const fail = (what: string): never => {
-    throw new Error(`simdnet: parseIdx(${name}): ${what}`);
+    throw new Error(`simdnet: parseIdx(${label}): ${what}`);
   };
-  if (!(bytes instanceof Uint8Array)) fail(`expected the file's bytes as a Uint8Array, got ${Object.prototype.toString.call(bytes)}`);
+  if (!(bytes instanceof Uint8Array)) fail(`expected the file's bytes as a Uint8Array, got ${describeValue(bytes)}`);
   if (bytes.length < 4) fail(`file is ${bytes.length} bytes, too short for the 4-byte IDX magic number (${HEADER_HINT})`);
   const magic = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
   const hex = `0x${magic.toString(16).padStart(8, '0')}`;

@@ -1,4 +1,5 @@
 // Conv1D: x (N,L,C), kernel (K,C,F) as Keras, y (N,OL,F). Runs the conv2d kernel on (N,1,L,C) views.
+import { describeValue } from '../describe.js';
 import type { Arena } from '../backend/arena.js';
 import { Tensor } from '../tensor.js';
 import { conv2dForward, conv2dBackward } from '../ops/conv.js';
@@ -33,7 +34,7 @@ export class Conv1D extends Layer {
   constructor(args: Conv1DArgs) {
     super(args, 'conv1d');
     if (!Number.isInteger(args.filters) || args.filters <= 0) {
-      throw new Error(`simdnet: ${this.name}: filters must be a positive integer, got ${args.filters}`);
+      throw new Error(`simdnet: ${this.name}: filters must be a positive integer, got ${describeValue(args.filters)}`);
     }
     this.filters = args.filters;
     this.kernelSize = single(args.kernelSize, NaN, 'kernelSize', this.name);

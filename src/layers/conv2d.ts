@@ -1,4 +1,5 @@
 // Conv2D: y = f(conv(x, kernel) + bias), x (N,H,W,C), kernel (KH,KW,C,F) as Keras, y (N,OH,OW,F).
+import { describeValue } from '../describe.js';
 import type { Arena } from '../backend/arena.js';
 import { Tensor } from '../tensor.js';
 import { conv2dForward, conv2dBackward } from '../ops/conv.js';
@@ -32,7 +33,7 @@ export class Conv2D extends Layer {
   constructor(args: Conv2DArgs) {
     super(args, 'conv2d');
     if (!Number.isInteger(args.filters) || args.filters <= 0) {
-      throw new Error(`simdnet: ${this.name}: filters must be a positive integer, got ${args.filters}`);
+      throw new Error(`simdnet: ${this.name}: filters must be a positive integer, got ${describeValue(args.filters)}`);
     }
     this.filters = args.filters;
     this.kernelSize = pair(args.kernelSize, NaN, 'kernelSize', this.name);

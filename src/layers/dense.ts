@@ -1,4 +1,5 @@
 // Dense: y = f(x·kernel + bias) over the last axis, x (rows,in), kernel (in,units) as Keras, y (rows,units).
+import { describeValue } from '../describe.js';
 import type { Arena } from '../backend/arena.js';
 import { Tensor } from '../tensor.js';
 import { denseForward, denseBackward } from '../ops/gemm.js';
@@ -22,7 +23,7 @@ export class Dense extends Layer {
   constructor(args: DenseArgs) {
     super(args, 'dense');
     if (!Number.isInteger(args.units) || args.units <= 0) {
-      throw new Error(`simdnet: ${this.name}: units must be a positive integer, got ${args.units}`);
+      throw new Error(`simdnet: ${this.name}: units must be a positive integer, got ${describeValue(args.units)}`);
     }
     this.units = args.units;
     this.activation = checkActivation(args.activation, this.name);

@@ -1,5 +1,6 @@
 // Dropout (inverted): in training, y = x * mask with mask 0 (probability rate) or 1/(1-rate); at
 // inference y = x. The mask's seed comes from the seeded PRNG, so setSeed makes runs reproducible.
+import { describeValue } from '../describe.js';
 import type { Arena } from '../backend/arena.js';
 import { Tensor } from '../tensor.js';
 import { dropoutForward, dropoutBackward } from '../ops/dropout.js';
@@ -17,7 +18,7 @@ export class Dropout extends Layer {
 
   constructor(args: DropoutArgs) {
     super(args, 'dropout');
-    if (!(args.rate >= 0 && args.rate < 1)) throw new Error(`simdnet: ${this.name}: rate must be in [0, 1), got ${args.rate}`);
+    if (!(typeof args.rate === 'number' && args.rate >= 0 && args.rate < 1)) throw new Error(`simdnet: ${this.name}: rate must be in [0, 1), got ${describeValue(args.rate)}`);
     this.rate = args.rate;
   }
 

@@ -1,26 +1,27 @@
 // Window arithmetic shared by conv and pooling layers: TensorFlow's 'valid' and 'same' rules.
+import { describeValue } from '../describe.js';
 
 export type Padding = 'valid' | 'same';
 
 /** A number or a pair, as kernelSize/strides/poolSize accept; returns the pair. */
 export function pair(v: number | number[] | undefined, fallback: number, what: string, layer: string): [number, number] {
-  const p = v === undefined ? [fallback, fallback] : typeof v === 'number' ? [v, v] : v;
-  if (p.length !== 2 || !p.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new Error(`simdnet: ${layer}: ${what} must be a positive integer or a pair of them, got ${JSON.stringify(v)}`);
+  const p = v === undefined || v === null ? [fallback, fallback] : typeof v === 'number' ? [v, v] : v;
+  if (!Array.isArray(p) || p.length !== 2 || !p.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new Error(`simdnet: ${layer}: ${what} must be a positive integer or a pair of them, got ${describeValue(v)}`);
   }
   return [p[0], p[1]];
 }
 
 /** One number, for 1D layers (a one-element array is accepted, as Keras configs write it). */
 export function single(v: number | number[] | undefined, fallback: number, what: string, layer: string): number {
-  const s = v === undefined ? fallback : typeof v === 'number' ? v : v.length === 1 ? v[0] : NaN;
-  if (!Number.isInteger(s) || s <= 0) throw new Error(`simdnet: ${layer}: ${what} must be a positive integer, got ${JSON.stringify(v)}`);
+  const s = v === undefined || v === null ? fallback : typeof v === 'number' ? v : Array.isArray(v) && v.length === 1 ? v[0] : NaN;
+  if (!Number.isInteger(s) || s <= 0) throw new Error(`simdnet: ${layer}: ${what} must be a positive integer, got ${describeValue(v)}`);
   return s;
 }
 
 export function checkPadding(p: unknown, layer: string): Padding {
   const v = p ?? 'valid';
-  if (v !== 'valid' && v !== 'same') throw new Error(`simdnet: ${layer}: padding must be 'valid' or 'same', got '${String(v)}'`);
+  if (v !== 'valid' && v !== 'same') throw new Error(`simdnet: ${layer}: padding must be 'valid' or 'same', got ${describeValue(v)}`);
   return v;
 }
 

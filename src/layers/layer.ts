@@ -66,6 +66,9 @@ export function describeShape(shape: readonly number[] | null | undefined, batch
   return `[${[batch === null ? 'null' : String(batch), ...shape.map(String)].join(',')}]`;
 }
 
+/** Layer names go into every message about the layer: long enough for any real name, short enough to read. */
+const MAX_NAME = 200;
+
 export abstract class Layer {
   /** The Keras / TF.js class name used in saved topologies (`Conv2D`, `Dense`, ...). */
   abstract readonly className: string;
@@ -80,15 +83,29 @@ export abstract class Layer {
   readonly inboundNodes: Node[] = [];
 
   constructor(args: LayerArgs, prefix: string) {
+    if (args === null || typeof args !== 'object' || Array.isArray(args)) {
+      throw new Error(`simdnet: layers.${prefix} expects an options object, got ${describeValue(args)}`);
+    }
+    if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '' || args.name.length > MAX_NAME)) {
+      throw new Error(`simdnet: layers.${prefix}: name must be a non-empty string of at most ${MAX_NAME} characters, got ${describeValue(args.name)}`);
+    }
     this.name = args.name ?? uniqueLayerName(prefix);
+    if (args.trainable !== undefined && typeof args.trainable !== 'boolean') {
+      throw new Error(`simdnet: ${this.name}: trainable must be true or false, got ${describeValue(args.trainable)}`);
+    }
     this.trainable = args.trainable ?? true;
+    for (const key of ['inputShape', 'batchInputShape'] as const) {
+      if (args[key] !== undefined && args[key] !== null && !Array.isArray(args[key])) {
+        throw new Error(`simdnet: ${this.name}: ${key} must be an array of dimensions, got ${describeValue(args[key])}`);
+      }
+    }
     if (args.inputShape) this.declaredInputShape = [...args.inputShape];
     else if (args.batchInputShape) this.declaredInputShape = args.batchInputShape.slice(1) as number[];
     else this.declaredInputShape = null;
     if (this.declaredInputShape) {
       for (const d of this.declaredInputShape) {
         if (!Number.isInteger(d) || d <= 0) {
-          throw new Error(`simdnet: ${this.name}: inputShape must be positive integers, got [${this.declaredInputShape}]`);
+          throw new Error(`simdnet: ${this.name}: inputShape must be positive integers, got [${this.declaredInputShape.map(describeValue).join(",")}]`);
         }
       }
     }

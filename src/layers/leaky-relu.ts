@@ -1,4 +1,5 @@
 // LeakyReLU: y = x for x > 0, alpha * x otherwise (Keras default alpha 0.3).
+import { describeValue } from '../describe.js';
 import type { Arena } from '../backend/arena.js';
 import { Tensor } from '../tensor.js';
 import { activationForward, activationBackward } from '../ops/activation.js';
@@ -18,7 +19,7 @@ export class LeakyReLU extends Layer {
   constructor(args: LeakyReLUArgs = {}) {
     super(args, 'leaky_re_lu');
     this.alpha = args.alpha ?? 0.3;
-    if (!Number.isFinite(this.alpha)) throw new Error(`simdnet: ${this.name}: alpha must be a number, got ${args.alpha}`);
+    if (!Number.isFinite(this.alpha)) throw new Error(`simdnet: ${this.name}: alpha must be a number, got ${describeValue(args.alpha)}`);
   }
 
   protected computeOutputShape(s: number[]): number[] {

@@ -1,5 +1,6 @@
 // Maxout (ConvNetJS): the maximum over groups of `groupSize` consecutive channels, (…, C) → (…, C/groupSize).
 // Not a Keras layer: saved as class 'Maxout', which only simdnet loads.
+import { describeValue } from '../describe.js';
 import type { Arena } from '../backend/arena.js';
 import { Tensor } from '../tensor.js';
 import { maxoutForward, maxoutBackward } from '../ops/maxout.js';
@@ -19,7 +20,7 @@ export class Maxout extends Layer {
     super(args, 'maxout');
     this.groupSize = args.groupSize ?? 2;
     if (!Number.isInteger(this.groupSize) || this.groupSize <= 0) {
-      throw new Error(`simdnet: ${this.name}: groupSize must be a positive integer, got ${args.groupSize}`);
+      throw new Error(`simdnet: ${this.name}: groupSize must be a positive integer, got ${describeValue(args.groupSize)}`);
     }
   }
 

@@ -100,13 +100,13 @@ export function decodeWeights(specs: WeightSpec[], data: ArrayBuffer): Map<strin
       throw new Error(`simdnet: loadModel: a weight spec is malformed (it needs a string name and a shape array): ${describeValue(s)}`);
     }
     if (!s.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-      throw new Error(`simdnet: loadModel: weight '${s.name}' has shape [${s.shape.map(describeValue)}]; dimensions must be non-negative integers`);
+      throw new Error(`simdnet: loadModel: weight ${describeValue(s.name)} has shape [${s.shape.map(describeValue)}]; dimensions must be non-negative integers`);
     }
-    if (seen.has(s.name)) throw new Error(`simdnet: loadModel: weight '${s.name}' appears twice in the weight specs`);
+    if (seen.has(s.name)) throw new Error(`simdnet: loadModel: weight ${describeValue(s.name)} appears twice in the weight specs`);
     seen.add(s.name);
-    if (s.quantization) throw new Error(`simdnet: loadModel: weight '${s.name}' is quantized; simdnet loads only float32 weights`);
+    if (s.quantization) throw new Error(`simdnet: loadModel: weight ${describeValue(s.name)} is quantized; simdnet loads only float32 weights`);
     const bytes = Object.prototype.hasOwnProperty.call(BYTES, s.dtype ?? 'float32') ? BYTES[s.dtype ?? 'float32'] : 0;
-    if (!bytes) throw new Error(`simdnet: loadModel: weight '${s.name}' has dtype '${s.dtype}'; simdnet loads float32 weights`);
+    if (!bytes) throw new Error(`simdnet: loadModel: weight ${describeValue(s.name)} has dtype ${describeValue(s.dtype)}; simdnet loads float32 weights`);
     need += s.shape.reduce((n, d) => n * d, 1) * bytes;
   }
   if (data.byteLength !== need) {

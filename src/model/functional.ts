@@ -89,7 +89,7 @@ export function graphFromFunctional(config: Config): { name: string | null; inpu
       let layer: Layer;
       if (e.class_name === 'InputLayer') {
         const shape = (c.batch_input_shape ?? c.batch_shape) as (number | null)[] | undefined;
-        if (!Array.isArray(shape)) throw fail(`input layer '${String(name)}' has no batch_input_shape`);
+        if (!Array.isArray(shape)) throw fail(`input layer ${describeValue(name)} has no batch_input_shape`);
         layer = new InputLayer({ name, batchInputShape: shape });
       } else layer = layerFromJson(entry, i);
       if (made.has(layer.name)) throw fail(`two layers are named '${layer.name}'`);

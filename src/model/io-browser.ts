@@ -2,7 +2,7 @@
 import { checkManifest, concatBuffers, type ModelArtifacts, type ModelJson } from './artifacts.js';
 
 export async function fetchArtifacts(url: string): Promise<ModelArtifacts> {
-  const res = await fetch(url);
+  const res = await fetchOrExplain(url, url);
   if (!res.ok) throw new Error(`simdnet: loadModel: fetching ${url} failed: HTTP ${res.status}`);
   let json: ModelJson;
   try {
@@ -16,10 +16,21 @@ export async function fetchArtifacts(url: string): Promise<ModelArtifacts> {
   for (const group of json.weightsManifest) {
     for (const p of group.paths) {
       const wurl = new URL(p, base).href;
-      const r = await fetch(wurl);
+      const r = await fetchOrExplain(wurl, url);
       if (!r.ok) throw new Error(`simdnet: loadModel: fetching weights ${wurl} failed: HTTP ${r.status}`);
       parts.push(await r.arrayBuffer());
     }
   }
   return { ...json, weightSpecs: json.weightsManifest.flatMap((g) => g.weights), weightData: concatBuffers(parts) };
+}
+
+/** fetch, with a network or URL failure turned into an Error that names the model and the URL. */
+async function fetchOrExplain(url: string, model: string): Promise<Response> {
+  const shown = (u: string): string => (u.length > 200 ? `${u.slice(0, 200)}…` : u);
+  try {
+    return await fetch(url);
+  } catch (e) {
+    const why = (e as Error).message.slice(0, 200);
+    throw new Error(`simdnet: loadModel(${shown(model)}): cannot fetch ${shown(url)}: ${why} (in Node, pass a 'file://' path for files)`);
+  }
 }

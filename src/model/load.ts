@@ -51,7 +51,7 @@ export async function loadModel(source: ModelArtifacts | LoadHandler | string | 
 export function modelFromArtifacts(a: ModelArtifacts): Sequential | LayersModel {
   if (!a || typeof a !== 'object') throw new Error(`simdnet: loadModel expects model artifacts, a URL or a handler, got ${describeValue(a)}`);
   if (a.format && a.format !== 'layers-model') {
-    throw new Error(`simdnet: loadModel: format '${a.format}' is not a layers model (graph models are not supported)`);
+    throw new Error(`simdnet: loadModel: format ${describeValue(a.format)} is not a layers model (graph models are not supported)`);
   }
   const specs: WeightSpec[] = a.weightSpecs ?? (a.weightsManifest ?? []).flatMap((g) => g.weights);
   const data = a.weightData === undefined ? new ArrayBuffer(0) : concatBuffers(a.weightData);
@@ -70,11 +70,11 @@ export function modelFromArtifacts(a: ModelArtifacts): Sequential | LayersModel 
     named.forEach(({ spec, tensor }) => {
       const found = weights.get(spec.name);
       if (!found) {
-        throw new Error(`simdnet: loadModel: weight '${spec.name}' of shape [${spec.shape}] is missing from the artifact (it has ${list([...weights.keys()]) || 'none'})`);
+        throw new Error(`simdnet: loadModel: weight ${describeValue(spec.name)} of shape [${spec.shape}] is missing from the artifact (it has ${list([...weights.keys()]) || 'none'})`);
       }
       const shape = found.spec.shape;
       if (shape.length !== spec.shape.length || shape.some((d, j) => d !== spec.shape[j])) {
-        throw new Error(`simdnet: loadModel: weight '${found.spec.name}' has shape [${shape}] but ${spec.name} needs [${spec.shape}]`);
+        throw new Error(`simdnet: loadModel: weight ${describeValue(found.spec.name)} has shape [${shape}] but ${spec.name} needs [${spec.shape}]`);
       }
       tensor.set(found.values);
     });
@@ -120,7 +120,8 @@ function restoreTrainingConfig(model: Model, config: unknown): void {
 
 /** At most 8 names, for messages. */
 function list(names: string[]): string {
-  return names.length > 8 ? `${names.slice(0, 8).join(', ')}, … (${names.length} in all)` : names.join(', ');
+  const shown = names.slice(0, 8).map((n) => (n.length > 80 ? `${n.slice(0, 80)}…` : n));
+  return names.length > 8 ? `${shown.join(', ')}, … (${names.length} in all)` : shown.join(', ');
 }
 
 /** A model class name of Keras/TF.js that is a functional graph. */

@@ -132,7 +132,7 @@ export abstract class Model {
     const layers = this.layers;
     const layer = typeof nameOrIndex === 'number' ? layers[nameOrIndex] : layers.find((l) => l.name === nameOrIndex);
     if (!layer) {
-      const what = typeof nameOrIndex === 'string' || typeof nameOrIndex === 'number' ? JSON.stringify(nameOrIndex) : describeValue(nameOrIndex);
+      const what = describeValue(nameOrIndex);
       throw new Error(`simdnet: ${this.name} has no layer ${what} (layers: ${layers.map((l) => l.name).join(', ')})`);
     }
     return layer;
@@ -156,7 +156,7 @@ export abstract class Model {
     }
     const metrics = (args.metrics ?? []).map((m) => {
       if (m === 'accuracy' || m === 'acc') return 'acc';
-      throw new Error(`simdnet: ${this.name}.compile: unknown metric ${typeof m === 'string' ? `'${m}'` : describeValue(m)} (known: accuracy)`);
+      throw new Error(`simdnet: ${this.name}.compile: unknown metric ${describeValue(m)} (known: accuracy)`);
     });
     if (this.optimizer && this.optimizer !== optimizer) this.optimizer.dispose();
     this.losses = losses;

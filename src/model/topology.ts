@@ -38,7 +38,7 @@ const arr = (v: unknown): number | number[] | undefined => (v === null || v === 
 function channelsLast(c: Config, where: string): void {
   const f = c.data_format;
   if (f !== undefined && f !== null && f !== 'channels_last') {
-    throw new Error(`simdnet: loadModel: layer '${where}' uses data_format ${describeValue(f)}; simdnet supports only 'channels_last' (NHWC)`);
+    throw new Error(`simdnet: loadModel: layer ${describeValue(where)} uses data_format ${describeValue(f)}; simdnet supports only 'channels_last' (NHWC)`);
   }
 }
 
@@ -93,7 +93,7 @@ const FACTORIES: Record<string, Factory> = {
   Maxout: (c, base) => new L.Maxout({ ...base, groupSize: c.group_size as number }),
   BatchNormalization: (c, base) => {
     if (c.center === false || c.scale === false) {
-      throw new Error(`simdnet: loadModel: layer '${base.name}' (BatchNormalization) has center/scale off; simdnet supports only both on`);
+      throw new Error(`simdnet: loadModel: layer ${describeValue(base.name)} (BatchNormalization) has center/scale off; simdnet supports only both on`);
     }
     const axis = Array.isArray(c.axis) ? (c.axis.length === 1 ? c.axis[0] : NaN) : c.axis;
     return new L.BatchNormalization({
@@ -122,7 +122,7 @@ export function layersFromTopology(topology: unknown): { name: string | null; la
     throw new Error('simdnet: loadModel: modelTopology is missing or not a Keras model config (no class_name)');
   }
   if (t.class_name !== 'Sequential') {
-    throw new Error(`simdnet: loadModel: the model is a '${t.class_name}'; simdnet loads only Sequential and functional (Model, Functional) models`);
+    throw new Error(`simdnet: loadModel: the model is a ${describeValue(t.class_name)}; simdnet loads only Sequential and functional (Model, Functional) models`);
   }
   // Keras 2.0 wrote `config` as the list of layers itself.
   const config = t.config as Config | LayerJson[];
@@ -149,7 +149,7 @@ export function layersFromTopology(topology: unknown): { name: string | null; la
     const factory = typeof cls === 'string' && Object.prototype.hasOwnProperty.call(FACTORIES, cls) ? FACTORIES[cls] : undefined;
     if (!factory) {
       throw new Error(
-        `simdnet: loadModel: layer '${layerName}' has class ${describeValue(cls)}, which simdnet does not support (supported: ${SUPPORTED.join(', ')})`,
+        `simdnet: loadModel: layer ${describeValue(layerName)} has class ${describeValue(cls)}, which simdnet does not support (supported: ${SUPPORTED.join(', ')})`,
       );
     }
     const batchInputShape = (c.batch_input_shape ?? c.batch_shape ?? pendingInput) as (number | null)[] | undefined;
@@ -161,7 +161,7 @@ export function layersFromTopology(topology: unknown): { name: string | null; la
       layers.push(factory(c, base));
     } catch (e) {
       const msg = (e as Error).message;
-      throw new Error(msg.includes(layerName) ? msg : `simdnet: loadModel: layer '${layerName}' (${cls}): ${msg}`);
+      throw new Error(msg.includes(layerName) ? msg : `simdnet: loadModel: layer ${describeValue(layerName)} (${cls}): ${msg}`);
     }
   }
   return { name, layers };

@@ -62,7 +62,7 @@ describe('shape inference', () => {
     expect(sn.layers.dense({ units: 1, name: 'out' }).name).toBe('out');
     const m = sn.sequential([sn.layers.dense({ units: 1, name: 'first', inputShape: [1] })]);
     expect(m.getLayer('first')).toBe(m.getLayer(0));
-    expect(() => m.getLayer('nope')).toThrow(/no layer "nope" \(layers: first\)/);
+    expect(() => m.getLayer('nope')).toThrow(/no layer 'nope' \(layers: first\)/);
     m.dispose();
     expect(() => sn.sequential([sn.layers.dense({ units: 1, name: 'x', inputShape: [1] }), sn.layers.dense({ units: 1, name: 'x' })])).toThrow(
       /already has a layer named 'x'/,
