@@ -101,7 +101,7 @@ export async function filePathOf(source: string | URL): Promise<string | null> {
       // '?' and '#' are part of the path here, as save('file://...') and TF.js's file:// handler take it.
       return fileURLToPath(new URL(source.replace(/[?#]/g, encodeURIComponent)));
     } catch (e) {
-      throw new Error(`simdnet: loadModel: ${source} is not a file URL this system can read: ${(e as Error).message}`);
+      throw new Error(`simdnet: loadModel: ${shortPath(source)} is not a file URL this system can read: ${(e as Error).message.slice(0, 200)}`);
     }
   }
   // A scheme is two or more letters and a colon (so a Windows path like C:\models is a path).
@@ -117,15 +117,15 @@ export async function readArtifactsFromDir(path: string): Promise<ModelArtifacts
   try {
     text = await fs.readFile(jsonPath, 'utf8');
   } catch (e) {
-    throw new Error(`simdnet: loadModel: cannot read ${jsonPath}: ${reason(e)}`);
+    throw new Error(`simdnet: loadModel: cannot read ${shortPath(jsonPath)}: ${reason(e)}`);
   }
   let json: ModelJson;
   try {
     json = JSON.parse(text) as ModelJson;
   } catch (e) {
-    throw new Error(`simdnet: loadModel: ${jsonPath} is not valid JSON: ${(e as Error).message}`);
+    throw new Error(`simdnet: loadModel: ${shortPath(jsonPath)} is not valid JSON: ${(e as Error).message.slice(0, 200)}`);
   }
-  checkManifest(json, jsonPath);
+  checkManifest(json, shortPath(jsonPath));
   const parts: Uint8Array[] = [];
   for (const group of json.weightsManifest) {
     for (const p of group.paths) {
@@ -133,7 +133,7 @@ export async function readArtifactsFromDir(path: string): Promise<ModelArtifacts
       try {
         parts.push(await fs.readFile(file));
       } catch (e) {
-        throw new Error(`simdnet: loadModel: cannot read the weights file ${file} (listed in ${jsonPath}): ${reason(e)}`);
+        throw new Error(`simdnet: loadModel: cannot read the weights file ${shortPath(file)} (listed in ${shortPath(jsonPath)}): ${reason(e)}`);
       }
     }
   }
@@ -146,5 +146,10 @@ function reason(e: unknown): string {
   if (code === 'ENOENT') return 'no such file or directory';
   if (code === 'EISDIR') return 'it is a directory';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  return (e as Error).message;
+  return (e as Error).message.slice(0, 200);
+}
+
+/** A path as messages show it: whole when it is of a sane length, else its start and end. */
+function shortPath(p: string): string {
+  return p.length > 240 ? `${p.slice(0, 120)}…${p.slice(-100)} (${p.length} characters)` : p;
 }
