@@ -1,5 +1,6 @@
 // Copying a batch into the arena: one typed-array copy per sample (or one for a contiguous range), within
 // linear memory, so a shuffled batch costs a gather and nothing crosses into JS.
+import { describeValue } from '../describe.js';
 import type { Arena } from '../backend/arena.js';
 import { engine } from '../backend/engine.js';
 import { Tensor } from '../tensor.js';
@@ -40,6 +41,6 @@ export function yieldToEventLoop(): Promise<void> {
 }
 
 export function checkBatchSize(b: number, who: string): number {
-  if (!Number.isInteger(b) || b <= 0) throw new Error(`simdnet: ${who}: batchSize must be a positive integer, got ${b}`);
+  if (!Number.isInteger(b) || b <= 0) throw new Error(`simdnet: ${who}: batchSize must be a positive integer, got ${describeValue(b)}`);
   return b;
 }
