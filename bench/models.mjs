@@ -207,3 +207,39 @@ export function maxAbsDiff(a, b) {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
 }
+
+// ---- Graph models (simdnet only: the functional API, `sn.model`), for bench/graph.mjs ----
+// Each builder takes the library (sn, or anything with TF.js's functional API) and returns { inputs, outputs }.
+
+/** A small ResNet: conv 16 → two identity residual blocks (conv-BN-relu-conv-BN + shortcut) → GAP → dense 10. */
+export function residualNet(lib) {
+  const L = lib.layers;
+  const x = lib.input({ shape: [32, 32, 3] });
+  let h = L.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(x);
+  for (let b = 0; b < 2; b++) {
+    let r = L.conv2d({ filters: 16, kernelSize: 3, padding: 'same', useBias: false }).apply(h);
+    r = L.activation({ activation: 'relu' }).apply(L.batchNormalization().apply(r));
+    r = L.batchNormalization().apply(L.conv2d({ filters: 16, kernelSize: 3, padding: 'same', useBias: false }).apply(r));
+    h = L.activation({ activation: 'relu' }).apply(L.add().apply([r, h]));
+  }
+  const y = L.dense({ units: 10, activation: 'softmax' }).apply(L.globalAveragePooling2d().apply(h));
+  return { inputs: x, outputs: y };
+}
+
+/** GoogLeNet's inception (3a) module on 28x28x192 (163,696 parameters), then GAP → dense 10. */
+export function inception3a(lib) {
+  const L = lib.layers;
+  const x = lib.input({ shape: [28, 28, 192] });
+  const conv = (f, k) => L.conv2d({ filters: f, kernelSize: k, padding: 'same', activation: 'relu' });
+  const b1 = conv(64, 1).apply(x);
+  const b2 = conv(128, 3).apply(conv(96, 1).apply(x));
+  const b3 = conv(32, 5).apply(conv(16, 1).apply(x));
+  const b4 = conv(32, 1).apply(L.maxPooling2d({ poolSize: 3, strides: 1, padding: 'same' }).apply(x));
+  const y = L.concatenate().apply([b1, b2, b3, b4]);
+  return { inputs: x, outputs: L.dense({ units: 10, activation: 'softmax' }).apply(L.globalAveragePooling2d().apply(y)) };
+}
+
+export const GRAPH_MODELS = [
+  { id: 'residual', title: 'ResNet-style (32x32x3, 2 residual blocks)', build: residualNet, input: [32, 32, 3], trainBatch: 32 },
+  { id: 'inception3a', title: 'Inception (3a) module (28x28x192)', build: inception3a, input: [28, 28, 192], trainBatch: 8 },
+];

@@ -5,6 +5,7 @@
 //   npm run bench -- kernels           only the kernel micro-benchmark (bench/kernels.mjs)
 //   npm run bench -- threads           only the thread-scaling bench (bench/threads.mjs; --max-threads=N --rounds=R)
 //   npm run bench -- fragmented        only fit+predict on a fragmented heap (bench/fragmented.mjs; --rounds=R --holes=N)
+//   npm run bench -- graph             only the layer graph (bench/graph.mjs): sn.model vs Sequential chain, residual and inception models
 //   options: --models=keras-convnet,lenet5  --libs=simdnet,tfjs-wasm,...  --no-readme  --readme  --no-cold
 //            --readme-only (rewrite the README section from bench/results/latest.json)
 //
@@ -22,6 +23,7 @@ const option = (name) => args.find((a) => a.startsWith(`--${name}=`))?.split('='
 const onlyKernels = args.includes('kernels');
 const onlyThreads = args.includes('threads');
 const onlyFragmented = args.includes('fragmented');
+const onlyGraph = args.includes('graph');
 const quick = flag('quick');
 const log = (s) => console.log(s);
 
@@ -147,6 +149,28 @@ async function runFragmented(sn) {
   return { rows, markdown };
 }
 
+/** The layer graph (bench/graph.mjs): table into the README's graph section and results/graph.json. */
+async function runGraph(sn, outDir) {
+  const { runGraphBench, graphTable } = await import('./graph.mjs');
+  const rounds = option('rounds') ? Number(option('rounds')) : quick ? 3 : 5;
+  const result = await runGraphBench(sn, { rounds, minMs: quick ? 150 : 300, log });
+  const markdown = graphTable(result);
+  writeFileSync(join(outDir, 'graph.json'), JSON.stringify(result, null, 2));
+  log(`\n${markdown}`);
+  if (!quick && !flag('no-readme')) {
+    const file = join(root, 'README.md');
+    const text = readFileSync(file, 'utf8');
+    const start = '<!-- graph:start -->', end = '<!-- graph:end -->';
+    const a = text.indexOf(start), b = text.indexOf(end);
+    if (a >= 0 && b > a) {
+      const command = `npm run bench -- graph${rounds !== 5 ? ` --rounds=${rounds}` : ''}`;
+      writeFileSync(file, `${text.slice(0, a)}${start}\nCommand: \`${command}\`. ${markdown}\n${text.slice(b)}`);
+      log('bench: README.md graph section updated');
+    }
+  }
+  return { ...result, markdown };
+}
+
 async function main() {
   if (flag('readme-only')) return readmeFromLatest();
   const sn = await loadSimdnet();
@@ -162,6 +186,10 @@ async function main() {
   }
   if (onlyThreads) {
     await runThreads(sn, outDir);
+    return;
+  }
+  if (onlyGraph) {
+    await runGraph(sn, outDir);
     return;
   }
   if (onlyFragmented) {
@@ -191,6 +219,8 @@ async function main() {
     await sn.ready({ threads: 1 });
     log('\nFragmented heap…');
     result.fragmented = await runFragmented(sn);
+    log('\nLayer graph…');
+    result.graph = await runGraph(sn, outDir);
   }
   result.environment.loadAverage1mEnd = (await import('node:os')).loadavg()[0];
   // Options that only choose where the report goes do not change the figures: leave them out of the command.

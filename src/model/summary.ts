@@ -30,7 +30,7 @@ export function summaryLines(modelName: string, layers: Layer[]): string[] {
  * (`layer[node][tensor]`), one line per input; a shared layer lists the inputs of each of its calls.
  */
 export function functionalSummaryLines(modelName: string, graph: Graph): string[] {
-  const widths = [32, 22, 11, 30];
+  const widths = [44, 20, 11, 30];
   const line = (cells: string[]): string => cells.map((c, i) => (i < cells.length - 1 ? c.padEnd(widths[i] - 1) + ' ' : c)).join('');
   const total = widths.reduce((a, b) => a + b, 0);
   const out: string[] = [`Model: "${modelName}"`, '_'.repeat(total), line(['Layer (type)', 'Output Shape', 'Param #', 'Connected to']), '='.repeat(total)];
