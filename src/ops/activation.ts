@@ -3,6 +3,7 @@
 import { engine } from '../backend/engine.js';
 import { splitRanges } from '../backend/split.js';
 import type { Tensor } from '../tensor.js';
+import { refuseAliasing } from './alias.js';
 
 /** The activation codes every kernel that applies or fuses an activation understands. */
 export const ACTIVATION = {
@@ -49,6 +50,7 @@ function rowsCols(t: Tensor): [number, number] {
 
 /** y = f(x) elementwise; y may be x (in place). `alpha` is leakyRelu's slope or elu's scale. */
 export function activationForward(x: Tensor, y: Tensor, act: ActivationCode, alpha = 0): void {
+  refuseAliasing('activationForward', { y }, { x }, true);
   checkCode('activationForward', act);
   checkSameSize('activationForward', ['x', 'y'], [x, y]);
   // Elementwise: threads take 16-float-aligned slices (whole cache lines).
@@ -59,6 +61,7 @@ export function activationForward(x: Tensor, y: Tensor, act: ActivationCode, alp
 
 /** dx = dy · f'(x), computed from the output y = f(x); dx may be dy (in place). */
 export function activationBackward(y: Tensor, dy: Tensor, dx: Tensor, act: ActivationCode, alpha = 0): void {
+  refuseAliasing('activationBackward', { dx }, { y, dy }, true);
   checkCode('activationBackward', act);
   checkSameSize('activationBackward', ['y', 'dy', 'dx'], [y, dy, dx]);
   engine().parallel(
@@ -70,6 +73,7 @@ export function activationBackward(y: Tensor, dy: Tensor, dx: Tensor, act: Activ
 
 /** y = softmax(x) over the last axis (max-subtracted, so large logits stay finite); y may be x. */
 export function softmaxForward(x: Tensor, y: Tensor): void {
+  refuseAliasing('softmaxForward', { y }, { x }, true);
   checkSameShape('softmaxForward', ['x', 'y'], [x, y]);
   const [rows, cols] = rowsCols(x);
   engine().kernels.softmax_forward_f32(x.ptr, y.ptr, rows, cols);
@@ -77,6 +81,7 @@ export function softmaxForward(x: Tensor, y: Tensor): void {
 
 /** dx = y · (dy − Σ dy·y) per row of the last axis; dx may be dy. */
 export function softmaxBackward(y: Tensor, dy: Tensor, dx: Tensor): void {
+  refuseAliasing('softmaxBackward', { dx }, { y, dy }, true);
   checkSameShape('softmaxBackward', ['y', 'dy', 'dx'], [y, dy, dx]);
   const [rows, cols] = rowsCols(y);
   engine().kernels.softmax_backward_f32(y.ptr, dy.ptr, dx.ptr, rows, cols);
@@ -84,6 +89,7 @@ export function softmaxBackward(y: Tensor, dy: Tensor, dx: Tensor): void {
 
 /** y (rows, C) += b (C), in place; C is y's last axis. */
 export function biasAdd(y: Tensor, b: Tensor): void {
+  refuseAliasing('biasAdd', { y }, { b });
   const [rows, cols] = rowsCols(y);
   if (b.size !== cols) throw new Error(`simdnet biasAdd: bias [${b.shape}] must have ${cols} values to match the last axis of y [${y.shape}]`);
   engine().kernels.bias_add_f32(y.ptr, b.ptr, rows, cols);
@@ -91,6 +97,7 @@ export function biasAdd(y: Tensor, b: Tensor): void {
 
 /** db (C) = column sums of dy (rows, C); db is overwritten. */
 export function biasGrad(dy: Tensor, db: Tensor): void {
+  refuseAliasing('biasGrad', { db }, { dy });
   const [rows, cols] = rowsCols(dy);
   if (db.size !== cols) throw new Error(`simdnet biasGrad: db [${db.shape}] must have ${cols} values to match the last axis of dy [${dy.shape}]`);
   engine().kernels.bias_grad_f32(dy.ptr, db.ptr, rows, cols);

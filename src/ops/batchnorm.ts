@@ -9,6 +9,7 @@
 import { engine } from '../backend/engine.js';
 import type { Tensor } from '../tensor.js';
 import { withTemp } from './temp.js';
+import { refuseAliasing } from './alias.js';
 
 const fmt = (t: Tensor): string => `[${t.shape}]`;
 
@@ -48,6 +49,7 @@ export function batchNormTrainForward(
   const [rows, c] = rowsAndChannels(op, x, { gamma, beta, savedMean, savedInvStd, movingMean, movingVariance }, { y });
   const varianceFactor = unbiasedMovingVariance && rows > 1 ? rows / (rows - 1) : 1;
   const scratch = scratchFor(c);
+  refuseAliasing('batchNormTrainForward', { y, savedMean, savedInvStd, movingMean, movingVariance }, { x, gamma, beta }, true);
   engine().kernels.batchnorm_train_forward_f32(
     x.ptr, gamma.ptr, beta.ptr, y.ptr, savedMean.ptr, savedInvStd.ptr, movingMean.ptr, movingVariance.ptr,
     rows, c, momentum, epsilon, varianceFactor, scratch,
@@ -60,6 +62,7 @@ export function batchNormInferForward(
 ): void {
   const [rows, c] = rowsAndChannels('batchNormInferForward', x, { gamma, beta, movingMean, movingVariance }, { y });
   const scratch = scratchFor(c);
+  refuseAliasing('batchNormInferForward', { y }, { x, gamma, beta, movingMean, movingVariance }, true);
   engine().kernels.batchnorm_infer_forward_f32(x.ptr, gamma.ptr, beta.ptr, movingMean.ptr, movingVariance.ptr, y.ptr, rows, c, epsilon, scratch);
 }
 
@@ -78,6 +81,7 @@ export function batchNormBackward(
   const alike: Record<string, Tensor> = { dy };
   if (dx) alike.dx = dx;
   const [rows, c] = rowsAndChannels('batchNormBackward', x, perChannel, alike);
+  refuseAliasing('batchNormBackward', { dx, dgamma, dbeta }, { x, dy, gamma, savedMean, savedInvStd }, true);
   const k = engine().kernels;
   const run = (dg: number, db: number): void => {
     k.batchnorm_backward_f32(x.ptr, dy.ptr, gamma.ptr, savedMean.ptr, savedInvStd.ptr, dx?.ptr ?? 0, dg, db, rows, c, scratchFor(c));

@@ -11,6 +11,7 @@ import { activationForward, biasAdd, biasGrad, type ActivationCode } from './act
 import { conv2dBackward, conv2dForward, conv2dOutputSize, type Conv2dGeometry } from './conv.js';
 import { withTemp } from './temp.js';
 import { engine } from '../backend/engine.js';
+import { refuseAliasing } from './alias.js';
 
 function check(op: string, x: Tensor, w: Tensor, y: Tensor, g: Conv2dGeometry): void {
   const ok = x.rank === 4 && w.rank === 4 && y.rank === 4 && x.shape[0] === y.shape[0] && w.shape[3] === x.shape[3] && w.shape[2] === y.shape[3];
@@ -27,6 +28,7 @@ function check(op: string, x: Tensor, w: Tensor, y: Tensor, g: Conv2dGeometry): 
 export function conv2dTransposeForward(
   x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, g: Conv2dGeometry, act: ActivationCode = 0, alpha = 0,
 ): void {
+  refuseAliasing('conv2dTransposeForward', { y }, { x, w, b });
   check('conv2dTransposeForward', x, w, y, g);
   // The transposed conv's input (y-shaped) is never read when only dx is asked for: y stands in for it.
   conv2dBackward(y, w, x, y, null, null, g);
@@ -42,6 +44,7 @@ export function conv2dTransposeBackward(
   x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor | null, db: Tensor | null, g: Conv2dGeometry,
   accumulate = false,
 ): void {
+  refuseAliasing('conv2dTransposeBackward', { dx, dw, db }, { x, w, dy });
   check('conv2dTransposeBackward', x, w, dy, g);
   if (dx) conv2dForward(dy, w, null, dx, g);
   if (dw) conv2dBackward(dy, w, x, null, dw, null, g, accumulate);

@@ -5,6 +5,7 @@ import { engine } from '../backend/engine.js';
 import { forwardByImages, backwardByImages } from './batch-split.js';
 import type { Tensor } from '../tensor.js';
 import type { ActivationCode } from './activation.js';
+import { refuseAliasing } from './alias.js';
 
 export interface Conv2dGeometry {
   strideH: number;
@@ -66,6 +67,7 @@ function dimsOf(op: string, x: Tensor, w: Tensor, g: Conv2dGeometry, others: Rec
 export function conv2dForward(
   x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, g: Conv2dGeometry, act: ActivationCode = 0, alpha = 0,
 ): void {
+  refuseAliasing('conv2dForward', { y }, { x, w, b });
   const d = dimsOf('conv2dForward', x, w, g, { b, y });
   if (!sameShape(y, [d.N, d.OH, d.OW, d.F]) || (b !== null && b.size !== d.F)) {
     throw new Error(`simdnet conv2dForward: expected y [${[d.N, d.OH, d.OW, d.F]}] and b [${d.F}], got ${describe({ x, w, b, y })}`);
@@ -93,6 +95,8 @@ export function conv2dBackward(
   x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor | null, db: Tensor | null, g: Conv2dGeometry,
   accumulate = false,
 ): void {
+  // x is read only for dw (conv2dTranspose passes a stand-in for it when it wants dx alone).
+  refuseAliasing('conv2dBackward', { dx, dw, db }, { x: dw ? x : null, w, dy });
   const d = dimsOf('conv2dBackward', x, w, g, { dy, dx, dw, db });
   if (
     !sameShape(dy, [d.N, d.OH, d.OW, d.F]) || (dx !== null && !sameShape(dx, x.shape)) ||

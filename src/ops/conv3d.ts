@@ -4,6 +4,7 @@ import { engine } from '../backend/engine.js';
 import type { Tensor } from '../tensor.js';
 import type { ActivationCode } from './activation.js';
 import { forwardByImages, backwardByImages } from './batch-split.js';
+import { refuseAliasing } from './alias.js';
 
 export interface Conv3dGeometry {
   strideD: number;
@@ -61,6 +62,7 @@ const flopOf = (d: Dims) => 2 * d.N * d.OD * d.OH * d.OW * d.F * d.KD * d.KH * d
 
 /** y = act(conv3d(x, w) + b). x (N,D,H,W,C), w (KD,KH,KW,C,F), b (F) or null, y (N,OD,OH,OW,F). */
 export function conv3dForward(x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, g: Conv3dGeometry, act: ActivationCode = 0, alpha = 0): void {
+  refuseAliasing('conv3dForward', { y }, { x, w, b });
   const d = dimsOf('conv3dForward', x, w, g, { b, y });
   if (!same(y, [d.N, d.OD, d.OH, d.OW, d.F]) || (b !== null && b.size !== d.F)) {
     throw new Error(`simdnet conv3dForward: expected y [${[d.N, d.OD, d.OH, d.OW, d.F]}] and b [${d.F}], got ${shapes({ x, w, b, y })}`);
@@ -86,6 +88,8 @@ export function conv3dBackward(
   x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor | null, db: Tensor | null, g: Conv3dGeometry,
   accumulate = false,
 ): void {
+  // x is read only for dw (conv2dTranspose passes a stand-in for it when it wants dx alone).
+  refuseAliasing('conv3dBackward', { dx, dw, db }, { x: dw ? x : null, w, dy });
   const d = dimsOf('conv3dBackward', x, w, g, { dy, dx, dw, db });
   if (!same(dy, [d.N, d.OD, d.OH, d.OW, d.F]) || (dx !== null && !same(dx, x.shape)) || (dw !== null && !same(dw, w.shape)) || (db !== null && db.size !== d.F)) {
     throw new Error(`simdnet conv3dBackward: expected dy [${[d.N, d.OD, d.OH, d.OW, d.F]}], dx like x, dw like w, db [${d.F}]; got ${shapes({ x, w, dy, dx, dw, db })}`);

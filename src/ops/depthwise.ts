@@ -6,6 +6,7 @@ import type { Tensor } from '../tensor.js';
 import type { ActivationCode } from './activation.js';
 import { conv2dOutputSize, type Conv2dGeometry } from './conv.js';
 import { forwardByImages, backwardByImages } from './batch-split.js';
+import { refuseAliasing } from './alias.js';
 
 const shapes = (named: Record<string, Tensor | null>): string =>
   Object.entries(named).filter(([, t]) => t !== null).map(([name, t]) => `${name} [${t!.shape}]`).join(', ');
@@ -32,6 +33,7 @@ function dimsOf(op: string, x: Tensor, w: Tensor, g: Conv2dGeometry, others: Rec
 export function depthwiseConv2dForward(
   x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, g: Conv2dGeometry, act: ActivationCode = 0, alpha = 0,
 ): void {
+  refuseAliasing('depthwiseConv2dForward', { y }, { x, w, b });
   const d = dimsOf('depthwiseConv2dForward', x, w, g, { b, y });
   if (!same(y, [d.N, d.OH, d.OW, d.CM]) || (b !== null && b.size !== d.CM)) {
     throw new Error(`simdnet depthwiseConv2dForward: expected y [${[d.N, d.OH, d.OW, d.CM]}] and b [${d.CM}], got ${shapes({ x, w, b, y })}`);
@@ -57,6 +59,8 @@ export function depthwiseConv2dBackward(
   x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor | null, db: Tensor | null, g: Conv2dGeometry,
   accumulate = false,
 ): void {
+  // x is read only for dw (conv2dTranspose passes a stand-in for it when it wants dx alone).
+  refuseAliasing('depthwiseConv2dBackward', { dx, dw, db }, { x: dw ? x : null, w, dy });
   const d = dimsOf('depthwiseConv2dBackward', x, w, g, { dy, dx, dw, db });
   if (!same(dy, [d.N, d.OH, d.OW, d.CM]) || (dx !== null && !same(dx, x.shape)) || (dw !== null && !same(dw, w.shape)) || (db !== null && db.size !== d.CM)) {
     throw new Error(`simdnet depthwiseConv2dBackward: expected dy [${[d.N, d.OH, d.OW, d.CM]}], dx like x, dw like w, db [${d.CM}]; got ${shapes({ x, w, dy, dx, dw, db })}`);

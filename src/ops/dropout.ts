@@ -2,6 +2,7 @@
 // element), writes mask = 0 or 1/(1-rate), and y = x * mask. The same seed gives the same mask.
 import { engine } from '../backend/engine.js';
 import type { Tensor } from '../tensor.js';
+import { refuseAliasing } from './alias.js';
 
 const fmt = (t: Tensor): string => `[${t.shape}]`;
 
@@ -23,11 +24,13 @@ export function dropoutForward(x: Tensor, y: Tensor, mask: Tensor, rate: number,
   checkAlike('dropoutForward', ['x', 'y', 'mask'], [x, y, mask]);
   const dropThreshold = Math.round(rate * 16777216); // 2^24: the kernel draws 24-bit uniforms
   const keepScale = Math.fround(1 / (1 - rate));
+  refuseAliasing('dropoutForward', { y, mask }, { x }, true);
   engine().kernels.dropout_forward_f32(x.ptr, y.ptr, mask.ptr, x.size, dropThreshold, keepScale, seed | 0);
 }
 
 /** dx = dy * mask; dx may be dy. */
 export function dropoutBackward(dy: Tensor, mask: Tensor, dx: Tensor): void {
   checkAlike('dropoutBackward', ['dy', 'mask', 'dx'], [dy, mask, dx]);
+  refuseAliasing('dropoutBackward', { dx }, { dy, mask }, true);
   engine().kernels.dropout_backward_f32(dy.ptr, mask.ptr, dx.ptr, dy.size);
 }

@@ -6,6 +6,7 @@ import type { ActivationCode } from './activation.js';
 import { withTemp } from './temp.js';
 import { splitWork } from '../backend/split.js';
 import type { KernelCall } from '../backend/engine.js';
+import { refuseAliasing } from './alias.js';
 
 export interface MatmulOptions {
   /** Use aᵀ: a is (K, M). */
@@ -68,6 +69,7 @@ export function gemmRaw(
 
 /** c = op(a)·op(b), or c += op(a)·op(b) with `accumulate`. All three are rank-2. */
 export function matmul(a: Tensor, b: Tensor, c: Tensor, { transA = false, transB = false, accumulate = false }: MatmulOptions = {}): void {
+  refuseAliasing('matmul', { c }, { a, b });
   const bad = () =>
     new Error(`simdnet matmul: shapes do not match: ${shapes({ a, b, c })} (transA=${transA}, transB=${transB})`);
   if (a.rank !== 2 || b.rank !== 2 || c.rank !== 2) throw bad();
@@ -88,6 +90,7 @@ function rowsOf(t: Tensor, cols: number): number {
  * y (N,units). Bias and activation are applied in the GEMM's epilogue, while the tile is in registers/L1.
  */
 export function denseForward(x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, act: ActivationCode = 0, alpha = 0): void {
+  refuseAliasing('denseForward', { y }, { x, w, b });
   checkAct('denseForward', act);
   const inUnits = w.shape[0];
   const units = w.shape[1];
@@ -107,6 +110,8 @@ export function denseForward(x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, 
 export function denseBackward(
   x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor | null, db: Tensor | null, accumulate = false,
 ): void {
+  // x is read only for dw (conv2dTranspose passes a stand-in for it when it wants dx alone).
+  refuseAliasing('denseBackward', { dx, dw, db }, { x: dw ? x : null, w, dy });
   const inUnits = w.shape[0];
   const units = w.shape[1];
   const rows = rowsOf(x, inUnits);

@@ -4,6 +4,7 @@
 // Nothing is written when an argument is invalid: labels are checked before any output is touched.
 import { engine } from '../backend/engine.js';
 import type { Tensor } from '../tensor.js';
+import { refuseAliasing } from './alias.js';
 
 function rowsAndClasses(op: string, name: string, t: Tensor): [number, number] {
   const classes = t.rank === 0 ? 1 : t.shape[t.rank - 1];
@@ -41,6 +42,7 @@ function badLabel(op: string, code: number, labels: Tensor, classes: number, pre
 
 /** Fused softmax + cross-entropy from logits (N, C) and sparse labels; dlogits = (softmax − onehot) / N. */
 export function softmaxCrossEntropySparse(logits: Tensor, labels: Tensor, dlogits: Tensor | null): number {
+  refuseAliasing('softmaxCrossEntropySparse', { dlogits }, { logits, labels }, true);
   const op = 'softmaxCrossEntropySparse';
   const [rows, classes] = rowsAndClasses(op, 'logits', logits);
   checkSparseLabels(op, logits, 'logits', labels, rows);
@@ -52,6 +54,7 @@ export function softmaxCrossEntropySparse(logits: Tensor, labels: Tensor, dlogit
 
 /** Fused softmax + cross-entropy from logits (N, C) and dense targets (N, C); dlogits = (softmax·Σt − t) / N. */
 export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, dlogits: Tensor | null): number {
+  refuseAliasing('softmaxCrossEntropy', { dlogits }, { logits, targets }, true);
   const op = 'softmaxCrossEntropy';
   const [rows, classes] = rowsAndClasses(op, 'logits', logits);
   checkSameSize(op, logits, 'logits', targets, 'targets');
@@ -64,6 +67,7 @@ export function softmaxCrossEntropy(logits: Tensor, targets: Tensor, dlogits: Te
  * [1e-7, 1 − 1e-7], loss = −Σ t·log(p) averaged over rows.
  */
 export function categoricalCrossentropy(probs: Tensor, targets: Tensor, dprobs: Tensor | null): number {
+  refuseAliasing('categoricalCrossentropy', { dprobs }, { probs, targets }, true);
   const op = 'categoricalCrossentropy';
   const [rows, classes] = rowsAndClasses(op, 'probs', probs);
   checkSameSize(op, probs, 'probs', targets, 'targets');
@@ -73,6 +77,7 @@ export function categoricalCrossentropy(probs: Tensor, targets: Tensor, dprobs: 
 
 /** Sparse categorical cross-entropy from probabilities (N, C) and class indices (N) or (N, 1). */
 export function sparseCategoricalCrossentropy(probs: Tensor, labels: Tensor, dprobs: Tensor | null): number {
+  refuseAliasing('sparseCategoricalCrossentropy', { dprobs }, { probs, labels }, true);
   const op = 'sparseCategoricalCrossentropy';
   const [rows, classes] = rowsAndClasses(op, 'probs', probs);
   checkSparseLabels(op, probs, 'probs', labels, rows);
@@ -84,6 +89,7 @@ export function sparseCategoricalCrossentropy(probs: Tensor, labels: Tensor, dpr
 
 /** Mean of (pred − target)² over all elements; dpred = 2 (pred − target) / size. */
 export function meanSquaredError(pred: Tensor, target: Tensor, dpred: Tensor | null): number {
+  refuseAliasing('meanSquaredError', { dpred }, { pred, target }, true);
   const op = 'meanSquaredError';
   rowsAndClasses(op, 'pred', pred);
   checkSameSize(op, pred, 'pred', target, 'target');
@@ -93,6 +99,7 @@ export function meanSquaredError(pred: Tensor, target: Tensor, dpred: Tensor | n
 
 /** Binary cross-entropy on probabilities (clipped to [1e-7, 1 − 1e-7] as TF.js), mean over all elements. */
 export function binaryCrossentropy(probs: Tensor, targets: Tensor, dprobs: Tensor | null): number {
+  refuseAliasing('binaryCrossentropy', { dprobs }, { probs, targets }, true);
   const op = 'binaryCrossentropy';
   rowsAndClasses(op, 'probs', probs);
   checkSameSize(op, probs, 'probs', targets, 'targets');

@@ -2,6 +2,7 @@
 // maximum of its group; argmax keeps the winners' indices into x for backward.
 import { engine } from '../backend/engine.js';
 import type { Tensor } from '../tensor.js';
+import { refuseAliasing } from './alias.js';
 
 const fmt = (t: Tensor): string => `[${t.shape}]`;
 
@@ -24,11 +25,13 @@ function check(op: string, xName: string, x: Tensor, yName: string, y: Tensor, a
 /** y (..., C/k) = max over each group of k consecutive channels of x (..., C); argmax shaped like y. */
 export function maxoutForward(x: Tensor, y: Tensor, argmax: Tensor, k: number): void {
   const nOut = check('maxoutForward', 'x', x, 'y', y, argmax, k);
+  refuseAliasing('maxoutForward', { y, argmax }, { x });
   engine().kernels.maxout_forward_f32(x.ptr, y.ptr, argmax.ptr, nOut, k);
 }
 
 /** dx (..., C) = 0 except dy (..., C/k) at each group's winner. */
 export function maxoutBackward(dy: Tensor, argmax: Tensor, dx: Tensor, k: number): void {
   const nOut = check('maxoutBackward', 'dx', dx, 'dy', dy, argmax, k);
+  refuseAliasing('maxoutBackward', { dx }, { dy, argmax });
   engine().kernels.maxout_backward_f32(dy.ptr, argmax.ptr, dx.ptr, nOut, k);
 }

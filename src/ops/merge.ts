@@ -3,6 +3,7 @@
 // as row blocks.
 import { engine } from '../backend/engine.js';
 import type { Tensor } from '../tensor.js';
+import { refuseAliasing } from './alias.js';
 
 function sameSize(op: string, ...ts: Tensor[]): number {
   const n = ts[0].size;
@@ -12,31 +13,37 @@ function sameSize(op: string, ...ts: Tensor[]): number {
 
 /** out = a + b (out may be a or b). */
 export function addInto(out: Tensor, a: Tensor, b: Tensor): void {
+  refuseAliasing('add', { out }, { a, b }, true);
   engine().kernels.add_f32(out.ptr, a.ptr, b.ptr, sameSize('add', out, a, b));
 }
 
 /** out = a - b (out may be a or b). */
 export function subtractInto(out: Tensor, a: Tensor, b: Tensor): void {
+  refuseAliasing('subtract', { out }, { a, b }, true);
   engine().kernels.sub_f32(out.ptr, a.ptr, b.ptr, sameSize('subtract', out, a, b));
 }
 
 /** out = a * b elementwise (out may be a or b). */
 export function multiplyInto(out: Tensor, a: Tensor, b: Tensor): void {
+  refuseAliasing('multiply', { out }, { a, b }, true);
   engine().kernels.mul_f32(out.ptr, a.ptr, b.ptr, sameSize('multiply', out, a, b));
 }
 
 /** out = x * s (out may be x). */
 export function scaleInto(out: Tensor, x: Tensor, s: number): void {
+  refuseAliasing('scale', { out }, { x }, true);
   engine().kernels.scale_f32(out.ptr, x.ptr, sameSize('scale', out, x), s);
 }
 
 /** out = x (a copy). */
 export function copyInto(out: Tensor, x: Tensor): void {
+  refuseAliasing('copy', { out }, { x }, true);
   engine().kernels.copy_f32(out.ptr, x.ptr, sameSize('copy', out, x));
 }
 
 /** out = max(a, b) or min(a, b) elementwise; on a tie out takes a. */
 export function maxMinInto(out: Tensor, a: Tensor, b: Tensor, isMax: boolean): void {
+  refuseAliasing(isMax ? 'maximum' : 'minimum', { out }, { a, b }, true);
   engine().kernels.max_min_f32(out.ptr, a.ptr, b.ptr, sameSize(isMax ? 'maximum' : 'minimum', out, a, b), isMax ? 1 : 0);
 }
 
@@ -46,6 +53,7 @@ export function maxMinInto(out: Tensor, a: Tensor, b: Tensor, isMax: boolean): v
  * holds the extreme gets the gradient.
  */
 export function claimEqual(x: Tensor, y: Tensor, rem: Tensor, dx: Tensor): void {
+  refuseAliasing('claimEqual', { dx, rem }, { x, y }, true);
   engine().kernels.claim_equal_f32(x.ptr, y.ptr, rem.ptr, dx.ptr, sameSize('claimEqual', x, y, rem, dx));
 }
 
@@ -56,6 +64,7 @@ export function claimEqual(x: Tensor, y: Tensor, rem: Tensor, dx: Tensor): void 
 export function copyRows(
   dst: Tensor, dstOffset: number, dstStride: number, src: Tensor, srcOffset: number, srcStride: number, rows: number, cols: number,
 ): void {
+  refuseAliasing('copyRows', { dst }, { src });
   const fits = (t: Tensor, offset: number, stride: number): boolean =>
     rows === 0 || (offset >= 0 && cols <= stride && offset + (rows - 1) * stride + cols <= t.size);
   if (!fits(dst, dstOffset, dstStride) || !fits(src, srcOffset, srcStride)) {

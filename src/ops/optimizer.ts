@@ -3,6 +3,7 @@
 // like the parameter and zeroed before the first step.
 import { engine } from '../backend/engine.js';
 import type { Tensor } from '../tensor.js';
+import { refuseAliasing } from './alias.js';
 
 function checkLike(op: string, w: Tensor, others: [string, Tensor | null][]): void {
   for (const [name, t] of others) {
@@ -19,6 +20,7 @@ function checkLike(op: string, w: Tensor, others: [string, Tensor | null][]): vo
 export function sgdUpdate(w: Tensor, g: Tensor, velocity: Tensor | null, lr: number, momentum = 0, nesterov = false): void {
   const op = 'sgdUpdate';
   checkLike(op, w, [['g', g], ['velocity', velocity]]);
+  refuseAliasing('sgdUpdate', { w, velocity }, { g });
   const k = engine().kernels;
   if (momentum === 0) {
     k.sgd_update_f32(w.ptr, g.ptr, w.size, lr);
@@ -42,6 +44,7 @@ export function adamUpdate(
   // 1 - beta2^t by 1e-5 relative at t = 1, so it is reproduced here.
   const bc1 = 1 - Math.pow(Math.fround(beta1), step);
   const bc2 = 1 - Math.pow(Math.fround(beta2), step);
+  refuseAliasing('adamUpdate', { w, m, v }, { g });
   engine().kernels.adam_update_f32(w.ptr, g.ptr, m.ptr, v.ptr, w.size, lr, beta1, 1 - beta1, beta2, 1 - beta2, epsilon, bc1, bc2);
 }
 
@@ -57,5 +60,6 @@ export function rmspropUpdate(
   if (momentum !== 0 && !momentumBuf) {
     throw new Error(`simdnet ${op}: momentum ${momentum} needs a momentum buffer shaped like w [${w.shape}]`);
   }
+  refuseAliasing('rmspropUpdate', { w, meanSquare, momentumBuf }, { g });
   engine().kernels.rmsprop_update_f32(w.ptr, g.ptr, meanSquare.ptr, momentumBuf ? momentumBuf.ptr : 0, w.size, lr, rho, 1 - rho, momentum, epsilon);
 }

@@ -6,6 +6,7 @@
 import { engine, type KernelCall } from '../backend/engine.js';
 import { splitRanges } from '../backend/split.js';
 import type { Tensor } from '../tensor.js';
+import { refuseAliasing } from './alias.js';
 
 export interface Pool2dGeometry {
   poolH: number;
@@ -99,6 +100,7 @@ export function maxPool3dForward(x: Tensor, y: Tensor, argmax: Tensor, g: Pool3d
 // indices into the whole of x.
 function maxPoolForward(op: string, x: Tensor, y: Tensor, argmax: Tensor, args: PoolArgs): void {
   if (!sameShape(argmax.shape, y.shape)) throw new Error(`${op}: argmax must be shaped like y ${fmt(y)}, got ${fmt(argmax)}`);
+  refuseAliasing(op, { y, argmax }, { x });
   const [n, ...rest] = args;
   engine().parallel(
     splitRanges(n, x.size + 2 * y.size).map(([start, count]): KernelCall => ['maxpool3d_forward_f32', x.ptr, y.ptr, argmax.ptr, count, ...rest, start]),
@@ -120,18 +122,22 @@ function scatterByImages(dy: Tensor, argmax: Tensor, dx: Tensor): void {
 /** dx = 0, then each dy element is added at its argmax (windows that overlap add up). */
 export function maxPool2dBackward(dy: Tensor, argmax: Tensor, dx: Tensor): void {
   checkScatter('maxPool2dBackward', dy, argmax, dx);
+  refuseAliasing('maxPool2dBackward', { dx }, { dy, argmax });
   scatterByImages(dy, argmax, dx);
 }
 
 /** dx (N,D,H,W,C) = 0, then each dy element is added at its argmax. */
 export function maxPool3dBackward(dy: Tensor, argmax: Tensor, dx: Tensor): void {
   checkScatter('maxPool3dBackward', dy, argmax, dx);
+  refuseAliasing('maxPool3dBackward', { dx }, { dy, argmax });
   scatterByImages(dy, argmax, dx);
 }
 
 // Average pooling has no indices: a thread's images are plain pointer offsets. `from` is what the kernel
 // reads per window cell (x forward, dx backward), `to` the per-output side (y, dy).
-function avgPool(cells: Tensor, outs: Tensor, backward: boolean, args: PoolArgs): void {
+function avgPool(op: string, cells: Tensor, outs: Tensor, backward: boolean, args: PoolArgs): void {
+  if (backward) refuseAliasing(op, { dx: cells }, { dy: outs });
+  else refuseAliasing(op, { y: outs }, { x: cells });
   const [n, ...rest] = args;
   const cellsPer = (cells.size / n) * 4;
   const outsPer = (outs.size / n) * 4;
@@ -144,7 +150,7 @@ function avgPool(cells: Tensor, outs: Tensor, backward: boolean, args: PoolArgs)
 
 /** y = mean of the image cells of each window (padding is not counted, as TF does for 'same'). */
 export function avgPool2dForward(x: Tensor, y: Tensor, g: Pool2dGeometry): void {
-  avgPool(x, y, false, poolArgs('avgPool2dForward', x, y, as3d(g), 4));
+  avgPool('avgPool2dForward', x, y, false, poolArgs('avgPool2dForward', x, y, as3d(g), 4));
 }
 
 /**
@@ -152,17 +158,17 @@ export function avgPool2dForward(x: Tensor, y: Tensor, g: Pool2dGeometry): void 
  * gradient of the forward (tfjs-cpu divides by the whole window under 'same' padding, which is not).
  */
 export function avgPool2dBackward(dy: Tensor, dx: Tensor, g: Pool2dGeometry): void {
-  avgPool(dx, dy, true, poolArgs('avgPool2dBackward', dx, dy, as3d(g), 4));
+  avgPool('avgPool2dBackward', dx, dy, true, poolArgs('avgPool2dBackward', dx, dy, as3d(g), 4));
 }
 
 /** y (N,OD,OH,OW,C) = mean of the image cells of each window of x (N,D,H,W,C). */
 export function avgPool3dForward(x: Tensor, y: Tensor, g: Pool3dGeometry): void {
-  avgPool(x, y, false, poolArgs('avgPool3dForward', x, y, g, 5));
+  avgPool('avgPool3dForward', x, y, false, poolArgs('avgPool3dForward', x, y, g, 5));
 }
 
 /** dx (N,D,H,W,C) from dy: each window spreads dy / (its image cells) over those cells. */
 export function avgPool3dBackward(dy: Tensor, dx: Tensor, g: Pool3dGeometry): void {
-  avgPool(dx, dy, true, poolArgs('avgPool3dBackward', dx, dy, g, 5));
+  avgPool('avgPool3dBackward', dx, dy, true, poolArgs('avgPool3dBackward', dx, dy, g, 5));
 }
 
 /** Global pooling sees x (N,H,W,C), or (N,L,C), as one window per image: returns the kernel's size arguments. */
@@ -180,12 +186,12 @@ function globalArgs(op: string, x: Tensor, y: Tensor): PoolArgs {
 
 /** y (N,C) = mean over every cell of each image x (N,H,W,C). */
 export function globalAvgPoolForward(x: Tensor, y: Tensor): void {
-  avgPool(x, y, false, globalArgs('globalAvgPoolForward', x, y));
+  avgPool('globalAvgPoolForward', x, y, false, globalArgs('globalAvgPoolForward', x, y));
 }
 
 /** dx (N,H,W,C) = dy (N,C) / (H*W) at every cell. */
 export function globalAvgPoolBackward(dy: Tensor, dx: Tensor): void {
-  avgPool(dx, dy, true, globalArgs('globalAvgPoolBackward', dx, dy));
+  avgPool('globalAvgPoolBackward', dx, dy, true, globalArgs('globalAvgPoolBackward', dx, dy));
 }
 
 /** y (N,C) = max over every cell of each image x (N,H,W,C); argmax (N,C) receives the winners' indices into x. */
@@ -196,6 +202,7 @@ export function globalMaxPoolForward(x: Tensor, y: Tensor, argmax: Tensor): void
 /** dx (N,H,W,C) = 0 except dy (N,C) at each winner. */
 export function globalMaxPoolBackward(dy: Tensor, argmax: Tensor, dx: Tensor): void {
   checkScatter('globalMaxPoolBackward', dy, argmax, dx);
+  refuseAliasing('globalMaxPoolBackward', { dx }, { dy, argmax });
   scatterByImages(dy, argmax, dx);
 }
 

@@ -3,6 +3,7 @@
 import { engine, type KernelCall } from '../backend/engine.js';
 import { splitRanges } from '../backend/split.js';
 import type { Tensor } from '../tensor.js';
+import { refuseAliasing } from './alias.js';
 
 /**
  * How an output pixel maps to input coordinates (per axis, scale = in / out):
@@ -36,12 +37,14 @@ function resize(kernel: 'resize_forward_f32' | 'resize_backward_f32', from: Tens
 
 /** y (N,OH,OW,C) = x (N,H,W,C) resized. */
 export function resizeForward(x: Tensor, y: Tensor, interpolation: ResizeInterpolation = 'nearest', coordinates: ResizeCoordinates = 'asymmetric'): void {
+  refuseAliasing('resizeForward', { y }, { x });
   const d = dims('resizeForward', x, y, interpolation, coordinates);
   resize('resize_forward_f32', x, y, d, interpolation === 'bilinear', MODES[coordinates]);
 }
 
 /** dx (N,H,W,C) = the gradient of resizeForward given dy (N,OH,OW,C); dx is overwritten. */
 export function resizeBackward(dy: Tensor, dx: Tensor, interpolation: ResizeInterpolation = 'nearest', coordinates: ResizeCoordinates = 'asymmetric'): void {
+  refuseAliasing('resizeBackward', { dx }, { dy });
   const d = dims('resizeBackward', dx, dy, interpolation, coordinates);
   const [N, H, W, C, OH, OW] = d;
   // The kernel's dy/dx order: (dy, dx, N, H, W, C, OH, OW, …) — the same argument list with the roles swapped.
@@ -54,6 +57,7 @@ export function resizeBackward(dy: Tensor, dx: Tensor, interpolation: ResizeInte
  * backward crop.
  */
 export function padCrop2d(x: Tensor, y: Tensor, top: number, left: number): void {
+  refuseAliasing('padCrop2d', { y }, { x });
   if (x.rank !== 4 || y.rank !== 4 || x.shape[0] !== y.shape[0] || x.shape[3] !== y.shape[3] || !Number.isInteger(top) || !Number.isInteger(left)) {
     throw new Error(`simdnet padCrop2d: x [${x.shape}] and y [${y.shape}] must be (N,H,W,C) and (N,OH,OW,C), offsets integers`);
   }
