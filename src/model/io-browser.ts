@@ -31,6 +31,7 @@ async function fetchOrExplain(url: string, model: string): Promise<Response> {
     return await fetch(url);
   } catch (e) {
     const why = (e as Error).message.slice(0, 200);
-    throw new Error(`simdnet: loadModel(${shown(model)}): cannot fetch ${shown(url)}: ${why} (in Node, pass a 'file://' path for files)`);
+    const of = model === url ? '' : ` (weights of ${shown(model)})`;
+    throw new Error(`simdnet: loadModel: fetching ${shown(url)}${of} failed: ${why}`);
   }
 }
