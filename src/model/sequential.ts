@@ -130,7 +130,11 @@ export class Sequential extends Model {
   }
 
   protected topology(): unknown {
-    return topologyOf(this.name, this.stack);
+    const t = topologyOf(this.name, this.stack);
+    // An input shape given by an inputLayer goes on the first layer, where every loader looks for it.
+    const first = t.config.layers[0]?.config;
+    if (first && !first.batch_input_shape && this.inputShape) first.batch_input_shape = [null, ...this.inputShape];
+    return t;
   }
 
   protected summaryTable(): string[] {

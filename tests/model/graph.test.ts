@@ -324,8 +324,69 @@ describe('Sequential is a chain of the same graph', () => {
     const a = seq.predict(xs);
     const b = fn.predict(xs) as sn.Tensor;
     expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
-    for (const t of [xs, a, b]) t.dispose();
+    // Saved and loaded, the input shape survives (it goes on the first layer).
+    const again = await sn.loadModel(await seq.save());
+    const c = again.predict(xs) as sn.Tensor;
+    expect(Array.from(c.dataSync())).toEqual(Array.from(a.dataSync()));
+    for (const t of [xs, a, b, c]) t.dispose();
     seq.dispose();
     fn.dispose();
+    again.dispose();
+  });
+});
+
+describe('functional files from Keras', () => {
+  // A Keras 2 'Functional' config (flat input_layers/output_layers for one input and output) and the same
+  // graph in Keras 3's form (inbound_nodes as { args: [keras tensors with keras_history] }).
+  const dense = (name: string, units: number): Record<string, unknown> => ({ name, units, activation: 'linear', use_bias: true, trainable: true });
+  const keras2 = {
+    class_name: 'Functional',
+    config: {
+      name: 'k2',
+      layers: [
+        { class_name: 'InputLayer', name: 'in', config: { batch_input_shape: [null, 3], dtype: 'float32', name: 'in' }, inbound_nodes: [] },
+        { class_name: 'Dense', name: 'd1', config: dense('d1', 2), inbound_nodes: [[['in', 0, 0, {}]]] },
+        { class_name: 'Dense', name: 'd2', config: dense('d2', 2), inbound_nodes: [[['in', 0, 0, {}]]] },
+        { class_name: 'Subtract', name: 'sub', config: { name: 'sub' }, inbound_nodes: [[['d1', 0, 0, {}], ['d2', 0, 0, {}]]] },
+      ],
+      input_layers: ['in', 0, 0],
+      output_layers: ['sub', 0, 0],
+    },
+  };
+  const kt = (layer: string): Record<string, unknown> => ({ class_name: '__keras_tensor__', config: { shape: [null, 2], dtype: 'float32', keras_history: [layer, 0, 0] } });
+  const keras3 = JSON.parse(JSON.stringify(keras2));
+  keras3.config.layers[0].config = { batch_shape: [null, 3], dtype: 'float32', name: 'in' };
+  keras3.config.layers[1].inbound_nodes = [{ args: [kt('in')], kwargs: {} }];
+  keras3.config.layers[2].inbound_nodes = [{ args: [kt('in')], kwargs: {} }];
+  keras3.config.layers[3].inbound_nodes = [{ args: [[kt('d1'), kt('d2')]], kwargs: {} }];
+  const weights = (): { specs: sn.WeightSpec[]; data: ArrayBuffer } => {
+    const values = [[1, 2, 3, 4, 5, 6], [0.5, -0.5], [6, 5, 4, 3, 2, 1], [0, 1]];
+    const specs = ['d1/kernel', 'd1/bias', 'd2/kernel', 'd2/bias'].map((name, i) => ({ name, shape: i % 2 ? [2] : [3, 2], dtype: 'float32' }));
+    return { specs, data: Float32Array.from(values.flat()).buffer };
+  };
+
+  it.each([['Keras 2', keras2], ['Keras 3', keras3]])('%s: loads and computes d1(x) - d2(x)', async (_name, topology) => {
+    const { specs, data } = weights();
+    const m = await sn.loadModel({ modelTopology: topology, weightSpecs: specs, weightData: data });
+    expect(m.layers.map((l) => l.className)).toEqual(['InputLayer', 'Dense', 'Dense', 'Subtract']);
+    const x = sn.tensor([1, 0, -1], [1, 3]);
+    const y = m.predict(x) as sn.Tensor;
+    // d1 = [1-5, 2-6] + [0.5,-0.5] = [-3.5, -4.5]; d2 = [6-2, 5-1] + [0, 1] = [4, 5]
+    expect(Array.from(y.dataSync())).toEqual([-7.5, -9.5]);
+    x.dispose();
+    y.dispose();
+    m.dispose();
+  });
+
+  it('refuses an inbound_nodes entry it cannot read, naming the layer', async () => {
+    const { specs, data } = weights();
+    const live = sn.memoryInfo().liveTensors;
+    const bad = JSON.parse(JSON.stringify(keras2));
+    bad.config.layers[3].inbound_nodes = [['d1', 'd2']];
+    await expect(sn.loadModel({ modelTopology: bad, weightSpecs: specs, weightData: data })).rejects.toThrow(/layer 'sub'.*expected \[layerName, nodeIndex, tensorIndex, \{\}\]/);
+    const missing = JSON.parse(JSON.stringify(keras2));
+    missing.config.layers[3].inbound_nodes = [[['d1', 0, 0, {}], ['nowhere', 0, 0, {}]]];
+    await expect(sn.loadModel({ modelTopology: missing, weightSpecs: specs, weightData: data })).rejects.toThrow(/layer 'sub' reads layer 'nowhere', which the config does not have/);
+    expect(sn.memoryInfo().liveTensors).toBe(live); // the layers made before the failure were freed
   });
 });
