@@ -10,11 +10,11 @@ export interface ActivationArgs extends LayerArgs {
 }
 
 export class Activation extends Layer {
-  readonly className = 'Activation';
+  readonly className: string = 'Activation';
   readonly activation: ActivationName;
 
-  constructor(args: ActivationArgs) {
-    super(args, 'activation');
+  constructor(args: ActivationArgs, prefix = 'activation') {
+    super(args, prefix);
     this.activation = checkActivation(args.activation, this.name);
   }
 

@@ -1,10 +1,12 @@
-// Conv2D: y = f(conv(x, kernel) + bias), x (N,H,W,C), kernel (KH,KW,C,F) as Keras, y (N,OH,OW,F).
-import { describeValue } from '../describe.js';
+// Conv2D: y = f(conv(x, kernel) + bias), x (N,H,W,C), kernel (KH,KW,C/groups,F) as Keras, y (N,OH,OW,F).
+// `groups` (Keras's grouped convolution; AlexNet's two towers) is a simdnet extension over TF.js, which
+// ignores it: models that use it save `groups` in their config and load in simdnet and Keras, not TF.js.
 import type { Arena } from '../backend/arena.js';
 import { Tensor } from '../tensor.js';
 import { conv2dForward, conv2dBackward } from '../ops/conv.js';
 import type { Conv2dGeometry } from '../ops/conv.js';
-import { Layer, type LayerArgs } from './layer.js';
+import { Layer, type LayerArgs, describeShape } from './layer.js';
+import { describeValue } from '../describe.js';
 import type { Node } from './node.js';
 import { type ActivationName, checkActivation, fusedCode, fusedAlpha, applyActivation, activationGrad } from './activations.js';
 import { type Padding, pair, checkPadding, windowAxis } from './geometry.js';
@@ -17,6 +19,8 @@ export interface Conv2DArgs extends LayerArgs {
   dilationRate?: number | number[];
   activation?: ActivationName;
   useBias?: boolean;
+  /** Channels and filters split into this many independent groups (Keras). Default 1. */
+  groups?: number;
 }
 
 export class Conv2D extends Layer {
@@ -28,6 +32,7 @@ export class Conv2D extends Layer {
   readonly dilationRate: [number, number];
   readonly activation: ActivationName;
   readonly useBias: boolean;
+  readonly groups: number;
   private geometry: Conv2dGeometry | null = null;
 
   constructor(args: Conv2DArgs) {
@@ -42,6 +47,10 @@ export class Conv2D extends Layer {
     this.dilationRate = pair(args.dilationRate, 1, 'dilationRate', this.name);
     this.activation = checkActivation(args.activation, this.name);
     this.useBias = args.useBias ?? true;
+    this.groups = args.groups ?? 1;
+    if (!Number.isInteger(this.groups) || this.groups < 1 || this.filters % this.groups !== 0) {
+      throw new Error(`simdnet: ${this.name}: groups must be a positive integer dividing filters (${this.filters}), got ${describeValue(args.groups)}`);
+    }
   }
 
   override get hasSoftmaxOutput(): boolean {
@@ -50,6 +59,9 @@ export class Conv2D extends Layer {
 
   protected computeOutputShape(s: number[]): number[] {
     this.expectRank(s, 3, 'images [height, width, channels]');
+    if (s[2] % this.groups !== 0) {
+      throw new Error(`simdnet: ${this.name} (Conv2D): groups ${this.groups} does not divide the ${s[2]} input channels of ${describeShape(s)}`);
+    }
     const h = windowAxis(s[0], this.kernelSize[0], this.strides[0], this.padding, this.dilationRate[0]);
     const w = windowAxis(s[1], this.kernelSize[1], this.strides[1], this.padding, this.dilationRate[1]);
     this.geometry = {
@@ -61,6 +73,7 @@ export class Conv2D extends Layer {
       padRight: w.after,
       dilationH: this.dilationRate[0],
       dilationW: this.dilationRate[1],
+      groups: this.groups,
     };
     return [h.out, w.out, this.filters];
   }
@@ -68,7 +81,8 @@ export class Conv2D extends Layer {
   protected createParams(s: number[]): void {
     const [kh, kw] = this.kernelSize;
     const receptive = kh * kw;
-    this.addParam('kernel', [kh, kw, s[2], this.filters], 'glorotUniform', true, [receptive * s[2], receptive * this.filters]);
+    const perGroup = s[2] / this.groups;
+    this.addParam('kernel', [kh, kw, perGroup, this.filters], 'glorotUniform', true, [receptive * perGroup, receptive * this.filters]);
     if (this.useBias) this.addParam('bias', [this.filters], 'zeros');
   }
 
@@ -99,6 +113,7 @@ export class Conv2D extends Layer {
       dilation_rate: [...this.dilationRate],
       activation: this.activation,
       use_bias: this.useBias,
+      ...(this.groups !== 1 ? { groups: this.groups } : {}),
       ...defaultInitializerConfig(),
     };
   }

@@ -1,4 +1,5 @@
-// Shared global pooling: x (N,H,W,C) → y (N,C), the mean or maximum over all positions of each channel.
+// Shared global pooling: x (N,H,W,C) or (N,L,C) → y (N,C), the mean or maximum over all positions of each
+// channel.
 import type { Arena } from '../backend/arena.js';
 import { Tensor } from '../tensor.js';
 import { globalAvgPoolForward, globalAvgPoolBackward, globalMaxPoolForward, globalMaxPoolBackward } from '../ops/pool.js';
@@ -6,13 +7,14 @@ import { Layer, type LayerArgs } from './layer.js';
 import type { Node } from './node.js';
 
 export abstract class GlobalPoolingBase extends Layer {
-  constructor(args: LayerArgs, prefix: string, private readonly kind: 'max' | 'avg') {
+  constructor(args: LayerArgs, prefix: string, private readonly kind: 'max' | 'avg', private readonly dims: 1 | 2 = 2) {
     super(args, prefix);
   }
 
   protected computeOutputShape(s: number[]): number[] {
-    this.expectRank(s, 3, 'images [height, width, channels]');
-    return [s[2]];
+    if (this.dims === 2) this.expectRank(s, 3, 'images [height, width, channels]');
+    else this.expectRank(s, 2, 'sequences [steps, channels]');
+    return [s[s.length - 1]];
   }
 
   forward(x: Tensor, node: Node, arena: Arena): Tensor {

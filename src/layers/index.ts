@@ -19,6 +19,17 @@ import type { LayerArgs } from './layer.js';
 import { InputLayer, type InputLayerArgs } from './input-layer.js';
 import { Add, Subtract, Multiply, Average, Maximum, Minimum } from './merge.js';
 import { Concatenate, type ConcatenateArgs } from './concatenate.js';
+import { DepthwiseConv2D, type DepthwiseConv2DArgs } from './depthwise-conv2d.js';
+import { SeparableConv2D, type SeparableConv2DArgs } from './separable-conv2d.js';
+import { Conv2DTranspose, type Conv2DTransposeArgs } from './conv2d-transpose.js';
+import { Conv3D, type Conv3DArgs } from './conv3d.js';
+import { MaxPooling3D, AveragePooling3D, type Pooling3DArgs } from './pooling3d.js';
+import { UpSampling2D, type UpSampling2DArgs } from './up-sampling2d.js';
+import { ZeroPadding2D, type ZeroPadding2DArgs } from './zero-padding2d.js';
+import { Cropping2D, type Cropping2DArgs } from './cropping2d.js';
+import { Reshape, type ReshapeArgs } from './reshape.js';
+import { GlobalAveragePooling1D, GlobalMaxPooling1D } from './global-pooling1d.js';
+import { Softmax, ReLU, ELU, type SoftmaxArgs, type ReLUArgs, type ELUArgs } from './activation-layers.js';
 
 export { Layer } from './layer.js';
 export { Node } from './node.js';
@@ -37,6 +48,18 @@ export type {
   BatchNormalizationArgs,
   InputLayerArgs,
   ConcatenateArgs,
+  DepthwiseConv2DArgs,
+  SeparableConv2DArgs,
+  Conv2DTransposeArgs,
+  Conv3DArgs,
+  Pooling3DArgs,
+  UpSampling2DArgs,
+  ZeroPadding2DArgs,
+  Cropping2DArgs,
+  ReshapeArgs,
+  SoftmaxArgs,
+  ReLUArgs,
+  ELUArgs,
 };
 export {
   Conv2D,
@@ -62,6 +85,21 @@ export {
   Maximum,
   Minimum,
   Concatenate,
+  DepthwiseConv2D,
+  SeparableConv2D,
+  Conv2DTranspose,
+  Conv3D,
+  MaxPooling3D,
+  AveragePooling3D,
+  UpSampling2D,
+  ZeroPadding2D,
+  Cropping2D,
+  Reshape,
+  GlobalAveragePooling1D,
+  GlobalMaxPooling1D,
+  Softmax,
+  ReLU,
+  ELU,
 };
 export { MergeLayer } from './merge-base.js';
 
@@ -90,3 +128,18 @@ export const average = (args: LayerArgs = {}): Average => new Average(args);
 export const maximum = (args: LayerArgs = {}): Maximum => new Maximum(args);
 export const minimum = (args: LayerArgs = {}): Minimum => new Minimum(args);
 export const concatenate = (args: ConcatenateArgs = {}): Concatenate => new Concatenate(args);
+export const depthwiseConv2d = (args: DepthwiseConv2DArgs): DepthwiseConv2D => new DepthwiseConv2D(args);
+export const separableConv2d = (args: SeparableConv2DArgs): SeparableConv2D => new SeparableConv2D(args);
+export const conv2dTranspose = (args: Conv2DTransposeArgs): Conv2DTranspose => new Conv2DTranspose(args);
+export const conv3d = (args: Conv3DArgs): Conv3D => new Conv3D(args);
+export const maxPooling3d = (args: Pooling3DArgs = {}): MaxPooling3D => new MaxPooling3D(args);
+export const averagePooling3d = (args: Pooling3DArgs = {}): AveragePooling3D => new AveragePooling3D(args);
+export const upSampling2d = (args: UpSampling2DArgs = {}): UpSampling2D => new UpSampling2D(args);
+export const zeroPadding2d = (args: ZeroPadding2DArgs = {}): ZeroPadding2D => new ZeroPadding2D(args);
+export const cropping2D = (args: Cropping2DArgs = {}): Cropping2D => new Cropping2D(args);
+export const reshape = (args: ReshapeArgs): Reshape => new Reshape(args);
+export const globalAveragePooling1d = (args: LayerArgs = {}): GlobalAveragePooling1D => new GlobalAveragePooling1D(args);
+export const globalMaxPooling1d = (args: LayerArgs = {}): GlobalMaxPooling1D => new GlobalMaxPooling1D(args);
+export const softmax = (args: SoftmaxArgs = {}): Softmax => new Softmax(args);
+export const reLU = (args: ReLUArgs = {}): ReLU => new ReLU(args);
+export const elu = (args: ELUArgs = {}): ELU => new ELU(args);

@@ -61,9 +61,50 @@ const pool = (Cls: new (a: L.Pooling2DArgs) => Layer): Factory => (c, base) => {
   return new Cls({ ...base, poolSize: arr(c.pool_size), strides: arr(c.strides), padding: c.padding as L.Pooling2DArgs['padding'] });
 };
 
+// The options the 2D conv-like layers share, from a Keras config.
+const convOptions = (c: Config) => ({
+  kernelSize: arr(c.kernel_size) as number | number[],
+  strides: arr(c.strides),
+  padding: c.padding as L.Conv2DArgs['padding'],
+  dilationRate: arr(c.dilation_rate),
+  activation: (c.activation ?? 'linear') as L.ActivationName,
+  useBias: c.use_bias === undefined ? true : Boolean(c.use_bias),
+});
+
+// Conv2D with Keras's `groups` (a simdnet extension over TF.js).
+const conv2d: Factory = (c, base) => {
+  channelsLast(c, base.name!);
+  return new L.Conv2D({ ...base, ...convOptions(c), filters: c.filters as number, groups: (c.groups ?? 1) as number });
+};
+
+const pool3d = (Cls: new (a: L.Pooling3DArgs) => Layer): Factory => (c, base) => {
+  channelsLast(c, base.name!);
+  return new Cls({ ...base, poolSize: arr(c.pool_size), strides: arr(c.strides), padding: c.padding as L.Pooling3DArgs['padding'] });
+};
+
 const FACTORIES: Record<string, Factory> = {
-  Conv2D: conv(L.Conv2D),
-  Convolution2D: conv(L.Conv2D),
+  Conv2D: conv2d,
+  Convolution2D: conv2d,
+  DepthwiseConv2D: (c, base) => (channelsLast(c, base.name!), new L.DepthwiseConv2D({ ...base, ...convOptions(c), depthMultiplier: (c.depth_multiplier ?? 1) as number })),
+  SeparableConv2D: (c, base) => (channelsLast(c, base.name!), new L.SeparableConv2D({ ...base, ...convOptions(c), filters: c.filters as number, depthMultiplier: (c.depth_multiplier ?? 1) as number })),
+  SeparableConvolution2D: (c, base) => (channelsLast(c, base.name!), new L.SeparableConv2D({ ...base, ...convOptions(c), filters: c.filters as number, depthMultiplier: (c.depth_multiplier ?? 1) as number })),
+  Conv2DTranspose: (c, base) => (channelsLast(c, base.name!), new L.Conv2DTranspose({ ...base, ...convOptions(c), filters: c.filters as number })),
+  Conv3D: (c, base) => (channelsLast(c, base.name!), new L.Conv3D({ ...base, ...convOptions(c), filters: c.filters as number })),
+  MaxPooling3D: pool3d(L.MaxPooling3D),
+  MaxPool3D: pool3d(L.MaxPooling3D),
+  AveragePooling3D: pool3d(L.AveragePooling3D),
+  AvgPool3D: pool3d(L.AveragePooling3D),
+  UpSampling2D: (c, base) => (channelsLast(c, base.name!), new L.UpSampling2D({ ...base, size: arr(c.size), interpolation: (c.interpolation ?? 'nearest') as 'nearest' | 'bilinear' })),
+  ZeroPadding2D: (c, base) => (channelsLast(c, base.name!), new L.ZeroPadding2D({ ...base, padding: c.padding as L.ZeroPadding2DArgs['padding'] })),
+  Cropping2D: (c, base) => (channelsLast(c, base.name!), new L.Cropping2D({ ...base, cropping: c.cropping as L.Cropping2DArgs['cropping'] })),
+  Reshape: (c, base) => new L.Reshape({ ...base, targetShape: c.target_shape as number[] }),
+  GlobalAveragePooling1D: (c, base) => (channelsLast(c, base.name!), new L.GlobalAveragePooling1D(base)),
+  GlobalAvgPool1D: (c, base) => (channelsLast(c, base.name!), new L.GlobalAveragePooling1D(base)),
+  GlobalMaxPooling1D: (c, base) => (channelsLast(c, base.name!), new L.GlobalMaxPooling1D(base)),
+  GlobalMaxPool1D: (c, base) => (channelsLast(c, base.name!), new L.GlobalMaxPooling1D(base)),
+  Softmax: (c, base) => new L.Softmax({ ...base, axis: (c.axis ?? -1) as number }),
+  ReLU: (c, base) => new L.ReLU({ ...base, maxValue: (c.max_value ?? null) as number | null }),
+  ELU: (c, base) => new L.ELU({ ...base, alpha: (c.alpha ?? 1) as number }),
   Conv1D: conv(L.Conv1D),
   Convolution1D: conv(L.Conv1D),
   Dense: (c, base) =>

@@ -1,0 +1,77 @@
+// SeparableConv2D: a depthwise conv (depthwise_kernel (KH,KW,C,M), no bias) then a pointwise 1x1 conv
+// (pointwise_kernel (1,1,C·M,F)) with bias and activation, as Keras/TF.js; weights in that order.
+// The depthwise output is kept on the node for the pointwise backward.
+import type { Arena } from '../backend/arena.js';
+import { Tensor } from '../tensor.js';
+import { depthwiseConv2dForward, depthwiseConv2dBackward } from '../ops/depthwise.js';
+import { conv2dForward, conv2dBackward, type Conv2dGeometry } from '../ops/conv.js';
+import type { Node } from './node.js';
+import { fusedCode, fusedAlpha, applyActivation, activationGrad } from './activations.js';
+import { DepthwiseConv2D, positiveInt, type DepthwiseConv2DArgs } from './depthwise-conv2d.js';
+
+export interface SeparableConv2DArgs extends DepthwiseConv2DArgs {
+  filters: number;
+}
+
+const POINTWISE: Conv2dGeometry = { strideH: 1, strideW: 1, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0, dilationH: 1, dilationW: 1 };
+
+export class SeparableConv2D extends DepthwiseConv2D {
+  override readonly className: string = 'SeparableConv2D';
+  readonly filters: number;
+
+  constructor(args: SeparableConv2DArgs) {
+    super(args, 'separable_conv2d');
+    this.filters = positiveInt(args.filters, 'filters', this.name);
+  }
+
+  protected override computeOutputShape(s: number[]): number[] {
+    const [oh, ow] = super.computeOutputShape(s);
+    return [oh, ow, this.filters];
+  }
+
+  protected override createParams(s: number[]): void {
+    const [kh, kw] = this.kernelSize;
+    const M = this.depthMultiplier;
+    this.addParam('depthwise_kernel', [kh, kw, s[2], M], 'glorotUniform', true, [kh * kw * s[2], kh * kw * M]);
+    this.addParam('pointwise_kernel', [1, 1, s[2] * M, this.filters], 'glorotUniform', true, [s[2] * M, this.filters]);
+    if (this.useBias) this.addParam('bias', [this.filters], 'zeros');
+  }
+
+  override forward(x: Tensor, node: Node, arena: Arena): Tensor {
+    const [N, oh, ow] = [x.shape[0], this.outputShape![0], this.outputShape![1]];
+    const t = node.keep('depthwise', Tensor.empty([N, oh, ow, this.inputShape![2] * this.depthMultiplier], arena));
+    depthwiseConv2dForward(x, this.param('depthwise_kernel').value, null, t, this.geometry!);
+    const z = Tensor.empty(this.batchOutputShape(x), arena);
+    const bias = this.useBias ? this.param('bias').value : null;
+    conv2dForward(t, this.param('pointwise_kernel').value, bias, z, POINTWISE, fusedCode(this.activation), fusedAlpha(this.activation));
+    return this.activation === 'softmax' && !node.logits ? applyActivation(z, 'softmax', arena) : z;
+  }
+
+  override backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
+    const dz = node.logits && this.activation === 'softmax' ? dy : activationGrad(node.output!, dy, this.activation, arena);
+    const t = node.get('depthwise');
+    const dk = this.param('depthwise_kernel');
+    const pk = this.param('pointwise_kernel');
+    const dt = Tensor.empty(t.shape, arena);
+    const db = this.useBias ? this.gradOf(this.param('bias')) : null;
+    conv2dBackward(t, pk.value, dz, dt, this.gradOf(pk), db, POINTWISE, true);
+    const dx = needDx ? Tensor.empty(node.input.shape, arena) : null;
+    depthwiseConv2dBackward(node.input, dk.value, dt, dx, this.gradOf(dk), null, this.geometry!, true);
+    return dx;
+  }
+
+  protected override layerConfig(): Record<string, unknown> {
+    const { depthwise_initializer, depthwise_regularizer, depthwise_constraint, ...rest } = super.layerConfig();
+    const glorot = depthwise_initializer;
+    return {
+      ...rest,
+      filters: this.filters,
+      depthwise_initializer: glorot,
+      pointwise_initializer: glorot,
+      depthwise_regularizer,
+      pointwise_regularizer: null,
+      depthwise_constraint,
+      pointwise_constraint: null,
+    };
+  }
+}
