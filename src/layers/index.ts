@@ -35,6 +35,7 @@ export { Layer } from './layer.js';
 export { Node } from './node.js';
 export type { LayerArgs, Param } from './layer.js';
 export type { ActivationName } from './activations.js';
+export type { Margins2D } from './zero-padding2d.js';
 export type {
   Conv2DArgs,
   Conv1DArgs,
