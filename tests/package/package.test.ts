@@ -243,7 +243,29 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('browser pages built from the installed
     await browser?.close();
   });
 
-  /** Serves `dir`, opens it, waits for the page's and the worker's results; no console error allowed. */
+  /** Opens a page, waits for the page's and the worker's results; no console error or warning allowed. */
+  async function open(url: string) {
+    const context = await browser.newContext();
+    try {
+      const p = await context.newPage();
+      const errors: string[] = [];
+      p.on('pageerror', (e) => errors.push(String(e)));
+      p.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`);
+      });
+      await p.goto(url);
+      await p.waitForFunction(() => {
+        const r = (window as any).simdnetResult;
+        return r && (r.pageError || r.workerError || (r.page && r.worker));
+      }, null, { timeout: 30_000 });
+      const result = await p.evaluate(() => (window as any).simdnetResult);
+      return { result, errors };
+    } finally {
+      await context.close();
+    }
+  }
+
+  /** Serves `dir` and opens its page. */
   async function drive(dir: string, page = 'index.html') {
     const server: Server = createServer((req, res) => {
       const file = join(dir, decodeURIComponent(new URL(req.url!, 'http://x').pathname));
@@ -256,23 +278,9 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('browser pages built from the installed
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
-    const context = await browser.newContext();
     try {
-      const p = await context.newPage();
-      const errors: string[] = [];
-      p.on('pageerror', (e) => errors.push(String(e)));
-      p.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`);
-      });
-      await p.goto(`http://127.0.0.1:${port}/${page}`);
-      await p.waitForFunction(() => {
-        const r = (window as any).simdnetResult;
-        return r && (r.pageError || r.workerError || (r.page && r.worker));
-      }, null, { timeout: 30_000 });
-      const result = await p.evaluate(() => (window as any).simdnetResult);
-      return { result, errors };
+      return await open(`http://127.0.0.1:${port}/${page}`);
     } finally {
-      await context.close();
       server.close();
     }
   }
@@ -333,5 +341,29 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('browser pages built from the installed
     expect(warnings).toEqual([]);
     expect(readdirSync(join(out, 'assets')).length).toBeGreaterThanOrEqual(2); // page and worker chunks
     expectSameResults(await drive(out));
+  }, 120_000);
+
+  test('vite dev server (dependency pre-bundling): no warning; predicts in the page and a module worker', async () => {
+    const vite = await import('vite');
+    writeFileSync(join(web, 'index.html'), html('main-url.js'));
+    const warnings: string[] = [];
+    const logger = {
+      info() {},
+      warn: (m: string) => warnings.push(m),
+      warnOnce: (m: string) => warnings.push(m),
+      error: (m: string) => warnings.push(`error: ${m}`),
+      clearScreen() {},
+      hasErrorLogged: () => false,
+      hasWarned: false,
+    };
+    const server = await vite.createServer({ root: web, configFile: false, logLevel: 'warn', customLogger: logger, cacheDir: join(web, '.vite'), server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false } });
+    try {
+      await server.listen();
+      const url = server.resolvedUrls!.local[0];
+      expectSameResults(await open(url));
+      expect(warnings).toEqual([]);
+    } finally {
+      await server.close();
+    }
   }, 120_000);
 });
