@@ -5,10 +5,14 @@ import type { Model } from './model.js';
 import type { ModelArtifacts } from './artifacts.js';
 import { readArtifactsFromDir } from './io-node.js';
 import { modelFromArtifacts } from './load.js';
+import { nodeBuiltin } from '../node-builtin.js';
 
 /** Writes `dir/model.json` and `dir/weights.bin` (creating dir); returns the artifacts. */
 export async function saveToDir(model: Model, dir: string): Promise<ModelArtifacts> {
-  return model.save(`file://${dir}`);
+  // A file: URL made from the path, so that '%', '#' or '?' in a folder name are taken literally.
+  const { pathToFileURL } = await nodeBuiltin('url');
+  const { resolve } = await nodeBuiltin('path');
+  return model.save(pathToFileURL(resolve(dir)).href);
 }
 
 /** Reads a model saved by saveToDir or by TF.js (`dir`, or the path of its model.json). */

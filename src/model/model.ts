@@ -20,7 +20,7 @@ import { getLoss, type Loss, type LossIdentifier } from '../losses/index.js';
 import { getOptimizer, Optimizer, type OptimizerName } from '../optimizers/index.js';
 import { checkBatchSize, gatherRows } from './batch.js';
 import { GENERATED_BY, type ModelArtifacts, type WeightSpec } from './artifacts.js';
-import { saveArtifactsToDir } from './io-node.js';
+import { filePathOf, saveArtifactsToDir } from './io-node.js';
 import { fitLoop, type FitArgs, type History, type Logs } from './fit.js';
 import type { Graph } from './graph.js';
 import type { SymbolicTensor } from './symbolic.js';
@@ -569,10 +569,12 @@ export abstract class Model {
     const training = this.trainingConfig();
     if (training) artifacts.trainingConfig = training;
     if (typeof handlerOrUrl === 'string') {
-      if (!handlerOrUrl.startsWith('file://')) {
-        throw new Error(`simdnet: ${this.name}.save: only 'file://<dir>' paths are supported (Node), got ${describeValue(handlerOrUrl)}`);
+      // The same forms loadModel reads: a file: URL (%-escapes decoded), TF.js's file://relative, or a plain path.
+      const dir = await filePathOf(handlerOrUrl);
+      if (dir === null) {
+        throw new Error(`simdnet: ${this.name}.save: only file paths and 'file://<dir>' URLs are supported (Node), got ${describeValue(handlerOrUrl)}`);
       }
-      await saveArtifactsToDir(artifacts, handlerOrUrl.slice('file://'.length));
+      await saveArtifactsToDir(artifacts, dir);
     } else if (handlerOrUrl) await handlerOrUrl.save(artifacts);
     return artifacts;
   }

@@ -329,3 +329,21 @@ describe('model files', () => {
     m.dispose();
   });
 });
+
+describe('save paths', () => {
+  it("save('file://…') decodes %20 as loadModel does; saveToDir takes '%' and '#' in folder names literally", async () => {
+    const base = await mkdtemp(join(tmpdir(), 'simdnet-paths-'));
+    const m = smallModel(15);
+    const spaced = join(base, 'my model');
+    await m.save(`file://${spaced.replace(/ /g, '%20')}`);
+    expect(await readdir(spaced)).toContain('model.json');
+    const odd = join(base, 'a%20b#1');
+    await sn.saveToDir(m, odd);
+    expect(await readdir(odd)).toContain('model.json');
+    const back = await sn.loadFromDir(odd);
+    expect(weightsOf(back)).toEqual(weightsOf(m));
+    await expect(m.save('https://example.com/model')).rejects.toThrow(/only file paths and 'file:\/\/<dir>' URLs/);
+    back.dispose();
+    m.dispose();
+  });
+});
