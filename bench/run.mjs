@@ -44,15 +44,6 @@ async function loadSimdnet() {
   return import(pathToFileURL(dist).href);
 }
 
-/** Markdown for the kernel bench's rows ({ build, kernel, shape, gflops, ms, percentOfPeak }). */
-function kernelTable(rows) {
-  const out = ['| build | kernel | shape | ms | GFLOP/s | % of peak |', '|---|---|---|---|---|---|'];
-  for (const r of rows) {
-    out.push(`| ${r.build} | ${r.kernel} | ${r.shape} | ${Number.isFinite(r.ms) ? r.ms.toFixed(2) : ''} | ${r.gflops.toFixed(2)} | ${r.percentOfPeak.toFixed(0)} % |`);
-  }
-  return out.join('\n');
-}
-
 /**
  * The kernel micro-benchmark lives in bench/kernels.mjs (`runKernelBench(sn, { build })`). In the suite it runs
  * on the build the models ran on; `npm run bench -- kernels` runs it on both builds.
@@ -61,17 +52,18 @@ async function runKernels(sn, builds = [null]) {
   const file = join(here, 'kernels.mjs');
   if (!existsSync(file)) return { error: 'bench/kernels.mjs is not there yet' };
   try {
-    const { runKernelBench } = await import(pathToFileURL(file).href);
+    const { runKernelBench, loadTfjsWasm, kernelMarkdown } = await import(pathToFileURL(file).href);
+    const tf = await loadTfjsWasm();
     const rows = [];
     for (const simd of builds) {
       const info = await sn.ready(simd ? { simd } : {});
       const build = info.build === 'simd' ? 'plain' : info.build;
       log(`  kernels on the ${build} build…`);
-      const r = await runKernelBench(sn, { build, ...(quick ? { rounds: 3, minMs: 50 } : {}) });
+      const r = await runKernelBench(sn, { build, tf, ...(quick ? { rounds: 3, minMs: 50 } : {}) });
       rows.push(...(Array.isArray(r) ? r : []));
     }
     const peakRow = rows.find((r) => /^peak/.test(r.kernel));
-    return { rows, markdown: kernelTable(rows), peakGflops: peakRow?.gflops, peakBuild: peakRow?.build };
+    return { rows, markdown: kernelMarkdown(rows), peakGflops: peakRow?.gflops, peakBuild: peakRow?.build };
   } catch (e) {
     return { error: String(e?.message ?? e) };
   }
