@@ -25,6 +25,8 @@ export * as data from './data/index.js';
 export * as layers from './layers/index.js';
 /** Optimizers: `sn.optimizers.sgd/adam/rmsprop({ learningRate, ... })`. */
 export * as optimizers from './optimizers/index.js';
+/** Training callbacks (Keras/TF.js): `earlyStopping`, `learningRateScheduler`, `reduceLROnPlateau`, `terminateOnNaN`. */
+export * as callbacks from './callbacks/index.js';
 /** Loss objects (names work too: `loss: 'sparseCategoricalCrossentropy'`). */
 export * as losses from './losses/index.js';
 export { sequential, Sequential, loadModel, saveToDir, loadFromDir, model, LayersModel, Model, SymbolicTensor, input } from './model/index.js';

@@ -16,6 +16,10 @@ export interface Callbacks {
   onEpochEnd?: (epoch: number, logs: Logs) => unknown;
   onBatchBegin?: (batch: number, logs?: Logs) => unknown;
   onBatchEnd?: (batch: number, logs: Logs) => unknown;
+  /** Called with the model before onTrainBegin (TF.js's BaseCallback.setModel; `sn.callbacks.*` use it). */
+  setModel?: (model: Model) => unknown;
+  /** `sn.callbacks.terminateOnNaN()`: a non-finite loss stops fit (which resolves) instead of throwing. */
+  stopsOnNonFiniteLoss?: boolean;
 }
 
 export interface FitArgs {
@@ -38,15 +42,15 @@ export interface History {
   history: { loss: number[]; acc?: number[]; val_loss?: number[]; val_acc?: number[]; [log: string]: number[] | undefined };
 }
 
-async function call(list: Callbacks[], name: keyof Callbacks, ...args: unknown[]): Promise<void> {
+export async function call(list: Callbacks[], name: keyof Callbacks, ...args: unknown[]): Promise<void> {
   for (const cb of list) {
     const f = cb[name] as ((...a: unknown[]) => unknown) | undefined;
-    if (f) await f(...args);
+    if (f) await f.apply(cb, args); // a callback object's methods see it as `this`
   }
 }
 
 /** The callbacks argument: one object or an array of them, whose hooks are functions. */
-function checkCallbacks(callbacks: FitArgs['callbacks'], who: string): Callbacks[] {
+export function checkCallbacks(callbacks: FitArgs['callbacks'], who: string): Callbacks[] {
   if (callbacks === undefined || callbacks === null) return [];
   const list = Array.isArray(callbacks) ? callbacks : [callbacks];
   for (const cb of list) {
@@ -58,7 +62,34 @@ function checkCallbacks(callbacks: FitArgs['callbacks'], who: string): Callbacks
   return list;
 }
 
-const HOOKS = new Set(['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd']);
+const HOOKS = new Set(['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd', 'setModel']);
+
+/** Hands the model to the callbacks that take it, then runs onTrainBegin. */
+export async function beginTraining(list: Callbacks[], model: Model): Promise<void> {
+  for (const cb of list) if (typeof cb.setModel === 'function') await cb.setModel(model);
+  await call(list, 'onTrainBegin', {});
+}
+
+/**
+ * One training batch. A non-finite loss throws (the batch is not applied) unless a callback such as
+ * terminateOnNaN asks fit to stop instead: then it returns that loss and sets model.stopTraining.
+ */
+export function trainStep(model: Model, list: Callbacks[], run: () => BatchResult, outputs: number): BatchResult {
+  try {
+    return run();
+  } catch (e) {
+    const loss = (e as { nonFiniteLoss?: number }).nonFiniteLoss;
+    if (loss === undefined || !list.some((cb) => cb.stopsOnNonFiniteLoss)) throw e;
+    model.stopTraining = true;
+    return { loss, perOutput: Array.from({ length: outputs }, () => ({ loss, correct: 0 })) };
+  }
+}
+
+/** Appends an epoch's logs to the history (after onEpochEnd, so logs that callbacks add are kept, as Keras). */
+export function record(history: History, epoch: number, logs: Logs): void {
+  history.epoch.push(epoch);
+  for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
+}
 
 export async function fitLoop(model: Model, x: TensorOrList, y: TensorOrList, args: FitArgs): Promise<History> {
   const who = `${model.name}.fit`;
@@ -72,7 +103,7 @@ export async function fitLoop(model: Model, x: TensorOrList, y: TensorOrList, ar
 }
 
 /** Adds a batch's result (weighted by its row count) into running sums. */
-function addInto(sum: BatchResult, r: BatchResult, count: number): void {
+export function addInto(sum: BatchResult, r: BatchResult, count: number): void {
   sum.loss += r.loss * count;
   r.perOutput.forEach((o, k) => {
     sum.perOutput[k].loss += o.loss * count;
@@ -132,7 +163,7 @@ async function train(model: Model, x: TensorOrList, y: TensorOrList, args: FitAr
   model.stopTraining = false;
   const outputs = ys.length;
 
-  await call(list, 'onTrainBegin', {});
+  await beginTraining(list, model);
   for (let epoch = initialEpoch; epoch < epochs && !model.stopTraining; epoch++) {
     await call(list, 'onEpochBegin', epoch, {});
     if (shuffle) shuffleInPlace(order);
@@ -142,7 +173,7 @@ async function train(model: Model, x: TensorOrList, y: TensorOrList, args: FitAr
     for (let start = 0; start < trainCount && !model.stopTraining; start += batchSize, batch++) {
       const count = Math.min(batchSize, trainCount - start);
       await call(list, 'onBatchBegin', batch, { batch, size: count });
-      const r = model.trainBatch(xs, ys, order, start, count, `epoch ${epoch}, batch ${batch}`);
+      const r = trainStep(model, list, () => model.trainBatch(xs, ys, order, start, count, `epoch ${epoch}, batch ${batch}`), outputs);
       addInto(sum, r, count);
       seen += count;
       const logs: Logs = { batch, size: count, ...model.logsOf(r, count) };
@@ -155,9 +186,8 @@ async function train(model: Model, x: TensorOrList, y: TensorOrList, args: FitAr
       const v = model.evaluateRows(val.xs, val.ys, null, val.start, val.count, batchSize);
       Object.assign(logs, model.logsOf(v, val.count, 'val_'));
     }
-    history.epoch.push(epoch);
-    for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
     await call(list, 'onEpochEnd', epoch, logs);
+    record(history, epoch, logs);
   }
   await call(list, 'onTrainEnd', {});
   return history;

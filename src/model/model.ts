@@ -323,10 +323,11 @@ export abstract class Model {
         return { loss: value, correct, dy, slot: graph.outputSlots[k] };
       });
       if (!Number.isFinite(total)) {
-        throw new Error(
+        const error = new Error(
           `simdnet: ${this.name}: the loss is ${total}${where ? ` at ${where}` : ''}; training stopped before that batch's update, ` +
             `so the weights are those from before it. Look for NaN or Infinity in the inputs and labels, or lower the learning rate (${this.optimizer!.learningRate}).`,
         );
+        throw Object.assign(error, { nonFiniteLoss: total }); // fit's terminateOnNaN reads it
       }
       for (const o of perOutput) receive(o.slot, o.dy);
       // Parameter gradients: zeroed once per step, then every call's backward adds into them.

@@ -2,9 +2,11 @@
 import type { Tensor } from '../tensor.js';
 import { adamUpdate } from '../ops/optimizer.js';
 import { Optimizer, checkHyperParameter } from './optimizer.js';
+import type { LearningRateSchedule } from './schedules.js';
 
 export interface AdamArgs {
-  learningRate?: number;
+  /** A number or a schedule (`sn.optimizers.schedules.*`). */
+  learningRate?: number | LearningRateSchedule;
   beta1?: number;
   beta2?: number;
   epsilon?: number;

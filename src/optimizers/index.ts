@@ -6,9 +6,11 @@ import { Adam, type AdamArgs } from './adam.js';
 import { RMSProp, type RMSPropArgs } from './rmsprop.js';
 
 export { Optimizer, SGD, Adam, RMSProp };
+/** Learning-rate schedules usable as `learningRate`: `cosineDecay`, `exponentialDecay` (Keras's formulas, per step). */
+export * as schedules from './schedules.js';
 export type { SGDArgs, AdamArgs, RMSPropArgs };
 
-const args = <T extends { learningRate?: number }>(a: number | T | undefined, who: string): T => {
+const args = <T extends { learningRate?: unknown }>(a: number | T | undefined, who: string): T => {
   if (typeof a === 'number') return { learningRate: a } as T;
   if (a === undefined) return {} as T;
   if (a === null || typeof a !== 'object' || Array.isArray(a)) {

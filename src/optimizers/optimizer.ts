@@ -3,7 +3,10 @@
 // first step and kept, so training memory is flat after the first batch.
 import { Tensor } from '../tensor.js';
 import type { Param } from '../layers/layer.js';
-import { describeValue } from '../describe.js';
+import { checkHyperParameter } from './check.js';
+import { LearningRateSchedule } from './schedules.js';
+
+export { checkHyperParameter };
 
 export abstract class Optimizer {
   /** The TF.js class name of a saved training config (`SGD`, `Adam`, `RMSProp`). */
@@ -12,17 +15,34 @@ export abstract class Optimizer {
   iterations = 0;
   private readonly state = new Map<Tensor, Tensor[]>();
   private lr: number;
+  /** A schedule given as `learningRate` (sn.optimizers.schedules.*): evaluated once per update. */
+  readonly schedule: LearningRateSchedule | null;
+  /** During applyGradients, the index of the update in progress (the schedule's step). */
+  private stepping: number | null = null;
 
-  constructor(learningRate: number) {
-    this.lr = checkHyperParameter(this.constructor.name, 'learningRate', learningRate, { min: 0, minExclusive: true });
+  constructor(learningRate: number | LearningRateSchedule) {
+    this.schedule = learningRate instanceof LearningRateSchedule ? learningRate : null;
+    this.lr = this.schedule ? this.schedule.at(0) : checkHyperParameter(this.constructor.name, 'learningRate', learningRate, { min: 0, minExclusive: true });
   }
 
-  /** Readable and settable between batches (a schedule may change it); always a finite positive number. */
+  /**
+   * Readable and settable between batches (a callback may change it); always a finite positive number.
+   * With a schedule it is the schedule's rate for the next update (during an update, that update's).
+   */
   get learningRate(): number {
-    return this.lr;
+    if (!this.schedule) return this.lr;
+    const rate = this.schedule.at(this.stepping ?? this.iterations);
+    return checkHyperParameter(`${this.constructor.name} (${this.schedule.className} at step ${this.stepping ?? this.iterations})`, 'learningRate', rate, {
+      min: 0,
+      minExclusive: true,
+    });
   }
 
   set learningRate(value: number) {
+    if (this.schedule) {
+      // As Keras: a rate that follows a schedule is not settable (a callback would fight the schedule).
+      throw new Error(`simdnet: ${this.constructor.name}: learningRate follows a ${this.schedule.className} schedule and cannot be set`);
+    }
     this.lr = checkHyperParameter(this.constructor.name, 'learningRate', value, { min: 0, minExclusive: true });
   }
 
@@ -34,7 +54,16 @@ export abstract class Optimizer {
 
   /** One step over every trainable parameter. */
   applyGradients(params: Param[]): void {
+    this.stepping = this.iterations;
     this.iterations++;
+    try {
+      this.updateAll(params);
+    } finally {
+      this.stepping = null;
+    }
+  }
+
+  private updateAll(params: Param[]): void {
     for (const p of params) {
       if (!p.trainable || !p.grad) continue;
       let s = this.state.get(p.value);
@@ -55,29 +84,4 @@ export abstract class Optimizer {
     this.state.clear();
     this.iterations = 0;
   }
-}
-
-/**
- * Checks a hyper-parameter when it is set, so a NaN or out-of-range value fails here, by name, instead of
- * turning every weight into NaN at the first step.
- */
-export function checkHyperParameter(
-  who: string,
-  name: string,
-  value: unknown,
-  range: { min?: number; max?: number; minExclusive?: boolean; maxExclusive?: boolean },
-): number {
-  const { min = -Infinity, max = Infinity, minExclusive = false, maxExclusive = false } = range;
-  const ok =
-    typeof value === 'number' &&
-    Number.isFinite(value) &&
-    (minExclusive ? value > min : value >= min) &&
-    (maxExclusive ? value < max : value <= max);
-  if (!ok) {
-    const lo = Number.isFinite(min) ? `${minExclusive ? '>' : '≥'} ${min}` : '';
-    const hi = Number.isFinite(max) ? `${maxExclusive ? '<' : '≤'} ${max}` : '';
-    const want = [lo, hi].filter(Boolean).join(' and ');
-    throw new Error(`simdnet: ${who}: ${name} must be a finite number${want ? ' ' + want : ''}, got ${describeValue(value)}`);
-  }
-  return value as number;
 }

@@ -2,9 +2,11 @@
 import type { Tensor } from '../tensor.js';
 import { rmspropUpdate } from '../ops/optimizer.js';
 import { Optimizer, checkHyperParameter } from './optimizer.js';
+import type { LearningRateSchedule } from './schedules.js';
 
 export interface RMSPropArgs {
-  learningRate?: number;
+  /** A number or a schedule (`sn.optimizers.schedules.*`). */
+  learningRate?: number | LearningRateSchedule;
   rho?: number;
   momentum?: number;
   epsilon?: number;

@@ -2,10 +2,12 @@
 import type { Tensor } from '../tensor.js';
 import { sgdUpdate } from '../ops/optimizer.js';
 import { Optimizer, checkHyperParameter } from './optimizer.js';
+import type { LearningRateSchedule } from './schedules.js';
 import { describeValue } from '../describe.js';
 
 export interface SGDArgs {
-  learningRate?: number;
+  /** A number or a schedule (`sn.optimizers.schedules.*`). */
+  learningRate?: number | LearningRateSchedule;
   momentum?: number;
   nesterov?: boolean;
 }
