@@ -14,30 +14,37 @@ export function overlaps(a: Tensor, b: Tensor): boolean {
   return pa < pb + 4 * b.size && pb < pa + 4 * a.size;
 }
 
-function sameMemory(a: Tensor, b: Tensor): boolean {
-  return a.ptr === b.ptr && a.size === b.size;
-}
-
 /**
  * Throws when an output overlaps an input or another output. With `inPlace`, an output may be exactly an
- * input (same offset and size) — the elementwise case.
+ * input (same offset and size) — the elementwise case. Runs on every kernel call, so it allocates nothing
+ * unless it throws.
  */
 export function refuseAliasing(op: string, outputs: Named, inputs: Named, inPlace = false): void {
-  const outs = Object.entries(outputs).filter((e): e is [string, Tensor] => e[1] !== null);
-  const ins = Object.entries(inputs).filter((e): e is [string, Tensor] => e[1] !== null);
-  for (let i = 0; i < outs.length; i++) {
-    const [name, out] = outs[i];
-    for (const [other, t] of ins) {
-      if (!overlaps(out, t) || (inPlace && sameMemory(out, t))) continue;
+  for (const name in outputs) {
+    const out = outputs[name];
+    if (out === null || out.size === 0) continue;
+    const lo = out.ptr;
+    const hi = lo + 4 * out.size;
+    for (const other in inputs) {
+      const t = inputs[other];
+      if (t === null || t.size === 0) continue;
+      const p = t.ptr;
+      if (p >= hi || lo >= p + 4 * t.size || (inPlace && p === lo && t.size === out.size)) continue;
       throw new Error(
         inPlace
           ? `simdnet ${op}: output ${name} [${out.shape}] partially overlaps input ${other} [${t.shape}]: it may be the very same memory (in place) but not a shifted or resized view of it`
           : `simdnet ${op}: output ${name} [${out.shape}] shares memory with input ${other} [${t.shape}], which the kernel reads while writing ${name}: pass a separate output tensor`,
       );
     }
-    for (let j = i + 1; j < outs.length; j++) {
-      const [other, t] = outs[j];
-      if (overlaps(out, t)) throw new Error(`simdnet ${op}: outputs ${name} [${out.shape}] and ${other} [${t.shape}] share memory: pass separate tensors`);
+    let later = false;
+    for (const other in outputs) {
+      if (other === name) later = true;
+      else if (later) {
+        const t = outputs[other];
+        if (t !== null && overlaps(out, t)) {
+          throw new Error(`simdnet ${op}: outputs ${name} [${out.shape}] and ${other} [${t.shape}] share memory: pass separate tensors`);
+        }
+      }
     }
   }
 }
