@@ -30,7 +30,11 @@ const WEIGHT_FILES = ['weights.bin', 'weights.1.bin'];
 async function saveNow(artifacts: ModelArtifacts, dir: string): Promise<void> {
   const fs = await nodeBuiltin('fs/promises');
   const { join } = await nodeBuiltin('path');
-  await fs.mkdir(dir, { recursive: true });
+  try {
+    await fs.mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw new Error(`simdnet: save: cannot create the folder ${shortPath(dir)}: ${reason(e)}`);
+  }
   const jsonPath = join(dir, 'model.json');
   const oldWeights = await weightFilesNamedBy(jsonPath);
   const weightsName = WEIGHT_FILES.find((f) => !oldWeights.includes(f)) ?? `weights.${Date.now()}.bin`;
@@ -82,7 +86,7 @@ async function writeFileAtomic(path: string, data: Uint8Array | string): Promise
     await fs.rename(tmp, path);
   } catch (e) {
     await fs.rm(tmp, { force: true });
-    throw new Error(`simdnet: save: writing ${path} failed: ${(e as Error).message}`);
+    throw new Error(`simdnet: save: writing ${shortPath(path)} failed: ${reason(e)}`);
   }
 }
 

@@ -570,10 +570,11 @@ export abstract class Model {
     const training = this.trainingConfig();
     if (training) artifacts.trainingConfig = training;
     if (typeof handlerOrUrl === 'string') {
-      // The same forms loadModel reads: a file: URL (%-escapes decoded), TF.js's file://relative, or a plain path.
-      const dir = await filePathOf(handlerOrUrl);
+      // A file: URL as loadModel reads it (%-escapes decoded) or TF.js's file://relative. A bare string is not
+      // taken as a path: a mistyped handler name must not write a model into the working directory.
+      const dir = handlerOrUrl.startsWith('file:') ? await filePathOf(handlerOrUrl) : null;
       if (dir === null) {
-        throw new Error(`simdnet: ${this.name}.save: only file paths and 'file://<dir>' URLs are supported (Node), got ${describeValue(handlerOrUrl)}`);
+        throw new Error(`simdnet: ${this.name}.save: only 'file://<dir>' paths and file: URLs are supported (Node), got ${describeValue(handlerOrUrl)}`);
       }
       await saveArtifactsToDir(artifacts, dir);
     } else if (handlerOrUrl) await handlerOrUrl.save(artifacts);

@@ -342,7 +342,8 @@ describe('save paths', () => {
     expect(await readdir(odd)).toContain('model.json');
     const back = await sn.loadFromDir(odd);
     expect(weightsOf(back)).toEqual(weightsOf(m));
-    await expect(m.save('https://example.com/model')).rejects.toThrow(/only file paths and 'file:\/\/<dir>' URLs/);
+    await expect(m.save('https://example.com/model')).rejects.toThrow(/only 'file:\/\/<dir>' paths and file: URLs/);
+    await expect(m.save('my-model')).rejects.toThrow(/only 'file:\/\/<dir>' paths/);
     back.dispose();
     m.dispose();
   });
