@@ -27,3 +27,6 @@ export * from './depthwise';
 export * from './conv3d';
 export * from './resize';
 export * from './merge';
+export * from './int8-gemm';
+export * from './int8-quantize';
+export * from './int8-pool';

@@ -55,4 +55,7 @@ export type { LossIdentifier } from './losses/index.js';
 export type { OptimizerName } from './optimizers/index.js';
 export { Layer } from './layers/layer.js';
 export { Node } from './layers/node.js';
+/** Post-training int8 quantization: `sn.quantize(model, { calibration })`, and loading its saved form. */
+export { quantize, loadQuantizedModel, QuantizedModel } from './quantize/index.js';
+export type { QuantizeArgs } from './quantize/index.js';
 export { setSeed } from './random.js';

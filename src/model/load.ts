@@ -13,6 +13,7 @@ import { layersFromTopology } from './topology.js';
 import { readArtifactsFromDir, filePathOf } from './io-node.js';
 import { fetchArtifacts } from './io-browser.js';
 import { concatBuffers, decodeWeights, type ModelArtifacts, type WeightSpec } from './artifacts.js';
+import { dequantizeWeights } from './quantized-weights.js';
 
 export interface LoadHandler {
   load(): Promise<ModelArtifacts> | ModelArtifacts;
@@ -55,7 +56,10 @@ export function modelFromArtifacts(a: ModelArtifacts): Sequential | LayersModel 
   }
   const specs: WeightSpec[] = a.weightSpecs ?? (a.weightsManifest ?? []).flatMap((g) => g.weights);
   const data = a.weightData === undefined ? new ArrayBuffer(0) : concatBuffers(a.weightData);
-  const weights = decodeWeights(specs, data);
+  if ((a.modelTopology as Record<string, unknown> | null)?.simdnet_quantization) {
+    throw new Error('simdnet: loadModel: this model was saved by sn.quantize: load it with sn.loadQuantizedModel');
+  }
+  const weights = decodeWeights(...dequantizeWeights(specs, data));
   const model = modelFromTopology(a.modelTopology);
   try {
     const named = model.namedWeights();

@@ -15,3 +15,6 @@ export * from './conv-transpose.js';
 export * from './conv3d.js';
 export * from './resize.js';
 export * from './merge.js';
+export * from './int8-tensor.js';
+export * from './int8-gemm.js';
+export * from './int8-quantize.js';

@@ -1,0 +1,334 @@
+// Integer GEMM for quantized inference: c (M,N) = requant(a (M,KP) · b (KP,N) + bias).
+//
+// Two layouts (`layout`), chosen at run time by src/ops/int8-gemm.ts from a measurement, because which is
+// faster depends on the engine: V8 with AVX-VNNI (Chromium) runs the relaxed i8 dot as one instruction,
+// Node 20's V8 emulates it and runs i16 dot products twice as fast — and miscompiles the DOT8 loop below
+// (rows 2–3 of the tile come out wrong), so src/ops/int8-gemm.ts also checks DOT8 against DOT16 on a
+// known product before it uses it.
+//   DOT16 (0, both builds): i32x4.dot_i16x8_s, 8 MACs per op, on i16 activations; b is packed in blocks of
+//     8 columns as [KP/2][8 columns][2 k] i16.
+//   DOT8 (1, relaxed build only): i32x4.relaxed_dot_i8x16_i7x16_add_s, 16 MACs per op, on u8 activations;
+//     b is packed as [KP/4][8 columns][4 k] i8.
+// a is packed in panels of 4 rows (as GEMMs pack A): [KP/g][4 rows][g k] with g = 2 (DOT16) or 4 (DOT8),
+// so one step of the inner loop reads 16 bytes of a — one 32-bit unit per row, splat — and 32 bytes of b.
+// One pointer with constant offsets: measured 1.7x faster than four row pointers. KP is K rounded up to
+// 16; a row's elements past K may hold anything, b is zero there.
+// a: activations, 7-bit (0..127): the relaxed op takes its second operand as 7-bit (an 8-bit one gives
+//    implementation-defined results), so activations are 7-bit for both layouts and both builds, which
+//    then compute the same exact integer sums.
+// b: weights, int8 in -127..127, packed once by int8_pack_weights.
+// bias: i32 [N rounded up to 8], the quantized bias with the input zero point folded in.
+// Output, mode 0 (u8): y = clamp(zero + ((acc·m0[n] + 2^(shift-1)) >> shift), qmin, qmax), m0 i32 [N↑8];
+//         mode 1 (f32): y = f32(acc) · scale[n], scale f32 [N↑8].
+// `ldc` is in elements (bytes for u8, floats for f32).
+//
+// Register tile: 4 rows × 8 columns = eight i32x4 accumulators, over the whole of KP (no K blocking:
+// the sums are exact in i32 for any K below 133,000).
+
+const NR: i32 = 8;
+export const INT8_DOT16: i32 = 0;
+export const INT8_DOT8: i32 = 1;
+
+/** The layout this build can run: DOT8 needs the relaxed build. */
+@inline function layoutOf(layout: i32): i32 {
+  return ASC_FEATURE_RELAXED_SIMD && layout == INT8_DOT8 ? INT8_DOT8 : INT8_DOT16;
+}
+
+/** 1 when `layout` runs on this build. */
+export function int8_layout_supported(layout: i32): i32 {
+  return layout == INT8_DOT16 || (ASC_FEATURE_RELAXED_SIMD && layout == INT8_DOT8) ? 1 : 0;
+}
+
+/** K rounded up to what the micro-kernel and the panel packing step over. */
+export function int8_padded_k(k: i32): i32 {
+  return (k + 15) & ~15;
+}
+
+/** Bytes per element of a packed activation row (im2col) in `layout`. */
+export function int8_a_bytes(layout: i32): i32 {
+  return layoutOf(layout) == INT8_DOT8 ? 1 : 2;
+}
+
+/** Bytes of the packed weights for K×N. */
+export function int8_packed_weights_bytes(k: i32, n: i32, layout: i32): i32 {
+  const blocks = (n + NR - 1) / NR;
+  return blocks * int8_padded_k(k) * NR * int8_a_bytes(layout);
+}
+
+/** Packs w (int8, K×N row-major: Keras's dense [in, units] and conv [kh·kw·c, filters]) into dst. */
+export function int8_pack_weights(w: usize, k: i32, n: i32, dst: usize, layout: i32): void {
+  const dot8 = layoutOf(layout) == INT8_DOT8;
+  const kp = int8_padded_k(k);
+  const blocks = (n + NR - 1) / NR;
+  const group = dot8 ? 4 : 2; // k values side by side for one column
+  let out = dst;
+  for (let blk = 0; blk < blocks; blk++) {
+    for (let k0 = 0; k0 < kp; k0 += group) {
+      for (let col = 0; col < NR; col++) {
+        const j = blk * NR + col;
+        for (let g = 0; g < group; g++) {
+          const kk = k0 + g;
+          const v: i32 = j < n && kk < k ? <i32>load<i8>(w + <usize>kk * n + j) : 0;
+          if (dot8) {
+            store<i8>(out, <i8>v);
+            out += 1;
+          } else {
+            store<i16>(out, <i16>v);
+            out += 2;
+          }
+        }
+      }
+    }
+  }
+}
+
+// Four lanes of i32 (acc) requantized to i32 in [qmin, qmax]: (acc·m0 + 2^(shift-1)) >> shift in i64.
+// With shift ≥ 32 (multipliers below 1/2: the usual case) the shift is split into taking the high words
+// — a shuffle — and an i32 shift by shift-32 (exact: floor(floor(v / 2^32) / 2^s) = floor(v / 2^(32+s))),
+// which avoids i64x2.shr_s (no single x64 SSE instruction).
+@inline function requant(acc: v128, m0: v128, round: v128, shift: i32, zero: v128, qmin: v128, qmax: v128): v128 {
+  let lo = i64x2.add(i64x2.extmul_low_i32x4_s(acc, m0), round);
+  let hi = i64x2.add(i64x2.extmul_high_i32x4_s(acc, m0), round);
+  let r: v128;
+  if (shift >= 32) {
+    r = i32x4.shr_s(i8x16.shuffle(lo, hi, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31), shift - 32);
+  } else {
+    lo = i64x2.shr_s(lo, shift);
+    hi = i64x2.shr_s(hi, shift);
+    r = i8x16.shuffle(lo, hi, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
+  }
+  return i32x4.min_s(i32x4.max_s(i32x4.add(r, zero), qmin), qmax);
+}
+
+// One row of the tile's output: 8 columns (cols of them valid) from two accumulators.
+@inline function storeRow(
+  c0: v128, c1: v128, bias: usize, mult: usize, out: usize, cols: i32,
+  mode: i32, shift: i32, round: v128, zero: v128, qmin: v128, qmax: v128,
+): void {
+  const a0 = i32x4.add(c0, v128.load(bias));
+  const a1 = i32x4.add(c1, v128.load(bias, 16));
+  if (mode == 0) {
+    const r0 = requant(a0, v128.load(mult), round, shift, zero, qmin, qmax);
+    const r1 = requant(a1, v128.load(mult, 16), round, shift, zero, qmin, qmax);
+    const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(r0, r1), i16x8.splat(0));
+    if (cols == NR) v128.store64_lane(out, bytes, 0);
+    else {
+      const bits = i64x2.extract_lane(bytes, 0);
+      for (let j = 0; j < cols; j++) store<u8>(out + j, <u8>(bits >>> (<i64>j << 3)));
+    }
+  } else {
+    const f0 = f32x4.mul(f32x4.convert_i32x4_s(a0), v128.load(mult));
+    const f1 = f32x4.mul(f32x4.convert_i32x4_s(a1), v128.load(mult, 16));
+    if (cols == NR) {
+      v128.store(out, f0);
+      v128.store(out, f1, 16);
+    } else {
+      for (let j = 0; j < cols; j++) store<f32>(out + (<usize>j << 2), j < 4 ? laneF32(f0, j) : laneF32(f1, j - 4));
+    }
+  }
+}
+
+// Lane j (0..3, not a constant) of an f32x4.
+@inline function laneF32(v: v128, j: i32): f32 {
+  if (j == 0) return f32x4.extract_lane(v, 0);
+  if (j == 1) return f32x4.extract_lane(v, 1);
+  if (j == 2) return f32x4.extract_lane(v, 2);
+  return f32x4.extract_lane(v, 3);
+}
+
+// One 4×8 tile: a panel of 4 rows × one packed block of 8 columns.
+@inline function tile(
+  a: usize, b: usize, kp: i32, dot8: bool,
+  bias: usize, mult: usize, out: usize, ldcBytes: usize, rows: i32, cols: i32,
+  mode: i32, shift: i32, round: v128, zero: v128, qmin: v128, qmax: v128,
+): void {
+  let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
+  let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
+  let ap = a;
+  let bp = b;
+  const steps = dot8 ? kp >> 2 : kp >> 1;
+  if (ASC_FEATURE_RELAXED_SIMD && dot8) {
+    // 4 k per step: each row's 4 activation bytes splat, against 8 columns × 4 k of weights.
+    for (let s = 0; s < steps; s++, ap += 16, bp += 32) {
+      const w0 = v128.load(bp);
+      const w1 = v128.load(bp, 16);
+      let x = v128.load32_splat(ap);
+      c00 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x, c00);
+      c01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c01);
+      x = v128.load32_splat(ap, 4);
+      c10 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x, c10);
+      c11 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c11);
+      x = v128.load32_splat(ap, 8);
+      c20 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x, c20);
+      c21 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c21);
+      x = v128.load32_splat(ap, 12);
+      c30 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x, c30);
+      c31 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c31);
+    }
+  } else {
+    // 2 k per step: each row's pair of i16 activations splat, against 8 columns × 2 k (i16).
+    for (let s = 0; s < steps; s++, ap += 16, bp += 32) {
+      const w0 = v128.load(bp);
+      const w1 = v128.load(bp, 16);
+      let x = v128.load32_splat(ap);
+      c00 = i32x4.add(c00, i32x4.dot_i16x8_s(w0, x));
+      c01 = i32x4.add(c01, i32x4.dot_i16x8_s(w1, x));
+      x = v128.load32_splat(ap, 4);
+      c10 = i32x4.add(c10, i32x4.dot_i16x8_s(w0, x));
+      c11 = i32x4.add(c11, i32x4.dot_i16x8_s(w1, x));
+      x = v128.load32_splat(ap, 8);
+      c20 = i32x4.add(c20, i32x4.dot_i16x8_s(w0, x));
+      c21 = i32x4.add(c21, i32x4.dot_i16x8_s(w1, x));
+      x = v128.load32_splat(ap, 12);
+      c30 = i32x4.add(c30, i32x4.dot_i16x8_s(w0, x));
+      c31 = i32x4.add(c31, i32x4.dot_i16x8_s(w1, x));
+    }
+  }
+  storeRow(c00, c01, bias, mult, out, cols, mode, shift, round, zero, qmin, qmax);
+  if (rows > 1) storeRow(c10, c11, bias, mult, out + ldcBytes, cols, mode, shift, round, zero, qmin, qmax);
+  if (rows > 2) storeRow(c20, c21, bias, mult, out + 2 * ldcBytes, cols, mode, shift, round, zero, qmin, qmax);
+  if (rows > 3) storeRow(c30, c31, bias, mult, out + 3 * ldcBytes, cols, mode, shift, round, zero, qmin, qmax);
+}
+
+/**
+ * c (M,N) = requant(a·b + bias), see the top of this file: a is panel-packed (int8_pack_panels), M rows
+ * in ceil(M/4) panels. mode 0 writes u8 (m0 and shift, zero, qmin, qmax used), mode 1 writes f32 (mult
+ * holds the f32 scales). ldc in elements.
+ */
+export function int8_gemm(
+  m: i32, n: i32, kp: i32, a: usize, b: usize, bias: usize,
+  c: usize, ldc: i32, mode: i32, mult: usize,
+  shift: i32, zero: i32, qmin: i32, qmax: i32, layout: i32,
+): void {
+  const dot8 = layoutOf(layout) == INT8_DOT8;
+  const elem: usize = mode == 0 ? 1 : 4;
+  const ldcBytes = <usize>ldc * elem;
+  const blockBytes = <usize>kp * NR * int8_a_bytes(layout);
+  const panelBytes = <usize>kp * 4 * int8_a_bytes(layout);
+  const round = i64x2.splat(shift > 0 ? <i64>1 << (shift - 1) : 0);
+  const vz = i32x4.splat(zero), vmin = i32x4.splat(qmin), vmax = i32x4.splat(qmax);
+  // Column blocks outside, panels inside: one block of b (KP·16 bytes) stays in L1 while the panels of a
+  // (the caller keeps M small: MC rows of im2col) stream past it.
+  for (let j = 0, blk = 0; j < n; j += NR, blk++) {
+    const block = b + <usize>blk * blockBytes;
+    const cols = min(NR, n - j);
+    for (let i = 0, panel = a; i < m; i += 4, panel += panelBytes) {
+      tile(panel, block, kp, dot8,
+        bias + (<usize>j << 2), mult + (<usize>j << 2), c + <usize>i * ldcBytes + <usize>j * elem, ldcBytes, min(4, m - i), cols,
+        mode, shift, round, vz, vmin, vmax);
+    }
+  }
+}
+
+/**
+ * Packs `rows` rows of a row-major matrix (row stride `rowBytes`, KP·e bytes used per row) into panels of 4
+ * rows: [KP·e/4][4 rows][4 bytes] — a 4×4 transpose of 32-bit units per 16 bytes. A last partial panel
+ * takes whatever follows the rows in memory (those sums are never stored).
+ */
+export function int8_pack_panels(src: usize, rowBytes: i32, rows: i32, kpBytes: i32, dst: usize): void {
+  let out = dst;
+  for (let i = 0; i < rows; i += 4) {
+    const r0 = src + <usize>i * rowBytes;
+    const r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
+    for (let j = 0; j < kpBytes; j += 16, out += 64) {
+      const a = v128.load(r0 + j), b = v128.load(r1 + j), c = v128.load(r2 + j), d = v128.load(r3 + j);
+      const ab01 = i8x16.shuffle(a, b, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+      const cd01 = i8x16.shuffle(c, d, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+      const ab23 = i8x16.shuffle(a, b, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+      const cd23 = i8x16.shuffle(c, d, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+      v128.store(out, i8x16.shuffle(ab01, cd01, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23));
+      v128.store(out, i8x16.shuffle(ab01, cd01, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31), 16);
+      v128.store(out, i8x16.shuffle(ab23, cd23, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23), 32);
+      v128.store(out, i8x16.shuffle(ab23, cd23, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31), 48);
+    }
+  }
+}
+
+// ---- conv2d: im2col rows (u8 for DOT8, widened to i16 for DOT16), then the GEMM ----
+
+/** Rows of the im2col panel int8_conv2d packs at a time: MC × KP elements stay in L1/L2. */
+const MC: i32 = 32;
+
+/** Scratch bytes int8_conv2d needs for one thread: the im2col rows, then their panels. */
+export function int8_conv2d_scratch_bytes(kh: i32, kw: i32, c: i32, layout: i32): i32 {
+  return 2 * (MC + 4) * int8_padded_k(kh * kw * c) * int8_a_bytes(layout);
+}
+
+// Copies `len` activations, u8 → u8 or u8 → i16 (memory.copy is not used: it costs a call per cell).
+@inline function copyRow(dst: usize, src: usize, len: i32, wide: bool): void {
+  let j = 0;
+  if (wide) {
+    for (; j + 16 <= len; j += 16) {
+      const v = v128.load(src + j);
+      v128.store(dst + (<usize>j << 1), i16x8.extend_low_i8x16_u(v));
+      v128.store(dst + (<usize>j << 1), i16x8.extend_high_i8x16_u(v), 16);
+    }
+    for (; j < len; j++) store<u16>(dst + (<usize>j << 1), <u16>load<u8>(src + j));
+  } else {
+    for (; j + 16 <= len; j += 16) v128.store(dst + j, v128.load(src + j));
+    for (; j < len; j++) store<u8>(dst + j, load<u8>(src + j));
+  }
+}
+
+@inline function fillRow(dst: usize, value: i32, len: i32, wide: bool): void {
+  if (wide) for (let j = 0; j < len; j++) store<u16>(dst + (<usize>j << 1), <u16>value);
+  else for (let j = 0; j < len; j++) store<u8>(dst + j, <u8>value);
+}
+
+/**
+ * Rows [row0, row0+rows) of im2col(x) into dst (KP elements each, 1 or 2 bytes), in (kh, kw, c) order —
+ * the order of the Keras kernel [KH, KW, C, F] seen as K×F. Padding cells hold the input zero point (the
+ * quantized 0).
+ */
+export function int8_im2col(
+  x: usize, h: i32, w: i32, c: i32, kh: i32, kw: i32,
+  strideH: i32, strideW: i32, padTop: i32, padLeft: i32, dilationH: i32, dilationW: i32,
+  oh: i32, ow: i32, row0: i32, rows: i32, zero: i32, dst: usize, layout: i32,
+): void {
+  const wide = layoutOf(layout) == INT8_DOT16;
+  const e: usize = wide ? 2 : 1;
+  const k = kh * kw * c;
+  const kp = int8_padded_k(k);
+  const cell = <usize>c * e;
+  let out = dst;
+  for (let r = row0; r < row0 + rows; r++, out += <usize>kp * e) {
+    const b = r / (oh * ow);
+    const p = r - b * oh * ow;
+    const oy = p / ow;
+    const ox = p - oy * ow;
+    let at = out;
+    for (let i = 0; i < kh; i++) {
+      const iy = oy * strideH - padTop + i * dilationH;
+      for (let j = 0; j < kw; j++, at += cell) {
+        const ix = ox * strideW - padLeft + j * dilationW;
+        if (iy < 0 || iy >= h || ix < 0 || ix >= w) fillRow(at, zero, c, wide);
+        else copyRow(at, x + ((<usize>b * h + iy) * w + ix) * c, c, wide);
+      }
+    }
+    fillRow(out + <usize>k * e, 0, kp - k, wide);
+  }
+}
+
+/**
+ * y (N,OH,OW,F) = requant(conv(x (N,H,W,C) u8, packed w) + bias), over output rows [row0, row0+rows)
+ * (a thread's share; rows of y count N·OH·OW). Arguments after `zeroIn` as int8_gemm. A dense layer is
+ * the case H = W = KH = KW = 1.
+ */
+export function int8_conv2d(
+  x: usize, h: i32, w: i32, c: i32, kh: i32, kw: i32,
+  strideH: i32, strideW: i32, padTop: i32, padLeft: i32, dilationH: i32, dilationW: i32,
+  oh: i32, ow: i32, row0: i32, rows: i32, zeroIn: i32,
+  packed: usize, f: i32, bias: usize, y: usize, mode: i32, mult: usize,
+  shift: i32, zero: i32, qmin: i32, qmax: i32, scratch: usize, layout: i32,
+): void {
+  const kp = int8_padded_k(kh * kw * c);
+  const elem: usize = mode == 0 ? 1 : 4;
+  const rowBytes = kp * int8_a_bytes(layout);
+  const panels = scratch + <usize>(MC + 4) * rowBytes;
+  for (let r = row0; r < row0 + rows; r += MC) {
+    const count = min(MC, row0 + rows - r);
+    int8_im2col(x, h, w, c, kh, kw, strideH, strideW, padTop, padLeft, dilationH, dilationW, oh, ow, r, count, zeroIn, scratch, layout);
+    int8_pack_panels(scratch, rowBytes, count, rowBytes, panels);
+    int8_gemm(count, f, kp, panels, packed, bias, y + <usize>r * f * elem, f, mode, mult, shift, zero, qmin, qmax, layout);
+  }
+}

@@ -1,0 +1,233 @@
+// Integer conv2d and dense (assembly/int8-gemm.ts). A plan holds what is fixed per layer: the int8 weights
+// packed for this build, the int32 bias with the input zero point folded in, and the output stage —
+// requantization to u8 (fixed-point multiplier per output channel, one rounding shift) or f32 scales.
+// See docs/ARCHITECTURE.md ("Quantized inference") for the arithmetic.
+import { engine } from '../backend/engine.js';
+import { Tensor } from '../tensor.js';
+import { QTensor } from './int8-tensor.js';
+import type { Conv2dGeometry } from './conv.js';
+import { threadsFor } from './gemm.js';
+
+/**
+ * The two integer kernels (assembly/int8-gemm.ts): 'dot16' (i16 dot products, every build) and 'dot8'
+ * (relaxed i8 dot products, relaxed build). Both give the same integers; which is faster depends on the
+ * engine (Chromium with AVX-VNNI: dot8 ~2.5x; Node 20: dot16 ~1.8x), so it is measured once per engine.
+ */
+export type Int8Kernel = 'dot16' | 'dot8';
+const LAYOUT: Record<Int8Kernel, number> = { dot16: 0, dot8: 1 };
+
+let forcedKernel: Int8Kernel | null = null;
+let chosen: { engine: object; kernel: Int8Kernel } | null = null;
+
+/** Forces the kernel new plans use ('auto' measures again); the benchmark compares them this way. */
+export function setInt8Kernel(kernel: Int8Kernel | 'auto'): void {
+  if (kernel !== 'auto' && !(kernel in LAYOUT)) throw new Error(`simdnet setInt8Kernel: expects 'dot16', 'dot8' or 'auto', got '${String(kernel)}'`);
+  if (kernel === 'dot8' && !engine().kernels.int8_layout_supported(LAYOUT.dot8)) {
+    throw new Error("simdnet setInt8Kernel: 'dot8' needs the relaxed-SIMD build (sn.ready({ simd: 'relaxed' }))");
+  }
+  forcedKernel = kernel === 'auto' ? null : kernel;
+  chosen = null;
+}
+
+/** The kernel new plans use: forced, or the faster of the two on a small product, measured once. */
+export function int8Kernel(): Int8Kernel {
+  const e = engine();
+  if (forcedKernel) return forcedKernel;
+  if (chosen?.engine === e) return chosen.kernel;
+  const kernel = e.kernels.int8_layout_supported(LAYOUT.dot8) ? fasterKernel() : 'dot16';
+  chosen = { engine: e, kernel };
+  return kernel;
+}
+
+/**
+ * 'dot8' when it is faster than 'dot16' on a 64×32×256 product (best of 5, a millisecond in all) and gives
+ * the same integers (an engine may get it wrong: Node 20's V8 does), else 'dot16'.
+ */
+function fasterKernel(): Int8Kernel {
+  const e = engine();
+  const k = e.kernels;
+  const M = 64, N = 32, K = 256;
+  const bytes = 2 * M * K + 2 * K * N + 4 * N * 2 + 2 * 4 * M * N + 2 * M * K; // a, b, bias, mult, c, c2, staging
+  const base = e.heap.alloc(bytes + 256);
+  try {
+    const a = base, b = a + 2 * M * K, bias = b + 2 * K * N, mult = bias + 4 * N, c = mult + 4 * N, c2 = c + 4 * M * N;
+    const u8 = e.heap.u8;
+    u8.fill(0, base, base + bytes);
+    new Float32Array(u8.buffer, mult, N).fill(1);
+    const w = Int8Array.from({ length: K * N }, (_, i) => ((i * 37) % 255) - 127);
+    const x = Uint8Array.from({ length: M * K }, (_, i) => (i * 29) % 128);
+    const run = (layout: number, out: number): void => {
+      // a as im2col would leave it (rows of u8 or i16), packed into panels after it; b packed from w.
+      const rowBytes = K * k.int8_a_bytes(layout);
+      const rows = c2 + 4 * M * N;
+      u8.set(w, rows);
+      k.int8_pack_weights(rows, K, N, b, layout);
+      if (rowBytes === K) u8.set(x, rows);
+      else new Uint16Array(u8.buffer, rows, M * K).set(x);
+      k.int8_pack_panels(rows, rowBytes, M, rowBytes, a);
+      k.int8_gemm(M, N, K, a, b, bias, out, N, 1, mult, 0, 0, 0, 0, layout);
+    };
+    run(LAYOUT.dot16, c);
+    run(LAYOUT.dot8, c2);
+    const same = new Int32Array(u8.buffer, c, M * N).every((v, i) => v === new Int32Array(u8.buffer, c2, M * N)[i]);
+    if (!same) return 'dot16';
+    const time = (layout: number): number => {
+      let best = Infinity;
+      for (let r = 0; r < 5; r++) {
+        const t0 = performance.now();
+        for (let i = 0; i < 4; i++) k.int8_gemm(M, N, K, a, b, bias, c, N, 0, mult, 20, 0, 0, 127, layout);
+        best = Math.min(best, performance.now() - t0);
+      }
+      return best;
+    };
+    time(LAYOUT.dot16);
+    return time(LAYOUT.dot8) < time(LAYOUT.dot16) ? 'dot8' : 'dot16';
+  } finally {
+    e.heap.release(base);
+  }
+}
+
+/** How a plan writes its output. */
+export type Int8Output =
+  /** u8: y = clamp(zero + round(acc · m0[n] / 2^shift), qmin, qmax). */
+  | { kind: 'u8'; m0: Int32Array; shift: number; zero: number; qmin: number; qmax: number }
+  /** f32: y = acc · scale[n]. */
+  | { kind: 'f32'; scales: Float32Array };
+
+export class Int8Plan {
+  private constructor(
+    /** Reduction length (dense: input units; conv: kh·kw·c) and output channels. */
+    readonly k: number,
+    readonly n: number,
+    private readonly packed: Tensor,
+    private readonly bias: Tensor,
+    private readonly mult: Tensor,
+    readonly output: Int8Output,
+    /** The kernel (and so the packing) this plan runs. */
+    readonly kernel: Int8Kernel,
+  ) {}
+
+  /** The layout argument of the kernels. */
+  get layout(): number {
+    return LAYOUT[this.kernel];
+  }
+
+  /**
+   * Packs int8 weights wq (K×N row-major, values in −127..127) with an int32 bias (N) that already
+   * includes −zeroIn·Σ_k wq[k][n], for `output`.
+   */
+  static create(wq: Int8Array, k: number, n: number, bias: Int32Array, output: Int8Output, kernel: Int8Kernel = int8Kernel()): Int8Plan {
+    if (wq.length !== k * n || bias.length !== n) {
+      throw new Error(`simdnet Int8Plan: ${wq.length} weights and ${bias.length} biases do not make K=${k} × N=${n}`);
+    }
+    const e = engine();
+    const kern = e.kernels;
+    const padN = Math.ceil(n / 8) * 8;
+    const owned: Tensor[] = [];
+    const bytesTensor = (bytes: number): Tensor => {
+      const t = Tensor.empty([Math.ceil(bytes / 4)]);
+      owned.push(t);
+      return t;
+    };
+    try {
+      const layout = LAYOUT[kernel];
+      const packed = bytesTensor(kern.int8_packed_weights_bytes(k, n, layout));
+      const biasT = bytesTensor(4 * padN);
+      const multT = bytesTensor(4 * padN);
+      const raw = bytesTensor(k * n);
+      new Int8Array(e.heap.u8.buffer, raw.ptr, k * n).set(wq);
+      kern.int8_pack_weights(raw.ptr, k, n, packed.ptr, layout);
+      raw.dispose();
+      const b = new Int32Array(padN);
+      b.set(bias);
+      new Int32Array(e.heap.u8.buffer, biasT.ptr, padN).set(b);
+      if (output.kind === 'u8') {
+        const m = new Int32Array(padN);
+        m.set(output.m0);
+        new Int32Array(e.heap.u8.buffer, multT.ptr, padN).set(m);
+      } else {
+        const s = new Float32Array(padN);
+        s.set(output.scales);
+        new Float32Array(e.heap.u8.buffer, multT.ptr, padN).set(s);
+      }
+      return new Int8Plan(k, n, packed, biasT, multT, output, kernel);
+    } catch (err) {
+      for (const t of owned) t.dispose();
+      throw err;
+    }
+  }
+
+  /** The kernel arguments after `mult`: mode, pointer, shift, zero, qmin, qmax. */
+  epilogue(): number[] {
+    const o = this.output;
+    return o.kind === 'u8' ? [0, this.mult.ptr, o.shift, o.zero, o.qmin, o.qmax] : [1, this.mult.ptr, 0, 0, 0, 0];
+  }
+
+  get packedPtr(): number {
+    return this.packed.ptr;
+  }
+
+  get biasPtr(): number {
+    return this.bias.ptr;
+  }
+
+  dispose(): void {
+    this.packed.dispose();
+    this.bias.dispose();
+    this.mult.dispose();
+  }
+}
+
+function checkOut(op: string, plan: Int8Plan, y: QTensor | Tensor, shape: number[]): void {
+  const wantU8 = plan.output.kind === 'u8';
+  if (wantU8 !== y instanceof QTensor) {
+    throw new Error(`simdnet ${op}: the plan writes ${plan.output.kind} but y is ${y}`);
+  }
+  if (y.shape.length !== shape.length || y.shape.some((d, i) => d !== shape[i])) {
+    throw new Error(`simdnet ${op}: y is [${y.shape}] but the output is [${shape}]`);
+  }
+}
+
+const align64 = (n: number) => Math.ceil(n / 64) * 64;
+
+/**
+ * y (N,OH,OW,F) = conv(x (N,H,W,C), plan's kernel (KH,KW,C,F)) + bias, then the plan's output stage.
+ * With a thread pool, output rows are split between threads (each with its own im2col scratch).
+ */
+export function int8Conv2d(x: QTensor, plan: Int8Plan, y: QTensor | Tensor, kh: number, kw: number, g: Conv2dGeometry): void {
+  const [n, h, w, c] = x.shape;
+  const oh = y.shape[1];
+  const ow = y.shape[2];
+  if (x.shape.length !== 4 || kh * kw * c !== plan.k) {
+    throw new Error(`simdnet int8Conv2d: x [${x.shape}] does not fit a ${kh}x${kw} kernel of K=${plan.k}`);
+  }
+  checkOut('int8Conv2d', plan, y, [n, oh, ow, plan.n]);
+  const e = engine();
+  const k = e.kernels;
+  const rows = n * oh * ow;
+  const perThread = align64(k.int8_conv2d_scratch_bytes(kh, kw, c, plan.layout));
+  const threads = threadsFor(2 * rows * plan.n * plan.k, Math.ceil(rows / 64));
+  const scratch = e.scratch(perThread * threads);
+  const chunk = Math.ceil(rows / threads / 4) * 4;
+  const calls: [string, ...number[]][] = [];
+  for (let t = 0, r0 = 0; r0 < rows; t++, r0 += chunk) {
+    calls.push([
+      'int8_conv2d', x.ptr, h, w, c, kh, kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW,
+      oh, ow, r0, Math.min(chunk, rows - r0), x.q.zero, plan.packedPtr, plan.n, plan.biasPtr, y.ptr, ...plan.epilogue(),
+      scratch + t * perThread, plan.layout,
+    ]);
+  }
+  e.parallel(calls);
+}
+
+/** y (rows, units) = x (rows, in) · plan's kernel (in, units) + bias, then the plan's output stage. */
+export function int8Dense(x: QTensor, plan: Int8Plan, y: QTensor | Tensor): void {
+  const inUnits = x.shape[x.shape.length - 1];
+  if (inUnits !== plan.k) throw new Error(`simdnet int8Dense: x [${x.shape}] does not have ${plan.k} input units`);
+  const rows = x.size / inUnits;
+  checkOut('int8Dense', plan, y, [...x.shape.slice(0, -1), plan.n]);
+  // A dense layer is a 1x1 convolution over (rows, 1, 1, in).
+  const unit: Conv2dGeometry = { strideH: 1, strideW: 1, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0, dilationH: 1, dilationW: 1 };
+  const yView = y instanceof QTensor ? y.reshape([rows, 1, 1, plan.n]) : y.reshapeView([rows, 1, 1, plan.n]);
+  int8Conv2d(x.reshape([rows, 1, 1, inUnits]), plan, yView, 1, 1, unit);
+}

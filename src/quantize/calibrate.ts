@@ -1,0 +1,70 @@
+// Calibration: run the float model over sample inputs and record the range of every activation — the
+// model input and each layer's output — from which activation scales and zero points are chosen.
+// Ranges are min/max, or (with `percentile`) the p-th and (100−p)-th percentiles of a strided sample of
+// each tensor's values, which ignores rare outliers at the price of clipping them.
+import { Arena } from '../backend/arena.js';
+import type { Layer } from '../layers/layer.js';
+import { Tensor } from '../tensor.js';
+import { gatherRows } from '../model/batch.js';
+import { floatForward } from './float-layer.js';
+import { percentileOf } from './scheme.js';
+
+/** Values kept per tensor per batch for percentiles. */
+const SAMPLE_PER_BATCH = 1 << 15;
+
+export interface Range {
+  min: number;
+  max: number;
+}
+
+/** Ranges of [input, output of layer 0, output of layer 1, ...] over x, in batches of `batchSize`. */
+export function calibrate(layers: Layer[], x: Tensor, batchSize: number, percentile: number | null): Range[] {
+  const count = layers.length + 1;
+  const mins = new Float64Array(count).fill(Infinity);
+  const maxs = new Float64Array(count).fill(-Infinity);
+  const samples: Float32Array[][] = Array.from({ length: count }, () => []);
+  const arena = new Arena();
+  const record = (t: Tensor, i: number) => {
+    const v = t.view();
+    let lo = mins[i];
+    let hi = maxs[i];
+    for (let j = 0; j < v.length; j++) {
+      const a = v[j];
+      if (a < lo) lo = a;
+      if (a > hi) hi = a;
+      if (a !== a) lo = hi = NaN;
+    }
+    mins[i] = lo;
+    maxs[i] = hi;
+    if (percentile !== null) {
+      const stride = Math.max(1, Math.ceil(v.length / SAMPLE_PER_BATCH));
+      const s = new Float32Array(Math.ceil(v.length / stride));
+      for (let j = 0, k = 0; j < v.length; j += stride, k++) s[k] = v[j];
+      samples[i].push(s);
+    }
+  };
+  const n = x.shape[0];
+  for (let at = 0; at < n; at += batchSize) {
+    try {
+      let h = gatherRows(x, null, at, Math.min(batchSize, n - at), arena);
+      record(h, 0);
+      layers.forEach((layer, i) => {
+        h = floatForward(layer, h, arena);
+        record(h, i + 1);
+      });
+    } finally {
+      arena.reset();
+    }
+  }
+  return Array.from({ length: count }, (_, i) => {
+    if (percentile === null || Number.isNaN(mins[i])) return { min: mins[i], max: maxs[i] };
+    const all = new Float32Array(samples[i].reduce((m, s) => m + s.length, 0));
+    let at = 0;
+    for (const s of samples[i]) {
+      all.set(s, at);
+      at += s.length;
+    }
+    all.sort();
+    return { min: percentileOf(all, 100 - percentile), max: percentileOf(all, percentile) };
+  });
+}

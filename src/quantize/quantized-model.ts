@@ -1,0 +1,162 @@
+// A quantized model: the float model's layers (for topology, shapes and the layers that stay float) and
+// the program that runs them with int8 kernels. Inference only: predict, evaluate, summary, save, dispose.
+import { Arena } from '../backend/arena.js';
+import { engine } from '../backend/engine.js';
+import { Tensor } from '../tensor.js';
+import { describeValue } from '../describe.js';
+import { describeShape, sameShape } from '../layers/layer.js';
+import type { Layer } from '../layers/layer.js';
+import type { Sequential, SaveHandler } from '../model/sequential.js';
+import { checkBatchSize, gatherRows } from '../model/batch.js';
+import { getLoss } from '../losses/index.js';
+import { countCorrect } from '../ops/loss.js';
+import { saveArtifactsToDir } from '../model/io-node.js';
+import type { ModelArtifacts } from '../model/artifacts.js';
+import { QuantizedProgram, type QuantizationSpec } from './plan.js';
+import { quantizedArtifacts } from './format.js';
+
+export class QuantizedModel {
+  private readonly arena = new Arena();
+  private disposed = false;
+
+  /** Takes ownership of `float` (its int8 layers' float kernels are already freed). */
+  constructor(
+    private readonly float: Sequential,
+    private readonly program: QuantizedProgram,
+    readonly spec: QuantizationSpec,
+    /** The loss evaluate() reports (the float model's, or the one given to quantize). */
+    readonly lossName: string | null,
+  ) {}
+
+  get name(): string {
+    return this.float.name;
+  }
+
+  get layers(): Layer[] {
+    return this.float.layers;
+  }
+
+  /** Per-sample input shape. */
+  get inputShape(): number[] {
+    return this.float.inputShape!;
+  }
+
+  /** Batch output shape `[null, ...]`. */
+  get outputShape(): (number | null)[] {
+    return this.float.outputShape;
+  }
+
+  /** Names of the layers that run int8 kernels. */
+  get int8Layers(): string[] {
+    return this.program.kinds().filter((k) => k.kind === 'int8').map((k) => k.layer.name);
+  }
+
+  private live(what: string): void {
+    if (this.disposed) throw new Error(`simdnet: ${this.name}.${what}: the quantized model was disposed`);
+  }
+
+  private checkInput(x: Tensor, what: string): void {
+    this.live(what);
+    if (!(x instanceof Tensor)) throw new Error(`simdnet: ${this.name}.${what}: x must be a Tensor (sn.tensor(...)), got ${describeValue(x)}`);
+    if (x.rank < 1 || x.shape[0] < 1 || !sameShape(this.inputShape, x.shape.slice(1))) {
+      throw new Error(`simdnet: ${this.name}.${what}: ${this.layers[0].name} expects input shape ${describeShape(this.inputShape)} but got [${x.shape}]`);
+    }
+  }
+
+  /** Outputs for x (N, ...), float32, computed in batches; the caller owns (and disposes) the result. */
+  predict(x: Tensor, args: { batchSize?: number } = {}): Tensor {
+    this.checkInput(x, 'predict');
+    const batchSize = checkBatchSize(args.batchSize ?? 32, `${this.name}.predict`);
+    const n = x.shape[0];
+    const out = Tensor.empty([n, ...(this.outputShape.slice(1) as number[])]);
+    const rowSize = out.size / n;
+    try {
+      for (let at = 0; at < n; at += batchSize) {
+        const count = Math.min(batchSize, n - at);
+        try {
+          const h = this.program.run(gatherRows(x, null, at, count, this.arena), this.arena);
+          engine().kernels.copy_f32(out.ptr + at * rowSize * 4, h.ptr, count * rowSize);
+        } finally {
+          this.arena.reset();
+        }
+      }
+    } catch (e) {
+      out.dispose();
+      throw e;
+    }
+    return out;
+  }
+
+  /** Mean loss (from the outputs) and accuracy over (x, y): `{ loss, accuracy }`. */
+  evaluate(x: Tensor, y: Tensor, args: { batchSize?: number } = {}): { loss: number; accuracy: number } {
+    this.checkInput(x, 'evaluate');
+    if (!this.lossName) {
+      throw new Error(`simdnet: ${this.name}.evaluate: the model has no loss: compile the float model before sn.quantize, or pass { loss } to it`);
+    }
+    const loss = getLoss(this.lossName);
+    if (!(y instanceof Tensor)) throw new Error(`simdnet: ${this.name}.evaluate: y must be a Tensor, got ${describeValue(y)}`);
+    const n = x.shape[0];
+    loss.checkLabels(y, n, this.outputShape.slice(1) as number[], `${this.name}.evaluate`);
+    const batchSize = checkBatchSize(args.batchSize ?? 32, `${this.name}.evaluate`);
+    let lossSum = 0;
+    let correct = 0;
+    for (let at = 0; at < n; at += batchSize) {
+      const count = Math.min(batchSize, n - at);
+      try {
+        const h = this.program.run(gatherRows(x, null, at, count, this.arena), this.arena);
+        const yb = gatherRows(y, null, at, count, this.arena);
+        lossSum += loss.compute(h, yb, null) * count;
+        correct += countCorrect(h, yb, loss.sparse);
+      } finally {
+        this.arena.reset();
+      }
+    }
+    return { loss: lossSum / n, accuracy: correct / n };
+  }
+
+  /** The Keras-style table with a column saying how each layer runs (int8, fp32, or — for reshapes). */
+  summary(printFn: (line: string) => void = console.log): void {
+    this.live('summary');
+    const widths = [33, 24, 10, 8];
+    const line = (cells: string[]) => cells.map((c, i) => (i < cells.length - 1 ? c.padEnd(widths[i] - 1) + ' ' : c)).join('');
+    const total = widths.reduce((a, b) => a + b, 0);
+    printFn(`Model: "${this.name}" (quantized: int8 weights ${this.spec.perChannel ? 'per output channel' : 'per tensor'}, 7-bit activations)`);
+    printFn('_'.repeat(total));
+    printFn(line(['Layer (type)', 'Output shape', 'Param #', 'Runs']));
+    printFn('='.repeat(total));
+    const kinds = this.program.kinds();
+    kinds.forEach(({ layer, kind }, i) => {
+      printFn(line([`${layer.name} (${layer.className})`, describeShape(layer.outputShape), String(layer.countParams()), kind === 'pass' ? '—' : kind]));
+      printFn(i < kinds.length - 1 ? '_'.repeat(total) : '='.repeat(total));
+    });
+    const int8 = this.int8Layers;
+    printFn(`int8 layers: ${int8.length ? int8.join(', ') : 'none'}`);
+    printFn(`Total params: ${this.layers.reduce((n, l) => n + l.countParams(), 0).toLocaleString('en-US')}`);
+    printFn('_'.repeat(total));
+  }
+
+  /**
+   * simdnet's quantized layers-model artifacts (see docs/ARCHITECTURE.md: only simdnet loads them, with
+   * sn.loadQuantizedModel). With a handler or a 'file://dir' path (Node), also writes them there.
+   */
+  async save(handlerOrUrl?: SaveHandler | string): Promise<ModelArtifacts> {
+    this.live('save');
+    const artifacts = quantizedArtifacts(this.name, this.layers, this.spec, this.lossName);
+    if (typeof handlerOrUrl === 'string') {
+      if (!handlerOrUrl.startsWith('file://')) {
+        throw new Error(`simdnet: ${this.name}.save: only 'file://<dir>' paths are supported (Node), got ${describeValue(handlerOrUrl)}`);
+      }
+      await saveArtifactsToDir(artifacts, handlerOrUrl.slice('file://'.length));
+    } else if (handlerOrUrl) await handlerOrUrl.save(artifacts);
+    return artifacts;
+  }
+
+  /** Frees the packed weights and the float layers; the model cannot be used after. Safe to call twice. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.program.dispose();
+    this.float.dispose();
+    this.arena.reset();
+  }
+}

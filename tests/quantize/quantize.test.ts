@@ -1,0 +1,221 @@
+// sn.quantize end to end: which layers run int8, how close predictions stay to fp32, save/load giving the
+// same bytes, plain and relaxed builds giving the same bytes, errors, and memory returned on dispose.
+import { describe, it, expect, beforeAll } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as sn from '../../src/index.js';
+import { rng } from '../helpers/random.js';
+
+const L = sn.layers;
+
+/** Sets every weight from a seeded PRNG (variances positive, so batch norm stays finite). */
+function randomize(model: sn.Sequential, seed: number): void {
+  const r = rng(seed);
+  const ws = model.getWeights();
+  const specs = model.namedWeights().map((w) => w.spec.name);
+  ws.forEach((w, i) => {
+    const variance = specs[i].endsWith('moving_variance');
+    const fanIn = w.shape.length > 1 ? w.size / w.shape[w.shape.length - 1] : 4;
+    const limit = Math.sqrt(6 / fanIn);
+    w.set(Float32Array.from({ length: w.size }, () => (variance ? 0.5 + r() : (r() * 2 - 1) * limit)));
+  });
+  model.setWeights(ws);
+  for (const w of ws) w.dispose();
+}
+
+function images(n: number, shape: number[], seed: number): sn.Tensor {
+  const r = rng(seed);
+  const size = n * shape.reduce((a, b) => a * b, 1);
+  return sn.tensor(Float32Array.from({ length: size }, () => r()), [n, ...shape]);
+}
+
+/** A model that touches every path: a float first conv (3 channels), int8 convs (3x3 same, 1x1), int8 max
+ * pooling, batch norm in float between int8 layers, global pooling in float, int8 dense layers, softmax. */
+function mixedModel(): sn.Sequential {
+  const m = sn.sequential([
+    L.conv2d({ filters: 8, kernelSize: 3, activation: 'relu', inputShape: [10, 9, 3] }),
+    L.conv2d({ filters: 12, kernelSize: 3, padding: 'same', activation: 'relu' }),
+    L.maxPooling2d({ poolSize: 2 }),
+    L.conv2d({ filters: 10, kernelSize: 1, activation: 'relu6' }),
+    L.batchNormalization(),
+    L.conv2d({ filters: 9, kernelSize: 2, strides: 2, padding: 'same' }),
+    L.globalAveragePooling2d(),
+    L.dense({ units: 7, activation: 'relu' }),
+    L.dropout({ rate: 0.5 }),
+    L.dense({ units: 5, activation: 'softmax' }),
+  ]);
+  randomize(m, 3);
+  m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  return m;
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  return d;
+}
+
+describe('sn.quantize', () => {
+  beforeAll(async () => {
+    await sn.ready();
+  });
+
+  it('runs conv/dense/max-pool int8 and the rest fp32, close to the float model', () => {
+    const model = mixedModel();
+    const calibration = images(64, [10, 9, 3], 1);
+    const x = images(40, [10, 9, 3], 2);
+    const q = sn.quantize(model, { calibration });
+    try {
+      const lines: string[] = [];
+      q.summary((l) => lines.push(l));
+      const runs = (name: string) => lines.find((l) => l.startsWith(name))!.trim().split(/\s+/).pop();
+      const names = model.layers.map((l) => l.name);
+      expect(names.map(runs)).toEqual(['fp32', 'int8', 'int8', 'int8', 'fp32', 'int8', 'fp32', 'int8', '—', 'int8']);
+      expect(q.int8Layers).toEqual([names[1], names[2], names[3], names[5], names[7], names[9]]);
+      const want = model.predict(x);
+      const got = q.predict(x, { batchSize: 7 });
+      // Softmax outputs of 5 classes: 7-bit activations through 5 quantized layers move them by a few
+      // hundredths at most; the float model and the quantized one agree on nearly every argmax.
+      const a = want.dataSync(), b = got.dataSync();
+      expect(maxAbsDiff(a, b)).toBeLessThan(0.06);
+      let agree = 0;
+      for (let i = 0; i < 40; i++) {
+        const arg = (v: Float32Array) => v.subarray(i * 5, i * 5 + 5).reduce((best, x, j, row) => (x > row[best] ? j : best), 0);
+        if (arg(a) === arg(b)) agree++;
+      }
+      expect(agree).toBeGreaterThanOrEqual(36);
+      // Not a copy of the float model: quantization did change the outputs.
+      expect(maxAbsDiff(a, b)).toBeGreaterThan(0);
+      want.dispose();
+      got.dispose();
+    } finally {
+      q.dispose();
+      model.dispose();
+      calibration.dispose();
+      x.dispose();
+    }
+  });
+
+  it('percentile ranges and per-tensor weights also work; skip keeps a layer in float', () => {
+    const model = mixedModel();
+    const calibration = images(64, [10, 9, 3], 1);
+    const x = images(16, [10, 9, 3], 2);
+    const want = model.predict(x);
+    try {
+      const variants = [
+        sn.quantize(model, { calibration, percentile: 99.9 }),
+        sn.quantize(model, { calibration, perChannel: false }),
+        sn.quantize(model, { calibration, skip: [model.layers[7].name] }),
+      ];
+      expect(variants[0].spec.tensors[2]!.scale).toBeLessThan(sn.quantize(model, { calibration }).spec.tensors[2]!.scale + 1e-9);
+      expect(variants[2].int8Layers).not.toContain(model.layers[7].name);
+      for (const q of variants) {
+        const got = q.predict(x);
+        expect(maxAbsDiff(want.dataSync(), got.dataSync())).toBeLessThan(0.1);
+        got.dispose();
+        q.dispose();
+      }
+    } finally {
+      want.dispose();
+      model.dispose();
+      calibration.dispose();
+      x.dispose();
+    }
+  });
+
+  it('save → loadQuantizedModel gives the same bytes (artifacts and file://); sn.loadModel refuses it', async () => {
+    const model = mixedModel();
+    const calibration = images(32, [10, 9, 3], 4);
+    const x = images(9, [10, 9, 3], 5);
+    const q = sn.quantize(model, { calibration });
+    const dir = mkdtempSync(join(tmpdir(), 'simdnet-int8-'));
+    try {
+      const artifacts = await q.save(`file://${dir}`);
+      const kernel = artifacts.weightSpecs!.find((s) => s.name === `${model.layers[1].name}/kernel`)!;
+      expect(kernel.dtype).toBe('int8');
+      await expect(sn.loadModel(artifacts)).rejects.toThrow(/loadQuantizedModel/);
+      const want = q.predict(x).dataSync();
+      for (const source of [artifacts, `file://${dir}`]) {
+        const again = await sn.loadQuantizedModel(source);
+        const got = again.predict(x);
+        expect(got.dataSync()).toEqual(want);
+        expect(again.int8Layers).toEqual(q.int8Layers);
+        got.dispose();
+        again.dispose();
+      }
+      const y = sn.tensor([0, 1, 2, 3, 4, 0, 1, 2, 3], [9]);
+      const r1 = q.evaluate(x, y);
+      expect(r1.accuracy).toBeGreaterThanOrEqual(0);
+      expect(Number.isFinite(r1.loss)).toBe(true);
+      y.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      q.dispose();
+      model.dispose();
+      calibration.dispose();
+      x.dispose();
+    }
+  });
+
+  it('clear errors, nothing half-made, and every tensor returned on dispose', async () => {
+    const before = sn.memoryInfo().liveTensors;
+    const model = mixedModel();
+    const calibration = images(8, [10, 9, 3], 6);
+    const live = sn.memoryInfo().liveTensors;
+    expect(() => sn.quantize({} as sn.Sequential, { calibration })).toThrow(/Sequential model, got an empty object/);
+    expect(() => sn.quantize(model, {} as sn.QuantizeArgs)).toThrow(/calibration must be a live Tensor of sample inputs, got undefined/);
+    const wrong = images(2, [9, 9, 3], 7);
+    expect(() => sn.quantize(model, { calibration: wrong })).toThrow(/expects input shape \[null,10,9,3\] but got \[2,9,9,3\]/);
+    expect(() => sn.quantize(model, { calibration, percentile: 20 })).toThrow(/percentile must be a number in \(50, 100\], got 20/);
+    expect(() => sn.quantize(model, { calibration, skip: ['nope'] })).toThrow(/skip names 'nope'/);
+    const nan = sn.tensor(new Float32Array(calibration.size).fill(NaN), calibration.shape);
+    expect(() => sn.quantize(model, { calibration: nan })).toThrow(/not finite/);
+    expect(sn.memoryInfo().liveTensors).toBe(live + 2);
+    const q = sn.quantize(model, { calibration, loss: 'sparseCategoricalCrossentropy' });
+    expect(() => q.predict(wrong)).toThrow(/expects input shape \[null,10,9,3\] but got \[2,9,9,3\]/);
+    q.dispose();
+    q.dispose();
+    expect(() => q.predict(calibration)).toThrow(/disposed/);
+    const uncompiled = sn.sequential([L.dense({ units: 2, inputShape: [3] })]);
+    const cal2 = sn.tensor([1, 2, 3], [1, 3]);
+    const q2 = sn.quantize(uncompiled, { calibration: cal2 });
+    expect(() => q2.evaluate(cal2, sn.tensor([0], [1]))).toThrow(/no loss/);
+    q2.dispose();
+    await expect(sn.loadQuantizedModel({ modelTopology: {} } as sn.ModelArtifacts)).rejects.toThrow(/not a quantized simdnet model/);
+    for (const t of [wrong, nan, calibration, cal2]) t.dispose();
+    model.dispose();
+    uncompiled.dispose();
+    // the label tensor made inline above is the only one left
+    expect(sn.memoryInfo().liveTensors).toBe(before + 1);
+  });
+});
+
+describe('plain and relaxed builds give the same bytes on an all-int8 model', () => {
+  it('quantized in the plain build, loaded in the relaxed build: identical outputs', async () => {
+    const make = () => {
+      const m = sn.sequential([
+        L.conv2d({ filters: 12, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [7, 6, 8] }),
+        L.maxPooling2d({ poolSize: 2 }),
+        L.conv2d({ filters: 16, kernelSize: 1, activation: 'relu' }),
+        L.flatten(),
+        L.dense({ units: 6 }),
+      ]);
+      randomize(m, 9);
+      return m;
+    };
+    const outputs: Float32Array[] = [];
+    let artifacts: sn.ModelArtifacts | null = null;
+    for (const simd of ['plain', 'relaxed'] as const) {
+      await sn.ready({ simd });
+      const x = images(5, [7, 6, 8], 10);
+      const q = artifacts ? await sn.loadQuantizedModel(artifacts) : sn.quantize(make(), { calibration: images(20, [7, 6, 8], 11) });
+      expect(q.int8Layers.length).toBe(4);
+      artifacts ??= await q.save();
+      outputs.push(q.predict(x).dataSync());
+      q.dispose();
+    }
+    expect(outputs[1]).toEqual(outputs[0]);
+    await sn.ready();
+  });
+});
