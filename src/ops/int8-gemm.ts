@@ -2,11 +2,11 @@
 // packed for this build, the int32 bias with the input zero point folded in, and the output stage —
 // requantization to u8 (fixed-point multiplier per output channel, one rounding shift) or f32 scales.
 // See docs/ARCHITECTURE.md ("Quantized inference") for the arithmetic.
-import { engine } from '../backend/engine.js';
+import { engine, type KernelCall } from '../backend/engine.js';
 import { Tensor } from '../tensor.js';
 import { QTensor } from './int8-tensor.js';
 import type { Conv2dGeometry } from './conv.js';
-import { threadsFor } from './gemm.js';
+import { splitWork } from '../backend/split.js';
 
 /**
  * The two integer kernels (assembly/int8-gemm.ts): 'dot16' (i16 dot products, every build) and 'dot8'
@@ -157,10 +157,8 @@ export class Int8Plan {
     }
   }
 
-  /** The kernel arguments after `mult`: mode, pointer, shift, zero, qmin, qmax. */
-  epilogue(): number[] {
-    const o = this.output;
-    return o.kind === 'u8' ? [0, this.mult.ptr, o.shift, o.zero, o.qmin, o.qmax] : [1, this.mult.ptr, 0, 0, 0, 0];
+  get multPtr(): number {
+    return this.mult.ptr;
   }
 
   get packedPtr(): number {
@@ -206,17 +204,15 @@ export function int8Conv2d(x: QTensor, plan: Int8Plan, y: QTensor | Tensor, kh: 
   const k = e.kernels;
   const rows = n * oh * ow;
   const perThread = align64(k.int8_conv2d_scratch_bytes(kh, kw, c, plan.layout));
-  const threads = threadsFor(2 * rows * plan.n * plan.k, Math.ceil(rows / 64));
-  const scratch = e.scratch(perThread * threads);
-  const chunk = Math.ceil(rows / threads / 4) * 4;
-  const calls: [string, ...number[]][] = [];
-  for (let t = 0, r0 = 0; r0 < rows; t++, r0 += chunk) {
-    calls.push([
-      'int8_conv2d', x.ptr, h, w, c, kh, kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW,
-      oh, ow, r0, Math.min(chunk, rows - r0), x.q.zero, plan.packedPtr, plan.n, plan.biasPtr, y.ptr, ...plan.epilogue(),
-      scratch + t * perThread, plan.layout,
-    ]);
-  }
+  const parts = splitWork(rows, 2 * rows * plan.n * plan.k, 4);
+  const scratch = e.scratch(perThread * parts.length);
+  const o = plan.output;
+  const [mode, shift, zero, qmin, qmax] = o.kind === 'u8' ? [0, o.shift, o.zero, o.qmin, o.qmax] : [1, 0, 0, 0, 0];
+  const calls: KernelCall[] = parts.map(([r0, count], t) => [
+    'int8_conv2d', x.ptr, h, w, c, kh, kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW,
+    oh, ow, r0, count, x.q.zero, plan.packedPtr, plan.n, plan.biasPtr, y.ptr, mode, plan.multPtr,
+    shift, zero, qmin, qmax, scratch + t * perThread, plan.layout,
+  ]);
   e.parallel(calls);
 }
 
