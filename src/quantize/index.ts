@@ -4,6 +4,7 @@
 import { Tensor } from '../tensor.js';
 import { describeValue } from '../describe.js';
 import { Sequential } from '../model/sequential.js';
+import type { LayersModel } from '../model/layers-model.js';
 import { layersFromTopology, topologyOf } from '../model/topology.js';
 import { getLoss } from '../losses/index.js';
 import { readArtifactsFromDir } from '../model/io-node.js';
@@ -83,12 +84,14 @@ function finish(model: Sequential, spec: QuantizationSpec, loss: string | null):
  * max pooling runs on bytes, other layers run in float between dequantize/quantize steps. The float model
  * is not changed; the quantized one owns copies (dispose it when done).
  */
-export function quantize(model: Sequential, args: QuantizeArgs): QuantizedModel {
-  if (!(model instanceof Sequential)) throw new Error(`simdnet quantize: expects a Sequential model, got ${describeValue(model)}`);
+export function quantize(model: Sequential | LayersModel, args: QuantizeArgs): QuantizedModel {
+  if (!(model instanceof Sequential)) {
+    throw new Error(`simdnet quantize: expects a Sequential model (a chain of layers; functional graphs are not quantized yet), got ${describeValue(model)}`);
+  }
   if (!args || typeof args !== 'object') throw new Error(`simdnet quantize: expects options { calibration }, got ${describeValue(args)}`);
   const x = args.calibration;
   if (!(x instanceof Tensor) || x.isDisposed) throw new Error(`simdnet quantize: calibration must be a live Tensor of sample inputs, got ${describeValue(x)}`);
-  model.checkInput(x, 'quantize (calibration)');
+  model.inputList(x, 'quantize (calibration)');
   const p = args.percentile;
   if (p !== undefined && !(typeof p === 'number' && p > 50 && p <= 100)) {
     throw new Error(`simdnet quantize: percentile must be a number in (50, 100], got ${describeValue(p)}`);
