@@ -57,5 +57,5 @@ export { Layer } from './layers/layer.js';
 export { Node } from './layers/node.js';
 /** Post-training int8 quantization: `sn.quantize(model, { calibration })`, and loading its saved form. */
 export { quantize, loadQuantizedModel, QuantizedModel } from './quantize/index.js';
-export type { QuantizeArgs } from './quantize/index.js';
+export type { QuantizeArgs, QuantizationSpec } from './quantize/index.js';
 export { setSeed } from './random.js';

@@ -19,6 +19,7 @@ import { readQuantizedArtifacts } from './format.js';
 import { activationParams, quantizeWeights } from './scheme.js';
 
 export { QuantizedModel } from './quantized-model.js';
+export type { QuantizationSpec } from './plan.js';
 
 export interface QuantizeArgs {
   /** Sample inputs (N, ...) whose activations set the ranges: a few hundred training images are plenty. */

@@ -20,10 +20,15 @@ export class QuantizedModel {
   private readonly arena = new Arena();
   private disposed = false;
 
-  /** Takes ownership of `float` (its int8 layers' float kernels are already freed). */
+  /**
+   * Made by sn.quantize and sn.loadQuantizedModel. Takes ownership of `float` (its int8 layers' float
+   * kernels are already freed).
+   * @internal
+   */
   constructor(
     private readonly float: Sequential,
     private readonly program: QuantizedProgram,
+    /** Per-channel or not, the activation parameters, the int8 kernels and their scales. */
     readonly spec: QuantizationSpec,
     /** The loss evaluate() reports (the float model's, or the one given to quantize). */
     readonly lossName: string | null,
