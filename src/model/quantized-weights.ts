@@ -2,6 +2,7 @@
 // map (value = q · scale + min), or as float16. Loading dequantizes them to float32 as TF.js does
 // (io_utils decodeWeights: computed in double, stored as float32; int32 weights are rounded).
 import type { WeightSpec } from './artifacts.js';
+import { describeValue } from '../describe.js';
 
 interface TfjsQuantization {
   dtype: 'uint8' | 'uint16' | 'float16' | string;
@@ -28,25 +29,28 @@ export function float16ToNumber(h: number): number {
  * missing scale/min, or data shorter than the specs.
  */
 export function dequantizeWeights(specs: WeightSpec[], data: ArrayBuffer): [WeightSpec[], ArrayBuffer] {
-  if (!specs.some((s) => s && s.quantization)) return [specs, data];
+  // Malformed specs are decodeWeights' to report: only well-formed lists with a quantized entry are rewritten.
+  const wellFormed = Array.isArray(specs) && specs.every((s) => s && typeof s === 'object' && typeof s.name === 'string' &&
+    Array.isArray(s.shape) && s.shape.every((d) => Number.isInteger(d) && d >= 0));
+  if (!wellFormed || !specs.some((s) => s.quantization) || !(data instanceof ArrayBuffer)) return [specs, data];
   const out: Uint8Array[] = [];
   const outSpecs: WeightSpec[] = [];
   let at = 0;
   for (const s of specs) {
-    const n = (s?.shape ?? []).reduce((m: number, d: number) => m * d, 1);
-    const q = s?.quantization as TfjsQuantization | undefined;
-    if (!q) {
-      const bytes = n * (STORED_BYTES[s?.dtype ?? 'float32'] ?? 4);
+    const n = s.shape.reduce((m: number, d: number) => m * d, 1);
+    const q = s.quantization as TfjsQuantization | undefined;
+    if (!q || typeof q !== 'object') {
+      const bytes = n * (STORED_BYTES[s.dtype ?? 'float32'] ?? 4);
       out.push(new Uint8Array(data.slice(at, at + bytes)));
       outSpecs.push(s);
       at += bytes;
       continue;
     }
-    if (q.dtype === 'int8') {
+    if ((q as { dtype?: unknown }).dtype === 'int8') {
       throw new Error(`simdnet: loadModel: weight '${s.name}' is simdnet int8 (a model saved by sn.quantize): load it with sn.loadQuantizedModel`);
     }
     const width = QUANTIZED_BYTES[q.dtype];
-    if (!width) throw new Error(`simdnet: loadModel: weight '${s.name}' has quantization dtype '${q.dtype}' (known: uint8, uint16, float16)`);
+    if (!width) throw new Error(`simdnet: loadModel: weight '${s.name}' has quantization dtype ${describeValue(q.dtype)} (known: uint8, uint16, float16)`);
     const bytes = n * width;
     if (at + bytes > data.byteLength) {
       throw new Error(`simdnet: loadModel: the weight data ends before weight '${s.name}' (truncated artifact)`);
@@ -58,11 +62,11 @@ export function dequantizeWeights(specs: WeightSpec[], data: ArrayBuffer): [Weig
       const h = new Uint16Array(raw);
       for (let i = 0; i < n; i++) values[i] = float16ToNumber(h[i]);
     } else {
-      if (typeof q.scale !== 'number' || typeof q.min !== 'number') {
+      if (!Number.isFinite(q.scale) || !Number.isFinite(q.min)) {
         throw new Error(`simdnet: loadModel: weight '${s.name}' is ${q.dtype}-quantized but its quantization lacks scale or min`);
       }
       const ints = q.dtype === 'uint8' ? new Uint8Array(raw) : new Uint16Array(raw);
-      for (let i = 0; i < n; i++) values[i] = ints[i] * q.scale + q.min;
+      for (let i = 0; i < n; i++) values[i] = ints[i] * q.scale! + q.min!;
     }
     const dtype = s.dtype === 'int32' ? 'int32' : 'float32';
     if (dtype === 'int32') out.push(new Uint8Array(Int32Array.from(values, (v) => Math.round(v)).buffer));
