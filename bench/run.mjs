@@ -5,6 +5,7 @@
 //   npm run bench -- kernels           only the kernel micro-benchmark (bench/kernels.mjs)
 //   npm run bench -- threads           only the thread-scaling bench (bench/threads.mjs; --max-threads=N --rounds=R)
 //   npm run bench -- fragmented        only fit+predict on a fragmented heap (bench/fragmented.mjs; --rounds=R --holes=N)
+//   npm run bench -- int8              only int8 quantization (bench/int8.mjs): the MNIST convnet, fp32 vs int8, both builds
 //   npm run bench -- graph             only the layer graph (bench/graph.mjs): sn.model vs Sequential chain, residual and inception models
 //   options: --models=keras-convnet,lenet5  --libs=simdnet,tfjs-wasm,...  --no-readme  --readme  --no-cold
 //            --readme-only (rewrite the README section from bench/results/latest.json)
@@ -24,6 +25,7 @@ const onlyKernels = args.includes('kernels');
 const onlyThreads = args.includes('threads');
 const onlyFragmented = args.includes('fragmented');
 const onlyGraph = args.includes('graph');
+const onlyInt8 = args.includes('int8');
 const quick = flag('quick');
 const log = (s) => console.log(s);
 
@@ -141,6 +143,16 @@ async function runFragmented(sn) {
   return { rows, markdown };
 }
 
+/** int8 quantization (bench/int8.mjs): table to the log and results/int8.json. */
+async function runInt8(sn, outDir) {
+  const { runInt8Bench, int8Table } = await import('./int8.mjs');
+  const rounds = option('rounds') ? Number(option('rounds')) : quick ? 3 : 7;
+  const result = await runInt8Bench(sn, { rounds, minMs: quick ? 100 : 200, log });
+  writeFileSync(join(outDir, 'int8.json'), JSON.stringify(result, null, 2));
+  log(`\n${int8Table(result)}`);
+  return result;
+}
+
 /** The layer graph (bench/graph.mjs): table into the README's graph section and results/graph.json. */
 async function runGraph(sn, outDir) {
   const { runGraphBench, graphTable } = await import('./graph.mjs');
@@ -184,6 +196,10 @@ async function main() {
     await runGraph(sn, outDir);
     return;
   }
+  if (onlyInt8) {
+    await runInt8(sn, outDir);
+    return;
+  }
   if (onlyFragmented) {
     const result = await runFragmented(sn);
     writeFileSync(join(outDir, 'fragmented.json'), JSON.stringify(result, null, 2));
@@ -213,6 +229,8 @@ async function main() {
     result.fragmented = await runFragmented(sn);
     log('\nLayer graph…');
     result.graph = await runGraph(sn, outDir);
+    log('\nint8 quantization…');
+    result.int8 = await runInt8(sn, outDir);
   }
   result.environment.loadAverage1mEnd = (await import('node:os')).loadavg()[0];
   // Options that only choose where the report goes do not change the figures: leave them out of the command.
