@@ -7,7 +7,7 @@ import { Sequential } from '../model/sequential.js';
 import type { LayersModel } from '../model/layers-model.js';
 import { layersFromTopology, topologyOf } from '../model/topology.js';
 import { getLoss } from '../losses/index.js';
-import { readArtifactsFromDir } from '../model/io-node.js';
+import { filePathOf, readArtifactsFromDir } from '../model/io-node.js';
 import { fetchArtifacts } from '../model/io-browser.js';
 import type { ModelArtifacts } from '../model/artifacts.js';
 import type { LoadHandler } from '../model/load.js';
@@ -128,7 +128,10 @@ export function quantize(model: Sequential | LayersModel, args: QuantizeArgs): Q
 export async function loadQuantizedModel(source: ModelArtifacts | LoadHandler | string): Promise<QuantizedModel> {
   let a: ModelArtifacts;
   if (typeof source === 'string') {
-    a = source.startsWith('file://') ? await readArtifactsFromDir(source.slice('file://'.length)) : await fetchArtifacts(source);
+    // As sn.loadModel: in Node a file path or file: URL, else a model.json URL.
+    const isNode = typeof process === 'object' && typeof process.versions === 'object' && !!process.versions.node;
+    const path = isNode ? await filePathOf(source) : null;
+    a = path !== null ? await readArtifactsFromDir(path) : await fetchArtifacts(source);
   } else if (source && typeof (source as LoadHandler).load === 'function') a = await (source as LoadHandler).load();
   else a = source as ModelArtifacts;
   if (!a || typeof a !== 'object') throw new Error(`simdnet: loadQuantizedModel expects artifacts, a URL or a handler, got ${describeValue(source)}`);

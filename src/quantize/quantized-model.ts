@@ -11,7 +11,7 @@ import type { SaveHandler } from '../model/model.js';
 import { checkBatchSize, gatherRows } from '../model/batch.js';
 import { getLoss } from '../losses/index.js';
 import { countCorrect } from '../ops/loss.js';
-import { saveArtifactsToDir } from '../model/io-node.js';
+import { filePathOf, saveArtifactsToDir } from '../model/io-node.js';
 import type { ModelArtifacts } from '../model/artifacts.js';
 import { QuantizedProgram, type QuantizationSpec } from './plan.js';
 import { quantizedArtifacts } from './format.js';
@@ -149,10 +149,12 @@ export class QuantizedModel {
     this.live('save');
     const artifacts = quantizedArtifacts(this.name, this.layers, this.spec, this.lossName);
     if (typeof handlerOrUrl === 'string') {
-      if (!handlerOrUrl.startsWith('file://')) {
-        throw new Error(`simdnet: ${this.name}.save: only 'file://<dir>' paths are supported (Node), got ${describeValue(handlerOrUrl)}`);
+      // The forms sn.loadQuantizedModel reads: a file: URL, TF.js's file://relative, or a plain path.
+      const dir = await filePathOf(handlerOrUrl);
+      if (dir === null) {
+        throw new Error(`simdnet: ${this.name}.save: only file paths and 'file://<dir>' URLs are supported (Node), got ${describeValue(handlerOrUrl)}`);
       }
-      await saveArtifactsToDir(artifacts, handlerOrUrl.slice('file://'.length));
+      await saveArtifactsToDir(artifacts, dir);
     } else if (handlerOrUrl) await handlerOrUrl.save(artifacts);
     return artifacts;
   }
