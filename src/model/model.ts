@@ -600,10 +600,10 @@ function perOutput<T>(v: T | T[] | Record<string, T>, names: string[], who: stri
     if (v.length !== names.length) throw new Error(`simdnet: ${who} has ${v.length} entries but the model has ${names.length} outputs (${names.join(', ')})`);
     return v;
   }
-  if (v && typeof v === 'object' && !isLossObject(v)) {
+  if (v && typeof v === 'object' && !isLossObject(v) && !ArrayBuffer.isView(v)) {
     const rec = v as Record<string, T>;
     const unknown = Object.keys(rec).filter((k) => !names.includes(k));
-    if (unknown.length) throw new Error(`simdnet: ${who} names ${unknown.join(', ')}, which are not outputs (${names.join(', ')})`);
+    if (unknown.length) throw new Error(`simdnet: ${who} names ${shortList(unknown)}, which are not outputs (${shortList(names)})`);
     return names.map((n) => {
       if (!(n in rec)) throw new Error(`simdnet: ${who} has no entry for output '${n}'`);
       return rec[n];
