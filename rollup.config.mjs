@@ -14,12 +14,24 @@ import { dts } from 'rollup-plugin-dts';
 const KEEP_COMMENTS = /webpackIgnore|@vite-ignore/;
 
 /** Writes the bundled declarations again as .d.cts, the types of the CommonJS build. */
-const copyForCommonJs = {
+const copyForCommonJs = (base) => ({
   name: 'copy-d-cts',
   writeBundle() {
-    copyFileSync('dist/simdnet.d.ts', 'dist/simdnet.d.cts');
+    copyFileSync(`dist/${base}.d.ts`, `dist/${base}.d.cts`);
+  },
+});
+
+// The simdnet/onnx entry (src/onnx/) imports the library through '../index.js': that import becomes
+// `import 'simdnet'`, so it shares the main bundle's engine and classes instead of carrying a copy.
+// protobufjs, its one runtime dependency, stays an import too.
+const MAIN_AS_PACKAGE = {
+  name: 'main-as-package',
+  resolveId(source, importer) {
+    if (source === '../index.js' && importer && /[\\/]src[\\/]onnx[\\/]/.test(importer)) return { id: 'simdnet', external: true };
+    return null;
   },
 };
+const ONNX_EXTERNAL = [/^node:/, 'simdnet', /^protobufjs/];
 
 export default [
   {
@@ -41,6 +53,25 @@ export default [
   {
     input: 'src/index.ts',
     output: { file: 'dist/simdnet.d.ts', format: 'es' },
-    plugins: [dts({ tsconfig: './tsconfig.json' }), copyForCommonJs],
+    plugins: [dts({ tsconfig: './tsconfig.json' }), copyForCommonJs('simdnet')],
+  },
+  {
+    input: 'src/onnx/index.ts',
+    output: [
+      { file: 'dist/onnx.js', format: 'es' },
+      { file: 'dist/onnx.cjs', format: 'cjs', exports: 'named', dynamicImportInCjs: true },
+    ],
+    external: ONNX_EXTERNAL,
+    plugins: [
+      MAIN_AS_PACKAGE,
+      typescript({ tsconfig: './tsconfig.json', declaration: false, declarationDir: undefined, outDir: 'dist' }),
+      terser({ ecma: 2022, module: true, keep_classnames: true, keep_fnames: true, format: { comments: KEEP_COMMENTS } }),
+    ],
+  },
+  {
+    input: 'src/onnx/index.ts',
+    output: { file: 'dist/onnx.d.ts', format: 'es' },
+    external: ONNX_EXTERNAL,
+    plugins: [MAIN_AS_PACKAGE, dts({ tsconfig: './tsconfig.json' }), copyForCommonJs('onnx')],
   },
 ];

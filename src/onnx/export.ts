@@ -1,0 +1,274 @@
+// toOnnx: a simdnet model (Sequential or functional) → the bytes of an ONNX model file, opset 13.
+//
+// The ONNX model takes and returns what the simdnet model does (NHWC images for simdnet's own models).
+// Inside, image operators run in ONNX's NCHW: each image tensor gets a Transpose the first time an
+// operator needs the other layout, and only then, so a chain of convs transposes once at each end, and
+// a model loaded by loadOnnx (its own permute layers at the boundary) exports with no transposes at all.
+import type { Layer, Model, SymbolicTensor } from '../index.js';
+import { describeValue } from '../describe.js';
+import { AttrType, DataType, encodeModel } from './schema.js';
+import { ChannelsPermute, ZeroPadding2D } from './layout-layers.js';
+
+export const EXPORT_OPSET = 13;
+
+type Attr = Record<string, unknown>;
+const intA = (name: string, i: number): Attr => ({ name, type: AttrType.INT, i });
+const intsA = (name: string, ints: number[]): Attr => ({ name, type: AttrType.INTS, ints });
+const floatA = (name: string, f: number): Attr => ({ name, type: AttrType.FLOAT, f });
+
+/** TensorFlow's 'same' padding of one axis: [before, after]. */
+function samePads(len: number, size: number, stride: number, dilation: number): [number, number] {
+  const span = (size - 1) * dilation + 1;
+  const out = Math.ceil(len / stride);
+  const total = Math.max((out - 1) * stride + span - len, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+/** The ONNX graph being written, with each simdnet tensor's ONNX names in either layout. */
+class Writer {
+  readonly nodes: Attr[] = [];
+  readonly initializers: Attr[] = [];
+  /** Per symbolic tensor id: its ONNX value as simdnet holds it ('asis') and, for images, in NCHW. */
+  readonly names = new Map<number, { asis?: string; nchw?: string }>();
+  private count = 0;
+
+  fresh(base: string): string {
+    return `${base}_${this.count++}`;
+  }
+
+  node(opType: string, inputs: string[], attribute: Attr[] = [], base = opType): string {
+    const out = this.fresh(base);
+    this.nodes.push({ opType, input: inputs, output: [out], name: out, attribute });
+    return out;
+  }
+
+  floats(base: string, dims: number[], data: ArrayLike<number>): string {
+    const name = this.fresh(base);
+    this.initializers.push({ name, dims, dataType: DataType.FLOAT, floatData: Array.from(data) });
+    return name;
+  }
+
+  ints(base: string, data: number[]): string {
+    const name = this.fresh(base);
+    this.initializers.push({ name, dims: [data.length], dataType: DataType.INT64, int64Data: data });
+    return name;
+  }
+
+  /** The ONNX name of a tensor in the layout asked, adding a Transpose when it has only the other one. */
+  get(t: SymbolicTensor, form: 'asis' | 'nchw'): string {
+    const e = this.names.get(t.id);
+    if (!e) throw new Error(`simdnet: toOnnx: tensor ${t.name} is used before it is computed`);
+    if (form === 'asis' || t.sampleShape.length !== 3) {
+      e.asis ??= this.node('Transpose', [e.nchw!], [intsA('perm', [0, 2, 3, 1])], 'to_nhwc');
+      return e.asis;
+    }
+    e.nchw ??= this.node('Transpose', [e.asis!], [intsA('perm', [0, 3, 1, 2])], 'to_nchw');
+    return e.nchw;
+  }
+
+  /** Whichever layout the tensor already has (for elementwise operators). */
+  any(t: SymbolicTensor): { name: string; form: 'asis' | 'nchw' } {
+    const e = this.names.get(t.id)!;
+    return e.nchw ? { name: e.nchw, form: 'nchw' } : { name: this.get(t, 'asis'), form: 'asis' };
+  }
+
+  set(t: SymbolicTensor, name: string, form: 'asis' | 'nchw'): void {
+    this.names.set(t.id, t.sampleShape.length === 3 ? { [form]: name } : { asis: name });
+  }
+}
+
+function paramOf(layer: Layer, name: string): Float32Array {
+  const p = layer.orderedParams().find((q) => q.name === name);
+  if (!p) throw new Error(`simdnet: toOnnx: ${layer.name} has no parameter ${name}`);
+  return p.value.dataSync();
+}
+
+/** Applies a layer's fused activation to an ONNX value (in either layout: all are elementwise but softmax). */
+function activation(w: Writer, x: string, form: 'asis' | 'nchw', act: string, who: string, rank: number): string {
+  switch (act) {
+    case 'linear':
+      return x;
+    case 'relu':
+      return w.node('Relu', [x]);
+    case 'sigmoid':
+      return w.node('Sigmoid', [x]);
+    case 'tanh':
+      return w.node('Tanh', [x]);
+    case 'elu':
+      return w.node('Elu', [x], [floatA('alpha', 1)]);
+    case 'relu6':
+      return w.node('Clip', [x, w.floats('zero', [], [0]), w.floats('six', [], [6])]);
+    case 'softmax':
+      return w.node('Softmax', [x], [intA('axis', form === 'nchw' && rank === 4 ? 1 : -1)]);
+    default:
+      throw new Error(`simdnet: toOnnx: ${who}: activation ${describeValue(act)} has no ONNX export`);
+  }
+}
+
+/** Writes one call of a layer; returns the ONNX name of its output and its layout. */
+function writeLayer(w: Writer, layer: Layer, ins: SymbolicTensor[], out: SymbolicTensor): { name: string; form: 'asis' | 'nchw' } {
+  const who = `${layer.name} (${layer.className})`;
+  const L = layer as unknown as Record<string, any>;
+  const x = ins[0];
+  const rank = out.sampleShape.length + 1;
+  switch (layer.className) {
+    case 'Conv2D': {
+      const [H, W, C] = x.sampleShape;
+      const [kh, kw] = L.kernelSize as number[];
+      const F = L.filters as number;
+      const [s, d] = [L.strides as number[], L.dilationRate as number[]];
+      const k = paramOf(layer, 'kernel');
+      const wt = new Float32Array(k.length);
+      for (let f = 0; f < F; f++)
+        for (let c = 0; c < C; c++)
+          for (let y = 0; y < kh; y++) for (let z = 0; z < kw; z++) wt[((f * C + c) * kh + y) * kw + z] = k[((y * kw + z) * C + c) * F + f];
+      const inputs = [w.get(x, 'nchw'), w.floats('W', [F, C, kh, kw], wt)];
+      if (L.useBias) inputs.push(w.floats('B', [F], paramOf(layer, 'bias')));
+      const [ph, pw] = L.padding === 'same' ? [samePads(H, kh, s[0], d[0]), samePads(W, kw, s[1], d[1])] : [[0, 0], [0, 0]];
+      const y = w.node('Conv', inputs, [intsA('kernel_shape', [kh, kw]), intsA('strides', s), intsA('dilations', d), intsA('pads', [ph[0], pw[0], ph[1], pw[1]])]);
+      return { name: activation(w, y, 'nchw', L.activation, who, rank), form: 'nchw' };
+    }
+    case 'MaxPooling2D':
+    case 'AveragePooling2D': {
+      const [H, W] = x.sampleShape;
+      const k = L.poolSize as number[];
+      const s = L.strides as number[];
+      const [ph, pw] = L.padding === 'same' ? [samePads(H, k[0], s[0], 1), samePads(W, k[1], s[1], 1)] : [[0, 0], [0, 0]];
+      const op = layer.className === 'MaxPooling2D' ? 'MaxPool' : 'AveragePool';
+      return { name: w.node(op, [w.get(x, 'nchw')], [intsA('kernel_shape', k), intsA('strides', s), intsA('pads', [ph[0], pw[0], ph[1], pw[1]])]), form: 'nchw' };
+    }
+    case 'GlobalAveragePooling2D':
+    case 'GlobalMaxPooling2D': {
+      const op = layer.className === 'GlobalMaxPooling2D' ? 'GlobalMaxPool' : 'GlobalAveragePool';
+      const pooled = w.node(op, [w.get(x, 'nchw')]);
+      return { name: w.node('Flatten', [pooled], [intA('axis', 1)]), form: 'asis' };
+    }
+    case 'Dense': {
+      if (x.sampleShape.length !== 1) throw new Error(`simdnet: toOnnx: ${who}: only dense layers on vectors are exported, got input [null,${x.sampleShape}]`);
+      const K = x.sampleShape[0];
+      const M = L.units as number;
+      const inputs = [w.get(x, 'asis'), w.floats('W', [K, M], paramOf(layer, 'kernel'))];
+      if (L.useBias) inputs.push(w.floats('B', [M], paramOf(layer, 'bias')));
+      const y = w.node('Gemm', inputs);
+      return { name: activation(w, y, 'asis', L.activation, who, rank), form: 'asis' };
+    }
+    case 'Flatten':
+      return { name: w.node('Flatten', [w.get(x, 'asis')], [intA('axis', 1)]), form: 'asis' };
+    case 'Dropout':
+      return { ...w.any(x) };
+    case 'Activation': {
+      const v = L.activation === 'softmax' ? { name: w.get(x, 'asis'), form: 'asis' as const } : w.any(x);
+      return { name: activation(w, v.name, v.form, L.activation, who, rank), form: v.form };
+    }
+    case 'LeakyReLU': {
+      const v = w.any(x);
+      return { name: w.node('LeakyRelu', [v.name], [floatA('alpha', L.alpha)]), form: v.form };
+    }
+    case 'BatchNormalization': {
+      const axis = L.axis as number;
+      if (axis !== -1 && axis !== x.sampleShape.length) throw new Error(`simdnet: toOnnx: ${who}: only batch norm over the last axis is exported, got axis ${axis}`);
+      const form = x.sampleShape.length === 3 ? 'nchw' : 'asis';
+      if (x.sampleShape.length !== 3 && x.sampleShape.length !== 1) throw new Error(`simdnet: toOnnx: ${who}: input [null,${x.sampleShape}] is not an image or a vector`);
+      const c = x.sampleShape[x.sampleShape.length - 1];
+      const p = (n: string) => w.floats(n, [c], paramOf(layer, n));
+      const y = w.node('BatchNormalization', [w.get(x, form), p('gamma'), p('beta'), p('moving_mean'), p('moving_variance')], [floatA('epsilon', L.epsilon), floatA('momentum', L.momentum)]);
+      return { name: y, form };
+    }
+    case 'Add':
+    case 'Subtract':
+    case 'Multiply':
+    case 'Average':
+    case 'Maximum':
+    case 'Minimum': {
+      const form = x.sampleShape.length === 3 && w.names.get(x.id)!.nchw ? 'nchw' : 'asis';
+      const names = ins.map((t) => w.get(t, form));
+      const op = { Add: 'Sum', Subtract: 'Sub', Multiply: 'Mul', Average: 'Mean', Maximum: 'Max', Minimum: 'Min' }[layer.className]!;
+      return chain(w, op, names, form);
+    }
+    case 'Concatenate': {
+      const r = x.sampleShape.length + 1;
+      let axis = L.axis as number;
+      axis = axis < 0 ? axis + r : axis;
+      if (r === 4) return { name: w.node('Concat', ins.map((t) => w.get(t, 'nchw')), [intA('axis', [0, 2, 3, 1][axis])]), form: 'nchw' };
+      return { name: w.node('Concat', ins.map((t) => w.get(t, 'asis')), [intA('axis', axis)]), form: 'asis' };
+    }
+    case 'Permute': {
+      if (!(layer instanceof ChannelsPermute)) break;
+      // The same ONNX value, seen in the other layout: NCHW data held as simdnet [C,H,W] is the NCHW
+      // form of the NHWC image the permute makes, and the other way.
+      if (layer.toNhwc) return { name: w.get(x, 'asis'), form: 'nchw' };
+      return { name: w.get(x, 'nchw'), form: 'asis' };
+    }
+    case 'ZeroPadding2D': {
+      if (!(layer instanceof ZeroPadding2D)) break;
+      const [[t, b], [l, r]] = layer.pad;
+      return { name: w.node('Pad', [w.get(x, 'nchw'), w.ints('pads', [0, 0, t, l, 0, 0, b, r])]), form: 'nchw' };
+    }
+  }
+  throw new Error(`simdnet: toOnnx: ${who}: layer type ${layer.className} has no ONNX export yet`);
+}
+
+/** A merge as ONNX operators: Sum, Mean, Max and Min take any count; Sub and Mul are chained pairwise. */
+function chain(w: Writer, op: string, names: string[], form: 'asis' | 'nchw'): { name: string; form: 'asis' | 'nchw' } {
+  if (op !== 'Sub' && op !== 'Mul') return { name: w.node(op, names), form };
+  let acc = names[0];
+  for (const n of names.slice(1)) acc = w.node(op, [acc, n]);
+  return { name: acc, form };
+}
+
+/** The tensors' calls in an order where each runs after its inputs (depth-first from the outputs). */
+function callOrder(outputs: SymbolicTensor[]): SymbolicTensor[] {
+  const seen = new Set<number>();
+  const order: SymbolicTensor[] = [];
+  const visit = (t: SymbolicTensor): void => {
+    if (seen.has(t.id)) return;
+    seen.add(t.id);
+    t.node.inbound.forEach(visit);
+    order.push(t);
+  };
+  outputs.forEach(visit);
+  return order;
+}
+
+const valueInfo = (name: string, sample: number[]) => ({
+  name,
+  type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: [{ dimParam: 'N' }, ...sample.map((d) => ({ dimValue: d }))] } } },
+});
+
+/** The ONNX model file (opset 13) of a simdnet model; the model must be built (given its input shape). */
+export function toOnnx(model: Model): Uint8Array {
+  if (!model || typeof model !== 'object' || !('outputs' in model)) throw new Error(`simdnet: toOnnx expects a simdnet model, got ${describeValue(model)}`);
+  const w = new Writer();
+  const inputs = model.inputs;
+  const outputs = model.outputs;
+  const inputIds = new Set(inputs.map((t) => t.id));
+  for (const t of inputs) w.set(t, t.sourceLayer.name, 'asis');
+  for (const t of callOrder(outputs)) {
+    if (inputIds.has(t.id)) continue;
+    const layer = t.sourceLayer;
+    if (layer.className === 'InputLayer') throw new Error(`simdnet: toOnnx: input ${layer.name} is not one of the model's inputs`);
+    const r = writeLayer(w, layer, t.node.inbound, t);
+    w.set(t, r.name, r.form);
+  }
+  // Outputs under their layer names; an Identity gives the name where the value has another one.
+  const used = new Set<string>();
+  const outNames = outputs.map((t) => {
+    let name = t.sourceLayer.name;
+    while (used.has(name)) name += '_';
+    used.add(name);
+    w.nodes.push({ opType: 'Identity', input: [w.get(t, 'asis')], output: [name], name: `${name}_out` });
+    return name;
+  });
+  return encodeModel({
+    irVersion: 8,
+    producerName: 'simdnet',
+    opsetImport: [{ domain: '', version: EXPORT_OPSET }],
+    graph: {
+      name: model.name,
+      node: w.nodes,
+      initializer: w.initializers,
+      input: inputs.map((t) => valueInfo(t.sourceLayer.name, t.sampleShape)),
+      output: outputs.map((t, i) => valueInfo(outNames[i], t.sampleShape)),
+    },
+  });
+}
