@@ -7,7 +7,7 @@
 import type { Layer, Model, SymbolicTensor } from '../index.js';
 import { describeValue } from '../describe.js';
 import { AttrType, DataType, encodeModel } from './schema.js';
-import { ChannelsPermute, ZeroPadding2D } from './layout-layers.js';
+import { ChannelsPermute } from './layout-layers.js';
 
 export const EXPORT_OPSET = 13;
 
@@ -112,20 +112,28 @@ function writeLayer(w: Writer, layer: Layer, ins: SymbolicTensor[], out: Symboli
   const x = ins[0];
   const rank = out.sampleShape.length + 1;
   switch (layer.className) {
-    case 'Conv2D': {
+    case 'Conv2D':
+    case 'DepthwiseConv2D': {
       const [H, W, C] = x.sampleShape;
       const [kh, kw] = L.kernelSize as number[];
-      const F = L.filters as number;
+      // A depthwise conv is the grouped conv with one group per input channel: its kernel [kh,kw,C,mult]
+      // is [kh,kw,1,C·mult] read as Conv2D's [kh,kw,C/groups,F].
+      const depthwise = layer.className === 'DepthwiseConv2D';
+      const group = depthwise ? C : ((L.groups as number | undefined) ?? 1);
+      const F = depthwise ? C * (L.depthMultiplier as number) : (L.filters as number);
+      const Cg = C / group;
       const [s, d] = [L.strides as number[], L.dilationRate as number[]];
-      const k = paramOf(layer, 'kernel');
+      const k = paramOf(layer, depthwise ? 'depthwise_kernel' : 'kernel');
       const wt = new Float32Array(k.length);
       for (let f = 0; f < F; f++)
-        for (let c = 0; c < C; c++)
-          for (let y = 0; y < kh; y++) for (let z = 0; z < kw; z++) wt[((f * C + c) * kh + y) * kw + z] = k[((y * kw + z) * C + c) * F + f];
-      const inputs = [w.get(x, 'nchw'), w.floats('W', [F, C, kh, kw], wt)];
+        for (let c = 0; c < Cg; c++)
+          for (let y = 0; y < kh; y++) for (let z = 0; z < kw; z++) wt[((f * Cg + c) * kh + y) * kw + z] = k[((y * kw + z) * Cg + c) * F + f];
+      const inputs = [w.get(x, 'nchw'), w.floats('W', [F, Cg, kh, kw], wt)];
       if (L.useBias) inputs.push(w.floats('B', [F], paramOf(layer, 'bias')));
       const [ph, pw] = L.padding === 'same' ? [samePads(H, kh, s[0], d[0]), samePads(W, kw, s[1], d[1])] : [[0, 0], [0, 0]];
-      const y = w.node('Conv', inputs, [intsA('kernel_shape', [kh, kw]), intsA('strides', s), intsA('dilations', d), intsA('pads', [ph[0], pw[0], ph[1], pw[1]])]);
+      const attrs = [intsA('kernel_shape', [kh, kw]), intsA('strides', s), intsA('dilations', d), intsA('pads', [ph[0], pw[0], ph[1], pw[1]])];
+      if (group !== 1) attrs.push(intA('group', group));
+      const y = w.node('Conv', inputs, attrs);
       return { name: activation(w, y, 'nchw', L.activation, who, rank), form: 'nchw' };
     }
     case 'MaxPooling2D':
@@ -156,7 +164,13 @@ function writeLayer(w: Writer, layer: Layer, ins: SymbolicTensor[], out: Symboli
       return { name: w.node('Flatten', [w.get(x, 'asis')], [intA('axis', 1)]), form: 'asis' };
     case 'Dropout':
       return { ...w.any(x) };
-    case 'Activation': {
+    case 'ELU': {
+      const v = w.any(x);
+      return { name: w.node('Elu', [v.name], [floatA('alpha', L.alpha)]), form: v.form };
+    }
+    case 'Activation':
+    case 'Softmax':
+    case 'ReLU': {
       const v = L.activation === 'softmax' ? { name: w.get(x, 'asis'), form: 'asis' as const } : w.any(x);
       return { name: activation(w, v.name, v.form, L.activation, who, rank), form: v.form };
     }
@@ -200,8 +214,7 @@ function writeLayer(w: Writer, layer: Layer, ins: SymbolicTensor[], out: Symboli
       return { name: w.get(x, 'nchw'), form: 'asis' };
     }
     case 'ZeroPadding2D': {
-      if (!(layer instanceof ZeroPadding2D)) break;
-      const [[t, b], [l, r]] = layer.pad;
+      const [[t, b], [l, r]] = L.padding as [[number, number], [number, number]];
       return { name: w.node('Pad', [w.get(x, 'nchw'), w.ints('pads', [0, 0, t, l, 0, 0, b, r])]), form: 'nchw' };
     }
   }

@@ -11,7 +11,7 @@ import type { Layer, LayersModel, SymbolicTensor } from '../index.js';
 import { describeValue } from '../describe.js';
 import { nodeBuiltin } from '../node-builtin.js';
 import { decodeModel, num, tensorValues, type OnnxAttribute, type OnnxNode, type OnnxTensor } from './schema.js';
-import { ChannelsPermute, ZeroPadding2D } from './layout-layers.js';
+import { ChannelsPermute } from './layout-layers.js';
 
 /** A constant (initializer, Constant node, or a folded shape computation); NaN stands for the batch size. */
 interface Const {
@@ -260,7 +260,7 @@ function convertNode(node: OnnxNode, ctx: Ctx): Value[] {
       if (mode !== 'constant' || value !== 0 || pads.length !== 8 || pads[0] || pads[1] || pads[4] || pads[5] || pads.some((p) => p < 0)) {
         fail(`only zero padding of H and W is supported, got mode ${mode}, value ${value}, pads [${pads}]`);
       }
-      const t = new ZeroPadding2D([[pads[2], pads[6]], [pads[3], pads[7]]], name).apply(x.t);
+      const t = sn.layers.zeroPadding2d({ padding: [[pads[2], pads[6]], [pads[3], pads[7]]], name }).apply(x.t);
       return [{ kind: 'sym', t, shape: [x.shape[0], t.sampleShape[0], t.sampleShape[1]], layout: 'nhwc' }];
     }
     case 'Shape': {
@@ -388,8 +388,7 @@ function convertNode(node: OnnxNode, ctx: Ctx): Value[] {
     case 'Tanh':
       return elementwise(sn.layers.activation({ activation: 'tanh', name }));
     case 'Elu':
-      if (floatAttr(node, 'alpha', 1) !== 1) fail('only alpha 1 is supported');
-      return elementwise(sn.layers.activation({ activation: 'elu', name }));
+      return elementwise(sn.layers.elu({ alpha: floatAttr(node, 'alpha', 1), name }));
     case 'LeakyRelu':
       return elementwise(sn.layers.leakyReLU({ alpha: floatAttr(node, 'alpha', 0.01), name }));
     case 'Clip': {
@@ -420,25 +419,25 @@ function convertNode(node: OnnxNode, ctx: Ctx): Value[] {
       const [C, H, W] = x.shape;
       if (w.dims.length !== 4) fail(`only 2D convolutions are supported, got weights [${w.dims}]`);
       const [F, Cg, kh, kw] = w.dims;
+      // Grouped and depthwise convs (group = C) are Conv2D's groups: the same split of channels and filters.
       const group = intAttr(node, 'group', 1);
-      if (group !== 1) fail(`group ${group}: grouped and depthwise convolutions are not supported yet (opset ${ctx.opset})`);
-      if (Cg !== C) fail(`weights [${w.dims}] do not fit ${C} input channels`);
+      if (Cg * group !== C || F % group !== 0) fail(`weights [${w.dims}] with group ${group} do not fit ${C} input channels`);
       const s = intsAttr(node, 'strides') ?? [1, 1];
       const d = intsAttr(node, 'dilations') ?? [1, 1];
       const pads = padsOf(node, [H, W], [kh, kw], s, d, who);
       let rule = paddingRule(pads, [H, W], [kh, kw], s, d);
       let inT = x.t;
       if (!rule) {
-        inT = new ZeroPadding2D([[pads[0], pads[2]], [pads[1], pads[3]]], name && `${name}_pad`).apply(inT);
+        inT = sn.layers.zeroPadding2d({ padding: [[pads[0], pads[2]], [pads[1], pads[3]]], name: name && `${name}_pad` }).apply(inT);
         rule = 'valid';
       }
       const b = node.input[2] ? cnst(2) : null;
-      const conv = sn.layers.conv2d({ filters: F, kernelSize: [kh, kw], strides: [s[0], s[1]], dilationRate: [d[0], d[1]], padding: rule, useBias: !!b, name });
+      const conv = sn.layers.conv2d({ filters: F, kernelSize: [kh, kw], strides: [s[0], s[1]], dilationRate: [d[0], d[1]], padding: rule, useBias: !!b, groups: group, name });
       const t = conv.apply(inT);
       const kernel = new Float32Array(w.data.length);
       for (let f = 0; f < F; f++)
-        for (let c = 0; c < C; c++)
-          for (let y = 0; y < kh; y++) for (let z = 0; z < kw; z++) kernel[((y * kw + z) * C + c) * F + f] = w.data[((f * C + c) * kh + y) * kw + z];
+        for (let c = 0; c < Cg; c++)
+          for (let y = 0; y < kh; y++) for (let z = 0; z < kw; z++) kernel[((y * kw + z) * Cg + c) * F + f] = w.data[((f * Cg + c) * kh + y) * kw + z];
       setParam(conv, 'kernel', kernel);
       if (b) setParam(conv, 'bias', b.data);
       const [oh, ow] = t.sampleShape;
@@ -463,7 +462,7 @@ function convertNode(node: OnnxNode, ctx: Ctx): Value[] {
       if (rule === 'same' && avg && intAttr(node, 'count_include_pad', 0) === 1) rule = null;
       if (!rule) {
         if (!avg || intAttr(node, 'count_include_pad', 0) !== 1) fail(`pads [${pads}] are supported only where they are TensorFlow's 'same' rule, or in an average counting them`);
-        inT = new ZeroPadding2D([[pads[0], pads[2]], [pads[1], pads[3]]], name && `${name}_pad`).apply(inT);
+        inT = sn.layers.zeroPadding2d({ padding: [[pads[0], pads[2]], [pads[1], pads[3]]], name: name && `${name}_pad` }).apply(inT);
         rule = 'valid';
       }
       const [ph, pw] = [H + pads[0] + pads[2], W + pads[1] + pads[3]];

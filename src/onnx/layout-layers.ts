@@ -1,7 +1,6 @@
-// The layers an ONNX import adds around simdnet's own: the layout change at the model's boundary (ONNX
-// images are NCHW, simdnet computes in NHWC) and the explicit zero padding PyTorch convs use where
-// TensorFlow's 'same' rule would pad differently (a stride-2 3x3 conv pads 1 before, 'same' 0).
-// Plain loops over the tensors' memory: they run once per image at the boundary, not in the hot path.
+// The layer an ONNX import adds around simdnet's own: the layout change at the model's boundary (ONNX
+// images are NCHW, simdnet computes in NHWC). Plain loops over the tensors' memory: it runs once per
+// image at the boundary, not in the hot path.
 import { Layer, Tensor } from '../index.js';
 import type { Node } from '../index.js';
 import type { Arena } from '../index.js';
@@ -53,54 +52,5 @@ export class ChannelsPermute extends Layer {
   protected layerConfig(): Record<string, unknown> {
     // Keras' Permute numbers the axes from 1 (after the batch axis).
     return { dims: this.toNhwc ? [2, 3, 1] : [3, 1, 2] };
-  }
-}
-
-/** Zero padding of an NHWC image: [top, bottom] rows and [left, right] columns, as Keras' ZeroPadding2D. */
-export class ZeroPadding2D extends Layer {
-  readonly className = 'ZeroPadding2D';
-
-  constructor(readonly pad: [[number, number], [number, number]], name?: string) {
-    super({ name }, 'zero_padding2d');
-  }
-
-  protected computeOutputShape(s: number[]): number[] {
-    this.expectRank(s, 3, 'a 3-axis sample (an image)');
-    const [[t, b], [l, r]] = this.pad;
-    return [s[0] + t + b, s[1] + l + r, s[2]];
-  }
-
-  /** Copies the rows of `small` into the inside of `big` (pad) or the other way (unpad). */
-  private copy(small: Tensor, big: Tensor, into: boolean): void {
-    const [n, h, w, c] = small.shape;
-    const [H, W] = [big.shape[1], big.shape[2]];
-    const [[t], [l]] = this.pad;
-    const sv = small.view();
-    const bv = big.view();
-    for (let i = 0; i < n; i++) {
-      for (let y = 0; y < h; y++) {
-        const so = ((i * h + y) * w) * c;
-        const bo = ((i * H + y + t) * W + l) * c;
-        if (into) bv.set(sv.subarray(so, so + w * c), bo);
-        else sv.set(bv.subarray(bo, bo + w * c), so);
-      }
-    }
-  }
-
-  forward(x: Tensor, _node: Node, arena: Arena): Tensor {
-    const y = Tensor.zeros(this.batchOutputShape(x), arena);
-    this.copy(x, y, true);
-    return y;
-  }
-
-  backward(dy: Tensor, _node: Node, arena: Arena, needDx: boolean): Tensor | null {
-    if (!needDx) return null;
-    const dx = Tensor.empty([dy.shape[0], ...this.inputShape!], arena);
-    this.copy(dx, dy, false);
-    return dx;
-  }
-
-  protected layerConfig(): Record<string, unknown> {
-    return { padding: this.pad, data_format: 'channels_last' };
   }
 }

@@ -113,7 +113,10 @@ function convnet(): Uint8Array {
   const g = new G();
   let x = g.op('Conv', ['image', g.w([6, 3, 3, 3]), g.w([6])], [ints('kernel_shape', [3, 3]), ints('strides', [2, 2]), ints('pads', [1, 1, 1, 1])]);
   x = g.op('Relu', [x]);
-  x = g.op('Conv', [x, g.w([5, 6, 3, 3], 0.3)], [ints('dilations', [2, 2]), ints('pads', [2, 2, 2, 2])]);
+  x = g.op('Conv', [x, g.w([6, 2, 3, 3], 0.4), g.w([6])], [int('group', 3), ints('pads', [1, 1, 1, 1])]); // grouped
+  x = g.op('Conv', [x, g.w([12, 1, 3, 3], 0.4)], [int('group', 6), ints('pads', [1, 1, 1, 1])]); // depthwise, multiplier 2
+  x = g.op('Elu', [x], [float('alpha', 0.7)]);
+  x = g.op('Conv', [x, g.w([5, 12, 3, 3], 0.3)], [ints('dilations', [2, 2]), ints('pads', [2, 2, 2, 2])]);
   x = g.op('Conv', [x, g.w([5, 5, 2, 2], 0.3)], [str('auto_pad', 'SAME_LOWER')]);
   x = g.op('BatchNormalization', [x, g.positive([5]), g.w([5]), g.w([5]), g.positive([5])], [float('epsilon', 1e-3)]);
   x = g.op('LeakyRelu', [x], [float('alpha', 0.1)]);
@@ -155,7 +158,7 @@ function branchy(): Uint8Array {
 
 
 describe.skipIf(!ort)('loadOnnx against ONNX Runtime', () => {
-  test('convnet: strided padded conv, dilated padded conv, SAME_LOWER conv, batch norm, pool, flatten → Gemm (PyTorch order), relu6, softmax', async () => {
+  test('convnet: strided padded conv, grouped and depthwise convs, elu, dilated padded conv, SAME_LOWER conv, batch norm, pool, flatten → Gemm (PyTorch order), relu6, softmax', async () => {
     const bytes = convnet();
     const model = await loadOnnx(bytes);
     const x = rand(3 * 3 * 11 * 8, 1);
@@ -205,7 +208,7 @@ describe.skipIf(!ort)('loadOnnx against ONNX Runtime', () => {
 });
 
 describe.skipIf(!ort)('toOnnx runs in ONNX Runtime with simdnet\'s outputs', () => {
-  test('an MNIST-style convnet (Sequential), NHWC input', async () => {
+  test('an MNIST-style convnet (Sequential) with zero padding, grouped and depthwise convs, batch norm; NHWC input', async () => {
     sn.setSeed(3);
     const model = sn.sequential({
       layers: [
@@ -213,12 +216,18 @@ describe.skipIf(!ort)('toOnnx runs in ONNX Runtime with simdnet\'s outputs', () 
         sn.layers.maxPooling2d({ poolSize: 2 }),
         sn.layers.conv2d({ filters: 6, kernelSize: [3, 2], strides: 2, padding: 'same', activation: 'relu6' }),
         sn.layers.batchNormalization({}),
+        sn.layers.zeroPadding2d({ padding: [[1, 0], [2, 1]] }),
+        sn.layers.conv2d({ filters: 4, kernelSize: 2, groups: 2 }),
+        sn.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', activation: 'tanh' }),
+        sn.layers.elu({ alpha: 0.5 }),
+        sn.layers.reLU({ maxValue: 6 }),
         sn.layers.averagePooling2d({ poolSize: 2, strides: 1, padding: 'same' }),
         sn.layers.flatten(),
         sn.layers.dropout({ rate: 0.25 }),
         sn.layers.dense({ units: 9, activation: 'tanh' }),
         sn.layers.leakyReLU({ alpha: 0.2 }),
-        sn.layers.dense({ units: 4, activation: 'softmax' }),
+        sn.layers.dense({ units: 4 }),
+        sn.layers.softmax(),
       ],
     });
     const x = rand(3 * 12 * 10, 11);
@@ -275,4 +284,27 @@ describe.skipIf(!ort)('toOnnx runs in ONNX Runtime with simdnet\'s outputs', () 
       expect(new TextDecoder('latin1').decode(again).split('Transpose').length - 1).toBe(transposes);
     }
   });
+});
+
+test('README ONNX example runs as written (against the sources)', async () => {
+  const { readFile, writeFile, rm } = await import('node:fs/promises');
+  const readme = await readFile(join(__dirname, '../../README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('<!-- onnx-api:start -->'), readme.indexOf('<!-- onnx-api:end -->'));
+  const code = /```js\n([\s\S]*?)```/.exec(section)?.[1];
+  expect(code, 'a ```js block between the onnx-api markers').toBeTruthy();
+  const file = join(__dirname, `.readme-onnx-${process.pid}.ts`);
+  await writeFile(
+    file,
+    code!.replace(/from 'simdnet\/onnx'/g, `from '${join(__dirname, '../../src/onnx/index.js')}'`).replace(/from 'simdnet'/g, `from '${join(__dirname, '../../src/index.js')}'`),
+  );
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...a: unknown[]) => lines.push(a.map((v) => JSON.stringify(v)).join(' '));
+  try {
+    await import(/* @vite-ignore */ file);
+  } finally {
+    console.log = log;
+    await rm(file, { force: true });
+  }
+  expect(lines).toEqual(['[2,3]']);
 });

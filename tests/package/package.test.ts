@@ -74,7 +74,9 @@ beforeAll(() => {
   expect(r.code, `npm install ${tarball}\n${r.stderr}`).toBe(0);
   // @types/node for the TypeScript consumers, from this repository's install.
   link(join(DEV_MODULES, '@types/node'), join(app, 'node_modules/@types/node'));
-  for (const f of ['node-consumer.mjs', 'node-consumer.cjs']) cpSync(join(FIXTURES, f), join(app, f));
+  // protobufjs, the optional peer dependency of simdnet/onnx, as a user of that entry installs it.
+  link(join(DEV_MODULES, 'protobufjs'), join(app, 'node_modules/protobufjs'));
+  for (const f of ['node-consumer.mjs', 'node-consumer.cjs', 'onnx-consumer.mjs', 'onnx-consumer.cjs']) cpSync(join(FIXTURES, f), join(app, f));
 }, 180_000);
 
 afterAll(() => {
@@ -87,6 +89,10 @@ describe('the tarball', () => {
     expect(names).toEqual([
       'package/LICENSE',
       'package/README.md',
+      'package/dist/onnx.cjs',
+      'package/dist/onnx.d.cts',
+      'package/dist/onnx.d.ts',
+      'package/dist/onnx.js',
       'package/dist/simdnet.cjs',
       'package/dist/simdnet.d.cts',
       'package/dist/simdnet.d.ts',
@@ -95,7 +101,7 @@ describe('the tarball', () => {
     ]);
     const installed = join(app, 'node_modules/simdnet');
     expect(readFileSync(join(installed, 'LICENSE'), 'utf8')).toMatch(/^MIT License/);
-    for (const f of ['dist/simdnet.js', 'dist/simdnet.cjs']) {
+    for (const f of ['dist/simdnet.js', 'dist/simdnet.cjs', 'dist/onnx.js', 'dist/onnx.cjs']) {
       const code = readFileSync(join(installed, f), 'utf8');
       expect(code, f).not.toMatch(/sourceMappingURL/);
       expect(code, `${f}: Node built-ins only through the hidden import`).not.toMatch(/(?:import|require)\(\s*["']node:(?!worker_threads['"]\)\)\.parentPort)/);
@@ -150,6 +156,20 @@ describe('Node consumers of the installed package', () => {
     expect(result.before.length).toBe(64 * 3);
     expect(result.maxDiff).toBeLessThan(1e-6);
     expect(result.missing).toMatch(/nothing here.*no such file or directory/);
+  });
+
+  test('simdnet/onnx (ESM): toOnnx, then loadOnnx of the bytes predicts the same; bad bytes refused', () => {
+    const { result } = runNode('onnx-consumer.mjs');
+    expect(result.bytes).toBeGreaterThan(500);
+    expect(result.outputs).toBe(8);
+    expect(result.maxDiff).toBeLessThan(1e-5);
+    expect(result.refused).toMatch(/loadOnnx: the bytes \(3\) are not an ONNX model/);
+  });
+
+  test('simdnet/onnx (CommonJS): require(\'simdnet/onnx\') shares the main entry\'s classes', () => {
+    const { result } = runNode('onnx-consumer.cjs');
+    expect(result.maxDiff).toBeLessThan(1e-6);
+    expect(result.layers).toBe(2);
   });
 
   test('CommonJS: require(\'simdnet\') trains, predicts, saves and loads back; exits by itself', () => {
