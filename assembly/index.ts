@@ -30,3 +30,4 @@ export * from './merge';
 export * from './int8-gemm';
 export * from './int8-quantize';
 export * from './int8-pool';
+export * from './prelu';

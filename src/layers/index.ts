@@ -29,6 +29,7 @@ import { ZeroPadding2D, type ZeroPadding2DArgs } from './zero-padding2d.js';
 import { Cropping2D, type Cropping2DArgs } from './cropping2d.js';
 import { Reshape, type ReshapeArgs } from './reshape.js';
 import { GlobalAveragePooling1D, GlobalMaxPooling1D } from './global-pooling1d.js';
+import { PReLU, type PReLUArgs } from './prelu.js';
 import { Softmax, ReLU, ELU, type SoftmaxArgs, type ReLUArgs, type ELUArgs } from './activation-layers.js';
 
 export { Layer } from './layer.js';
@@ -61,6 +62,7 @@ export type {
   SoftmaxArgs,
   ReLUArgs,
   ELUArgs,
+  PReLUArgs,
 };
 export {
   Conv2D,
@@ -101,6 +103,7 @@ export {
   Softmax,
   ReLU,
   ELU,
+  PReLU,
 };
 export { MergeLayer } from './merge-base.js';
 
@@ -144,3 +147,4 @@ export const globalMaxPooling1d = (args: LayerArgs = {}): GlobalMaxPooling1D => 
 export const softmax = (args: SoftmaxArgs = {}): Softmax => new Softmax(args);
 export const reLU = (args: ReLUArgs = {}): ReLU => new ReLU(args);
 export const elu = (args: ELUArgs = {}): ELU => new ELU(args);
+export const prelu = (args: PReLUArgs = {}): PReLU => new PReLU(args);

@@ -18,3 +18,4 @@ export * from './merge.js';
 export * from './int8-tensor.js';
 export * from './int8-gemm.js';
 export * from './int8-quantize.js';
+export * from './prelu.js';

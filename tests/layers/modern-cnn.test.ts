@@ -68,6 +68,13 @@ const models: [string, number[], () => sn.Layer[], number?][] = [
     L.flatten(),
     L.dense({ units: 2 }),
   ]],
+  ['prelu (one alpha per channel, and per position)', [5, 4, 3], () => [
+    L.conv2d({ filters: 5, kernelSize: 2, inputShape: [5, 4, 3] }),
+    L.prelu({ sharedAxes: [1, 2] }),
+    L.flatten(),
+    L.prelu(),
+    L.dense({ units: 3 }),
+  ]],
   ['reshape, conv1d, globalMaxPooling1d / globalAveragePooling1d', [6, 4], () => [
     L.reshape({ targetShape: [8, 3], inputShape: [6, 4] }),
     L.conv1d({ filters: 5, kernelSize: 3, activation: 'relu' }),
