@@ -31,3 +31,4 @@ export * from './int8-gemm';
 export * from './int8-quantize';
 export * from './int8-pool';
 export * from './prelu';
+export * from './winograd';

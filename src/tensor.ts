@@ -43,6 +43,8 @@ export class Tensor<R extends number = number> {
   private readonly engine: Engine;
   /** For a reshapeView: the owned (or arena) tensor whose memory this is. */
   private readonly owner: Tensor | null;
+  /** Bumped by every write the library knows of (set, view, optimizer steps, setWeights): caches of derived data (Winograd filter plans) compare it. */
+  private writes = 0;
 
   /** Use `sn.tensor()` or `Tensor.empty()`; this wraps memory that is already allocated. */
   private constructor(shape: Shape, offset: number, arena: Arena | null, e: Engine, owner: Tensor | null) {
@@ -102,15 +104,32 @@ export class Tensor<R extends number = number> {
       (this.arena !== null && this.arena.generation !== this.arenaGeneration);
   }
 
-  /** A live Float32Array over this tensor's memory; valid until the next allocation (memory may grow). */
+  /**
+   * A number that changes whenever the values may have changed through the library (set, view, optimizer
+   * steps, setWeights; a view's writes count for the tensor it views). Derived data (a conv layer's
+   * Winograd filter plan) is remade when it moves.
+   */
+  get version(): number {
+    return this.owner ? this.owner.version : this.writes;
+  }
+
+  /** Records a write to the values (kernels that update a tensor in place call it). */
+  markWritten(): void {
+    if (this.owner) this.owner.markWritten();
+    else this.writes++;
+  }
+
+  /** A live Float32Array over this tensor's memory; valid until the next allocation (memory may grow). Counts as a write (see `version`). */
   view(): Float32Array {
+    this.markWritten();
     const p = this.ptr >> 2;
     return this.engine.heap.f32.subarray(p, p + this.size);
   }
 
   /** A copy of the values. */
   dataSync(): Float32Array {
-    return this.view().slice();
+    const p = this.ptr >> 2;
+    return this.engine.heap.f32.slice(p, p + this.size);
   }
 
   /** Same as dataSync, for TensorFlow.js-style code. */
@@ -141,6 +160,7 @@ export class Tensor<R extends number = number> {
     }
     const p = this.ptr;
     this.engine.heap.f32.set(values, p >> 2);
+    this.markWritten();
   }
 
   /** A new owned tensor with the same values. */

@@ -4,6 +4,7 @@
 import type { Arena } from '../backend/arena.js';
 import { Tensor } from '../tensor.js';
 import { conv2dForward, conv2dBackward } from '../ops/conv.js';
+import { WinogradPlan } from '../ops/winograd.js';
 import type { Conv2dGeometry } from '../ops/conv.js';
 import { Layer, type LayerArgs, describeShape } from './layer.js';
 import { describeValue } from '../describe.js';
@@ -34,6 +35,8 @@ export class Conv2D extends Layer {
   readonly useBias: boolean;
   readonly groups: number;
   private geometry: Conv2dGeometry | null = null;
+  /** Transformed filters for the Winograd path, kept across calls (remade when the kernel is written). */
+  private readonly plan = new WinogradPlan();
 
   constructor(args: Conv2DArgs) {
     super(args, 'conv2d');
@@ -89,7 +92,7 @@ export class Conv2D extends Layer {
   forward(x: Tensor, node: Node, arena: Arena): Tensor {
     const z = Tensor.empty(this.batchOutputShape(x), arena);
     const bias = this.useBias ? this.param('bias').value : null;
-    conv2dForward(x, this.param('kernel').value, bias, z, this.geometry!, fusedCode(this.activation), fusedAlpha(this.activation));
+    conv2dForward(x, this.param('kernel').value, bias, z, this.geometry!, fusedCode(this.activation), fusedAlpha(this.activation), this.plan);
     return this.activation === 'softmax' && !node.logits ? applyActivation(z, 'softmax', arena) : z;
   }
 
@@ -101,6 +104,11 @@ export class Conv2D extends Layer {
     const db = this.useBias ? this.gradOf(this.param('bias')) : null;
     conv2dBackward(x, kernel.value, dz, dx, this.gradOf(kernel), db, this.geometry!, true);
     return dx;
+  }
+
+  override dispose(): void {
+    this.plan.dispose();
+    super.dispose();
   }
 
   protected layerConfig(): Record<string, unknown> {

@@ -514,7 +514,10 @@ export abstract class Model {
       }
     });
     const k = engine().kernels;
-    params.forEach((e, i) => k.copy_f32(e.param.value.ptr, weights[i].ptr, weights[i].size));
+    params.forEach((e, i) => {
+      k.copy_f32(e.param.value.ptr, weights[i].ptr, weights[i].size);
+      e.param.value.markWritten();
+    });
   }
 
   /** Weight specs and values in TF.js order, named `<layer>/<param>`. */

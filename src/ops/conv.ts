@@ -6,6 +6,7 @@ import { forwardByImages, backwardByImages } from './batch-split.js';
 import type { Tensor } from '../tensor.js';
 import type { ActivationCode } from './activation.js';
 import { refuseAliasing } from './alias.js';
+import { winogradForward, type WinogradPlan } from './winograd.js';
 
 export interface Conv2dGeometry {
   strideH: number;
@@ -38,7 +39,7 @@ function sameShape(t: Tensor, shape: number[]): boolean {
   return t.rank === shape.length && t.shape.every((d, i) => d === shape[i]);
 }
 
-interface Dims {
+export interface Dims {
   N: number; H: number; W: number; C: number; F: number; KH: number; KW: number; OH: number; OW: number; groups: number;
 }
 
@@ -63,9 +64,49 @@ function dimsOf(op: string, x: Tensor, w: Tensor, g: Conv2dGeometry, others: Rec
   return { N, H, W, C, F, KH, KW, OH, OW, groups };
 }
 
-/** y = act(conv(x, w) + b). x (N,H,W,C), w (KH,KW,C/groups,F), b (F) or null, y (N,OH,OW,F). */
+/**
+ * How a forward conv runs: 'winograd' (F(2x2,3x3), assembly/winograd.ts) or 'kernel' (conv2d_forward_f32,
+ * which itself picks the direct loop for few channels or the im2col GEMM).
+ */
+export type Conv2dPath = 'winograd' | 'kernel';
+
+let forcedPath: Conv2dPath | 'auto' = 'auto';
+
+/** For benchmarks and tests: force a forward path where it applies ('auto' restores the measured choice). */
+export function forceConv2dPath(path: Conv2dPath | 'auto'): void {
+  forcedPath = path;
+}
+
+/** Whether Winograd F(2x2,3x3) computes this conv at all: 3x3, stride 1, dilation 1, one group. */
+function winogradApplies(d: Dims, g: Conv2dGeometry): boolean {
+  return d.KH === 3 && d.KW === 3 && g.strideH === 1 && g.strideW === 1 && g.dilationH === 1 && g.dilationW === 1 &&
+    d.groups === 1;
+}
+
+/**
+ * The forward path for these sizes. Winograd does 2.25x fewer multiplies in its products but adds
+ * transforms costing O(C + F) per 2x2 tile, and its GEMMs have K = C: with few channels the direct/im2col
+ * kernel wins. Thresholds measured with `npm run bench -- kernels` (see README, Benchmarks).
+ */
+export function conv2dPath(d: Dims, g: Conv2dGeometry): Conv2dPath {
+  if (!winogradApplies(d, g)) return 'kernel';
+  if (forcedPath !== 'auto') return forcedPath;
+  return d.C >= WINOGRAD_MIN_C && d.F >= WINOGRAD_MIN_F ? 'winograd' : 'kernel';
+}
+
+// Measured (plain SIMD, 1 thread, forward, kernel time ÷ Winograd time): C32 F64 26x26 1.72x (batch 64),
+// 1.43x (batch 1); C16 F32 14x14 1.66x; C32 F32 1.31x; C64 F64 1.64-1.70x; C128 F128 1.61x; but C16 F16
+// 28x28 0.88x, C8 F16 0.76x, C4 F8 0.69x.
+const WINOGRAD_MIN_C = 16;
+const WINOGRAD_MIN_F = 32;
+
+/**
+ * y = act(conv(x, w) + b). x (N,H,W,C), w (KH,KW,C/groups,F), b (F) or null, y (N,OH,OW,F). A layer passes
+ * its `plan` so Winograd's filter transform is kept between calls (remade when w's version moves).
+ */
 export function conv2dForward(
   x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, g: Conv2dGeometry, act: ActivationCode = 0, alpha = 0,
+  plan: WinogradPlan | null = null,
 ): void {
   refuseAliasing('conv2dForward', { y }, { x, w, b });
   const d = dimsOf('conv2dForward', x, w, g, { b, y });
@@ -73,6 +114,10 @@ export function conv2dForward(
     throw new Error(`simdnet conv2dForward: expected y [${[d.N, d.OH, d.OW, d.F]}] and b [${d.F}], got ${describe({ x, w, b, y })}`);
   }
   if (!Number.isInteger(act) || act < 0 || act > 6) throw new Error(`simdnet conv2dForward: activation code ${act} is not one of 0..6`);
+  if (conv2dPath(d, g) === 'winograd') {
+    winogradForward(x, w, b, y, g.padTop, g.padLeft, act, alpha, plan);
+    return;
+  }
   const k = engine().kernels;
   const flop = (2 * d.N * d.OH * d.OW * d.F * d.KH * d.KW * d.C) / d.groups;
   forwardByImages(

@@ -19,3 +19,4 @@ export * from './int8-tensor.js';
 export * from './int8-gemm.js';
 export * from './int8-quantize.js';
 export * from './prelu.js';
+export * from './winograd.js';

@@ -73,6 +73,7 @@ export abstract class Optimizer {
         this.state.set(p.value, s);
       }
       this.update(p.value, p.grad, s);
+      p.value.markWritten();
     }
   }
 
