@@ -69,6 +69,26 @@ export function conv2d_forward_f32(x: usize, w: usize, b: usize, y: usize,
   }
 }
 
+// 1 when conv2d_forward_f32 takes the direct loop for these sizes (then it cannot be split by filters).
+export function conv2d_forward_is_direct(H: i32, W: i32, C: i32, KH: i32, KW: i32, OH: i32, OW: i32,
+                                         sh: i32, sw: i32, pt: i32, pl: i32, groups: i32): i32 {
+  return !is_pointwise(H, W, KH, KW, OH, OW, sh, sw, pt, pl) && groups == 1 && direct_forward(C, KH * KW * C) ? 1 : 0;
+}
+
+// Filters [f0, f0 + fn) of an ungrouped conv2d_forward_f32 on the im2col GEMM: threads split one image (or a
+// batch smaller than the pool) by filters. scratch: conv2d_forward_scratch_bytes with F = fn.
+export function conv2d_forward_filters_f32(x: usize, w: usize, b: usize, y: usize,
+                                           N: i32, H: i32, W: i32, C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32,
+                                           sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
+                                           f0: i32, fn: i32, act: i32, alpha: f32, scratch: usize): void {
+  const pointwise = is_pointwise(H, W, KH, KW, OH, OW, sh, sw, pt, pl);
+  const geom = (scratch + 63) & ~<usize>63;
+  const fOff = <usize>f0 << 2;
+  im2col_at(geom, x, H, W, C, C, OH, OW, KH, KW, sh, sw, pt, pl, dh, dw);
+  gemm_run(N * OH * OW, fn, KH * KW * C, pointwise ? MATRIX : IM2COL, x, C, false, MATRIX, w + fOff, F, false,
+           MATRIX, y + fOff, F, false, b ? b + fOff : 0, act, alpha, geom, geom + IM2COL_BYTES);
+}
+
 export function conv2d_backward_scratch_bytes(N: i32, C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32,
                                               sh: i32, sw: i32, dh: i32, dw: i32, groups: i32): i32 {
   const M = N * OH * OW;

@@ -1,7 +1,8 @@
 // 2D convolution, NHWC (assembly/conv.ts): forward with fused bias + activation, and backward for dx, dw, db.
 // x (N,H,W,C), w (KH,KW,C/groups,F) as Keras, y (N,OH,OW,F). Padding is explicit per side: a layer with
 // padding 'same' computes TensorFlow's split (extra row/column at the bottom/right) and passes it here.
-import { engine } from '../backend/engine.js';
+import { engine, type KernelCall } from '../backend/engine.js';
+import { splitWork } from '../backend/split.js';
 import { forwardByImages, backwardByImages } from './batch-split.js';
 import type { Tensor } from '../tensor.js';
 import type { ActivationCode } from './activation.js';
@@ -120,6 +121,7 @@ export function conv2dForward(
   }
   const k = engine().kernels;
   const flop = (2 * d.N * d.OH * d.OW * d.F * d.KH * d.KW * d.C) / d.groups;
+  if (d.N < engine().threads && forwardByFilters(x, w, b, y, d, g, act, alpha, flop)) return;
   forwardByImages(
     d.N, flop,
     (n) => k.conv2d_forward_scratch_bytes(n, d.C, d.F, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.dilationH, g.dilationW, d.groups),
@@ -129,6 +131,28 @@ export function conv2dForward(
       g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, d.groups, act, alpha, scratch,
     ],
   );
+}
+
+/**
+ * A batch smaller than the thread pool (batch 1: latency) split by filters instead of images, each part an
+ * im2col GEMM over all pixels for its filters. False (nothing run) where it does not apply: the direct
+ * few-channel loop, groups, or too little work for a second thread.
+ */
+function forwardByFilters(
+  x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, d: Dims, g: Conv2dGeometry, act: number, alpha: number, flop: number,
+): boolean {
+  const e = engine();
+  const k = e.kernels;
+  if (d.groups !== 1 || k.conv2d_forward_is_direct(d.H, d.W, d.C, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.padTop, g.padLeft, 1)) return false;
+  const parts = splitWork(d.F, flop, 8); // whole NR-wide column panels
+  if (parts.length < 2) return false;
+  const stride = Math.ceil(k.conv2d_forward_scratch_bytes(d.N, d.C, parts[0][1], d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.dilationH, g.dilationW, 1) / 64) * 64;
+  const scratch = e.scratch(stride * parts.length);
+  e.parallel(parts.map(([f0, fn], t): KernelCall => [
+    'conv2d_forward_filters_f32', x.ptr, w.ptr, b ? b.ptr : 0, y.ptr, d.N, d.H, d.W, d.C, d.F, d.KH, d.KW, d.OH, d.OW,
+    g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, f0, fn, act, alpha, scratch + t * stride,
+  ]));
+  return true;
 }
 
 /**

@@ -115,11 +115,16 @@ describe('winograd filter plan', () => {
   });
 });
 
-describe('winograd batch 1 on two threads', () => {
-  it('splits one image by tiles and equals one thread exactly', async () => {
-    const c = { N: 1, H: 40, W: 37, C: 32, F: 40 };
+describe('batch 1 on two threads', () => {
+  // Winograd splits one image by tiles, the im2col kernel by filters: each must equal one thread exactly.
+  it.each([
+    ['winograd', { N: 1, H: 40, W: 37, C: 32, F: 40 }, 3],
+    ['kernel', { N: 1, H: 30, W: 27, C: 19, F: 44 }, 3],
+    ['kernel', { N: 1, H: 40, W: 47, C: 48, F: 40 }, 1],
+  ] as const)('%s path, %o, kernel size %i, equals one thread', async (path, c, ksize) => {
     const xs = randomValues(c.N * c.H * c.W * c.C, 21);
-    const ws = randomValues(9 * c.C * c.F, 22);
+    const ws = randomValues(ksize * ksize * c.C * c.F, 22);
+    const bs = randomValues(c.F, 23);
     const out: Float32Array[] = [];
     let widest = 0;
     for (const threads of [1, 2]) {
@@ -131,12 +136,23 @@ describe('winograd batch 1 on two threads', () => {
         widest = Math.max(widest, calls.length);
         parallel(calls);
       };
-      const x = sn.tensor(xs, [c.N, c.H, c.W, c.C]);
-      const w = sn.tensor(ws, [3, 3, c.C, c.F]);
-      out.push(Float32Array.from(run({ ...c, label: '', same: true, act: 1 }, 'winograd', x, w, sn.tensor(new Float32Array(c.F), [c.F]), null)));
-      e.parallel = parallel;
+      try {
+        const x = sn.tensor(xs, [c.N, c.H, c.W, c.C]);
+        const w = sn.tensor(ws, [ksize, ksize, c.C, c.F]);
+        const b = sn.tensor(bs, [c.F]);
+        const pad = (ksize - 1) / 2;
+        const g = { strideH: 1, strideW: 1, padTop: pad, padBottom: pad, padLeft: pad, padRight: pad, dilationH: 1, dilationW: 1 };
+        const y = sn.Tensor.empty([c.N, c.H, c.W, c.F]);
+        ops.forceConv2dPath(path);
+        ops.conv2dForward(x, w, b, y, g, 1, 0);
+        out.push(y.dataSync());
+      } finally {
+        ops.forceConv2dPath('auto');
+        e.parallel = parallel;
+      }
     }
     expect(widest).toBe(2);
+    expect(maxAbs(out[0])).toBeGreaterThan(0);
     expect(Array.from(out[1])).toEqual(Array.from(out[0]));
   });
 });
