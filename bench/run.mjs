@@ -6,6 +6,7 @@
 //   npm run bench -- threads           only the thread-scaling bench (bench/threads.mjs; --max-threads=N --rounds=R)
 //   npm run bench -- fragmented        only fit+predict on a fragmented heap (bench/fragmented.mjs; --rounds=R --holes=N)
 //   npm run bench -- int8              only int8 quantization (bench/int8.mjs): the MNIST convnet, fp32 vs int8, both builds
+//   npm run bench -- winograd          only convnet inference before/after Winograd vs TF.js wasm, 2 vs 1 thread at batch 1 (bench/winograd.mjs; --rounds=R)
 //   npm run bench -- graph             only the layer graph (bench/graph.mjs): sn.model vs Sequential chain, residual and inception models
 //   options: --models=keras-convnet,lenet5  --libs=simdnet,tfjs-wasm,...  --no-readme  --readme  --no-cold
 //            --readme-only (rewrite the README section from bench/results/latest.json)
@@ -26,6 +27,7 @@ const onlyThreads = args.includes('threads');
 const onlyFragmented = args.includes('fragmented');
 const onlyGraph = args.includes('graph');
 const onlyInt8 = args.includes('int8');
+const onlyWinograd = args.includes('winograd');
 const quick = flag('quick');
 const log = (s) => console.log(s);
 
@@ -198,6 +200,15 @@ async function main() {
   }
   if (onlyInt8) {
     await runInt8(sn, outDir);
+    return;
+  }
+  if (onlyWinograd) {
+    // Issue 13: convnet inference before/after Winograd vs TF.js wasm, 2-thread batch-1 latency (bench/winograd.mjs).
+    ensurePeers();
+    const { runWinogradBench, winogradTable } = await import('./winograd.mjs');
+    const result = await runWinogradBench(sn, { rounds: Number(option('rounds') ?? 5), log });
+    log(winogradTable(result));
+    writeFileSync(join(outDir, 'winograd.json'), JSON.stringify(result, null, 2));
     return;
   }
   if (onlyFragmented) {
