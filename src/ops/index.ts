@@ -20,3 +20,4 @@ export * from './int8-gemm.js';
 export * from './int8-quantize.js';
 export * from './prelu.js';
 export * from './winograd.js';
+export * from './regularizer.js';
