@@ -47,7 +47,7 @@ export default [
       // Bundles the one runtime library, fflate's inflater (src/backend/inflate.ts): the package has no dependencies.
       nodeResolve({ browser: true }),
       typescript({ tsconfig: './tsconfig.json', declaration: false, declarationDir: undefined, outDir: 'dist' }),
-      terser({ ecma: 2022, module: true, keep_classnames: true, keep_fnames: false, format: { comments: KEEP_COMMENTS } }),
+      terser({ ecma: 2022, module: true, keep_classnames: true, keep_fnames: true, format: { comments: KEEP_COMMENTS } }),
     ],
   },
   {
@@ -65,7 +65,7 @@ export default [
     plugins: [
       MAIN_AS_PACKAGE,
       typescript({ tsconfig: './tsconfig.json', declaration: false, declarationDir: undefined, outDir: 'dist' }),
-      terser({ ecma: 2022, module: true, keep_classnames: true, keep_fnames: false, format: { comments: KEEP_COMMENTS } }),
+      terser({ ecma: 2022, module: true, keep_classnames: true, keep_fnames: true, format: { comments: KEEP_COMMENTS } }),
     ],
   },
   {
