@@ -32,4 +32,3 @@ export * from './int8-quantize';
 export * from './int8-pool';
 export * from './prelu';
 export * from './winograd';
-export * from './regularizer';

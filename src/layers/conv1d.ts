@@ -4,13 +4,13 @@ import type { Arena } from '../backend/arena.js';
 import { Tensor } from '../tensor.js';
 import { conv2dForward, conv2dBackward } from '../ops/conv.js';
 import type { Conv2dGeometry } from '../ops/conv.js';
-import { Layer, type LayerArgs, type RegularizerArgs } from './layer.js';
+import { Layer, type LayerArgs } from './layer.js';
 import type { Node } from './node.js';
 import { type ActivationName, checkActivation, fusedCode, fusedAlpha, applyActivation, activationGrad } from './activations.js';
 import { type Padding, single, checkPadding, windowAxis } from './geometry.js';
 import { defaultInitializerConfig } from './conv2d.js';
 
-export interface Conv1DArgs extends LayerArgs, RegularizerArgs {
+export interface Conv1DArgs extends LayerArgs {
   filters: number;
   kernelSize: number | number[];
   strides?: number | number[];
@@ -33,7 +33,6 @@ export class Conv1D extends Layer {
 
   constructor(args: Conv1DArgs) {
     super(args, 'conv1d');
-    this.takeRegularizers(args);
     if (!Number.isInteger(args.filters) || args.filters <= 0) {
       throw new Error(`simdnet: ${this.name}: filters must be a positive integer, got ${describeValue(args.filters)}`);
     }
@@ -124,7 +123,6 @@ export class Conv1D extends Layer {
       activation: this.activation,
       use_bias: this.useBias,
       ...defaultInitializerConfig(),
-      ...this.regularizerConfigs(),
     };
   }
 }

@@ -6,13 +6,13 @@ import { Tensor } from '../tensor.js';
 import { conv2dForward, conv2dBackward } from '../ops/conv.js';
 import { WinogradPlan } from '../ops/winograd.js';
 import type { Conv2dGeometry } from '../ops/conv.js';
-import { Layer, type LayerArgs, type RegularizerArgs, describeShape } from './layer.js';
+import { Layer, type LayerArgs, describeShape } from './layer.js';
 import { describeValue } from '../describe.js';
 import type { Node } from './node.js';
 import { type ActivationName, checkActivation, fusedCode, fusedAlpha, applyActivation, activationGrad } from './activations.js';
 import { type Padding, pair, checkPadding, windowAxis } from './geometry.js';
 
-export interface Conv2DArgs extends LayerArgs, RegularizerArgs {
+export interface Conv2DArgs extends LayerArgs {
   filters: number;
   kernelSize: number | number[];
   strides?: number | number[];
@@ -40,7 +40,6 @@ export class Conv2D extends Layer {
 
   constructor(args: Conv2DArgs) {
     super(args, 'conv2d');
-    this.takeRegularizers(args);
     if (!Number.isInteger(args.filters) || args.filters <= 0) {
       throw new Error(`simdnet: ${this.name}: filters must be a positive integer, got ${describeValue(args.filters)}`);
     }
@@ -124,7 +123,6 @@ export class Conv2D extends Layer {
       use_bias: this.useBias,
       ...(this.groups !== 1 ? { groups: this.groups } : {}),
       ...defaultInitializerConfig(),
-      ...this.regularizerConfigs(),
     };
   }
 }

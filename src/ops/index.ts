@@ -20,4 +20,3 @@ export * from './int8-gemm.js';
 export * from './int8-quantize.js';
 export * from './prelu.js';
 export * from './winograd.js';
-export * from './regularizer.js';
