@@ -63,3 +63,16 @@ export function activationGrad(y: Tensor, dy: Tensor, a: ActivationName, arena: 
   activationBackward(y, dy, dy, CODES[a], fusedAlpha(a));
   return dy;
 }
+
+/**
+ * The output of a layer that fused its elementwise activation into its kernel: softmax, which no kernel fuses,
+ * is applied here, unless the loss takes this call's logits (node.logits, softmax + cross-entropy fused).
+ */
+export function finishFusedActivation(z: Tensor, a: ActivationName, logits: boolean, arena: Arena): Tensor {
+  return a === 'softmax' && !logits ? applyActivation(z, 'softmax', arena) : z;
+}
+
+/** The backward of finishFusedActivation plus the fused activation: d(loss)/d(pre-activation) from dy and the output y. */
+export function gradBeforeActivation(y: Tensor, dy: Tensor, a: ActivationName, logits: boolean, arena: Arena): Tensor {
+  return logits && a === 'softmax' ? dy : activationGrad(y, dy, a, arena);
+}

@@ -6,7 +6,7 @@ import { conv2dForward, conv2dBackward } from '../ops/conv.js';
 import type { Conv2dGeometry } from '../ops/conv.js';
 import { Layer, type LayerArgs } from './layer.js';
 import type { Node } from './node.js';
-import { type ActivationName, checkActivation, fusedCode, fusedAlpha, applyActivation, activationGrad } from './activations.js';
+import { type ActivationName, checkActivation, fusedCode, fusedAlpha, finishFusedActivation, gradBeforeActivation } from './activations.js';
 import { type Padding, single, checkPadding, windowAxis } from './geometry.js';
 import { defaultInitializerConfig } from './conv2d.js';
 
@@ -88,12 +88,12 @@ export class Conv1D extends Layer {
       fusedCode(this.activation),
       fusedAlpha(this.activation),
     );
-    return this.activation === 'softmax' && !node.logits ? applyActivation(z, 'softmax', arena) : z;
+    return finishFusedActivation(z, this.activation, node.logits, arena);
   }
 
   backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
     const n = dy.shape[0];
-    const dz = node.logits && this.activation === 'softmax' ? dy : activationGrad(node.output!, dy, this.activation, arena);
+    const dz = gradBeforeActivation(node.output!, dy, this.activation, node.logits, arena);
     const kernel = this.param('kernel');
     const x = node.input;
     const dx = needDx ? Tensor.empty(x.shape, arena) : null;

@@ -7,7 +7,7 @@ import { conv2dTransposeForward, conv2dTransposeBackward, conv2dTransposeAxis } 
 import type { Conv2dGeometry } from '../ops/conv.js';
 import { Layer, type LayerArgs } from './layer.js';
 import type { Node } from './node.js';
-import { type ActivationName, checkActivation, fusedCode, fusedAlpha, applyActivation, activationGrad } from './activations.js';
+import { type ActivationName, checkActivation, fusedCode, fusedAlpha, finishFusedActivation, gradBeforeActivation } from './activations.js';
 import { type Padding, pair, checkPadding } from './geometry.js';
 import { positiveInt } from './depthwise-conv2d.js';
 import { defaultInitializerConfig } from './conv2d.js';
@@ -70,11 +70,11 @@ export class Conv2DTranspose extends Layer {
     const z = Tensor.empty(this.batchOutputShape(x), arena);
     const bias = this.useBias ? this.param('bias').value : null;
     conv2dTransposeForward(x, this.param('kernel').value, bias, z, this.geometry!, fusedCode(this.activation), fusedAlpha(this.activation));
-    return this.activation === 'softmax' && !node.logits ? applyActivation(z, 'softmax', arena) : z;
+    return finishFusedActivation(z, this.activation, node.logits, arena);
   }
 
   backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
-    const dz = node.logits && this.activation === 'softmax' ? dy : activationGrad(node.output!, dy, this.activation, arena);
+    const dz = gradBeforeActivation(node.output!, dy, this.activation, node.logits, arena);
     const kernel = this.param('kernel');
     const dx = needDx ? Tensor.empty(node.input.shape, arena) : null;
     const db = this.useBias ? this.gradOf(this.param('bias')) : null;

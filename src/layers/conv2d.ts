@@ -9,7 +9,7 @@ import type { Conv2dGeometry } from '../ops/conv.js';
 import { Layer, type LayerArgs, describeShape } from './layer.js';
 import { describeValue } from '../describe.js';
 import type { Node } from './node.js';
-import { type ActivationName, checkActivation, fusedCode, fusedAlpha, applyActivation, activationGrad } from './activations.js';
+import { type ActivationName, checkActivation, fusedCode, fusedAlpha, finishFusedActivation, gradBeforeActivation } from './activations.js';
 import { type Padding, pair, checkPadding, windowAxis } from './geometry.js';
 
 export interface Conv2DArgs extends LayerArgs {
@@ -93,11 +93,11 @@ export class Conv2D extends Layer {
     const z = Tensor.empty(this.batchOutputShape(x), arena);
     const bias = this.useBias ? this.param('bias').value : null;
     conv2dForward(x, this.param('kernel').value, bias, z, this.geometry!, fusedCode(this.activation), fusedAlpha(this.activation), this.plan);
-    return this.activation === 'softmax' && !node.logits ? applyActivation(z, 'softmax', arena) : z;
+    return finishFusedActivation(z, this.activation, node.logits, arena);
   }
 
   backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
-    const dz = node.logits && this.activation === 'softmax' ? dy : activationGrad(node.output!, dy, this.activation, arena);
+    const dz = gradBeforeActivation(node.output!, dy, this.activation, node.logits, arena);
     const kernel = this.param('kernel');
     const x = node.input;
     const dx = needDx ? Tensor.empty(x.shape, arena) : null;

@@ -4,7 +4,7 @@ import { Tensor } from '../tensor.js';
 import { conv3dForward, conv3dBackward, type Conv3dGeometry } from '../ops/conv3d.js';
 import { Layer, type LayerArgs } from './layer.js';
 import type { Node } from './node.js';
-import { type ActivationName, checkActivation, fusedCode, fusedAlpha, applyActivation, activationGrad } from './activations.js';
+import { type ActivationName, checkActivation, fusedCode, fusedAlpha, finishFusedActivation, gradBeforeActivation } from './activations.js';
 import { type Padding, checkPadding, windowAxis } from './geometry.js';
 import { positiveInt } from './depthwise-conv2d.js';
 import { defaultInitializerConfig } from './conv2d.js';
@@ -77,11 +77,11 @@ export class Conv3D extends Layer {
     const z = Tensor.empty(this.batchOutputShape(x), arena);
     const bias = this.useBias ? this.param('bias').value : null;
     conv3dForward(x, this.param('kernel').value, bias, z, this.geometry!, fusedCode(this.activation), fusedAlpha(this.activation));
-    return this.activation === 'softmax' && !node.logits ? applyActivation(z, 'softmax', arena) : z;
+    return finishFusedActivation(z, this.activation, node.logits, arena);
   }
 
   backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
-    const dz = node.logits && this.activation === 'softmax' ? dy : activationGrad(node.output!, dy, this.activation, arena);
+    const dz = gradBeforeActivation(node.output!, dy, this.activation, node.logits, arena);
     const kernel = this.param('kernel');
     const dx = needDx ? Tensor.empty(node.input.shape, arena) : null;
     const db = this.useBias ? this.gradOf(this.param('bias')) : null;

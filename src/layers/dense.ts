@@ -5,7 +5,7 @@ import { Tensor } from '../tensor.js';
 import { denseForward, denseBackward } from '../ops/gemm.js';
 import { Layer, type LayerArgs } from './layer.js';
 import type { Node } from './node.js';
-import { type ActivationName, checkActivation, fusedCode, fusedAlpha, applyActivation, activationGrad } from './activations.js';
+import { type ActivationName, checkActivation, fusedCode, fusedAlpha, finishFusedActivation, gradBeforeActivation } from './activations.js';
 import { defaultInitializerConfig } from './conv2d.js';
 
 export interface DenseArgs extends LayerArgs {
@@ -58,13 +58,13 @@ export class Dense extends Layer {
       fusedCode(this.activation),
       fusedAlpha(this.activation),
     );
-    return this.activation === 'softmax' && !node.logits ? applyActivation(z, 'softmax', arena) : z;
+    return finishFusedActivation(z, this.activation, node.logits, arena);
   }
 
   backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
     const inUnits = this.inputShape![this.inputShape!.length - 1];
     const rows = dy.size / this.units;
-    const dz = node.logits && this.activation === 'softmax' ? dy : activationGrad(node.output!, dy, this.activation, arena);
+    const dz = gradBeforeActivation(node.output!, dy, this.activation, node.logits, arena);
     const kernel = this.param('kernel');
     const x = node.input;
     const dx = needDx ? Tensor.empty(x.shape, arena) : null;

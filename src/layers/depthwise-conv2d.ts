@@ -8,7 +8,7 @@ import { depthwiseConv2dForward, depthwiseConv2dBackward } from '../ops/depthwis
 import type { Conv2dGeometry } from '../ops/conv.js';
 import { Layer, type LayerArgs } from './layer.js';
 import type { Node } from './node.js';
-import { type ActivationName, checkActivation, fusedCode, fusedAlpha, applyActivation, activationGrad } from './activations.js';
+import { type ActivationName, checkActivation, fusedCode, fusedAlpha, finishFusedActivation, gradBeforeActivation } from './activations.js';
 import { type Padding, pair, checkPadding, windowAxis } from './geometry.js';
 import { describeValue } from '../describe.js';
 
@@ -87,11 +87,11 @@ export class DepthwiseConv2D extends Layer {
     const z = Tensor.empty(this.batchOutputShape(x), arena);
     const bias = this.useBias ? this.param('bias').value : null;
     depthwiseConv2dForward(x, this.param('depthwise_kernel').value, bias, z, this.geometry!, fusedCode(this.activation), fusedAlpha(this.activation));
-    return this.activation === 'softmax' && !node.logits ? applyActivation(z, 'softmax', arena) : z;
+    return finishFusedActivation(z, this.activation, node.logits, arena);
   }
 
   backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
-    const dz = node.logits && this.activation === 'softmax' ? dy : activationGrad(node.output!, dy, this.activation, arena);
+    const dz = gradBeforeActivation(node.output!, dy, this.activation, node.logits, arena);
     const kernel = this.param('depthwise_kernel');
     const dx = needDx ? Tensor.empty(node.input.shape, arena) : null;
     const db = this.useBias ? this.gradOf(this.param('bias')) : null;

@@ -6,7 +6,7 @@ import { Tensor } from '../tensor.js';
 import { depthwiseConv2dForward, depthwiseConv2dBackward } from '../ops/depthwise.js';
 import { conv2dForward, conv2dBackward, type Conv2dGeometry } from '../ops/conv.js';
 import type { Node } from './node.js';
-import { fusedCode, fusedAlpha, applyActivation, activationGrad } from './activations.js';
+import { fusedCode, fusedAlpha, finishFusedActivation, gradBeforeActivation } from './activations.js';
 import { DepthwiseConv2D, positiveInt, type DepthwiseConv2DArgs } from './depthwise-conv2d.js';
 
 export interface SeparableConv2DArgs extends DepthwiseConv2DArgs {
@@ -44,11 +44,11 @@ export class SeparableConv2D extends DepthwiseConv2D {
     const z = Tensor.empty(this.batchOutputShape(x), arena);
     const bias = this.useBias ? this.param('bias').value : null;
     conv2dForward(t, this.param('pointwise_kernel').value, bias, z, POINTWISE, fusedCode(this.activation), fusedAlpha(this.activation));
-    return this.activation === 'softmax' && !node.logits ? applyActivation(z, 'softmax', arena) : z;
+    return finishFusedActivation(z, this.activation, node.logits, arena);
   }
 
   override backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
-    const dz = node.logits && this.activation === 'softmax' ? dy : activationGrad(node.output!, dy, this.activation, arena);
+    const dz = gradBeforeActivation(node.output!, dy, this.activation, node.logits, arena);
     const t = node.get('depthwise');
     const dk = this.param('depthwise_kernel');
     const pk = this.param('pointwise_kernel');
