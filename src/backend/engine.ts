@@ -8,6 +8,7 @@ import { decodeBase64 } from './base64.js';
 import { describeValue } from '../describe.js';
 import { nodeBuiltin } from '../node-builtin.js';
 import { inflateZlib } from './inflate.js';
+import { applyWasmDelta } from './wasm-delta.js';
 import { LinearAllocator } from './memory.js';
 import { ThreadPool, type RawKernels } from './pool.js';
 import { withSharedMemory } from './shared-memory-patch.js';
@@ -129,14 +130,15 @@ const warned = new Set<string>();
 type Binaries = Record<BuildName, Uint8Array<ArrayBuffer>>;
 let binariesPromise: Promise<Binaries> | null = null;
 
-// The builds are embedded zlib-compressed (half the bundle's size); see inflate.ts.
+// The builds are embedded zlib-compressed (a quarter of the bundle's size); see inflate.ts and wasm-delta.ts.
 function inflate(base64: string): Promise<Uint8Array<ArrayBuffer>> {
   return inflateZlib(decodeBase64(base64));
 }
 
 function loadBinaries(): Promise<Binaries> {
   binariesPromise ??= (async () => {
-    const [simd, relaxed] = await Promise.all([inflate(binaries.simdWasm), inflate(binaries.relaxedWasm)]);
+    const [simd, relaxedDelta] = await Promise.all([inflate(binaries.simdWasm), inflate(binaries.relaxedWasmDelta)]);
+    const relaxed = applyWasmDelta(simd, relaxedDelta);
     return {
       simd,
       relaxed,
