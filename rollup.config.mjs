@@ -21,17 +21,56 @@ const copyForCommonJs = (base) => ({
   },
 });
 
-// The simdnet/onnx entry (src/onnx/) imports the library through '../index.js': that import becomes
-// `import 'simdnet'`, so it shares the main bundle's engine and classes instead of carrying a copy.
-// protobufjs, its one runtime dependency, stays an import too.
+// The subpath entries simdnet/onnx (src/onnx/) and simdnet/quantize (src/quantize/) import the library
+// through '../index.js': that import becomes `import 'simdnet'`, so they share the main bundle's engine and
+// classes instead of carrying a copy. protobufjs, simdnet/onnx's one runtime dependency, stays an import too.
+const SUBPATH_DIR = /[\\/]src[\\/](onnx|quantize)[\\/]/;
 const MAIN_AS_PACKAGE = {
   name: 'main-as-package',
   resolveId(source, importer) {
-    if (source === '../index.js' && importer && /[\\/]src[\\/]onnx[\\/]/.test(importer)) return { id: 'simdnet', external: true };
+    if (source === '../index.js' && importer && SUBPATH_DIR.test(importer)) return { id: 'simdnet', external: true };
+    return null;
+  },
+};
+// Modules of src/ outside the subpath folders that a subpath bundle may carry a copy of: stateless helpers.
+// Anything else (the engine, tensors, layers, models) must come through 'simdnet' (public API or _internal):
+// a second copy would be a second engine. This check fails the build instead.
+const COPYABLE = /[\\/]src[\\/](describe|node-builtin)\.ts$/;
+const ONE_ENGINE = {
+  name: 'one-engine',
+  load(id) {
+    if (/[\\/]src[\\/]/.test(id) && !SUBPATH_DIR.test(id) && !COPYABLE.test(id)) {
+      this.error(`${id} would be bundled into a subpath entry (a second copy of the engine): import it through '../index.js' (public API or _internal)`);
+    }
     return null;
   },
 };
 const ONNX_EXTERNAL = [/^node:/, 'simdnet', /^protobufjs/];
+const QUANTIZE_EXTERNAL = [/^node:/, 'simdnet'];
+
+/** An ES module + CommonJS pair and its declarations for the subpath entry src/<name>/index.ts. */
+const subpathEntry = (name, external) => [
+  {
+    input: `src/${name}/index.ts`,
+    output: [
+      { file: `dist/${name}.js`, format: 'es' },
+      { file: `dist/${name}.cjs`, format: 'cjs', exports: 'named', dynamicImportInCjs: true },
+    ],
+    external,
+    plugins: [
+      MAIN_AS_PACKAGE,
+      ONE_ENGINE,
+      typescript({ tsconfig: './tsconfig.json', declaration: false, declarationDir: undefined, outDir: 'dist' }),
+      terser({ ecma: 2022, module: true, keep_classnames: true, keep_fnames: true, format: { comments: KEEP_COMMENTS } }),
+    ],
+  },
+  {
+    input: `src/${name}/index.ts`,
+    output: { file: `dist/${name}.d.ts`, format: 'es' },
+    external,
+    plugins: [MAIN_AS_PACKAGE, dts({ tsconfig: './tsconfig.json' }), copyForCommonJs(name)],
+  },
+];
 
 export default [
   {
@@ -53,25 +92,9 @@ export default [
   {
     input: 'src/index.ts',
     output: { file: 'dist/simdnet.d.ts', format: 'es' },
-    plugins: [dts({ tsconfig: './tsconfig.json' }), copyForCommonJs('simdnet')],
+    // stripInternal: _internal (src/internal.ts) is in the JS for the subpath entries, not in the public types.
+    plugins: [dts({ tsconfig: './tsconfig.json', compilerOptions: { stripInternal: true } }), copyForCommonJs('simdnet')],
   },
-  {
-    input: 'src/onnx/index.ts',
-    output: [
-      { file: 'dist/onnx.js', format: 'es' },
-      { file: 'dist/onnx.cjs', format: 'cjs', exports: 'named', dynamicImportInCjs: true },
-    ],
-    external: ONNX_EXTERNAL,
-    plugins: [
-      MAIN_AS_PACKAGE,
-      typescript({ tsconfig: './tsconfig.json', declaration: false, declarationDir: undefined, outDir: 'dist' }),
-      terser({ ecma: 2022, module: true, keep_classnames: true, keep_fnames: true, format: { comments: KEEP_COMMENTS } }),
-    ],
-  },
-  {
-    input: 'src/onnx/index.ts',
-    output: { file: 'dist/onnx.d.ts', format: 'es' },
-    external: ONNX_EXTERNAL,
-    plugins: [MAIN_AS_PACKAGE, dts({ tsconfig: './tsconfig.json' }), copyForCommonJs('onnx')],
-  },
+  ...subpathEntry('onnx', ONNX_EXTERNAL),
+  ...subpathEntry('quantize', QUANTIZE_EXTERNAL),
 ];

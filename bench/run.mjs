@@ -5,7 +5,7 @@
 //   npm run bench -- kernels           only the kernel micro-benchmark (bench/kernels.mjs)
 //   npm run bench -- threads           only the thread-scaling bench (bench/threads.mjs; --max-threads=N --rounds=R)
 //   npm run bench -- fragmented        only fit+predict on a fragmented heap (bench/fragmented.mjs; --rounds=R --holes=N)
-//   npm run bench -- int8              only int8 quantization (bench/int8.mjs): the MNIST convnet, fp32 vs int8, both builds
+//   npm run bench -- int8              only int8 quantization (bench/int8.mjs, simdnet/quantize): the MNIST convnet, fp32 vs int8, both builds
 //   npm run bench -- winograd          only convnet inference before/after Winograd vs TF.js wasm, 2 vs 1 thread at batch 1 (bench/winograd.mjs; --rounds=R)
 //   npm run bench -- graph             only the layer graph (bench/graph.mjs): sn.model vs Sequential chain, residual and inception models
 //   options: --models=keras-convnet,lenet5  --libs=simdnet,tfjs-wasm,...  --no-readme  --readme  --no-cold

@@ -46,9 +46,13 @@ function writeReadme(files, packedBytes) {
   const unpacked = all.reduce((s, f) => s + size(f), 0) + 200; // + the sentence itself
   const packed = packedBytes || all.reduce((s, f) => s + gzipSync(readFileSync(join(STAGE, f))).length, 0);
   const [esm, types] = [files.find((f) => f.endsWith('.js')), files.find((f) => f.endsWith('.d.ts'))];
+  // The subpath entries (simdnet/onnx, simdnet/quantize): their ES module sizes, each on top of the main bundle.
+  const subpaths = files.filter((f) => f !== esm && /^dist\/[\w-]+\.js$/.test(f));
+  const entries = subpaths.map((f) => `simdnet/${f.slice(5, -3)} ${kB(size(f))} kB`);
   const sentence =
     `about ${kB(packed)} kB packed, ${kB(unpacked)} kB unpacked: the minified bundle is ${kB(size(esm))} kB, once as an\n` +
-    `  ES module and once as CommonJS, plus ${kB(size(types))} kB of type declarations, twice`;
+    `  ES module and once as CommonJS, plus ${kB(size(types))} kB of type declarations, twice` +
+    (entries.length ? `; the optional entries add\n  ${entries.join(', ')} (likewise twice)` : '');
   if (!readme.includes('<!-- size:end -->')) throw new Error('pack: docs/package/README.md has no <!-- size:start --> … <!-- size:end --> markers');
   writeFileSync(join(STAGE, 'README.md'), readme.replace(/(<!-- size:start -->)[\s\S]*?(<!-- size:end -->)/, `$1${sentence}$2`));
 }

@@ -55,7 +55,8 @@ export type { LossIdentifier } from './losses/index.js';
 export type { OptimizerName } from './optimizers/index.js';
 export { Layer } from './layers/layer.js';
 export { Node } from './layers/node.js';
-/** Post-training int8 quantization: `sn.quantize(model, { calibration })`, and loading its saved form. */
-export { quantize, loadQuantizedModel, QuantizedModel } from './quantize/index.js';
-export type { QuantizeArgs, QuantizationSpec } from './quantize/index.js';
+// int8 quantization is the subpath entry simdnet/quantize (src/quantize/index.ts); it reaches the engine
+// through _internal, which is not public API.
+/** @internal */
+export { _internal } from './internal.js';
 export { setSeed } from './random.js';

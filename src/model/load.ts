@@ -57,7 +57,7 @@ export function modelFromArtifacts(a: ModelArtifacts): Sequential | LayersModel 
   const specs: WeightSpec[] = a.weightSpecs ?? (a.weightsManifest ?? []).flatMap((g) => g.weights);
   const data = a.weightData === undefined ? new ArrayBuffer(0) : concatBuffers(a.weightData);
   if ((a.modelTopology as Record<string, unknown> | null)?.simdnet_quantization) {
-    throw new Error('simdnet: loadModel: this model was saved by sn.quantize: load it with sn.loadQuantizedModel');
+    throw new Error("simdnet: loadModel: this model was quantized by simdnet/quantize: load it with loadQuantizedModel from 'simdnet/quantize'");
   }
   const weights = decodeWeights(...dequantizeWeights(specs, data));
   const model = modelFromTopology(a.modelTopology);

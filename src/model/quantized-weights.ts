@@ -47,7 +47,7 @@ export function dequantizeWeights(specs: WeightSpec[], data: ArrayBuffer): [Weig
       continue;
     }
     if ((q as { dtype?: unknown }).dtype === 'int8') {
-      throw new Error(`simdnet: loadModel: weight '${s.name}' is simdnet int8 (a model saved by sn.quantize): load it with sn.loadQuantizedModel`);
+      throw new Error(`simdnet: loadModel: weight '${s.name}' is simdnet int8 (a model saved by simdnet/quantize): load it with loadQuantizedModel from 'simdnet/quantize'`);
     }
     const width = QUANTIZED_BYTES[q.dtype];
     if (!width) throw new Error(`simdnet: loadModel: weight '${s.name}' has quantization dtype ${describeValue(q.dtype)} (known: uint8, uint16, float16)`);

@@ -15,8 +15,5 @@ export * from './conv-transpose.js';
 export * from './conv3d.js';
 export * from './resize.js';
 export * from './merge.js';
-export * from './int8-tensor.js';
-export * from './int8-gemm.js';
-export * from './int8-quantize.js';
 export * from './prelu.js';
 export * from './winograd.js';

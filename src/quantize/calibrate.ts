@@ -2,10 +2,8 @@
 // model input and each layer's output — from which activation scales and zero points are chosen.
 // Ranges are min/max, or (with `percentile`) the p-th and (100−p)-th percentiles of a strided sample of
 // each tensor's values, which ignores rare outliers at the price of clipping them.
-import { Arena } from '../backend/arena.js';
-import type { Layer } from '../layers/layer.js';
-import { Tensor } from '../tensor.js';
-import { gatherRows } from '../model/batch.js';
+import type { Layer, Tensor } from '../index.js';
+import { Arena, gatherRows } from './main.js';
 import { floatForward } from './float-layer.js';
 import { percentileOf } from './scheme.js';
 

@@ -6,12 +6,11 @@
 //     quantization { dtype: 'int8', scheme: 'symmetric', axis: -1, scales: [one per output channel] }.
 // Everything else (biases, float layers' weights) is float32 as in any layers model. TF.js refuses the
 // 'int8' dtype, so a quantized model cannot be mistaken for a float one there; sn.loadModel refuses it too
-// and points to sn.loadQuantizedModel.
-import { Sequential } from '../model/sequential.js';
-import { layersFromTopology, topologyOf } from '../model/topology.js';
-import { GENERATED_BY, concatBuffers, type ModelArtifacts, type WeightSpec } from '../model/artifacts.js';
-import type { Layer } from '../layers/layer.js';
-import type { QuantParams } from '../ops/int8-tensor.js';
+// and points to loadQuantizedModel.
+import { Sequential } from '../index.js';
+import type { Layer, ModelArtifacts, WeightSpec } from '../index.js';
+import { GENERATED_BY, concatBuffers, layersFromTopology, topologyOf } from './main.js';
+import type { QuantParams } from './int8-tensor.js';
 import type { QuantizationSpec } from './plan.js';
 
 export const QUANTIZATION_KEY = 'simdnet_quantization';
@@ -56,7 +55,7 @@ export function quantizedArtifacts(name: string, layers: Layer[], spec: Quantiza
   const meta: QuantizationJson = {
     format: FORMAT,
     version: 1,
-    note: 'Quantized by simdnet (sn.quantize). Only simdnet loads this model: sn.loadQuantizedModel.',
+    note: 'Quantized by simdnet (simdnet/quantize). Only simdnet loads this model: loadQuantizedModel from simdnet/quantize.',
     per_channel: spec.perChannel,
     activation_bits: 7,
     activations: spec.tensors.map((q) => (q ? { scale: q.scale, zero_point: q.zero } : null)),

@@ -2,17 +2,16 @@
 // int8 kernels; max pooling runs on bytes when its input is quantized; Flatten and Dropout pass their
 // input through; every other layer runs in float, with dequantize/quantize steps inserted where the
 // domain changes. The plan is built from the layers and a QuantizationSpec — the same function for
-// sn.quantize and for loading a saved quantized model, so both compute the same bytes.
-import type { Arena } from '../backend/arena.js';
-import { Tensor } from '../tensor.js';
-import type { Layer } from '../layers/layer.js';
-import { windowAxis, type Padding } from '../layers/geometry.js';
-import { applyActivation, type ActivationName } from '../layers/activations.js';
-import type { Conv2dGeometry } from '../ops/conv.js';
-import type { Pool2dGeometry } from '../ops/pool.js';
-import { QTensor, type QuantParams } from '../ops/int8-tensor.js';
-import { Int8Plan, int8Conv2d, int8Dense, type Int8Output } from '../ops/int8-gemm.js';
-import { quantize, dequantize, int8MaxPool2d } from '../ops/int8-quantize.js';
+// quantize and for loading a saved quantized model, so both compute the same bytes.
+import { Tensor } from '../index.js';
+import type { Arena, Layer, Padding, ActivationName, ops } from '../index.js';
+import { applyActivation, windowAxis } from './main.js';
+import { QTensor, type QuantParams } from './int8-tensor.js';
+import { Int8Plan, int8Conv2d, int8Dense, type Int8Output } from './int8-gemm.js';
+import { quantize, dequantize, int8MaxPool2d } from './int8-quantize.js';
+
+type Conv2dGeometry = ops.Conv2dGeometry;
+type Pool2dGeometry = ops.Pool2dGeometry;
 import { ACTIVATION_MAX, fixedPointMultipliers, int32Bias } from './scheme.js';
 import { floatForward } from './float-layer.js';
 
@@ -70,7 +69,7 @@ const CLAMP_ACTIVATIONS = new Set<ActivationName>(['linear', 'relu', 'relu6']);
  */
 export const MIN_INT8_CONV_CHANNELS = 8;
 
-/** Layers sn.quantize gives int8 weights. */
+/** Layers quantize gives int8 weights. */
 export function takesInt8Weights(layer: Layer): boolean {
   if (!INT8_LAYERS.has(layer.className)) return false;
   // A conv layer needs images with enough channels; a dense layer any input with features.

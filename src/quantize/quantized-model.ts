@@ -1,18 +1,9 @@
 // A quantized model: the float model's layers (for topology, shapes and the layers that stay float) and
 // the program that runs them with int8 kernels. Inference only: predict, evaluate, summary, save, dispose.
-import { Arena } from '../backend/arena.js';
-import { engine } from '../backend/engine.js';
-import { Tensor } from '../tensor.js';
+import { Tensor } from '../index.js';
+import type { Layer, Sequential, SaveHandler, ModelArtifacts } from '../index.js';
 import { describeValue } from '../describe.js';
-import { describeShape, sameShape } from '../layers/layer.js';
-import type { Layer } from '../layers/layer.js';
-import type { Sequential } from '../model/sequential.js';
-import type { SaveHandler } from '../model/model.js';
-import { checkBatchSize, gatherRows } from '../model/batch.js';
-import { getLoss } from '../losses/index.js';
-import { countCorrect } from '../ops/loss.js';
-import { filePathOf, saveArtifactsToDir } from '../model/io-node.js';
-import type { ModelArtifacts } from '../model/artifacts.js';
+import { Arena, checkBatchSize, countCorrect, describeShape, engine, filePathOf, gatherRows, getLoss, sameShape, saveArtifactsToDir } from './main.js';
 import { QuantizedProgram, type QuantizationSpec } from './plan.js';
 import { quantizedArtifacts } from './format.js';
 
@@ -21,7 +12,7 @@ export class QuantizedModel {
   private disposed = false;
 
   /**
-   * Made by sn.quantize and sn.loadQuantizedModel. Takes ownership of `float` (its int8 layers' float
+   * Made by quantize and loadQuantizedModel. Takes ownership of `float` (its int8 layers' float
    * kernels are already freed).
    * @internal
    */
@@ -97,7 +88,7 @@ export class QuantizedModel {
   evaluate(x: Tensor, y: Tensor, args: { batchSize?: number } = {}): { loss: number; accuracy: number } {
     this.checkInput(x, 'evaluate');
     if (!this.lossName) {
-      throw new Error(`simdnet: ${this.name}.evaluate: the model has no loss: compile the float model before sn.quantize, or pass { loss } to it`);
+      throw new Error(`simdnet: ${this.name}.evaluate: the model has no loss: compile the float model before quantize, or pass { loss } to it`);
     }
     const loss = getLoss(this.lossName);
     if (!(y instanceof Tensor)) throw new Error(`simdnet: ${this.name}.evaluate: y must be a Tensor, got ${describeValue(y)}`);
@@ -143,13 +134,13 @@ export class QuantizedModel {
 
   /**
    * simdnet's quantized layers-model artifacts (see docs/ARCHITECTURE.md: only simdnet loads them, with
-   * sn.loadQuantizedModel). With a handler or a 'file://dir' path (Node), also writes them there.
+   * loadQuantizedModel). With a handler or a 'file://dir' path (Node), also writes them there.
    */
   async save(handlerOrUrl?: SaveHandler | string): Promise<ModelArtifacts> {
     this.live('save');
     const artifacts = quantizedArtifacts(this.name, this.layers, this.spec, this.lossName);
     if (typeof handlerOrUrl === 'string') {
-      // The forms sn.loadQuantizedModel reads: a file: URL, TF.js's file://relative, or a plain path.
+      // The forms loadQuantizedModel reads: a file: URL, TF.js's file://relative, or a plain path.
       const dir = await filePathOf(handlerOrUrl);
       if (dir === null) {
         throw new Error(`simdnet: ${this.name}.save: only file paths and 'file://<dir>' URLs are supported (Node), got ${describeValue(handlerOrUrl)}`);

@@ -1,7 +1,7 @@
 // The arithmetic of post-training quantization, in plain JS (no memory, no kernels): how a range becomes
 // a scale and zero point, how float weights become int8, and how a real multiplier becomes a fixed-point
 // one. docs/ARCHITECTURE.md ("Quantized inference") states the scheme; the kernels follow it exactly.
-import type { QuantParams } from '../ops/int8-tensor.js';
+import type { QuantParams } from './int8-tensor.js';
 
 /** Activations are 7-bit (0..127) in both builds: the relaxed i8 dot product takes one operand as 7-bit. */
 export const ACTIVATION_MAX = 127;

@@ -76,7 +76,7 @@ beforeAll(() => {
   link(join(DEV_MODULES, '@types/node'), join(app, 'node_modules/@types/node'));
   // protobufjs, the optional peer dependency of simdnet/onnx, as a user of that entry installs it.
   link(join(DEV_MODULES, 'protobufjs'), join(app, 'node_modules/protobufjs'));
-  for (const f of ['node-consumer.mjs', 'node-consumer.cjs', 'onnx-consumer.mjs', 'onnx-consumer.cjs']) cpSync(join(FIXTURES, f), join(app, f));
+  for (const f of ['node-consumer.mjs', 'node-consumer.cjs', 'onnx-consumer.mjs', 'onnx-consumer.cjs', 'quantize-consumer.mjs', 'quantize-consumer.cjs']) cpSync(join(FIXTURES, f), join(app, f));
 }, 180_000);
 
 afterAll(() => {
@@ -93,6 +93,10 @@ describe('the tarball', () => {
       'package/dist/onnx.d.cts',
       'package/dist/onnx.d.ts',
       'package/dist/onnx.js',
+      'package/dist/quantize.cjs',
+      'package/dist/quantize.d.cts',
+      'package/dist/quantize.d.ts',
+      'package/dist/quantize.js',
       'package/dist/simdnet.cjs',
       'package/dist/simdnet.d.cts',
       'package/dist/simdnet.d.ts',
@@ -101,7 +105,7 @@ describe('the tarball', () => {
     ]);
     const installed = join(app, 'node_modules/simdnet');
     expect(readFileSync(join(installed, 'LICENSE'), 'utf8')).toMatch(/^MIT License/);
-    for (const f of ['dist/simdnet.js', 'dist/simdnet.cjs', 'dist/onnx.js', 'dist/onnx.cjs']) {
+    for (const f of ['dist/simdnet.js', 'dist/simdnet.cjs', 'dist/onnx.js', 'dist/onnx.cjs', 'dist/quantize.js', 'dist/quantize.cjs']) {
       const code = readFileSync(join(installed, f), 'utf8');
       expect(code, f).not.toMatch(/sourceMappingURL/);
       expect(code, `${f}: Node built-ins only through the hidden import`).not.toMatch(/(?:import|require)\(\s*["']node:(?!worker_threads['"]\)\)\.parentPort)/);
@@ -172,6 +176,23 @@ describe('Node consumers of the installed package', () => {
     expect(result.layers).toBe(2);
   });
 
+  test('simdnet/quantize (ESM): quantize predicts close to fp32, save/load gives the same outputs, one engine', () => {
+    const { result } = runNode('quantize-consumer.mjs');
+    expect(result.int8Layers).toEqual(['conv2d_1', 'max_pooling2d_1', 'dense_1']);
+    expect(result.relDiff).toBeLessThan(0.1);
+    expect(result.sameAfterLoad).toBe(true);
+    expect(result.sharesTensor).toBe(true);
+    expect(result.isQuantizedModel).toBe(true);
+    expect(result.refused).toMatch(/loadQuantizedModel from 'simdnet\/quantize'/);
+  });
+
+  test('simdnet/quantize (CommonJS): require(\'simdnet/quantize\') shares the main entry\'s engine', () => {
+    const { result } = runNode('quantize-consumer.cjs');
+    expect(result.int8Layers.length).toBe(1);
+    expect(result.maxDiff).toBeLessThan(0.1);
+    expect(result.sharesTensor).toBe(true);
+  });
+
   test('CommonJS: require(\'simdnet\') trains, predicts, saves and loads back; exits by itself', () => {
     const { result } = runNode('node-consumer.cjs');
     expect(result.version).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
@@ -215,7 +236,7 @@ describe('strict TypeScript consumers (skipLibCheck off)', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const typed = run(process.execPath, ['out/run-typed.js'], dir);
     expect(typed.code, typed.stderr).toBe(0);
-    expect(JSON.parse(typed.stdout)).toMatchObject({ row: [expect.any(Number), expect.any(Number)], last: 6 });
+    expect(JSON.parse(typed.stdout)).toMatchObject({ row: [expect.any(Number), expect.any(Number)], last: 6, int8Rows: 2 });
     const ex = run(process.execPath, ['out/readme-example.mjs'], dir);
     expect(ex.code, ex.stderr).toBe(0);
     expect(ex.stdout).toMatch(/^338$/m);
@@ -231,7 +252,7 @@ describe('strict TypeScript consumers (skipLibCheck off)', () => {
     expect(readFileSync(join(dir, 'out/typed.js'), 'utf8')).toMatch(/require\("simdnet"\)/);
     const typed = run(process.execPath, ['out/run-typed.js'], dir);
     expect(typed.code, typed.stderr).toBe(0);
-    expect(JSON.parse(typed.stdout)).toMatchObject({ row: [expect.any(Number), expect.any(Number)], last: 6 });
+    expect(JSON.parse(typed.stdout)).toMatchObject({ row: [expect.any(Number), expect.any(Number)], last: 6, int8Rows: 2 });
   }, 120_000);
 
   test('a browser project (bundler resolution, lib dom, no @types/node) compiles', () => {

@@ -5,6 +5,7 @@ import { it, expect, beforeAll } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import * as sn from '../../src/index.js';
+import { quantize } from '../../src/quantize/index.js';
 
 const modelDir = join(dirname(fileURLToPath(import.meta.url)), '../../demo/model');
 
@@ -15,7 +16,7 @@ beforeAll(async () => {
 it('MNIST convnet: int8 test accuracy within 0.2 points of fp32 (10,000 images)', async () => {
   const mnist = await sn.data.loadMnist({ train: 500 });
   const model = await sn.loadModel(`file://${modelDir}`);
-  const q = sn.quantize(model, { calibration: mnist.trainImages });
+  const q = quantize(model, { calibration: mnist.trainImages });
   try {
     expect(q.int8Layers).toEqual(['max_pooling2d_1', 'conv2d_2', 'max_pooling2d_2', 'dense_1']);
     const fp32 = model.evaluate(mnist.testImages, mnist.testLabels, { batchSize: 250 });

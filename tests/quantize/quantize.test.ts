@@ -1,10 +1,11 @@
-// sn.quantize end to end: which layers run int8, how close predictions stay to fp32, save/load giving the
+// quantize (simdnet/quantize) end to end: which layers run int8, how close predictions stay to fp32, save/load giving the
 // same bytes, plain and relaxed builds giving the same bytes, errors, and memory returned on dispose.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as sn from '../../src/index.js';
+import { quantize, loadQuantizedModel, type QuantizedModel, type QuantizeArgs } from '../../src/quantize/index.js';
 import { rng } from '../helpers/random.js';
 
 const L = sn.layers;
@@ -56,7 +57,7 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return d;
 }
 
-describe('sn.quantize', () => {
+describe('quantize', () => {
   beforeAll(async () => {
     await sn.ready();
   });
@@ -65,7 +66,7 @@ describe('sn.quantize', () => {
     const model = mixedModel();
     const calibration = images(64, [10, 9, 3], 1);
     const x = images(40, [10, 9, 3], 2);
-    const q = sn.quantize(model, { calibration });
+    const q = quantize(model, { calibration });
     try {
       const lines: string[] = [];
       q.summary((l) => lines.push(l));
@@ -104,12 +105,12 @@ describe('sn.quantize', () => {
     const want = model.predict(x);
     try {
       const variants = [
-        sn.quantize(model, { calibration, percentile: 99.9 }),
-        sn.quantize(model, { calibration, perChannel: false }),
-        sn.quantize(model, { calibration, skip: [model.layers[7].name] }),
+        quantize(model, { calibration, percentile: 99.9 }),
+        quantize(model, { calibration, perChannel: false }),
+        quantize(model, { calibration, skip: [model.layers[7].name] }),
       ];
       // Percentile ranges are inside the min/max ones: never a larger scale.
-      const minmax = sn.quantize(model, { calibration });
+      const minmax = quantize(model, { calibration });
       variants[0].spec.tensors.forEach((t, i) => {
         if (t && t.scale !== 1) expect(t.scale).toBeLessThanOrEqual(minmax.spec.tensors[i]!.scale);
       });
@@ -133,7 +134,7 @@ describe('sn.quantize', () => {
     const model = mixedModel();
     const calibration = images(32, [10, 9, 3], 4);
     const x = images(9, [10, 9, 3], 5);
-    const q = sn.quantize(model, { calibration });
+    const q = quantize(model, { calibration });
     const dir = mkdtempSync(join(tmpdir(), 'simdnet-int8-'));
     try {
       const artifacts = await q.save(`file://${dir}`);
@@ -144,7 +145,7 @@ describe('sn.quantize', () => {
       const want = first.dataSync();
       first.dispose();
       for (const source of [artifacts, `file://${dir}`]) {
-        const again = await sn.loadQuantizedModel(source);
+        const again = await loadQuantizedModel(source);
         const got = again.predict(x);
         expect(got.dataSync()).toEqual(want);
         expect(again.int8Layers).toEqual(q.int8Layers);
@@ -170,28 +171,28 @@ describe('sn.quantize', () => {
     const model = mixedModel();
     const calibration = images(8, [10, 9, 3], 6);
     const live = sn.memoryInfo().liveTensors;
-    expect(() => sn.quantize({} as sn.Sequential, { calibration })).toThrow(/Sequential model .*got an empty object/);
-    expect(() => sn.quantize(model, {} as sn.QuantizeArgs)).toThrow(/calibration must be a live Tensor of sample inputs, got undefined/);
+    expect(() => quantize({} as sn.Sequential, { calibration })).toThrow(/Sequential model .*got an empty object/);
+    expect(() => quantize(model, {} as QuantizeArgs)).toThrow(/calibration must be a live Tensor of sample inputs, got undefined/);
     const wrong = images(2, [9, 9, 3], 7);
-    expect(() => sn.quantize(model, { calibration: wrong })).toThrow(/expects input shape \[null,10,9,3\] but got \[2,9,9,3\]/);
-    expect(() => sn.quantize(model, { calibration, percentile: 20 })).toThrow(/percentile must be a number in \(50, 100\], got 20/);
-    expect(() => sn.quantize(model, { calibration, skip: ['nope'] })).toThrow(/skip names 'nope'/);
+    expect(() => quantize(model, { calibration: wrong })).toThrow(/expects input shape \[null,10,9,3\] but got \[2,9,9,3\]/);
+    expect(() => quantize(model, { calibration, percentile: 20 })).toThrow(/percentile must be a number in \(50, 100\], got 20/);
+    expect(() => quantize(model, { calibration, skip: ['nope'] })).toThrow(/skip names 'nope'/);
     const nan = sn.tensor(new Float32Array(calibration.size).fill(NaN), calibration.shape);
-    expect(() => sn.quantize(model, { calibration: nan })).toThrow(/not finite/);
+    expect(() => quantize(model, { calibration: nan })).toThrow(/not finite/);
     expect(sn.memoryInfo().liveTensors).toBe(live + 2);
-    const q = sn.quantize(model, { calibration, loss: 'sparseCategoricalCrossentropy' });
+    const q = quantize(model, { calibration, loss: 'sparseCategoricalCrossentropy' });
     expect(() => q.predict(wrong)).toThrow(/expects input shape \[null,10,9,3\] but got \[2,9,9,3\]/);
     q.dispose();
     q.dispose();
     expect(() => q.predict(calibration)).toThrow(/disposed/);
     const uncompiled = sn.sequential([L.dense({ units: 2, inputShape: [3] })]);
     const cal2 = sn.tensor([1, 2, 3], [1, 3]);
-    const q2 = sn.quantize(uncompiled, { calibration: cal2 });
+    const q2 = quantize(uncompiled, { calibration: cal2 });
     const label = sn.tensor([0], [1]);
     expect(() => q2.evaluate(cal2, label)).toThrow(/no loss/);
     label.dispose();
     q2.dispose();
-    await expect(sn.loadQuantizedModel({ modelTopology: {} } as sn.ModelArtifacts)).rejects.toThrow(/not a quantized simdnet model/);
+    await expect(loadQuantizedModel({ modelTopology: {} } as sn.ModelArtifacts)).rejects.toThrow(/not a quantized simdnet model/);
     for (const t of [wrong, nan, calibration, cal2]) t.dispose();
     model.dispose();
     uncompiled.dispose();
@@ -217,12 +218,12 @@ describe('plain and relaxed builds give the same bytes on an all-int8 model', ()
     for (const simd of ['plain', 'relaxed'] as const) {
       await sn.ready({ simd });
       const x = images(5, [7, 6, 8], 10);
-      let q: sn.QuantizedModel;
-      if (artifacts) q = await sn.loadQuantizedModel(artifacts);
+      let q: QuantizedModel;
+      if (artifacts) q = await loadQuantizedModel(artifacts);
       else {
         const model = make();
         const calibration = images(20, [7, 6, 8], 11);
-        q = sn.quantize(model, { calibration });
+        q = quantize(model, { calibration });
         model.dispose();
         calibration.dispose();
       }

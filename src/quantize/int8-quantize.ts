@@ -1,8 +1,7 @@
 // f32 ↔ u8 activations and int8 max pooling (assembly/int8-quantize.ts, assembly/int8-pool.ts).
-import { engine } from '../backend/engine.js';
-import type { Tensor } from '../tensor.js';
+import type { Tensor, ops } from '../index.js';
+import { engine } from './main.js';
 import { QTensor } from './int8-tensor.js';
-import type { Pool2dGeometry } from './pool.js';
 
 function checkSize(op: string, a: Tensor | QTensor, b: Tensor | QTensor): void {
   if (a.size !== b.size) throw new Error(`simdnet ${op}: ${a} and ${b} must have the same number of values`);
@@ -21,7 +20,7 @@ export function dequantize(q: QTensor, x: Tensor): void {
 }
 
 /** Max pooling on quantized NHWC x (N,H,W,C) into y (N,OH,OW,C); y keeps x's scale and zero point. */
-export function int8MaxPool2d(x: QTensor, y: QTensor, g: Pool2dGeometry): void {
+export function int8MaxPool2d(x: QTensor, y: QTensor, g: ops.Pool2dGeometry): void {
   const [n, h, w, c] = x.shape;
   const [n2, oh, ow, c2] = y.shape;
   if (x.shape.length !== 4 || y.shape.length !== 4 || n !== n2 || c !== c2) {

@@ -2,11 +2,13 @@
 // packed for this build, the int32 bias with the input zero point folded in, and the output stage —
 // requantization to u8 (fixed-point multiplier per output channel, one rounding shift) or f32 scales.
 // See docs/ARCHITECTURE.md ("Quantized inference") for the arithmetic.
-import { engine, type KernelCall } from '../backend/engine.js';
-import { Tensor } from '../tensor.js';
+import { Tensor } from '../index.js';
+import type { ops } from '../index.js';
+import type { KernelCall } from '../backend/engine.js';
+import { engine, splitWork } from './main.js';
 import { QTensor } from './int8-tensor.js';
-import type { Conv2dGeometry } from './conv.js';
-import { splitWork } from '../backend/split.js';
+
+type Conv2dGeometry = ops.Conv2dGeometry;
 
 /**
  * The two integer kernels (assembly/int8-gemm.ts): 'dot16' (i16 dot products, every build) and 'dot8'

@@ -1,8 +1,8 @@
 // Quantized activations: u8 bytes in linear memory holding 7-bit values (0..127), with the affine map
 // real = scale · (q - zero). A QTensor is a shape, a byte offset and that map; like a Tensor from an arena,
 // it is freed with its arena (quantized activations only live for one batch).
-import type { Arena } from '../backend/arena.js';
-import { shapeSize } from '../tensor.js';
+import type { Arena } from '../index.js';
+import { shapeSize } from './main.js';
 
 /** real = scale · (q − zero), q in 0..127. */
 export interface QuantParams {
