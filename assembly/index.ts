@@ -32,3 +32,4 @@ export * from './int8-quantize';
 export * from './int8-pool';
 export * from './prelu';
 export * from './winograd';
+export * from './transpose';

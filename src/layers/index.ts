@@ -30,6 +30,7 @@ import { Cropping2D, type Cropping2DArgs } from './cropping2d.js';
 import { Reshape, type ReshapeArgs } from './reshape.js';
 import { GlobalAveragePooling1D, GlobalMaxPooling1D } from './global-pooling1d.js';
 import { PReLU, type PReLUArgs } from './prelu.js';
+import { Permute, type PermuteArgs } from './permute.js';
 import { Softmax, ReLU, ELU, type SoftmaxArgs, type ReLUArgs, type ELUArgs } from './activation-layers.js';
 
 export { Layer } from './layer.js';
@@ -63,6 +64,7 @@ export type {
   ReLUArgs,
   ELUArgs,
   PReLUArgs,
+  PermuteArgs,
 };
 export {
   Conv2D,
@@ -104,6 +106,7 @@ export {
   ReLU,
   ELU,
   PReLU,
+  Permute,
 };
 export { MergeLayer } from './merge-base.js';
 
@@ -148,3 +151,4 @@ export const softmax = (args: SoftmaxArgs = {}): Softmax => new Softmax(args);
 export const reLU = (args: ReLUArgs = {}): ReLU => new ReLU(args);
 export const elu = (args: ELUArgs = {}): ELU => new ELU(args);
 export const prelu = (args: PReLUArgs = {}): PReLU => new PReLU(args);
+export const permute = (args: PermuteArgs): Permute => new Permute(args);

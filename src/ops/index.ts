@@ -17,3 +17,4 @@ export * from './resize.js';
 export * from './merge.js';
 export * from './prelu.js';
 export * from './winograd.js';
+export * from './transpose.js';

