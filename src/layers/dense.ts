@@ -6,7 +6,7 @@ import { denseForward, denseBackward } from '../ops/gemm.js';
 import { Layer, type LayerArgs } from './layer.js';
 import type { Node } from './node.js';
 import { type ActivationName, checkActivation, fusedCode, fusedAlpha, finishFusedActivation, gradBeforeActivation } from './activations.js';
-import { defaultInitializerConfig } from './conv2d.js';
+import { initializerConfig } from './conv-base.js';
 
 export interface DenseArgs extends LayerArgs {
   units: number;
@@ -81,6 +81,6 @@ export class Dense extends Layer {
   }
 
   protected layerConfig(): Record<string, unknown> {
-    return { units: this.units, activation: this.activation, use_bias: this.useBias, ...defaultInitializerConfig() };
+    return { units: this.units, activation: this.activation, use_bias: this.useBias, ...initializerConfig() };
   }
 }

@@ -3,20 +3,33 @@ import { describeValue } from '../describe.js';
 
 export type Padding = 'valid' | 'same';
 
-/** A number or a pair, as kernelSize/strides/poolSize accept; returns the pair. */
-export function pair(v: number | number[] | undefined, fallback: number, what: string, layer: string): [number, number] {
-  const p = v === undefined || v === null ? [fallback, fallback] : typeof v === 'number' ? [v, v] : v;
-  if (!Array.isArray(p) || p.length !== 2 || !p.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new Error(`simdnet: ${layer}: ${what} must be a positive integer or a pair of them, got ${describeValue(v)}`);
+/**
+ * n positive integers from a number (repeated) or a list of n, as kernelSize/strides/poolSize accept; a
+ * 1D layer also takes a one-element list, as Keras configs write it.
+ */
+export function tuple(v: number | number[] | undefined | null, n: number, fallback: number, what: string, layer: string): number[] {
+  const t = v === undefined || v === null ? new Array<number>(n).fill(fallback) : typeof v === 'number' ? new Array<number>(n).fill(v) : v;
+  if (!Array.isArray(t) || t.length !== n || !t.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new Error(`simdnet: ${layer}: ${what} must be a positive integer${['', '', ' or a pair of them', ' or three of them'][n]}, got ${describeValue(v)}`);
   }
-  return [p[0], p[1]];
+  return [...t];
 }
 
+/** A number or a pair; returns the pair. */
+export const pair = (v: number | number[] | undefined, fallback: number, what: string, layer: string) =>
+  tuple(v, 2, fallback, what, layer) as [number, number];
+
+/** A number or a triple, as 3D layers accept; returns the triple. */
+export const triple = (v: number | number[] | undefined, fallback: number, what: string, layer: string) =>
+  tuple(v, 3, fallback, what, layer) as [number, number, number];
+
 /** One number, for 1D layers (a one-element array is accepted, as Keras configs write it). */
-export function single(v: number | number[] | undefined, fallback: number, what: string, layer: string): number {
-  const s = v === undefined || v === null ? fallback : typeof v === 'number' ? v : Array.isArray(v) && v.length === 1 ? v[0] : NaN;
-  if (!Number.isInteger(s) || s <= 0) throw new Error(`simdnet: ${layer}: ${what} must be a positive integer, got ${describeValue(v)}`);
-  return s;
+export const single = (v: number | number[] | undefined, fallback: number, what: string, layer: string): number =>
+  tuple(v, 1, fallback, what, layer)[0];
+
+export function positiveInt(v: unknown, what: string, layer: string): number {
+  if (!Number.isInteger(v) || (v as number) <= 0) throw new Error(`simdnet: ${layer}: ${what} must be a positive integer, got ${describeValue(v)}`);
+  return v as number;
 }
 
 export function checkPadding(p: unknown, layer: string): Padding {

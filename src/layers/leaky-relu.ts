@@ -2,11 +2,9 @@
 import { describeValue } from '../describe.js';
 import type { Arena } from '../backend/arena.js';
 import { Tensor } from '../tensor.js';
-import { activationForward, activationBackward } from '../ops/activation.js';
+import { activationForward, activationBackward, ACTIVATION } from '../ops/activation.js';
 import { Layer, type LayerArgs } from './layer.js';
 import type { Node } from './node.js';
-
-const LEAKY_RELU = 3;
 
 export interface LeakyReLUArgs extends LayerArgs {
   alpha?: number;
@@ -28,13 +26,13 @@ export class LeakyReLU extends Layer {
 
   forward(x: Tensor, _node: Node, arena: Arena): Tensor {
     const y = Tensor.empty(x.shape, arena); // not in place: x may be kept by the layer before
-    activationForward(x, y, LEAKY_RELU, this.alpha);
+    activationForward(x, y, ACTIVATION.leakyRelu, this.alpha);
     return y;
   }
 
   backward(dy: Tensor, node: Node, _arena: Arena, needDx: boolean): Tensor | null {
     if (!needDx) return null;
-    activationBackward(node.output!, dy, dy, LEAKY_RELU, this.alpha); // in place: dy is ours
+    activationBackward(node.output!, dy, dy, ACTIVATION.leakyRelu, this.alpha); // in place: dy is ours
     return dy;
   }
 

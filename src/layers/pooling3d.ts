@@ -6,8 +6,7 @@ import { Tensor } from '../tensor.js';
 import { maxPool3dForward, maxPool3dBackward, avgPool3dForward, avgPool3dBackward, type Pool3dGeometry } from '../ops/pool.js';
 import { Layer, type LayerArgs } from './layer.js';
 import type { Node } from './node.js';
-import { type Padding, checkPadding, windowAxis } from './geometry.js';
-import { triple } from './conv3d.js';
+import { type Padding, checkPadding, windowAxis, triple } from './geometry.js';
 
 export interface Pooling3DArgs extends LayerArgs {
   poolSize?: number | number[];

@@ -7,7 +7,8 @@ import { depthwiseConv2dForward, depthwiseConv2dBackward } from '../ops/depthwis
 import { conv2dForward, conv2dBackward, type Conv2dGeometry } from '../ops/conv.js';
 import type { Node } from './node.js';
 import { fusedCode, fusedAlpha, finishFusedActivation, gradBeforeActivation } from './activations.js';
-import { DepthwiseConv2D, positiveInt, type DepthwiseConv2DArgs } from './depthwise-conv2d.js';
+import { DepthwiseConv2D, type DepthwiseConv2DArgs } from './depthwise-conv2d.js';
+import { positiveInt } from './geometry.js';
 
 export interface SeparableConv2DArgs extends DepthwiseConv2DArgs {
   filters: number;
@@ -22,19 +23,17 @@ export class SeparableConv2D extends DepthwiseConv2D {
   constructor(args: SeparableConv2DArgs) {
     super(args, 'separable_conv2d');
     this.filters = positiveInt(args.filters, 'filters', this.name);
+    this.kernelKinds = ['depthwise', 'pointwise'];
   }
 
-  protected override computeOutputShape(s: number[]): number[] {
-    const [oh, ow] = super.computeOutputShape(s);
-    return [oh, ow, this.filters];
+  protected override outChannels(): number {
+    return this.filters;
   }
 
   protected override createParams(s: number[]): void {
-    const [kh, kw] = this.kernelSize;
     const M = this.depthMultiplier;
-    this.addParam('depthwise_kernel', [kh, kw, s[2], M], 'glorotUniform', true, [kh * kw * s[2], kh * kw * M]);
-    this.addParam('pointwise_kernel', [1, 1, s[2] * M, this.filters], 'glorotUniform', true, [s[2] * M, this.filters]);
-    if (this.useBias) this.addParam('bias', [this.filters], 'zeros');
+    this.addKernel('depthwise_kernel', [...this.kernelSize, s[2], M]);
+    this.addKernel('pointwise_kernel', [1, 1, s[2] * M, this.filters], this.filters);
   }
 
   override forward(x: Tensor, node: Node, arena: Arena): Tensor {
@@ -61,17 +60,6 @@ export class SeparableConv2D extends DepthwiseConv2D {
   }
 
   protected override layerConfig(): Record<string, unknown> {
-    const { depthwise_initializer, depthwise_regularizer, depthwise_constraint, ...rest } = super.layerConfig();
-    const glorot = depthwise_initializer;
-    return {
-      ...rest,
-      filters: this.filters,
-      depthwise_initializer: glorot,
-      pointwise_initializer: glorot,
-      depthwise_regularizer,
-      pointwise_regularizer: null,
-      depthwise_constraint,
-      pointwise_constraint: null,
-    };
+    return { ...super.layerConfig(), filters: this.filters };
   }
 }

@@ -5,16 +5,9 @@ import { splitRanges } from '../backend/split.js';
 import type { Tensor } from '../tensor.js';
 import { refuseAliasing } from './alias.js';
 
-/** The activation codes every kernel that applies or fuses an activation understands. */
-export const ACTIVATION = {
-  linear: 0,
-  relu: 1,
-  relu6: 2,
-  leakyRelu: 3,
-  elu: 4,
-  sigmoid: 5,
-  tanh: 6,
-} as const;
+import { ACTIVATION } from '../backend/kernels.generated.js';
+
+export { ACTIVATION };
 
 export type ActivationName = keyof typeof ACTIVATION;
 export type ActivationCode = (typeof ACTIVATION)[ActivationName];
@@ -30,8 +23,8 @@ export function activationCode(name: string): ActivationCode {
 }
 
 function checkCode(op: string, act: number): void {
-  if (!Number.isInteger(act) || act < 0 || act > 6) {
-    throw new Error(`simdnet ${op}: activation code ${act} is not one of 0..6 (${Object.keys(ACTIVATION).join(', ')})`);
+  if (!Number.isInteger(act) || act < 0 || act >= Object.keys(ACTIVATION).length) {
+    throw new Error(`simdnet ${op}: activation code ${act} is not one of 0..${Object.keys(ACTIVATION).length - 1} (${Object.keys(ACTIVATION).join(', ')})`);
   }
 }
 

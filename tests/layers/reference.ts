@@ -164,7 +164,7 @@ export function refForward(layers: sn.Layer[], st: RefState, x: Arr, training: b
       case 'Conv1D': {
         const x4 = reshape(h, [n, 1, h.shape[1], h.shape[2]]);
         const w4 = reshape(p[0], [1, ...p[0].shape]);
-        const y = conv2d(x4, w4, L.useBias ? p[1] : null, [1, L.strides as number], L.padding as string, [1, L.dilationRate as number]);
+        const y = conv2d(x4, w4, L.useBias ? p[1] : null, [1, ...(L.strides as number[])], L.padding as string, [1, ...(L.dilationRate as number[])]);
         h = applyAct(reshape(y, [n, y.shape[2], y.shape[3]]), finalAct(L.activation as string));
         break;
       }
