@@ -94,7 +94,7 @@ const FACTORIES: Record<string, Factory> = {
   MaxPool3D: pool3d(L.MaxPooling3D),
   AveragePooling3D: pool3d(L.AveragePooling3D),
   AvgPool3D: pool3d(L.AveragePooling3D),
-  UpSampling2D: (c, base) => (channelsLast(c, base.name!), new L.UpSampling2D({ ...base, size: arr(c.size), interpolation: (c.interpolation ?? 'nearest') as 'nearest' | 'bilinear' })),
+  UpSampling2D: (c, base) => (channelsLast(c, base.name!), new L.UpSampling2D({ ...base, size: arr(c.size), interpolation: (c.interpolation ?? 'nearest') as 'nearest' | 'bilinear', coordinates: c.coordinates as L.UpSampling2DArgs['coordinates'] })),
   ZeroPadding2D: (c, base) => (channelsLast(c, base.name!), new L.ZeroPadding2D({ ...base, padding: c.padding as L.ZeroPadding2DArgs['padding'] })),
   Cropping2D: (c, base) => (channelsLast(c, base.name!), new L.Cropping2D({ ...base, cropping: c.cropping as L.Cropping2DArgs['cropping'] })),
   Reshape: (c, base) => new L.Reshape({ ...base, targetShape: c.target_shape as number[] }),

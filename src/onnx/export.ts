@@ -15,6 +15,7 @@ type Attr = Record<string, unknown>;
 const intA = (name: string, i: number): Attr => ({ name, type: AttrType.INT, i });
 const intsA = (name: string, ints: number[]): Attr => ({ name, type: AttrType.INTS, ints });
 const floatA = (name: string, f: number): Attr => ({ name, type: AttrType.FLOAT, f });
+const strA = (name: string, v: string): Attr => ({ name, type: AttrType.STRING, s: new TextEncoder().encode(v) });
 
 /** TensorFlow's 'same' padding of one axis: [before, after]. */
 function samePads(len: number, size: number, stride: number, dilation: number): [number, number] {
@@ -54,15 +55,19 @@ class Writer {
     return name;
   }
 
-  /** The ONNX name of a tensor in the layout asked, adding a Transpose when it has only the other one. */
+  /**
+   * The ONNX name of a tensor in the layout asked, adding a Transpose when it has only the other one.
+   * 'nchw' is channels-first for any rank with spatial axes (N,C,L for sequences, N,C,D,H,W for volumes).
+   */
   get(t: SymbolicTensor, form: 'asis' | 'nchw'): string {
     const e = this.names.get(t.id);
     if (!e) throw new Error(`simdnet: toOnnx: tensor ${t.name} is used before it is computed`);
-    if (form === 'asis' || t.sampleShape.length !== 3) {
-      e.asis ??= this.node('Transpose', [e.nchw!], [intsA('perm', [0, 2, 3, 1])], 'to_nhwc');
+    const r = t.sampleShape.length;
+    if (form === 'asis' || r < 2) {
+      e.asis ??= this.node('Transpose', [e.nchw!], [intsA('perm', [0, ...Array.from({ length: r }, (_, i) => i + 2).slice(0, r - 1), 1])], 'to_nhwc');
       return e.asis;
     }
-    e.nchw ??= this.node('Transpose', [e.asis!], [intsA('perm', [0, 3, 1, 2])], 'to_nchw');
+    e.nchw ??= this.node('Transpose', [e.asis!], [intsA('perm', [0, r, ...Array.from({ length: r - 1 }, (_, i) => i + 1)])], 'to_nchw');
     return e.nchw;
   }
 
@@ -73,7 +78,7 @@ class Writer {
   }
 
   set(t: SymbolicTensor, name: string, form: 'asis' | 'nchw'): void {
-    this.names.set(t.id, t.sampleShape.length === 3 ? { [form]: name } : { asis: name });
+    this.names.set(t.id, t.sampleShape.length >= 2 ? { [form]: name } : { asis: name });
   }
 }
 
@@ -136,6 +141,115 @@ function writeLayer(w: Writer, layer: Layer, ins: SymbolicTensor[], out: Symboli
       const y = w.node('Conv', inputs, attrs);
       return { name: activation(w, y, 'nchw', L.activation, who, rank), form: 'nchw' };
     }
+    case 'SeparableConv2D': {
+      // A depthwise conv (one group per channel, no bias) then a 1x1 conv with the bias and activation.
+      const [H, W, C] = x.sampleShape;
+      const [kh, kw] = L.kernelSize as number[];
+      const [s, d] = [L.strides as number[], L.dilationRate as number[]];
+      const M = L.depthMultiplier as number;
+      const F = L.filters as number;
+      const dk = paramOf(layer, 'depthwise_kernel'); // [kh, kw, C, M]
+      const dw = new Float32Array(dk.length); // [C·M, 1, kh, kw]
+      for (let c = 0; c < C; c++)
+        for (let m = 0; m < M; m++) for (let y = 0; y < kh; y++) for (let z = 0; z < kw; z++) dw[((c * M + m) * kh + y) * kw + z] = dk[((y * kw + z) * C + c) * M + m];
+      const [ph, pw] = L.padding === 'same' ? [samePads(H, kh, s[0], d[0]), samePads(W, kw, s[1], d[1])] : [[0, 0], [0, 0]];
+      const depth = w.node('Conv', [w.get(x, 'nchw'), w.floats('W', [C * M, 1, kh, kw], dw)], [
+        intsA('kernel_shape', [kh, kw]), intsA('strides', s), intsA('dilations', d), intsA('pads', [ph[0], pw[0], ph[1], pw[1]]), intA('group', C),
+      ]);
+      const inputs = [depth, w.floats('W', [F, C * M, 1, 1], transposed(paramOf(layer, 'pointwise_kernel'), C * M, F))];
+      if (L.useBias) inputs.push(w.floats('B', [F], paramOf(layer, 'bias')));
+      const y = w.node('Conv', inputs, [intsA('kernel_shape', [1, 1])]);
+      return { name: activation(w, y, 'nchw', L.activation, who, rank), form: 'nchw' };
+    }
+    case 'Conv1D':
+    case 'Conv3D': {
+      // Channels-first Conv over 1 or 3 spatial axes; kernel [...k, C, F] → [F, C, ...k].
+      const sample = x.sampleShape;
+      const sp = sample.length - 1;
+      const C = sample[sp];
+      const k = [L.kernelSize].flat() as number[];
+      const s = [L.strides].flat() as number[];
+      const d = [L.dilationRate].flat() as number[];
+      const F = L.filters as number;
+      const r = k.reduce((a, b) => a * b, 1);
+      const wt = transposed(paramOf(layer, 'kernel'), r * C, F); // [F, r·C] = [F, ...k, C]
+      const wk = new Float32Array(wt.length); // [F, C, ...k]
+      for (let f = 0; f < F; f++) for (let c = 0; c < C; c++) for (let i = 0; i < r; i++) wk[(f * C + c) * r + i] = wt[(f * r + i) * C + c];
+      const pads = k.map((kk, a) => (L.padding === 'same' ? samePads(sample[a], kk, s[a], d[a]) : [0, 0]));
+      const inputs = [w.get(x, 'nchw'), w.floats('W', [F, C, ...k], wk)];
+      if (L.useBias) inputs.push(w.floats('B', [F], paramOf(layer, 'bias')));
+      const y = w.node('Conv', inputs, [intsA('kernel_shape', k), intsA('strides', s), intsA('dilations', d), intsA('pads', [...pads.map((p) => p[0]), ...pads.map((p) => p[1])])]);
+      return { name: activation(w, y, 'nchw', L.activation, who, rank), form: 'nchw' };
+    }
+    case 'Conv2DTranspose': {
+      const [H, W, C] = x.sampleShape;
+      const [kh, kw] = L.kernelSize as number[];
+      const [s, d] = [L.strides as number[], L.dilationRate as number[]];
+      const F = L.filters as number;
+      const k = paramOf(layer, 'kernel'); // [kh, kw, F, C]
+      const wt = new Float32Array(k.length); // ONNX [C, F, kh, kw]
+      for (let c = 0; c < C; c++)
+        for (let f = 0; f < F; f++) for (let y = 0; y < kh; y++) for (let z = 0; z < kw; z++) wt[((c * F + f) * kh + y) * kw + z] = k[((y * kw + z) * F + f) * C + c];
+      // ONNX: out = (in−1)·s + span + output_padding − pads; simdnet's layer crops (before, after) from the
+      // full scatter, and where its output is longer than the scatter the rest is output_padding.
+      const axes = [0, 1].map((a) => {
+        const span = ([kh, kw][a] - 1) * d[a] + 1;
+        const len = [H, W][a];
+        const o = out.sampleShape[a];
+        const total = Math.max((len - 1) * s[a] + span - o, 0);
+        const before = Math.floor(total / 2);
+        return { before, after: total - before, extra: o - ((len - 1) * s[a] + span - total) };
+      });
+      const inputs = [w.get(x, 'nchw'), w.floats('W', [C, F, kh, kw], wt)];
+      if (L.useBias) inputs.push(w.floats('B', [F], paramOf(layer, 'bias')));
+      const attrs = [intsA('kernel_shape', [kh, kw]), intsA('strides', s), intsA('dilations', d), intsA('pads', [axes[0].before, axes[1].before, axes[0].after, axes[1].after])];
+      if (axes.some((a) => a.extra)) attrs.push(intsA('output_padding', axes.map((a) => a.extra)));
+      const y = w.node('ConvTranspose', inputs, attrs);
+      return { name: activation(w, y, 'nchw', L.activation, who, rank), form: 'nchw' };
+    }
+    case 'UpSampling2D': {
+      // Resize with the layer's coordinates; nearest_mode says how each rule rounds (assembly/resize.ts).
+      const [sh, sw] = L.size as number[];
+      const coords = L.coordinates as string;
+      const attrs = [strA('mode', L.interpolation === 'bilinear' ? 'linear' : 'nearest'), strA('coordinate_transformation_mode', coords)];
+      if (L.interpolation !== 'bilinear') attrs.push(strA('nearest_mode', coords === 'asymmetric' ? 'floor' : 'round_prefer_ceil'));
+      return { name: w.node('Resize', [w.get(x, 'nchw'), '', w.floats('scales', [4], [1, 1, sh, sw])], attrs), form: 'nchw' };
+    }
+    case 'Cropping2D': {
+      const [H, W] = x.sampleShape;
+      const [[t, b], [l, r]] = L.cropping as [[number, number], [number, number]];
+      return { name: w.node('Slice', [w.get(x, 'nchw'), w.ints('starts', [t, l]), w.ints('ends', [H - b, W - r]), w.ints('axes', [2, 3])]), form: 'nchw' };
+    }
+    case 'MaxPooling1D':
+    case 'AveragePooling1D':
+    case 'MaxPooling3D':
+    case 'AveragePooling3D': {
+      const sample = x.sampleShape;
+      const one = sample.length === 2;
+      const k = one ? [(L.poolSize as number[])[1]] : (L.poolSize as number[]);
+      const s = one ? [(L.strides as number[])[1]] : (L.strides as number[]);
+      const pads = k.map((kk, a) => (L.padding === 'same' ? samePads(sample[a], kk, s[a], 1) : [0, 0]));
+      const op = layer.className.startsWith('Max') ? 'MaxPool' : 'AveragePool';
+      return { name: w.node(op, [w.get(x, 'nchw')], [intsA('kernel_shape', k), intsA('strides', s), intsA('pads', [...pads.map((p) => p[0]), ...pads.map((p) => p[1])])]), form: 'nchw' };
+    }
+    case 'GlobalAveragePooling1D':
+    case 'GlobalMaxPooling1D': {
+      const op = layer.className === 'GlobalMaxPooling1D' ? 'ReduceMax' : 'ReduceMean';
+      return { name: w.node(op, [w.get(x, 'asis')], [intsA('axes', [1]), intA('keepdims', 0)]), form: 'asis' };
+    }
+    case 'PReLU': {
+      // alpha has the sample's shape with 1 on shared axes: ONNX broadcasts it over the batch as is.
+      const alpha = layer.orderedParams().find((q) => q.name === 'alpha')!;
+      return { name: w.node('PRelu', [w.get(x, 'asis'), w.floats('slope', alpha.value.shape, alpha.value.dataSync())]), form: 'asis' };
+    }
+    case 'Reshape':
+      return { name: w.node('Reshape', [w.get(x, 'asis'), w.ints('shape', [0, ...out.sampleShape])]), form: 'asis' };
+    case 'Maxout': {
+      // The max over groups of g consecutive channels: reshape (…, C/g, g), reduce the last axis.
+      const g = L.groupSize as number;
+      const split = w.node('Reshape', [w.get(x, 'asis'), w.ints('shape', [0, ...out.sampleShape, g])]);
+      return { name: w.node('ReduceMax', [split], [intsA('axes', [-1]), intA('keepdims', 0)]), form: 'asis' };
+    }
     case 'MaxPooling2D':
     case 'AveragePooling2D': {
       const [H, W] = x.sampleShape;
@@ -181,8 +295,8 @@ function writeLayer(w: Writer, layer: Layer, ins: SymbolicTensor[], out: Symboli
     case 'BatchNormalization': {
       const axis = L.axis as number;
       if (axis !== -1 && axis !== x.sampleShape.length) throw new Error(`simdnet: toOnnx: ${who}: only batch norm over the last axis is exported, got axis ${axis}`);
-      const form = x.sampleShape.length === 3 ? 'nchw' : 'asis';
-      if (x.sampleShape.length !== 3 && x.sampleShape.length !== 1) throw new Error(`simdnet: toOnnx: ${who}: input [null,${x.sampleShape}] is not an image or a vector`);
+      // ONNX normalizes axis 1: channels-first for sequences, images and volumes.
+      const form = x.sampleShape.length >= 2 ? 'nchw' : 'asis';
       const c = x.sampleShape[x.sampleShape.length - 1];
       const p = (n: string) => w.floats(n, [c], paramOf(layer, n));
       const y = w.node('BatchNormalization', [w.get(x, form), p('gamma'), p('beta'), p('moving_mean'), p('moving_variance')], [floatA('epsilon', L.epsilon), floatA('momentum', L.momentum)]);
@@ -194,7 +308,7 @@ function writeLayer(w: Writer, layer: Layer, ins: SymbolicTensor[], out: Symboli
     case 'Average':
     case 'Maximum':
     case 'Minimum': {
-      const form = x.sampleShape.length === 3 && w.names.get(x.id)!.nchw ? 'nchw' : 'asis';
+      const form = x.sampleShape.length >= 2 && w.names.get(x.id)!.nchw ? 'nchw' : 'asis';
       const names = ins.map((t) => w.get(t, form));
       const op = { Add: 'Sum', Subtract: 'Sub', Multiply: 'Mul', Average: 'Mean', Maximum: 'Max', Minimum: 'Min' }[layer.className]!;
       return chain(w, op, names, form);
@@ -219,6 +333,13 @@ function writeLayer(w: Writer, layer: Layer, ins: SymbolicTensor[], out: Symboli
     }
   }
   throw new Error(`simdnet: toOnnx: ${who}: layer type ${layer.className} has no ONNX export yet`);
+}
+
+/** A [rows, cols] row-major matrix transposed to [cols, rows]. */
+function transposed(m: Float32Array, rows: number, cols: number): Float32Array {
+  const t = new Float32Array(m.length);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = m[i * cols + j];
+  return t;
 }
 
 /** A merge as ONNX operators: Sum, Mean, Max and Min take any count; Sub and Mul are chained pairwise. */

@@ -260,6 +260,7 @@ function convertNode(node: OnnxNode, ctx: Ctx): Value[] {
       if (mode !== 'constant' || value !== 0 || pads.length !== 8 || pads[0] || pads[1] || pads[4] || pads[5] || pads.some((p) => p < 0)) {
         fail(`only zero padding of H and W is supported, got mode ${mode}, value ${value}, pads [${pads}]`);
       }
+      if (pads.every((p) => p === 0)) return [x]; // PyTorch's avg_pool2d at opset 11 pads by nothing first
       const t = sn.layers.zeroPadding2d({ padding: [[pads[2], pads[6]], [pads[3], pads[7]]], name }).apply(x.t);
       return [{ kind: 'sym', t, shape: [x.shape[0], t.sampleShape[0], t.sampleShape[1]], layout: 'nhwc' }];
     }
@@ -443,6 +444,45 @@ function convertNode(node: OnnxNode, ctx: Ctx): Value[] {
       const [oh, ow] = t.sampleShape;
       return [{ kind: 'sym', t, shape: [F, oh, ow], layout: 'nhwc' }];
     }
+    case 'ConvTranspose': {
+      const x = image(0);
+      const w = cnst(1);
+      const [C, H, W] = x.shape;
+      if (w.dims.length !== 4) fail(`only 2D transposed convolutions are supported, got weights [${w.dims}]`);
+      const [Cw, F, kh, kw] = w.dims; // ONNX: [C, F/group, kh, kw]
+      if (intAttr(node, 'group', 1) !== 1) fail(`only group 1 is supported, got group ${intAttr(node, 'group', 1)}`);
+      if (Cw !== C) fail(`weights [${w.dims}] do not fit ${C} input channels`);
+      if (attrOf(node, 'output_shape')) fail('output_shape is not supported (give pads and output_padding)');
+      const auto = stringAttr(node, 'auto_pad', 'NOTSET');
+      if (auto !== 'NOTSET' && auto !== 'VALID') fail(`auto_pad ${auto} is not supported (give pads)`);
+      const s = intsAttr(node, 'strides') ?? [1, 1];
+      const d = intsAttr(node, 'dilations') ?? [1, 1];
+      const pads = auto === 'VALID' ? [0, 0, 0, 0] : (intsAttr(node, 'pads') ?? [0, 0, 0, 0]);
+      const op = intsAttr(node, 'output_padding') ?? [0, 0];
+      // ONNX's output is the full scatter ((in−1)·s + span, then output_padding zeros) with pads cut
+      // off; simdnet's 'valid' output is the full scatter (and zeros where the kernel is shorter than the
+      // stride), so a crop gives ONNX's — if output_padding reaches no further than that.
+      const b = node.input[2] ? cnst(2) : null;
+      const deconv = sn.layers.conv2dTranspose({ filters: F, kernelSize: [kh, kw], strides: [s[0], s[1]], dilationRate: [d[0], d[1]], padding: 'valid', useBias: !!b, name });
+      let t = deconv.apply(x.t);
+      const [vh, vw] = t.sampleShape;
+      const want = [0, 1].map((a) => s[a] * ([H, W][a] - 1) + op[a] + (([kh, kw][a] - 1) * d[a] + 1) - pads[a] - pads[a + 2]);
+      const crop = [0, 1].map((a) => [pads[a], [vh, vw][a] - pads[a] - want[a]]) as [[number, number], [number, number]];
+      if (crop.some(([, after]) => after < 0) || want.some((v) => v <= 0)) {
+        fail(`output_padding [${op}] with pads [${pads}] reaches past the transposed conv's output (${vh}x${vw}); not supported`);
+      }
+      const kernel = new Float32Array(w.data.length);
+      for (let c = 0; c < C; c++)
+        for (let f = 0; f < F; f++)
+          for (let y = 0; y < kh; y++) for (let z = 0; z < kw; z++) kernel[((y * kw + z) * F + f) * C + c] = w.data[((c * F + f) * kh + y) * kw + z];
+      setParam(deconv, 'kernel', kernel);
+      if (b) setParam(deconv, 'bias', b.data);
+      if (crop.some(([p, q]) => p || q)) t = sn.layers.cropping2D({ cropping: crop, name: name && `${name}_crop` }).apply(t);
+      return [{ kind: 'sym', t, shape: [F, want[0], want[1]], layout: 'nhwc' }];
+    }
+    case 'Resize':
+    case 'Upsample':
+      return [resize(node, ctx, image(0), (i) => (node.input[i] ? cnst(i) : null), fail, name)];
     case 'MaxPool':
     case 'AveragePool': {
       const x = image(0);
@@ -491,4 +531,67 @@ function convertNode(node: OnnxNode, ctx: Ctx): Value[] {
     default:
       return fail(`operator ${node.opType}${node.domain ? ` (domain ${node.domain})` : ''} at opset ${ctx.opset} is not supported by simdnet`);
   }
+}
+
+/**
+ * Resize (opsets 10–19) and Upsample (7–9) as an upSampling2d layer: whole scale factors on H and W,
+ * nearest or linear, with the coordinate rules the layer has. A nearest rounding rule is accepted where it
+ * picks the same source pixels as the layer's for these sizes (checked pixel by pixel).
+ */
+function resize(node: OnnxNode, ctx: Ctx, x: Sym, input: (i: number) => Const | null, fail: (why: string) => never, name?: string): Sym {
+  const [C, H, W] = x.shape;
+  const legacy = node.opType === 'Upsample' || ctx.opset < 11;
+  // Inputs: Upsample-9 / Resize-10 (X, scales); Resize-11+ (X, roi, scales, sizes). Upsample-7: a scales attribute.
+  const scalesIn = input(legacy ? 1 : 2);
+  const sizesIn = legacy ? null : input(3);
+  let scales: number[] | null = scalesIn && scalesIn.data.length ? Array.from(scalesIn.data) : (attrOf(node, 'scales')?.floats ?? null);
+  if (sizesIn && sizesIn.data.length) {
+    const sz = Array.from(sizesIn.data);
+    scales = [1, 1, sz[2] / H, sz[3] / W];
+  }
+  if (!scales || scales.length !== 4) fail('scales or sizes for the 4 axes are needed');
+  const [sn0, sc, sh, sw] = scales!;
+  if ((sn0 !== 1 && !Number.isNaN(sn0)) || sc !== 1 || !Number.isInteger(sh) || !Number.isInteger(sw) || sh < 1 || sw < 1) {
+    fail(`only whole scale factors on H and W are supported, got scales [${scales}]`);
+  }
+  const mode = stringAttr(node, 'mode', 'nearest');
+  if (mode !== 'nearest' && mode !== 'linear' && mode !== 'bilinear') fail(`mode ${describeValue(mode)} is not supported (nearest, linear)`);
+  const ctm = legacy ? 'asymmetric' : stringAttr(node, 'coordinate_transformation_mode', 'half_pixel');
+  const OH = H * sh;
+  const OW = W * sw;
+  let coordinates: 'asymmetric' | 'half_pixel' | 'align_corners';
+  if (ctm === 'asymmetric' || ctm === 'half_pixel' || ctm === 'align_corners') coordinates = ctm;
+  else if (ctm === 'pytorch_half_pixel' && OH > 1 && OW > 1) coordinates = 'half_pixel';
+  else return fail(`coordinate_transformation_mode ${describeValue(ctm)} is not supported (asymmetric, half_pixel, pytorch_half_pixel, align_corners)`);
+  if (mode === 'nearest') {
+    // Resize-10 and Upsample take the floor of the source coordinate.
+    const rule = legacy ? 'floor' : stringAttr(node, 'nearest_mode', 'round_prefer_floor');
+    for (const [n, o] of [[H, OH], [W, OW]]) {
+      for (let i = 0; i < o; i++) {
+        if (onnxNearest(i, n, o, coordinates, rule) !== layerNearest(i, n, o, coordinates)) {
+          fail(`nearest_mode ${describeValue(rule)} with coordinate_transformation_mode ${ctm} picks other pixels than simdnet's upSampling2d for scales [${scales}]`);
+        }
+      }
+    }
+  }
+  const t = sn.layers.upSampling2d({ size: [sh, sw], interpolation: mode === 'nearest' ? 'nearest' : 'bilinear', coordinates, name }).apply(x.t);
+  return { kind: 'sym', t, shape: [C, OH, OW], layout: 'nhwc' };
+}
+
+/** The source index ONNX's nearest Resize reads for output index i (in → out along one axis). */
+function onnxNearest(i: number, n: number, out: number, ctm: string, rule: string): number {
+  const src = ctm === 'align_corners' ? (out > 1 ? (i * (n - 1)) / (out - 1) : 0) : ctm === 'half_pixel' ? ((i + 0.5) * n) / out - 0.5 : (i * n) / out;
+  const r =
+    rule === 'floor' ? Math.floor(src)
+    : rule === 'ceil' ? Math.ceil(src)
+    : rule === 'round_prefer_ceil' ? Math.floor(src + 0.5)
+    : Math.ceil(src - 0.5); // round_prefer_floor
+  return Math.min(Math.max(r, 0), n - 1);
+}
+
+/** The source index simdnet's nearest resize reads (assembly/resize.ts). */
+function layerNearest(i: number, n: number, out: number, coordinates: string): number {
+  if (coordinates === 'align_corners') return Math.min(Math.round(out > 1 ? (i * (n - 1)) / (out - 1) : 0), n - 1);
+  const src = coordinates === 'half_pixel' ? ((i + 0.5) * n) / out : (i * n) / out;
+  return Math.min(Math.floor(src), n - 1);
 }

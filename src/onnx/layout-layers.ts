@@ -49,6 +49,16 @@ export class ChannelsPermute extends Layer {
     return dx;
   }
 
+  /**
+   * Saving calls this first, before anything is written. loadModel has no class for this layer yet (a
+   * general Permute layer will take its place), so a saved model could not be read back: refuse instead.
+   */
+  override getConfig(): Record<string, unknown> {
+    throw new Error(
+      `simdnet: ${this.name} (the NCHW↔NHWC boundary of a model loaded from ONNX) has no layer class loadModel reads, so save would write a model that cannot be loaded: keep the ONNX file, or export the model with toOnnx`,
+    );
+  }
+
   protected layerConfig(): Record<string, unknown> {
     // Keras' Permute numbers the axes from 1 (after the batch axis).
     return { dims: this.toNhwc ? [2, 3, 1] : [3, 1, 2] };

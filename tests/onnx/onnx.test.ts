@@ -60,6 +60,11 @@ class G {
     this.inits.push({ name, dims: [data.length], dataType: DataType.INT64, int64Data: data });
     return name;
   }
+  fl(data: number[]): string {
+    const name = `f${this.n++}`;
+    this.inits.push({ name, dims: [data.length], dataType: DataType.FLOAT, floatData: data });
+    return name;
+  }
   i64Scalar(v: number): string {
     const name = `k${this.n++}`;
     this.inits.push({ name, dims: [], dataType: DataType.INT64, int64Data: [v] });
@@ -283,6 +288,132 @@ describe.skipIf(!ort)('toOnnx runs in ONNX Runtime with simdnet\'s outputs', () 
       theirs.forEach((t, i) => expectClose(t, original[i]));
       expect(new TextDecoder('latin1').decode(again).split('Transpose').length - 1).toBe(transposes);
     }
+  });
+});
+
+describe.skipIf(!ort)('toOnnx: every layer type', () => {
+  // Each model is checked against simdnet's own outputs in ONNX Runtime (NHWC input as declared).
+  async function check(model: sn.Model, seed: number, batch = 2): Promise<void> {
+    const shapes = model.inputs.map((t) => [batch, ...t.sampleShape]);
+    const xs = shapes.map((s, i) => rand(s.reduce((p, d) => p * d, 1), seed + i));
+    const ours = predict(model, xs.map((x, i) => [x, shapes[i]]));
+    const feeds = Object.fromEntries(model.inputs.map((t, i) => [t.sourceLayer.name, [xs[i], shapes[i]] as [Float32Array, number[]]]));
+    const theirs = await runOrt(toOnnx(model), feeds);
+    theirs.forEach((t, i) => expectClose(t, ours[i]));
+  }
+  // Non-zero biases and batch-norm statistics, so their export is checked too.
+  // Non-zero biases and batch-norm statistics, so their export is checked too (variances positive).
+  function jiggle(model: sn.Model, seed: number): void {
+    for (const layer of model.layers) {
+      for (const p of layer.orderedParams()) {
+        const v = rand(p.value.size, seed++);
+        p.value.set(p.name.includes('variance') ? v.map((a) => 0.5 + Math.abs(a)) : v.map((a) => a * 0.5));
+      }
+    }
+  }
+
+  test('conv2dTranspose (valid and same, stride above and below the kernel, dilation), upSampling2d in each mode, cropping2D', async () => {
+    sn.setSeed(5);
+    const x = sn.input({ shape: [5, 4, 3] });
+    let y = sn.layers.conv2dTranspose({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }).apply(x);
+    y = sn.layers.conv2dTranspose({ filters: 3, kernelSize: [2, 1], strides: [3, 2], padding: 'valid' }).apply(y);
+    y = sn.layers.conv2dTranspose({ filters: 2, kernelSize: 3, dilationRate: 2, padding: 'same', activation: 'tanh' }).apply(y);
+    y = sn.layers.conv2dTranspose({ filters: 3, kernelSize: [1, 3], strides: [2, 3], padding: 'same', useBias: false }).apply(y);
+    const ups = (['asymmetric', 'half_pixel', 'align_corners'] as const).flatMap((coordinates) =>
+      (['nearest', 'bilinear'] as const).map((interpolation) => sn.layers.upSampling2d({ size: [3, 2], interpolation, coordinates }).apply(y)),
+    );
+    const c = sn.layers.concatenate().apply(ups);
+    const out = sn.layers.cropping2D({ cropping: [[2, 5], [1, 0]] }).apply(c);
+    const model = sn.model({ inputs: x, outputs: out });
+    jiggle(model, 50);
+    await check(model, 51);
+  });
+
+  test('conv1d, pools 1D, global pools 1D, separableConv2d, prelu, reshape, maxout, batch norm on sequences', async () => {
+    sn.setSeed(6);
+    const seq = sn.input({ shape: [11, 3] });
+    let s = sn.layers.conv1d({ filters: 5, kernelSize: 3, strides: 2, padding: 'same', activation: 'elu' }).apply(seq);
+    s = sn.layers.conv1d({ filters: 4, kernelSize: 2, dilationRate: 2, padding: 'valid' }).apply(s);
+    s = sn.layers.batchNormalization({}).apply(s);
+    const m1 = sn.layers.maxPooling1d({ poolSize: 2, strides: 1, padding: 'same' }).apply(s);
+    const a1 = sn.layers.averagePooling1d({ poolSize: 2 }).apply(s);
+    const g1 = sn.layers.globalAveragePooling1d().apply(m1);
+    const g2 = sn.layers.globalMaxPooling1d().apply(a1);
+    const img = sn.input({ shape: [7, 6, 4] });
+    let i = sn.layers.separableConv2d({ filters: 6, kernelSize: 3, depthMultiplier: 2, strides: [2, 1], padding: 'same', activation: 'relu6' }).apply(img);
+    i = sn.layers.prelu({ sharedAxes: [1, 2] }).apply(i);
+    const r = sn.layers.reshape({ targetShape: [4, 36] }).apply(i);
+    const mo = sn.layers.flatten().apply(sn.layers.maxout({ groupSize: 3 }).apply(r));
+    const v = sn.layers.prelu().apply(sn.layers.concatenate().apply([g1, g2, mo]));
+    const model = sn.model({ inputs: [seq, img], outputs: [v, sn.layers.reshape({ targetShape: [3, -1] }).apply(i)] });
+    jiggle(model, 60);
+    await check(model, 61);
+  });
+
+  test('conv3d and pools 3D', async () => {
+    sn.setSeed(7);
+    const model = sn.sequential({
+      layers: [
+        sn.layers.conv3d({ filters: 3, kernelSize: [2, 3, 2], padding: 'same', activation: 'relu', inputShape: [4, 5, 6, 2] }),
+        sn.layers.maxPooling3d({ poolSize: 2, padding: 'same' }),
+        sn.layers.conv3d({ filters: 2, kernelSize: 2, strides: [1, 2, 1] }),
+        sn.layers.averagePooling3d({ poolSize: [1, 1, 2] }),
+        sn.layers.flatten(),
+      ],
+    });
+    jiggle(model, 70);
+    await check(model, 71);
+  });
+
+  test('the registry: every layer class has an export (or a reason it has none)', async () => {
+    const classes = Object.values(sn.layers).filter((v): v is new (...a: never[]) => sn.Layer => typeof v === 'function' && /^[A-Z]/.test(v.name));
+    const exported = await import('node:fs').then((fs) => fs.readFileSync(join(__dirname, '../../src/onnx/export.ts'), 'utf8'));
+    const missing = classes.map((c) => c.name).filter((n) => !['Layer', 'MergeLayer', 'Node', 'InputLayer'].includes(n) && !exported.includes(`case '${n}'`));
+    expect(missing).toEqual([]);
+  });
+});
+
+describe('loadOnnx: ConvTranspose and Resize', () => {
+  test.skipIf(!ort)('ConvTranspose (pads, output_padding, dilations, stride above the kernel) and Resize (sizes, opset 10, Upsample-9) against ONNX Runtime', async () => {
+    for (const opset of [13, 11, 10, 9]) {
+      const g = new G();
+      let x = g.op('ConvTranspose', ['x', g.w([3, 4, 3, 3], 0.4), g.w([4])], [ints('strides', [2, 2]), ints('pads', [1, 0, 1, 1]), ints('output_padding', [1, 0])]);
+      x = g.op('ConvTranspose', [x, g.w([4, 2, 2, 1], 0.4)], [ints('strides', [3, 2])]);
+      x = g.op('ConvTranspose', [x, g.w([2, 2, 2, 2], 0.4), g.w([2])], [ints('dilations', [2, 1]), ints('pads', [0, 1, 1, 0])]);
+      if (opset >= 11) {
+        x = g.op('Resize', [x, g.fl([]), g.fl([]), g.i64([2, 2, 36, 30])], [str('mode', 'linear'), str('coordinate_transformation_mode', 'align_corners')]);
+        x = g.op('Resize', [x, g.fl([]), g.fl([1, 1, 2, 3])], [str('mode', 'nearest'), str('coordinate_transformation_mode', 'half_pixel')]);
+        x = g.op('Resize', [x, g.fl([]), g.fl([1, 1, 1, 2])], [str('mode', 'linear')]);
+      } else if (opset === 10) {
+        x = g.op('Resize', [x, g.fl([1, 1, 2, 3])], [str('mode', 'linear')]);
+      } else {
+        x = g.op('Upsample', [x, g.fl([1, 1, 3, 2])], [str('mode', 'nearest')]);
+      }
+      g.nodes.at(-1)!.output = ['y'];
+      // 3x4 → 6x8 → 17x15 → 18x15, then ×2 (sizes), ×(2,3), ×(1,2); ×(2,3) at opset 10; ×(3,2) at opset 9
+      const [oh, ow] = opset >= 11 ? [72, 180] : opset === 10 ? [36, 45] : [54, 30];
+      const bytes = g.model([['x', [0, 3, 3, 4]]], [['y', [0, 2, oh, ow]]], opset);
+      const model = await loadOnnx(bytes);
+      const xv = rand(2 * 3 * 3 * 4, 13);
+      const [ours] = predict(model, [[xv, [2, 3, 3, 4]]]);
+      const [theirs] = await runOrt(bytes, { x: [xv, [2, 3, 3, 4]] });
+      expect(model.outputs[0].sampleShape, `opset ${opset}`).toEqual([2, oh, ow]);
+      expectClose(ours, theirs);
+    }
+  });
+
+  test('refusals name the mode: cubic, tf_crop_and_resize, a nearest rounding that picks other pixels, fractional scales, grouped ConvTranspose', async () => {
+    const one = (op: string, inputs: (g: G) => string[], attrs: Attr[], shape = [0, 2, 3, 4]) => {
+      const g = new G();
+      const y = g.op(op, ['x', ...inputs(g)], attrs);
+      return loadOnnx(g.model([['x', shape]], [[y, shape]]));
+    };
+    await expect(one('Resize', (g) => ['', g.fl([1, 1, 2, 2])], [str('mode', 'cubic')])).rejects.toThrow(/Resize.*mode 'cubic' is not supported/);
+    await expect(one('Resize', (g) => ['', g.fl([1, 1, 2, 2])], [str('mode', 'linear'), str('coordinate_transformation_mode', 'tf_crop_and_resize')])).rejects.toThrow(/coordinate_transformation_mode 'tf_crop_and_resize'/);
+    await expect(one('Resize', (g) => ['', g.fl([1, 1, 3, 3])], [str('mode', 'nearest'), str('coordinate_transformation_mode', 'asymmetric')])).rejects.toThrow(/nearest_mode 'round_prefer_floor' with coordinate_transformation_mode asymmetric picks other pixels/);
+    await expect(one('Resize', (g) => ['', g.fl([1, 1, 1.5, 2])], [str('mode', 'nearest')])).rejects.toThrow(/whole scale factors.*1\.5/);
+    await expect(one('ConvTranspose', (g) => [g.w([2, 1, 3, 3])], [int('group', 2)])).rejects.toThrow(/ConvTranspose.*only group 1/);
+    await expect(one('ConvTranspose', (g) => [g.w([2, 1, 2, 2])], [ints('strides', [2, 2]), ints('output_padding', [1, 1])])).rejects.toThrow(/output_padding \[1,1\].*not supported/);
   });
 });
 
