@@ -10,11 +10,13 @@
 // Taps in the padding are skipped (each output pixel visits only the clipped window), so no padded copy.
 import { madd } from './simd';
 import { activation_forward_f32, bias_grad_f32 } from './activations';
+import { ACT_RELU6 } from './activation-math';
 
-// Scratch per call: the expanded image (forward), the expanded image and its gradient (backward); none
-// when M = 1.
+// Scratch per call: the expanded image (forward), the expanded image and its gradient (backward) when M > 1.
+// Forward also keeps a zeroed row of W pixels (kernel rows above or below the image read it), 64-byte aligned.
 export function depthwise_scratch_bytes(H: i32, W: i32, C: i32, M: i32): i32 {
-  return M == 1 ? 64 : 2 * H * W * C * M * 4 + 128;
+  const row = ((W * C * M * 4 + 63) & ~63) + 64;
+  return M == 1 ? row + 64 : row + 2 * H * W * C * M * 4 + 128;
 }
 
 // x' (H,W,C·M) from one image x (H,W,C): each channel repeated M times.
@@ -44,6 +46,326 @@ function expand(x: usize, xe: usize, pixels: i32, C: i32, M: i32): void {
   return start > size - 1 ? 0 : min(K, e);
 }
 
+// One output pixel at (oh, ow) over the taps inside the image (any kernel size): the border pixels of the
+// 3x3 path and every pixel of other kernels. out points at the pixel's C·M outputs.
+function pixel_any(image: usize, w: usize, b: usize, out: usize, oh: i32, ow: i32,
+                   H: i32, W: i32, CM: i32, KH: i32, KW: i32, sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32): void {
+  const pixelBytes = <usize>CM << 2;
+  const tapDown = <usize>dh * <usize>W * pixelBytes;
+  const tapRight = <usize>dw * pixelBytes;
+  const wDown = <usize>KW * pixelBytes;
+  const kh0 = first_tap(oh, sh, pt, dh);
+  const kh1 = end_tap(oh, sh, pt, dh, KH, H);
+  const kw0 = first_tap(ow, sw, pl, dw);
+  const kw1 = end_tap(ow, sw, pl, dw, KW, W);
+  // Address of x'[oh·sh − pt + kh0·dh, ow·sw − pl + kw0·dw, 0] and of w[kh0, kw0, 0].
+  const x0 = image + <usize>((oh * sh - pt + kh0 * dh) * W + ow * sw - pl + kw0 * dw) * pixelBytes;
+  const w0 = w + <usize>(kh0 * KW + kw0) * pixelBytes;
+  let c = 0;
+  for (; c + 4 <= CM; c += 4) {
+    const o = <usize>c << 2;
+    let a0 = b ? v128.load(b + o) : f32x4.splat(0);
+    let xr = x0 + o;
+    let wr = w0 + o;
+    for (let kh = kh0; kh < kh1; kh++) {
+      let xp = xr;
+      let wp = wr;
+      for (let kw = kw0; kw < kw1; kw++) {
+        a0 = madd(v128.load(xp), v128.load(wp), a0);
+        xp += tapRight;
+        wp += pixelBytes;
+      }
+      xr += tapDown;
+      wr += wDown;
+    }
+    v128.store(out + o, a0);
+  }
+  for (; c < CM; c++) {
+    const o = <usize>c << 2;
+    let a: f32 = b ? load<f32>(b + o) : 0;
+    let xr = x0 + o;
+    let wr = w0 + o;
+    for (let kh = kh0; kh < kh1; kh++) {
+      let xp = xr;
+      let wp = wr;
+      for (let kw = kw0; kw < kw1; kw++) {
+        a += load<f32>(xp) * load<f32>(wp);
+        xp += tapRight;
+        wp += pixelBytes;
+      }
+      xr += tapDown;
+      wr += wDown;
+    }
+    store<f32>(out + o, a);
+  }
+}
+
+// A run of `count` output pixels of a 3x3 kernel whose taps all lie inside the image's columns, so it needs
+// no bounds checks: r0, r1, r2 point at the first pixel's top-left tap in kernel rows 0, 1, 2 (a row above
+// or below the image points into a zeroed row instead). sx: bytes between the taps of neighbouring output
+// pixels (stride), tr: between neighbouring taps (dilation).
+// Four output pixels at a time: for each group of 4 channels the 3 weights of a kernel row are loaded once
+// for the 4 pixels (4 accumulators, 12 products per row), and when the stride is the dilation or twice it
+// the pixels share columns (6 or 9 loads per row instead of 12). Pixel-major (all channels of 4 pixels,
+// then the next 4): each pixel's channels are one contiguous span. A channel-major sweep (the weights of a
+// group kept in registers over the whole row) was no faster at 32 channels and 1.4x slower at 512, where
+// pixels 2 KiB apart map all its lines onto two L1 sets.
+function run_3x3(r0: usize, r1: usize, r2: usize, w: usize, b: usize, out: usize, count: i32, CM: i32,
+                 sx: usize, tr: usize, lo: v128, hi: v128): void {
+  const pixelBytes = <usize>CM << 2;
+  const d1 = r1 - r0; // rows as offsets from r0: fewer registers live in the loop
+  const d2 = r2 - r0;
+  const tr2 = tr << 1, tr3 = tr2 + tr, tr4 = tr2 << 1, tr5 = tr4 + tr, tr6 = tr3 << 1, tr7 = tr6 + tr, tr8 = tr4 << 1;
+  const sx1 = sx, sx2 = sx << 1, sx3 = sx2 + sx;
+  const mode = sx == tr ? 1 : sx == tr2 ? 2 : 0;
+  const groups = CM & ~3;
+  let p = r0;
+  let q = out;
+  let i = 0;
+  while (i + 4 <= count) {
+    for (let c = 0; c < groups; c += 4) {
+      const o = <usize>c << 2;
+      const wo = w + o;
+      let a0 = b ? v128.load(b + o) : f32x4.splat(0);
+      let a1 = a0, a2 = a0, a3 = a0;
+      let s: usize, t: usize, w0: v128, w1: v128, w2: v128, x0: v128, x1: v128, x2: v128;
+      p += o;
+      if (mode == 1) {
+        s = p;
+        t = wo + 0 * pixelBytes;
+        w0 = v128.load(t); w1 = v128.load(t + pixelBytes); w2 = v128.load(t + 2 * pixelBytes);
+        x0 = v128.load(s); x1 = v128.load(s + tr); x2 = v128.load(s + tr2);
+        a0 = madd(x0, w0, a0); a0 = madd(x1, w1, a0); a0 = madd(x2, w2, a0);
+        x0 = v128.load(s + tr3);
+        a1 = madd(x1, w0, a1); a1 = madd(x2, w1, a1); a1 = madd(x0, w2, a1);
+        x1 = v128.load(s + tr4);
+        a2 = madd(x2, w0, a2); a2 = madd(x0, w1, a2); a2 = madd(x1, w2, a2);
+        x2 = v128.load(s + tr5);
+        a3 = madd(x0, w0, a3); a3 = madd(x1, w1, a3); a3 = madd(x2, w2, a3);
+        s = p + d1;
+        t = wo + 3 * pixelBytes;
+        w0 = v128.load(t); w1 = v128.load(t + pixelBytes); w2 = v128.load(t + 2 * pixelBytes);
+        x0 = v128.load(s); x1 = v128.load(s + tr); x2 = v128.load(s + tr2);
+        a0 = madd(x0, w0, a0); a0 = madd(x1, w1, a0); a0 = madd(x2, w2, a0);
+        x0 = v128.load(s + tr3);
+        a1 = madd(x1, w0, a1); a1 = madd(x2, w1, a1); a1 = madd(x0, w2, a1);
+        x1 = v128.load(s + tr4);
+        a2 = madd(x2, w0, a2); a2 = madd(x0, w1, a2); a2 = madd(x1, w2, a2);
+        x2 = v128.load(s + tr5);
+        a3 = madd(x0, w0, a3); a3 = madd(x1, w1, a3); a3 = madd(x2, w2, a3);
+        s = p + d2;
+        t = wo + 6 * pixelBytes;
+        w0 = v128.load(t); w1 = v128.load(t + pixelBytes); w2 = v128.load(t + 2 * pixelBytes);
+        x0 = v128.load(s); x1 = v128.load(s + tr); x2 = v128.load(s + tr2);
+        a0 = madd(x0, w0, a0); a0 = madd(x1, w1, a0); a0 = madd(x2, w2, a0);
+        x0 = v128.load(s + tr3);
+        a1 = madd(x1, w0, a1); a1 = madd(x2, w1, a1); a1 = madd(x0, w2, a1);
+        x1 = v128.load(s + tr4);
+        a2 = madd(x2, w0, a2); a2 = madd(x0, w1, a2); a2 = madd(x1, w2, a2);
+        x2 = v128.load(s + tr5);
+        a3 = madd(x0, w0, a3); a3 = madd(x1, w1, a3); a3 = madd(x2, w2, a3);
+      } else if (mode == 2) {
+        s = p;
+        t = wo + 0 * pixelBytes;
+        w0 = v128.load(t); w1 = v128.load(t + pixelBytes); w2 = v128.load(t + 2 * pixelBytes);
+        x0 = v128.load(s); x1 = v128.load(s + tr); x2 = v128.load(s + tr2);
+        a0 = madd(x0, w0, a0); a0 = madd(x1, w1, a0); a0 = madd(x2, w2, a0);
+        x0 = v128.load(s + tr3); x1 = v128.load(s + tr4);
+        a1 = madd(x2, w0, a1); a1 = madd(x0, w1, a1); a1 = madd(x1, w2, a1);
+        x0 = v128.load(s + tr5); x2 = v128.load(s + tr6);
+        a2 = madd(x1, w0, a2); a2 = madd(x0, w1, a2); a2 = madd(x2, w2, a2);
+        x0 = v128.load(s + tr7); x1 = v128.load(s + tr8);
+        a3 = madd(x2, w0, a3); a3 = madd(x0, w1, a3); a3 = madd(x1, w2, a3);
+        s = p + d1;
+        t = wo + 3 * pixelBytes;
+        w0 = v128.load(t); w1 = v128.load(t + pixelBytes); w2 = v128.load(t + 2 * pixelBytes);
+        x0 = v128.load(s); x1 = v128.load(s + tr); x2 = v128.load(s + tr2);
+        a0 = madd(x0, w0, a0); a0 = madd(x1, w1, a0); a0 = madd(x2, w2, a0);
+        x0 = v128.load(s + tr3); x1 = v128.load(s + tr4);
+        a1 = madd(x2, w0, a1); a1 = madd(x0, w1, a1); a1 = madd(x1, w2, a1);
+        x0 = v128.load(s + tr5); x2 = v128.load(s + tr6);
+        a2 = madd(x1, w0, a2); a2 = madd(x0, w1, a2); a2 = madd(x2, w2, a2);
+        x0 = v128.load(s + tr7); x1 = v128.load(s + tr8);
+        a3 = madd(x2, w0, a3); a3 = madd(x0, w1, a3); a3 = madd(x1, w2, a3);
+        s = p + d2;
+        t = wo + 6 * pixelBytes;
+        w0 = v128.load(t); w1 = v128.load(t + pixelBytes); w2 = v128.load(t + 2 * pixelBytes);
+        x0 = v128.load(s); x1 = v128.load(s + tr); x2 = v128.load(s + tr2);
+        a0 = madd(x0, w0, a0); a0 = madd(x1, w1, a0); a0 = madd(x2, w2, a0);
+        x0 = v128.load(s + tr3); x1 = v128.load(s + tr4);
+        a1 = madd(x2, w0, a1); a1 = madd(x0, w1, a1); a1 = madd(x1, w2, a1);
+        x0 = v128.load(s + tr5); x2 = v128.load(s + tr6);
+        a2 = madd(x1, w0, a2); a2 = madd(x0, w1, a2); a2 = madd(x2, w2, a2);
+        x0 = v128.load(s + tr7); x1 = v128.load(s + tr8);
+        a3 = madd(x2, w0, a3); a3 = madd(x0, w1, a3); a3 = madd(x1, w2, a3);
+      } else {
+        s = p;
+        t = wo + 0 * pixelBytes;
+        w0 = v128.load(t); w1 = v128.load(t + pixelBytes); w2 = v128.load(t + 2 * pixelBytes);
+        x0 = v128.load(s); x1 = v128.load(s + tr); x2 = v128.load(s + tr2);
+        a0 = madd(x0, w0, a0); a0 = madd(x1, w1, a0); a0 = madd(x2, w2, a0);
+        x0 = v128.load(s + sx1); x1 = v128.load(s + sx1 + tr); x2 = v128.load(s + sx1 + tr2);
+        a1 = madd(x0, w0, a1); a1 = madd(x1, w1, a1); a1 = madd(x2, w2, a1);
+        x0 = v128.load(s + sx2); x1 = v128.load(s + sx2 + tr); x2 = v128.load(s + sx2 + tr2);
+        a2 = madd(x0, w0, a2); a2 = madd(x1, w1, a2); a2 = madd(x2, w2, a2);
+        x0 = v128.load(s + sx3); x1 = v128.load(s + sx3 + tr); x2 = v128.load(s + sx3 + tr2);
+        a3 = madd(x0, w0, a3); a3 = madd(x1, w1, a3); a3 = madd(x2, w2, a3);
+        s = p + d1;
+        t = wo + 3 * pixelBytes;
+        w0 = v128.load(t); w1 = v128.load(t + pixelBytes); w2 = v128.load(t + 2 * pixelBytes);
+        x0 = v128.load(s); x1 = v128.load(s + tr); x2 = v128.load(s + tr2);
+        a0 = madd(x0, w0, a0); a0 = madd(x1, w1, a0); a0 = madd(x2, w2, a0);
+        x0 = v128.load(s + sx1); x1 = v128.load(s + sx1 + tr); x2 = v128.load(s + sx1 + tr2);
+        a1 = madd(x0, w0, a1); a1 = madd(x1, w1, a1); a1 = madd(x2, w2, a1);
+        x0 = v128.load(s + sx2); x1 = v128.load(s + sx2 + tr); x2 = v128.load(s + sx2 + tr2);
+        a2 = madd(x0, w0, a2); a2 = madd(x1, w1, a2); a2 = madd(x2, w2, a2);
+        x0 = v128.load(s + sx3); x1 = v128.load(s + sx3 + tr); x2 = v128.load(s + sx3 + tr2);
+        a3 = madd(x0, w0, a3); a3 = madd(x1, w1, a3); a3 = madd(x2, w2, a3);
+        s = p + d2;
+        t = wo + 6 * pixelBytes;
+        w0 = v128.load(t); w1 = v128.load(t + pixelBytes); w2 = v128.load(t + 2 * pixelBytes);
+        x0 = v128.load(s); x1 = v128.load(s + tr); x2 = v128.load(s + tr2);
+        a0 = madd(x0, w0, a0); a0 = madd(x1, w1, a0); a0 = madd(x2, w2, a0);
+        x0 = v128.load(s + sx1); x1 = v128.load(s + sx1 + tr); x2 = v128.load(s + sx1 + tr2);
+        a1 = madd(x0, w0, a1); a1 = madd(x1, w1, a1); a1 = madd(x2, w2, a1);
+        x0 = v128.load(s + sx2); x1 = v128.load(s + sx2 + tr); x2 = v128.load(s + sx2 + tr2);
+        a2 = madd(x0, w0, a2); a2 = madd(x1, w1, a2); a2 = madd(x2, w2, a2);
+        x0 = v128.load(s + sx3); x1 = v128.load(s + sx3 + tr); x2 = v128.load(s + sx3 + tr2);
+        a3 = madd(x0, w0, a3); a3 = madd(x1, w1, a3); a3 = madd(x2, w2, a3);
+      }
+      p -= o;
+      const qo = q + o;
+      v128.store(qo, clamp(a0, lo, hi));
+      v128.store(qo + pixelBytes, clamp(a1, lo, hi));
+      v128.store(qo + 2 * pixelBytes, clamp(a2, lo, hi));
+      v128.store(qo + 3 * pixelBytes, clamp(a3, lo, hi));
+    }
+    for (let j = 0; groups < CM && j < 4; j++) {
+      const t = p + <usize>j * sx;
+      pixel_3x3(t, t + tr, t + tr2, t + d1, t + d1 + tr, t + d1 + tr2, t + d2, t + d2 + tr, t + d2 + tr2,
+                w, b, q + <usize>j * pixelBytes, groups, CM, lo, hi);
+    }
+    i += 4;
+    // The last 1-3 pixels: one more quad ending at the run's end (recomputing up to 3 pixels, same values)
+    // is cheaper than single pixels; runs shorter than 4 take single pixels.
+    const next = i + 4 <= count || i >= count ? i : count - 4;
+    p += <usize>(next - i + 4) * sx;
+    q += <usize>(next - i + 4) * pixelBytes;
+    i = next;
+  }
+  for (; i < count; i++) {
+    pixel_3x3(p, p + tr, p + tr2, p + d1, p + d1 + tr, p + d1 + tr2, p + d2, p + d2 + tr, p + d2 + tr2,
+              w, b, q, 0, CM, lo, hi);
+    p += sx;
+    q += pixelBytes;
+  }
+}
+
+// Channels [c0, CM) of one output pixel of a 3x3 kernel, from the addresses of its 9 taps in x (row-major;
+// a tap in the padding points into the zeroed row): the run's last pixels and the border pixels.
+function pixel_3x3(t0: usize, t1: usize, t2: usize, t3: usize, t4: usize, t5: usize, t6: usize, t7: usize, t8: usize,
+                   w: usize, b: usize, q: usize, c0: i32, CM: i32, lo: v128, hi: v128): void {
+  const pb = <usize>CM << 2;
+  let c = c0;
+  for (; c + 4 <= CM; c += 4) {
+    const o = <usize>c << 2;
+    const wp = w + o;
+    let a = b ? v128.load(b + o) : f32x4.splat(0);
+    a = madd(v128.load(t0 + o), v128.load(wp), a);
+    a = madd(v128.load(t1 + o), v128.load(wp + pb), a);
+    a = madd(v128.load(t2 + o), v128.load(wp + 2 * pb), a);
+    a = madd(v128.load(t3 + o), v128.load(wp + 3 * pb), a);
+    a = madd(v128.load(t4 + o), v128.load(wp + 4 * pb), a);
+    a = madd(v128.load(t5 + o), v128.load(wp + 5 * pb), a);
+    a = madd(v128.load(t6 + o), v128.load(wp + 6 * pb), a);
+    a = madd(v128.load(t7 + o), v128.load(wp + 7 * pb), a);
+    a = madd(v128.load(t8 + o), v128.load(wp + 8 * pb), a);
+    v128.store(q + o, clamp(a, lo, hi));
+  }
+  const l = f32x4.extract_lane(lo, 0), h = f32x4.extract_lane(hi, 0);
+  for (; c < CM; c++) {
+    const o = <usize>c << 2;
+    const wp = w + o;
+    let a: f32 = b ? load<f32>(b + o) : 0;
+    a += load<f32>(t0 + o) * load<f32>(wp);
+    a += load<f32>(t1 + o) * load<f32>(wp + pb);
+    a += load<f32>(t2 + o) * load<f32>(wp + 2 * pb);
+    a += load<f32>(t3 + o) * load<f32>(wp + 3 * pb);
+    a += load<f32>(t4 + o) * load<f32>(wp + 4 * pb);
+    a += load<f32>(t5 + o) * load<f32>(wp + 5 * pb);
+    a += load<f32>(t6 + o) * load<f32>(wp + 6 * pb);
+    a += load<f32>(t7 + o) * load<f32>(wp + 7 * pb);
+    a += load<f32>(t8 + o) * load<f32>(wp + 8 * pb);
+    a = a < l ? l : a;
+    store<f32>(q + o, h < a ? h : a);
+  }
+}
+
+// relu and relu6 fused into the 3x3 path's stores as a clamp to [lo, hi] (pmax/pmin, as activate_f32x4:
+// NaN passes through); other activations run over each finished row.
+@inline function clamp(a: v128, lo: v128, hi: v128): v128 {
+  return f32x4.pmin(f32x4.pmax(a, lo), hi);
+}
+
+// Output columns [owA, owB) whose KW taps all lie inside [0, W); the rest are border pixels.
+@inline function inner_begin(sw: i32, pl: i32, OW: i32): i32 {
+  return min((pl + sw - 1) / sw, OW);
+}
+@inline function inner_end(W: i32, K: i32, sw: i32, pl: i32, dw: i32, OW: i32, begin: i32): i32 {
+  const last = W - 1 - (K - 1) * dw + pl; // ow·sw ≤ last
+  return last < 0 ? begin : max(begin, min(last / sw + 1, OW));
+}
+
+// One image's rows of output, stride/dilation/padding as in depthwise_forward_f32. With a 3x3 kernel the
+// columns whose taps all lie inside the image run through run_3x3 and the border columns through
+// pixel_3x3, both reading kernel rows above or below the image from `zero` (a zeroed row of W pixels);
+// other kernels go through pixel_any.
+function image_forward(image: usize, w: usize, b: usize, out: usize, zero: usize,
+                       H: i32, W: i32, CM: i32, KH: i32, KW: i32, OH: i32, OW: i32,
+                       sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, act: i32, alpha: f32): void {
+  const pixelBytes = <usize>CM << 2;
+  const rowBytes = <usize>W * pixelBytes;
+  const fast = KH == 3 && KW == 3;
+  const fused = fast && act <= ACT_RELU6;
+  const lo = f32x4.splat(fused && act != 0 ? 0 : -Infinity);
+  const hi = f32x4.splat(fused && act == ACT_RELU6 ? 6 : Infinity);
+  const owA = fast ? inner_begin(sw, pl, OW) : OW;
+  const owB = fast ? inner_end(W, KW, sw, pl, dw, OW, owA) : OW;
+  const tr = <usize>dw * pixelBytes;
+  for (let oh = 0; oh < OH; oh++) {
+    const rowOut = out + <usize>oh * <usize>OW * pixelBytes;
+    if (fast) {
+      const ih = oh * sh - pt;
+      const r0 = <u32>ih < <u32>H ? image + <usize>ih * rowBytes : zero;
+      const r1 = <u32>(ih + dh) < <u32>H ? image + <usize>(ih + dh) * rowBytes : zero;
+      const r2 = <u32>(ih + 2 * dh) < <u32>H ? image + <usize>(ih + 2 * dh) * rowBytes : zero;
+      if (owB > owA) {
+        const col = <usize>(owA * sw - pl) * pixelBytes;
+        run_3x3(r0 + col, r1 + col, r2 + col, w, b, rowOut + <usize>owA * pixelBytes, owB - owA, CM,
+                <usize>sw * pixelBytes, tr, lo, hi);
+      }
+      for (let ow = 0; ow < OW; ow++) {
+        if (ow == owA) ow = owB; // the run's columns are done
+        if (ow >= OW) break;
+        // Column offsets of the 3 taps; a tap left or right of the image reads the zero row.
+        const iw = ow * sw - pl;
+        const in0 = <u32>iw < <u32>W, in1 = <u32>(iw + dw) < <u32>W, in2 = <u32>(iw + 2 * dw) < <u32>W;
+        const c0 = <usize>iw * pixelBytes, c1 = c0 + tr, c2 = c1 + tr;
+        pixel_3x3(in0 ? r0 + c0 : zero, in1 ? r0 + c1 : zero, in2 ? r0 + c2 : zero,
+                  in0 ? r1 + c0 : zero, in1 ? r1 + c1 : zero, in2 ? r1 + c2 : zero,
+                  in0 ? r2 + c0 : zero, in1 ? r2 + c1 : zero, in2 ? r2 + c2 : zero,
+                  w, b, rowOut + <usize>ow * pixelBytes, 0, CM, lo, hi);
+      }
+    } else {
+      for (let ow = 0; ow < OW; ow++) {
+        pixel_any(image, w, b, rowOut + <usize>ow * pixelBytes, oh, ow, H, W, CM, KH, KW, sh, sw, pt, pl, dh, dw);
+      }
+    }
+    // Other activations once a row is complete, while it is in cache.
+    if (act && !fused) activation_forward_f32(rowOut, rowOut, OW * CM, act, alpha);
+  }
+}
+
 // y = act(depthwise(x, w) + b); b = 0 means no bias.
 export function depthwise_forward_f32(x: usize, w: usize, b: usize, y: usize,
                                       N: i32, H: i32, W: i32, C: i32, M: i32, KH: i32, KW: i32, OH: i32, OW: i32,
@@ -51,91 +373,17 @@ export function depthwise_forward_f32(x: usize, w: usize, b: usize, y: usize,
                                       act: i32, alpha: f32, scratch: usize): void {
   const CM = C * M;
   const pixelBytes = <usize>CM << 2;
-  const rowBytes = <usize>W * pixelBytes;
-  const tapDown = <usize>dh * rowBytes;
-  const tapRight = <usize>dw * pixelBytes;
-  const xe = (scratch + 63) & ~<usize>63;
+  const zero = (scratch + 63) & ~<usize>63;
+  const xe = zero + ((<usize>W * pixelBytes + 63) & ~<usize>63);
+  if (KH == 3 && KW == 3) memory.fill(zero, 0, <usize>W * pixelBytes);
   for (let n = 0; n < N; n++) {
     let image = x + <usize>n * <usize>H * <usize>W * (<usize>C << 2);
     if (M > 1) {
       expand(image, xe, H * W, C, M);
       image = xe;
     }
-    let out = y + <usize>n * <usize>OH * <usize>OW * pixelBytes;
-    for (let oh = 0; oh < OH; oh++) {
-      const kh0 = first_tap(oh, sh, pt, dh);
-      const kh1 = end_tap(oh, sh, pt, dh, KH, H);
-      const rowOut = out;
-      for (let ow = 0; ow < OW; ow++) {
-        const kw0 = first_tap(ow, sw, pl, dw);
-        const kw1 = end_tap(ow, sw, pl, dw, KW, W);
-        // Address of x'[oh·sh − pt + kh0·dh, ow·sw − pl + kw0·dw, 0] and of w[kh0, kw0, 0].
-        const x0 = image + <usize>((oh * sh - pt + kh0 * dh) * W + ow * sw - pl + kw0 * dw) * pixelBytes;
-        const w0 = w + <usize>(kh0 * KW + kw0) * pixelBytes;
-        const wDown = <usize>KW * pixelBytes;
-        let c = 0;
-        for (; c + 8 <= CM; c += 8) {
-          const o = <usize>c << 2;
-          let a0 = b ? v128.load(b + o) : f32x4.splat(0);
-          let a1 = b ? v128.load(b + o, 16) : f32x4.splat(0);
-          let xr = x0 + o;
-          let wr = w0 + o;
-          for (let kh = kh0; kh < kh1; kh++) {
-            let xp = xr;
-            let wp = wr;
-            for (let kw = kw0; kw < kw1; kw++) {
-              a0 = madd(v128.load(xp), v128.load(wp), a0);
-              a1 = madd(v128.load(xp, 16), v128.load(wp, 16), a1);
-              xp += tapRight;
-              wp += pixelBytes;
-            }
-            xr += tapDown;
-            wr += wDown;
-          }
-          v128.store(out + o, a0);
-          v128.store(out + o, a1, 16);
-        }
-        for (; c + 4 <= CM; c += 4) {
-          const o = <usize>c << 2;
-          let a0 = b ? v128.load(b + o) : f32x4.splat(0);
-          let xr = x0 + o;
-          let wr = w0 + o;
-          for (let kh = kh0; kh < kh1; kh++) {
-            let xp = xr;
-            let wp = wr;
-            for (let kw = kw0; kw < kw1; kw++) {
-              a0 = madd(v128.load(xp), v128.load(wp), a0);
-              xp += tapRight;
-              wp += pixelBytes;
-            }
-            xr += tapDown;
-            wr += wDown;
-          }
-          v128.store(out + o, a0);
-        }
-        for (; c < CM; c++) {
-          const o = <usize>c << 2;
-          let a: f32 = b ? load<f32>(b + o) : 0;
-          let xr = x0 + o;
-          let wr = w0 + o;
-          for (let kh = kh0; kh < kh1; kh++) {
-            let xp = xr;
-            let wp = wr;
-            for (let kw = kw0; kw < kw1; kw++) {
-              a += load<f32>(xp) * load<f32>(wp);
-              xp += tapRight;
-              wp += pixelBytes;
-            }
-            xr += tapDown;
-            wr += wDown;
-          }
-          store<f32>(out + o, a);
-        }
-        out += pixelBytes;
-      }
-      // The activation once a row is complete, while it is in cache.
-      if (act) activation_forward_f32(rowOut, rowOut, OW * CM, act, alpha);
-    }
+    image_forward(image, w, b, y + <usize>n * <usize>OH * <usize>OW * pixelBytes, zero,
+                  H, W, CM, KH, KW, OH, OW, sh, sw, pt, pl, dh, dw, act, alpha);
   }
 }
 

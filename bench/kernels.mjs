@@ -1,60 +1,77 @@
-// Kernel micro-benchmark: GEMM and conv2d speed as GFLOP/s and as a fraction of the same run's SIMD peak
-// (assembly/peak.ts: mul+add in the plain build, FMA in the relaxed one), single thread.
+// Kernel micro-benchmark: every kernel family, single thread, on the plain and relaxed SIMD builds side by side.
+// Compute-bound kernels (GEMM, convolutions) report GFLOP/s and % of the same run's SIMD peak
+// (assembly/peak.ts: mul+add in the plain build, FMA in the relaxed one); memory-bound ones (depthwise,
+// pooling, batch norm, softmax-cross-entropy, optimizer steps, resampling, padding) report GB/s (bytes read +
+// written once) against a plain copy measured in the same rounds. Where TF.js wasm (XNNPACK) has the op and
+// bench/node_modules has TF.js, it is timed in the same rounds and each build's time is given as a ratio to it.
 //
-//   npm run build && node --experimental-wasm-relaxed-simd bench/kernels.mjs [--rounds 7] [--threads 2] [--filter depthwise]
+//   npm run build && node --experimental-wasm-relaxed-simd bench/kernels.mjs [--rounds 5] [--threads 2] [--filter depthwise]
 //
-// With --threads N the kernels run on the threaded builds (work split across N threads); the peak, and so
-// the percentage, stays that of one thread.
+// Both builds run in one process (two instances of dist/simdnet.js, each with its own engine), and each round
+// times every case of both builds and the peers once, in a rotated order, so the slow phases of a noisy,
+// shared machine hit all of them alike; figures are medians over rounds. Single-threaded runs are timed in
+// process CPU time (time this process was descheduled does not count; the wall-clock time and the load
+// average are printed too); with --threads N they are timed by the wall clock, and the peak, and so the
+// percentage, stays that of one thread.
 //
-// Each round times every case once (peak included), so slow phases of a noisy, shared machine hit all cases
-// alike; the figures are medians over rounds. Targets: GEMM ≥ 60 %, conv2d forward ≥ 45 %, backward ≥ 35 %
-// (first layers with one input channel do 9–25 products per output value and cannot reach them);
-// conv2dTranspose and conv3d forward ≥ 60 %, backward ≥ 40 % (issue 12). Memory-bound kernels (depthwise,
-// pooling, resampling, padding) also report GB/s (bytes read + written once) against a plain copy measured in
-// the same rounds; depthwise 3x3 forward is timed against TF.js wasm (XNNPACK) when bench/node_modules has it
-// (target: ≤ 0.83× its time).
+// Targets: GEMM ≥ 60 %, conv2d forward ≥ 45 %, backward ≥ 35 % (first layers with one input channel do 9–25
+// products per output value and cannot reach them); conv2dTranspose and conv3d forward ≥ 60 %, backward
+// ≥ 40 % (issue 12); depthwise 3x3 forward ≤ 0.83× TF.js wasm's time.
+import { loadavg } from 'node:os';
 
 const now = () => performance.now();
+const cpuNow = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 const median = (xs) => {
   const s = xs.slice().sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-function randomTensor(sn, shape, seed) {
+function randomValues(n, seed) {
   let s = seed >>> 0;
-  const n = shape.reduce((a, b) => a * b, 1);
   const v = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     v[i] = s / 2 ** 32 - 0.5;
   }
-  return sn.tensor(v, shape);
+  return v;
 }
 
-// Calls fn until at least minMs has passed (and at least once); returns ms per call.
-function timeBlock(fn, minMs) {
+function randomTensor(sn, shape, seed) {
+  return sn.tensor(randomValues(shape.reduce((a, b) => a * b, 1), seed), shape);
+}
+
+// Calls fn until at least minMs of wall time has passed (and at least once); returns ms per call, by the
+// process CPU clock when `cpu` (single-threaded runs), else by the wall clock.
+function timeBlock(fn, minMs, cpu) {
   let iters = 0;
   const t0 = now();
+  const c0 = cpu ? cpuNow() : 0;
   let t;
   do {
     fn();
     iters++;
     t = now() - t0;
   } while (t < minMs);
-  return t / iters;
+  return { ms: (cpu ? cpuNow() - c0 : t) / iters, wall: t / iters };
 }
 
 /**
- * Times the kernels on the engine `sn` is ready with. Returns rows { build, kernel, shape, gflops, ms, percentOfPeak }.
- * The first row is the peak itself.
+ * The cases on the engine `sn` is ready with: { kernel, shape, flop, bytes?, compare?, run } each; with `tf`
+ * (TF.js, wasm backend) also its cases, marked `peer`. `keep` collects tensors to dispose.
  */
-export async function runKernelBench(sn, { build, rounds = 7, minMs = 150, tf = null, filter = null } = {}) {
+function makeCases(sn, tf, keep, peerKeep) {
   const { ops } = sn;
-  const peerTensors = [];
   const all = [];
-  const tensors = [];
-  const keep = (t) => (tensors.push(t), t);
+  // TF.js counterpart of a case, when TF.js is loaded; a peer whose op fails is dropped at warm-up.
+  const peer = (c, build) => {
+    if (!tf) return;
+    try {
+      const run = build();
+      all.push({ ...c, peer: 'TF.js wasm', run });
+    } catch { /* op missing in this TF.js */ }
+  };
+  const tft = (t) => { const v = tf.tensor(t.dataSync(), t.shape); peerKeep.push(v); return v; };
 
   for (const n of [256, 512]) {
     const a = keep(randomTensor(sn, [n, n], 1));
@@ -114,21 +131,12 @@ export async function runKernelBench(sn, { build, rounds = 7, minMs = 150, tf = 
       const bdw = keep(randomTensor(sn, [c], 22));
       const ydw = keep(sn.Tensor.empty([1, o, o, c]));
       const shape = `1x${hw}x${hw}x${c} 3x3 s${s} same`;
-      all.push({
-        kernel: 'depthwise forward', shape, flop: 2 * o * o * c * 9, bytes: 4 * (hw * hw * c + o * o * c + 10 * c),
-        compare: `dw ${shape}`, run: () => ops.depthwiseConv2dForward(xdw, wdw, bdw, ydw, gd, 1),
+      const c0 = { kernel: 'depthwise forward', shape, flop: 2 * o * o * c * 9, bytes: 4 * (hw * hw * c + o * o * c + 10 * c) };
+      all.push({ ...c0, run: () => ops.depthwiseConv2dForward(xdw, wdw, bdw, ydw, gd, 1) });
+      peer(c0, () => {
+        const [tx, tw, tb] = [tft(xdw), tft(wdw), tft(bdw)];
+        return () => tf.tidy(() => tf.fused.depthwiseConv2d({ x: tx, filter: tw, strides: s, pad: 'same', bias: tb, activation: 'relu' })).dispose();
       });
-      if (tf) {
-        const tx = tf.tensor(xdw.dataSync(), xdw.shape);
-        const tw = tf.tensor(wdw.dataSync(), wdw.shape);
-        const tb = tf.tensor(bdw.dataSync(), bdw.shape);
-        peerTensors.push(tx, tw, tb);
-        all.push({
-          peer: 'TF.js wasm', kernel: 'depthwise forward', shape, flop: 2 * o * o * c * 9, bytes: 4 * (hw * hw * c + o * o * c + 10 * c),
-          compare: `dw ${shape}`,
-          run: () => tf.tidy(() => tf.fused.depthwiseConv2d({ x: tx, filter: tw, strides: s, pad: 'same', bias: tb, activation: 'relu' })).dispose(),
-        });
-      }
     }
   }
   {
@@ -157,6 +165,10 @@ export async function runKernelBench(sn, { build, rounds = 7, minMs = 150, tf = 
     const flopT = 2 * Nt * H0 * H0 * C0 * 9 * F0; // every input pixel meets every tap
     const shape = `${Nt}x${H0}x${H0}x${C0} 3x3x${F0} s2 same`;
     all.push({ kernel: 'conv2dTranspose forward', shape, flop: flopT, run: () => ops.conv2dTransposeForward(xt, wt, null, yt, gt) });
+    peer({ kernel: 'conv2dTranspose forward', shape, flop: flopT }, () => {
+      const [tx, tw] = [tft(xt), tft(wt)];
+      return () => tf.tidy(() => tf.conv2dTranspose(tx, tw, [Nt, 2 * H0, 2 * H0, F0], 2, 'same')).dispose();
+    });
     all.push({ kernel: 'conv2dTranspose backward (dx+dw)', shape, flop: 2 * flopT, run: () => ops.conv2dTransposeBackward(xt, wt, dyt, dxt, dwt, null, gt) });
   }
   {
@@ -176,57 +188,186 @@ export async function runKernelBench(sn, { build, rounds = 7, minMs = 150, tf = 
     const p3 = { poolD: 2, poolH: 2, poolW: 2, strideD: 2, strideH: 2, strideW: 2, padFront: 0, padBack: 0, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0 };
     const yp = keep(sn.Tensor.empty([N3, D3 / 2, H3 / 2, H3 / 2, C3]));
     const ap = keep(sn.Tensor.empty([N3, D3 / 2, H3 / 2, H3 / 2, C3]));
+    const dyp = keep(randomTensor(sn, [N3, D3 / 2, H3 / 2, H3 / 2, C3], 40));
     const vol = N3 * D3 * H3 * H3 * C3;
-    all.push({ kernel: 'maxPooling3d forward', shape: `${N3}x${D3}x${H3}x${H3}x${C3} 2x2x2`, flop: 0, bytes: 4 * (vol + vol / 4), run: () => ops.maxPool3dForward(x3, yp, ap, p3) });
+    const shape3 = `${N3}x${D3}x${H3}x${H3}x${C3} 2x2x2`;
+    ops.maxPool3dForward(x3, yp, ap, p3);
+    all.push({ kernel: 'maxPooling3d forward', shape: shape3, flop: 0, bytes: 4 * (vol + vol / 4), run: () => ops.maxPool3dForward(x3, yp, ap, p3) });
+    all.push({ kernel: 'maxPooling3d backward', shape: shape3, flop: 0, bytes: 4 * (vol + vol / 4 + vol / 8), run: () => ops.maxPool3dBackward(dyp, ap, dx3) });
+    all.push({ kernel: 'averagePooling3d forward', shape: shape3, flop: 0, bytes: 4 * (vol + vol / 8), run: () => ops.avgPool3dForward(x3, yp, p3) });
+    all.push({ kernel: 'averagePooling3d backward', shape: shape3, flop: 0, bytes: 4 * (vol + vol / 8), run: () => ops.avgPool3dBackward(dyp, dx3, p3) });
   }
   {
-    // Resampling and padding over 16x56x56x32 images; the copy (a pad by 0) is the bandwidth reference.
+    // Pooling 2D as in the MNIST convnet (64x28x28x32, 2x2 stride 2) and a 3x3 stride-2 'same' window.
+    const [Np, hw, c] = [64, 28, 32];
+    const xp = keep(randomTensor(sn, [Np, hw, hw, c], 41));
+    const dxp = keep(sn.Tensor.empty([Np, hw, hw, c]));
+    const img = Np * hw * hw * c;
+    for (const [k, s, pad] of [[2, 2, 0], [3, 2, 1]]) {
+      const o = Math.ceil(hw / s);
+      const gp = { poolH: k, poolW: k, strideH: s, strideW: s, padTop: 0, padBottom: pad, padLeft: 0, padRight: pad };
+      const yp = keep(sn.Tensor.empty([Np, o, o, c]));
+      const ap = keep(sn.Tensor.empty([Np, o, o, c]));
+      const dyp = keep(randomTensor(sn, [Np, o, o, c], 42));
+      const out = Np * o * o * c;
+      const shape = `${Np}x${hw}x${hw}x${c} ${k}x${k} s${s}${pad ? ' same' : ''}`;
+      ops.maxPool2dForward(xp, yp, ap, gp);
+      const mf = { kernel: 'maxPooling2d forward', shape, flop: 0, bytes: 4 * (img + 2 * out) };
+      const af = { kernel: 'averagePooling2d forward', shape, flop: 0, bytes: 4 * (img + out) };
+      all.push({ ...mf, run: () => ops.maxPool2dForward(xp, yp, ap, gp) });
+      all.push({ kernel: 'maxPooling2d backward', shape, flop: 0, bytes: 4 * (img + 2 * out), run: () => ops.maxPool2dBackward(dyp, ap, dxp) });
+      all.push({ ...af, run: () => ops.avgPool2dForward(xp, yp, gp) });
+      all.push({ kernel: 'averagePooling2d backward', shape, flop: 0, bytes: 4 * (img + out), run: () => ops.avgPool2dBackward(dyp, dxp, gp) });
+      peer(mf, () => { const tx = tft(xp); return () => tf.tidy(() => tf.maxPool(tx, k, s, pad ? 'same' : 'valid')).dispose(); });
+      peer(af, () => { const tx = tft(xp); return () => tf.tidy(() => tf.avgPool(tx, k, s, pad ? 'same' : 'valid')).dispose(); });
+    }
+  }
+  {
+    // Batch norm over 16x56x56x32 (rows x channels), softmax-cross-entropy, optimizer steps over 1M parameters.
+    const [rows, c] = [16 * 56 * 56, 32];
+    const xb = keep(randomTensor(sn, [rows, c], 43));
+    const yb = keep(sn.Tensor.empty([rows, c]));
+    const dyb = keep(randomTensor(sn, [rows, c], 44));
+    const dxb = keep(sn.Tensor.empty([rows, c]));
+    const [gamma, beta, mean, invStd, mm, dgamma, dbeta] = [45, 46, 47, 48, 49, 51, 52].map((s) => keep(randomTensor(sn, [c], s)));
+    const mv = keep(sn.tensor(new Float32Array(c).fill(1), [c]));
+    ops.batchNormTrainForward(xb, gamma, beta, yb, mean, invStd, mm, mv, 0.99, 1e-3);
+    const shape = `${rows}x${c}`;
+    const n = rows * c;
+    all.push({ kernel: 'batchNorm train forward', shape, flop: 0, bytes: 4 * 3 * n, run: () => ops.batchNormTrainForward(xb, gamma, beta, yb, mean, invStd, mm, mv, 0.99, 1e-3) });
+    all.push({ kernel: 'batchNorm inference forward', shape, flop: 0, bytes: 4 * 2 * n, run: () => ops.batchNormInferForward(xb, gamma, beta, mm, mv, yb, 1e-3) });
+    all.push({ kernel: 'batchNorm backward (dx+dγ+dβ)', shape, flop: 0, bytes: 4 * 4 * n, run: () => ops.batchNormBackward(xb, dyb, gamma, mean, invStd, dxb, dgamma, dbeta) });
+    const bi = { kernel: 'batchNorm inference forward', shape, flop: 0, bytes: 4 * 2 * n };
+    peer(bi, () => {
+      const [tx, tg, tb, tm, tv] = [tft(xb), tft(gamma), tft(beta), tft(mm), tft(mv)];
+      return () => tf.tidy(() => tf.batchNorm(tx, tm, tv, tb, tg, 1e-3)).dispose();
+    });
+  }
+  for (const [rows, classes] of [[64, 10], [256, 1000]]) {
+    const logits = keep(randomTensor(sn, [rows, classes], 53));
+    const dlogits = keep(sn.Tensor.empty([rows, classes]));
+    const labels = keep(sn.tensor(Float32Array.from({ length: rows }, (_, i) => (i * 7) % classes), [rows]));
+    all.push({
+      kernel: 'softmax-cross-entropy (loss+grad)', shape: `${rows}x${classes} sparse labels`, flop: 0, bytes: 4 * (2 * rows * classes + rows),
+      run: () => ops.softmaxCrossEntropySparse(logits, labels, dlogits),
+    });
+  }
+  {
+    const n = 1 << 20;
+    const [wo, go, vo, mo] = [54, 55, 56, 57].map((s) => keep(randomTensor(sn, [n], s)));
+    const vv = keep(sn.tensor(new Float32Array(n).fill(0.01), [n]));
+    const shape = `${n} parameters`;
+    all.push({ kernel: 'sgd step', shape, flop: 0, bytes: 4 * 3 * n, run: () => ops.sgdUpdate(wo, go, null, 1e-9) });
+    all.push({ kernel: 'sgd step, momentum 0.9', shape, flop: 0, bytes: 4 * 5 * n, run: () => ops.sgdUpdate(wo, go, vo, 1e-9, 0.9) });
+    all.push({ kernel: 'adam step', shape, flop: 0, bytes: 4 * 7 * n, run: () => ops.adamUpdate(wo, go, mo, vv, 1e-9) });
+  }
+  {
+    // Resampling and padding over 16x56x56x32 images; a plain copy is the bandwidth reference.
     const [Nr, hw, c] = [16, 56, 32];
     const xr = keep(randomTensor(sn, [Nr, hw, hw, c], 32));
     const up = keep(sn.Tensor.empty([Nr, 2 * hw, 2 * hw, c]));
+    const dup = keep(randomTensor(sn, [Nr, 2 * hw, 2 * hw, c], 58));
+    const dxr = keep(sn.Tensor.empty([Nr, hw, hw, c]));
     const cp = keep(sn.Tensor.empty([Nr, hw, hw, c]));
     const pd = keep(sn.Tensor.empty([Nr, hw + 2, hw + 2, c]));
     const img = Nr * hw * hw * c;
+    const padded = Nr * (hw + 2) ** 2 * c;
     const shape = `${Nr}x${hw}x${hw}x${c}`;
-    all.push({ kernel: 'copy (bandwidth reference)', shape, flop: 0, bytes: 8 * img, run: () => ops.padCrop2d(xr, cp, 0, 0) });
-    all.push({ kernel: 'upSampling2d nearest 2x', shape, flop: 0, bytes: 4 * 5 * img, run: () => ops.resizeForward(xr, up, 'nearest') });
-    all.push({ kernel: 'upSampling2d bilinear 2x', shape, flop: 0, bytes: 4 * 5 * img, run: () => ops.resizeForward(xr, up, 'bilinear') });
-    all.push({ kernel: 'upSampling2d bilinear 2x backward', shape, flop: 0, bytes: 4 * 5 * img, run: () => ops.resizeBackward(up, xr, 'bilinear') });
-    all.push({ kernel: 'zeroPadding2d 1', shape, flop: 0, bytes: 4 * (img + Nr * (hw + 2) ** 2 * c), run: () => ops.padCrop2d(xr, pd, 1, 1) });
+    all.push({ kernel: 'copy (bandwidth reference)', shape, flop: 0, bytes: 8 * img, run: () => ops.copyInto(cp, xr) });
+    for (const mode of ['nearest', 'bilinear']) {
+      const f = { kernel: `upSampling2d ${mode} 2x forward`, shape, flop: 0, bytes: 4 * 5 * img };
+      all.push({ ...f, run: () => ops.resizeForward(xr, up, mode) });
+      all.push({ kernel: `upSampling2d ${mode} 2x backward`, shape, flop: 0, bytes: 4 * 5 * img, run: () => ops.resizeBackward(dup, dxr, mode) });
+      peer(f, () => {
+        const tx = tft(xr);
+        return mode === 'nearest'
+          ? () => tf.tidy(() => tf.image.resizeNearestNeighbor(tx, [2 * hw, 2 * hw])).dispose()
+          : () => tf.tidy(() => tf.image.resizeBilinear(tx, [2 * hw, 2 * hw])).dispose();
+      });
+    }
+    const zp = { kernel: 'zeroPadding2d 1', shape, flop: 0, bytes: 4 * (img + padded) };
+    all.push({ ...zp, run: () => ops.padCrop2d(xr, pd, 1, 1) });
+    all.push({ kernel: 'cropping2D 1', shape: `${Nr}x${hw + 2}x${hw + 2}x${c}`, flop: 0, bytes: 4 * 2 * img, run: () => ops.padCrop2d(pd, cp, -1, -1) });
+    peer(zp, () => { const tx = tft(xr); return () => tf.tidy(() => tf.pad(tx, [[0, 0], [1, 1], [1, 1], [0, 0]])).dispose(); });
   }
+  return all;
+}
 
+/**
+ * Times the cases of every engine in `engines` ([{ sn, build }], each ready with its build) and the TF.js
+ * peers in the same rounds. Returns rows { build, kernel, shape, ms, wallMs, gflops, percentOfPeak, gbs,
+ * percentOfCopy, timeVsPeer }; each build's first row is its peak.
+ */
+export async function runKernelBenchBuilds(engines, { rounds = 5, minMs = 100, tf = null, filter = null, threads = 1, cpuClock = threads <= 1, log = () => {} } = {}) {
+  const cpu = cpuClock;
+  const tensors = [];
+  const peerTensors = [];
+  const keep = (t) => (tensors.push(t), t);
+  const cases = [];
+  engines.forEach((e, i) => {
+    for (const c of makeCases(e.sn, i === 0 ? tf : null, keep, peerTensors)) cases.push({ ...c, build: c.peer ?? e.build, engine: e });
+  });
   // Only the cases whose kernel name matches `filter` (a RegExp) are timed; the copy reference always is.
-  const cases = all.filter((c) => !filter || filter.test(c.kernel) || c.kernel.startsWith('copy'));
-  for (const c of cases) c.run(); // warm-up: tier-up, scratch growth
-  ops.measurePeakGflops(1, 20);
-
-  const peaks = [];
-  const times = cases.map(() => []);
+  let timed = cases.filter((c) => !filter || filter.test(c.kernel) || c.kernel.startsWith('copy'));
+  timed = timed.filter((c) => {
+    try { c.run(); return true; } catch (e) { log(`  ${c.build} ${c.kernel} ${c.shape}: ${String(e?.message ?? e).split('\n')[0]}`); return false; }
+  }); // warm-up: tier-up, scratch growth
+  for (const e of engines) e.sn.ops.measurePeakGflops(1, 20);
+  const load0 = loadavg()[0];
+  const peaks = engines.map(() => []);
+  const times = timed.map(() => []);
+  const walls = timed.map(() => []);
   for (let r = 0; r < rounds; r++) {
-    peaks.push(ops.measurePeakGflops(3, 30));
-    const order = cases.map((_, i) => i);
-    for (let k = 0; k < r % cases.length; k++) order.push(order.shift()); // rotate the order each round
-    for (const i of order) times[i].push(timeBlock(cases[i].run, minMs));
+    engines.forEach((e, i) => {
+      // The peak by the same clock as the kernels: measurePeakGflops times by the wall clock, so its figure is
+      // scaled by the wall/CPU ratio of the call.
+      const [t0, c0] = [now(), cpuNow()];
+      const gf = e.sn.ops.measurePeakGflops(3, 30);
+      peaks[i].push(cpu ? gf * ((now() - t0) / Math.max(cpuNow() - c0, 1e-3)) : gf);
+    });
+    const order = timed.map((_, i) => i);
+    for (let k = 0; k < (r * 7) % timed.length; k++) order.push(order.shift()); // rotate the order each round
+    for (const i of order) {
+      const t = timeBlock(timed[i].run, minMs, cpu);
+      times[i].push(t.ms);
+      walls[i].push(t.wall);
+    }
   }
+  const load1 = loadavg()[0];
   for (const t of tensors) t.dispose();
   for (const t of peerTensors) t.dispose();
 
-  const peak = median(peaks);
-  const rows = [{ build, kernel: build.startsWith('relaxed') ? 'peak (12 acc FMA, 1 thread)' : 'peak (12 acc mul+add, 1 thread)', shape: '', gflops: peak, ms: NaN, percentOfPeak: 100 }];
-  const msOf = cases.map((_, i) => median(times[i]));
-  const copy = cases.findIndex((c) => c.kernel.startsWith('copy'));
-  const copyGBs = copy >= 0 ? cases[copy].bytes / (msOf[copy] / 1000) / 1e9 : NaN;
-  cases.forEach((c, i) => {
-    const ms = msOf[i];
-    const gflops = c.flop / (ms / 1000) / 1e9;
-    const gbs = c.bytes ? c.bytes / (ms / 1000) / 1e9 : NaN;
-    const peerIndex = !c.peer && c.compare ? cases.findIndex((d) => d.peer && d.compare === c.compare) : -1;
-    rows.push({
-      build: c.peer ?? build, kernel: c.kernel, shape: c.shape, gflops, ms, percentOfPeak: c.peer || !c.flop ? NaN : (100 * gflops) / peak,
-      gbs, percentOfCopy: (100 * gbs) / copyGBs, timeVsPeer: peerIndex >= 0 ? ms / msOf[peerIndex] : NaN,
+  const msOf = timed.map((_, i) => median(times[i]));
+  const rows = [];
+  engines.forEach((e, ei) => {
+    const peak = median(peaks[ei]);
+    rows.push({ build: e.build, kernel: 'peak (12 accumulators; plain: mul+add, relaxed: FMA)', shape: '1 thread', gflops: peak, ms: NaN, percentOfPeak: 100 });
+    const copy = timed.findIndex((c) => c.engine === e && !c.peer && c.kernel.startsWith('copy'));
+    const copyGBs = copy >= 0 ? timed[copy].bytes / (msOf[copy] / 1000) / 1e9 : NaN;
+    timed.forEach((c, i) => {
+      if (c.engine !== e) return;
+      const ms = msOf[i];
+      const gflops = c.flop / (ms / 1000) / 1e9;
+      const gbs = c.bytes ? c.bytes / (ms / 1000) / 1e9 : NaN;
+      const p = c.peer ? -1 : timed.findIndex((d) => d.peer && d.kernel === c.kernel && d.shape === c.shape);
+      rows.push({
+        build: c.build, kernel: c.kernel, shape: c.shape, ms, wallMs: median(walls[i]), gflops: c.flop ? gflops : NaN,
+        percentOfPeak: c.peer || !c.flop ? NaN : (100 * gflops) / peak, gbs, percentOfCopy: (100 * gbs) / copyGBs,
+        timeVsPeer: p >= 0 ? ms / msOf[p] : NaN,
+      });
     });
   });
+  rows.clock = cpu ? 'process CPU time' : 'wall clock';
+  rows.loadAverage = [load0, load1];
   return rows;
+}
+
+/**
+ * The suite's single-build entry: the kernels on the build `sn` is ready with, by the wall clock like the
+ * suite's model figures (and its peak, which they are compared with).
+ */
+export async function runKernelBench(sn, { build, rounds = 5, minMs = 100, tf = null, filter = null } = {}) {
+  return runKernelBenchBuilds([{ sn, build }], { rounds, minMs, tf, filter, cpuClock: false });
 }
 
 /** TF.js with its wasm backend (XNNPACK), or null when bench/node_modules does not have it. */
@@ -243,47 +384,88 @@ export async function loadTfjsWasm() {
   }
 }
 
-const fmt = (v, d, unit = '') => (Number.isFinite(v) ? v.toFixed(d) + unit : '');
-const HEAD = ['build', 'kernel', 'shape', 'ms', 'GFLOP/s', '% of peak', 'GB/s', '% of copy', 'time vs TF.js wasm'];
-const cells = (r) => [
-  r.build, r.kernel, r.shape, fmt(r.ms, 3), fmt(r.gflops, 2), fmt(r.percentOfPeak, 0, ' %'), fmt(r.gbs, 2), fmt(r.percentOfCopy, 0, ' %'), fmt(r.timeVsPeer, 2, '×'),
-];
+/**
+ * One instance of dist/simdnet.js per build (a query string makes each import a separate module, with its
+ * own engine), each ready with its build: [{ sn, build }].
+ */
+export async function loadBuilds(distUrl, builds, threads = 1) {
+  const engines = [];
+  for (const simd of builds) {
+    const sn = await import(`${distUrl}?build=${simd}`);
+    try {
+      const info = await sn.ready({ simd, threads });
+      const build = (info.relaxedSimd ? 'relaxed' : 'plain') + (info.threads > 1 ? ` x${info.threads}` : '');
+      engines.push({ sn, build });
+    } catch (e) {
+      console.error(`${simd}: ${e.message}${simd === 'relaxed' ? ' (run node with --experimental-wasm-relaxed-simd)' : ''}`);
+    }
+  }
+  return engines;
+}
 
-/** The rows as a Markdown table (the README's kernel section). */
+const fmt = (v, d, unit = '') => (Number.isFinite(v) ? v.toFixed(d) + unit : '');
+
+/**
+ * The rows as a Markdown table with the builds side by side: per build its time, its rate (GFLOP/s and % of
+ * peak for compute-bound kernels, GB/s and % of copy for memory-bound ones) and its time as a ratio to
+ * TF.js wasm's; TF.js's own time in the last columns.
+ */
 export function kernelMarkdown(rows) {
-  return [`| ${HEAD.join(' | ')} |`, `|${HEAD.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${cells(r).join(' | ')} |`)].join('\n');
+  const { head, body } = sideBySide(rows);
+  const notes = rows.clock ? `\n\nTimed by ${rows.clock}; load average ${rows.loadAverage.map((v) => v.toFixed(1)).join(' → ')} during the run.` : '';
+  return [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`, ...body.map((b) => `| ${b.join(' | ')} |`)].join('\n') + notes;
+}
+
+function sideBySide(rows) {
+  const builds = [...new Set(rows.filter((r) => r.kernel.startsWith('peak')).map((r) => r.build))];
+  const peerName = rows.find((r) => !builds.includes(r.build))?.build;
+  const key = (r) => `${r.kernel}\u0000${r.shape}`;
+  const order = [];
+  const by = new Map();
+  for (const r of rows) {
+    if (!by.has(key(r))) { by.set(key(r), {}); order.push(r); }
+    by.get(key(r))[r.build] = r;
+  }
+  const rate = (r) => (!r ? '' : r.kernel.startsWith('peak') ? `${fmt(r.gflops, 1)} GFLOP/s` : Number.isFinite(r.gflops) && !Number.isFinite(r.gbs)
+    ? `${fmt(r.gflops, 1)} GFLOP/s, ${fmt(r.percentOfPeak, 0, ' %')}`
+    : Number.isFinite(r.gbs) ? `${fmt(r.gbs, 2)} GB/s, ${fmt(r.percentOfCopy, 0, ' %')}${Number.isFinite(r.gflops) && r.gflops > 0 ? ` (${fmt(r.percentOfPeak, 0, ' %')} of peak)` : ''}` : '');
+  const head = ['kernel', 'shape'];
+  for (const b of builds) head.push(`${b} ms`, `${b} rate`, ...(peerName ? [`${b} vs ${peerName}`] : []));
+  if (peerName) head.push(`${peerName} ms`);
+  const body = order.map((r0) => {
+    const cells = by.get(key(r0));
+    const line = [r0.kernel, r0.shape];
+    for (const b of builds) {
+      const r = cells[b];
+      line.push(r ? fmt(r.ms, 3) : '', rate(r), ...(peerName ? [r ? fmt(r.timeVsPeer, 2, '×') : ''] : []));
+    }
+    if (peerName) line.push(cells[peerName] ? fmt(cells[peerName].ms, 3) : '');
+    return line;
+  });
+  return { head, body };
 }
 
 function printTable(rows) {
-  const head = HEAD;
-  const body = rows.map(cells);
+  const { head, body } = sideBySide(rows);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells) => cells.map((c, i) => (i >= 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
+  const line = (cells) => cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const b of body) console.log(line(b));
+  if (rows.clock) console.log(`\nTimed by ${rows.clock}; load average ${rows.loadAverage.map((v) => v.toFixed(1)).join(' → ')}; % of peak: that build's peak; % of copy: that build's copy.`);
 }
 
 const isMain = import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('kernels.mjs');
 if (isMain) {
-  const sn = await import('../dist/simdnet.js');
   const i = process.argv.indexOf('--rounds');
-  const rounds = i > 0 ? Number(process.argv[i + 1]) : 7;
+  const rounds = i > 0 ? Number(process.argv[i + 1]) : 5;
   const t = process.argv.indexOf('--threads');
   const threads = t > 0 ? Number(process.argv[t + 1]) : 1;
   const f = process.argv.indexOf('--filter');
   const filter = f > 0 ? new RegExp(process.argv[f + 1]) : null;
   const tf = await loadTfjsWasm();
-  const rows = [];
-  for (const simd of ['plain', 'relaxed']) {
-    try {
-      const info = await sn.ready({ simd, threads });
-      const build = (info.relaxedSimd ? 'relaxed' : 'plain') + (info.threads > 1 ? ` x${info.threads}` : '');
-      rows.push(...(await runKernelBench(sn, { build, rounds, tf, filter })));
-    } catch (e) {
-      console.error(`${simd}: ${e.message}${simd === 'relaxed' ? ' (run node with --experimental-wasm-relaxed-simd)' : ''}`);
-    }
-  }
+  const engines = await loadBuilds(new URL('../dist/simdnet.js', import.meta.url).href, ['plain', 'relaxed'], threads);
+  const rows = await runKernelBenchBuilds(engines, { rounds, tf, filter, threads, log: console.log });
   printTable(rows);
-  sn.dispose();
+  for (const e of engines) e.sn.dispose();
 }

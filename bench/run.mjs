@@ -183,11 +183,14 @@ async function main() {
   const outDir = join(here, 'results');
   mkdirSync(outDir, { recursive: true });
   if (onlyKernels) {
-    log('simdnet kernel benchmark, plain and relaxed SIMD builds, 1 thread');
-    const kernels = await runKernels(sn, ['plain', 'relaxed']);
-    if (kernels.error) throw new Error(kernels.error);
-    if (kernels.markdown) log(kernels.markdown);
+    log('simdnet kernel benchmark, plain and relaxed SIMD builds side by side (one process, interleaved rounds), 1 thread');
+    const { runKernelBenchBuilds, loadTfjsWasm, loadBuilds, kernelMarkdown } = await import('./kernels.mjs');
+    const engines = await loadBuilds(pathToFileURL(join(root, 'dist', 'simdnet.js')).href, ['plain', 'relaxed']);
+    const rows = await runKernelBenchBuilds(engines, { tf: await loadTfjsWasm(), log, ...(quick ? { rounds: 3, minMs: 50 } : {}) });
+    const kernels = { rows, clock: rows.clock, loadAverage: rows.loadAverage, markdown: kernelMarkdown(rows) };
+    log(kernels.markdown);
     writeFileSync(join(outDir, 'kernels.json'), JSON.stringify(kernels, null, 2));
+    for (const e of engines) e.sn.dispose();
     return;
   }
   if (onlyThreads) {

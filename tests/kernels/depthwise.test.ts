@@ -27,6 +27,15 @@ const specs: Spec[] = [
   ['stride > kernel (1x1 stride 3), 6 channels', [3, 7, 5, 6], [1, 1], 1, [3, 3], [0, 0, 0, 0], [1, 1]],
   ['kernel wider than the image, padding on both sides, 4 channels', [1, 2, 3, 4], [3, 5], 1, [1, 1], [1, 1, 2, 2], [1, 1]],
   ['batch 4 large enough to split across threads, 24 channels, 5x5 same', [4, 20, 18, 24], [5, 5], 1, [1, 1], [2, 2, 2, 2], [1, 1]],
+  // The 3x3 path: interior runs of 4-pixel quads (a run of 9: two quads and one overlapping the end), border
+  // columns and rows, channel tails (6 = one group of 4 + 2), stride 2 (quads sharing columns), stride =
+  // dilation = 2, a run shorter than 4, and an image too narrow for any interior column.
+  ["3x3 'same' run of 9 columns, 6 channels", [1, 9, 11, 6], [3, 3], 1, [1, 1], [1, 1, 1, 1], [1, 1]],
+  ["3x3 stride 2 'same' (TF), 21 columns, 7 channels, batch 2", [2, 6, 21, 7], [3, 3], 1, [2, 2], [1, 1, 1, 1], [1, 1]],
+  ['3x3 stride 2 dilation 2, 8 channels', [1, 12, 15, 8], [3, 3], 1, [2, 2], [2, 2, 2, 2], [2, 2]],
+  ['3x3 dilation 3 stride 1 (taps 3 apart), multiplier 2, 5 channels', [1, 10, 13, 5], [3, 3], 2, [1, 1], [3, 3, 3, 3], [3, 3]],
+  ['3x3 valid, run of 3, 4 channels', [1, 4, 5, 4], [3, 3], 1, [1, 1], [0, 0, 0, 0], [1, 1]],
+  ['3x3 on a 2x2 image (no interior column), 9 channels', [1, 2, 2, 9], [3, 3], 1, [1, 1], [1, 1, 1, 1], [1, 1]],
 ];
 
 const builds: [string, sn.ReadyOptions][] = [
@@ -60,12 +69,17 @@ describe.each(builds)('depthwiseConv2d (%s)', (_name, options) => {
       const b = sn.tensor(Float32Array.from(bv), [C * M]);
       const y = sn.tensor(new Float32Array(ySize(c)).fill(NaN), yShape);
       const z = referenceForward(c, xv, wv, bv);
-      for (const act of [0, 1, 6] as const) {
+      for (const act of [0, 1, 2, 6] as const) {
         ops.depthwiseConv2dForward(x, w, b, y, g, act);
         expectClose(y.dataSync(), z.map((v) => activate(v, act, 0)), `y (act ${act})`, 1e-4, 1e-5 * taps);
       }
       ops.depthwiseConv2dForward(x, w, null, y, g);
       expectClose(y.dataSync(), referenceForward(c, xv, wv, null), 'y without bias', 1e-4, 1e-5 * taps);
+      // relu6's upper clamp (fused into the 3x3 stores) on outputs scaled past 6.
+      const x8 = sn.tensor(Float32Array.from(xv, (v) => 8 * v), xs);
+      ops.depthwiseConv2dForward(x8, w, b, y, g, 2);
+      expectClose(y.dataSync(), referenceForward(c, xv.map((v) => 8 * v), wv, bv).map((v) => activate(v, 2, 0)), 'y (relu6, scaled)', 1e-4, 1e-4 * taps);
+      x8.dispose();
       for (const t of [x, w, b, y]) t.dispose();
     });
 
