@@ -33,3 +33,4 @@ export * from './int8-pool';
 export * from './prelu';
 export * from './winograd';
 export * from './transpose';
+export * from './regularizer';

@@ -25,6 +25,8 @@ export * as data from './data/index.js';
 export * as layers from './layers/index.js';
 /** Optimizers: `sn.optimizers.sgd/adam/rmsprop({ learningRate, ... })`. */
 export * as optimizers from './optimizers/index.js';
+/** Weight penalties for `kernelRegularizer`/`biasRegularizer`: `l1`, `l2`, `l1l2` (TF.js names and defaults). */
+export * as regularizers from './regularizers/index.js';
 /** Training callbacks (Keras/TF.js): `earlyStopping`, `learningRateScheduler`, `reduceLROnPlateau`, `terminateOnNaN`. */
 export * as callbacks from './callbacks/index.js';
 /** Loss objects (names work too: `loss: 'sparseCategoricalCrossentropy'`). */
@@ -37,6 +39,10 @@ export type {
   LossSpec,
   CompileArgs,
   FitArgs,
+  FitDatasetArgs,
+  DatasetLike,
+  DatasetBatch,
+  BatchSource,
   History,
   Callbacks,
   Logs,

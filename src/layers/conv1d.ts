@@ -4,8 +4,9 @@ import { conv2dForward, conv2dBackward } from '../ops/conv.js';
 import type { ActivationCode } from '../ops/activation.js';
 import { ConvBase, type ConvBaseArgs } from './conv-base.js';
 import { positiveInt } from './geometry.js';
+import type { RegularizerArgs } from './layer.js';
 
-export interface Conv1DArgs extends ConvBaseArgs {
+export interface Conv1DArgs extends ConvBaseArgs, RegularizerArgs {
   filters: number;
 }
 
@@ -18,6 +19,7 @@ export class Conv1D extends ConvBase {
 
   constructor(args: Conv1DArgs) {
     super(args, 'conv1d', 1);
+    this.takeRegularizers(args);
     this.filters = positiveInt(args.filters, 'filters', this.name);
   }
 
@@ -38,6 +40,6 @@ export class Conv1D extends ConvBase {
   }
 
   protected override layerConfig(): Record<string, unknown> {
-    return { filters: this.filters, ...super.layerConfig() };
+    return { filters: this.filters, ...super.layerConfig(), ...this.regularizerConfigs() };
   }
 }

@@ -5,12 +5,12 @@ import type { Tensor } from '../tensor.js';
 import { conv2dForward, conv2dBackward } from '../ops/conv.js';
 import { WinogradPlan } from '../ops/winograd.js';
 import type { ActivationCode } from '../ops/activation.js';
-import { describeShape } from './layer.js';
+import { describeShape, type RegularizerArgs } from './layer.js';
 import { describeValue } from '../describe.js';
 import { ConvBase, type ConvBaseArgs, type Window } from './conv-base.js';
 import { positiveInt } from './geometry.js';
 
-export interface Conv2DArgs extends ConvBaseArgs {
+export interface Conv2DArgs extends ConvBaseArgs, RegularizerArgs {
   filters: number;
   /** Channels and filters split into this many independent groups (Keras). Default 1. */
   groups?: number;
@@ -28,6 +28,7 @@ export class Conv2D extends ConvBase {
 
   constructor(args: Conv2DArgs) {
     super(args, 'conv2d', 2);
+    this.takeRegularizers(args);
     this.filters = positiveInt(args.filters, 'filters', this.name);
     this.groups = args.groups ?? 1;
     if (!Number.isInteger(this.groups) || this.groups < 1 || this.filters % this.groups !== 0) {
@@ -65,6 +66,6 @@ export class Conv2D extends ConvBase {
   }
 
   protected override layerConfig(): Record<string, unknown> {
-    return { filters: this.filters, ...super.layerConfig(), ...(this.groups !== 1 ? { groups: this.groups } : {}) };
+    return { filters: this.filters, ...super.layerConfig(), ...this.regularizerConfigs(), ...(this.groups !== 1 ? { groups: this.groups } : {}) };
   }
 }

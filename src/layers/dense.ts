@@ -3,12 +3,12 @@ import { describeValue } from '../describe.js';
 import type { Arena } from '../backend/arena.js';
 import { Tensor } from '../tensor.js';
 import { denseForward, denseBackward } from '../ops/gemm.js';
-import { Layer, type LayerArgs } from './layer.js';
+import { Layer, type LayerArgs, type RegularizerArgs } from './layer.js';
 import type { Node } from './node.js';
 import { type ActivationName, checkActivation, fusedCode, fusedAlpha, finishFusedActivation, gradBeforeActivation } from './activations.js';
 import { initializerConfig } from './conv-base.js';
 
-export interface DenseArgs extends LayerArgs {
+export interface DenseArgs extends LayerArgs, RegularizerArgs {
   units: number;
   activation?: ActivationName;
   useBias?: boolean;
@@ -22,6 +22,7 @@ export class Dense extends Layer {
 
   constructor(args: DenseArgs) {
     super(args, 'dense');
+    this.takeRegularizers(args);
     if (!Number.isInteger(args.units) || args.units <= 0) {
       throw new Error(`simdnet: ${this.name}: units must be a positive integer, got ${describeValue(args.units)}`);
     }
@@ -81,6 +82,6 @@ export class Dense extends Layer {
   }
 
   protected layerConfig(): Record<string, unknown> {
-    return { units: this.units, activation: this.activation, use_bias: this.useBias, ...initializerConfig() };
+    return { units: this.units, activation: this.activation, use_bias: this.useBias, ...initializerConfig(), ...this.regularizerConfigs() };
   }
 }

@@ -35,7 +35,7 @@ import { Softmax, ReLU, ELU, type SoftmaxArgs, type ReLUArgs, type ELUArgs } fro
 
 export { Layer } from './layer.js';
 export { Node } from './node.js';
-export type { LayerArgs, Param } from './layer.js';
+export type { LayerArgs, RegularizerArgs, Param } from './layer.js';
 export type { ActivationName } from './activations.js';
 export type { Margins2D } from './zero-padding2d.js';
 export type {

@@ -23,12 +23,19 @@
 //
 //   Layers with several inputs (merge layers) override `callForward`/`callBackward`, which the model uses;
 //   for one-input layers they forward to forward/backward.
+import { getRegularizer, regularizerConfig, type L1L2, type RegularizerSpec } from '../regularizers/index.js';
 import type { Arena } from '../backend/arena.js';
 import { Tensor, shapeSize } from '../tensor.js';
 import { uniform } from '../random.js';
 import { Node } from './node.js';
 import { SymbolicTensor } from '../model/symbolic.js';
 import { describeValue } from '../describe.js';
+
+/** Weight penalties of layers with a kernel and a bias (dense, conv1d, conv2d), as TF.js names them. */
+export interface RegularizerArgs {
+  kernelRegularizer?: RegularizerSpec | null;
+  biasRegularizer?: RegularizerSpec | null;
+}
 
 export interface LayerArgs {
   /** A unique name; by default `<type>_<n>` as in Keras (`conv2d_1`, `dense_2`, ...). */
@@ -258,6 +265,36 @@ export abstract class Layer {
       p.grad?.dispose();
     }
     this.params = [];
+  }
+
+  /** Weight penalties by parameter name ('kernel', 'bias'), for layers that take them (takeRegularizers). */
+  protected readonly regularizers = new Map<string, L1L2>();
+
+  /** Reads kernelRegularizer/biasRegularizer from the layer's options. */
+  protected takeRegularizers(args: RegularizerArgs): void {
+    const k = getRegularizer(args.kernelRegularizer, `${this.name}: kernelRegularizer`);
+    const b = getRegularizer(args.biasRegularizer, `${this.name}: biasRegularizer`);
+    if (k) this.regularizers.set('kernel', k);
+    if (b) this.regularizers.set('bias', b);
+  }
+
+  /** The regularizer entries of the layer's saved config (null where there is none, as Keras writes). */
+  protected regularizerConfigs(): Record<string, unknown> {
+    return { kernel_regularizer: regularizerConfig(this.regularizers.get('kernel') ?? null), bias_regularizer: regularizerConfig(this.regularizers.get('bias') ?? null) };
+  }
+
+  /**
+   * Adds each regularized parameter's penalty gradient into its gradient and returns the summed penalty
+   * (one wasm pass per parameter). The model calls it once per training step, after backward, for
+   * trainable layers: TF.js adds the penalty to the training loss, not to evaluate's.
+   */
+  regularize(): number {
+    let penalty = 0;
+    for (const [name, r] of this.regularizers) {
+      const p = this.params.find((q) => q.name === name);
+      if (p?.grad && p.trainable) penalty += r.apply(p.value, p.grad);
+    }
+    return penalty;
   }
 
   /** Adds an owned parameter (and its gradient tensor when trainable), initialised as Keras does. */

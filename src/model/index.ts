@@ -8,6 +8,7 @@ export type { LayersModelArgs } from './layers-model.js';
 export { SymbolicTensor } from './symbolic.js';
 export { input } from '../layers/input-layer.js';
 export type { FitArgs, History, Callbacks, Logs } from './fit.js';
+export type { FitDatasetArgs, DatasetLike, DatasetBatch, BatchSource } from './fit-dataset.js';
 export { loadModel } from './load.js';
 export type { LoadHandler } from './load.js';
 export type { ModelArtifacts, ModelJson, WeightSpec, WeightsManifestGroup } from './artifacts.js';

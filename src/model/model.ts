@@ -22,6 +22,7 @@ import { checkBatchSize, gatherRows } from './batch.js';
 import { GENERATED_BY, type ModelArtifacts, type WeightSpec } from './artifacts.js';
 import { filePathOf, saveArtifactsToDir } from './io-node.js';
 import { fitLoop, type FitArgs, type History, type Logs } from './fit.js';
+import { fitDatasetLoop, type BatchSource, type FitDatasetArgs } from './fit-dataset.js';
 import type { Graph } from './graph.js';
 import type { SymbolicTensor } from './symbolic.js';
 import { describeValue } from '../describe.js';
@@ -344,6 +345,8 @@ export abstract class Model {
           if (dx && step.needDx[j]) receive(step.inSlots[j], dx);
         });
       }
+      // Weight penalties (sn.regularizers): their gradients join the parameters', their sum the loss (as TF.js).
+      for (const layer of graph.layers) if (layer.trainable) total += layer.regularize();
       this.optimizer!.applyGradients(this.trainableParams(graph));
       return { loss: total, perOutput: perOutput.map((o) => ({ loss: o.loss, correct: o.correct })) };
     } finally {
@@ -398,6 +401,14 @@ export abstract class Model {
 
   fit(x: TensorOrList, y: TensorOrList, args: FitArgs = {}): Promise<History> {
     return fitLoop(this, x, y, args);
+  }
+
+  /**
+   * TF.js's fitDataset: batches from a dataset (`iterator()`) or any (async) iterable of `{ xs, ys }`;
+   * each batch's tensors are disposed after its step (src/model/fit-dataset.ts).
+   */
+  fitDataset(dataset: BatchSource, args: FitDatasetArgs): Promise<History> {
+    return fitDatasetLoop(this, dataset, args);
   }
 
   /**

@@ -1,6 +1,7 @@
 // The model topology in TensorFlow.js layers-model form (Keras JSON): to and from layer objects.
 // A config from TF.js or Keras loads when every layer is one simdnet supports; anything else is refused
 // with an Error that names the layer and its class.
+import { regularizerFromConfig } from '../regularizers/index.js';
 import * as L from '../layers/index.js';
 import { describeValue } from '../describe.js';
 import type { Layer } from '../layers/layer.js';
@@ -53,6 +54,7 @@ const conv = (Cls: typeof L.Conv2D | typeof L.Conv1D): Factory => (c, base) => {
     dilationRate: arr(c.dilation_rate),
     activation: (c.activation ?? 'linear') as L.ActivationName,
     useBias: c.use_bias === undefined ? true : Boolean(c.use_bias),
+    ...regularizerArgs(c, base.name!),
   });
 };
 
@@ -60,6 +62,12 @@ const pool = (Cls: new (a: L.Pooling2DArgs) => Layer): Factory => (c, base) => {
   channelsLast(c, base.name!);
   return new Cls({ ...base, poolSize: arr(c.pool_size), strides: arr(c.strides), padding: c.padding as L.Pooling2DArgs['padding'] });
 };
+
+// kernel_regularizer / bias_regularizer of dense and conv layers (L1L2, L1, L2).
+const regularizerArgs = (c: Config, name: string): L.RegularizerArgs => ({
+  kernelRegularizer: regularizerFromConfig(c.kernel_regularizer, `layer '${name}' kernel_regularizer`),
+  biasRegularizer: regularizerFromConfig(c.bias_regularizer, `layer '${name}' bias_regularizer`),
+});
 
 // The options the 2D conv-like layers share, from a Keras config.
 const convOptions = (c: Config) => ({
@@ -74,7 +82,7 @@ const convOptions = (c: Config) => ({
 // Conv2D with Keras's `groups` (a simdnet extension over TF.js).
 const conv2d: Factory = (c, base) => {
   channelsLast(c, base.name!);
-  return new L.Conv2D({ ...base, ...convOptions(c), filters: c.filters as number, groups: (c.groups ?? 1) as number });
+  return new L.Conv2D({ ...base, ...convOptions(c), filters: c.filters as number, groups: (c.groups ?? 1) as number, ...regularizerArgs(c, base.name!) });
 };
 
 const pool3d = (Cls: new (a: L.Pooling3DArgs) => Layer): Factory => (c, base) => {
@@ -115,6 +123,7 @@ const FACTORIES: Record<string, Factory> = {
       units: c.units as number,
       activation: (c.activation ?? 'linear') as L.ActivationName,
       useBias: c.use_bias === undefined ? true : Boolean(c.use_bias),
+      ...regularizerArgs(c, base.name!),
     }),
   MaxPooling2D: pool(L.MaxPooling2D),
   MaxPool2D: pool(L.MaxPooling2D),

@@ -18,3 +18,4 @@ export * from './merge.js';
 export * from './prelu.js';
 export * from './winograd.js';
 export * from './transpose.js';
+export * from './regularizer.js';
