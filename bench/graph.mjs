@@ -99,12 +99,12 @@ export async function runGraphBench(sn, { rounds = 5, minMs = 300, log = () => {
     const x = filled(sn, [n, ...spec.input], 5);
     const y = sn.tensor(new Float32Array(n).map((_, i) => i % 10), [n]);
     const x1 = filled(sn, [1, ...spec.input], 9);
-    await model.fit(x, y, { epochs: 1, batchSize: spec.trainBatch, shuffle: false }); // warm-up
+    await model.fit(x, y, { epochs: 1, batchSize: spec.trainBatch, shuffle: false, verbose: 0 }); // warm-up
     const train = [];
     const latency = [];
     for (let r = 0; r < rounds; r++) {
       const t0 = performance.now();
-      await model.fit(x, y, { epochs: 1, batchSize: spec.trainBatch, shuffle: false });
+      await model.fit(x, y, { epochs: 1, batchSize: spec.trainBatch, shuffle: false, verbose: 0 });
       train.push(n / ((performance.now() - t0) / 1000));
       latency.push(perCall(() => model.predict(x1).dispose(), minMs) / 1000);
     }

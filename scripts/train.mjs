@@ -79,6 +79,7 @@ await model.fit(data.trainImages, data.trainLabels, {
   batchSize: opts.batchSize,
   shuffle: true,
   validationData,
+  verbose: 0, // this script draws its own bar
   callbacks: {
     onBatchEnd: (batch, logs = {}) => {
       const size = logs.size ?? Math.min(opts.batchSize, nTrain - batch * opts.batchSize);

@@ -6,6 +6,7 @@
 // through with flat memory.
 import { Tensor } from '../tensor.js';
 import { describeValue } from '../describe.js';
+import { checkVerbose, progressLogger } from './progress.js';
 import { yieldToEventLoop } from './batch.js';
 import { addInto, beginTraining, call, checkCallbacks, record, trainStep, type Callbacks, type History, type Logs } from './fit.js';
 import type { BatchResult, Model, TensorOrList } from './model.js';
@@ -32,8 +33,8 @@ export interface FitDatasetArgs {
   validationData?: [TensorOrList, TensorOrList] | BatchSource;
   callbacks?: Callbacks | Callbacks[];
   initialEpoch?: number;
-  /** Accepted for TF.js compatibility. */
-  verbose?: number;
+  /** As fit's: Node prints progress on stderr (1, the default on a terminal; 2 a line per epoch; 0 nothing). */
+  verbose?: 0 | 1 | 2;
 }
 
 type Next = () => Promise<IteratorResult<DatasetBatch>>;
@@ -98,7 +99,9 @@ async function train(model: Model, dataset: BatchSource, args: FitDatasetArgs, w
     throw new Error(`simdnet: ${who}: batchesPerEpoch must be a positive integer, got ${describeValue(batchesPerEpoch)}`);
   }
   if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new Error(`simdnet: ${who}: initialEpoch must be a non-negative integer, got ${describeValue(initialEpoch)}`);
-  const list = checkCallbacks(args.callbacks, who);
+  let list = checkCallbacks(args.callbacks, who);
+  const progress = progressLogger(checkVerbose(args.verbose, who), epochs, batchesPerEpoch ?? null);
+  if (progress) list = [...list, progress];
   let valTensors: { xs: Tensor[]; ys: Tensor[] } | null = null;
   const valSource = args.validationData;
   if (Array.isArray(valSource)) {

@@ -6,6 +6,7 @@ import { shuffleInPlace } from '../random.js';
 import { checkBatchSize, yieldToEventLoop } from './batch.js';
 import type { Model, TensorOrList, BatchResult } from './model.js';
 import { describeValue } from '../describe.js';
+import { checkVerbose, progressLogger } from './progress.js';
 
 export type Logs = Record<string, number>;
 
@@ -31,8 +32,8 @@ export interface FitArgs {
   /** Fraction of the samples, taken from the end before shuffling (as Keras), used for validation. */
   validationSplit?: number;
   callbacks?: Callbacks | Callbacks[];
-  /** Accepted for TF.js compatibility; simdnet prints nothing (use callbacks). */
-  verbose?: number;
+  /** Node: 1 a progress line per epoch (default on a terminal), 2 one line per epoch, 0 nothing; browsers print nothing. */
+  verbose?: 0 | 1 | 2;
   initialEpoch?: number;
 }
 
@@ -131,7 +132,8 @@ async function train(model: Model, x: TensorOrList, y: TensorOrList, args: FitAr
   if (args.shuffle !== undefined && typeof args.shuffle !== 'boolean') {
     throw new Error(`simdnet: ${who}: shuffle must be true or false, got ${describeValue(args.shuffle)}`);
   }
-  const list = checkCallbacks(args.callbacks, who);
+  let list = checkCallbacks(args.callbacks, who);
+  const verbose = checkVerbose(args.verbose, who);
 
   let trainCount = n;
   let val: { xs: Tensor[]; ys: Tensor[]; start: number; count: number } | null = null;
@@ -156,6 +158,8 @@ async function train(model: Model, x: TensorOrList, y: TensorOrList, args: FitAr
     val = { xs, ys, start: trainCount, count: n - trainCount };
   }
 
+  const progress = progressLogger(verbose, epochs, Math.ceil(trainCount / batchSize));
+  if (progress) list = [...list, progress]; // last, so it prints what the other callbacks add to the logs
   const history: History = { epoch: [], history: { loss: [] } };
   const order = new Int32Array(trainCount);
   for (let i = 0; i < trainCount; i++) order[i] = i;
