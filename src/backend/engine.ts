@@ -58,8 +58,15 @@ export class Engine {
   private scratchOffset = -1;
   private scratchBytes = 0;
 
+  /** While a trace records (see `record`), the steps it has seen. */
+  private recording: TraceStep[] | null = null;
+  /** How many times scratch was (re)allocated while recording. */
+  private scratchMoves = 0;
+  private recordingKernels: KernelExports | null = null;
+  private recordingTemps: number[] = [];
+
   constructor(
-    readonly kernels: KernelExports,
+    public kernels: KernelExports,
     readonly heap: LinearAllocator,
     readonly info: EngineInfo,
     private readonly pool: ThreadPool | null,
@@ -76,6 +83,7 @@ export class Engine {
    */
   parallel(calls: readonly KernelCall[]): void {
     if (this.pool && calls.length > 1) {
+      this.recording?.push({ calls: calls.map((c) => [...c] as unknown as KernelCall) });
       for (let i = 0; i < calls.length; i += this.pool.size) this.pool.run(calls.slice(i, i + this.pool.size));
       return;
     }
@@ -98,8 +106,91 @@ export class Engine {
       if (old >= 0) this.heap.release(old);
       this.scratchOffset = this.heap.alloc(want);
       this.scratchBytes = want;
+      this.scratchMoves++;
     }
     return this.scratchOffset;
+  }
+
+  /**
+   * Runs `f` and records every kernel call it makes (a call that returns a value is a size query and is
+   * not kept; `parallel` groups are kept as groups), for inference plans (src/model/inference-plan.ts) to
+   * replay with the same pointers. While recording, scratch comes from a block of the trace's own (freed
+   * with `releaseTrace`), so later ops cannot move it; when it had to grow during the run, the run is
+   * recorded again with the final size, so every recorded pointer is into the block the trace keeps.
+   * `f` must be deterministic given shapes: what it decides from values it reads in JS is not recorded.
+   */
+  record<T>(f: () => T): { result: T; trace: Trace } {
+    if (this.recording) throw new Error('simdnet: engine.record: already recording');
+    const saved = [this.scratchOffset, this.scratchBytes];
+    const real = this.kernels;
+    this.recordingKernels ??= recorder(real, (step) => this.recording?.push(step));
+    let bytes = 0;
+    try {
+      for (;;) {
+        this.scratchOffset = -1;
+        this.scratchBytes = 0;
+        if (bytes > 0) this.scratch(bytes);
+        this.scratchMoves = 0;
+        this.recording = [];
+        for (const t of this.recordingTemps) this.heap.release(t);
+        this.recordingTemps = [];
+        this.kernels = this.recordingKernels;
+        let result: T;
+        try {
+          result = f();
+        } finally {
+          this.kernels = real;
+        }
+        const steps = this.recording;
+        this.recording = null;
+        if (this.scratchMoves <= (bytes > 0 ? 0 : 1)) {
+          const trace = { steps, scratch: this.scratchOffset, temps: this.recordingTemps, engine: this };
+          this.recordingTemps = [];
+          this.scratchOffset = -1; // now the trace's
+          return { result, trace };
+        }
+        bytes = this.scratchBytes;
+        this.heap.release(this.scratchOffset);
+      }
+    } catch (e) {
+      if (this.scratchOffset >= 0) this.heap.release(this.scratchOffset);
+      for (const t of this.recordingTemps) this.heap.release(t);
+      this.recordingTemps = [];
+      throw e;
+    } finally {
+      this.recording = null;
+      this.kernels = real;
+      [this.scratchOffset, this.scratchBytes] = saved;
+    }
+  }
+
+  /**
+   * Frees a temporary block (src/ops/temp.ts) — unless a trace is recording, whose calls may point into it:
+   * then the trace keeps it until `releaseTrace`.
+   */
+  releaseTemp(offset: number): void {
+    if (this.recording) this.recordingTemps.push(offset);
+    else this.heap.release(offset);
+  }
+
+  /** Replays a recorded trace: the same kernels on the same pointers. */
+  replay(trace: Trace): void {
+    const steps = trace.steps;
+    for (let i = 0; i < steps.length; i++) {
+      const s = steps[i];
+      if (s.fn) s.fn(...s.args!);
+      else this.parallel(s.calls!);
+    }
+  }
+
+  /** Frees a trace's scratch block. */
+  releaseTrace(trace: Trace): void {
+    if (trace.engine === this && !this.closed) {
+      if (trace.scratch >= 0) this.heap.release(trace.scratch);
+      for (const t of trace.temps) this.heap.release(t);
+    }
+    trace.scratch = -1;
+    trace.temps = [];
   }
 
   /**
@@ -115,6 +206,55 @@ export class Engine {
     this.closed = true;
     this.pool?.close();
   }
+}
+
+let choiceEpoch = 0;
+
+/**
+ * Bumped when a process-wide kernel choice changes (`forceConv2dPath`): recorded traces made under the old
+ * choice are stale.
+ */
+export function bumpKernelChoices(): void {
+  choiceEpoch++;
+}
+
+export function kernelChoiceEpoch(): number {
+  return choiceEpoch;
+}
+
+/** One recorded kernel call, or one `parallel` group. */
+export interface TraceStep {
+  fn?: (...args: number[]) => unknown;
+  args?: number[];
+  calls?: readonly KernelCall[];
+}
+
+/** What `engine.record` captured: the steps and the scratch block they point into. */
+export interface Trace {
+  steps: TraceStep[];
+  scratch: number;
+  /** Temporary blocks the steps point into (src/ops/temp.ts), kept while the trace lives. */
+  temps: number[];
+  engine: Engine;
+}
+
+// The kernels, each wrapped to report the calls that return nothing (those that write memory).
+function recorder(real: KernelExports, push: (s: TraceStep) => void): KernelExports {
+  const raw = real as unknown as RawKernels;
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(raw)) {
+    const fn = raw[name];
+    if (typeof fn !== 'function') {
+      out[name] = fn;
+      continue;
+    }
+    out[name] = (...args: number[]) => {
+      const r = fn(...args);
+      if (r === undefined) push({ fn, args });
+      return r;
+    };
+  }
+  return out as unknown as KernelExports;
 }
 
 const INITIAL_PAGES = 64; // 4 MiB; grows on demand

@@ -27,6 +27,7 @@ import type { Graph } from './graph.js';
 import type { SymbolicTensor } from './symbolic.js';
 import { describeValue } from '../describe.js';
 import { firstNonFinite } from '../ops/finite.js';
+import { InferencePlan, MAX_PLAN_BYTES } from './inference-plan.js';
 
 /** A loss name or a loss object from `sn.losses`. */
 export type LossSpec = LossIdentifier | Loss;
@@ -74,6 +75,8 @@ export abstract class Model {
   /** True while fit runs (a second concurrent fit is refused). */
   isTraining = false;
   protected readonly arena = new Arena();
+  /** predict's recorded runs, per batch size (src/model/inference-plan.ts). */
+  private plans: InferencePlan[] = [];
   private disposed = false;
 
   constructor(name: string | undefined, prefix: string) {
@@ -265,7 +268,7 @@ export abstract class Model {
   }
 
   /** Runs every step forward on the gathered inputs; returns the slot values. */
-  private forward(graph: Graph, xs: Tensor[], training: boolean, fused: boolean[] | null): (Tensor | null)[] {
+  private forward(graph: Graph, xs: Tensor[], training: boolean, fused: boolean[] | null, arena = this.arena): (Tensor | null)[] {
     const values: (Tensor | null)[] = new Array(graph.slotCount).fill(null);
     graph.inputSlots.forEach((s, i) => (values[s] = xs[i]));
     const logitsSlots = new Set<number>();
@@ -275,7 +278,7 @@ export abstract class Model {
       node.training = training;
       node.logits = logitsSlots.has(step.outSlot);
       const inputs = step.inSlots.map((s) => values[s]!);
-      values[step.outSlot] = step.layer.callForward(inputs, node, this.arena);
+      values[step.outSlot] = step.layer.callForward(inputs, node, arena);
     }
     return values;
   }
@@ -457,26 +460,47 @@ export abstract class Model {
     const graph = this.graphFor('predict');
     const n = xs[0].shape[0];
     const outs: Tensor[] = [];
+    const forward = (inputs: Tensor[], arena: Arena): Tensor[] => {
+      try {
+        const values = this.forward(graph, inputs, false, null, arena);
+        return graph.outputSlots.map((slot) => values[slot]!);
+      } finally {
+        for (const step of graph.steps) step.node.clear();
+      }
+    };
     try {
       for (const t of graph.outputs) outs.push(Tensor.empty([n, ...t.sampleShape]));
-      const k = engine().kernels;
       for (let at = 0; at < n; at += batchSize) {
         const count = Math.min(batchSize, n - at);
+        const plan = this.planFor(graph, count);
         try {
-          const values = this.forward(graph, xs.map((x) => gatherRows(x, null, at, count, this.arena)), false, null);
-          graph.outputSlots.forEach((slot, j) => {
-            const rowSize = outs[j].size / n;
-            k.copy_f32(outs[j].ptr + at * rowSize * 4, values[slot]!.ptr, count * rowSize);
-          });
-        } finally {
-          this.endBatch(graph);
+          plan.run(xs, at, outs, forward);
+        } catch (e) {
+          this.dropPlan(plan);
+          throw e;
         }
+        if (plan.bytes > MAX_PLAN_BYTES) this.dropPlan(plan);
       }
     } catch (e) {
       for (const t of outs) t.dispose();
       throw e;
     }
     return outs.length === 1 ? outs[0] : outs;
+  }
+
+  /** The inference plan for batches of `rows` rows (src/model/inference-plan.ts); at most two are kept. */
+  private planFor(graph: Graph, rows: number): InferencePlan {
+    let plan = this.plans.find((p) => p.rows === rows && p.graph === graph);
+    if (plan) return plan;
+    while (this.plans.length >= 2) this.dropPlan(this.plans[0]);
+    plan = new InferencePlan(graph, rows);
+    this.plans.push(plan);
+    return plan;
+  }
+
+  private dropPlan(plan: InferencePlan): void {
+    plan.dispose();
+    this.plans = this.plans.filter((p) => p !== plan);
   }
 
   /** Prints the Keras-style table (to console.log, or to printFn line by line). */
@@ -602,6 +626,8 @@ export abstract class Model {
       throw new Error(`simdnet: ${this.name}.dispose: fit() is still running; set model.stopTraining = true and await it first`);
     }
     this.disposed = true;
+    for (const p of this.plans) p.dispose();
+    this.plans = [];
     for (const l of this.layers) l.dispose();
     this.optimizer?.dispose();
     this.arena.reset();

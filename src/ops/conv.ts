@@ -1,7 +1,7 @@
 // 2D convolution, NHWC (assembly/conv.ts): forward with fused bias + activation, and backward for dx, dw, db.
 // x (N,H,W,C), w (KH,KW,C/groups,F) as Keras, y (N,OH,OW,F). Padding is explicit per side: a layer with
 // padding 'same' computes TensorFlow's split (extra row/column at the bottom/right) and passes it here.
-import { engine, type KernelCall } from '../backend/engine.js';
+import { bumpKernelChoices, engine, type KernelCall } from '../backend/engine.js';
 import { splitWork } from '../backend/split.js';
 import { forwardByImages, backwardByImages } from './batch-split.js';
 import type { Tensor } from '../tensor.js';
@@ -76,6 +76,7 @@ let forcedPath: Conv2dPath | 'auto' = 'auto';
 /** For benchmarks and tests: force a forward path where it applies ('auto' restores the measured choice). */
 export function forceConv2dPath(path: Conv2dPath | 'auto'): void {
   forcedPath = path;
+  bumpKernelChoices();
 }
 
 /** Whether Winograd F(2x2,3x3) computes this conv at all: 3x3, stride 1, dilation 1, one group. */

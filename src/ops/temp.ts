@@ -6,11 +6,11 @@ import { engine } from '../backend/engine.js';
  * kernels `f` calls may use), freed afterwards. For kernels that overwrite and must accumulate instead.
  */
 export function withTemp(floats: number, f: (ptr: number) => void): void {
-  const heap = engine().heap;
-  const ptr = heap.alloc(Math.max(4, floats * 4));
+  const e = engine();
+  const ptr = e.heap.alloc(Math.max(4, floats * 4));
   try {
     f(ptr);
   } finally {
-    heap.release(ptr);
+    e.releaseTemp(ptr); // kept instead while a trace records (inference plans replay pointers into it)
   }
 }
