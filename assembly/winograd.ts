@@ -62,6 +62,36 @@ export function winograd_filter_f32(w: usize, u: usize, C: i32, F: i32): void {
   }
 }
 
+// U' (16, F, C) for the input gradient dx = conv(dy, w'), w'[kh][kw][f][c] = w[2−kh][2−kw][c][f] (the
+// 'full' convolution of dy with the flipped filters, channels and filters swapped). Once per weight
+// version, so plain scalar code: G g' Gᵀ per (f, c), the same arithmetic as winograd_filter_f32.
+export function winograd_filter_flipped_f32(w: usize, u: usize, C: i32, F: i32): void {
+  const plane = <usize>C * <usize>F << 2;
+  for (let f = 0; f < F; f++) {
+    for (let c = 0; c < C; c++) {
+      const s = w + ((<usize>c * <usize>F + <usize>f) << 2);
+      // g'[r][q] = w tap (2−r, 2−q).
+      const g00 = load<f32>(s + 8 * plane), g01 = load<f32>(s + 7 * plane), g02 = load<f32>(s + 6 * plane);
+      const g10 = load<f32>(s + 5 * plane), g11 = load<f32>(s + 4 * plane), g12 = load<f32>(s + 3 * plane);
+      const g20 = load<f32>(s + 2 * plane), g21 = load<f32>(s + plane), g22 = load<f32>(s);
+      const a0 = g00 + g20, a1 = g01 + g21, a2 = g02 + g22;
+      const d = u + ((<usize>f * <usize>C + <usize>c) << 2);
+      filter_row_scalar(d, plane, g00, g01, g02);
+      filter_row_scalar(d + 4 * plane, plane, <f32>0.5 * (a0 + g10), <f32>0.5 * (a1 + g11), <f32>0.5 * (a2 + g12));
+      filter_row_scalar(d + 8 * plane, plane, <f32>0.5 * (a0 - g10), <f32>0.5 * (a1 - g11), <f32>0.5 * (a2 - g12));
+      filter_row_scalar(d + 12 * plane, plane, g20, g21, g22);
+    }
+  }
+}
+
+@inline function filter_row_scalar(d: usize, plane: usize, x0: f32, x1: f32, x2: f32): void {
+  const s = x0 + x2;
+  store<f32>(d, x0);
+  store<f32>(d + plane, <f32>0.5 * (s + x1));
+  store<f32>(d + 2 * plane, <f32>0.5 * (s - x1));
+  store<f32>(d + 3 * plane, x2);
+}
+
 // One row of (Gg)Gᵀ from one row (x0, x1, x2) of Gg: four ξ, `plane` bytes apart.
 @inline function filter_row(d: usize, plane: usize, k: i32, half: v128, x0: v128, x1: v128, x2: v128): void {
   const s = f32x4.add(x0, x2);

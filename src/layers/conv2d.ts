@@ -57,7 +57,7 @@ export class Conv2D extends ConvBase {
   }
 
   protected convBackward(x: Tensor, w: Tensor, dz: Tensor, dx: Tensor | null, dw: Tensor | null, db: Tensor | null): void {
-    conv2dBackward(x, w, dz, dx, dw, db, this.geometry!, true);
+    conv2dBackward(x, w, dz, dx, dw, db, this.geometry!, true, this.plan);
   }
 
   override dispose(): void {

@@ -96,6 +96,26 @@ export function conv2dPath(d: Dims, g: Conv2dGeometry): Conv2dPath {
   return d.C >= WINOGRAD_MIN_C && d.F >= WINOGRAD_MIN_F ? 'winograd' : 'kernel';
 }
 
+/**
+ * The path of a conv's input gradient: dx is a 3x3 stride-1 conv of dy (F channels in, C out), so Winograd
+ * applies where the forward does, with the roles of C and F swapped. Thresholds measured with
+ * `npm run bench -- winograd` (training rows).
+ */
+export function conv2dDxPath(d: Dims, g: Conv2dGeometry): Conv2dPath {
+  if (!winogradApplies(d, g) || g.padTop > 2 || g.padLeft > 2) return 'kernel';
+  if (forcedPath !== 'auto') return forcedPath;
+  const wins = d.C >= WINOGRAD_DX_MIN && d.F >= WINOGRAD_DX_MIN && (g.padTop > 0 || d.OH * d.OW >= WINOGRAD_DX_MIN_VALID_PIXELS);
+  return wins ? 'winograd' : 'kernel';
+}
+
+// Measured (plain SIMD, 1 thread, dx only, kernel time ÷ Winograd time; load ~16 on 2 cores, so ±15 %):
+// 'same' N64 14x14 C16 F32 1.36x, C32 F16 2.14x, C16 F16 28x28 1.19x; N32 16x16 C64 F64 1.57x; N16 28x28
+// C128 F128 1.72x; N64 13x13 C32 F64 1.61x. 'valid' (dx padded by 2, and the kernel's dx is cheaper there):
+// C32 F64 16x16 1.25x, C64 F64 16x16 1.33x, but 13x13 (the MNIST convnet's second conv, 11x11 outputs)
+// 0.96–1.12x — a wash, so small valid convs stay on the kernel.
+const WINOGRAD_DX_MIN = 16;
+const WINOGRAD_DX_MIN_VALID_PIXELS = 14 * 14;
+
 // Measured (plain SIMD, 1 thread, forward, kernel time ÷ Winograd time): C32 F64 26x26 1.72x (batch 64),
 // 1.43x (batch 1); C16 F32 14x14 1.66x; C32 F32 1.31x; C64 F64 1.64-1.70x; C128 F128 1.61x; but C16 F16
 // 28x28 0.88x, C8 F16 0.76x, C4 F8 0.69x.
@@ -163,7 +183,7 @@ function forwardByFilters(
  */
 export function conv2dBackward(
   x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor | null, db: Tensor | null, g: Conv2dGeometry,
-  accumulate = false,
+  accumulate = false, plan: WinogradPlan | null = null,
 ): void {
   // x is read only for dw (conv2dTranspose passes a stand-in for it when it wants dx alone).
   refuseAliasing('conv2dBackward', { dx, dw, db }, { x: dw ? x : null, w, dy });
@@ -175,6 +195,13 @@ export function conv2dBackward(
     throw new Error(`simdnet conv2dBackward: expected dy [${[d.N, d.OH, d.OW, d.F]}], dx like x, dw like w, db [${d.F}]; got ${describe({ x, w, dy, dx, dw, db })}`);
   }
   if (!dx && !dw && !db) return;
+  if (dx && conv2dDxPath(d, g) === 'winograd') {
+    // dx is the 'full' 3x3 conv of dy with the flipped filters (channels and filters swapped): Winograd,
+    // with the other side's padding (2 − pad); dw and db stay on the kernel.
+    winogradForward(dy, w, null, dx, 2 - g.padTop, 2 - g.padLeft, 0, 0, plan, true);
+    dx = null;
+    if (!dw && !db) return;
+  }
   const k = engine().kernels;
   const flop = (2 * d.N * d.OH * d.OW * d.F * d.KH * d.KW * d.C * ((dx ? 1 : 0) + (dw ? 1 : 0))) / d.groups;
   backwardByImages(

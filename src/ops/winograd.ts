@@ -6,24 +6,23 @@ import { Tensor } from '../tensor.js';
 
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
 
-/**
- * A conv layer's transformed filters U (16, C, F), remade when the weight tensor or its `version` changes
- * (an optimizer step, setWeights, a load). Owned by the layer: dispose it with the layer.
- */
-export class WinogradPlan {
-  private u: Tensor | null = null;
-  private weight: Tensor | null = null;
-  private version = -1;
+/** One transformed filter tensor and the weight version it was made from. */
+class Transformed {
+  u: Tensor | null = null;
+  weight: Tensor | null = null;
+  version = -1;
 
-  /** Pointer to U for `w` (3, 3, C, F), transforming it first when it is new or has been written. */
-  filters(w: Tensor): number {
+  /** Pointer to the transform of `w`, made again when `w` is new or has been written. */
+  of(w: Tensor, flipped: boolean): number {
     const [, , C, F] = w.shape;
     if (this.u && !this.u.isDisposed && this.weight === w && this.version === w.version && this.u.size === 16 * C * F) {
       return this.u.ptr;
     }
     this.dispose();
     const u = Tensor.empty([16, C, F]);
-    engine().kernels.winograd_filter_f32(w.ptr, u.ptr, C, F);
+    const k = engine().kernels;
+    if (flipped) k.winograd_filter_flipped_f32(w.ptr, u.ptr, C, F);
+    else k.winograd_filter_f32(w.ptr, u.ptr, C, F);
     this.u = u;
     this.weight = w;
     this.version = w.version;
@@ -38,28 +37,54 @@ export class WinogradPlan {
 }
 
 /**
+ * A conv layer's transformed filters: U (16, C, F) for the forward and, in training, U' (16, F, C) of the
+ * flipped filters for the input gradient; each remade when the weight tensor or its `version` changes (an
+ * optimizer step, setWeights, a load). Owned by the layer: dispose it with the layer.
+ */
+export class WinogradPlan {
+  private readonly forward = new Transformed();
+  private readonly flipped = new Transformed();
+
+  /** Pointer to U for `w` (3, 3, C, F) — or, `flipped`, to U' for dx — transforming it first when needed. */
+  filters(w: Tensor, flipped = false): number {
+    return (flipped ? this.flipped : this.forward).of(w, flipped);
+  }
+
+  dispose(): void {
+    this.forward.dispose();
+    this.flipped.dispose();
+  }
+}
+
+/**
  * y = act(conv3x3(x, w) + b) by Winograd; the caller has checked the shapes and that the conv is 3x3,
  * stride 1, dilation 1, groups 1. Split by output tiles across threads, so a batch of one uses them all.
+ * `flipped`: w is (3, 3, y's channels, x's channels) and the filters are flipped — the input gradient of
+ * that conv, dx = winogradForward(dy, w, null, dx, 2 − padTop, 2 − padLeft, …, flipped = true).
  */
 export function winogradForward(
   x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, padTop: number, padLeft: number,
-  act: number, alpha: number, plan: WinogradPlan | null,
+  act: number, alpha: number, plan: WinogradPlan | null, flipped = false,
 ): void {
   const e = engine();
   const k = e.kernels;
   const [N, H, W, C] = x.shape;
   const [, OH, OW, F] = y.shape;
   const tiles = N * Math.ceil(OH / 2) * Math.ceil(OW / 2);
-  // Effective work: the 16 products per tile dominate.
-  const parts = splitWork(tiles, 2 * 16 * tiles * C * F, 4);
+  // Work as the split threshold counts it (GEMM-speed FLOPs): the direct conv's 2·9·C·F per output pixel,
+  // since the products run ~2x slower per FLOP than a large GEMM (K = C is short, transforms around them).
+  // Counting only the 16 products per tile kept the MNIST convnet's second conv (batch 1) on one thread.
+  const parts = splitWork(tiles, 2 * 9 * 4 * tiles * C * F, 2);
   const uBytes = plan ? 0 : align64(k.winograd_filter_bytes(C, F));
   const stride = align64(k.winograd_forward_scratch_bytes(C, F));
   const scratch = e.scratch(uBytes + stride * parts.length);
   let u: number;
-  if (plan) u = plan.filters(w);
+  if (plan) u = plan.filters(w, flipped);
   else {
     u = scratch;
-    k.winograd_filter_f32(w.ptr, u, C, F);
+    const [, , wc, wf] = w.shape;
+    if (flipped) k.winograd_filter_flipped_f32(w.ptr, u, wc, wf);
+    else k.winograd_filter_f32(w.ptr, u, C, F);
   }
   const base = scratch + uBytes;
   e.parallel(parts.map(([t0, tn], t): KernelCall => [

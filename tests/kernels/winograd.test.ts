@@ -7,7 +7,7 @@ import * as sn from '../../src/index.js';
 import { engine } from '../../src/backend/engine.js';
 import { rng } from '../helpers/random.js';
 import { activate } from '../helpers/reference.js';
-import { conv2dCase, referenceForward } from '../helpers/conv-reference.js';
+import { conv2dCase, referenceForward, referenceBackward } from '../helpers/conv-reference.js';
 import { KERNEL_BUILDS } from './builds.js';
 
 const { ops } = sn;
@@ -146,6 +146,7 @@ describe('batch 1 on two threads', () => {
         ops.forceConv2dPath(path);
         ops.conv2dForward(x, w, b, y, g, 1, 0);
         out.push(y.dataSync());
+        [x, w, b, y].forEach((t) => t.dispose());
       } finally {
         ops.forceConv2dPath('auto');
         e.parallel = parallel;
@@ -154,5 +155,121 @@ describe('batch 1 on two threads', () => {
     expect(widest).toBe(2);
     expect(maxAbs(out[0])).toBeGreaterThan(0);
     expect(Array.from(out[1])).toEqual(Array.from(out[0]));
+  });
+});
+
+describe.each(KERNEL_BUILDS)('winograd conv2d input gradient (%s)', (_name, options) => {
+  // dx = the 'full' conv of dy with the flipped filters: against the kernel's dx and float64, with and
+  // without a plan; dw and db (kernel path) unchanged by the split.
+  it.each(CASES)('matches the direct path and float64: $label', async (c) => {
+    await sn.ready(options);
+    const pad = c.same ? 1 : 0;
+    const g = { strideH: 1, strideW: 1, padTop: pad, padBottom: pad, padLeft: pad, padRight: pad, dilationH: 1, dilationW: 1 };
+    const [OH, OW] = ops.conv2dOutputSize(c.H, c.W, 3, 3, g);
+    const xs = randomValues(c.N * c.H * c.W * c.C, 31 + c.C);
+    const ws = randomValues(9 * c.C * c.F, 32 + c.F);
+    const dys = randomValues(c.N * OH * OW * c.F, 33);
+    const x = sn.tensor(xs, [c.N, c.H, c.W, c.C]);
+    const w = sn.tensor(ws, [3, 3, c.C, c.F]);
+    const dy = sn.tensor(dys, [c.N, OH, OW, c.F]);
+    const plan = new ops.WinogradPlan();
+    const grads = (path: 'winograd' | 'kernel', p: sn.ops.WinogradPlan | null) => {
+      const dx = sn.Tensor.empty(x.shape);
+      const dw = sn.Tensor.empty(w.shape);
+      const db = sn.Tensor.empty([c.F]);
+      ops.forceConv2dPath(path);
+      try {
+        ops.conv2dBackward(x, w, dy, dx, dw, db, g, false, p);
+        return [dx.dataSync(), dw.dataSync(), db.dataSync()];
+      } finally {
+        ops.forceConv2dPath('auto');
+        dx.dispose(); dw.dispose(); db.dispose();
+      }
+    };
+    try {
+      const [dxK, dwK, dbK] = grads('kernel', null);
+      const [dxW, dwW, dbW] = grads('winograd', null);
+      const [dxP] = grads('winograd', plan);
+      const [dxP2] = grads('winograd', plan); // the kept U'
+      expect(maxDiff(dxW, dxK)).toBeLessThanOrEqual(1e-4 * maxAbs(dxK));
+      expect(Array.from(dxP)).toEqual(Array.from(dxW));
+      expect(Array.from(dxP2)).toEqual(Array.from(dxW));
+      expect(maxDiff(dwW, dwK)).toBeLessThanOrEqual(1e-5 * maxAbs(dwK));
+      expect(maxDiff(dbW, dbK)).toBeLessThanOrEqual(1e-5 * maxAbs(dbK));
+      const cc = conv2dCase([c.N, c.H, c.W, c.C], [3, 3], c.F, [1, 1], [pad, pad, pad, pad]);
+      const ref = referenceBackward(cc, Float64Array.from(xs), Float64Array.from(ws), Float64Array.from(dys));
+      expect(maxDiff(dxW, ref.dx)).toBeLessThanOrEqual(1e-4 * maxAbs(ref.dx));
+    } finally {
+      plan.dispose();
+      x.dispose(); w.dispose(); dy.dispose();
+    }
+  });
+
+  it('the plan remakes U\' after the weights are written', async () => {
+    await sn.ready({ simd: 'plain' });
+    const c = CASES[4];
+    const g = { strideH: 1, strideW: 1, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0, dilationH: 1, dilationW: 1 };
+    const [OH, OW] = ops.conv2dOutputSize(c.H, c.W, 3, 3, g);
+    const x = sn.tensor(randomValues(c.N * c.H * c.W * c.C, 41), [c.N, c.H, c.W, c.C]);
+    const w = sn.tensor(randomValues(9 * c.C * c.F, 42), [3, 3, c.C, c.F]);
+    const dy = sn.tensor(randomValues(c.N * OH * OW * c.F, 43), [c.N, OH, OW, c.F]);
+    const dx = sn.Tensor.empty(x.shape);
+    const plan = new ops.WinogradPlan();
+    const run = (path: 'winograd' | 'kernel') => {
+      ops.forceConv2dPath(path);
+      try {
+        ops.conv2dBackward(x, w, dy, dx, null, null, g, false, path === 'winograd' ? plan : null);
+      } finally {
+        ops.forceConv2dPath('auto');
+      }
+      return dx.dataSync();
+    };
+    try {
+      run('winograd');
+      w.set(randomValues(w.size, 44));
+      const after = run('winograd');
+      const ref = run('kernel');
+      expect(maxDiff(after, ref)).toBeLessThanOrEqual(1e-4 * maxAbs(ref));
+    } finally {
+      plan.dispose();
+      [x, w, dy, dx].forEach((t) => t.dispose());
+    }
+  });
+});
+
+describe('training with the Winograd input gradient', () => {
+  it('gives the losses and weights of the kernel path', async () => {
+    await sn.ready({ simd: 'plain', threads: 1 });
+    const xs = randomValues(8 * 10 * 9 * 3, 51);
+    const labels = Array.from({ length: 8 }, (_, i) => i % 4);
+    const train = async (path: 'winograd' | 'kernel') => {
+      sn.setSeed(7);
+      const L = sn.layers;
+      const m = sn.sequential([
+        L.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [10, 9, 3] }),
+        L.conv2d({ filters: 20, kernelSize: 3, padding: 'same', activation: 'relu' }), // dx by Winograd (C16 F20)
+        L.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'tanh' }),
+        L.flatten(),
+        L.dense({ units: 4, activation: 'softmax' }),
+      ]);
+      m.compile({ optimizer: sn.optimizers.sgd(0.05), loss: 'sparseCategoricalCrossentropy' });
+      const x = sn.tensor(xs, [8, 10, 9, 3]);
+      const y = sn.tensor(labels, [8]);
+      ops.forceConv2dPath(path);
+      try {
+        const h = await m.fit(x, y, { epochs: 4, batchSize: 4, shuffle: false });
+        const w = m.getWeights();
+        const values = w.map((t) => t.dataSync());
+        w.forEach((t) => t.dispose());
+        return { loss: h.history.loss as number[], values };
+      } finally {
+        ops.forceConv2dPath('auto');
+        x.dispose(); y.dispose(); m.dispose();
+      }
+    };
+    const k = await train('kernel');
+    const wg = await train('winograd');
+    k.loss.forEach((l, i) => expect(Math.abs(wg.loss[i] - l)).toBeLessThanOrEqual(1e-4 * Math.abs(l)));
+    k.values.forEach((v, i) => expect(maxDiff(wg.values[i], v)).toBeLessThanOrEqual(1e-4 * maxAbs(v)));
   });
 });
