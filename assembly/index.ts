@@ -34,3 +34,4 @@ export * from './prelu';
 export * from './winograd';
 export * from './transpose';
 export * from './regularizer';
+export * from './layernorm';

@@ -31,6 +31,7 @@ import { Reshape, type ReshapeArgs } from './reshape.js';
 import { GlobalAveragePooling1D, GlobalMaxPooling1D } from './global-pooling1d.js';
 import { PReLU, type PReLUArgs } from './prelu.js';
 import { Permute, type PermuteArgs } from './permute.js';
+import { LayerNormalization, type LayerNormalizationArgs } from './layer-normalization.js';
 import { Softmax, ReLU, ELU, type SoftmaxArgs, type ReLUArgs, type ELUArgs } from './activation-layers.js';
 
 export { Layer } from './layer.js';
@@ -65,6 +66,7 @@ export type {
   ELUArgs,
   PReLUArgs,
   PermuteArgs,
+  LayerNormalizationArgs,
 };
 export {
   Conv2D,
@@ -107,6 +109,7 @@ export {
   ELU,
   PReLU,
   Permute,
+  LayerNormalization,
 };
 export { MergeLayer } from './merge-base.js';
 
@@ -152,3 +155,4 @@ export const reLU = (args: ReLUArgs = {}): ReLU => new ReLU(args);
 export const elu = (args: ELUArgs = {}): ELU => new ELU(args);
 export const prelu = (args: PReLUArgs = {}): PReLU => new PReLU(args);
 export const permute = (args: PermuteArgs): Permute => new Permute(args);
+export const layerNormalization = (args: LayerNormalizationArgs = {}): LayerNormalization => new LayerNormalization(args);

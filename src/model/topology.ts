@@ -113,6 +113,8 @@ const FACTORIES: Record<string, Factory> = {
   Softmax: (c, base) => new L.Softmax({ ...base, axis: (c.axis ?? -1) as number }),
   ReLU: (c, base) => new L.ReLU({ ...base, maxValue: (c.max_value ?? null) as number | null }),
   ELU: (c, base) => new L.ELU({ ...base, alpha: (c.alpha ?? 1) as number }),
+  LayerNormalization: (c, base) =>
+    new L.LayerNormalization({ ...base, axis: (c.axis ?? -1) as number | number[], epsilon: (c.epsilon ?? 1e-3) as number, center: c.center !== false, scale: c.scale !== false }),
   Permute: (c, base) => new L.Permute({ ...base, dims: c.dims as number[] }),
   PReLU: (c, base) => new L.PReLU({ ...base, sharedAxes: (c.shared_axes ?? null) as number[] | null }),
   Conv1D: conv(L.Conv1D),

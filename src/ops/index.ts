@@ -19,3 +19,4 @@ export * from './prelu.js';
 export * from './winograd.js';
 export * from './transpose.js';
 export * from './regularizer.js';
+export * from './layernorm.js';
