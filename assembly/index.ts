@@ -30,6 +30,7 @@ export * from './merge';
 export * from './int8-gemm';
 export * from './int8-quantize';
 export * from './int8-pool';
+export * from './int8-winograd';
 export * from './prelu';
 export * from './winograd';
 export * from './transpose';

@@ -19,11 +19,14 @@
 // b: weights, int8 in -127..127, packed once by int8_pack_weights.
 // bias: i32 [N rounded up to 8], the quantized bias with the input zero point folded in.
 // Output, mode 0 (u8): y = clamp(zero + ((acc·m0[n] + 2^(shift-1)) >> shift), qmin, qmax), m0 i32 [N↑8];
-//         mode 1 (f32): y = f32(acc) · scale[n], scale f32 [N↑8].
+//         mode 1 (f32): y = f32(acc) · scale[n], scale f32 [N↑8];
+//         mode 2 (i32): y = acc (+ bias), for the int8 Winograd conv (int8-winograd.ts).
 // `ldc` is in elements (bytes for u8, floats for f32).
 //
 // Register tile: 4 rows × 8 columns = eight i32x4 accumulators, over the whole of KP (no K blocking:
 // the sums are exact in i32 for any K below 133,000).
+
+import { requant } from './int8-requant';
 
 const NR: i32 = 8;
 export const INT8_DOT16: i32 = 0;
@@ -82,24 +85,6 @@ export function int8_pack_weights(w: usize, k: i32, n: i32, dst: usize, layout: 
   }
 }
 
-// Four lanes of i32 (acc) requantized to i32 in [qmin, qmax]: (acc·m0 + 2^(shift-1)) >> shift in i64.
-// With shift ≥ 32 (multipliers below 1/2: the usual case) the shift is split into taking the high words
-// — a shuffle — and an i32 shift by shift-32 (exact: floor(floor(v / 2^32) / 2^s) = floor(v / 2^(32+s))),
-// which avoids i64x2.shr_s (no single x64 SSE instruction).
-@inline function requant(acc: v128, m0: v128, round: v128, shift: i32, zero: v128, qmin: v128, qmax: v128): v128 {
-  let lo = i64x2.add(i64x2.extmul_low_i32x4_s(acc, m0), round);
-  let hi = i64x2.add(i64x2.extmul_high_i32x4_s(acc, m0), round);
-  let r: v128;
-  if (shift >= 32) {
-    r = i32x4.shr_s(i8x16.shuffle(lo, hi, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31), shift - 32);
-  } else {
-    lo = i64x2.shr_s(lo, shift);
-    hi = i64x2.shr_s(hi, shift);
-    r = i8x16.shuffle(lo, hi, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
-  }
-  return i32x4.min_s(i32x4.max_s(i32x4.add(r, zero), qmin), qmax);
-}
-
 // One row of the tile's output: 8 columns (cols of them valid) from two accumulators.
 @inline function storeRow(
   c0: v128, c1: v128, bias: usize, mult: usize, out: usize, cols: i32,
@@ -116,6 +101,14 @@ export function int8_pack_weights(w: usize, k: i32, n: i32, dst: usize, layout: 
       const bits = i64x2.extract_lane(bytes, 0);
       for (let j = 0; j < cols; j++) store<u8>(out + j, <u8>(bits >>> (<i64>j << 3)));
     }
+  } else if (mode == 2) {
+    // Raw i32 sums (the Winograd products, int8-winograd.ts).
+    if (cols == NR) {
+      v128.store(out, a0);
+      v128.store(out, a1, 16);
+    } else {
+      for (let j = 0; j < cols; j++) store<i32>(out + (<usize>j << 2), j < 4 ? laneI32(a0, j) : laneI32(a1, j - 4));
+    }
   } else {
     const f0 = f32x4.mul(f32x4.convert_i32x4_s(a0), v128.load(mult));
     const f1 = f32x4.mul(f32x4.convert_i32x4_s(a1), v128.load(mult, 16));
@@ -126,6 +119,14 @@ export function int8_pack_weights(w: usize, k: i32, n: i32, dst: usize, layout: 
       for (let j = 0; j < cols; j++) store<f32>(out + (<usize>j << 2), j < 4 ? laneF32(f0, j) : laneF32(f1, j - 4));
     }
   }
+}
+
+// Lane j (0..3, not a constant) of an i32x4.
+@inline function laneI32(v: v128, j: i32): i32 {
+  if (j == 0) return i32x4.extract_lane(v, 0);
+  if (j == 1) return i32x4.extract_lane(v, 1);
+  if (j == 2) return i32x4.extract_lane(v, 2);
+  return i32x4.extract_lane(v, 3);
 }
 
 // Lane j (0..3, not a constant) of an f32x4.

@@ -107,6 +107,8 @@ export class Int8Plan {
     readonly output: Int8Output,
     /** The kernel (and so the packing) this plan runs. */
     readonly kernel: Int8Kernel,
+    /** Winograd filters (assembly/int8-winograd.ts) for a 3x3 conv on this many input channels, or null. */
+    private readonly wino: { c: number; u: Tensor } | null = null,
   ) {}
 
   /** The layout argument of the kernels. */
@@ -116,11 +118,17 @@ export class Int8Plan {
 
   /**
    * Packs int8 weights wq (K×N row-major, values in −127..127) with an int32 bias (N) that already
-   * includes −zeroIn·Σ_k wq[k][n], for `output`.
+   * includes −zeroIn·Σ_k wq[k][n], for `output`. With `winogradC` (a 3x3 kernel on that many input channels,
+   * 1..WINOGRAD_MAX_C), also the Winograd filters that int8Conv2d uses for its stride-1 undilated calls.
    */
-  static create(wq: Int8Array, k: number, n: number, bias: Int32Array, output: Int8Output, kernel: Int8Kernel = int8Kernel()): Int8Plan {
+  static create(
+    wq: Int8Array, k: number, n: number, bias: Int32Array, output: Int8Output, kernel: Int8Kernel = int8Kernel(), winogradC: number | null = null,
+  ): Int8Plan {
     if (wq.length !== k * n || bias.length !== n) {
       throw new Error(`simdnet Int8Plan: ${wq.length} weights and ${bias.length} biases do not make K=${k} × N=${n}`);
+    }
+    if (winogradC !== null && !(winogradC >= 1 && winogradC <= WINOGRAD_MAX_C && 9 * winogradC === k)) {
+      throw new Error(`simdnet Int8Plan: Winograd needs a 3x3 kernel on 1..${WINOGRAD_MAX_C} channels, got K=${k} for C=${winogradC}`);
     }
     const e = engine();
     const kern = e.kernels;
@@ -139,6 +147,11 @@ export class Int8Plan {
       const raw = bytesTensor(k * n);
       new Int8Array(e.heap.u8.buffer, raw.ptr, k * n).set(wq);
       kern.int8_pack_weights(raw.ptr, k, n, packed.ptr, layout);
+      let wino: { c: number; u: Tensor } | null = null;
+      if (winogradC !== null) {
+        wino = { c: winogradC, u: bytesTensor(kern.int8_wino_filter_bytes(winogradC, n)) };
+        kern.int8_wino_filter(raw.ptr, winogradC, n, wino.u.ptr);
+      }
       raw.dispose();
       const b = new Int32Array(padN);
       b.set(bias);
@@ -152,7 +165,7 @@ export class Int8Plan {
         s.set(output.scales);
         new Float32Array(e.heap.u8.buffer, multT.ptr, padN).set(s);
       }
-      return new Int8Plan(k, n, packed, biasT, multT, output, kernel);
+      return new Int8Plan(k, n, packed, biasT, multT, output, kernel, wino);
     } catch (err) {
       for (const t of owned) t.dispose();
       throw err;
@@ -171,7 +184,18 @@ export class Int8Plan {
     return this.bias.ptr;
   }
 
+  /** The input channels this plan has Winograd filters for, or null. */
+  get winogradChannels(): number | null {
+    return this.wino?.c ?? null;
+  }
+
+  /** @internal Pointer to the Winograd filters. */
+  get winogradPtr(): number {
+    return this.wino!.u.ptr;
+  }
+
   dispose(): void {
+    this.wino?.u.dispose();
     this.packed.dispose();
     this.bias.dispose();
     this.mult.dispose();
@@ -191,25 +215,51 @@ function checkOut(op: string, plan: Int8Plan, y: QTensor | Tensor, shape: number
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
 
 /**
+ * Largest input channel count of the int8 Winograd conv: its sums are exact while 4·|acc| < 2^31 with
+ * |acc| ≤ 127·127·9·C (assembly/int8-winograd.ts).
+ */
+export const WINOGRAD_MAX_C = 3600;
+
+/** Whether int8Conv2d runs `plan` on x by Winograd: filters made for x's channels, a 3x3 stride-1 undilated conv. */
+function usesWinograd(plan: Int8Plan, c: number, kh: number, kw: number, g: Conv2dGeometry): boolean {
+  return plan.winogradChannels === c && kh === 3 && kw === 3 && g.strideH === 1 && g.strideW === 1 && g.dilationH === 1 && g.dilationW === 1;
+}
+
+/**
  * y (N,OH,OW,F) = conv(x (N,H,W,C), plan's kernel (KH,KW,C,F)) + bias, then the plan's output stage.
  * With a thread pool, output rows are split between threads (each with its own im2col scratch).
+ * pool: a 2x2 stride-2 max pooling (valid) of that output runs in the kernel, y is (N, ⌊OH/2⌋, ⌊OW/2⌋, F);
+ * Winograd plans only.
  */
-export function int8Conv2d(x: QTensor, plan: Int8Plan, y: QTensor | Tensor, kh: number, kw: number, g: Conv2dGeometry): void {
+export function int8Conv2d(x: QTensor, plan: Int8Plan, y: QTensor | Tensor, kh: number, kw: number, g: Conv2dGeometry, pool = false): void {
   const [n, h, w, c] = x.shape;
-  const oh = y.shape[1];
-  const ow = y.shape[2];
   if (x.shape.length !== 4 || kh * kw * c !== plan.k) {
     throw new Error(`simdnet int8Conv2d: x [${x.shape}] does not fit a ${kh}x${kw} kernel of K=${plan.k}`);
   }
-  checkOut('int8Conv2d', plan, y, [n, oh, ow, plan.n]);
+  const oh = Math.floor((h + g.padTop + g.padBottom - (g.dilationH * (kh - 1) + 1)) / g.strideH) + 1;
+  const ow = Math.floor((w + g.padLeft + g.padRight - (g.dilationW * (kw - 1) + 1)) / g.strideW) + 1;
+  checkOut('int8Conv2d', plan, y, pool ? [n, oh >> 1, ow >> 1, plan.n] : [n, oh, ow, plan.n]);
+  if (pool && !usesWinograd(plan, c, kh, kw, g)) throw new Error('simdnet int8Conv2d: a fused pooling needs a Winograd plan and a 3x3 stride-1 conv');
   const e = engine();
   const k = e.kernels;
+  const o = plan.output;
+  const [mode, shift, zero, qmin, qmax] = o.kind === 'u8' ? [0, o.shift, o.zero, o.qmin, o.qmax] : [1, 0, 0, 0, 0];
+  if (usesWinograd(plan, c, kh, kw, g)) {
+    // Split by 2x2 output tiles; the work that counts is the 16 products per tile.
+    const tiles = n * k.int8_wino_tiles(oh, ow, pool ? 1 : 0);
+    const parts = splitWork(tiles, 2 * 16 * tiles * c * plan.n, 4);
+    const perThread = align64(k.int8_wino_scratch_bytes(c, plan.n));
+    const scratch = e.scratch(perThread * parts.length);
+    e.parallel(parts.map(([t0, count], t): KernelCall => [
+      'int8_wino_conv2d', x.ptr, h, w, c, g.padTop, g.padLeft, oh, ow, t0, count, x.q.zero, plan.winogradPtr, plan.n,
+      plan.biasPtr, y.ptr, mode, plan.multPtr, shift, zero, qmin, qmax, scratch + t * perThread, pool ? 1 : 0,
+    ]));
+    return;
+  }
   const rows = n * oh * ow;
   const perThread = align64(k.int8_conv2d_scratch_bytes(kh, kw, c, plan.layout));
   const parts = splitWork(rows, 2 * rows * plan.n * plan.k, 4);
   const scratch = e.scratch(perThread * parts.length);
-  const o = plan.output;
-  const [mode, shift, zero, qmin, qmax] = o.kind === 'u8' ? [0, o.shift, o.zero, o.qmin, o.qmax] : [1, 0, 0, 0, 0];
   const calls: KernelCall[] = parts.map(([r0, count], t) => [
     'int8_conv2d', x.ptr, h, w, c, kh, kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW,
     oh, ow, r0, count, x.q.zero, plan.packedPtr, plan.n, plan.biasPtr, y.ptr, mode, plan.multPtr,

@@ -7,7 +7,7 @@ import { Tensor } from '../index.js';
 import type { Arena, Layer, Padding, ActivationName, ops } from '../index.js';
 import { applyActivation, windowAxis } from './main.js';
 import { QTensor, type QuantParams } from './int8-tensor.js';
-import { Int8Plan, int8Conv2d, int8Dense, type Int8Output } from './int8-gemm.js';
+import { Int8Plan, WINOGRAD_MAX_C, int8Conv2d, int8Dense, type Int8Output } from './int8-gemm.js';
 import { quantize, dequantize, int8MaxPool2d } from './int8-quantize.js';
 
 type Conv2dGeometry = ops.Conv2dGeometry;
@@ -69,6 +69,12 @@ const CLAMP_ACTIVATIONS = new Set<ActivationName>(['linear', 'relu', 'relu6']);
  */
 export const MIN_INT8_CONV_CHANNELS = 8;
 
+/**
+ * Input channels from which a 3x3 stride-1 conv runs by Winograd (assembly/int8-winograd.ts): its products
+ * pad the channels to 16, so below 8 the direct GEMM's K = 9·C (padded once) wastes less.
+ */
+export const MIN_WINOGRAD_CHANNELS = 8;
+
 /** Layers quantize gives int8 weights. */
 export function takesInt8Weights(layer: Layer): boolean {
   if (!INT8_LAYERS.has(layer.className)) return false;
@@ -116,6 +122,8 @@ function u8Output(inQ: QuantParams, scales: Float32Array, outQ: QuantParams, act
 
 class Int8Step implements Step {
   readonly kind = 'int8';
+  /** Set when the 2x2 max pooling after this conv runs inside its kernel (fusePool): that pool's layer. */
+  pooled: Layer | null = null;
   constructor(
     readonly layer: Layer,
     private readonly plan: Int8Plan,
@@ -124,11 +132,23 @@ class Int8Step implements Step {
     private readonly after: ActivationName,
   ) {}
 
+  /**
+   * Whether the pooling layer `pool` (next after this one) can run inside this conv's kernel: u8 output,
+   * Winograd, 2x2 windows at stride 2 without padding (or 'same' on even sizes: the same windows).
+   */
+  canFuse(pool: Layer): boolean {
+    const p = pool as unknown as PoolLike;
+    const out = this.layer.outputShape!;
+    const even = out[0] % 2 === 0 && out[1] % 2 === 0;
+    return !!this.outQ && !!this.conv && this.plan.winogradChannels !== null && pool.className === 'MaxPooling2D' &&
+      p.poolSize[0] === 2 && p.poolSize[1] === 2 && p.strides[0] === 2 && p.strides[1] === 2 && (p.padding === 'valid' || even);
+  }
+
   run(x: Value, arena: Arena): Value {
     const xq = x as QTensor;
-    const shape = [xq.shape[0], ...this.layer.outputShape!];
+    const shape = [xq.shape[0], ...(this.pooled ?? this.layer).outputShape!];
     const y: Value = this.outQ ? QTensor.empty(shape, this.outQ, arena) : Tensor.empty(shape, arena);
-    if (this.conv) int8Conv2d(xq, this.plan, y, this.conv.kh, this.conv.kw, this.conv.g);
+    if (this.conv) int8Conv2d(xq, this.plan, y, this.conv.kh, this.conv.kw, this.conv.g, !!this.pooled);
     else int8Dense(xq, this.plan, y);
     return y instanceof Tensor ? applyActivation(y, this.after, arena) : y;
   }
@@ -155,6 +175,18 @@ class MaxPoolStep implements Step {
     const as4 = (t: QTensor, s: number[]) => (is1d ? t.reshape([n, 1, ...s]) : t);
     int8MaxPool2d(as4(xq, inS), as4(y, outS), this.g);
     return y;
+  }
+
+  dispose(): void {}
+}
+
+/** A max pooling that runs inside the int8 conv before it (Int8Step.pooled): its input is already pooled. */
+class FusedPoolStep implements Step {
+  readonly kind = 'int8';
+  constructor(readonly layer: Layer) {}
+
+  run(x: Value): Value {
+    return x;
   }
 
   dispose(): void {}
@@ -220,6 +252,11 @@ export class QuantizedProgram {
           steps.push(step);
           inputQ.push(current ? null : inQ);
           current = step.outQ;
+        } else if (prevStep(steps) instanceof Int8Step && (prevStep(steps) as Int8Step).canFuse(layer)) {
+          // The pooling keeps its input's parameters (max commutes with the monotonic output stage).
+          (prevStep(steps) as Int8Step).pooled = layer;
+          steps.push(new FusedPoolStep(layer));
+          inputQ.push(null);
         } else if (MAX_POOLS.has(layer.className) && (current || feedsInt8(layers, i, spec))) {
           // A float value that an int8 layer will read after this pool is quantized before it: pooling
           // bytes is cheaper than pooling floats, and max commutes with the (monotonic) quantization.
@@ -269,6 +306,8 @@ export class QuantizedProgram {
   }
 }
 
+const prevStep = (steps: Step[]): Step | undefined => steps[steps.length - 1];
+
 /** Whether the next layer after i that computes (past Flatten, Dropout and max pooling) runs int8. */
 function feedsInt8(layers: Layer[], i: number, spec: QuantizationSpec): boolean {
   for (let j = i + 1; j < layers.length; j++) {
@@ -299,9 +338,14 @@ function int8Step(all: Layer[], i: number, wq: { q: Int8Array; scales: Float32Ar
   const output: Int8Output = outQ
     ? u8Output(inQ, wq.scales, outQ, c.activation)
     : { kind: 'f32', scales: Float32Array.from(wq.scales, (s) => inQ.scale * s) };
-  const plan = Int8Plan.create(wq.q, k, n, bias, output);
   const conv = layer.className === 'Conv2D'
     ? { kh: c.kernelSize![0], kw: c.kernelSize![1], g: convGeometry(c, layer.inputShape!) }
     : null;
+  // 3x3 stride-1 convs on enough channels run by Winograd: the same integers with 2.25x fewer products.
+  const channels = layer.inputShape![layer.inputShape!.length - 1];
+  const g = conv?.g;
+  const winograd = conv && conv.kh === 3 && conv.kw === 3 && g!.strideH === 1 && g!.strideW === 1 && g!.dilationH === 1 &&
+    g!.dilationW === 1 && channels >= MIN_WINOGRAD_CHANNELS && channels <= WINOGRAD_MAX_C;
+  const plan = Int8Plan.create(wq.q, k, n, bias, output, undefined, winograd ? channels : null);
   return new Int8Step(layer, plan, outQ, conv, outQ ? 'linear' : c.activation);
 }

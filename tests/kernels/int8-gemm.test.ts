@@ -30,7 +30,13 @@ const CASES: ConvCase[] = [
   { name: '1x1, C=16, F=8', x: [3, 6, 6, 16], k: [1, 1], f: 8, stride: [1, 1], padding: 'valid' },
   { name: '1x1 on a 1x1 image, C=40, F=3', x: [5, 1, 1, 40], k: [1, 1], f: 3, stride: [1, 1], padding: 'valid' },
   { name: '2x3 dilated 2, same, stride (1,2), C=9, F=10', x: [2, 7, 5, 9], k: [2, 3], f: 10, stride: [1, 2], padding: 'same', dilation: [2, 2] },
+  { name: '3x3 valid, C=32, F=64, 13x13 (odd 11x11 output: partial tiles)', x: [2, 13, 13, 32], k: [3, 3], f: 64, stride: [1, 1], padding: 'valid' },
+  { name: '3x3 same, C=13 (8 + a tail of 5), F=10, 6x7', x: [3, 6, 7, 13], k: [3, 3], f: 10, stride: [1, 1], padding: 'same' },
 ];
+
+/** Cases int8Conv2d can also run by Winograd (3x3, stride 1, undilated): they run both ways. */
+const winogradChannels = (c: ConvCase): (number | null)[] =>
+  c.k[0] === 3 && c.k[1] === 3 && c.stride[0] === 1 && c.stride[1] === 1 && !c.dilation ? [null, c.x[3]] : [null];
 
 function geometry(c: ConvCase): { g: Conv2dGeometry; oh: number; ow: number } {
   const [dh, dw] = c.dilation ?? [1, 1];
@@ -123,7 +129,7 @@ describe.each(BUILDS)('int8 kernels, %s build', (_, options) => {
   const kernels = (): Int8Kernel[] => (dot8Works() ? ['dot16', 'dot8'] : ['dot16']);
 
   for (const c of CASES) {
-    it(`conv2d ${c.name}: u8 and f32 outputs equal the integer reference`, () => {
+    for (const wino of winogradChannels(c)) it(`conv2d ${c.name}${wino ? ', by Winograd' : ''}: u8 and f32 outputs equal the integer reference`, () => {
       const r = rng(c.x.reduce((a, b) => a * 31 + b, c.f));
       const [kh, kw] = c.k;
       const k = kh * kw * c.x[3];
@@ -138,8 +144,9 @@ describe.each(BUILDS)('int8 kernels, %s build', (_, options) => {
         for (const small of [false, true]) {
           const out = u8Output(c.f, r, small);
           const arena = new Arena();
-          const plan = Int8Plan.create(wq, k, c.f, bias, out, kernel);
+          const plan = Int8Plan.create(wq, k, c.f, bias, out, kernel, wino);
           try {
+            expect(plan.winogradChannels).toBe(wino);
             const xq = putBytes(arena, x, c.x, { scale: 1, zero: zeroIn });
             const y = QTensor.empty(yShape, { scale: 1, zero: out.zero }, arena);
             int8Conv2d(xq, plan, y, kh, kw, g);
@@ -152,7 +159,7 @@ describe.each(BUILDS)('int8 kernels, %s build', (_, options) => {
         }
         const scales = Float32Array.from({ length: c.f }, () => Math.fround(r() * 0.01 + 1e-4));
         const arena = new Arena();
-        const plan = Int8Plan.create(wq, k, c.f, bias, { kind: 'f32', scales }, kernel);
+        const plan = Int8Plan.create(wq, k, c.f, bias, { kind: 'f32', scales }, kernel, wino);
         try {
           const xq = putBytes(arena, x, c.x, { scale: 1, zero: zeroIn });
           const y = sn.Tensor.empty(yShape, arena);
@@ -166,6 +173,90 @@ describe.each(BUILDS)('int8 kernels, %s build', (_, options) => {
       }
     });
   }
+
+  /** 2x2 stride-2 max pooling (valid) of (N,OH,OW,F) values. */
+  function pool2x2<T extends Uint8Array | Float32Array>(v: T, [n, oh, ow, f]: number[], make: (len: number) => T): T {
+    const ph = oh >> 1, pw = ow >> 1;
+    const out = make(n * ph * pw * f);
+    for (let b = 0; b < n; b++)
+      for (let i = 0; i < ph; i++)
+        for (let j = 0; j < pw; j++)
+          for (let o = 0; o < f; o++) {
+            let m = -Infinity;
+            for (const [di, dj] of [[0, 0], [0, 1], [1, 0], [1, 1]]) m = Math.max(m, v[((b * oh + 2 * i + di) * ow + 2 * j + dj) * f + o]);
+            out[((b * ph + i) * pw + j) * f + o] = m;
+          }
+    return out;
+  }
+
+  for (const c of CASES.filter((c) => winogradChannels(c).length > 1)) {
+    it(`conv2d ${c.name}, by Winograd with the 2x2 max pooling fused: the pooled reference, u8 and f32`, () => {
+      const r = rng(c.x.reduce((a, b) => a * 17 + b, c.f));
+      const k = 9 * c.x[3];
+      const { g, oh, ow } = geometry(c);
+      const x = randomU8(c.x.reduce((a, b) => a * b, 1), r);
+      const wq = randomI8(k * c.f, r);
+      const bias = Int32Array.from({ length: c.f }, () => Math.floor(r() * 20000) - 10000);
+      const zeroIn = 7;
+      const acc = referenceAcc(x, c.x, wq, 3, 3, c.f, g, oh, ow, zeroIn, bias);
+      const full = [c.x[0], oh, ow, c.f];
+      const pooled = [c.x[0], oh >> 1, ow >> 1, c.f];
+      const out = u8Output(c.f, r, false);
+      const scales = Float32Array.from({ length: c.f }, () => Math.fround(r() * 0.01 + 1e-4));
+      const arena = new Arena();
+      const plan = Int8Plan.create(wq, k, c.f, bias, out, 'dot16', c.x[3]);
+      const planF = Int8Plan.create(wq, k, c.f, bias, { kind: 'f32', scales }, 'dot16', c.x[3]);
+      try {
+        const xq = putBytes(arena, x, c.x, { scale: 1, zero: zeroIn });
+        const y = QTensor.empty(pooled, { scale: 1, zero: out.zero }, arena);
+        int8Conv2d(xq, plan, y, 3, 3, g, true);
+        const bytes = Uint8Array.from(acc, (a, i) => requantRef(a, out.m0[i % c.f], out.shift, out.zero, out.qmin, out.qmax));
+        expect(getBytes(y)).toEqual(pool2x2(bytes, full, (len) => new Uint8Array(len)));
+        const yf = sn.Tensor.empty(pooled, arena);
+        int8Conv2d(xq, planF, yf, 3, 3, g, true);
+        const floats = Float32Array.from(acc, (a, i) => Math.fround(Math.fround(a) * scales[i % c.f]));
+        expect(yf.dataSync()).toEqual(pool2x2(floats, full, (len) => new Float32Array(len)));
+        // A fused pooling needs Winograd filters.
+        const direct = Int8Plan.create(wq, k, c.f, bias, out, 'dot16');
+        try {
+          expect(() => int8Conv2d(xq, direct, y, 3, 3, g, true)).toThrow(/fused pooling needs a Winograd plan/);
+        } finally {
+          direct.dispose();
+        }
+      } finally {
+        plan.dispose();
+        planF.dispose();
+        arena.reset();
+      }
+    });
+  }
+
+  it('conv2d by Winograd at the extremes of its ranges (x in {0, 127}, w = ±127, C=40): exact', () => {
+    const r = rng(11);
+    const shape = [2, 5, 6, 40];
+    const f = 9;
+    const k = 9 * 40;
+    const geo = geometry({ name: '', x: shape as ConvCase['x'], k: [3, 3], f, stride: [1, 1], padding: 'same' });
+    const x = Uint8Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (r() < 0.8 ? 127 : 0));
+    // Mostly one sign per filter, so the sums reach far: the Winograd intermediates wrap in i32 only past
+    // what the final result can reach.
+    const wq = Int8Array.from({ length: k * f }, (_, i) => ((i % f) % 2 === 0) === r() < 0.9 ? 127 : -127);
+    const bias = new Int32Array(f);
+    const zeroIn = 127;
+    const acc = referenceAcc(x, shape, wq, 3, 3, f, geo.g, geo.oh, geo.ow, zeroIn, bias);
+    const scales = new Float32Array(f).fill(1);
+    const arena = new Arena();
+    const plan = Int8Plan.create(wq, k, f, bias, { kind: 'f32', scales }, 'dot16', 40);
+    try {
+      const y = sn.Tensor.empty([2, geo.oh, geo.ow, f], arena);
+      int8Conv2d(putBytes(arena, x, shape, { scale: 1, zero: zeroIn }), plan, y, 3, 3, geo.g);
+      expect(Math.max(...acc.map(Math.abs))).toBeGreaterThan(127 * 127 * k * 0.5);
+      expect(y.dataSync()).toEqual(Float32Array.from(acc, (a) => Math.fround(a)));
+    } finally {
+      plan.dispose();
+      arena.reset();
+    }
+  });
 
   it('dense (rows 1 and 6, 37 in, 11 units) equals the integer reference', () => {
     const r = rng(7);

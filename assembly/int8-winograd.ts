@@ -1,0 +1,295 @@
+// Winograd F(2x2, 3x3) for int8 conv2d (3x3, stride 1, dilation 1, NHWC): the same integers as the direct
+// int8 conv (int8-gemm.ts), bit for bit, with 16 products per 2x2 outputs instead of 36.
+//
+// Exact in integers: with G' = 2G = [2 0 0; 1 1 1; 1 −1 1; 0 0 2], U = G' g G'ᵀ = 4·(G g Gᵀ) is integral,
+// so Aᵀ[Σ_c U ⊙ V]A = 4 × the direct sum, and an arithmetic shift by 2 gives the direct sum exactly.
+// Ranges: x 0..127 gives V = Bᵀ d B in −508..508 and w −127..127 gives U in −1143..1143: both i16, so the
+// products run on int8_gemm's DOT16 micro-kernel (i32x4.dot_i16x8_s) in every build. i32 adds wrap, and
+// the result 4·acc fits i32 while |acc| ≤ 127·127·9·C < 2^29, i.e. C ≤ 3,600 (the caller checks): then
+// the wrapped intermediate sums still give it exactly. Cells outside the image read the input zero point,
+// as the direct conv's im2col does, so the bias with the zero point folded in (int8-gemm.ts) applies as is.
+//
+// Per block of TB tiles: V (16, TB, KP) i16 row-major, then per ξ its 4-row panels (int8_pack_panels) times
+// U_ξ (packed as int8_pack_weights packs DOT16) into M_ξ (TB, F) i32 (int8_gemm mode 2), then
+// y = requant(Aᵀ M A / 4 + bias) (or f32) for the outputs of each tile that lie inside y. A call handles
+// tiles [t0, t0 + tn) of all N·ceil(OH/2)·ceil(OW/2), so threads (and a batch of one) split by tiles.
+// With `pool`, a 2x2 stride-2 max pooling (valid) follows: a tile is exactly one pooling window, so only
+// the N·floor(OH/2)·floor(OW/2) tiles the pooling reads are computed, and each writes the max of its four
+// sums, requantized once — the same bytes as pooling the requantized outputs, the output stage being
+// monotonic. y is then the pooled (N, OH/2, OW/2, F).
+import { INT8_DOT16, int8_gemm, int8_pack_panels, int8_packed_weights_bytes, int8_padded_k } from './int8-gemm';
+import { requant } from './int8-requant';
+
+/** Bytes of the packed Winograd filters U for C input and F output channels (16 DOT16-packed K=C × F). */
+export function int8_wino_filter_bytes(c: i32, f: i32): i32 {
+  return 16 * int8_packed_weights_bytes(c, f, INT8_DOT16);
+}
+
+// Byte offset of element (k, n) in a DOT16-packed K×N matrix: blocks of 8 columns, [KP/2][8 columns][2 k] i16.
+@inline function packedAt(k: i32, n: i32, kp: i32): usize {
+  return ((<usize>(n >> 3) * <usize>kp * 8) + <usize>((k >> 1) * 16 + (n & 7) * 2 + (k & 1))) << 1;
+}
+
+/** U = G' g G'ᵀ for every (c, f) of w (int8, [3][3][C][F], Keras layout), packed per ξ into dst. */
+export function int8_wino_filter(w: usize, c: i32, f: i32, dst: usize): void {
+  const plane = <usize>int8_packed_weights_bytes(c, f, INT8_DOT16);
+  const kp = int8_padded_k(c);
+  memory.fill(dst, 0, plane * 16);
+  const tap = <usize>c * <usize>f;
+  for (let ci = 0; ci < c; ci++) {
+    for (let fi = 0; fi < f; fi++) {
+      const s = w + <usize>ci * <usize>f + <usize>fi;
+      const g00: i32 = load<i8>(s), g01: i32 = load<i8>(s + tap), g02: i32 = load<i8>(s + 2 * tap);
+      const g10: i32 = load<i8>(s + 3 * tap), g11: i32 = load<i8>(s + 4 * tap), g12: i32 = load<i8>(s + 5 * tap);
+      const g20: i32 = load<i8>(s + 6 * tap), g21: i32 = load<i8>(s + 7 * tap), g22: i32 = load<i8>(s + 8 * tap);
+      // G'g row by row (over kh): 2·g0, g0+g1+g2, g0−g1+g2, 2·g2 (per kw column).
+      const d = dst + packedAt(ci, fi, kp);
+      filterRow(d, plane, 2 * g00, 2 * g01, 2 * g02);
+      filterRow(d + 4 * plane, plane, g00 + g10 + g20, g01 + g11 + g21, g02 + g12 + g22);
+      filterRow(d + 8 * plane, plane, g00 - g10 + g20, g01 - g11 + g21, g02 - g12 + g22);
+      filterRow(d + 12 * plane, plane, 2 * g20, 2 * g21, 2 * g22);
+    }
+  }
+}
+
+// One row of (G'g)G'ᵀ from one row (t0, t1, t2) of G'g: four ξ, `plane` bytes apart.
+@inline function filterRow(d: usize, plane: usize, t0: i32, t1: i32, t2: i32): void {
+  store<i16>(d, <i16>(2 * t0));
+  store<i16>(d + plane, <i16>(t0 + t1 + t2));
+  store<i16>(d + 2 * plane, <i16>(t0 - t1 + t2));
+  store<i16>(d + 3 * plane, <i16>(2 * t2));
+}
+
+// Tiles per block: V and M (16·TB·(2·KP + 4·F) bytes) within ~256 KiB, a multiple of 4 (the panel height).
+function tileBlock(kp: i32, f: i32): i32 {
+  const tb = (16384 / (2 * kp + 4 * f)) & ~3;
+  return min(max(tb, 4), 256);
+}
+
+/** Scratch bytes int8_wino_conv2d needs for one thread. */
+export function int8_wino_scratch_bytes(c: i32, f: i32): i32 {
+  const kp = int8_padded_k(c);
+  const tb = tileBlock(kp, f);
+  const fp = (f + 15) & ~15;
+  // zero bias, V (16 planes of TB + 4 rows: a last partial panel reads up to 3 rows past tb), panels, M.
+  return 4 * fp + 16 * (tb + 4) * kp * 2 + (tb + 4) * kp * 2 + 16 * tb * f * 4 + 64;
+}
+
+/** Tiles of one image: ceil(OH/2)·ceil(OW/2), or floor(OH/2)·floor(OW/2) with the pooling fused. */
+export function int8_wino_tiles(oh: i32, ow: i32, pool: i32): i32 {
+  return pool ? (oh >> 1) * (ow >> 1) : ((oh + 1) >> 1) * ((ow + 1) >> 1);
+}
+
+/**
+ * y (N,OH,OW,F) tiles [t0, t0+tn) = requant(conv3x3(x (N,H,W,C) u8) + bias), U from int8_wino_filter; the
+ * output stage (mode 0 u8, 1 f32, and its arguments) as int8_gemm's. pool = 1: 2x2 max pooling fused, y
+ * (N, OH/2, OW/2, F) (see the top of this file).
+ */
+export function int8_wino_conv2d(
+  x: usize, h: i32, w: i32, c: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, t0: i32, tn: i32, zeroIn: i32,
+  u: usize, f: i32, bias: usize, y: usize, mode: i32, mult: usize,
+  shift: i32, zero: i32, qmin: i32, qmax: i32, scratch: usize, pool: i32,
+): void {
+  const TH = pool ? oh >> 1 : (oh + 1) >> 1, TW = pool ? ow >> 1 : (ow + 1) >> 1;
+  const kp = int8_padded_k(c);
+  const TB = tileBlock(kp, f);
+  const fp = (f + 15) & ~15;
+  const zeros = (scratch + 63) & ~<usize>63;
+  memory.fill(zeros, 0, <usize>fp * 4);
+  const rowBytes = <usize>kp * 2;
+  const vPlane = <usize>(TB + 4) * rowBytes;
+  const v = zeros + <usize>fp * 4;
+  const panels = v + 16 * vPlane;
+  const m = panels + <usize>(TB + 4) * rowBytes;
+  const mPlane = <usize>TB * <usize>f * 4;
+  const uPlane = <usize>int8_packed_weights_bytes(c, f, INT8_DOT16);
+  for (let b0 = 0; b0 < tn; b0 += TB) {
+    const tb = min(TB, tn - b0);
+    inputTransform(x, v, vPlane, h, w, c, kp, TH, TW, padTop, padLeft, t0 + b0, tb, zeroIn);
+    for (let xi = 0; xi < 16; xi++) {
+      int8_pack_panels(v + <usize>xi * vPlane, <i32>rowBytes, tb, <i32>rowBytes, panels);
+      int8_gemm(tb, f, kp, panels, u + <usize>xi * uPlane, zeros, m + <usize>xi * mPlane, f, 2, 0, 0, 0, 0, 0, INT8_DOT16);
+    }
+    outputTransform(m, mPlane, f, oh, ow, TH, TW, pool, t0 + b0, tb, y, bias, mode, mult, shift, zero, qmin, qmax);
+  }
+}
+
+// V[ξ][t][k] = (Bᵀ d B)[ξ] for tiles t0..t0+tb (k < C; 0 for C ≤ k < KP), Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1].
+function inputTransform(
+  x: usize, v: usize, vPlane: usize, h: i32, w: i32, c: i32, kp: i32, TH: i32, TW: i32,
+  padTop: i32, padLeft: i32, t0: i32, tb: i32, zeroIn: i32,
+): void {
+  const pixel = <usize>c;
+  const rowBytes = <usize>w * pixel;
+  const vz = i16x8.splat(<i16>zeroIn);
+  let tw = t0 % TW;
+  let t = t0 / TW;
+  let th = t % TH;
+  let n = t / TH;
+  for (let i = 0; i < tb; i++) {
+    const ih0 = 2 * th - padTop, iw0 = 2 * tw - padLeft;
+    let rowMask = 0, colMask = 0;
+    for (let j = 0; j < 4; j++) {
+      if (<u32>(ih0 + j) < <u32>h) rowMask |= 1 << j;
+      if (<u32>(iw0 + j) < <u32>w) colMask |= 1 << j;
+    }
+    const inside = rowMask == 15 && colMask == 15;
+    // May point outside the image where masked: never read there.
+    const p = x + <usize>n * <usize>h * rowBytes + <usize>(ih0 * w + iw0) * pixel;
+    const dst = v + <usize>i * <usize>kp * 2;
+    let ci = 0;
+    for (; ci + 8 <= c; ci += 8) {
+      const o = <usize>ci;
+      let e00: v128, e01: v128, e02: v128, e03: v128, e10: v128, e11: v128, e12: v128, e13: v128;
+      let e20: v128, e21: v128, e22: v128, e23: v128, e30: v128, e31: v128, e32: v128, e33: v128;
+      if (inside) {
+        const p1 = p + rowBytes, p2 = p + 2 * rowBytes, p3 = p + 3 * rowBytes;
+        e00 = v128.load8x8_u(p + o); e01 = v128.load8x8_u(p + pixel + o); e02 = v128.load8x8_u(p + 2 * pixel + o); e03 = v128.load8x8_u(p + 3 * pixel + o);
+        e10 = v128.load8x8_u(p1 + o); e11 = v128.load8x8_u(p1 + pixel + o); e12 = v128.load8x8_u(p1 + 2 * pixel + o); e13 = v128.load8x8_u(p1 + 3 * pixel + o);
+        e20 = v128.load8x8_u(p2 + o); e21 = v128.load8x8_u(p2 + pixel + o); e22 = v128.load8x8_u(p2 + 2 * pixel + o); e23 = v128.load8x8_u(p2 + 3 * pixel + o);
+        e30 = v128.load8x8_u(p3 + o); e31 = v128.load8x8_u(p3 + pixel + o); e32 = v128.load8x8_u(p3 + 2 * pixel + o); e33 = v128.load8x8_u(p3 + 3 * pixel + o);
+      } else {
+        e00 = at(p, 0, 0, rowBytes, pixel, o, rowMask, colMask, vz); e01 = at(p, 0, 1, rowBytes, pixel, o, rowMask, colMask, vz);
+        e02 = at(p, 0, 2, rowBytes, pixel, o, rowMask, colMask, vz); e03 = at(p, 0, 3, rowBytes, pixel, o, rowMask, colMask, vz);
+        e10 = at(p, 1, 0, rowBytes, pixel, o, rowMask, colMask, vz); e11 = at(p, 1, 1, rowBytes, pixel, o, rowMask, colMask, vz);
+        e12 = at(p, 1, 2, rowBytes, pixel, o, rowMask, colMask, vz); e13 = at(p, 1, 3, rowBytes, pixel, o, rowMask, colMask, vz);
+        e20 = at(p, 2, 0, rowBytes, pixel, o, rowMask, colMask, vz); e21 = at(p, 2, 1, rowBytes, pixel, o, rowMask, colMask, vz);
+        e22 = at(p, 2, 2, rowBytes, pixel, o, rowMask, colMask, vz); e23 = at(p, 2, 3, rowBytes, pixel, o, rowMask, colMask, vz);
+        e30 = at(p, 3, 0, rowBytes, pixel, o, rowMask, colMask, vz); e31 = at(p, 3, 1, rowBytes, pixel, o, rowMask, colMask, vz);
+        e32 = at(p, 3, 2, rowBytes, pixel, o, rowMask, colMask, vz); e33 = at(p, 3, 3, rowBytes, pixel, o, rowMask, colMask, vz);
+      }
+      // Rows of Bᵀ d (over kh): d0 − d2, d1 + d2, d2 − d1, d1 − d3.
+      const d = dst + (o << 1);
+      inputRow(d, vPlane, i16x8.sub(e00, e20), i16x8.sub(e01, e21), i16x8.sub(e02, e22), i16x8.sub(e03, e23));
+      inputRow(d + 4 * vPlane, vPlane, i16x8.add(e10, e20), i16x8.add(e11, e21), i16x8.add(e12, e22), i16x8.add(e13, e23));
+      inputRow(d + 8 * vPlane, vPlane, i16x8.sub(e20, e10), i16x8.sub(e21, e11), i16x8.sub(e22, e12), i16x8.sub(e23, e13));
+      inputRow(d + 12 * vPlane, vPlane, i16x8.sub(e10, e30), i16x8.sub(e11, e31), i16x8.sub(e12, e32), i16x8.sub(e13, e33));
+    }
+    // A tail of 1..7 channels, one at a time, through the same arithmetic in i32.
+    for (; ci < c; ci++) {
+      const o = <usize>ci;
+      const d00 = cell(p, 0, 0, rowBytes, pixel, o, rowMask, colMask, zeroIn), d01 = cell(p, 0, 1, rowBytes, pixel, o, rowMask, colMask, zeroIn);
+      const d02 = cell(p, 0, 2, rowBytes, pixel, o, rowMask, colMask, zeroIn), d03 = cell(p, 0, 3, rowBytes, pixel, o, rowMask, colMask, zeroIn);
+      const d10 = cell(p, 1, 0, rowBytes, pixel, o, rowMask, colMask, zeroIn), d11 = cell(p, 1, 1, rowBytes, pixel, o, rowMask, colMask, zeroIn);
+      const d12 = cell(p, 1, 2, rowBytes, pixel, o, rowMask, colMask, zeroIn), d13 = cell(p, 1, 3, rowBytes, pixel, o, rowMask, colMask, zeroIn);
+      const d20 = cell(p, 2, 0, rowBytes, pixel, o, rowMask, colMask, zeroIn), d21 = cell(p, 2, 1, rowBytes, pixel, o, rowMask, colMask, zeroIn);
+      const d22 = cell(p, 2, 2, rowBytes, pixel, o, rowMask, colMask, zeroIn), d23 = cell(p, 2, 3, rowBytes, pixel, o, rowMask, colMask, zeroIn);
+      const d30 = cell(p, 3, 0, rowBytes, pixel, o, rowMask, colMask, zeroIn), d31 = cell(p, 3, 1, rowBytes, pixel, o, rowMask, colMask, zeroIn);
+      const d32 = cell(p, 3, 2, rowBytes, pixel, o, rowMask, colMask, zeroIn), d33 = cell(p, 3, 3, rowBytes, pixel, o, rowMask, colMask, zeroIn);
+      const q = dst + (o << 1);
+      tailRow(q, vPlane, d00 - d20, d01 - d21, d02 - d22, d03 - d23);
+      tailRow(q + 4 * vPlane, vPlane, d10 + d20, d11 + d21, d12 + d22, d13 + d23);
+      tailRow(q + 8 * vPlane, vPlane, d20 - d10, d21 - d11, d22 - d12, d23 - d13);
+      tailRow(q + 12 * vPlane, vPlane, d10 - d30, d11 - d31, d12 - d32, d13 - d33);
+    }
+    // K padding: zeros (U is 0 there too; zeros keep the sums independent of stale scratch).
+    for (let xi = 0; xi < 16; xi++) memory.fill(dst + <usize>xi * vPlane + (<usize>c << 1), 0, <usize>(kp - c) << 1);
+    if (++tw == TW) { tw = 0; if (++th == TH) { th = 0; n++; } }
+  }
+}
+
+// Patch cell (r, s) as 8 i16 channels; the zero point where its row or column is outside the image.
+@inline function at(p: usize, r: i32, s: i32, rowBytes: usize, pixel: usize, o: usize, rowMask: i32, colMask: i32, vz: v128): v128 {
+  if (((rowMask >> r) & (colMask >> s) & 1) == 0) return vz;
+  return v128.load8x8_u(p + <usize>r * rowBytes + <usize>s * pixel + o);
+}
+
+// Patch cell (r, s) of one channel; the zero point outside the image.
+@inline function cell(p: usize, r: i32, s: i32, rowBytes: usize, pixel: usize, o: usize, rowMask: i32, colMask: i32, zeroIn: i32): i32 {
+  if (((rowMask >> r) & (colMask >> s) & 1) == 0) return zeroIn;
+  return <i32>load<u8>(p + <usize>r * rowBytes + <usize>s * pixel + o);
+}
+
+// inputRow for one channel.
+@inline function tailRow(d: usize, plane: usize, x0: i32, x1: i32, x2: i32, x3: i32): void {
+  store<i16>(d, <i16>(x0 - x2));
+  store<i16>(d + plane, <i16>(x1 + x2));
+  store<i16>(d + 2 * plane, <i16>(x2 - x1));
+  store<i16>(d + 3 * plane, <i16>(x1 - x3));
+}
+
+// One row of (Bᵀ d) B from one row (x0..x3) of Bᵀ d: four ξ, `plane` bytes apart.
+@inline function inputRow(d: usize, plane: usize, x0: v128, x1: v128, x2: v128, x3: v128): void {
+  v128.store(d, i16x8.sub(x0, x2));
+  v128.store(d + plane, i16x8.add(x1, x2));
+  v128.store(d + 2 * plane, i16x8.sub(x2, x1));
+  v128.store(d + 3 * plane, i16x8.sub(x1, x3));
+}
+
+// y = out(Aᵀ M A / 4 + bias) for tiles t0..t0+tb, Aᵀ = [1 1 1 0; 0 1 −1 −1]; outputs past OH/OW dropped.
+// With pool: y = out(max of the tile's four sums + bias) at the tile's pooled pixel.
+function outputTransform(
+  m: usize, mPlane: usize, f: i32, oh: i32, ow: i32, TH: i32, TW: i32, pool: i32, t0: i32, tb: i32, y: usize, bias: usize,
+  mode: i32, mult: usize, shift: i32, zero: i32, qmin: i32, qmax: i32,
+): void {
+  const elem: usize = mode == 0 ? 1 : 4;
+  const pixel = <usize>f * elem;
+  const rowBytes = <usize>(pool ? TW : ow) * pixel;
+  const round = i64x2.splat(shift > 0 ? <i64>1 << (shift - 1) : 0);
+  const vz = i32x4.splat(zero), vmin = i32x4.splat(qmin), vmax = i32x4.splat(qmax);
+  let tw = t0 % TW;
+  let t = t0 / TW;
+  let th = t % TH;
+  let n = t / TH;
+  for (let i = 0; i < tb; i++) {
+    const oy = 2 * th, ox = 2 * tw;
+    const down = oy + 1 < oh, right = ox + 1 < ow;
+    const out = pool
+      ? y + (<usize>n * <usize>TH + <usize>th) * rowBytes + <usize>tw * pixel
+      : y + (<usize>n * <usize>oh + <usize>oy) * rowBytes + <usize>ox * pixel;
+    const src = m + <usize>i * <usize>f * 4;
+    for (let fi = 0; fi < f; fi += 4) {
+      const k = min(4, f - fi);
+      const s = src + (<usize>fi << 2);
+      // Aᵀ M (over ξ rows): q0 = m0 + m1 + m2, q1 = m1 − m2 − m3, per column j.
+      const m00 = v128.load(s), m01 = v128.load(s + mPlane), m02 = v128.load(s + 2 * mPlane), m03 = v128.load(s + 3 * mPlane);
+      const m10 = v128.load(s + 4 * mPlane), m11 = v128.load(s + 5 * mPlane), m12 = v128.load(s + 6 * mPlane), m13 = v128.load(s + 7 * mPlane);
+      const m20 = v128.load(s + 8 * mPlane), m21 = v128.load(s + 9 * mPlane), m22 = v128.load(s + 10 * mPlane), m23 = v128.load(s + 11 * mPlane);
+      const m30 = v128.load(s + 12 * mPlane), m31 = v128.load(s + 13 * mPlane), m32 = v128.load(s + 14 * mPlane), m33 = v128.load(s + 15 * mPlane);
+      const q00 = i32x4.add(i32x4.add(m00, m10), m20), q01 = i32x4.add(i32x4.add(m01, m11), m21);
+      const q02 = i32x4.add(i32x4.add(m02, m12), m22), q03 = i32x4.add(i32x4.add(m03, m13), m23);
+      const q10 = i32x4.sub(i32x4.sub(m10, m20), m30), q11 = i32x4.sub(i32x4.sub(m11, m21), m31);
+      const q12 = i32x4.sub(i32x4.sub(m12, m22), m32), q13 = i32x4.sub(i32x4.sub(m13, m23), m33);
+      const b = v128.load(bias + (<usize>fi << 2));
+      const mv = v128.load(mult + (<usize>fi << 2));
+      const d = out + <usize>fi * elem;
+      if (pool) {
+        // The four sums of the window (all inside: the tiles are floor(OH/2)·floor(OW/2)), then one output.
+        const s00 = i32x4.add(i32x4.add(q00, q01), q02), s01 = i32x4.sub(i32x4.sub(q01, q02), q03);
+        const s10 = i32x4.add(i32x4.add(q10, q11), q12), s11 = i32x4.sub(i32x4.sub(q11, q12), q13);
+        const top = i32x4.max_s(i32x4.shr_s(s00, 2), i32x4.shr_s(s01, 2));
+        const bottom = i32x4.max_s(i32x4.shr_s(s10, 2), i32x4.shr_s(s11, 2));
+        emit(d, k, mode, i32x4.add(i32x4.max_s(top, bottom), b), mv, round, shift, vz, vmin, vmax);
+        continue;
+      }
+      emit(d, k, mode, i32x4.add(i32x4.shr_s(i32x4.add(i32x4.add(q00, q01), q02), 2), b), mv, round, shift, vz, vmin, vmax);
+      if (right) emit(d + pixel, k, mode, i32x4.add(i32x4.shr_s(i32x4.sub(i32x4.sub(q01, q02), q03), 2), b), mv, round, shift, vz, vmin, vmax);
+      if (down) {
+        emit(d + rowBytes, k, mode, i32x4.add(i32x4.shr_s(i32x4.add(i32x4.add(q10, q11), q12), 2), b), mv, round, shift, vz, vmin, vmax);
+        if (right) emit(d + rowBytes + pixel, k, mode, i32x4.add(i32x4.shr_s(i32x4.sub(i32x4.sub(q11, q12), q13), 2), b), mv, round, shift, vz, vmin, vmax);
+      }
+    }
+    if (++tw == TW) { tw = 0; if (++th == TH) { th = 0; n++; } }
+  }
+}
+
+// k (1..4) output channels of one pixel from their sums acc: u8 (mode 0) or f32 (mode 1), as int8_gemm.
+@inline function emit(d: usize, k: i32, mode: i32, acc: v128, mv: v128, round: v128, shift: i32, vz: v128, vmin: v128, vmax: v128): void {
+  if (mode == 0) {
+    const r = requant(acc, mv, round, shift, vz, vmin, vmax);
+    const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(r, r), i16x8.splat(0));
+    if (k == 4) v128.store32_lane(d, bytes, 0);
+    else {
+      const bits = i32x4.extract_lane(bytes, 0);
+      for (let j = 0; j < k; j++) store<u8>(d + j, <u8>(bits >>> (j << 3)));
+    }
+  } else {
+    const v = f32x4.mul(f32x4.convert_i32x4_s(acc), mv);
+    if (k == 4) v128.store(d, v);
+    else {
+      store<f32>(d, f32x4.extract_lane(v, 0));
+      if (k > 1) store<f32>(d + 4, f32x4.extract_lane(v, 1));
+      if (k > 2) store<f32>(d + 8, f32x4.extract_lane(v, 2));
+    }
+  }
+}
