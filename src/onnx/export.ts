@@ -3,11 +3,10 @@
 // The ONNX model takes and returns what the simdnet model does (NHWC images for simdnet's own models).
 // Inside, image operators run in ONNX's NCHW: each image tensor gets a Transpose the first time an
 // operator needs the other layout, and only then, so a chain of convs transposes once at each end, and
-// a model loaded by loadOnnx (its own permute layers at the boundary) exports with no transposes at all.
+// a model loaded by loadOnnx (its permute layers at the boundary) exports with no transposes at all.
 import type { Layer, Model, SymbolicTensor } from '../index.js';
 import { describeValue } from '../describe.js';
 import { AttrType, DataType, encodeModel } from './schema.js';
-import { ChannelsPermute } from './layout-layers.js';
 
 export const EXPORT_OPSET = 13;
 
@@ -321,11 +320,13 @@ function writeLayer(w: Writer, layer: Layer, ins: SymbolicTensor[], out: Symboli
       return { name: w.node('Concat', ins.map((t) => w.get(t, 'asis')), [intA('axis', axis)]), form: 'asis' };
     }
     case 'Permute': {
-      if (!(layer instanceof ChannelsPermute)) break;
-      // The same ONNX value, seen in the other layout: NCHW data held as simdnet [C,H,W] is the NCHW
-      // form of the NHWC image the permute makes, and the other way.
-      if (layer.toNhwc) return { name: w.get(x, 'asis'), form: 'nchw' };
-      return { name: w.get(x, 'nchw'), form: 'asis' };
+      // dims [2,3,1] / [3,1,2] on an image are loadOnnx's boundary layers: the same ONNX value seen in the
+      // other layout (NCHW data held as simdnet [C,H,W] is the NCHW form of the NHWC image the permute
+      // makes, and the other way), so they cost nothing. Any other permutation is a Transpose.
+      const dims = (L.dims as number[]).join();
+      if (x.sampleShape.length === 3 && dims === '2,3,1') return { name: w.get(x, 'asis'), form: 'nchw' };
+      if (x.sampleShape.length === 3 && dims === '3,1,2') return { name: w.get(x, 'nchw'), form: 'asis' };
+      return { name: w.node('Transpose', [w.get(x, 'asis')], [intsA('perm', [0, ...(L.dims as number[])])]), form: 'asis' };
     }
     case 'ZeroPadding2D': {
       const [[t, b], [l, r]] = L.padding as [[number, number], [number, number]];

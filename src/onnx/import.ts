@@ -2,7 +2,8 @@
 //
 // The model takes and returns the tensors the ONNX graph declares (NCHW images for a PyTorch model), so
 // inputs prepared for ONNX Runtime pass unchanged. Inside, images are NHWC as everywhere in simdnet: a
-// permute layer after each 4-axis input and before each 4-axis output is the one layout change. Weights
+// permute layer (dims [2,3,1]) after each 4-axis input and one ([3,1,2]) before each 4-axis output are the
+// one layout change; both are ordinary layers, so the model saves and loads in the TF.js format. Weights
 // are rearranged at load: conv kernels [F, C, kh, kw] → [kh, kw, C, F], and the first dense layer after
 // a flatten of NCHW features gets its rows reordered, so NHWC flattening feeds it what PyTorch's
 // C-major flattening fed the original.
@@ -11,7 +12,6 @@ import type { Layer, LayersModel, SymbolicTensor } from '../index.js';
 import { describeValue } from '../describe.js';
 import { nodeBuiltin } from '../node-builtin.js';
 import { decodeModel, num, tensorValues, type OnnxAttribute, type OnnxNode, type OnnxTensor } from './schema.js';
-import { ChannelsPermute } from './layout-layers.js';
 
 /** A constant (initializer, Constant node, or a folded shape computation); NaN stands for the batch size. */
 interface Const {
@@ -65,6 +65,8 @@ async function readSource(source: Uint8Array | ArrayBuffer | string | URL): Prom
 }
 
 const prod = (a: readonly number[]): number => a.reduce((p, d) => p * d, 1);
+/** An ONNX name as a layer name (TF.js's scope rules: letters, digits, _ . -). */
+const safe = (name: string): string => name.replace(/[^A-Za-z0-9_.-]/g, '_');
 
 /** Builds the simdnet model from decoded ONNX bytes. */
 export function onnxToModel(bytes: Uint8Array, options: LoadOnnxOptions = {}): LayersModel {
@@ -111,7 +113,7 @@ export function onnxToModel(bytes: Uint8Array, options: LoadOnnxOptions = {}): L
     const v = values.get(vi.name);
     const where = `output ${vi.name}`;
     if (!v || v.kind !== 'sym') throw new Error(`simdnet: loadOnnx: ${where} is not computed from the inputs`);
-    if (v.layout === 'nhwc') return new ChannelsPermute(false, `${vi.name}_to_nchw`).apply(v.t);
+    if (v.layout === 'nhwc') return sn.layers.permute({ dims: [3, 1, 2], name: `${safe(vi.name)}_to_nchw` }).apply(v.t);
     if (v.layout === 'squeezed') throw new Error(`simdnet: loadOnnx: ${where} has shape [N,${v.shape}] (a pooled image); simdnet returns it only flattened: add a flatten before the output`);
     if (v.order) throw new Error(`simdnet: loadOnnx: ${where} is a flattened image; simdnet keeps it in NHWC order: end the model with a layer after the flatten`);
     return v.t;
@@ -214,7 +216,7 @@ function convertNode(node: OnnxNode, ctx: Ctx): Value[] {
       const name = node.input[i];
       let nhwc = ctx.nhwcOf.get(name);
       if (!nhwc) {
-        nhwc = { kind: 'sym', t: new ChannelsPermute(true, `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}_to_nhwc`).apply(v.t), shape: v.shape, layout: 'nhwc' };
+        nhwc = { kind: 'sym', t: sn.layers.permute({ dims: [2, 3, 1], name: `${safe(name)}_to_nhwc` }).apply(v.t), shape: v.shape, layout: 'nhwc' };
         ctx.nhwcOf.set(name, nhwc);
       }
       return nhwc;
@@ -227,7 +229,7 @@ function convertNode(node: OnnxNode, ctx: Ctx): Value[] {
     if (x.layout === 'squeezed') fail('expects a tensor simdnet holds as ONNX does; got a pooled [N,C,1,1] image');
     return [{ ...x, t: layer.apply(x.t) }];
   };
-  const name = node.name ? node.name.replace(/[^A-Za-z0-9_.-]/g, '_') : undefined;
+  const name = node.name ? safe(node.name) : undefined;
 
   switch (node.opType) {
     case 'Constant': {
@@ -250,7 +252,13 @@ function convertNode(node: OnnxNode, ctx: Ctx): Value[] {
         const [c, h, w] = x.shape;
         return [{ kind: 'sym', t: x.t, shape: [h, w, c], layout: 'plain' }];
       }
-      return fail(`only NHWC↔NCHW transposes (perm 0,3,1,2 or 0,2,3,1) of images are supported, got perm [${perm}] on [N,${x.shape}]`);
+      // Any other permutation of a tensor held as ONNX holds it (the batch axis staying first): a permute layer.
+      const p = intsAttr(node, 'perm') ?? [];
+      if (x.layout === 'plain' && !x.order && p[0] === 0 && p.length === x.shape.length + 1 && x.shape.length > 1) {
+        const dims = p.slice(1);
+        return [{ kind: 'sym', t: sn.layers.permute({ dims, name }).apply(x.t), shape: dims.map((a) => x.shape[a - 1]), layout: 'plain' }];
+      }
+      return fail(`only transposes that keep the batch axis first, of tensors other than NCHW images, and NHWC↔NCHW ones (perm 0,3,1,2 or 0,2,3,1) are supported, got perm [${perm}] on [N,${x.shape}]`);
     }
     case 'Pad': {
       const x = image(0);

@@ -4,4 +4,3 @@
 export { loadOnnx, onnxToModel } from './import.js';
 export type { LoadOnnxOptions } from './import.js';
 export { toOnnx, EXPORT_OPSET } from './export.js';
-export { ChannelsPermute } from './layout-layers.js';

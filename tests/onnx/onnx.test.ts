@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as sn from '../../src/index.js';
 import { loadOnnx, toOnnx } from '../../src/onnx/index.js';
-import { encodeModel, AttrType, DataType } from '../../src/onnx/schema.js';
+import { encodeModel, decodeModel, AttrType, DataType } from '../../src/onnx/schema.js';
 
 let ort: any = null;
 try {
@@ -365,6 +365,19 @@ describe.skipIf(!ort)('toOnnx: every layer type', () => {
     await check(model, 71);
   });
 
+  test('permute: the image layout changes cost no Transpose, other permutations are one', async () => {
+    const x = sn.input({ shape: [4, 5, 3] });
+    const chw = sn.layers.permute({ dims: [3, 1, 2] }).apply(sn.layers.conv2d({ filters: 3, kernelSize: 1 }).apply(x)); // NCHW data
+    const back = sn.layers.permute({ dims: [2, 3, 1] }).apply(chw);
+    const odd = sn.layers.permute({ dims: [2, 1, 3] }).apply(back);
+    const model = sn.model({ inputs: x, outputs: [sn.layers.conv2d({ filters: 2, kernelSize: 2 }).apply(odd), chw] });
+    await check(model, 81);
+    const ops = decodeModel(toOnnx(model)).graph!.node.map((n) => n.opType);
+    // the input to NCHW for the conv; the [2,1,3] permute, its input back to NHWC; its output to NCHW for
+    // the conv and the conv's output to NHWC: none for the two layout permutes.
+    expect(ops.filter((o) => o === 'Transpose')).toHaveLength(5);
+  });
+
   test('the registry: every layer class has an export (or a reason it has none)', async () => {
     const classes = Object.values(sn.layers).filter((v): v is new (...a: never[]) => sn.Layer => typeof v === 'function' && /^[A-Z]/.test(v.name));
     const exported = await import('node:fs').then((fs) => fs.readFileSync(join(__dirname, '../../src/onnx/export.ts'), 'utf8'));
@@ -400,6 +413,18 @@ describe('loadOnnx: ConvTranspose and Resize', () => {
       expect(model.outputs[0].sampleShape, `opset ${opset}`).toEqual([2, oh, ow]);
       expectClose(ours, theirs);
     }
+  });
+
+  test.skipIf(!ort)('Transpose of a non-image tensor becomes a permute layer', async () => {
+    const g = new G();
+    const t = g.op('Transpose', ['x'], [ints('perm', [0, 2, 1])]);
+    const y = g.op('Gemm', [g.op('Flatten', [t], [int('axis', 1)]), g.w([12, 2]), g.w([2])]);
+    g.nodes.at(-1)!.output = ['y'];
+    const bytes = g.model([['x', [0, 3, 4]]], [['y', [0, 2]]]);
+    const model = await loadOnnx(bytes);
+    expect(model.layers.map((l) => l.className)).toContain('Permute');
+    const xv = rand(2 * 12, 17);
+    expectClose(predict(model, [[xv, [2, 3, 4]]])[0], (await runOrt(bytes, { x: [xv, [2, 3, 4]] }))[0]);
   });
 
   test('refusals name the mode: cubic, tf_crop_and_resize, a nearest rounding that picks other pixels, fractional scales, grouped ConvTranspose', async () => {

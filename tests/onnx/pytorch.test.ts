@@ -1,7 +1,8 @@
 // Models exported by PyTorch (tests/fixtures/onnx/export.py, torch 1.13, torch.onnx.export with batch norm
 // kept): loadOnnx must predict PyTorch's own outputs (committed with the files, so no Python here), every
 // model must fine-tune (the loss falls over 20 steps), and toOnnx of the fine-tuned model must run in ONNX
-// Runtime (onnxruntime-node under bench/, skipped without it) with simdnet's outputs.
+// Runtime (onnxruntime-node under bench/, skipped without it) with simdnet's outputs, and save → loadModel
+// must give the model back.
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -133,14 +134,19 @@ describe.skipIf(!ort)('the fixtures in ONNX Runtime', () => {
 });
 
 describe('saving a model loaded from ONNX', () => {
-  test('save refuses it with an Error naming the boundary layer, and writes no file', async () => {
-    const { mkdtemp, readdir, rm } = await import('node:fs/promises');
+  test.each(names)('%s: save (TF.js format, to a directory) → loadModel predicts the same; the boundary is two Permute layers', async (name) => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');
-    const model = await loadOnnx(new Uint8Array(readFileSync(join(DIR, 'view.onnx'))));
+    const fx = manifest.models[name];
+    const model = await loadOnnx(new Uint8Array(readFileSync(join(DIR, fx.file))));
     const dir = await mkdtemp(join(tmpdir(), 'simdnet-onnx-save-'));
     try {
-      await expect(model.save(`file://${dir}/m`)).rejects.toThrow(/input_to_nhwc \(the NCHW↔NHWC boundary of a model loaded from ONNX\).*cannot be loaded.*toOnnx/);
-      expect(await readdir(dir)).toEqual([]);
+      await model.save(`file://${dir}`);
+      const back = await sn.loadModel(`file://${dir}/model.json`);
+      const x = floats(fx.input.data);
+      expect(worstError(predict(back, x, fx.input.shape), floats(fx.output.data))).toBeLessThan(1e-4);
+      const permutes = back.layers.filter((l) => l.className === 'Permute').map((l) => (l as unknown as { dims: number[] }).dims.join());
+      expect(permutes).toEqual(name === 'decoder' ? ['2,3,1', '3,1,2'] : ['2,3,1']);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
