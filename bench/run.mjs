@@ -8,6 +8,7 @@
 //   npm run bench -- int8              only int8 quantization (bench/int8.mjs, simdnet/quantize): the MNIST convnet, fp32 vs int8, both builds
 //   npm run bench -- winograd          only convnet inference before/after Winograd vs TF.js wasm, 2 vs 1 thread at batch 1 (bench/winograd.mjs; --rounds=R)
 //   npm run bench -- graph             only the layer graph (bench/graph.mjs): sn.model vs Sequential chain, residual and inception models
+//   npm run bench -- onnx              only PyTorch-exported ONNX models: simdnet/onnx loadOnnx vs ONNX Runtime Web on the same file (bench/pytorch-onnx.mjs; --rounds=R --batch=N)
 //   options: --models=keras-convnet,lenet5  --libs=simdnet,tfjs-wasm,...  --no-readme  --readme  --no-cold
 //            --readme-only (rewrite the README section from bench/results/latest.json)
 //
@@ -28,6 +29,7 @@ const onlyFragmented = args.includes('fragmented');
 const onlyGraph = args.includes('graph');
 const onlyInt8 = args.includes('int8');
 const onlyWinograd = args.includes('winograd');
+const onlyOnnx = args.includes('onnx');
 const quick = flag('quick');
 const log = (s) => console.log(s);
 
@@ -212,6 +214,15 @@ async function main() {
     const result = await runWinogradBench(sn, { rounds: Number(option('rounds') ?? 5), log });
     log(winogradTable(result));
     writeFileSync(join(outDir, 'winograd.json'), JSON.stringify(result, null, 2));
+    return;
+  }
+  if (onlyOnnx) {
+    // Issue 17: PyTorch-exported models through loadOnnx against ONNX Runtime Web on the same .onnx file.
+    ensurePeers();
+    const { runOnnxBench, onnxTable } = await import('./pytorch-onnx.mjs');
+    const result = await runOnnxBench(sn, { rounds: Number(option('rounds') ?? 5), batch: Number(option('batch') ?? 64), log });
+    log(onnxTable(result));
+    writeFileSync(join(outDir, 'onnx.json'), JSON.stringify(result, null, 2));
     return;
   }
   if (onlyFragmented) {

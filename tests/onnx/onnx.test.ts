@@ -442,25 +442,34 @@ describe('loadOnnx: ConvTranspose and Resize', () => {
   });
 });
 
-test('README ONNX example runs as written (against the sources)', async () => {
+test('README ONNX examples run as written (against the sources): the API, From PyTorch, To ONNX Runtime', async () => {
   const { readFile, writeFile, rm } = await import('node:fs/promises');
   const readme = await readFile(join(__dirname, '../../README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('<!-- onnx-api:start -->'), readme.indexOf('<!-- onnx-api:end -->'));
-  const code = /```js\n([\s\S]*?)```/.exec(section)?.[1];
-  expect(code, 'a ```js block between the onnx-api markers').toBeTruthy();
-  const file = join(__dirname, `.readme-onnx-${process.pid}.ts`);
-  await writeFile(
-    file,
-    code!.replace(/from 'simdnet\/onnx'/g, `from '${join(__dirname, '../../src/onnx/index.js')}'`).replace(/from 'simdnet'/g, `from '${join(__dirname, '../../src/index.js')}'`),
-  );
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...a: unknown[]) => lines.push(a.map((v) => JSON.stringify(v)).join(' '));
-  try {
-    await import(/* @vite-ignore */ file);
-  } finally {
-    console.log = log;
-    await rm(file, { force: true });
+  const blocks = [...section.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+  expect(blocks, 'three ```js blocks between the onnx-api markers').toHaveLength(3);
+  const expected = [['[2,3]'], ['[4,10]', '[4,10]'], ['[2,10]']];
+  const ortPath = ort ? createRequire(join(__dirname, '../../bench/package.json')).resolve('onnxruntime-node') : null;
+  for (const [i, code] of blocks.entries()) {
+    if (code.includes("'onnxruntime-node'") && !ortPath) continue;
+    const file = join(__dirname, `.readme-onnx-${process.pid}-${i}.ts`);
+    await writeFile(
+      file,
+      code
+        .replace(/from 'simdnet\/onnx'/g, `from '${join(__dirname, '../../src/onnx/index.js')}'`)
+        .replace(/from 'simdnet'/g, `from '${join(__dirname, '../../src/index.js')}'`)
+        .replace(/from 'onnxruntime-node'/g, `from '${ortPath}'`)
+        .replace(/'lenet5\.onnx'/g, `'${join(__dirname, '../fixtures/onnx/lenet5.onnx')}'`),
+    );
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (...a: unknown[]) => lines.push(a.map((v) => JSON.stringify(v)).join(' '));
+    try {
+      await import(/* @vite-ignore */ file);
+    } finally {
+      console.log = log;
+      await rm(file, { force: true });
+    }
+    expect(lines, `README block ${i + 1}`).toEqual(expected[i]);
   }
-  expect(lines).toEqual(['[2,3]']);
 });
