@@ -5,18 +5,23 @@
 // times) so the same loop runs with C' = C·M; backward sums the expanded gradient back over m.
 //
 //   y[n,oh,ow,j]  = b[j] + Σ_{kh,kw} x'[n, oh·sh − pt + kh·dh, ow·sw − pl + kw·dw, j] · w[kh,kw,j]
-//   dx'[.., j]   += dy[n,oh,ow,j] · w[kh,kw,j]            (scatter over the taps of each output pixel)
+//   dx'[.., j]   += dy[n,oh,ow,j] · w[kh,kw,j]            (stride 1: a depthwise conv of dy, kernel flipped)
 //   dw[kh,kw,j]  += dy[n,oh,ow,j] · x'[.., j]
-// Taps in the padding are skipped (each output pixel visits only the clipped window), so no padded copy.
+// 3x3 kernels (MobileNet's) have their own loops: interior runs of 4 output pixels with no bounds checks,
+// border pixels from 9 tap addresses, taps in the padding reading a zeroed row. Other kernels visit each
+// output pixel's clipped window. No padded copy of x either way.
 import { madd } from './simd';
 import { activation_forward_f32, bias_grad_f32 } from './activations';
 import { ACT_RELU6 } from './activation-math';
 
-// Scratch per call: the expanded image (forward), the expanded image and its gradient (backward) when M > 1.
-// Forward also keeps a zeroed row of W pixels (kernel rows above or below the image read it), 64-byte aligned.
-export function depthwise_scratch_bytes(H: i32, W: i32, C: i32, M: i32): i32 {
-  const row = ((W * C * M * 4 + 63) & ~63) + 64;
-  return M == 1 ? row + 64 : row + 2 * H * W * C * M * 4 + 128;
+// Scratch per call, each region 64-byte aligned: a zeroed row of max(W, OW) pixels (kernel rows and columns
+// in the padding read it), the flipped kernel (backward's dx), and when M > 1 the expanded image and its
+// gradient.
+export function depthwise_scratch_bytes(H: i32, W: i32, C: i32, M: i32, KH: i32, KW: i32, OW: i32): i32 {
+  const CM = C * M;
+  const row = (max(W, OW) * CM * 4 + 63) & ~63;
+  const flipped = (KH * KW * CM * 4 + 63) & ~63;
+  return 64 + row + flipped + (M == 1 ? 0 : 2 * H * W * CM * 4);
 }
 
 // x' (H,W,C·M) from one image x (H,W,C): each channel repeated M times.
@@ -373,8 +378,8 @@ export function depthwise_forward_f32(x: usize, w: usize, b: usize, y: usize,
                                       act: i32, alpha: f32, scratch: usize): void {
   const CM = C * M;
   const pixelBytes = <usize>CM << 2;
-  const zero = (scratch + 63) & ~<usize>63;
-  const xe = zero + ((<usize>W * pixelBytes + 63) & ~<usize>63);
+  const zero = (scratch + 63) & ~<usize>63; // the layout of depthwise_scratch_bytes
+  const xe = zero + ((<usize>max(W, OW) * pixelBytes + 63) & ~<usize>63) + ((<usize>(KH * KW) * pixelBytes + 63) & ~<usize>63);
   if (KH == 3 && KW == 3) memory.fill(zero, 0, <usize>W * pixelBytes);
   for (let n = 0; n < N; n++) {
     let image = x + <usize>n * <usize>H * <usize>W * (<usize>C << 2);
@@ -387,25 +392,215 @@ export function depthwise_forward_f32(x: usize, w: usize, b: usize, y: usize,
   }
 }
 
+// dw[taps] += dy · x over the 9 taps of one output pixel, channels [c0, CM): t0..t8 are the taps' addresses
+// in x (a tap in the padding points into the zeroed row and adds 0), g the pixel's dy.
+function dw_pixel_3x3(t0: usize, t1: usize, t2: usize, t3: usize, t4: usize, t5: usize, t6: usize, t7: usize, t8: usize,
+                      g: usize, dwt: usize, c0: i32, CM: i32): void {
+  const pb = <usize>CM << 2;
+  let c = c0;
+  for (; c + 4 <= CM; c += 4) {
+    const o = <usize>c << 2;
+    const gv = v128.load(g + o);
+    const d = dwt + o;
+    v128.store(d, madd(gv, v128.load(t0 + o), v128.load(d)));
+    v128.store(d + pb, madd(gv, v128.load(t1 + o), v128.load(d + pb)));
+    v128.store(d + 2 * pb, madd(gv, v128.load(t2 + o), v128.load(d + 2 * pb)));
+    v128.store(d + 3 * pb, madd(gv, v128.load(t3 + o), v128.load(d + 3 * pb)));
+    v128.store(d + 4 * pb, madd(gv, v128.load(t4 + o), v128.load(d + 4 * pb)));
+    v128.store(d + 5 * pb, madd(gv, v128.load(t5 + o), v128.load(d + 5 * pb)));
+    v128.store(d + 6 * pb, madd(gv, v128.load(t6 + o), v128.load(d + 6 * pb)));
+    v128.store(d + 7 * pb, madd(gv, v128.load(t7 + o), v128.load(d + 7 * pb)));
+    v128.store(d + 8 * pb, madd(gv, v128.load(t8 + o), v128.load(d + 8 * pb)));
+  }
+  for (; c < CM; c++) {
+    const o = <usize>c << 2;
+    const gv = load<f32>(g + o);
+    const d = dwt + o;
+    store<f32>(d, load<f32>(d) + gv * load<f32>(t0 + o));
+    store<f32>(d + pb, load<f32>(d + pb) + gv * load<f32>(t1 + o));
+    store<f32>(d + 2 * pb, load<f32>(d + 2 * pb) + gv * load<f32>(t2 + o));
+    store<f32>(d + 3 * pb, load<f32>(d + 3 * pb) + gv * load<f32>(t3 + o));
+    store<f32>(d + 4 * pb, load<f32>(d + 4 * pb) + gv * load<f32>(t4 + o));
+    store<f32>(d + 5 * pb, load<f32>(d + 5 * pb) + gv * load<f32>(t5 + o));
+    store<f32>(d + 6 * pb, load<f32>(d + 6 * pb) + gv * load<f32>(t6 + o));
+    store<f32>(d + 7 * pb, load<f32>(d + 7 * pb) + gv * load<f32>(t7 + o));
+    store<f32>(d + 8 * pb, load<f32>(d + 8 * pb) + gv * load<f32>(t8 + o));
+  }
+}
+
+// dw of a run of `count` output pixels of a 3x3 kernel (r0, r1, r2, sx, tr as in run_3x3; g: the first
+// pixel's dy). Four pixels at a time: each of the 9 taps' dw vectors is read and written once per 4 pixels
+// (4 products each), and with stride 1 the pixels share the columns they read.
+function dw_run_3x3(r0: usize, r1: usize, r2: usize, g: usize, dwt: usize, count: i32, CM: i32, sx: usize, tr: usize): void {
+  const pb = <usize>CM << 2;
+  const d1 = r1 - r0;
+  const d2 = r2 - r0;
+  const tr2 = tr << 1, tr3 = tr2 + tr, tr4 = tr2 << 1, tr5 = tr4 + tr;
+  const shared = sx == tr;
+  const groups = CM & ~3;
+  let p = r0;
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    for (let c = 0; c < groups; c += 4) {
+      const o = <usize>c << 2;
+      const gp = g + o;
+      const g0 = v128.load(gp), g1 = v128.load(gp + pb), g2 = v128.load(gp + 2 * pb), g3 = v128.load(gp + 3 * pb);
+      let d = dwt + o;
+      for (let k = 0; k < 3; k++) {
+        const s = p + o + (k == 0 ? 0 : k == 1 ? d1 : d2);
+        if (shared) {
+          const x0 = v128.load(s), x1 = v128.load(s + tr), x2 = v128.load(s + tr2);
+          const x3 = v128.load(s + tr3), x4 = v128.load(s + tr4), x5 = v128.load(s + tr5);
+          v128.store(d, madd(g3, x3, madd(g2, x2, madd(g1, x1, madd(g0, x0, v128.load(d))))));
+          v128.store(d + pb, madd(g3, x4, madd(g2, x3, madd(g1, x2, madd(g0, x1, v128.load(d + pb))))));
+          v128.store(d + 2 * pb, madd(g3, x5, madd(g2, x4, madd(g1, x3, madd(g0, x2, v128.load(d + 2 * pb))))));
+        } else {
+          for (let j = 0; j < 3; j++) {
+            const t = s + <usize>j * tr;
+            const e = d + <usize>j * pb;
+            v128.store(e, madd(g3, v128.load(t + 3 * sx), madd(g2, v128.load(t + 2 * sx), madd(g1, v128.load(t + sx), madd(g0, v128.load(t), v128.load(e))))));
+          }
+        }
+        d += 3 * pb;
+      }
+    }
+    for (let j = 0; groups < CM && j < 4; j++) {
+      const t = p + <usize>j * sx;
+      dw_pixel_3x3(t, t + tr, t + tr2, t + d1, t + d1 + tr, t + d1 + tr2, t + d2, t + d2 + tr, t + d2 + tr2,
+                   g + <usize>j * pb, dwt, groups, CM);
+    }
+    p += sx << 2;
+    g += pb << 2;
+  }
+  for (; i < count; i++) {
+    dw_pixel_3x3(p, p + tr, p + tr2, p + d1, p + d1 + tr, p + d1 + tr2, p + d2, p + d2 + tr, p + d2 + tr2, g, dwt, 0, CM);
+    p += sx;
+    g += pb;
+  }
+}
+
+// dw of one image with a 3x3 kernel: interior runs through dw_run_3x3, border pixels through dw_pixel_3x3.
+function image_dw_3x3(image: usize, dy: usize, dwt: usize, zero: usize, H: i32, W: i32, CM: i32, OH: i32, OW: i32,
+                      sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32): void {
+  const pixelBytes = <usize>CM << 2;
+  const rowBytes = <usize>W * pixelBytes;
+  const owA = inner_begin(sw, pl, OW);
+  const owB = inner_end(W, 3, sw, pl, dw, OW, owA);
+  const tr = <usize>dw * pixelBytes;
+  for (let oh = 0; oh < OH; oh++) {
+    const g = dy + <usize>oh * <usize>OW * pixelBytes;
+    const ih = oh * sh - pt;
+    const r0 = <u32>ih < <u32>H ? image + <usize>ih * rowBytes : zero;
+    const r1 = <u32>(ih + dh) < <u32>H ? image + <usize>(ih + dh) * rowBytes : zero;
+    const r2 = <u32>(ih + 2 * dh) < <u32>H ? image + <usize>(ih + 2 * dh) * rowBytes : zero;
+    if (owB > owA) {
+      const col = <usize>(owA * sw - pl) * pixelBytes;
+      dw_run_3x3(r0 + col, r1 + col, r2 + col, g + <usize>owA * pixelBytes, dwt, owB - owA, CM, <usize>sw * pixelBytes, tr);
+    }
+    for (let ow = 0; ow < OW; ow++) {
+      if (ow == owA) ow = owB;
+      if (ow >= OW) break;
+      const iw = ow * sw - pl;
+      const in0 = <u32>iw < <u32>W, in1 = <u32>(iw + dw) < <u32>W, in2 = <u32>(iw + 2 * dw) < <u32>W;
+      const c0 = <usize>iw * pixelBytes, c1 = c0 + tr, c2 = c1 + tr;
+      dw_pixel_3x3(in0 ? r0 + c0 : zero, in1 ? r0 + c1 : zero, in2 ? r0 + c2 : zero,
+                   in0 ? r1 + c0 : zero, in1 ? r1 + c1 : zero, in2 ? r1 + c2 : zero,
+                   in0 ? r2 + c0 : zero, in1 ? r2 + c1 : zero, in2 ? r2 + c2 : zero,
+                   g + <usize>ow * pixelBytes, dwt, 0, CM);
+    }
+  }
+}
+
+// The scatter form of backward for any kernel and stride: for every output pixel and tap inside the image,
+// dx'[tap] += dy · w[tap] (grad ≠ 0) and dw[tap] += dy · x'[tap] (dwt ≠ 0).
+function image_scatter(image: usize, w: usize, g0: usize, grad: usize, dwt: usize,
+                       H: i32, W: i32, CM: i32, KH: i32, KW: i32, OH: i32, OW: i32,
+                       sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32): void {
+  const pixelBytes = <usize>CM << 2;
+  const tapDown = <usize>dh * <usize>W * pixelBytes;
+  const tapRight = <usize>dw * pixelBytes;
+  const wDown = <usize>KW * pixelBytes;
+  let g = g0;
+  for (let oh = 0; oh < OH; oh++) {
+    const kh0 = first_tap(oh, sh, pt, dh);
+    const kh1 = end_tap(oh, sh, pt, dh, KH, H);
+    for (let ow = 0; ow < OW; ow++) {
+      const kw0 = first_tap(ow, sw, pl, dw);
+      const kw1 = end_tap(ow, sw, pl, dw, KW, W);
+      const at = <usize>((oh * sh - pt + kh0 * dh) * W + ow * sw - pl + kw0 * dw) * pixelBytes;
+      const w0 = <usize>(kh0 * KW + kw0) * pixelBytes;
+      let c = 0;
+      for (; c + 4 <= CM; c += 4) {
+        const o = <usize>c << 2;
+        const gv = v128.load(g + o);
+        let r = at + o;
+        let t = w0 + o;
+        for (let kh = kh0; kh < kh1; kh++) {
+          let p = r;
+          let q = t;
+          for (let kw = kw0; kw < kw1; kw++) {
+            if (grad) v128.store(grad + p, madd(gv, v128.load(w + q), v128.load(grad + p)));
+            if (dwt) v128.store(dwt + q, madd(gv, v128.load(image + p), v128.load(dwt + q)));
+            p += tapRight;
+            q += pixelBytes;
+          }
+          r += tapDown;
+          t += wDown;
+        }
+      }
+      for (; c < CM; c++) {
+        const o = <usize>c << 2;
+        const gv = load<f32>(g + o);
+        let r = at + o;
+        let t = w0 + o;
+        for (let kh = kh0; kh < kh1; kh++) {
+          let p = r;
+          let q = t;
+          for (let kw = kw0; kw < kw1; kw++) {
+            if (grad) store<f32>(grad + p, load<f32>(grad + p) + gv * load<f32>(w + q));
+            if (dwt) store<f32>(dwt + q, load<f32>(dwt + q) + gv * load<f32>(image + p));
+            p += tapRight;
+            q += pixelBytes;
+          }
+          r += tapDown;
+          t += wDown;
+        }
+      }
+      g += pixelBytes;
+    }
+  }
+}
+
 // dx (N,H,W,C), dw (KH,KW,C,M), db (C·M) from x, w and dy (N,OH,OW,C·M); a 0 pointer skips that output.
 // Outputs are overwritten. dy is already multiplied by the activation's derivative.
+// With stride 1, dx is itself a depthwise conv: dy correlated with the kernel flipped in both directions,
+// padded by (K − 1)·d − p, so it runs through image_forward (the 3x3 runs) on a flipped copy of w. A 3x3
+// dw runs through image_dw_3x3. Anything else takes the scatter.
 export function depthwise_backward_f32(x: usize, w: usize, dy: usize, dx: usize, dwt: usize, db: usize,
                                        N: i32, H: i32, W: i32, C: i32, M: i32, KH: i32, KW: i32, OH: i32, OW: i32,
                                        sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, scratch: usize): void {
   const CM = C * M;
   const pixelBytes = <usize>CM << 2;
-  const rowBytes = <usize>W * pixelBytes;
-  const tapDown = <usize>dh * rowBytes;
-  const tapRight = <usize>dw * pixelBytes;
-  const wDown = <usize>KW * pixelBytes;
   const imageBytes = <usize>H * <usize>W * pixelBytes;
-  const xe = (scratch + 63) & ~<usize>63;
+  const taps = KH * KW;
+  const zero = (scratch + 63) & ~<usize>63;
+  const flipped = zero + ((<usize>max(W, OW) * pixelBytes + 63) & ~<usize>63);
+  const xe = flipped + ((<usize>taps * pixelBytes + 63) & ~<usize>63);
   const dxe = xe + imageBytes;
-  if (dwt) memory.fill(dwt, 0, <usize>KH * <usize>KW * pixelBytes);
+  if (dwt) memory.fill(dwt, 0, <usize>taps * pixelBytes);
   if (db) bias_grad_f32(dy, db, N * OH * OW, CM);
   if (!dx && !dwt) return;
+  const ptT = (KH - 1) * dh - pt; // the flipped conv's padding
+  const plT = (KW - 1) * dw - pl;
+  const dxAsConv = dx != 0 && sh == 1 && sw == 1 && ptT >= 0 && plT >= 0;
+  const dw3x3 = dwt != 0 && KH == 3 && KW == 3;
+  if (dxAsConv || dw3x3) memory.fill(zero, 0, <usize>max(W, OW) * pixelBytes);
+  if (dxAsConv) {
+    for (let t = 0; t < taps; t++) memory.copy(flipped + <usize>t * pixelBytes, w + <usize>(taps - 1 - t) * pixelBytes, pixelBytes);
+  }
   for (let n = 0; n < N; n++) {
     const xImage = x + <usize>n * <usize>H * <usize>W * (<usize>C << 2);
+    const g = dy + <usize>n * <usize>OH * <usize>OW * pixelBytes;
     let image = xImage;
     let grad = dx ? xImage - x + dx : 0; // this image of dx (M = 1) or the expanded gradient
     if (M > 1) {
@@ -413,55 +608,16 @@ export function depthwise_backward_f32(x: usize, w: usize, dy: usize, dx: usize,
       image = xe;
       if (dx) grad = dxe;
     }
-    if (dx) memory.fill(grad, 0, imageBytes);
-    let g = dy + <usize>n * <usize>OH * <usize>OW * pixelBytes;
-    for (let oh = 0; oh < OH; oh++) {
-      const kh0 = first_tap(oh, sh, pt, dh);
-      const kh1 = end_tap(oh, sh, pt, dh, KH, H);
-      for (let ow = 0; ow < OW; ow++) {
-        const kw0 = first_tap(ow, sw, pl, dw);
-        const kw1 = end_tap(ow, sw, pl, dw, KW, W);
-        const at = <usize>((oh * sh - pt + kh0 * dh) * W + ow * sw - pl + kw0 * dw) * pixelBytes;
-        const w0 = <usize>(kh0 * KW + kw0) * pixelBytes;
-        let c = 0;
-        for (; c + 4 <= CM; c += 4) {
-          const o = <usize>c << 2;
-          const gv = v128.load(g + o);
-          let r = at + o;
-          let t = w0 + o;
-          for (let kh = kh0; kh < kh1; kh++) {
-            let p = r;
-            let q = t;
-            for (let kw = kw0; kw < kw1; kw++) {
-              if (dx) v128.store(grad + p, madd(gv, v128.load(w + q), v128.load(grad + p)));
-              if (dwt) v128.store(dwt + q, madd(gv, v128.load(image + p), v128.load(dwt + q)));
-              p += tapRight;
-              q += pixelBytes;
-            }
-            r += tapDown;
-            t += wDown;
-          }
-        }
-        for (; c < CM; c++) {
-          const o = <usize>c << 2;
-          const gv = load<f32>(g + o);
-          let r = at + o;
-          let t = w0 + o;
-          for (let kh = kh0; kh < kh1; kh++) {
-            let p = r;
-            let q = t;
-            for (let kw = kw0; kw < kw1; kw++) {
-              if (dx) store<f32>(grad + p, load<f32>(grad + p) + gv * load<f32>(w + q));
-              if (dwt) store<f32>(dwt + q, load<f32>(dwt + q) + gv * load<f32>(image + p));
-              p += tapRight;
-              q += pixelBytes;
-            }
-            r += tapDown;
-            t += wDown;
-          }
-        }
-        g += pixelBytes;
-      }
+    if (dx && dxAsConv) {
+      image_forward(g, flipped, 0, grad, zero, OH, OW, CM, KH, KW, H, W, 1, 1, ptT, plT, dh, dw, 0, 0);
+    } else if (dx) {
+      memory.fill(grad, 0, imageBytes);
+    }
+    if (dw3x3) image_dw_3x3(image, g, dwt, zero, H, W, CM, OH, OW, sh, sw, pt, pl, dh, dw);
+    const scatterDx = dx != 0 && !dxAsConv;
+    const scatterDw = dwt != 0 && !dw3x3;
+    if (scatterDx || scatterDw) {
+      image_scatter(image, w, g, scatterDx ? grad : 0, scatterDw ? dwt : 0, H, W, CM, KH, KW, OH, OW, sh, sw, pt, pl, dh, dw);
     }
     if (dx && M > 1) {
       // dx[p, c] = Σ_m dx'[p, c·M + m]

@@ -42,7 +42,7 @@ export function depthwiseConv2dForward(
   const k = engine().kernels;
   forwardByImages(
     d.N, 2 * d.N * d.OH * d.OW * d.CM * d.KH * d.KW,
-    () => k.depthwise_scratch_bytes(d.H, d.W, d.C, d.M),
+    () => k.depthwise_scratch_bytes(d.H, d.W, d.C, d.M, d.KH, d.KW, d.OW),
     (n0, n, scratch) => [
       'depthwise_forward_f32', x.ptr + 4 * n0 * d.H * d.W * d.C, w.ptr, b ? b.ptr : 0, y.ptr + 4 * n0 * d.OH * d.OW * d.CM,
       n, d.H, d.W, d.C, d.M, d.KH, d.KW, d.OH, d.OW,
@@ -69,7 +69,7 @@ export function depthwiseConv2dBackward(
   const k = engine().kernels;
   backwardByImages(
     d.N, 2 * d.N * d.OH * d.OW * d.CM * d.KH * d.KW * ((dx ? 1 : 0) + (dw ? 1 : 0)), dy, dw, db, accumulate,
-    () => k.depthwise_scratch_bytes(d.H, d.W, d.C, d.M),
+    () => k.depthwise_scratch_bytes(d.H, d.W, d.C, d.M, d.KH, d.KW, d.OW),
     (n0, n, dwPtr, dbPtr, scratch) => [
       'depthwise_backward_f32', x.ptr + 4 * n0 * d.H * d.W * d.C, w.ptr, dy.ptr + 4 * n0 * d.OH * d.OW * d.CM,
       dx ? dx.ptr + 4 * n0 * d.H * d.W * d.C : 0, dwPtr, dbPtr,
