@@ -53,23 +53,58 @@ export function maxpool3d_forward_f32(
           }
           const first = imageBase + d0 * planeStride + h0 * rowStride + w0 * c; // the window's first cell, channel 0
           let ch = 0;
-          for (; ch + 4 <= c; ch += 4) {
-            // Strict > keeps the first maximum in scan order (TF's choice on ties).
-            let best = f32x4.splat(-Infinity);
-            let bestIndex = i32x4.splat(-1);
+          // 8 channels per window visit, then 4: the window's loop overhead is paid once per 8 channels, and
+          // each cell's index vector steps by c instead of being rebuilt.
+          const step = i32x4.splat(c);
+          for (; ch + 8 <= c; ch += 8) {
+            // Strict > keeps the first maximum in scan order (TF's choice on ties); pmax(best, v) is v exactly
+            // when v > best, so a NaN never wins.
+            let best0 = f32x4.splat(-Infinity), best1 = best0;
+            let bestIndex0 = i32x4.splat(-1), bestIndex1 = bestIndex0;
             for (let z = d0; z < d1; z++) {
               for (let r = h0; r < h1; r++) {
-                let index = imageBase + z * planeStride + r * rowStride + w0 * c + ch;
-                for (let s = w0; s < w1; s++, index += c) {
-                  const v = v128.load(x + (<usize>index << 2));
-                  const wins = f32x4.gt(v, best);
-                  best = v128.bitselect(v, best, wins);
-                  const indices = i32x4.add(i32x4.splat(index), i32x4(0, 1, 2, 3));
-                  bestIndex = v128.bitselect(indices, bestIndex, wins);
+                const index = imageBase + z * planeStride + r * rowStride + w0 * c + ch;
+                let p = x + (<usize>index << 2);
+                let index0 = i32x4.add(i32x4.splat(index), i32x4(0, 1, 2, 3));
+                for (let s = w0; s < w1; s++) {
+                  const v0 = v128.load(p), v1 = v128.load(p, 16);
+                  const wins0 = f32x4.gt(v0, best0), wins1 = f32x4.gt(v1, best1);
+                  best0 = f32x4.pmax(best0, v0);
+                  best1 = f32x4.pmax(best1, v1);
+                  bestIndex0 = v128.bitselect(index0, bestIndex0, wins0);
+                  bestIndex1 = v128.bitselect(i32x4.add(index0, i32x4.splat(4)), bestIndex1, wins1);
+                  index0 = i32x4.add(index0, step);
+                  p += <usize>c << 2;
                 }
               }
             }
             // A window of NaNs leaves -inf: fall back to its first cell so argmax is always valid.
+            const firstIdx = i32x4.add(i32x4.splat(first + ch), i32x4(0, 1, 2, 3));
+            bestIndex0 = v128.bitselect(firstIdx, bestIndex0, i32x4.eq(bestIndex0, i32x4.splat(-1)));
+            bestIndex1 = v128.bitselect(i32x4.add(firstIdx, i32x4.splat(4)), bestIndex1, i32x4.eq(bestIndex1, i32x4.splat(-1)));
+            v128.store(yp + (<usize>ch << 2), best0);
+            v128.store(yp + (<usize>ch << 2), best1, 16);
+            v128.store(ap + (<usize>ch << 2), bestIndex0);
+            v128.store(ap + (<usize>ch << 2), bestIndex1, 16);
+          }
+          for (; ch + 4 <= c; ch += 4) {
+            let best = f32x4.splat(-Infinity);
+            let bestIndex = i32x4.splat(-1);
+            for (let z = d0; z < d1; z++) {
+              for (let r = h0; r < h1; r++) {
+                const index = imageBase + z * planeStride + r * rowStride + w0 * c + ch;
+                let p = x + (<usize>index << 2);
+                let indices = i32x4.add(i32x4.splat(index), i32x4(0, 1, 2, 3));
+                for (let s = w0; s < w1; s++) {
+                  const v = v128.load(p);
+                  const wins = f32x4.gt(v, best);
+                  best = f32x4.pmax(best, v);
+                  bestIndex = v128.bitselect(indices, bestIndex, wins);
+                  indices = i32x4.add(indices, step);
+                  p += <usize>c << 2;
+                }
+              }
+            }
             const none = i32x4.eq(bestIndex, i32x4.splat(-1));
             const firstIdx = i32x4.add(i32x4.splat(first + ch), i32x4(0, 1, 2, 3));
             bestIndex = v128.bitselect(firstIdx, bestIndex, none);
@@ -149,6 +184,31 @@ export function avgpool3d_f32(
           }
           const inv: f32 = 1.0 / <f32>((d1 - d0) * (h1 - h0) * (w1 - w0));
           let ch = 0;
+          // 8 channels per window visit, then 4 (the window's loop overhead once per 8 channels).
+          for (; ch + 8 <= c; ch += 8) {
+            const co = <usize>ch << 2;
+            const g0 = backward ? f32x4.mul(v128.load(op + co), f32x4.splat(inv)) : f32x4.splat(0);
+            const g1 = backward ? f32x4.mul(v128.load(op + co, 16), f32x4.splat(inv)) : f32x4.splat(0);
+            let sum0 = f32x4.splat(0), sum1 = sum0;
+            for (let z = d0; z < d1; z++) {
+              for (let r = h0; r < h1; r++) {
+                let p = a + (<usize>(imageBase + z * planeStride + r * rowStride + w0 * c) << 2) + co;
+                for (let s = w0; s < w1; s++, p += pixelBytes) {
+                  if (backward) {
+                    v128.store(p, f32x4.add(v128.load(p), g0));
+                    v128.store(p, f32x4.add(v128.load(p, 16), g1), 16);
+                  } else {
+                    sum0 = f32x4.add(sum0, v128.load(p));
+                    sum1 = f32x4.add(sum1, v128.load(p, 16));
+                  }
+                }
+              }
+            }
+            if (!backward) {
+              v128.store(op + co, f32x4.mul(sum0, f32x4.splat(inv)));
+              v128.store(op + co, f32x4.mul(sum1, f32x4.splat(inv)), 16);
+            }
+          }
           for (; ch + 4 <= c; ch += 4) {
             const co = <usize>ch << 2;
             const g = backward ? f32x4.mul(v128.load(op + co), f32x4.splat(inv)) : f32x4.splat(0);
