@@ -301,6 +301,22 @@ function writeLayer(w: Writer, layer: Layer, ins: SymbolicTensor[], out: Symboli
       const y = w.node('BatchNormalization', [w.get(x, form), p('gamma'), p('beta'), p('moving_mean'), p('moving_variance')], [floatA('epsilon', L.epsilon), floatA('momentum', L.momentum)]);
       return { name: y, form };
     }
+    case 'LayerNormalization': {
+      // Opset 13 has no LayerNormalization (17 does): the same arithmetic in primitives, over the trailing
+      // axes in simdnet's own layout (mean and biased variance, as the kernel).
+      const r = x.sampleShape.length;
+      const n = Array.isArray(L.axis) ? (L.axis as number[]).length : 1;
+      const axes = Array.from({ length: n }, (_, i) => r + 1 - n + i);
+      const xin = w.get(x, 'asis');
+      const mean = w.node('ReduceMean', [xin], [intsA('axes', axes), intA('keepdims', 1)]);
+      const d = w.node('Sub', [xin, mean]);
+      const variance = w.node('ReduceMean', [w.node('Mul', [d, d])], [intsA('axes', axes), intA('keepdims', 1)]);
+      let y = w.node('Div', [d, w.node('Sqrt', [w.node('Add', [variance, w.floats('eps', [], [L.epsilon])])])]);
+      const shape = x.sampleShape.slice(r - n);
+      if (L.scale) y = w.node('Mul', [y, w.floats('gamma', shape, paramOf(layer, 'gamma'))]);
+      if (L.center) y = w.node('Add', [y, w.floats('beta', shape, paramOf(layer, 'beta'))]);
+      return { name: y, form: 'asis' };
+    }
     case 'Add':
     case 'Subtract':
     case 'Multiply':

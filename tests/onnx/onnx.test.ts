@@ -329,7 +329,7 @@ describe.skipIf(!ort)('toOnnx: every layer type', () => {
     await check(model, 51);
   });
 
-  test('conv1d, pools 1D, global pools 1D, separableConv2d, prelu, reshape, maxout, batch norm on sequences', async () => {
+  test('conv1d, pools 1D, global pools 1D, separableConv2d, prelu, reshape, maxout, batch norm on sequences, layer norm (last axis; whole images)', async () => {
     sn.setSeed(6);
     const seq = sn.input({ shape: [11, 3] });
     let s = sn.layers.conv1d({ filters: 5, kernelSize: 3, strides: 2, padding: 'same', activation: 'elu' }).apply(seq);
@@ -344,7 +344,8 @@ describe.skipIf(!ort)('toOnnx: every layer type', () => {
     i = sn.layers.prelu({ sharedAxes: [1, 2] }).apply(i);
     const r = sn.layers.reshape({ targetShape: [4, 36] }).apply(i);
     const mo = sn.layers.flatten().apply(sn.layers.maxout({ groupSize: 3 }).apply(r));
-    const v = sn.layers.prelu().apply(sn.layers.concatenate().apply([g1, g2, mo]));
+    const v = sn.layers.layerNormalization({ epsilon: 1e-2 }).apply(sn.layers.prelu().apply(sn.layers.concatenate().apply([g1, g2, mo])));
+    i = sn.layers.layerNormalization({ axis: [1, 2, 3], center: false }).apply(i);
     const model = sn.model({ inputs: [seq, img], outputs: [v, sn.layers.reshape({ targetShape: [3, -1] }).apply(i)] });
     jiggle(model, 60);
     await check(model, 61);
