@@ -36,3 +36,4 @@ export * from './winograd';
 export * from './transpose';
 export * from './regularizer';
 export * from './layernorm';
+export * from './clamp';

@@ -1,6 +1,6 @@
-// The activation layers of TF.js: Softmax (over the last axis), ELU({ alpha }) and ReLU({ maxValue }).
-// Each is the Activation layer with a fixed function, run by the activation kernels (ELU's alpha is the
-// kernel's parameter; ReLU with maxValue 6 is relu6).
+// The activation layers of TF.js: Softmax (over the last axis), ELU({ alpha }) and ReLU({ maxValue }, plus
+// Keras's negativeSlope and threshold). Softmax is the Activation layer with a fixed function; ELU runs the
+// activation kernel with its alpha; ReLU runs its own clamp kernel (assembly/clamp.ts).
 import type { Arena } from '../backend/arena.js';
 import { Tensor } from '../tensor.js';
 import { activationForward, activationBackward, ACTIVATION } from '../ops/activation.js';
@@ -8,6 +8,7 @@ import { Layer, type LayerArgs } from './layer.js';
 import type { Node } from './node.js';
 import { Activation } from './activation.js';
 import { describeValue } from '../describe.js';
+import { reluClampForward, reluClampBackward, type ReluClamp } from '../ops/relu-clamp.js';
 
 export interface SoftmaxArgs extends LayerArgs {
   axis?: number;
@@ -25,22 +26,68 @@ export class Softmax extends Activation {
 }
 
 export interface ReLUArgs extends LayerArgs {
+  /** Cap (Keras `max_value`); null or undefined: none. */
   maxValue?: number | null;
+  /** Slope below the threshold (Keras; TF.js has no such option). Default 0. */
+  negativeSlope?: number;
+  /** Values at or below it take the slope (Keras; TF.js has no such option). Default 0. */
+  threshold?: number;
 }
 
-export class ReLU extends Activation {
-  override readonly className: string = 'ReLU';
+/**
+ * ReLU as Keras has it: y = x > threshold ? min(x, maxValue) : negativeSlope·(x − threshold), one clamp
+ * kernel (assembly/clamp.ts) forward and backward. TF.js's ReLU has only maxValue; negativeSlope and
+ * threshold are saved only when set, so other models stay TF.js-loadable.
+ */
+export class ReLU extends Layer {
+  readonly className = 'ReLU';
   readonly maxValue: number | null;
+  readonly negativeSlope: number;
+  readonly threshold: number;
+  private readonly clamp: ReluClamp;
+
   constructor(args: ReLUArgs = {}) {
+    super(args, 're_lu');
     const m = args.maxValue ?? null;
-    super({ ...args, activation: m === 6 ? 'relu6' : 'relu' }, 're_lu');
-    if (m !== null && m !== 6) {
-      throw new Error(`simdnet: ${this.name}: ReLU supports maxValue 6 (relu6) or none, got ${describeValue(m)}`);
-    }
+    const nonNegative = (v: unknown) => typeof v === 'number' && v >= 0 && Number.isFinite(v);
+    if (m !== null && !nonNegative(m)) throw new Error(`simdnet: ${this.name}: maxValue must be a number ≥ 0 or null, got ${describeValue(args.maxValue)}`);
     this.maxValue = m;
+    this.negativeSlope = args.negativeSlope ?? 0;
+    this.threshold = args.threshold ?? 0;
+    for (const k of ['negativeSlope', 'threshold'] as const) {
+      if (!nonNegative(this[k])) throw new Error(`simdnet: ${this.name}: ${k} must be a number ≥ 0, got ${describeValue(args[k])}`);
+    }
+    this.clamp = { maxValue: m ?? Infinity, negativeSlope: this.negativeSlope, threshold: this.threshold };
   }
-  protected override layerConfig(): Record<string, unknown> {
-    return { max_value: this.maxValue };
+
+  /** The activation this layer equals ('relu', 'relu6'), or a description where no plain one does (for exporters). */
+  get activation(): string {
+    if (this.negativeSlope === 0 && this.threshold === 0 && (this.maxValue === null || this.maxValue === 6)) return this.maxValue ? 'relu6' : 'relu';
+    return `ReLU(maxValue ${this.maxValue}, negativeSlope ${this.negativeSlope}, threshold ${this.threshold})`;
+  }
+
+  protected computeOutputShape(s: number[]): number[] {
+    return [...s];
+  }
+
+  forward(x: Tensor, _node: Node, arena: Arena): Tensor {
+    const y = Tensor.empty(x.shape, arena); // not in place: backward reads x
+    reluClampForward(x, y, this.clamp);
+    return y;
+  }
+
+  backward(dy: Tensor, node: Node, _arena: Arena, needDx: boolean): Tensor | null {
+    if (!needDx) return null;
+    reluClampBackward(node.input, dy, dy, this.clamp);
+    return dy;
+  }
+
+  protected layerConfig(): Record<string, unknown> {
+    return {
+      max_value: this.maxValue,
+      ...(this.negativeSlope !== 0 ? { negative_slope: this.negativeSlope } : {}),
+      ...(this.threshold !== 0 ? { threshold: this.threshold } : {}),
+    };
   }
 }
 

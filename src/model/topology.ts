@@ -111,7 +111,8 @@ const FACTORIES: Record<string, Factory> = {
   GlobalMaxPooling1D: (c, base) => (channelsLast(c, base.name!), new L.GlobalMaxPooling1D(base)),
   GlobalMaxPool1D: (c, base) => (channelsLast(c, base.name!), new L.GlobalMaxPooling1D(base)),
   Softmax: (c, base) => new L.Softmax({ ...base, axis: (c.axis ?? -1) as number }),
-  ReLU: (c, base) => new L.ReLU({ ...base, maxValue: (c.max_value ?? null) as number | null }),
+  ReLU: (c, base) =>
+    new L.ReLU({ ...base, maxValue: (c.max_value ?? null) as number | null, negativeSlope: (c.negative_slope ?? 0) as number, threshold: (c.threshold ?? 0) as number }),
   ELU: (c, base) => new L.ELU({ ...base, alpha: (c.alpha ?? 1) as number }),
   LayerNormalization: (c, base) =>
     new L.LayerNormalization({ ...base, axis: (c.axis ?? -1) as number | number[], epsilon: (c.epsilon ?? 1e-3) as number, center: c.center !== false, scale: c.scale !== false }),

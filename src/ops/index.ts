@@ -20,3 +20,4 @@ export * from './winograd.js';
 export * from './transpose.js';
 export * from './regularizer.js';
 export * from './layernorm.js';
+export * from './relu-clamp.js';

@@ -56,6 +56,15 @@ const models: [string, number[], () => sn.Layer[], number, boolean?][] = [
     L.layerNormalization({ epsilon: 1e-5 }),
     L.dense({ units: 2 }),
   ], 3],
+  ['reLU with maxValue 3 and 0.5 (any cap)', [5, 3], () => [
+    L.dense({ units: 7, inputShape: [5, 3] }),
+    L.reLU({ maxValue: 3 }),
+    L.dense({ units: 6 }),
+    L.reLU({ maxValue: 0.5 }),
+    L.flatten(),
+    L.dense({ units: 2 }),
+    L.reLU(),
+  ], 3],
   // TF.js 4.22 cannot train LayerNormalization with center or scale off (its gradient reads an undefined
   // tensor and throws): only the forward is compared; the kernel tests check those gradients (float64).
   ['layerNormalization with scale off and with center off (forward only: TF.js cannot train these)', [4, 5], () => [
@@ -116,6 +125,35 @@ describe('layerNormalization', () => {
   it('refuses axes that are not the trailing ones', () => {
     expect(() => sn.sequential([L.layerNormalization({ axis: 1, inputShape: [4, 5] })])).toThrow(/LayerNormalization.*axis 1.*trailing/);
     expect(() => L.layerNormalization({ epsilon: 0 })).toThrow(/epsilon must be a positive number/);
+  });
+});
+
+describe('reLU with negativeSlope and threshold (Keras options TF.js lacks; the kernel tests check them against float64)', () => {
+  it('saves them only when set, loads them back, and computes Keras\'s formula', async () => {
+    const model = sn.sequential([L.reLU({ maxValue: 2, negativeSlope: 0.25, threshold: 0.5, inputShape: [7] }), L.reLU({ maxValue: 4 })]);
+    const artifacts = await model.save();
+    const layers = (artifacts.modelTopology as { config: { layers: { config: Record<string, unknown> }[] } }).config.layers;
+    expect(layers[0].config).toMatchObject({ max_value: 2, negative_slope: 0.25, threshold: 0.5 });
+    expect(layers[1].config).not.toHaveProperty('negative_slope');
+    const again = await sn.loadModel(artifacts);
+    const xs = [-2, -0.3, 0.5, 0.7, 1.9, 2.5, 9];
+    const x = sn.tensor(xs, [1, 7]);
+    // The second layer (cap 4) zeroes the first one's negative part.
+    const want = xs.map((v) => Math.fround(Math.max(0, v > 0.5 ? Math.min(v, 2) : 0.25 * (v - 0.5))));
+    expect(want.filter((v) => v > 0 && v < 2).length).toBeGreaterThan(1);
+    for (const m of [model, again]) {
+      const y = m.predict(x);
+      Array.from(y.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(want[i], 6));
+      y.dispose();
+    }
+    x.dispose();
+    model.dispose();
+    again.dispose();
+  });
+
+  it('refuses negative options', () => {
+    expect(() => L.reLU({ maxValue: -1 })).toThrow(/maxValue must be a number ≥ 0 or null/);
+    expect(() => L.reLU({ negativeSlope: -0.1 })).toThrow(/negativeSlope must be a number ≥ 0/);
   });
 });
 
