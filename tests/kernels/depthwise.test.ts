@@ -36,6 +36,7 @@ const specs: Spec[] = [
   ['3x3 dilation 3 stride 1 (taps 3 apart), multiplier 2, 5 channels', [1, 10, 13, 5], [3, 3], 2, [1, 1], [3, 3, 3, 3], [3, 3]],
   ['3x3 valid, run of 3, 4 channels', [1, 4, 5, 4], [3, 3], 1, [1, 1], [0, 0, 0, 0], [1, 1]],
   ['3x3 on a 2x2 image (no interior column), 9 channels', [1, 2, 2, 9], [3, 3], 1, [1, 1], [1, 1, 1, 1], [1, 1]],
+  ["3x3 stride 2 'same' (TF), 512 channels (runs as single pixels)", [1, 5, 11, 512], [3, 3], 1, [2, 2], [1, 1, 1, 1], [1, 1]],
   // Backward's dx as a conv of dy with the flipped kernel needs padding ≤ (K − 1)·d; more takes the scatter.
   ['1x1 kernel padded by 1 (dx by the scatter), 5 channels', [1, 3, 4, 5], [1, 1], 1, [1, 1], [1, 1, 1, 1], [1, 1]],
   ['5x5 stride 1, padding 2 and 1 (dx as a flipped conv, 5x5), 4 channels', [2, 7, 8, 4], [5, 5], 1, [1, 1], [2, 1, 1, 2], [1, 1]],
