@@ -37,3 +37,4 @@ export * from './transpose';
 export * from './regularizer';
 export * from './layernorm';
 export * from './clamp';
+export * from './augment';

@@ -7,6 +7,7 @@
 //   npm run bench -- fragmented        only fit+predict on a fragmented heap (bench/fragmented.mjs; --rounds=R --holes=N)
 //   npm run bench -- int8              only int8 quantization (bench/int8.mjs, simdnet/quantize): the MNIST convnet, fp32 vs int8, both builds
 //   npm run bench -- winograd          only convnet inference before/after Winograd vs TF.js wasm, 2 vs 1 thread at batch 1 (bench/winograd.mjs; --rounds=R)
+//   npm run bench -- augment           only the augmentation layers' cost per training step (bench/augment.mjs; --rounds=R --steps=S --threads=T)
 //   npm run bench -- graph             only the layer graph (bench/graph.mjs): sn.model vs Sequential chain, residual and inception models
 //   npm run bench -- onnx              only PyTorch-exported ONNX models: simdnet/onnx loadOnnx vs ONNX Runtime Web on the same file (bench/pytorch-onnx.mjs; --rounds=R --batch=N)
 //   options: --models=keras-convnet,lenet5  --libs=simdnet,tfjs-wasm,...  --no-readme  --readme  --no-cold
@@ -30,6 +31,7 @@ const onlyGraph = args.includes('graph');
 const onlyInt8 = args.includes('int8');
 const onlyWinograd = args.includes('winograd');
 const onlyOnnx = args.includes('onnx');
+const onlyAugment = args.includes('augment');
 const quick = flag('quick');
 const log = (s) => console.log(s);
 
@@ -223,6 +225,14 @@ async function main() {
     const result = await runOnnxBench(sn, { rounds: Number(option('rounds') ?? 5), batch: Number(option('batch') ?? 64), log });
     log(onnxTable(result));
     writeFileSync(join(outDir, 'onnx.json'), JSON.stringify(result, null, 2));
+    return;
+  }
+  if (onlyAugment) {
+    // Issue 14: randomTranslation + randomRotation + randomZoom in front of the MNIST convnet, per training step.
+    const { runAugmentBench, augmentTable } = await import('./augment.mjs');
+    const result = await runAugmentBench(sn, { rounds: Number(option('rounds') ?? 3), steps: Number(option('steps') ?? 20), threads: Number(option('threads') ?? 1), log });
+    log(`\n${augmentTable(result)}`);
+    writeFileSync(join(outDir, 'augment.json'), JSON.stringify(result, null, 2));
     return;
   }
   if (onlyFragmented) {

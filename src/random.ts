@@ -9,13 +9,23 @@ export function setSeed(seed: number): void {
   state = Math.floor(seed) >>> 0;
 }
 
-/** A uniform number in [0, 1). */
-export function random(): number {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
+// mulberry32's output for a state.
+function mix(t: number): number {
   t = Math.imul(t ^ (t >>> 15), t | 1);
   t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+/** A uniform number in [0, 1). */
+export function random(): number {
+  state = (state + 0x6d2b79f5) >>> 0;
+  return mix(state);
+}
+
+/** A stream of its own (a layer's `seed`, as Keras): the same generator, independent of setSeed. */
+export function seededRandom(seed: number): () => number {
+  let own = Math.floor(seed) >>> 0;
+  return () => mix((own = (own + 0x6d2b79f5) >>> 0));
 }
 
 /** A uniform number in [low, high). */

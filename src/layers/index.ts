@@ -33,12 +33,22 @@ import { PReLU, type PReLUArgs } from './prelu.js';
 import { Permute, type PermuteArgs } from './permute.js';
 import { LayerNormalization, type LayerNormalizationArgs } from './layer-normalization.js';
 import { Softmax, ReLU, ELU, type SoftmaxArgs, type ReLUArgs, type ELUArgs } from './activation-layers.js';
+import { RandomTranslation, RandomRotation, RandomZoom, RandomFlip, type RandomTranslationArgs, type RandomRotationArgs, type RandomZoomArgs, type RandomFlipArgs } from './random-warps.js';
+import { RandomContrast, type RandomContrastArgs } from './random-contrast.js';
+import { Rescaling, type RescalingArgs } from './rescaling.js';
+import { Resizing, type ResizingArgs } from './resizing.js';
 
 export { Layer } from './layer.js';
 export { Node } from './node.js';
 export type { LayerArgs, RegularizerArgs, Param } from './layer.js';
 export type { ActivationName } from './activations.js';
 export type { Margins2D } from './zero-padding2d.js';
+export { AugmentationLayer } from './augmentation.js';
+export type { AugmentationArgs } from './augmentation.js';
+export type { WarpArgs, FlipMode } from './random-warps.js';
+export type { FillMode } from '../ops/augment.js';
+export type { RandomTranslationArgs, RandomRotationArgs, RandomZoomArgs, RandomFlipArgs, RandomContrastArgs, RescalingArgs, ResizingArgs };
+export { RandomTranslation, RandomRotation, RandomZoom, RandomFlip, RandomContrast, Rescaling, Resizing };
 export type {
   Conv2DArgs,
   Conv1DArgs,
@@ -156,3 +166,11 @@ export const elu = (args: ELUArgs = {}): ELU => new ELU(args);
 export const prelu = (args: PReLUArgs = {}): PReLU => new PReLU(args);
 export const permute = (args: PermuteArgs): Permute => new Permute(args);
 export const layerNormalization = (args: LayerNormalizationArgs = {}): LayerNormalization => new LayerNormalization(args);
+// Preprocessing and augmentation (Keras names; the random ones act only in fit: see augmentation.ts).
+export const randomTranslation = (args: RandomTranslationArgs): RandomTranslation => new RandomTranslation(args);
+export const randomRotation = (args: RandomRotationArgs): RandomRotation => new RandomRotation(args);
+export const randomZoom = (args: RandomZoomArgs): RandomZoom => new RandomZoom(args);
+export const randomFlip = (args: RandomFlipArgs = {}): RandomFlip => new RandomFlip(args);
+export const randomContrast = (args: RandomContrastArgs): RandomContrast => new RandomContrast(args);
+export const rescaling = (args: RescalingArgs): Rescaling => new Rescaling(args);
+export const resizing = (args: ResizingArgs): Resizing => new Resizing(args);

@@ -8,6 +8,7 @@
 // is read too. Anything else is refused with an Error naming the layer.
 import type { Layer } from '../layers/layer.js';
 import { InputLayer } from '../layers/input-layer.js';
+import { AugmentationLayer } from '../layers/augmentation.js';
 import { describeValue } from '../describe.js';
 import type { Graph } from './graph.js';
 import type { SymbolicTensor } from './symbolic.js';
@@ -17,9 +18,14 @@ type Config = Record<string, unknown>;
 /** [layer name, node index, tensor index]. */
 type TensorRef = [string, number, number];
 
-export function functionalTopologyOf(name: string, graph: Graph): unknown {
-  const ref = (t: SymbolicTensor): [string, number, number] => [t.sourceLayer.name, graph.savedNodeIndex(t.node), 0];
-  const layers = graph.layers.map((layer) => {
+export function functionalTopologyOf(name: string, graph: Graph, skipAugmentation = false): unknown {
+  const skipped = (l: Layer) => skipAugmentation && l instanceof AugmentationLayer;
+  // A skipped layer's output is read as its input (it is the identity at inference).
+  const ref = (t: SymbolicTensor): [string, number, number] => {
+    while (skipped(t.sourceLayer)) t = t.node.inbound[0];
+    return [t.sourceLayer.name, graph.savedNodeIndex(t.node), 0];
+  };
+  const layers = graph.layers.filter((l) => !skipped(l)).map((layer) => {
     const nodes = layer.inboundNodes.filter((n) => graph.nodes.has(n) && n.inbound.length > 0);
     return {
       class_name: layer.className,

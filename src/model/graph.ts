@@ -16,7 +16,7 @@ export interface Step {
   readonly layer: Layer;
   readonly inSlots: number[];
   readonly outSlot: number;
-  /** Whether backward must compute d(input i): false for the graph's inputs (their gradient goes nowhere). */
+  /** Whether backward must compute d(input i): false when no layer with weights is upstream of it (the gradient goes nowhere). */
   readonly needDx: boolean[];
 }
 
@@ -108,14 +108,18 @@ export class Graph {
     };
     this.inputSlots = this.inputs.map(slot);
     const steps: Step[] = [];
+    // Whether a layer with weights computes part of a tensor: if none does (graph inputs, alone or through
+    // weightless layers such as augmentation), the tensor's gradient goes nowhere and is not computed.
+    const weightsUpstream = new Map<SymbolicTensor, boolean>();
     for (const node of postOrder) {
       if (node.layer instanceof InputLayer) continue;
+      weightsUpstream.set(node.outbound!, node.layer!.params.length > 0 || node.inbound.some((x) => weightsUpstream.get(x) === true));
       steps.push({
         node,
         layer: node.layer!,
         inSlots: node.inbound.map(slot),
         outSlot: slot(node.outbound!),
-        needDx: node.inbound.map((x) => !(x.sourceLayer instanceof InputLayer)),
+        needDx: node.inbound.map((x) => weightsUpstream.get(x) === true),
       });
     }
     this.steps = steps;

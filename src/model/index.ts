@@ -2,7 +2,7 @@
 export { Sequential, sequential } from './sequential.js';
 export type { SequentialArgs } from './sequential.js';
 export { Model } from './model.js';
-export type { CompileArgs, MetricName, SaveHandler, TensorOrList, LossSpec } from './model.js';
+export type { CompileArgs, MetricName, SaveHandler, SaveOptions, TensorOrList, LossSpec } from './model.js';
 export { LayersModel, model } from './layers-model.js';
 export type { LayersModelArgs } from './layers-model.js';
 export { SymbolicTensor } from './symbolic.js';

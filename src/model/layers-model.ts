@@ -50,8 +50,8 @@ export class LayersModel extends Model {
     return this.graph;
   }
 
-  protected topology(graph: Graph): unknown {
-    return functionalTopologyOf(this.name, graph);
+  protected topology(graph: Graph, skipAugmentation: boolean): unknown {
+    return functionalTopologyOf(this.name, graph, skipAugmentation);
   }
 
   protected summaryTable(graph: Graph): string[] {

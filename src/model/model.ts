@@ -49,6 +49,12 @@ export interface CompileArgs {
   lossWeights?: number[] | Record<string, number>;
 }
 
+/** model.save's options (TF.js's SaveConfig, plus includeAugmentation). */
+export interface SaveOptions {
+  /** false: save without the augmentation layers (randomFlip, ...), e.g. for TF.js. Default true. */
+  includeAugmentation?: boolean;
+}
+
 /** Anything with TF.js's IOHandler `save` method. */
 export interface SaveHandler {
   save(artifacts: ModelArtifacts): Promise<unknown> | unknown;
@@ -92,8 +98,8 @@ export abstract class Model {
   /** The graph to run; builds it when it can (`x` gives the input shapes of a model not built yet). */
   protected abstract graphFor(what: string, xs?: Tensor[]): Graph;
 
-  /** The TF.js layers-model topology JSON of this model. */
-  protected abstract topology(graph: Graph): unknown;
+  /** The TF.js layers-model topology JSON of this model; `skipAugmentation` leaves the augmentation layers out. */
+  protected abstract topology(graph: Graph, skipAugmentation: boolean): unknown;
 
   /** The lines of `summary()`. */
   protected abstract summaryTable(graph: Graph): string[];
@@ -581,10 +587,13 @@ export abstract class Model {
 
   /**
    * The TF.js layers-model artifacts (topology, weight specs, one weight buffer). With a handler (TF.js
-   * IOHandler) or a 'file://dir' path in Node, also writes them there.
+   * IOHandler) or a 'file://dir' path in Node, also writes them there. `{ includeAugmentation: false }`
+   * leaves out the augmentation layers (identity at inference; TF.js has no class for them), so a model
+   * trained with them loads in TF.js.
    */
-  async save(handlerOrUrl?: SaveHandler | string): Promise<ModelArtifacts> {
+  async save(handlerOrUrl?: SaveHandler | string, options: SaveOptions = {}): Promise<ModelArtifacts> {
     this.checkAlive('save');
+    const skip = optionsObject(options, `${this.name}.save`).includeAugmentation === false;
     if (handlerOrUrl !== undefined && typeof handlerOrUrl !== 'string' && typeof (handlerOrUrl as SaveHandler)?.save !== 'function') {
       throw new Error(`simdnet: ${this.name}.save: expects a 'file://<dir>' path or a handler with save(), got ${describeValue(handlerOrUrl)}`);
     }
@@ -598,7 +607,7 @@ export abstract class Model {
       at += w.tensor.size;
     }
     const artifacts: ModelArtifacts = {
-      modelTopology: this.topology(graph),
+      modelTopology: this.topology(graph, skip),
       format: 'layers-model',
       generatedBy: GENERATED_BY,
       convertedBy: null,

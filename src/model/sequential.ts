@@ -7,6 +7,7 @@ import { Layer, describeShape, sameShape } from '../layers/layer.js';
 import { InputLayer } from '../layers/input-layer.js';
 import { summaryLines } from './summary.js';
 import { topologyOf } from './topology.js';
+import { AugmentationLayer } from '../layers/augmentation.js';
 import { Graph } from './graph.js';
 import { Model, type TensorOrList } from './model.js';
 import type { SymbolicTensor } from './symbolic.js';
@@ -129,8 +130,8 @@ export class Sequential extends Model {
     return this.stack[0].name;
   }
 
-  protected topology(): unknown {
-    const t = topologyOf(this.name, this.stack);
+  protected topology(_graph: unknown, skipAugmentation: boolean): unknown {
+    const t = topologyOf(this.name, skipAugmentation ? this.stack.filter((l) => !(l instanceof AugmentationLayer)) : this.stack);
     // An input shape given by an inputLayer goes on the first layer, where every loader looks for it.
     const first = t.config.layers[0]?.config;
     if (first && !first.batch_input_shape && this.inputShape) first.batch_input_shape = [null, ...this.inputShape];

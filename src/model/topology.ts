@@ -90,6 +90,14 @@ const pool3d = (Cls: new (a: L.Pooling3DArgs) => Layer): Factory => (c, base) =>
   return new Cls({ ...base, poolSize: arr(c.pool_size), strides: arr(c.strides), padding: c.padding as L.Pooling3DArgs['padding'] });
 };
 
+// fill_mode / interpolation / fill_value / seed of the random geometric layers, from a Keras config.
+const warp = (c: Config): L.WarpArgs => ({
+  fillMode: (c.fill_mode ?? undefined) as L.FillMode | undefined,
+  interpolation: (c.interpolation ?? undefined) as 'bilinear' | undefined,
+  fillValue: (c.fill_value ?? undefined) as number | undefined,
+  seed: c.seed as number | null,
+});
+
 const FACTORIES: Record<string, Factory> = {
   Conv2D: conv2d,
   Convolution2D: conv2d,
@@ -102,6 +110,13 @@ const FACTORIES: Record<string, Factory> = {
   MaxPool3D: pool3d(L.MaxPooling3D),
   AveragePooling3D: pool3d(L.AveragePooling3D),
   AvgPool3D: pool3d(L.AveragePooling3D),
+  RandomTranslation: (c, base) => new L.RandomTranslation({ ...base, ...warp(c), heightFactor: c.height_factor as number, widthFactor: c.width_factor as number }),
+  RandomRotation: (c, base) => new L.RandomRotation({ ...base, ...warp(c), factor: c.factor as number }),
+  RandomZoom: (c, base) => new L.RandomZoom({ ...base, ...warp(c), heightFactor: c.height_factor as number, widthFactor: c.width_factor as number | null }),
+  RandomFlip: (c, base) => new L.RandomFlip({ ...base, mode: c.mode as L.FlipMode, seed: c.seed as number | null }),
+  RandomContrast: (c, base) => new L.RandomContrast({ ...base, factor: c.factor as number, valueRange: c.value_range as [number, number] | undefined, seed: c.seed as number | null }),
+  Rescaling: (c, base) => new L.Rescaling({ ...base, scale: c.scale as number, offset: c.offset as number | undefined }),
+  Resizing: (c, base) => new L.Resizing({ ...base, height: c.height as number, width: c.width as number, interpolation: c.interpolation as 'bilinear', cropToAspectRatio: c.crop_to_aspect_ratio as boolean }),
   UpSampling2D: (c, base) => (channelsLast(c, base.name!), new L.UpSampling2D({ ...base, size: arr(c.size), interpolation: (c.interpolation ?? 'nearest') as 'nearest' | 'bilinear', coordinates: c.coordinates as L.UpSampling2DArgs['coordinates'] })),
   ZeroPadding2D: (c, base) => (channelsLast(c, base.name!), new L.ZeroPadding2D({ ...base, padding: c.padding as L.ZeroPadding2DArgs['padding'] })),
   Cropping2D: (c, base) => (channelsLast(c, base.name!), new L.Cropping2D({ ...base, cropping: c.cropping as L.Cropping2DArgs['cropping'] })),
