@@ -51,6 +51,7 @@ export type {
   WeightSpec,
   WeightsManifestGroup,
   SaveHandler,
+  SaveOptions,
   LoadHandler,
   MetricName,
 } from './model/index.js';
