@@ -276,7 +276,17 @@ function writeLayer(w: Writer, layer: Layer, ins: SymbolicTensor[], out: Symboli
     case 'Flatten':
       return { name: w.node('Flatten', [w.get(x, 'asis')], [intA('axis', 1)]), form: 'asis' };
     case 'Dropout':
+    case 'RandomTranslation':
+    case 'RandomRotation':
+    case 'RandomZoom':
+    case 'RandomFlip':
+    case 'RandomContrast':
+      // Training-time only (dropout, augmentation): the identity at inference, which is what ONNX runs.
       return { ...w.any(x) };
+    case 'Rescaling': {
+      const v = w.any(x);
+      return { name: w.node('Add', [w.node('Mul', [v.name, w.floats('scale', [], [L.scale])]), w.floats('offset', [], [L.offset])]), form: v.form };
+    }
     case 'ELU': {
       const v = w.any(x);
       return { name: w.node('Elu', [v.name], [floatA('alpha', L.alpha)]), form: v.form };
