@@ -127,6 +127,7 @@ export function toMarkdown(result, { command } = {}) {
     return s && n ? `${m.title}: onnxruntime-node (native) runs batch-64 inference ${f(n / s, 1)}× simdnet's rate` : null;
   }).filter(Boolean);
   if (native.length) out.push(`Native ceiling: ${native.join('; ')}.`, '');
+  if (result.issue13?.markdown) out.push('**Issue 13 targets** (bench/issue13.mjs)', '', result.issue13.markdown, '');
   if (result.kernels?.markdown) out.push('**Kernels**', '', result.kernels.markdown, '');
   return out.join('\n');
 }

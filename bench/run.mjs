@@ -10,6 +10,8 @@
 //   npm run bench -- augment           only the augmentation layers' cost per training step (bench/augment.mjs; --rounds=R --steps=S --threads=T)
 //   npm run bench -- graph             only the layer graph (bench/graph.mjs): sn.model vs Sequential chain, residual and inception models
 //   npm run bench -- onnx              only PyTorch-exported ONNX models: simdnet/onnx loadOnnx vs ONNX Runtime Web on the same file (bench/pytorch-onnx.mjs; --rounds=R --batch=N)
+//   npm run bench -- issue13           only issue 13's target ratios (bench/issue13.mjs: convnet/LeNet-5 vs TF.js wasm, training vs
+//                                      PyTorch when /usr/bin/python3 has torch, 2 vs 1 thread, MobileNetV2; --rounds=R --no-mobilenet)
 //   options: --models=keras-convnet,lenet5  --libs=simdnet,tfjs-wasm,...  --no-readme  --readme  --no-cold
 //            --readme-only (rewrite the README section from bench/results/latest.json)
 //
@@ -32,6 +34,7 @@ const onlyInt8 = args.includes('int8');
 const onlyWinograd = args.includes('winograd');
 const onlyOnnx = args.includes('onnx');
 const onlyAugment = args.includes('augment');
+const onlyIssue13 = args.includes('issue13');
 const quick = flag('quick');
 const log = (s) => console.log(s);
 
@@ -181,6 +184,16 @@ async function runGraph(sn, outDir) {
   return { ...result, markdown };
 }
 
+/** Issue 13's target ratios in one interleaved run (bench/issue13.mjs); prints the table, writes issue13.json. */
+async function runIssue13(outDir) {
+  const { runIssue13Bench, issue13Table } = await import('./issue13.mjs');
+  const result = await runIssue13Bench({ rounds: Number(option('rounds') ?? (quick ? 1 : 3)), mobilenet: !flag('no-mobilenet'), log });
+  result.markdown = issue13Table(result);
+  log(result.markdown);
+  writeFileSync(join(outDir, 'issue13.json'), JSON.stringify(result, null, 2));
+  return result;
+}
+
 async function main() {
   if (flag('readme-only')) return readmeFromLatest();
   const sn = await loadSimdnet();
@@ -235,6 +248,11 @@ async function main() {
     writeFileSync(join(outDir, 'augment.json'), JSON.stringify(result, null, 2));
     return;
   }
+  if (onlyIssue13) {
+    ensurePeers();
+    await runIssue13(outDir);
+    return;
+  }
   if (onlyFragmented) {
     const result = await runFragmented(sn);
     writeFileSync(join(outDir, 'fragmented.json'), JSON.stringify(result, null, 2));
@@ -266,6 +284,9 @@ async function main() {
     result.graph = await runGraph(sn, outDir);
     log('\nint8 quantization…');
     result.int8 = await runInt8(sn, outDir);
+    log('\nIssue 13 targets…');
+    result.issue13 = await runIssue13(outDir);
+    await sn.ready({ threads: 1 });
   }
   result.environment.loadAverage1mEnd = (await import('node:os')).loadavg()[0];
   // Options that only choose where the report goes do not change the figures: leave them out of the command.

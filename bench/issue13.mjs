@@ -1,0 +1,253 @@
+// Issue 13's targets, each as a ratio from one interleaved run (medians of per-round ratios):
+//   convnet batch-64 inference ÷ TF.js wasm (≥ 1.7× plain, ≥ 2.0× relaxed), batch-1 time ÷ TF.js wasm (≤ 0.45×),
+//   LeNet-5 batch-64 ÷ TF.js wasm (≥ 1.3×), convnet training at batch 64 ÷ native PyTorch on one thread (≥ 1.5×;
+//   bench/pytorch-convnet.py, when Debian's python3 has torch), 2 threads ÷ 1 thread: batch-1 latency (≤ 0.65×)
+//   and training speed (≥ 1.85×), MobileNetV2 224x224x3 batch 1 time ÷ TF.js wasm (≤ 1.0×, stretch 0.8×) and
+//   batch 8 for information.
+//
+//   npm run bench -- issue13 [--rounds=R] [--no-mobilenet]     (also part of the full `npm run bench`)
+//
+// simdnet runs two engines in this process (dist/simdnet.js imported twice: 1 thread and 2 threads); each
+// round times every variant once, alternating, so load changes hit all of them alike. Outputs are compared
+// (same weights) before anything is timed.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadavg } from 'node:os';
+import { loadTfjsWasm } from './kernels.mjs';
+import { kerasConvnet, lenet5 } from './models.mjs';
+import { mobileNetV2 } from './mobilenet-v2.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const median = (v) => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function values(n, seed, scale = 2) {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    out[i] = ((s >>> 8) / 16777216 - 0.5) * scale;
+  }
+  return out;
+}
+
+/** A bench/models.mjs spec as a Sequential of `lib` (sn or tf: the same layers API). */
+function sequentialOf(lib, spec) {
+  const L = lib.layers;
+  const layers = spec.layers.map((l, i) => {
+    const first = i === 0 ? { inputShape: spec.input } : {};
+    if (l.type === 'conv2d') return L.conv2d({ filters: l.filters, kernelSize: l.kernel, padding: l.padding, activation: l.activation, ...first });
+    if (l.type === 'maxPool') return L.maxPooling2d({ poolSize: l.pool, ...first });
+    if (l.type === 'flatten') return L.flatten(first);
+    if (l.type === 'dense') return L.dense({ units: l.units, activation: l.activation, ...first });
+    throw new Error(`issue13 bench: unknown layer ${l.type}`);
+  });
+  return lib.sequential({ layers });
+}
+
+/** Milliseconds per call of f (sync or async), repeated for at least minMs after one warm-up call. */
+async function perCall(f, minMs) {
+  await f();
+  let n = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < minMs || n < 2) {
+    await f();
+    n++;
+    t = performance.now();
+  }
+  return (t - t0) / n;
+}
+
+/** The PyTorch peer: a Python process that trains one round per request (null when torch is missing). */
+async function startPytorch(log) {
+  const script = join(here, 'pytorch-convnet.py');
+  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  return new Promise((resolve) => {
+    let child;
+    try {
+      child = spawn(python, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
+    } catch {
+      resolve(null);
+      return;
+    }
+    let buffer = '';
+    let waiting = null;
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.stdout.on('data', (d) => {
+      buffer += d;
+      let i;
+      while ((i = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, i);
+        buffer = buffer.slice(i + 1);
+        const msg = JSON.parse(line);
+        if (msg.ready) {
+          log(`  PyTorch ${msg.torch} (${python}), ${msg.threads} thread`);
+          resolve({
+            version: msg.torch,
+            round: (minMs) => new Promise((r) => { waiting = r; child.stdin.write(`round ${minMs}\n`); }),
+            close: () => child.stdin.end('quit\n'),
+          });
+        } else if (waiting) {
+          const w = waiting;
+          waiting = null;
+          w(msg.ms);
+        }
+      }
+    });
+    child.on('error', () => resolve(null));
+    child.on('exit', () => {
+      if (err && !buffer) log(`  PyTorch not run: ${err.trim().split('\n').pop()}`);
+      resolve(null);
+    });
+  });
+}
+
+export async function runIssue13Bench({ rounds = 3, mobilenet = true, log = console.log } = {}) {
+  const dist = pathToFileURL(join(here, '..', 'dist', 'simdnet.js')).href;
+  const sn1 = await import(`${dist}?engine=1`);
+  const sn2 = await import(`${dist}?engine=2`);
+  const info = await sn1.ready({ threads: 1 });
+  const two = await sn2.ready({ threads: 2, simd: info.relaxedSimd ? 'relaxed' : 'plain' });
+  const build = info.relaxedSimd ? 'relaxed' : 'plain';
+  const tf = await loadTfjsWasm();
+  const torch = await startPytorch(log);
+  log(`  simdnet ${build} build; 2-thread engine: ${two.threads} threads${tf ? '; TF.js wasm' : '; TF.js wasm missing'}`);
+
+  // Models with the same weights in every library.
+  const copyWeights = (from, to, lib) => {
+    const ws = from.getWeights();
+    to.setWeights(ws.map((w) => lib.tensor(w.dataSync(), w.shape)));
+    ws.forEach((w) => w.dispose());
+  };
+  const convnet = sequentialOf(sn1, kerasConvnet);
+  const convnet2 = sequentialOf(sn2, kerasConvnet);
+  const lenet = sequentialOf(sn1, lenet5);
+  copyWeights(convnet, convnet2, sn2);
+  const x64 = values(64 * 784, 99);
+  const labels = Float32Array.from({ length: 64 }, (_, i) => (i * 7) % 10);
+  const t = (lib, v, shape) => lib.tensor(v, shape);
+  const c64 = t(sn1, x64, [64, 28, 28, 1]), c1 = t(sn1, x64.subarray(0, 784), [1, 28, 28, 1]);
+  const d64 = t(sn2, x64, [64, 28, 28, 1]), d1 = t(sn2, x64.subarray(0, 784), [1, 28, 28, 1]);
+  const y64 = t(sn1, labels, [64]), z64 = t(sn2, labels, [64]);
+  const trainer = (lib, spec, from) => {
+    const m = sequentialOf(lib, spec);
+    copyWeights(from, m, lib);
+    m.compile({ optimizer: lib.optimizers.sgd({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy' });
+    return m;
+  };
+  const train1 = trainer(sn1, kerasConvnet, convnet);
+  const train2 = trainer(sn2, kerasConvnet, convnet);
+  let tfm = null, tfl = null, tb64 = null, tb1 = null;
+  if (tf) {
+    tfm = sequentialOf(tf, kerasConvnet);
+    tfl = sequentialOf(tf, lenet5);
+    copyWeights(convnet, tfm, tf);
+    copyWeights(lenet, tfl, tf);
+    tb64 = tf.tensor(x64, [64, 28, 28, 1]);
+    tb1 = tf.tensor(x64.subarray(0, 784), [1, 28, 28, 1]);
+  }
+  let mn = null, mn2 = null, tfmn = null, m1 = null, m8 = null, tm1 = null, tm8 = null;
+  if (mobilenet) {
+    mn = mobileNetV2(sn1);
+    mn2 = tf ? mobileNetV2(tf) : null;
+    if (mn2) copyWeights(mn, mn2, tf);
+    const img = values(8 * 224 * 224 * 3, 5, 1);
+    m1 = t(sn1, img.subarray(0, 224 * 224 * 3), [1, 224, 224, 3]);
+    m8 = t(sn1, img, [8, 224, 224, 3]);
+    if (tf) {
+      tfmn = mn2;
+      tm1 = tf.tensor(img.subarray(0, 224 * 224 * 3), [1, 224, 224, 3]);
+      tm8 = tf.tensor(img, [8, 224, 224, 3]);
+    }
+  }
+
+  // Checks before timing.
+  const maxDiff = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+  const out = (m, x) => { const y = m.predict(x); const v = y.dataSync(); y.dispose(); return v; };
+  const check = { convnet2Threads: maxDiff(out(convnet, c64), out(convnet2, d64)) };
+  if (tf) {
+    check.convnetTfjs = maxDiff(out(convnet, c64), tf.tidy(() => tfm.predict(tb64).dataSync()));
+    check.lenetTfjs = maxDiff(out(lenet, c64), tf.tidy(() => tfl.predict(tb64).dataSync()));
+    if (mobilenet) check.mobilenetTfjs = maxDiff(out(mn, m1), tf.tidy(() => tfmn.predict(tm1).dataSync()));
+  }
+  log(`  checks (max |Δ| of outputs): ${Object.entries(check).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')}`);
+
+  const ms = {};
+  // Every predict reads its output back (dataSync), as the TF.js ones must.
+  const read = (m, x) => () => { const y = m.predict(x); y.dataSync(); y.dispose(); };
+  const variants = {
+    b64: read(convnet, c64),
+    b1: read(convnet, c1),
+    b1t2: read(convnet2, d1),
+    lenet64: read(lenet, c64),
+    train: () => train1.trainOnBatch(c64, y64),
+    trainT2: () => train2.trainOnBatch(d64, z64),
+  };
+  if (tf) {
+    Object.assign(variants, {
+      tf64: () => tf.tidy(() => tfm.predict(tb64).dataSync()),
+      tf1: () => tf.tidy(() => tfm.predict(tb1).dataSync()),
+      tfLenet64: () => tf.tidy(() => tfl.predict(tb64).dataSync()),
+    });
+  }
+  if (mobilenet) {
+    Object.assign(variants, { mn1: read(mn, m1), mn8: read(mn, m8) });
+    if (tf) Object.assign(variants, { tfMn1: () => tf.tidy(() => tfmn.predict(tm1).dataSync()), tfMn8: () => tf.tidy(() => tfmn.predict(tm8).dataSync()) });
+  }
+  for (const k of Object.keys(variants)) ms[k] = [];
+  if (torch) ms.torch = [];
+  const minMs = 300;
+  for (let round = 0; round < rounds; round++) {
+    for (const [k, f] of Object.entries(variants)) ms[k].push(await perCall(f, k.startsWith('mn') || k.startsWith('tfMn') ? 600 : minMs));
+    if (torch) ms.torch.push(await torch.round(minMs));
+    log(`  round ${round + 1}/${rounds}: ${Object.entries(ms).map(([k, v]) => `${k} ${v[round].toFixed(2)}`).join(', ')} ms`);
+  }
+  torch?.close();
+  const time = (a, b) => (ms[a]?.length && ms[b]?.length ? median(ms[a].map((v, i) => v / ms[b][i])) : NaN);
+  const speed = (a, b) => 1 / time(a, b);
+  const result = {
+    build, rounds, threads2: two.threads, check, torch: torch?.version ?? null,
+    loadAverage: loadavg()[0],
+    ms: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, median(v)])),
+    targets: [
+      { what: 'Convnet batch-64 inference, speed ÷ TF.js wasm', ratio: speed('b64', 'tf64'), target: build === 'relaxed' ? 2.0 : 1.7, higher: true },
+      { what: 'Convnet batch-1 inference, time ÷ TF.js wasm', ratio: time('b1', 'tf1'), target: 0.45, higher: false },
+      { what: 'LeNet-5 batch-64 inference, speed ÷ TF.js wasm', ratio: speed('lenet64', 'tfLenet64'), target: 1.3, higher: true },
+      { what: 'Convnet training (batch 64, 1 thread), speed ÷ PyTorch', ratio: speed('train', 'torch'), target: 1.5, higher: true },
+      { what: 'Convnet batch-1 latency, 2 threads ÷ 1 thread', ratio: time('b1t2', 'b1'), target: 0.65, higher: false },
+      { what: 'Convnet training, 2 threads ÷ 1 thread speed', ratio: speed('trainT2', 'train'), target: 1.85, higher: true },
+      { what: 'MobileNetV2 batch 1, time ÷ TF.js wasm', ratio: time('mn1', 'tfMn1'), target: 1.0, higher: false },
+      { what: 'MobileNetV2 batch 8, time ÷ TF.js wasm', ratio: time('mn8', 'tfMn8'), target: null, higher: false },
+    ],
+  };
+  for (const s of [sn1, sn2]) s.dispose();
+  tf?.disposeVariables();
+  return result;
+}
+
+export function issue13Table(r) {
+  const f = (v, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '—');
+  const met = (t) => (!Number.isFinite(t.ratio) || t.target === null ? '' : (t.higher ? t.ratio >= t.target : t.ratio <= t.target) ? 'met' : 'not met');
+  return [
+    `Issue 13 targets, ${r.build} build, 1 thread unless said, medians of per-round ratios over ${r.rounds} interleaved rounds; ` +
+      `load average ${f(r.loadAverage, 1)}${r.torch ? `; PyTorch ${r.torch}` : '; PyTorch not found (python3 -c "import torch")'}.`,
+    '',
+    '| figure | ratio | target | |',
+    '|---|---|---|---|',
+    ...r.targets.map((t) => `| ${t.what} | ${f(t.ratio)}× | ${t.target === null ? '—' : `${t.higher ? '≥' : '≤'} ${t.target}×`} | ${met(t)} |`),
+    '',
+    `Medians (ms): ${Object.entries(r.ms).map(([k, v]) => `${k} ${f(v, 3)}`).join(', ')}.`,
+  ].join('\n');
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const arg = (n) => process.argv.find((a) => a.startsWith(`--${n}=`))?.split('=')[1];
+  const r = await runIssue13Bench({ rounds: Number(arg('rounds') ?? 3), mobilenet: !process.argv.includes('--no-mobilenet') });
+  console.log(issue13Table(r));
+}
