@@ -88,7 +88,16 @@ export class ThreadPool {
       failure = e;
     }
     for (let i = 1; i < calls.length; i++) {
-      if (!this.wait(i - 1)) failure ??= new Error(`simdnet: kernel ${calls[i][0]} failed in worker ${i}`);
+      if (this.takeBack(i - 1)) {
+        // The worker has not picked its call up yet (asleep, or its core busy with other work): run it here
+        // rather than wait for it — on a loaded machine a split then costs little more than no split.
+        try {
+          const [name, ...args] = calls[i];
+          this.kernels[name](...args);
+        } catch (e) {
+          failure ??= e;
+        }
+      } else if (!this.wait(i - 1)) failure ??= new Error(`simdnet: kernel ${calls[i][0]} failed in worker ${i}`);
     }
     if (failure) throw failure;
   }
@@ -106,6 +115,14 @@ export class ThreadPool {
     this.seq[worker] = (this.seq[worker] + 1) | 0;
     Atomics.store(this.words, w, this.seq[worker]);
     Atomics.notify(this.words, w);
+  }
+
+  /** Claims a worker's current call for this thread; false when the worker has claimed it (slot word 5). */
+  private takeBack(worker: number): boolean {
+    const w = (this.slotBase + worker * SLOT_BYTES) >> 2;
+    const seq = this.seq[worker];
+    const before = (seq - 1) | 0;
+    return Atomics.compareExchange(this.words, w + 5, before, seq) === before;
   }
 
   /** Waits for a worker's current call; false if it threw. */

@@ -4,8 +4,10 @@
 // A worker instantiates the shared kernel module on the shared memory, then sleeps in Atomics.wait on its
 // slot's sequence number. The engine writes a kernel index and its arguments into the slot, bumps the
 // sequence and notifies; the worker runs the kernel, stores the sequence into `done` and notifies back.
-// Slot layout (i32 words from slot start): 0 seq, 1 done, 2 kernel (-1 = exit), 3 argc, 4 error flag;
-// arguments are f64 from byte 32 of the slot (an f64 holds any i32 offset or f32 scalar exactly).
+// Slot layout (i32 words from slot start): 0 seq, 1 done, 2 kernel (-1 = exit), 3 argc, 4 error flag,
+// 5 claim; arguments are f64 from byte 32 of the slot (an f64 holds any i32 offset or f32 scalar exactly).
+// A call is run by whoever moves `claim` from seq − 1 to seq first: the worker, or the engine's thread when
+// it finished its own share before the worker woke up (then the worker finds it taken and goes on waiting).
 export const WORKER_SOURCE = `
 (async () => {
 const SPIN = 20000;
@@ -30,6 +32,7 @@ listen(async ({ module, memory, names, slot, slotBytes }) => {
     seen = seq;
     const kernel = words[2];
     if (kernel < 0) break;
+    if (Atomics.compareExchange(words, 5, (seq - 1) | 0, seq) !== ((seq - 1) | 0)) continue; // taken back
     try {
       fns[kernel].apply(null, Array.from(args.subarray(0, words[3])));
       words[4] = 0;

@@ -147,3 +147,54 @@ describe('inference plans', () => {
     x.dispose();
   });
 });
+
+describe('inference plans on two threads', () => {
+  it('give the outputs of one thread, at batch 1 (split layers) and batch 4', async () => {
+    // The MNIST convnet's shape: its 32→64 conv runs on Winograd, split by tiles at batch 1 on 2 threads.
+    const L = sn.layers;
+    const make = () => sn.sequential([
+      L.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
+      L.maxPooling2d({ poolSize: 2 }),
+      L.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
+      L.maxPooling2d({ poolSize: 2 }),
+      L.flatten(),
+      L.dense({ units: 10, activation: 'softmax' }),
+    ]);
+    const r = rng(8);
+    const xs = Float32Array.from({ length: 4 * 784 }, () => r());
+    const results: Float32Array[][] = [];
+    let weights: { v: Float32Array; shape: number[] }[] = [];
+    let widest = 0;
+    for (const threads of [1, 2]) {
+      sn.dispose();
+      await sn.ready({ simd: 'plain', threads });
+      const e = engine();
+      const parallel = e.parallel.bind(e);
+      e.parallel = (calls) => {
+        widest = Math.max(widest, calls.length);
+        parallel(calls);
+      };
+      const m = make();
+      const x1 = sn.tensor(xs.slice(0, 784), [1, 28, 28, 1]);
+      const x4 = sn.tensor(xs, [4, 28, 28, 1]);
+      if (threads === 1) {
+        (m.predict(x1) as sn.Tensor).dispose();
+        weights = m.getWeights().map((t) => ({ v: t.dataSync(), shape: t.shape }));
+      } else {
+        const ts = weights.map((w) => sn.tensor(w.v, w.shape));
+        (m.predict(x1) as sn.Tensor).dispose();
+        m.setWeights(ts);
+        ts.forEach((t) => t.dispose());
+      }
+      results.push([predictValues(m, x1), predictValues(m, x1), predictValues(m, x4), predictValues(m, x4)]);
+      m.dispose();
+      x1.dispose();
+      x4.dispose();
+      e.parallel = parallel;
+    }
+    sn.dispose();
+    await sn.ready({ threads: 1 });
+    expect(widest).toBe(2);
+    for (let i = 0; i < 4; i++) expect(Array.from(results[1][i])).toEqual(Array.from(results[0][i]));
+  });
+});
