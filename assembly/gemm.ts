@@ -617,9 +617,69 @@ export function gemm_run(M: i32, N: i32, K: i32,
   }
 }
 
+// c (1,N) = [c +] a · b (K,N) [+ bias], then act, for one row (a batch-1 dense layer): b is read once in
+// place, 8 (then 4, then 1) columns at a time, instead of being packed into panels for a single row — the
+// packing alone cost more than the product. `aStep` is the byte distance between consecutive a values.
+function gemv_row_f32(N: i32, K: i32, a: usize, aStep: usize, b: usize, ldb: i32, c: usize, accumulate: bool,
+                      bias: usize, act: i32, alpha: f32): void {
+  const row = <usize>ldb << 2;
+  let j = 0;
+  for (; j + 8 <= N; j += 8) {
+    const cj = c + (<usize>j << 2);
+    let s0 = accumulate ? v128.load(cj) : f32x4.splat(0);
+    let s1 = accumulate ? v128.load(cj, 16) : f32x4.splat(0);
+    let p = b + (<usize>j << 2);
+    let q = a;
+    for (let k = 0; k < K; k++) {
+      const av = f32x4.splat(load<f32>(q));
+      s0 = madd(av, v128.load(p), s0);
+      s1 = madd(av, v128.load(p, 16), s1);
+      p += row;
+      q += aStep;
+    }
+    if (bias) {
+      s0 = f32x4.add(s0, v128.load(bias + (<usize>j << 2)));
+      s1 = f32x4.add(s1, v128.load(bias + (<usize>j << 2), 16));
+    }
+    v128.store(cj, s0);
+    v128.store(cj, s1, 16);
+  }
+  for (; j + 4 <= N; j += 4) {
+    const cj = c + (<usize>j << 2);
+    let s0 = accumulate ? v128.load(cj) : f32x4.splat(0);
+    let p = b + (<usize>j << 2);
+    let q = a;
+    for (let k = 0; k < K; k++) {
+      s0 = madd(f32x4.splat(load<f32>(q)), v128.load(p), s0);
+      p += row;
+      q += aStep;
+    }
+    if (bias) s0 = f32x4.add(s0, v128.load(bias + (<usize>j << 2)));
+    v128.store(cj, s0);
+  }
+  for (; j < N; j++) {
+    const cj = c + (<usize>j << 2);
+    let s: f32 = accumulate ? load<f32>(cj) : 0;
+    let p = b + (<usize>j << 2);
+    let q = a;
+    for (let k = 0; k < K; k++) {
+      s += load<f32>(q) * load<f32>(p);
+      p += row;
+      q += aStep;
+    }
+    if (bias) s += load<f32>(bias + (<usize>j << 2));
+    store<f32>(cj, s);
+  }
+  if (act) activation_forward_f32(c, c, N, act, alpha);
+}
+
 // c (M,N) = [c +] op(a) (M,K) · op(b) (K,N) [+ bias (N)], then activation `act`. Leading dimensions in floats:
 // a is (M,lda) or, transposed, (K,lda); b is (K,ldb) or (N,ldb); c is (M,ldc). bias = 0 means none.
 export function gemm_f32(M: i32, N: i32, K: i32, a: usize, lda: i32, transA: bool, b: usize, ldb: i32, transB: bool,
                          c: usize, ldc: i32, accumulate: bool, bias: usize, act: i32, alpha: f32, scratch: usize): void {
+  if (M == 1 && !transB && N > 0) {
+    gemv_row_f32(N, K, a, transA ? <usize>lda << 2 : 4, b, ldb, c, accumulate, bias, act, alpha);
+    return;
+  }
   gemm_run(M, N, K, MATRIX, a, lda, transA, MATRIX, b, ldb, transB, MATRIX, c, ldc, accumulate, bias, act, alpha, 0, scratch);
 }
