@@ -6,25 +6,14 @@
 // images, average-pool 'same' gradient) or lacks the feature (groups), the kernels' float64 tests cover it;
 // here those layers are checked by simdnet round trips and parameter counts.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
 import * as sn from '../../src/index.js';
+import { haveTfjs, loadTfjs, type Tf } from '../helpers/tfjs.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const tfjsDir = join(here, '../../bench/node_modules/@tensorflow/tfjs');
-const haveTfjs = existsSync(join(tfjsDir, 'package.json'));
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Tf = any;
 let tf: Tf;
 
 beforeAll(async () => {
   await sn.ready();
-  if (haveTfjs) {
-    tf = await import(/* @vite-ignore */ join(tfjsDir, 'dist/tf.node.js'));
-    await tf.setBackend('cpu');
-  }
+  if (haveTfjs) tf = await loadTfjs();
 });
 afterAll(() => sn.dispose());
 
