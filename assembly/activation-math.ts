@@ -5,8 +5,12 @@ import { madd } from './simd';
 // This file is deliberately NOT re-exported by index.ts: functions taking v128 must not become wasm exports.
 //
 // Activation codes (shared by every kernel that takes `act: i32`):
-//   0 linear, 1 relu, 2 relu6, 3 leakyRelu(alpha), 4 elu(alpha), 5 sigmoid, 6 tanh.
-// Every derivative is computed from the OUTPUT y, so a layer keeps only its output.
+//   0 linear, 1 relu, 2 relu6, 3 leakyRelu(alpha), 4 elu(alpha), 5 sigmoid, 6 tanh,
+//   7 hardSigmoid(alpha): clamp(alpha·x + 0.5, 0, 1) (TF.js's hardSigmoid with alpha 0.2, PyTorch's with 1/6),
+//   8 hardSwish: x·relu6(x + 3)/6 (PyTorch's nn.Hardswish, Keras 3's hard_swish).
+// Every derivative is computed from the OUTPUT y, so a layer keeps only its output — except hardSwish's,
+// which is not a function of y (y in (-0.375, 0) comes from two x): its backward reads the INPUT x in
+// place of y, and layers keep x for it (src/layers/activations.ts).
 
 export const ACT_LINEAR: i32 = 0;
 export const ACT_RELU: i32 = 1;
@@ -15,6 +19,8 @@ export const ACT_LEAKY_RELU: i32 = 3;
 export const ACT_ELU: i32 = 4;
 export const ACT_SIGMOID: i32 = 5;
 export const ACT_TANH: i32 = 6;
+export const ACT_HARD_SIGMOID: i32 = 7;
+export const ACT_HARD_SWISH: i32 = 8;
 
 // e^x for x <= 88.7 (larger x is clamped, so the result stays finite), about 1 ulp.
 @inline export function exp_f32x4(x: v128): v128 {
@@ -102,6 +108,13 @@ export const ACT_TANH: i32 = 6;
       return sigmoid_f32x4(x);
     case ACT_TANH:
       return tanh_f32x4(x);
+    case ACT_HARD_SIGMOID: // x first in pmax/pmin, as relu: NaN passes through
+      return f32x4.pmin(f32x4.pmax(madd(x, f32x4.splat(alpha), f32x4.splat(0.5)), zero), f32x4.splat(1.0));
+    case ACT_HARD_SWISH: {
+      // PyTorch's order of operations: x · min(max(x + 3, 0), 6) / 6 (the /6 as a multiply).
+      const r6 = f32x4.pmin(f32x4.pmax(f32x4.add(x, f32x4.splat(3.0)), zero), f32x4.splat(6.0));
+      return f32x4.mul(f32x4.mul(x, r6), f32x4.splat(<f32>(1.0 / 6.0)));
+    }
     default:
       return x;
   }
@@ -109,7 +122,8 @@ export const ACT_TANH: i32 = 6;
 
 // dx = dy · f'(x), with f' written in terms of the output y = f(x).
 //   relu: y > 0 · relu6: 0 < y < 6 · leakyRelu: y > 0 ? 1 : alpha (alpha >= 0) · elu: y > 0 ? 1 : y + alpha
-//   sigmoid: y(1 - y) · tanh: 1 - y²
+//   sigmoid: y(1 - y) · tanh: 1 - y² · hardSigmoid: 0 < y < 1 ? alpha : 0
+//   hardSwish, from the INPUT x (passed as y): x < -3 ? 0 : x <= 3 ? x/3 + 1/2 : 1 (PyTorch's choice at the kinks)
 @inline export function activate_grad_f32x4(y: v128, dy: v128, act: i32, alpha: f32): v128 {
   const zero = f32x4.splat(0);
   switch (act) {
@@ -125,6 +139,14 @@ export const ACT_TANH: i32 = 6;
       return f32x4.mul(dy, f32x4.mul(y, f32x4.sub(f32x4.splat(1.0), y)));
     case ACT_TANH:
       return f32x4.mul(dy, f32x4.sub(f32x4.splat(1.0), f32x4.mul(y, y)));
+    case ACT_HARD_SIGMOID:
+      return v128.and(f32x4.mul(dy, f32x4.splat(alpha)), v128.and(f32x4.gt(y, zero), f32x4.lt(y, f32x4.splat(1.0))));
+    case ACT_HARD_SWISH: {
+      const x = y;
+      const mid = madd(x, f32x4.splat(<f32>(1.0 / 3.0)), f32x4.splat(0.5));
+      const slope = v128.bitselect(mid, f32x4.splat(1.0), f32x4.le(x, f32x4.splat(3.0)));
+      return v128.and(f32x4.mul(dy, slope), f32x4.ge(x, f32x4.splat(-3.0)));
+    }
     default:
       return dy;
   }

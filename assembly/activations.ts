@@ -1,9 +1,10 @@
 // Elementwise activations, softmax over the last axis, bias add and its gradient.
 // Activation codes and the per-lane math live in activation-math.ts (shared with kernels that fuse one):
-//   0 linear, 1 relu, 2 relu6, 3 leakyRelu(alpha), 4 elu(alpha), 5 sigmoid, 6 tanh.
+//   0 linear, 1 relu, 2 relu6, 3 leakyRelu(alpha), 4 elu(alpha), 5 sigmoid, 6 tanh, 7 hardSigmoid(alpha),
+//   8 hardSwish (its backward takes the input x in place of y).
 import {
   activate_f32x4, activate_grad_f32x4, load_tail, store_tail, row_max_f32, row_exp_sum_f32,
-  ACT_RELU, ACT_RELU6, ACT_LEAKY_RELU, ACT_ELU, ACT_SIGMOID, ACT_TANH,
+  ACT_RELU, ACT_RELU6, ACT_LEAKY_RELU, ACT_ELU, ACT_SIGMOID, ACT_TANH, ACT_HARD_SIGMOID, ACT_HARD_SWISH,
 } from './activation-math';
 
 // One loop per activation: inlined with a constant `act`, the switch inside folds away. For the exp-based
@@ -11,7 +12,7 @@ import {
 // copy of the exp code (2.7 KB) at no measurable cost; cheap ones get a branch-free main loop and a tail.
 @inline function forward_loop(x: usize, y: usize, n: i32, act: i32, alpha: f32): void {
   let i = 0;
-  if (act < ACT_ELU) {
+  if (act < ACT_ELU || act >= ACT_HARD_SIGMOID) { // no exp: a branch-free main loop and a tail
     for (; i + 4 <= n; i += 4) {
       const o = <usize>i << 2;
       v128.store(y + o, activate_f32x4(v128.load(x + o), act, alpha));
@@ -51,11 +52,13 @@ export function activation_forward_f32(x: usize, y: usize, n: i32, act: i32, alp
     case ACT_ELU: forward_loop(x, y, n, ACT_ELU, alpha); break;
     case ACT_SIGMOID: forward_loop(x, y, n, ACT_SIGMOID, alpha); break;
     case ACT_TANH: forward_loop(x, y, n, ACT_TANH, alpha); break;
+    case ACT_HARD_SIGMOID: forward_loop(x, y, n, ACT_HARD_SIGMOID, alpha); break;
+    case ACT_HARD_SWISH: forward_loop(x, y, n, ACT_HARD_SWISH, alpha); break;
     default: if (y != x) memory.copy(y, x, <usize>n << 2);
   }
 }
 
-// dx = dy · f'(y) over n floats, from the activation's output y; dx may be dy.
+// dx = dy · f'(y) over n floats, from the activation's output y (hardSwish: its input x); dx may be dy.
 export function activation_backward_f32(y: usize, dy: usize, dx: usize, n: i32, act: i32, alpha: f32): void {
   switch (act) {
     case ACT_RELU: backward_loop(y, dy, dx, n, ACT_RELU, alpha); break;
@@ -64,6 +67,8 @@ export function activation_backward_f32(y: usize, dy: usize, dx: usize, n: i32, 
     case ACT_ELU: backward_loop(y, dy, dx, n, ACT_ELU, alpha); break;
     case ACT_SIGMOID: backward_loop(y, dy, dx, n, ACT_SIGMOID, alpha); break;
     case ACT_TANH: backward_loop(y, dy, dx, n, ACT_TANH, alpha); break;
+    case ACT_HARD_SIGMOID: backward_loop(y, dy, dx, n, ACT_HARD_SIGMOID, alpha); break;
+    case ACT_HARD_SWISH: backward_loop(y, dy, dx, n, ACT_HARD_SWISH, alpha); break;
     default: if (dx != dy) memory.copy(dx, dy, <usize>n << 2);
   }
 }

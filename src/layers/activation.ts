@@ -35,7 +35,7 @@ export class Activation extends Layer {
   backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
     if (!needDx) return null;
     if (node.logits && this.activation === 'softmax') return dy;
-    return activationGrad(node.output!, dy, this.activation, arena);
+    return activationGrad(node.output!, dy, this.activation, arena, node.input);
   }
 
   protected layerConfig(): Record<string, unknown> {

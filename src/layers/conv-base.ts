@@ -109,11 +109,11 @@ export abstract class ConvBase extends Layer {
     const z = Tensor.empty(this.batchOutputShape(x), arena);
     const b = this.useBias ? this.param('bias').value : null;
     this.convForward(x, this.param(this.kernelName).value, b, z, fusedCode(this.activation), fusedAlpha(this.activation));
-    return finishFusedActivation(z, this.activation, node.logits, arena);
+    return finishFusedActivation(z, this.activation, node, arena);
   }
 
   backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
-    const dz = gradBeforeActivation(node.output!, dy, this.activation, node.logits, arena);
+    const dz = gradBeforeActivation(node.output!, dy, this.activation, node, arena);
     const kernel = this.param(this.kernelName);
     const dx = needDx ? Tensor.empty(node.input.shape, arena) : null;
     const db = this.useBias ? this.gradOf(this.param('bias')) : null;

@@ -59,13 +59,13 @@ export class Dense extends Layer {
       fusedCode(this.activation),
       fusedAlpha(this.activation),
     );
-    return finishFusedActivation(z, this.activation, node.logits, arena);
+    return finishFusedActivation(z, this.activation, node, arena);
   }
 
   backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
     const inUnits = this.inputShape![this.inputShape!.length - 1];
     const rows = dy.size / this.units;
-    const dz = gradBeforeActivation(node.output!, dy, this.activation, node.logits, arena);
+    const dz = gradBeforeActivation(node.output!, dy, this.activation, node, arena);
     const kernel = this.param('kernel');
     const x = node.input;
     const dx = needDx ? Tensor.empty(x.shape, arena) : null;

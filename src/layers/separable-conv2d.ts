@@ -43,11 +43,11 @@ export class SeparableConv2D extends DepthwiseConv2D {
     const z = Tensor.empty(this.batchOutputShape(x), arena);
     const bias = this.useBias ? this.param('bias').value : null;
     conv2dForward(t, this.param('pointwise_kernel').value, bias, z, POINTWISE, fusedCode(this.activation), fusedAlpha(this.activation));
-    return finishFusedActivation(z, this.activation, node.logits, arena);
+    return finishFusedActivation(z, this.activation, node, arena);
   }
 
   override backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
-    const dz = gradBeforeActivation(node.output!, dy, this.activation, node.logits, arena);
+    const dz = gradBeforeActivation(node.output!, dy, this.activation, node, arena);
     const t = node.get('depthwise');
     const dk = this.param('depthwise_kernel');
     const pk = this.param('pointwise_kernel');

@@ -102,6 +102,10 @@ function activation(w: Writer, x: string, form: 'asis' | 'nchw', act: string, wh
       return w.node('Elu', [x], [floatA('alpha', 1)]);
     case 'relu6':
       return w.node('Clip', [x, w.floats('zero', [], [0]), w.floats('six', [], [6])]);
+    case 'hardSigmoid': // TF.js's: clamp(0.2·x + 0.5, 0, 1)
+      return w.node('HardSigmoid', [x], [floatA('alpha', 0.2), floatA('beta', 0.5)]);
+    case 'hardSwish': // HardSwish is opset 14: x·HardSigmoid(x) with PyTorch's 1/6, as PyTorch writes it for 13
+      return w.node('Mul', [x, w.node('HardSigmoid', [x], [floatA('alpha', 1 / 6), floatA('beta', 0.5)])]);
     case 'softmax':
       return w.node('Softmax', [x], [intA('axis', form === 'nchw' && rank === 4 ? 1 : -1)]);
     default:

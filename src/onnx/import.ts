@@ -101,7 +101,7 @@ export function onnxToModel(bytes: Uint8Array, options: LoadOnnxOptions = {}): L
     values.set(vi.name, { kind: 'sym', t, shape: sample, layout: 'plain' });
   }
 
-  const ctx: Ctx = { values, uses, opset, matmulBias: new Map(), nhwcOf: new Map() };
+  const ctx: Ctx = { values, uses, opset, matmulBias: new Map(), nhwcOf: new Map(), hardSwishMul: hardSwishMuls(graph.node) };
   for (const node of graph.node) {
     const outs = convertNode(node, ctx);
     outs.forEach((v, i) => {
@@ -129,6 +129,25 @@ interface Ctx {
   matmulBias: Map<string, Layer>;
   /** The NHWC form of 3-axis values held as ONNX lays them out (model inputs), made once per value. */
   nhwcOf: Map<string, Sym>;
+  /** Mul(x, HardSigmoid(x) with alpha 1/6): hardSwish as PyTorch writes it below opset 14, by the HardSigmoid's output → the Mul. */
+  hardSwishMul: Map<string, OnnxNode>;
+}
+
+/** PyTorch's HardSigmoid: alpha 1/6 (stored as a float32), beta 0.5. */
+const isTorchHardSigmoid = (n: OnnxNode): boolean =>
+  n.opType === 'HardSigmoid' && Math.abs(floatAttr(n, 'alpha', 0.2) - 1 / 6) < 1e-7 && floatAttr(n, 'beta', 0.5) === 0.5;
+
+/** The Mul(x, HardSigmoid(x)) pairs of a graph (PyTorch's hardswish at opsets 9–13) whose HardSigmoid feeds only that Mul. */
+function hardSwishMuls(nodes: OnnxNode[]): Map<string, OnnxNode> {
+  const found = new Map<string, OnnxNode>();
+  for (const h of nodes) {
+    if (!isTorchHardSigmoid(h)) continue;
+    const [x, hs] = [h.input[0], h.output[0]];
+    const readers = nodes.filter((n) => n.input.includes(hs));
+    const mul = readers[0];
+    if (readers.length === 1 && mul.opType === 'Mul' && mul.input.length === 2 && mul.input.includes(x) && mul.input.includes(hs) && x !== hs) found.set(hs, mul);
+  }
+  return found;
 }
 
 function constOf(t: OnnxTensor): Const {
@@ -362,9 +381,12 @@ function convertNode(node: OnnxNode, ctx: Ctx): Value[] {
       if (!gemm) ctx.matmulBias.set(node.output[0], dense);
       return [{ kind: 'sym', t, shape: [M], layout: 'plain' }];
     }
+    case 'Mul':
+      // The Mul of a hardswish (see hardSwishMul): its HardSigmoid input already holds x·HardSigmoid(x).
+      for (const i of [0, 1]) if (ctx.hardSwishMul.get(node.input[i]) === node) return [get(i)];
+    // eslint-disable-next-line no-fallthrough
     case 'Add':
     case 'Sub':
-    case 'Mul':
     case 'Sum':
     case 'Mean':
     case 'Max':
@@ -400,6 +422,24 @@ function convertNode(node: OnnxNode, ctx: Ctx): Value[] {
       return elementwise(sn.layers.elu({ alpha: floatAttr(node, 'alpha', 1), name }));
     case 'LeakyRelu':
       return elementwise(sn.layers.leakyReLU({ alpha: floatAttr(node, 'alpha', 0.01), name }));
+    case 'HardSwish':
+      return elementwise(sn.layers.activation({ activation: 'hardSwish', name }));
+    case 'HardSigmoid': {
+      // PyTorch's hardswish below opset 14, Mul(x, HardSigmoid(x)): the whole pair is one hardSwish (the Mul passes it on).
+      if (ctx.hardSwishMul.has(node.output[0])) return elementwise(sn.layers.activation({ activation: 'hardSwish', name }));
+      // simdnet's hardSigmoid is TF.js's clamp(0.2·x + 0.5, 0, 1); other alpha and beta (PyTorch's 1/6) are
+      // that after a rescaling: 0.2·(x·alpha/0.2 + (beta − 0.5)/0.2) + 0.5 = alpha·x + beta.
+      const alpha = floatAttr(node, 'alpha', 0.2);
+      const beta = floatAttr(node, 'beta', 0.5);
+      if (!Number.isFinite(alpha) || !Number.isFinite(beta)) fail(`alpha ${alpha} and beta ${beta} must be finite`);
+      const x = sym(0);
+      if (x.layout === 'squeezed') fail('expects a tensor simdnet holds as ONNX does; got a pooled [N,C,1,1] image');
+      let t = x.t;
+      if (alpha !== Math.fround(0.2) || beta !== 0.5) {
+        t = sn.layers.rescaling({ scale: alpha / 0.2, offset: (beta - 0.5) / 0.2, name: name && `${name}_scale` }).apply(t);
+      }
+      return [{ ...x, t: sn.layers.activation({ activation: 'hardSigmoid', name }).apply(t) }];
+    }
     case 'Clip': {
       const lo = node.input[1] ? cnst(1).data[0] : floatAttr(node, 'min', -Infinity);
       const hi = node.input[2] ? cnst(2).data[0] : floatAttr(node, 'max', Infinity);

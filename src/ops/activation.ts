@@ -1,5 +1,6 @@
 // Elementwise activations, softmax over the last axis, bias add and bias gradient (assembly/activations.ts).
-// Every backward takes the activation's OUTPUT y: a layer keeps only its output.
+// Every backward takes the activation's OUTPUT y: a layer keeps only its output — except hardSwish's,
+// which takes its INPUT x (gradFromInput): its output does not determine its slope.
 import { engine } from '../backend/engine.js';
 import { splitRanges } from '../backend/split.js';
 import type { Tensor } from '../tensor.js';
@@ -22,7 +23,13 @@ export function activationCode(name: string): ActivationCode {
   throw new Error(`simdnet: unknown activation '${name}'${hint}; known elementwise activations: ${Object.keys(ACTIVATION).join(', ')}`);
 }
 
-function checkCode(op: string, act: number): void {
+/** Whether activationBackward takes the activation's input x in place of its output y (hardSwish). */
+export function gradFromInput(act: ActivationCode): boolean {
+  return act === ACTIVATION.hardSwish;
+}
+
+/** Throws, naming `op`, unless `act` is one of the activation codes. */
+export function checkActivationCode(op: string, act: number): void {
   if (!Number.isInteger(act) || act < 0 || act >= Object.keys(ACTIVATION).length) {
     throw new Error(`simdnet ${op}: activation code ${act} is not one of 0..${Object.keys(ACTIVATION).length - 1} (${Object.keys(ACTIVATION).join(', ')})`);
   }
@@ -41,10 +48,10 @@ function rowsCols(t: Tensor): [number, number] {
   return [cols === 0 ? 0 : t.size / cols, cols];
 }
 
-/** y = f(x) elementwise; y may be x (in place). `alpha` is leakyRelu's slope or elu's scale. */
+/** y = f(x) elementwise; y may be x (in place). `alpha` is leakyRelu's slope, elu's scale or hardSigmoid's slope. */
 export function activationForward(x: Tensor, y: Tensor, act: ActivationCode, alpha = 0): void {
   refuseAliasing('activationForward', { y }, { x }, true);
-  checkCode('activationForward', act);
+  checkActivationCode('activationForward', act);
   checkSameSize('activationForward', ['x', 'y'], [x, y]);
   // Elementwise: threads take 16-float-aligned slices (whole cache lines).
   engine().parallel(
@@ -52,10 +59,10 @@ export function activationForward(x: Tensor, y: Tensor, act: ActivationCode, alp
   );
 }
 
-/** dx = dy · f'(x), computed from the output y = f(x); dx may be dy (in place). */
+/** dx = dy · f'(x), computed from the output y = f(x) (from x itself where gradFromInput); dx may be dy (in place). */
 export function activationBackward(y: Tensor, dy: Tensor, dx: Tensor, act: ActivationCode, alpha = 0): void {
   refuseAliasing('activationBackward', { dx }, { y, dy }, true);
-  checkCode('activationBackward', act);
+  checkActivationCode('activationBackward', act);
   checkSameSize('activationBackward', ['y', 'dy', 'dx'], [y, dy, dx]);
   engine().parallel(
     splitRanges(y.size, 3 * y.size, 16).map(

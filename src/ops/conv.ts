@@ -5,7 +5,7 @@ import { bumpKernelChoices, engine, type KernelCall } from '../backend/engine.js
 import { splitWork } from '../backend/split.js';
 import { forwardByImages, backwardByImages } from './batch-split.js';
 import type { Tensor } from '../tensor.js';
-import type { ActivationCode } from './activation.js';
+import { type ActivationCode, checkActivationCode } from './activation.js';
 import { refuseAliasing } from './alias.js';
 import { winogradForward, type WinogradPlan } from './winograd.js';
 
@@ -135,7 +135,7 @@ export function conv2dForward(
   if (!sameShape(y, [d.N, d.OH, d.OW, d.F]) || (b !== null && b.size !== d.F)) {
     throw new Error(`simdnet conv2dForward: expected y [${[d.N, d.OH, d.OW, d.F]}] and b [${d.F}], got ${describe({ x, w, b, y })}`);
   }
-  if (!Number.isInteger(act) || act < 0 || act > 6) throw new Error(`simdnet conv2dForward: activation code ${act} is not one of 0..6`);
+  checkActivationCode('conv2dForward', act);
   if (conv2dPath(d, g) === 'winograd') {
     winogradForward(x, w, b, y, g.padTop, g.padLeft, act, alpha, plan);
     return;

@@ -2,7 +2,7 @@
 // x (N,D,H,W,C), w (KD,KH,KW,C,F) as Keras, y (N,OD,OH,OW,F); padding explicit per side.
 import { engine } from '../backend/engine.js';
 import type { Tensor } from '../tensor.js';
-import type { ActivationCode } from './activation.js';
+import { type ActivationCode, checkActivationCode } from './activation.js';
 import { forwardByImages, backwardByImages } from './batch-split.js';
 import { refuseAliasing } from './alias.js';
 
@@ -67,7 +67,7 @@ export function conv3dForward(x: Tensor, w: Tensor, b: Tensor | null, y: Tensor,
   if (!same(y, [d.N, d.OD, d.OH, d.OW, d.F]) || (b !== null && b.size !== d.F)) {
     throw new Error(`simdnet conv3dForward: expected y [${[d.N, d.OD, d.OH, d.OW, d.F]}] and b [${d.F}], got ${shapes({ x, w, b, y })}`);
   }
-  if (!Number.isInteger(act) || act < 0 || act > 6) throw new Error(`simdnet conv3dForward: activation code ${act} is not one of 0..6`);
+  checkActivationCode('conv3dForward', act);
   const k = engine().kernels;
   const inPer = d.D * d.H * d.W * d.C;
   const outPer = d.OD * d.OH * d.OW * d.F;

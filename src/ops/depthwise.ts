@@ -3,7 +3,7 @@
 // output channel c·M + m; padding explicit per side (Conv2dGeometry, groups ignored).
 import { engine } from '../backend/engine.js';
 import type { Tensor } from '../tensor.js';
-import type { ActivationCode } from './activation.js';
+import { type ActivationCode, checkActivationCode } from './activation.js';
 import { conv2dOutputSize, type Conv2dGeometry } from './conv.js';
 import { forwardByImages, backwardByImages } from './batch-split.js';
 import { refuseAliasing } from './alias.js';
@@ -38,7 +38,7 @@ export function depthwiseConv2dForward(
   if (!same(y, [d.N, d.OH, d.OW, d.CM]) || (b !== null && b.size !== d.CM)) {
     throw new Error(`simdnet depthwiseConv2dForward: expected y [${[d.N, d.OH, d.OW, d.CM]}] and b [${d.CM}], got ${shapes({ x, w, b, y })}`);
   }
-  if (!Number.isInteger(act) || act < 0 || act > 6) throw new Error(`simdnet depthwiseConv2dForward: activation code ${act} is not one of 0..6`);
+  checkActivationCode('depthwiseConv2dForward', act);
   const k = engine().kernels;
   forwardByImages(
     d.N, 2 * d.N * d.OH * d.OW * d.CM * d.KH * d.KW,

@@ -2,7 +2,7 @@
 // The kernel packs panels into the engine's scratch buffer, so nothing here allocates tensors.
 import { engine } from '../backend/engine.js';
 import type { Tensor } from '../tensor.js';
-import type { ActivationCode } from './activation.js';
+import { type ActivationCode, checkActivationCode } from './activation.js';
 import { withTemp } from './temp.js';
 import { splitWork } from '../backend/split.js';
 import type { KernelCall } from '../backend/engine.js';
@@ -25,7 +25,7 @@ function shapes(named: Record<string, Tensor | null>): string {
 }
 
 function checkAct(op: string, act: number): void {
-  if (!Number.isInteger(act) || act < 0 || act > 6) throw new Error(`simdnet ${op}: activation code ${act} is not one of 0..6`);
+  checkActivationCode(op, act);
 }
 
 const align64 = (n: number) => Math.ceil(n / 64) * 64;

@@ -2,7 +2,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as sn from '../../src/index.js';
 import {
-  ACTIVATION, activationCode, activationForward, activationBackward,
+  ACTIVATION, activationCode, activationForward, activationBackward, gradFromInput,
   softmaxForward, softmaxBackward, biasAdd, biasGrad, type ActivationCode,
 } from '../../src/ops/activation.js';
 
@@ -25,7 +25,9 @@ function randoms(n: number, lo: number, hi: number, seed: number): Float32Array 
 }
 
 // float64 references: f(x) and f'(x).
-const ALPHA: Record<string, number> = { leakyRelu: 0.3, elu: 1.0 };
+const ALPHA: Record<string, number> = { leakyRelu: 0.3, elu: 1.0, hardSigmoid: 0.2 };
+// Where each activation has a kink (the derivative jumps): central differences stay clear of them.
+const KINKS: Record<string, number[]> = { relu6: [6], hardSigmoid: [-2.5, 2.5], hardSwish: [-3, 3] };
 function ref(name: string, x: number, alpha: number): number {
   switch (name) {
     case 'relu': return Math.max(x, 0);
@@ -34,6 +36,8 @@ function ref(name: string, x: number, alpha: number): number {
     case 'elu': return x > 0 ? x : alpha * Math.expm1(x);
     case 'sigmoid': return 1 / (1 + Math.exp(-x));
     case 'tanh': return Math.tanh(x);
+    case 'hardSigmoid': return Math.min(Math.max(alpha * x + 0.5, 0), 1);
+    case 'hardSwish': return (x * Math.min(Math.max(x + 3, 0), 6)) / 6;
     default: return x;
   }
 }
@@ -45,6 +49,8 @@ function refGrad(name: string, x: number, alpha: number): number {
     case 'elu': return x > 0 ? 1 : alpha * Math.exp(x);
     case 'sigmoid': { const s = 1 / (1 + Math.exp(-x)); return s * (1 - s); }
     case 'tanh': { const t = Math.tanh(x); return 1 - t * t; }
+    case 'hardSigmoid': return alpha * x + 0.5 > 0 && alpha * x + 0.5 < 1 ? alpha : 0;
+    case 'hardSwish': return x < -3 ? 0 : x <= 3 ? (2 * x + 3) / 6 : 1; // PyTorch's values at the kinks
     default: return 1;
   }
 }
@@ -66,7 +72,8 @@ const NAMES = Object.keys(ACTIVATION) as (keyof typeof ACTIVATION)[];
 
 describe('activationCode', () => {
   it('maps every Keras name to its code', () => {
-    expect(NAMES.map(activationCode)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(NAMES.map(activationCode)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(NAMES.filter((n) => gradFromInput(ACTIVATION[n]))).toEqual(['hardSwish']);
   });
   it('throws for unknown names, listing the known ones', () => {
     expect(() => activationCode('gelu')).toThrow(/unknown activation 'gelu'.*relu, relu6/);
@@ -95,7 +102,7 @@ describe.each(['plain', 'relaxed'] as const)('activation kernels (%s build)', (b
         expectClose(yv, Array.from(xs, (v) => ref(name, v, alpha)), 2e-6, 2e-7, `${name} forward n=${n}`);
         const dy = sn.tensor(dys);
         const dx = sn.tensor(new Float32Array(n));
-        activationBackward(y, dy, dx, code, alpha);
+        activationBackward(gradFromInput(code) ? x : y, dy, dx, code, alpha);
         // Reference derivative at x (not at y) so a wrong "from the output" formula shows up.
         expectClose(dx.dataSync(), Array.from(xs, (v, i) => dys[i] * refGrad(name, v, alpha)), 1e-5, 1e-6, `${name} backward n=${n}`);
         for (const t of [x, y, dy, dx]) t.dispose();
@@ -105,8 +112,9 @@ describe.each(['plain', 'relaxed'] as const)('activation kernels (%s build)', (b
     it(`${name}: backward agrees with central differences of the forward kernel`, () => {
       const n = 33;
       const h = 1e-2;
-      // Stay away from kinks (0 for all, 6 for relu6) where a difference quotient is meaningless.
-      const xs = randoms(n, -5, 7, 99 + code).map((v) => (Math.abs(v) < 3 * h || Math.abs(v - 6) < 3 * h ? v + 0.1 : v));
+      // Stay away from kinks (0 for all, KINKS for some) where a difference quotient is meaningless.
+      const kinks = [0, ...(KINKS[name] ?? [])];
+      const xs = randoms(n, -5, 7, 99 + code).map((v) => (kinks.some((k) => Math.abs(v - k) < 3 * h) ? v + 0.1 : v));
       const dys = randoms(n, -1, 1, 5 + code);
       const plus = sn.tensor(xs.map((v) => v + h));
       const minus = sn.tensor(xs.map((v) => v - h));
@@ -116,7 +124,7 @@ describe.each(['plain', 'relaxed'] as const)('activation kernels (%s build)', (b
       const ym = minus.dataSync();
       const numeric = Array.from(xs, (_, i) => dys[i] * (yp[i] - ym[i]) / (2 * h));
       const y = sn.tensor(xs);
-      activationForward(y, y, code, alpha);
+      if (!gradFromInput(code)) activationForward(y, y, code, alpha);
       const g = sn.tensor(dys);
       activationBackward(y, g, g, code, alpha); // in place: dx is dy
       expectClose(g.dataSync(), numeric, 1e-3, 1e-4, `${name} numeric gradient`);
@@ -163,14 +171,31 @@ describe.each(['plain', 'relaxed'] as const)('activation kernels (%s build)', (b
     x.dispose();
   });
 
-  it('linear copies (and is a no-op in place); codes outside 0..6 throw', () => {
+  it('hardSigmoid takes its slope from alpha (PyTorch 1/6), and both hard activations hit their kinks as PyTorch', () => {
+    const xs = new Float32Array([-4, -3.0001, -3, -2.9999, -2.5, -1.5, -1e-3, 0, 1e-3, 1.5, 2.5, 2.9999, 3, 3.0001, 4, 100, -100]);
+    const x = sn.tensor(xs);
+    const y = sn.tensor(new Float32Array(xs.length));
+    const dy = sn.tensor(new Float32Array(xs.length).fill(1));
+    activationForward(x, y, ACTIVATION.hardSigmoid, 1 / 6);
+    expectClose(y.dataSync(), Array.from(xs, (v) => ref('hardSigmoid', v, 1 / 6)), 1e-6, 1e-7, 'hardSigmoid 1/6');
+    activationBackward(y, dy, dy, ACTIVATION.hardSigmoid, 1 / 6);
+    expectClose(dy.dataSync(), Array.from(xs, (v) => refGrad('hardSigmoid', v, 1 / 6)), 1e-6, 0, 'hardSigmoid 1/6 grad');
+    activationForward(x, y, ACTIVATION.hardSwish);
+    expectClose(y.dataSync(), Array.from(xs, (v) => ref('hardSwish', v, 0)), 1e-6, 1e-7, 'hardSwish');
+    const ones = sn.tensor(new Float32Array(xs.length).fill(1));
+    activationBackward(x, ones, ones, ACTIVATION.hardSwish);
+    expectClose(ones.dataSync(), Array.from(xs, (v) => refGrad('hardSwish', v, 0)), 1e-6, 1e-7, 'hardSwish grad at kinks');
+    for (const t of [x, y, dy, ones]) t.dispose();
+  });
+
+  it('linear copies (and is a no-op in place); codes outside 0..8 throw', () => {
     const x = sn.tensor([1, -2, 3]);
     const y = sn.tensor([0, 0, 0]);
     activationForward(x, y, ACTIVATION.linear);
     expect(Array.from(y.dataSync())).toEqual([1, -2, 3]);
     activationBackward(y, x, y, ACTIVATION.linear);
     expect(Array.from(y.dataSync())).toEqual([1, -2, 3]);
-    expect(() => activationForward(x, y, 7 as ActivationCode)).toThrow(/activation code 7/);
+    expect(() => activationForward(x, y, 9 as ActivationCode)).toThrow(/activation code 9/);
     const z = sn.tensor([1, 2]);
     expect(() => activationForward(x, z, ACTIVATION.relu)).toThrow(/activationForward: x \[3\], y \[2\]/);
     for (const t of [x, y, z]) t.dispose();

@@ -173,7 +173,7 @@ describe.each(builds)('conv2d (%s)', (_name, options) => {
       const b = sn.tensor(Float32Array.from(bv), [c.F]);
       const y = sn.tensor(new Float32Array(N * OH * OW * c.F).fill(NaN), [N, OH, OW, c.F]);
       const z = referenceForward(c, xv, wv, bv);
-      for (let act = 0; act <= 6; act++) {
+      for (let act = 0; act <= 8; act++) {
         const alpha = act === 3 ? 0.2 : 0.9;
         ops.conv2dForward(x, w, b, y, c.g, act as sn.ops.ActivationCode, alpha);
         expectClose(y.dataSync(), z.map((v) => activate(v, act, alpha)), `y (act ${act})`, 1e-4, 1e-5 * K + 1e-6);

@@ -73,7 +73,7 @@ describe.each(builds)('depthwiseConv2d (%s)', (_name, options) => {
       const b = sn.tensor(Float32Array.from(bv), [C * M]);
       const y = sn.tensor(new Float32Array(ySize(c)).fill(NaN), yShape);
       const z = referenceForward(c, xv, wv, bv);
-      for (const act of [0, 1, 2, 6] as const) {
+      for (const act of [0, 1, 2, 6, 7, 8] as const) {
         ops.depthwiseConv2dForward(x, w, b, y, g, act);
         expectClose(y.dataSync(), z.map((v) => activate(v, act, 0)), `y (act ${act})`, 1e-4, 1e-5 * taps);
       }

@@ -109,7 +109,7 @@ describe.each(builds)('gemm (%s)', (_name, options) => {
 
   it('denseForward fuses bias and every activation', () => {
     for (const [rows, inUnits, units] of [[1, 1, 1], [3, 5, 7], [17, 33, 10], [65, 7, 17], [2, 100, 65]]) {
-      for (let act = 0; act <= 6; act++) {
+      for (let act = 0; act <= 8; act++) {
         const alpha = act === 3 ? 0.3 : 1.1;
         const xv = randomValues(rows * inUnits, rows + act);
         const wv = randomValues(inUnits * units, units + act);

@@ -31,6 +31,7 @@ const CASES: Case[] = [
   { label: 'same, 3x3 image', N: 1, H: 3, W: 3, C: 4, F: 9, same: true, act: 4 },
   { label: 'wide channels, more tiles than one block', N: 2, H: 26, W: 19, C: 35, F: 66, same: false, act: 3 },
   { label: 'same, 1 row image', N: 2, H: 1, W: 8, C: 17, F: 12, same: true, act: 6 },
+  { label: 'hardSigmoid (alpha 0.2), 2 rows', N: 1, H: 2, W: 6, C: 3, F: 5, same: true, act: 7 },
 ];
 
 function run(c: Case, path: 'winograd' | 'kernel', x: sn.Tensor, w: sn.Tensor, b: sn.Tensor, plan: sn.ops.WinogradPlan | null): Float32Array {

@@ -109,6 +109,17 @@ const CASES: Case[] = [
     loss: 'binaryCrossentropy',
   },
   {
+    name: 'conv2d hardSwish (kept pre-activation) → activation hardSwish → dense hardSigmoid; mse',
+    layers: () => [
+      L.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'hardSwish', inputShape: [5, 4, 3] }),
+      L.activation({ activation: 'hardSwish' }),
+      L.flatten(),
+      L.dense({ units: 3, activation: 'hardSigmoid' }),
+    ],
+    n: 2,
+    loss: 'meanSquaredError',
+  },
+  {
     name: 'leakyReLU (alpha 0.2 and default) → dense; mse',
     layers: () => [L.dense({ units: 6, inputShape: [3] }), L.leakyReLU({ alpha: 0.2 }), L.dense({ units: 4 }), L.leakyReLU(), L.dense({ units: 2 })],
     n: 3,

@@ -52,6 +52,10 @@ function act(v: number, a: string, alpha = 0): number {
       return 1 / (1 + Math.exp(-v));
     case 'tanh':
       return Math.tanh(v);
+    case 'hardSigmoid':
+      return Math.min(1, Math.max(0, 0.2 * v + 0.5));
+    case 'hardSwish':
+      return (v * Math.min(6, Math.max(0, v + 3))) / 6;
   }
   throw new Error(`reference: activation ${a}`);
 }

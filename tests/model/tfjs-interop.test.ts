@@ -50,6 +50,12 @@ const models: [string, number[], () => sn.Layer[]][] = [
     L.globalAveragePooling2d(),
     L.dense({ units: 3 }),
   ]],
+  ['conv2d and activation hardSigmoid (TF.js formula: 0.2x + 0.5 clamped)', [5, 5, 2], () => [
+    L.conv2d({ filters: 6, kernelSize: 3, activation: 'hardSigmoid', inputShape: [5, 5, 2] }),
+    L.flatten(),
+    L.dense({ units: 3 }),
+    L.activation({ activation: 'hardSigmoid' }),
+  ]],
 ];
 
 function inputs(shape: number[], n: number): Float32Array {

@@ -389,6 +389,58 @@ describe.skipIf(!ort)('toOnnx: every layer type', () => {
   });
 });
 
+describe.skipIf(!ort)('HardSigmoid and HardSwish, both ways', () => {
+  test('loadOnnx: HardSigmoid with any alpha and beta, HardSwish (opset 14) and PyTorch\'s Mul(x, HardSigmoid(x)) below it', async () => {
+    for (const opset of [13, 14]) {
+      const g = new G();
+      let x = g.op('Conv', ['x', g.w([4, 2, 3, 3], 1.5), g.w([4])], [ints('pads', [1, 1, 1, 1])]);
+      const hs = opset >= 14 ? g.op('HardSwish', [x]) : g.op('Mul', [x, g.op('HardSigmoid', [x], [float('alpha', 1 / 6), float('beta', 0.5)])]);
+      x = g.op('HardSigmoid', [g.op('Conv', [hs, g.w([3, 4, 1, 1], 1.5)])]); // ONNX's defaults: TF.js's 0.2, 0.5
+      x = g.op('HardSigmoid', [g.op('Conv', [x, g.w([3, 3, 1, 1], 4)])], [float('alpha', 0.7), float('beta', -0.1)]);
+      const pt = g.op('HardSigmoid', [hs], [float('alpha', 1 / 6), float('beta', 0.5)]); // a gate (read also by the Add)
+      const y = g.op('Add', [g.op('Conv', [x, g.w([4, 3, 1, 1])]), pt]);
+      g.nodes.at(-1)!.output = ['y'];
+      const bytes = g.model([['x', [0, 2, 5, 3]]], [['y', [0, 4, 5, 3]]], opset);
+      const model = await loadOnnx(bytes);
+      const kinds = model.layers.map((l) => `${l.className}:${(l as unknown as { activation?: string }).activation ?? ''}`);
+      expect(kinds.filter((k) => k === 'Activation:hardSwish'), `opset ${opset}`).toHaveLength(1);
+      expect(kinds.filter((k) => k === 'Activation:hardSigmoid')).toHaveLength(3);
+      expect(kinds.filter((k) => k.startsWith('Multiply'))).toHaveLength(0);
+      const xv = rand(3 * 2 * 5 * 3, 31).map((v) => v * 4);
+      const [ours] = predict(model, [[xv, [3, 2, 5, 3]]]);
+      const [theirs] = await runOrt(bytes, { x: [xv, [3, 2, 5, 3]] });
+      expectClose(ours, theirs);
+      // the values reach every piece of both functions (below, on and above the ramps)
+      expect(Math.min(...ours)).toBeLessThan(0.5);
+      const back = await runOrt(toOnnx(model), { x: [xv, [3, 2, 5, 3]] });
+      expectClose(back[0], theirs);
+    }
+  });
+
+  test('toOnnx: hardSigmoid and hardSwish fused in conv and dense layers and as Activation layers; and back', async () => {
+    sn.setSeed(9);
+    const model = sn.sequential({
+      layers: [
+        sn.layers.conv2d({ filters: 5, kernelSize: 3, padding: 'same', activation: 'hardSwish', inputShape: [6, 5, 2] }),
+        sn.layers.depthwiseConv2d({ kernelSize: 3, activation: 'hardSigmoid' }),
+        sn.layers.activation({ activation: 'hardSwish' }),
+        sn.layers.flatten(),
+        sn.layers.dense({ units: 6, activation: 'hardSwish' }),
+        sn.layers.dense({ units: 3 }),
+        sn.layers.activation({ activation: 'hardSigmoid' }),
+      ],
+    });
+    for (const l of model.layers) for (const p of l.orderedParams()) p.value.set(rand(p.value.size, 90 + p.value.size).map((v) => v * 2));
+    const x = rand(2 * 6 * 5 * 2, 91).map((v) => v * 3);
+    const [ours] = predict(model, [[x, [2, 6, 5, 2]]]);
+    const [theirs] = await runOrt(toOnnx(model), { [model.inputs[0].sourceLayer.name]: [x, [2, 6, 5, 2]] });
+    expectClose(theirs, ours);
+    const again = await loadOnnx(toOnnx(model));
+    expectClose(predict(again, [[x, [2, 6, 5, 2]]])[0], ours);
+    expect(again.layers.filter((l) => (l as unknown as { activation?: string }).activation === 'hardSwish')).toHaveLength(3);
+  });
+});
+
 describe('loadOnnx: ConvTranspose and Resize', () => {
   test.skipIf(!ort)('ConvTranspose (pads, output_padding, dilations, stride above the kernel) and Resize (sizes, opset 10, Upsample-9) against ONNX Runtime', async () => {
     for (const opset of [13, 11, 10, 9]) {
