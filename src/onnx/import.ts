@@ -387,6 +387,7 @@ function convertNode(node: OnnxNode, ctx: Ctx): Value[] {
     // eslint-disable-next-line no-fallthrough
     case 'Add':
     case 'Sub':
+    case 'Div':
     case 'Sum':
     case 'Mean':
     case 'Max':
@@ -394,6 +395,7 @@ function convertNode(node: OnnxNode, ctx: Ctx): Value[] {
       const all = node.input.map((_, i) => get(i));
       const [p, q] = all;
       if (all.every((v) => v.kind === 'sym')) {
+        if (node.opType === 'Div') fail(`division by a computed tensor is not supported at opset ${ctx.opset} (only by a constant)`);
         const syms = all as Sym[];
         if (syms.some((v) => v.layout !== syms[0].layout || v.shape.join() !== syms[0].shape.join() || v.layout === 'squeezed' || !!v.order !== !!syms[0].order)) {
           fail(`only tensors of one shape and layout are combined (no broadcasting), got ${syms.map((v) => `[N,${v.shape}]`).join(' ')}`);
@@ -402,15 +404,25 @@ function convertNode(node: OnnxNode, ctx: Ctx): Value[] {
         const make = { Add: sn.layers.add, Sum: sn.layers.add, Sub: sn.layers.subtract, Mul: sn.layers.multiply, Mean: sn.layers.average, Max: sn.layers.maximum, Min: sn.layers.minimum }[node.opType]!;
         return [{ ...syms[0], t: make({ name }).apply(syms.map((v) => v.t)) }];
       }
-      if (all.length !== 2) fail('constant operands are not supported');
+      if (all.length !== 2 || all.every((v) => v.kind === 'const')) fail('constant operands are supported only with one computed operand');
+      const symFirst = p.kind === 'sym';
+      const [s, c] = symFirst ? [p as Sym, q as Const] : [q as Sym, p as Const];
       // A MatMul's bias: Add(MatMul(x, W), b) is one dense layer.
-      const [s, c] = p.kind === 'sym' ? [p, q as Const] : [q as Sym, p];
-      const dense = node.opType === 'Add' ? ctx.matmulBias.get(node.input[p.kind === 'sym' ? 0 : 1]) : undefined;
-      if (!dense || ctx.uses.get(node.input[p.kind === 'sym' ? 0 : 1]) !== 1 || (c.data.length !== s.shape[0] && c.data.length !== 1)) {
-        fail('a constant operand is supported only as the bias added to a MatMul');
+      const dense = node.opType === 'Add' ? ctx.matmulBias.get(node.input[symFirst ? 0 : 1]) : undefined;
+      if (dense && ctx.uses.get(node.input[symFirst ? 0 : 1]) === 1 && (c.data.length === s.shape[0] || c.data.length === 1)) {
+        setParam(dense, 'bias', Array.from({ length: s.shape[0] }, (_, o) => c.data[c.data.length === 1 ? 0 : o]));
+        return [s];
       }
-      setParam(dense!, 'bias', Array.from({ length: s.shape[0] }, (_, o) => c.data[c.data.length === 1 ? 0 : o]));
-      return [s];
+      // One constant value (PyTorch's x + 3, x * 0.5, x / 6): y = x·scale + offset, a rescaling layer
+      // (division by the reciprocal). Constants of several values would need broadcasting: refused.
+      const v = c.data[0];
+      if (c.data.length !== 1 || c.dims.length > s.shape.length + 1 || !['Add', 'Sub', 'Mul', 'Div'].includes(node.opType)) {
+        fail(`a constant operand (dims [${c.dims}]) is supported only as one value added, subtracted, multiplied or divided, or as the bias added to a MatMul`);
+      }
+      if (node.opType === 'Div' && !symFirst) fail(`dividing a constant by a computed tensor is not supported at opset ${ctx.opset}`);
+      if (node.opType === 'Div' && (v === 0 || !Number.isFinite(1 / v))) fail(`division by ${v} is not supported`);
+      const [scale, offset] = { Add: [1, v], Sub: symFirst ? [1, -v] : [-1, v], Mul: [v, 0], Div: [1 / v, 0] }[node.opType as 'Add']!;
+      return [{ ...s, t: sn.layers.rescaling({ scale, offset, name }).apply(s.t) }];
     }
     case 'Relu':
       return elementwise(sn.layers.activation({ activation: 'relu', name }));

@@ -441,6 +441,38 @@ describe.skipIf(!ort)('HardSigmoid and HardSwish, both ways', () => {
   });
 });
 
+describe('loadOnnx: Div, and arithmetic with one constant value', () => {
+  test.skipIf(!ort)('x / c, x + c, c - x, x * c (PyTorch\'s hand-written hardswish: x * relu6(x + 3) / 6) against ONNX Runtime', async () => {
+    const g = new G();
+    const x = g.op('Conv', ['x', g.w([3, 2, 3, 3], 2), g.w([3])], [ints('pads', [1, 1, 1, 1])]);
+    const r6 = g.op('Clip', [g.op('Add', [x, addScalar(g, 3)]), addScalar(g, 0), addScalar(g, 6)]);
+    const hs = g.op('Div', [g.op('Mul', [x, r6]), addScalar(g, 6)]);
+    const half = g.op('Mul', [g.fl([0.5]), g.op('Sub', [addScalar(g, 1), hs])]); // 1-value constants of rank 0 and 1, on either side
+    const y = g.op('Div', [g.op('Gemm', [g.op('Flatten', [half], [int('axis', 1)]), g.w([36, 5])]), g.fl([-0.25])]);
+    g.nodes.at(-1)!.output = ['y'];
+    const bytes = g.model([['x', [0, 2, 4, 3]]], [['y', [0, 5]]]);
+    const model = await loadOnnx(bytes);
+    expect(model.layers.filter((l) => l.className === 'Rescaling')).toHaveLength(5);
+    const xv = rand(2 * 2 * 4 * 3, 41);
+    const [ours] = predict(model, [[xv, [2, 2, 4, 3]]]);
+    const [theirs] = await runOrt(bytes, { x: [xv, [2, 2, 4, 3]] });
+    expectClose(ours, theirs);
+    expectClose((await runOrt(toOnnx(model), { x: [xv, [2, 2, 4, 3]] }))[0], theirs);
+  });
+
+  test('refusals name the node and the opset: a computed divisor, a constant dividend, several values, division by 0', async () => {
+    const one = (build: (g: G) => string, opset = 13) => {
+      const g = new G();
+      const y = build(g);
+      return loadOnnx(g.model([['x', [0, 4]]], [[y, [0, 4]]], opset));
+    };
+    await expect(one((g) => g.op('Div', ['x', g.op('Relu', ['x'])]), 12)).rejects.toThrow(/node div_\d+ \(Div\): division by a computed tensor is not supported at opset 12/);
+    await expect(one((g) => g.op('Div', [g.fl([2]), 'x']))).rejects.toThrow(/\(Div\): dividing a constant by a computed tensor is not supported at opset 13/);
+    await expect(one((g) => g.op('Div', ['x', g.fl([1, 2, 3, 4])]))).rejects.toThrow(/\(Div\): a constant operand \(dims \[4\]\) is supported only as one value/);
+    await expect(one((g) => g.op('Div', ['x', g.fl([0])]))).rejects.toThrow(/division by 0 is not supported/);
+  });
+});
+
 describe('loadOnnx: ConvTranspose and Resize', () => {
   test.skipIf(!ort)('ConvTranspose (pads, output_padding, dilations, stride above the kernel) and Resize (sizes, opset 10, Upsample-9) against ONNX Runtime', async () => {
     for (const opset of [13, 11, 10, 9]) {
