@@ -22,6 +22,37 @@
   return e > size ? size : e;
 }
 
+// Max over one window for the 4 channels ch .. ch+3: y and argmax at yp/ap (the window's output cell).
+@inline function maxWindow4(
+  x: usize, yp: usize, ap: usize, imageBase: i32, planeStride: i32, rowStride: i32, c: i32, ch: i32,
+  d0: i32, d1: i32, h0: i32, h1: i32, w0: i32, w1: i32, first: i32,
+): void {
+  const step = i32x4.splat(c);
+  let best = f32x4.splat(-Infinity);
+  let bestIndex = i32x4.splat(-1);
+  for (let z = d0; z < d1; z++) {
+    for (let r = h0; r < h1; r++) {
+      const index = imageBase + z * planeStride + r * rowStride + w0 * c + ch;
+      let p = x + (<usize>index << 2);
+      let indices = i32x4.add(i32x4.splat(index), i32x4(0, 1, 2, 3));
+      for (let s = w0; s < w1; s++) {
+        const v = v128.load(p);
+        const wins = f32x4.gt(v, best);
+        best = f32x4.pmax(best, v);
+        bestIndex = v128.bitselect(indices, bestIndex, wins);
+        indices = i32x4.add(indices, step);
+        p += <usize>c << 2;
+      }
+    }
+  }
+  // A window of NaNs leaves -inf: fall back to its first cell so argmax is always valid.
+  const none = i32x4.eq(bestIndex, i32x4.splat(-1));
+  const firstIdx = i32x4.add(i32x4.splat(first + ch), i32x4(0, 1, 2, 3));
+  bestIndex = v128.bitselect(firstIdx, bestIndex, none);
+  v128.store(yp + (<usize>ch << 2), best);
+  v128.store(ap + (<usize>ch << 2), bestIndex);
+}
+
 // x is (N,D,H,W,C); y and argmax are (N,OD,OH,OW,C).
 export function maxpool3d_forward_f32(
   x: usize, y: usize, argmax: usize,
@@ -88,28 +119,14 @@ export function maxpool3d_forward_f32(
             v128.store(ap + (<usize>ch << 2), bestIndex1, 16);
           }
           for (; ch + 4 <= c; ch += 4) {
-            let best = f32x4.splat(-Infinity);
-            let bestIndex = i32x4.splat(-1);
-            for (let z = d0; z < d1; z++) {
-              for (let r = h0; r < h1; r++) {
-                const index = imageBase + z * planeStride + r * rowStride + w0 * c + ch;
-                let p = x + (<usize>index << 2);
-                let indices = i32x4.add(i32x4.splat(index), i32x4(0, 1, 2, 3));
-                for (let s = w0; s < w1; s++) {
-                  const v = v128.load(p);
-                  const wins = f32x4.gt(v, best);
-                  best = f32x4.pmax(best, v);
-                  bestIndex = v128.bitselect(indices, bestIndex, wins);
-                  indices = i32x4.add(indices, step);
-                  p += <usize>c << 2;
-                }
-              }
-            }
-            const none = i32x4.eq(bestIndex, i32x4.splat(-1));
-            const firstIdx = i32x4.add(i32x4.splat(first + ch), i32x4(0, 1, 2, 3));
-            bestIndex = v128.bitselect(firstIdx, bestIndex, none);
-            v128.store(yp + (<usize>ch << 2), best);
-            v128.store(ap + (<usize>ch << 2), bestIndex);
+            maxWindow4(x, yp, ap, imageBase, planeStride, rowStride, c, ch, d0, d1, h0, h1, w0, w1, first);
+          }
+          // The last channels when c is not a multiple of 4 (LeNet's 6): one more 4-wide pass over channels
+          // c-4 .. c-1, overlapping ones already done (they get the same values again), instead of a scalar
+          // loop per channel; only c < 4 is left to the scalar loop.
+          if (ch < c && c >= 4) {
+            maxWindow4(x, yp, ap, imageBase, planeStride, rowStride, c, c - 4, d0, d1, h0, h1, w0, w1, first);
+            ch = c;
           }
           for (; ch < c; ch++) {
             let best: f32 = -Infinity;
@@ -155,8 +172,18 @@ export function argmax_scatter_f32(dy: usize, argmax: usize, dx: usize, nOut: i3
 
 // Average pooling, forward (backward = false): y (N,OD,OH,OW,C) = mean of the image cells of each window of
 // x (N,D,H,W,C); backward (backward = true): a = dx is zeroed, then each window adds dy / (its image cells)
-// to those cells. One loop nest for both, so the two always agree on which cells a window counts.
+// to those cells. One loop nest for both, so the two always agree on which cells a window counts; it is
+// inlined twice with `backward` a constant, so neither direction tests it per cell.
 export function avgpool3d_f32(
+  a: usize, o: usize, backward: bool,
+  n: i32, d: i32, h: i32, w: i32, c: i32, od: i32, oh: i32, ow: i32,
+  poolD: i32, poolH: i32, poolW: i32, strideD: i32, strideH: i32, strideW: i32, padFront: i32, padTop: i32, padLeft: i32,
+): void {
+  if (backward) avgpool3d(a, o, true, n, d, h, w, c, od, oh, ow, poolD, poolH, poolW, strideD, strideH, strideW, padFront, padTop, padLeft);
+  else avgpool3d(a, o, false, n, d, h, w, c, od, oh, ow, poolD, poolH, poolW, strideD, strideH, strideW, padFront, padTop, padLeft);
+}
+
+@inline function avgpool3d(
   a: usize, o: usize, backward: bool,
   n: i32, d: i32, h: i32, w: i32, c: i32, od: i32, oh: i32, ow: i32,
   poolD: i32, poolH: i32, poolW: i32, strideD: i32, strideH: i32, strideW: i32, padFront: i32, padTop: i32, padLeft: i32,
@@ -183,6 +210,7 @@ export function avgpool3d_f32(
             continue;
           }
           const inv: f32 = 1.0 / <f32>((d1 - d0) * (h1 - h0) * (w1 - w0));
+          const cell0 = a + (<usize>(imageBase + d0 * planeStride + h0 * rowStride + w0 * c) << 2); // the window's first cell
           let ch = 0;
           // 8 channels per window visit, then 4 (the window's loop overhead once per 8 channels).
           for (; ch + 8 <= c; ch += 8) {
@@ -192,7 +220,7 @@ export function avgpool3d_f32(
             let sum0 = f32x4.splat(0), sum1 = sum0;
             for (let z = d0; z < d1; z++) {
               for (let r = h0; r < h1; r++) {
-                let p = a + (<usize>(imageBase + z * planeStride + r * rowStride + w0 * c) << 2) + co;
+                let p = cell0 + (<usize>((z - d0) * planeStride + (r - h0) * rowStride) << 2) + co;
                 for (let s = w0; s < w1; s++, p += pixelBytes) {
                   if (backward) {
                     v128.store(p, f32x4.add(v128.load(p), g0));
@@ -209,28 +237,33 @@ export function avgpool3d_f32(
               v128.store(op + co, f32x4.mul(sum1, f32x4.splat(inv)), 16);
             }
           }
-          for (; ch + 4 <= c; ch += 4) {
+          for (; ch + 4 <= c; ch += 4) avgWindow4(cell0, op, backward, ch, d1 - d0, h1 - h0, w1 - w0, planeStride, rowStride, pixelBytes, inv);
+          // c not a multiple of 4 (LeNet's 6), forward: the last 4 channels in one more 4-wide pass,
+          // overlapping ones already done (their means are written again), instead of a scalar pass per
+          // channel. Backward cannot overlap (it adds, and a load overlapping the store just made stalls):
+          // it takes 2 channels at a time in 64-bit lanes.
+          if (!backward && ch < c && c >= 4) {
+            avgWindow4(cell0, op, false, c - 4, d1 - d0, h1 - h0, w1 - w0, planeStride, rowStride, pixelBytes, inv);
+            ch = c;
+          }
+          if (backward && ch + 2 <= c) {
             const co = <usize>ch << 2;
-            const g = backward ? f32x4.mul(v128.load(op + co), f32x4.splat(inv)) : f32x4.splat(0);
-            let sum = f32x4.splat(0);
-            for (let z = d0; z < d1; z++) {
-              for (let r = h0; r < h1; r++) {
-                let p = a + (<usize>(imageBase + z * planeStride + r * rowStride + w0 * c) << 2) + co;
-                for (let s = w0; s < w1; s++, p += pixelBytes) {
-                  if (backward) v128.store(p, f32x4.add(v128.load(p), g));
-                  else sum = f32x4.add(sum, v128.load(p));
-                }
+            const g = f32x4.mul(v128.load64_zero(op + co), f32x4.splat(inv));
+            for (let z = 0; z < d1 - d0; z++) {
+              for (let r = 0; r < h1 - h0; r++) {
+                let p = cell0 + (<usize>(z * planeStride + r * rowStride) << 2) + co;
+                for (let s = w0; s < w1; s++, p += pixelBytes) v128.store64_lane(p, f32x4.add(v128.load64_zero(p), g), 0);
               }
             }
-            if (!backward) v128.store(op + co, f32x4.mul(sum, f32x4.splat(inv)));
+            ch += 2;
           }
           for (; ch < c; ch++) {
             const co = <usize>ch << 2;
             const g = backward ? load<f32>(op + co) * inv : 0;
             let sum: f32 = 0;
-            for (let z = d0; z < d1; z++) {
-              for (let r = h0; r < h1; r++) {
-                let p = a + (<usize>(imageBase + z * planeStride + r * rowStride + w0 * c) << 2) + co;
+            for (let z = 0; z < d1 - d0; z++) {
+              for (let r = 0; r < h1 - h0; r++) {
+                let p = cell0 + (<usize>(z * planeStride + r * rowStride) << 2) + co;
                 for (let s = w0; s < w1; s++, p += pixelBytes) {
                   if (backward) store<f32>(p, load<f32>(p) + g);
                   else sum += load<f32>(p);
@@ -243,4 +276,25 @@ export function avgpool3d_f32(
       }
     }
   }
+}
+
+// One window, channels ch .. ch+3 (dd x hh x ww cells from cell0): the mean into op (forward), or
+// op's gradient / cells added to each cell (backward).
+@inline function avgWindow4(
+  cell0: usize, op: usize, backward: bool, ch: i32, dd: i32, hh: i32, ww: i32,
+  planeStride: i32, rowStride: i32, pixelBytes: usize, inv: f32,
+): void {
+  const co = <usize>ch << 2;
+  const g = backward ? f32x4.mul(v128.load(op + co), f32x4.splat(inv)) : f32x4.splat(0);
+  let sum = f32x4.splat(0);
+  for (let z = 0; z < dd; z++) {
+    for (let r = 0; r < hh; r++) {
+      let p = cell0 + (<usize>(z * planeStride + r * rowStride) << 2) + co;
+      for (let s = 0; s < ww; s++, p += pixelBytes) {
+        if (backward) v128.store(p, f32x4.add(v128.load(p), g));
+        else sum = f32x4.add(sum, v128.load(p));
+      }
+    }
+  }
+  if (!backward) v128.store(op + co, f32x4.mul(sum, f32x4.splat(inv)));
 }

@@ -60,7 +60,7 @@ function timeBlock(fn, minMs, cpu) {
  * The cases on the engine `sn` is ready with: { kernel, shape, flop, bytes?, compare?, run } each; with `tf`
  * (TF.js, wasm backend) also its cases, marked `peer`. `keep` collects tensors to dispose.
  */
-function makeCases(sn, tf, keep, peerKeep) {
+export function makeCases(sn, tf, keep, peerKeep) {
   const { ops } = sn;
   const all = [];
   // TF.js counterpart of a case, when TF.js is loaded; a peer whose op fails is dropped at warm-up.
@@ -114,6 +114,11 @@ function makeCases(sn, tf, keep, peerKeep) {
   const w5 = keep(randomTensor(sn, [5, 5, 1, 6], 11));
   const y5 = keep(sn.Tensor.empty([N, 28, 28, 6]));
   all.push({ kernel: 'conv2d forward', shape: `${N}x28x28x1 5x5x6 same`, flop: 2 * N * 28 * 28 * 6 * 25, run: () => ops.conv2dForward(x1, w5, null, y5, same5, 1) });
+  // LeNet-5's second conv: 6 input channels (not a multiple of 4), 5x5, 'valid'.
+  const x6 = keep(randomTensor(sn, [N, 14, 14, 6], 14));
+  const w6 = keep(randomTensor(sn, [5, 5, 6, 16], 15));
+  const y6 = keep(sn.Tensor.empty([N, 10, 10, 16]));
+  all.push({ kernel: 'conv2d forward', shape: `${N}x14x14x6 5x5x16 valid`, flop: 2 * N * 10 * 10 * 16 * 150, run: () => ops.conv2dForward(x6, w6, null, y6, valid, 1) });
   const xd = keep(randomTensor(sn, [N, 400], 12));
   const wd = keep(randomTensor(sn, [400, 120], 13));
   const yd = keep(sn.Tensor.empty([N, 120]));
@@ -198,12 +203,13 @@ function makeCases(sn, tf, keep, peerKeep) {
     all.push({ kernel: 'averagePooling3d backward', shape: shape3, flop: 0, bytes: 4 * (vol + vol / 8), run: () => ops.avgPool3dBackward(dyp, dx3, p3) });
   }
   {
-    // Pooling 2D as in the MNIST convnet (64x28x28x32, 2x2 stride 2) and a 3x3 stride-2 'same' window.
-    const [Np, hw, c] = [64, 28, 32];
-    const xp = keep(randomTensor(sn, [Np, hw, hw, c], 41));
-    const dxp = keep(sn.Tensor.empty([Np, hw, hw, c]));
-    const img = Np * hw * hw * c;
-    for (const [k, s, pad] of [[2, 2, 0], [3, 2, 1]]) {
+    // Pooling 2D as in the MNIST convnet (64x28x28x32, 2x2 stride 2), a 3x3 stride-2 'same' window, and
+    // LeNet-5's first pooling (6 channels: not a multiple of 4).
+    const [Np, hw] = [64, 28];
+    for (const [c, k, s, pad] of [[32, 2, 2, 0], [32, 3, 2, 1], [6, 2, 2, 0]]) {
+      const xp = keep(randomTensor(sn, [Np, hw, hw, c], 41));
+      const dxp = keep(sn.Tensor.empty([Np, hw, hw, c]));
+      const img = Np * hw * hw * c;
       const o = Math.ceil(hw / s);
       const gp = { poolH: k, poolW: k, strideH: s, strideW: s, padTop: 0, padBottom: pad, padLeft: 0, padRight: pad };
       const yp = keep(sn.Tensor.empty([Np, o, o, c]));

@@ -12,6 +12,9 @@
 //   npm run bench -- onnx              only PyTorch-exported ONNX models: simdnet/onnx loadOnnx vs ONNX Runtime Web on the same file (bench/pytorch-onnx.mjs; --rounds=R --batch=N)
 //   npm run bench -- issue13           only issue 13's target ratios (bench/issue13.mjs: convnet/LeNet-5 vs TF.js wasm, training vs
 //                                      PyTorch when /usr/bin/python3 has torch, 2 vs 1 thread, MobileNetV2; --rounds=R --no-mobilenet)
+//   npm run bench -- compare --baseline=PATH
+//                                      only this build against another build of simdnet (PATH: its dist/simdnet.js), both in
+//                                      one process, every model and kernel case (bench/compare.mjs; --rounds=R --no-kernels --filter=RE)
 //   options: --models=keras-convnet,lenet5  --libs=simdnet,tfjs-wasm,...  --no-readme  --readme  --no-cold
 //            --readme-only (rewrite the README section from bench/results/latest.json)
 //
@@ -35,6 +38,7 @@ const onlyWinograd = args.includes('winograd');
 const onlyOnnx = args.includes('onnx');
 const onlyAugment = args.includes('augment');
 const onlyIssue13 = args.includes('issue13');
+const onlyCompare = args.includes('compare');
 const quick = flag('quick');
 const log = (s) => console.log(s);
 
@@ -246,6 +250,23 @@ async function main() {
     const result = await runAugmentBench(sn, { rounds: Number(option('rounds') ?? 3), steps: Number(option('steps') ?? 20), threads: Number(option('threads') ?? 1), log });
     log(`\n${augmentTable(result)}`);
     writeFileSync(join(outDir, 'augment.json'), JSON.stringify(result, null, 2));
+    return;
+  }
+  if (onlyCompare) {
+    const baseline = option('baseline');
+    if (!baseline || !existsSync(baseline)) throw new Error('bench compare: --baseline=PATH must name another build\'s dist/simdnet.js (see bench/compare.mjs for how to build one)');
+    const { runCompareBench, compareTable } = await import('./compare.mjs');
+    const result = await runCompareBench({
+      currentUrl: pathToFileURL(join(root, 'dist', 'simdnet.js')).href,
+      baselineUrl: pathToFileURL(baseline).href,
+      rounds: Number(option('rounds') ?? 5),
+      kernels: !flag('no-kernels'),
+      filter: option('filter') ? new RegExp(option('filter')) : null,
+      log,
+    });
+    result.markdown = compareTable(result);
+    log(`\n${result.markdown}`);
+    writeFileSync(join(outDir, 'compare.json'), JSON.stringify({ baseline, ...result }, null, 2));
     return;
   }
   if (onlyIssue13) {

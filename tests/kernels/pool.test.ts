@@ -86,6 +86,7 @@ const cases: [string, Dims, Pool2dGeometry][] = [
   ['1x1 image, 1x1 pool, 1 channel', [1, 1, 1, 1], geometry([1, 1], [1, 1])],
   ['2x2 stride 2, 3 channels, uneven image', [2, 5, 7, 3], geometry([2, 2], [2, 2])],
   ['1x2 pool, 5 channels', [1, 4, 6, 5], geometry([1, 2], [1, 2])],
+  ['2x2 stride 2, 6 channels (LeNet-5; the last 4 overlap the first 4)', [2, 6, 6, 6], geometry([2, 2], [2, 2])],
   ['3x2 pool, stride 2x1, padding on top only, 7 channels', [2, 7, 5, 7], geometry([3, 2], [2, 1], [1, 0, 0, 0])],
   ['stride > pool, padding on the left only, 17 channels', [1, 6, 9, 17], geometry([2, 2], [3, 3], [0, 0, 1, 0])],
   ["TF 'same' 2x2/2 on 5x5 (pad bottom/right), 4 channels", [2, 5, 5, 4], geometry([2, 2], [2, 2], [0, 1, 0, 1])],
