@@ -16,13 +16,22 @@ import { gemm_run, gemm_run_scratch_bytes } from './gemm';
 import { MATRIX } from './conv-geometry';
 import { activate_f32x4, load_tail, store_tail } from './activation-math';
 
+// Tails of 1..3 channels go through a call, so the transforms' many loads and stores carry no copy of them.
 @inline function ld(p: usize, k: i32): v128 {
-  return k == 4 ? v128.load(p) : load_tail(p, k, f32x4.splat(0));
+  return k == 4 ? v128.load(p) : ld_tail(p, k);
 }
 
 @inline function st(p: usize, k: i32, v: v128): void {
   if (k == 4) v128.store(p, v);
-  else store_tail(p, k, v);
+  else st_tail(p, k, v);
+}
+
+function ld_tail(p: usize, k: i32): v128 {
+  return load_tail(p, k, f32x4.splat(0));
+}
+
+function st_tail(p: usize, k: i32, v: v128): void {
+  store_tail(p, k, v);
 }
 
 // Tiles per block: V and M blocks (16·TB·(C + F) floats) within ~512 KiB, a multiple of 4 (the GEMM's MR).
@@ -245,4 +254,217 @@ function output_transform(m: usize, mPlane: usize, b: usize, y: usize, F: i32, O
     }
     if (++tw == TW) { tw = 0; if (++th == TH) { th = 0; n++; } }
   }
+}
+
+// ---- backward: dw, db and dx in one pass over the tiles of the forward ----
+//
+// The forward is y_t = Aᵀ [Σ_c U ⊙ V_t] A per tile t, so with Ŷ_t = A dy_t Aᵀ (4x4 from the tile's 2x2 of dy):
+//   dU_ξ (C, F) = Σ_t V_ξ[t]ᵀ Ŷ_ξ[t]   — a GEMM over the tiles, then dw = Gᵀ dU G (once, at the end);
+//   dV_ξ (t, C) = Ŷ_ξ (t, F) · U_ξᵀ     — a GEMM per ξ, then dx patch = B dV Bᵀ, added into dx.
+// The gradient of the Winograd forward is the exact conv gradient (the transforms are exact in real
+// arithmetic), and it runs on the forward's tiles: one Ŷ transform feeds both GEMMs, and 'valid' convs need
+// no padded 'full' conv for dx. dy outside y (a half tile) is 0, as is x outside the image.
+
+// Bytes of one part's dU accumulator and db sums: (16, C, F) then F floats, rounded up to 64 bytes.
+export function winograd_dw_part_bytes(C: i32, F: i32): i32 {
+  return ((16 * C * F + F) * 4 + 63) & ~63;
+}
+
+export function winograd_backward_scratch_bytes(C: i32, F: i32): i32 {
+  const tb = tile_block(C, F);
+  const g = max(gemm_run_scratch_bytes(C, F, tb), gemm_run_scratch_bytes(tb, C, F));
+  return 16 * tb * (C + F) * 4 + g + 128;
+}
+
+// Images [n0, n0 + nn) of the backward of winograd_forward_f32. dy (N,OH,OW,F); with y ≠ 0 (the forward's
+// output, relu), dy is masked where y ≤ 0 first (the relu's backward, fused). dx ≠ 0: dx of those images
+// (N,H,W,C), overwritten, from U (winograd_filter_f32). dwp ≠ 0: this part's dU (16, C, F) and db sums (F),
+// overwritten (winograd_dw_finish_f32 turns parts into dw, db). scratch: winograd_backward_scratch_bytes.
+export function winograd_backward_f32(x: usize, u: usize, dy: usize, y: usize, dx: usize, dwp: usize,
+                                      N: i32, H: i32, W: i32, C: i32, F: i32, OH: i32, OW: i32, pt: i32, pl: i32,
+                                      n0: i32, nn: i32, scratch: usize): void {
+  const TB = tile_block(C, F);
+  const v = (scratch + 63) & ~<usize>63;
+  const yh = v + (<usize>(16 * TB * C) << 2);
+  const gemmScratch = yh + (<usize>(16 * TB * F) << 2);
+  const vPlane = <usize>TB * <usize>C << 2;
+  const yPlane = <usize>TB * <usize>F << 2;
+  const uPlane = <usize>C * <usize>F << 2;
+  const tiles = ((OH + 1) >> 1) * ((OW + 1) >> 1);
+  const t0 = n0 * tiles, tn = nn * tiles;
+  const db = dwp + <usize>16 * uPlane;
+  if (dwp) memory.fill(db, 0, <usize>F << 2);
+  if (dwp && tn == 0) memory.fill(dwp, 0, <usize>16 * uPlane);
+  if (dx) memory.fill(dx + <usize>n0 * <usize>H * <usize>W * <usize>C * 4, 0, <usize>nn * <usize>H * <usize>W * <usize>C * 4);
+  for (let b0 = 0; b0 < tn; b0 += TB) {
+    const tb = min(TB, tn - b0);
+    dy_transform(dy, y, yh, yPlane, dwp ? db : 0, F, OH, OW, t0 + b0, tb);
+    if (dwp) {
+      input_transform(x, v, vPlane, H, W, C, OH, OW, pt, pl, t0 + b0, tb);
+      for (let xi = 0; xi < 16; xi++) {
+        // dU_ξ (C, F) [+]= V_ξᵀ (C, tb) · Ŷ_ξ (tb, F)
+        gemm_run(C, F, tb, MATRIX, v + <usize>xi * vPlane, C, true, MATRIX, yh + <usize>xi * yPlane, F, false,
+                 MATRIX, dwp + <usize>xi * uPlane, F, b0 > 0, 0, 0, 0, 0, gemmScratch);
+      }
+    }
+    if (dx) {
+      for (let xi = 0; xi < 16; xi++) {
+        // dV_ξ (tb, C) = Ŷ_ξ (tb, F) · U_ξᵀ (F, C), into V's block (done with)
+        gemm_run(tb, C, F, MATRIX, yh + <usize>xi * yPlane, F, false, MATRIX, u + <usize>xi * uPlane, F, true,
+                 MATRIX, v + <usize>xi * vPlane, C, false, 0, 0, 0, 0, gemmScratch);
+      }
+      dx_scatter(v, vPlane, dx, H, W, C, OH, OW, pt, pl, t0 + b0, tb);
+    }
+  }
+}
+
+// Ŷ[ξ][t][f] = (A dy_t Aᵀ)[ξ], A = [1 0; 1 1; 1 −1; 0 −1]; dy_t is the tile's 2x2 of dy (0 past OH/OW), masked
+// by y > 0 when y ≠ 0. db ≠ 0: db[f] += the tile's sum.
+function dy_transform(dy: usize, y: usize, yh: usize, plane: usize, db: usize, F: i32, OH: i32, OW: i32,
+                      t0: i32, tb: i32): void {
+  const TH = (OH + 1) >> 1, TW = (OW + 1) >> 1;
+  const pixel = <usize>F << 2;
+  const rowBytes = <usize>OW * pixel;
+  const zero = f32x4.splat(0);
+  let tw = t0 % TW;
+  let t = t0 / TW;
+  let th = t % TH;
+  let n = t / TH;
+  for (let i = 0; i < tb; i++) {
+    const oh = 2 * th, ow = 2 * tw;
+    const down = oh + 1 < OH, right = ow + 1 < OW;
+    const off = <usize>n * <usize>OH * rowBytes + <usize>oh * rowBytes + <usize>ow * pixel;
+    const src = dy + off;
+    const dst = yh + (<usize>i * <usize>F << 2);
+    for (let f = 0; f < F; f += 4) {
+      const k = min(4, F - f);
+      const o = <usize>f << 2;
+      let a = ld(src + o, k);
+      let b = right ? ld(src + pixel + o, k) : zero;
+      let c = down ? ld(src + rowBytes + o, k) : zero;
+      let d = down && right ? ld(src + rowBytes + pixel + o, k) : zero;
+      if (y) {
+        const q = y + off + o;
+        a = v128.and(a, f32x4.gt(ld(q, k), zero));
+        if (right) b = v128.and(b, f32x4.gt(ld(q + pixel, k), zero));
+        if (down) c = v128.and(c, f32x4.gt(ld(q + rowBytes, k), zero));
+        if (down && right) d = v128.and(d, f32x4.gt(ld(q + rowBytes + pixel, k), zero));
+      }
+      if (db) st(db + o, k, f32x4.add(ld(db + o, k), f32x4.add(f32x4.add(a, b), f32x4.add(c, d))));
+      // Rows of A dy: r0 = (a, b), r1 = (a + c, b + d), r2 = (a − c, b − d), r3 = (−c, −d); then each row
+      // (p, q) → (p, p + q, p − q, −q).
+      const s0 = f32x4.add(a, c), s1 = f32x4.add(b, d), e0 = f32x4.sub(a, c), e1 = f32x4.sub(b, d);
+      const dd = dst + o;
+      yhat_row(dd, plane, k, a, b);
+      yhat_row(dd + 4 * plane, plane, k, s0, s1);
+      yhat_row(dd + 8 * plane, plane, k, e0, e1);
+      yhat_row(dd + 12 * plane, plane, k, f32x4.neg(c), f32x4.neg(d));
+    }
+    if (++tw == TW) { tw = 0; if (++th == TH) { th = 0; n++; } }
+  }
+}
+
+@inline function yhat_row(d: usize, plane: usize, k: i32, p: v128, q: v128): void {
+  st(d, k, p);
+  st(d + plane, k, f32x4.add(p, q));
+  st(d + 2 * plane, k, f32x4.sub(p, q));
+  st(d + 3 * plane, k, f32x4.neg(q));
+}
+
+// dx patch of tile t = B dV_t Bᵀ (4x4, from dV[ξ][t][c]), added into dx at the tile's input patch (parts
+// outside the image dropped). Bᵀ's columns give: q0 = p0, q1 = p1 − p2 + p3, q2 = p1 + p2 − p0, q3 = −p3.
+function dx_scatter(dv: usize, plane: usize, dx: usize, H: i32, W: i32, C: i32, OH: i32, OW: i32,
+                    pt: i32, pl: i32, t0: i32, tb: i32): void {
+  const TH = (OH + 1) >> 1, TW = (OW + 1) >> 1;
+  const pixel = <usize>C << 2;
+  const rowBytes = <usize>W * pixel;
+  let tw = t0 % TW;
+  let t = t0 / TW;
+  let th = t % TH;
+  let n = t / TH;
+  for (let i = 0; i < tb; i++) {
+    const ih0 = 2 * th - pt, iw0 = 2 * tw - pl;
+    let rowMask = 0, colMask = 0;
+    for (let j = 0; j < 4; j++) {
+      if (<u32>(ih0 + j) < <u32>H) rowMask |= 1 << j;
+      if (<u32>(iw0 + j) < <u32>W) colMask |= 1 << j;
+    }
+    const p = dx + <usize>n * <usize>H * rowBytes + <usize>(ih0 * W + iw0) * pixel; // masked where outside
+    const src = dv + (<usize>i * <usize>C << 2);
+    for (let c = 0; c < C; c += 4) {
+      const k = min(4, C - c);
+      const o = <usize>c << 2;
+      const s = src + o;
+      const m00 = ld(s, k), m01 = ld(s + plane, k), m02 = ld(s + 2 * plane, k), m03 = ld(s + 3 * plane, k);
+      const m10 = ld(s + 4 * plane, k), m11 = ld(s + 5 * plane, k), m12 = ld(s + 6 * plane, k), m13 = ld(s + 7 * plane, k);
+      const m20 = ld(s + 8 * plane, k), m21 = ld(s + 9 * plane, k), m22 = ld(s + 10 * plane, k), m23 = ld(s + 11 * plane, k);
+      const m30 = ld(s + 12 * plane, k), m31 = ld(s + 13 * plane, k), m32 = ld(s + 14 * plane, k), m33 = ld(s + 15 * plane, k);
+      // Rows of B dV: r0 = m0, r1 = m1 − m2 + m3, r2 = m1 + m2 − m0, r3 = −m3 (per column).
+      if (rowMask & 1) scatter_row(p + o, pixel, k, colMask, m00, m01, m02, m03);
+      if (rowMask & 2) {
+        scatter_row(p + rowBytes + o, pixel, k, colMask, f32x4.add(f32x4.sub(m10, m20), m30), f32x4.add(f32x4.sub(m11, m21), m31),
+                    f32x4.add(f32x4.sub(m12, m22), m32), f32x4.add(f32x4.sub(m13, m23), m33));
+      }
+      if (rowMask & 4) {
+        scatter_row(p + 2 * rowBytes + o, pixel, k, colMask, f32x4.sub(f32x4.add(m10, m20), m00), f32x4.sub(f32x4.add(m11, m21), m01),
+                    f32x4.sub(f32x4.add(m12, m22), m02), f32x4.sub(f32x4.add(m13, m23), m03));
+      }
+      if (rowMask & 8) scatter_row(p + 3 * rowBytes + o, pixel, k, colMask, f32x4.neg(m30), f32x4.neg(m31), f32x4.neg(m32), f32x4.neg(m33));
+    }
+    if (++tw == TW) { tw = 0; if (++th == TH) { th = 0; n++; } }
+  }
+}
+
+// One patch row (x0..x3 of B dV) times Bᵀ: (x0, x1 − x2 + x3, x1 + x2 − x0, −x3), added at the columns in `cols`.
+@inline function scatter_row(d: usize, pixel: usize, k: i32, cols: i32, x0: v128, x1: v128, x2: v128, x3: v128): void {
+  if (cols & 1) st(d, k, f32x4.add(ld(d, k), x0));
+  if (cols & 2) st(d + pixel, k, f32x4.add(ld(d + pixel, k), f32x4.add(f32x4.sub(x1, x2), x3)));
+  if (cols & 4) st(d + 2 * pixel, k, f32x4.add(ld(d + 2 * pixel, k), f32x4.sub(f32x4.add(x1, x2), x0)));
+  if (cols & 8) st(d + 3 * pixel, k, f32x4.sub(ld(d + 3 * pixel, k), x3));
+}
+
+// dw (3, 3, C, F) [+]= Gᵀ (Σ parts dU) G and db (F) [+]= Σ parts' sums (db = 0: skipped). Parts are
+// winograd_dw_part_bytes apart from dwp. Once per step on 16·C·F values: plain scalar code.
+export function winograd_dw_finish_f32(dwp: usize, parts: i32, dw: usize, db: usize, C: i32, F: i32,
+                                       accumulate: bool): void {
+  const plane = <usize>C * <usize>F << 2;
+  const partBytes = <usize>winograd_dw_part_bytes(C, F);
+  for (let i: usize = 0; i < <usize>C * <usize>F; i++) {
+    const s = dwp + (i << 2);
+    // Gᵀ m, row by row of m (r0 = m0 + ½(m1 + m2), r1 = ½(m1 − m2), r2 = ½(m1 + m2) + m3) for each column j.
+    const a0 = summed(s, parts, partBytes), b0 = summed(s + 4 * plane, parts, partBytes);
+    const c0 = summed(s + 8 * plane, parts, partBytes), d0 = summed(s + 12 * plane, parts, partBytes);
+    const a1 = summed(s + plane, parts, partBytes), b1 = summed(s + 5 * plane, parts, partBytes);
+    const c1 = summed(s + 9 * plane, parts, partBytes), d1 = summed(s + 13 * plane, parts, partBytes);
+    const a2 = summed(s + 2 * plane, parts, partBytes), b2 = summed(s + 6 * plane, parts, partBytes);
+    const c2 = summed(s + 10 * plane, parts, partBytes), d2 = summed(s + 14 * plane, parts, partBytes);
+    const a3 = summed(s + 3 * plane, parts, partBytes), b3 = summed(s + 7 * plane, parts, partBytes);
+    const c3 = summed(s + 11 * plane, parts, partBytes), d3 = summed(s + 15 * plane, parts, partBytes);
+    const h0 = <f32>0.5 * (b0 + c0), h1 = <f32>0.5 * (b1 + c1), h2 = <f32>0.5 * (b2 + c2), h3 = <f32>0.5 * (b3 + c3);
+    const d = dw + (i << 2);
+    dw_row(d, plane, accumulate, a0 + h0, a1 + h1, a2 + h2, a3 + h3);
+    dw_row(d + 3 * plane, plane, accumulate, <f32>0.5 * (b0 - c0), <f32>0.5 * (b1 - c1), <f32>0.5 * (b2 - c2), <f32>0.5 * (b3 - c3));
+    dw_row(d + 6 * plane, plane, accumulate, h0 + d0, h1 + d1, h2 + d2, h3 + d3);
+  }
+  if (!db) return;
+  for (let f = 0; f < F; f++) {
+    const o = <usize>f << 2;
+    const v = summed(dwp + 16 * plane + o, parts, partBytes);
+    store<f32>(db + o, accumulate ? load<f32>(db + o) + v : v);
+  }
+}
+
+@inline function summed(p: usize, parts: i32, partBytes: usize): f32 {
+  let v = load<f32>(p);
+  for (let i = 1; i < parts; i++) v += load<f32>(p + <usize>i * partBytes);
+  return v;
+}
+
+// One row of dw (three taps, `plane` bytes apart) from a row (x0..x3) of Gᵀ m: (x0 + ½(x1 + x2), ½(x1 − x2), ½(x1 + x2) + x3).
+function dw_row(d: usize, plane: usize, accumulate: bool, x0: f32, x1: f32, x2: f32, x3: f32): void {
+  const h = <f32>0.5 * (x1 + x2);
+  const a = x0 + h, b = <f32>0.5 * (x1 - x2), c = h + x3;
+  store<f32>(d, accumulate ? load<f32>(d) + a : a);
+  store<f32>(d + plane, accumulate ? load<f32>(d + plane) + b : b);
+  store<f32>(d + 2 * plane, accumulate ? load<f32>(d + 2 * plane) + c : c);
 }

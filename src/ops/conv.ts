@@ -7,7 +7,7 @@ import { forwardByImages, backwardByImages } from './batch-split.js';
 import type { Tensor } from '../tensor.js';
 import { type ActivationCode, checkActivationCode } from './activation.js';
 import { refuseAliasing } from './alias.js';
-import { winogradForward, type WinogradPlan } from './winograd.js';
+import { winogradBackward, winogradForward, type WinogradPlan } from './winograd.js';
 
 export interface Conv2dGeometry {
   strideH: number;
@@ -177,6 +177,39 @@ function forwardByFilters(
 }
 
 /**
+ * The path of a conv's weight gradient (with db and dx riding along): 'winograd' runs the backward of the
+ * Winograd forward on its tiles (winogradBackward: one dy transform feeds the dw and the dx GEMMs); 'kernel'
+ * is conv2d_backward_f32 (im2col GEMMs), with dx alone perhaps by conv2dDxPath. Thresholds measured with
+ * `npm run bench -- winograd` (training rows).
+ */
+export function conv2dDwPath(d: Dims, g: Conv2dGeometry): Conv2dPath {
+  if (!winogradApplies(d, g)) return 'kernel';
+  if (forcedPath !== 'auto') return forcedPath;
+  return d.C >= WINOGRAD_DW_MIN && d.F >= WINOGRAD_DW_MIN && d.C + d.F >= WINOGRAD_DW_MIN_SUM ? 'winograd' : 'kernel';
+}
+
+// Measured (plain SIMD, 1 thread, CPU time, kernel ÷ Winograd; dx + dw + db, and dw + db alone): N64 13x13
+// C32 F64 valid (the MNIST convnet's second conv) 1.46x, 1.47x; 'same' N64 14x14 C16 F32 1.61x, 1.83x; C32 F16
+// 1.49x, 1.77x; N16 28x28 C64 F64 1.65x, 1.51x; but C16 F16 28x28 1.12x, 0.98x, C16 F16 13x13 valid 0.96x,
+// 0.79x, C8 F16 0.98x, 0.64x: so both sides ≥ 16 and one ≥ 32.
+const WINOGRAD_DW_MIN = 16;
+const WINOGRAD_DW_MIN_SUM = 48;
+
+/** Checks a backward's tensors; returns the sizes. */
+function backwardDims(
+  op: string, x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor | null, db: Tensor | null, g: Conv2dGeometry,
+): Dims {
+  const d = dimsOf(op, x, w, g, { dy, dx, dw, db });
+  if (
+    !sameShape(dy, [d.N, d.OH, d.OW, d.F]) || (dx !== null && !sameShape(dx, x.shape)) ||
+    (dw !== null && !sameShape(dw, w.shape)) || (db !== null && db.size !== d.F)
+  ) {
+    throw new Error(`simdnet ${op}: expected dy [${[d.N, d.OH, d.OW, d.F]}], dx like x, dw like w, db [${d.F}]; got ${describe({ x, w, dy, dx, dw, db })}`);
+  }
+  return d;
+}
+
+/**
  * Gradients of a convolution given dy (N,OH,OW,F), already multiplied by the activation's derivative:
  * dx like x, dw like w, db (F). Null outputs are skipped; the others are overwritten, or with `accumulate`
  * dw and db are added to (dx is always overwritten): the kernel writes them into scratch, then one add.
@@ -187,14 +220,37 @@ export function conv2dBackward(
 ): void {
   // x is read only for dw (conv2dTranspose passes a stand-in for it when it wants dx alone).
   refuseAliasing('conv2dBackward', { dx, dw, db }, { x: dw ? x : null, w, dy });
-  const d = dimsOf('conv2dBackward', x, w, g, { dy, dx, dw, db });
-  if (
-    !sameShape(dy, [d.N, d.OH, d.OW, d.F]) || (dx !== null && !sameShape(dx, x.shape)) ||
-    (dw !== null && !sameShape(dw, w.shape)) || (db !== null && db.size !== d.F)
-  ) {
-    throw new Error(`simdnet conv2dBackward: expected dy [${[d.N, d.OH, d.OW, d.F]}], dx like x, dw like w, db [${d.F}]; got ${describe({ x, w, dy, dx, dw, db })}`);
-  }
+  const d = backwardDims('conv2dBackward', x, w, dy, dx, dw, db, g);
   if (!dx && !dw && !db) return;
+  if (dw && conv2dDwPath(d, g) === 'winograd') {
+    winogradBackward(x, w, dy, null, dx, dw, db, g.padTop, g.padLeft, accumulate, plan);
+    return;
+  }
+  kernelBackward(x, w, dy, dx, dw, db, g, d, accumulate, plan);
+}
+
+/**
+ * conv2dBackward of a conv whose relu is fused into the backward: dy is the gradient of y = relu(z), y the
+ * forward's output. Runs only where the weight gradient takes Winograd (conv2dDwPath) and dw is asked for;
+ * returns false (nothing computed) otherwise, and the caller takes the relu's backward itself.
+ */
+export function conv2dBackwardRelu(
+  x: Tensor, w: Tensor, y: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor | null, db: Tensor | null, g: Conv2dGeometry,
+  accumulate = false, plan: WinogradPlan | null = null,
+): boolean {
+  if (!dw) return false;
+  refuseAliasing('conv2dBackwardRelu', { dx, dw, db }, { x, w, y, dy });
+  const d = backwardDims('conv2dBackwardRelu', x, w, dy, dx, dw, db, g);
+  if (!sameShape(y, dy.shape)) throw new Error(`simdnet conv2dBackwardRelu: y [${y.shape}] must be shaped like dy [${dy.shape}]`);
+  if (conv2dDwPath(d, g) !== 'winograd') return false;
+  winogradBackward(x, w, dy, y, dx, dw, db, g.padTop, g.padLeft, accumulate, plan);
+  return true;
+}
+
+function kernelBackward(
+  x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor | null, db: Tensor | null, g: Conv2dGeometry, d: Dims,
+  accumulate: boolean, plan: WinogradPlan | null,
+): void {
   if (dx && conv2dDxPath(d, g) === 'winograd') {
     // dx is the 'full' 3x3 conv of dy with the flipped filters (channels and filters swapped): Winograd,
     // with the other side's padding (2 − pad); dw and db stay on the kernel.

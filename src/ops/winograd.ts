@@ -92,3 +92,39 @@ export function winogradForward(
     t0, tn, act, alpha, base + t * stride,
   ]));
 }
+
+/**
+ * The backward of winogradForward (3x3, stride 1, dilation 1, groups 1; shapes checked by the caller) on the
+ * forward's tiles: dw (3,3,C,F) and db (F) — overwritten, or added to with `accumulate` — and dx (overwritten)
+ * when not null. `reluY`: dy is the gradient of y = relu(z) and this is y, so the relu's backward is fused
+ * (dy masked where y ≤ 0). Split by images across threads, each part summing its own dU; one finish call
+ * adds the parts and transforms them back (assembly/winograd.ts).
+ */
+export function winogradBackward(
+  x: Tensor, w: Tensor, dy: Tensor, reluY: Tensor | null, dx: Tensor | null, dw: Tensor, db: Tensor | null,
+  padTop: number, padLeft: number, accumulate: boolean, plan: WinogradPlan | null,
+): void {
+  const e = engine();
+  const k = e.kernels;
+  const [N, H, W, C] = x.shape;
+  const [, OH, OW, F] = dy.shape;
+  const flop = 2 * 2 * 9 * N * OH * OW * C * F;
+  const parts = splitWork(N, flop);
+  const uBytes = dx && !plan ? align64(k.winograd_filter_bytes(C, F)) : 0;
+  const partBytes = align64(k.winograd_dw_part_bytes(C, F));
+  const stride = align64(k.winograd_backward_scratch_bytes(C, F));
+  const scratch = e.scratch(uBytes + (partBytes + stride) * parts.length);
+  let u = 0;
+  if (dx && plan) u = plan.filters(w);
+  else if (dx) {
+    u = scratch;
+    k.winograd_filter_f32(w.ptr, u, C, F);
+  }
+  const dwParts = scratch + uBytes;
+  const work = dwParts + partBytes * parts.length;
+  e.parallel(parts.map(([n0, nn], t): KernelCall => [
+    'winograd_backward_f32', x.ptr, u, dy.ptr, reluY ? reluY.ptr : 0, dx ? dx.ptr : 0, dwParts + t * partBytes,
+    N, H, W, C, F, OH, OW, padTop, padLeft, n0, nn, work + t * stride,
+  ]));
+  k.winograd_dw_finish_f32(dwParts, parts.length, dw.ptr, db ? db.ptr : 0, C, F, accumulate ? 1 : 0);
+}

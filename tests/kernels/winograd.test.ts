@@ -6,8 +6,8 @@ import { describe, it, expect, afterAll } from 'vitest';
 import * as sn from '../../src/index.js';
 import { engine } from '../../src/backend/engine.js';
 import { rng } from '../helpers/random.js';
-import { activate } from '../helpers/reference.js';
-import { conv2dCase, referenceForward, referenceBackward } from '../helpers/conv-reference.js';
+import { activate, numericalGradient } from '../helpers/reference.js';
+import { conv2dCase, referenceForward, referenceBackward, expectClose } from '../helpers/conv-reference.js';
 import { KERNEL_BUILDS } from './builds.js';
 
 const { ops } = sn;
@@ -160,8 +160,8 @@ describe('batch 1 on two threads', () => {
 });
 
 describe.each(KERNEL_BUILDS)('winograd conv2d input gradient (%s)', (_name, options) => {
-  // dx = the 'full' conv of dy with the flipped filters: against the kernel's dx and float64, with and
-  // without a plan; dw and db (kernel path) unchanged by the split.
+  // dx alone = the 'full' conv of dy with the flipped filters: against the kernel's dx and float64, with
+  // and without a plan (dw and db not asked, so the weight-gradient path stays out of it).
   it.each(CASES)('matches the direct path and float64: $label', async (c) => {
     await sn.ready(options);
     const pad = c.same ? 1 : 0;
@@ -174,29 +174,25 @@ describe.each(KERNEL_BUILDS)('winograd conv2d input gradient (%s)', (_name, opti
     const w = sn.tensor(ws, [3, 3, c.C, c.F]);
     const dy = sn.tensor(dys, [c.N, OH, OW, c.F]);
     const plan = new ops.WinogradPlan();
-    const grads = (path: 'winograd' | 'kernel', p: sn.ops.WinogradPlan | null) => {
+    const gradX = (path: 'winograd' | 'kernel', p: sn.ops.WinogradPlan | null) => {
       const dx = sn.Tensor.empty(x.shape);
-      const dw = sn.Tensor.empty(w.shape);
-      const db = sn.Tensor.empty([c.F]);
       ops.forceConv2dPath(path);
       try {
-        ops.conv2dBackward(x, w, dy, dx, dw, db, g, false, p);
-        return [dx.dataSync(), dw.dataSync(), db.dataSync()];
+        ops.conv2dBackward(x, w, dy, dx, null, null, g, false, p);
+        return dx.dataSync();
       } finally {
         ops.forceConv2dPath('auto');
-        dx.dispose(); dw.dispose(); db.dispose();
+        dx.dispose();
       }
     };
     try {
-      const [dxK, dwK, dbK] = grads('kernel', null);
-      const [dxW, dwW, dbW] = grads('winograd', null);
-      const [dxP] = grads('winograd', plan);
-      const [dxP2] = grads('winograd', plan); // the kept U'
+      const dxK = gradX('kernel', null);
+      const dxW = gradX('winograd', null);
+      const dxP = gradX('winograd', plan);
+      const dxP2 = gradX('winograd', plan); // the kept U'
       expect(maxDiff(dxW, dxK)).toBeLessThanOrEqual(1e-4 * maxAbs(dxK));
       expect(Array.from(dxP)).toEqual(Array.from(dxW));
       expect(Array.from(dxP2)).toEqual(Array.from(dxW));
-      expect(maxDiff(dwW, dwK)).toBeLessThanOrEqual(1e-5 * maxAbs(dwK));
-      expect(maxDiff(dbW, dbK)).toBeLessThanOrEqual(1e-5 * maxAbs(dbK));
       const cc = conv2dCase([c.N, c.H, c.W, c.C], [3, 3], c.F, [1, 1], [pad, pad, pad, pad]);
       const ref = referenceBackward(cc, Float64Array.from(xs), Float64Array.from(ws), Float64Array.from(dys));
       expect(maxDiff(dxW, ref.dx)).toBeLessThanOrEqual(1e-4 * maxAbs(ref.dx));
@@ -234,6 +230,116 @@ describe.each(KERNEL_BUILDS)('winograd conv2d input gradient (%s)', (_name, opti
     } finally {
       plan.dispose();
       [x, w, dy, dx].forEach((t) => t.dispose());
+    }
+  });
+});
+
+const WEIGHT_CASES: Case[] = [
+  ...CASES,
+  { label: 'batch 1, odd everything, pad 2 on a 2x5 image', N: 1, H: 2, W: 5, C: 3, F: 6, same: true, act: 0 },
+  { label: 'many images, two blocks per image', N: 5, H: 13, W: 13, C: 32, F: 64, same: false, act: 1 },
+];
+
+describe.each(KERNEL_BUILDS)('winograd conv2d weight gradient (%s)', (_name, options) => {
+  // dw, db and dx in one pass on the forward's tiles (winogradBackward): against the kernel path (max |Δ| ≤
+  // 1e-4·max|dw|), float64, and with accumulate; the fused relu against masking dy first.
+  it.each(WEIGHT_CASES)('matches the direct path and float64: $label', async (c) => {
+    await sn.ready(options);
+    const pad = c.label.startsWith('batch 1, odd everything') ? 2 : c.same ? 1 : 0;
+    const g = { strideH: 1, strideW: 1, padTop: pad, padBottom: pad, padLeft: pad, padRight: pad, dilationH: 1, dilationW: 1 };
+    const [OH, OW] = ops.conv2dOutputSize(c.H, c.W, 3, 3, g);
+    const xs = randomValues(c.N * c.H * c.W * c.C, 61 + c.C);
+    const ws = randomValues(9 * c.C * c.F, 62 + c.F);
+    const dys = randomValues(c.N * OH * OW * c.F, 63);
+    const x = sn.tensor(xs, [c.N, c.H, c.W, c.C]);
+    const w = sn.tensor(ws, [3, 3, c.C, c.F]);
+    const dy = sn.tensor(dys, [c.N, OH, OW, c.F]);
+    const plan = new ops.WinogradPlan();
+    const grads = (path: 'winograd' | 'kernel', p: sn.ops.WinogradPlan | null, accumulate = false) => {
+      const dx = sn.tensor(new Float32Array(x.size).fill(NaN), x.shape);
+      const dw = sn.tensor(new Float32Array(w.size).fill(accumulate ? 0.5 : NaN), w.shape);
+      const db = sn.tensor(new Float32Array(c.F).fill(accumulate ? -0.25 : NaN), [c.F]);
+      ops.forceConv2dPath(path);
+      try {
+        ops.conv2dBackward(x, w, dy, dx, dw, db, g, accumulate, p);
+        return [dx.dataSync(), dw.dataSync(), db.dataSync()];
+      } finally {
+        ops.forceConv2dPath('auto');
+        dx.dispose(); dw.dispose(); db.dispose();
+      }
+    };
+    try {
+      const [dxK, dwK, dbK] = grads('kernel', null);
+      const [dxW, dwW, dbW] = grads('winograd', null);
+      const [dxP, dwP, dbP] = grads('winograd', plan);
+      expect(maxDiff(dwW, dwK)).toBeLessThanOrEqual(1e-4 * maxAbs(dwK));
+      expect(maxDiff(dbW, dbK)).toBeLessThanOrEqual(1e-5 * maxAbs(dbK));
+      expect(maxDiff(dxW, dxK)).toBeLessThanOrEqual(1e-4 * maxAbs(dxK));
+      expect(Array.from(dwP)).toEqual(Array.from(dwW));
+      expect(Array.from(dbP)).toEqual(Array.from(dbW));
+      expect(Array.from(dxP)).toEqual(Array.from(dxW));
+      const cc = conv2dCase([c.N, c.H, c.W, c.C], [3, 3], c.F, [1, 1], [pad, pad, pad, pad]);
+      const ref = referenceBackward(cc, Float64Array.from(xs), Float64Array.from(ws), Float64Array.from(dys));
+      expect(maxDiff(dwW, ref.dw)).toBeLessThanOrEqual(1e-4 * maxAbs(ref.dw));
+      expect(maxDiff(dbW, ref.db)).toBeLessThanOrEqual(1e-5 * maxAbs(ref.db));
+      expect(maxDiff(dxW, ref.dx)).toBeLessThanOrEqual(1e-4 * maxAbs(ref.dx));
+      // accumulate adds to what is there (dx is still overwritten).
+      const [dxA, dwA, dbA] = grads('winograd', plan, true);
+      expect(maxDiff(dwA, Array.from(dwW, (v) => v + 0.5))).toBeLessThanOrEqual(1e-6 * (1 + maxAbs(dwW)));
+      expect(maxDiff(dbA, Array.from(dbW, (v) => v - 0.25))).toBeLessThanOrEqual(1e-6 * (1 + maxAbs(dbW)));
+      expect(Array.from(dxA)).toEqual(Array.from(dxW));
+      // The fused relu: y = relu(forward), the gradients of dy masked by y > 0.
+      const y = sn.Tensor.empty([c.N, OH, OW, c.F]);
+      ops.conv2dForward(x, w, null, y, g, 1, 0);
+      const yv = y.dataSync();
+      const masked = sn.tensor(Float32Array.from(dys, (v, i) => (yv[i] > 0 ? v : 0)), dy.shape);
+      const dx1 = sn.Tensor.empty(x.shape), dw1 = sn.Tensor.empty(w.shape), db1 = sn.Tensor.empty([c.F]);
+      const dx2 = sn.Tensor.empty(x.shape), dw2 = sn.Tensor.empty(w.shape), db2 = sn.Tensor.empty([c.F]);
+      ops.forceConv2dPath('winograd');
+      try {
+        expect(ops.conv2dBackwardRelu(x, w, y, dy, dx1, dw1, db1, g, false, plan)).toBe(true);
+        ops.conv2dBackward(x, w, masked, dx2, dw2, db2, g, false, plan);
+        expect(Array.from(dw1.dataSync())).toEqual(Array.from(dw2.dataSync()));
+        expect(Array.from(db1.dataSync())).toEqual(Array.from(db2.dataSync()));
+        expect(Array.from(dx1.dataSync())).toEqual(Array.from(dx2.dataSync()));
+        ops.forceConv2dPath('kernel');
+        expect(ops.conv2dBackwardRelu(x, w, y, dy, dx1, dw1, db1, g, false, plan)).toBe(false);
+      } finally {
+        ops.forceConv2dPath('auto');
+        [y, masked, dx1, dw1, db1, dx2, dw2, db2].forEach((t) => t.dispose());
+      }
+    } finally {
+      plan.dispose();
+      x.dispose(); w.dispose(); dy.dispose();
+    }
+  });
+
+  it.each([
+    { N: 1, H: 5, W: 4, C: 3, F: 5, pad: 1 },
+    { N: 2, H: 6, W: 5, C: 5, F: 2, pad: 0 },
+  ])('matches central differences of sum(y * r): %o', async (c) => {
+    await sn.ready(options);
+    const g = { strideH: 1, strideW: 1, padTop: c.pad, padBottom: c.pad, padLeft: c.pad, padRight: c.pad, dilationH: 1, dilationW: 1 };
+    const [OH, OW] = ops.conv2dOutputSize(c.H, c.W, 3, 3, g);
+    const xv = Float64Array.from(randomValues(c.N * c.H * c.W * c.C, 71));
+    const wv = Float64Array.from(randomValues(9 * c.C * c.F, 72));
+    const bv = Float64Array.from(randomValues(c.F, 73));
+    const r = randomValues(c.N * OH * OW * c.F, 74);
+    const cc = conv2dCase([c.N, c.H, c.W, c.C], [3, 3], c.F, [1, 1], [c.pad, c.pad, c.pad, c.pad]);
+    const x = sn.tensor(Float32Array.from(xv), [c.N, c.H, c.W, c.C]);
+    const w = sn.tensor(Float32Array.from(wv), [3, 3, c.C, c.F]);
+    const dy = sn.tensor(r, [c.N, OH, OW, c.F]);
+    const dx = sn.Tensor.empty(x.shape), dw = sn.Tensor.empty(w.shape), db = sn.Tensor.empty([c.F]);
+    ops.forceConv2dPath('winograd');
+    try {
+      ops.conv2dBackward(x, w, dy, dx, dw, db, g);
+      const loss = () => referenceForward(cc, xv, wv, bv).reduce((s, v, i) => s + v * r[i], 0);
+      expectClose(dw.dataSync(), numericalGradient(loss, wv, 1e-3), 'dw vs numerical');
+      expectClose(dx.dataSync(), numericalGradient(loss, xv, 1e-3), 'dx vs numerical');
+      expectClose(db.dataSync(), numericalGradient(loss, bv, 1e-3), 'db vs numerical');
+    } finally {
+      ops.forceConv2dPath('auto');
+      [x, w, dy, dx, dw, db].forEach((t) => t.dispose());
     }
   });
 });
