@@ -7,7 +7,7 @@
 //
 // It imports the built bundle (`npm run train` builds it first) exactly as a user of the package would.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as sn from '../dist/simdnet.js';
 import { DEFAULT_MODEL, MODELS, augmentation, buildModel, describeAugmentation } from './train/models.mjs';
@@ -88,7 +88,7 @@ const totalSteps = stepsPerEpoch * opts.epochs;
 const S = sn.optimizers.schedules;
 const SCHEDULES = {
   constant: () => [opts.lr, `constant ${opts.lr}`],
-  // alpha 0.01: the rate ends at 1 % of the initial one (the optimizers refuse a rate of 0).
+  // alpha 0.01: the rate ends at 1 % of the initial one (the last epoch still learns a little).
   cosine: () => [S.cosineDecay({ initialLearningRate: opts.lr, decaySteps: totalSteps, alpha: 0.01 }), `cosine decay from ${opts.lr} to ${opts.lr / 100} over ${opts.epochs} epochs (${totalSteps.toLocaleString('en-US')} steps)`],
   exponential: () => [S.exponentialDecay({ initialLearningRate: opts.lr, decaySteps: stepsPerEpoch, decayRate: 0.9 }), `exponential decay from ${opts.lr}, ×0.9 per epoch`],
 };
@@ -171,8 +171,10 @@ if (opts.save) {
   const check = await again.evaluate(data.testImages, data.testLabels);
   const same = Math.abs(check.accuracy - test.accuracy) < 1e-9;
   const size = async (file) => kb((await stat(join(opts.out, file))).size);
+  // saveToDir alternates weights.bin and weights.1.bin (the old files stay whole until the new model.json lands).
+  const weightsFile = JSON.parse(await readFile(join(opts.out, 'model.json'), 'utf8')).weightsManifest[0].paths[0];
   console.log(
-    `\nsaved ${join(opts.out, 'model.json')} (${await size('model.json')}) + weights.bin (${await size('weights.bin')}); ` +
+    `\nsaved ${join(opts.out, 'model.json')} (${await size('model.json')}) + ${weightsFile} (${await size(weightsFile)}); ` +
       `reloaded: test accuracy ${percent(check.accuracy)}${same ? ' (same)' : ' — DIFFERS from the trained model'}`,
   );
   const record = {

@@ -13,6 +13,30 @@ export const MODELS = {
     sn.layers.dropout({ rate: 0.5 }),
     sn.layers.dense({ units: 10, activation: 'softmax' }),
   ],
+  // Two blocks of two 3x3 convolutions (16, 32 | 32, 64 filters), each followed by batch normalization (after the
+  // ReLU, as in the Kaggle models that reach 99.6-99.7 % with augmentation; it also spares an activation pass),
+  // max pooling after each block, then Dense 128 with batch normalization, dropout 0.3 and a softmax:
+  // 166,122 parameters (544 of them moving statistics), about twice the convnet's multiply-adds per image (5 M).
+  'convnet-bn': (sn, inputShape = [28, 28, 1]) => {
+    const L = sn.layers;
+    const conv = (filters, first = false) => [
+      L.conv2d({ filters, kernelSize: 3, activation: 'relu', ...(first ? { inputShape } : {}) }),
+      L.batchNormalization(),
+    ];
+    return [
+      ...conv(16, true),
+      ...conv(32),
+      L.maxPooling2d({ poolSize: 2 }),
+      ...conv(32),
+      ...conv(64),
+      L.maxPooling2d({ poolSize: 2 }),
+      L.flatten(),
+      L.dense({ units: 128, activation: 'relu' }),
+      L.batchNormalization(),
+      L.dropout({ rate: 0.3 }),
+      L.dense({ units: 10, activation: 'softmax' }),
+    ];
+  },
   // LeNet-5 with ReLU and max pooling (the 1998 layer sizes): 61,706 parameters.
   lenet5: (sn, inputShape = [28, 28, 1]) => [
     sn.layers.conv2d({ filters: 6, kernelSize: 5, padding: 'same', activation: 'relu', inputShape }),
@@ -37,15 +61,16 @@ export const DEFAULT_MODEL = 'convnet';
 
 /**
  * The augmentation `--augment` puts at the model's input (active in fit only): small shifts, turns and
- * zooms of digits and clothes on a black background; for CIFAR-10 photos also a horizontal flip, the
- * borders reflected.
+ * zooms of digits on a black background; clothes are mirrored left-right and shifted (a mirrored shirt is
+ * still a shirt, and they are photographed upright at one scale); CIFAR-10 photos the same, the borders
+ * reflected.
  */
 export function augmentation(sn, dataset, inputShape) {
   const L = sn.layers;
-  if (dataset === 'cifar10') {
+  if (dataset === 'cifar10' || dataset === 'fashion') {
     return [
       L.randomFlip({ mode: 'horizontal', inputShape }),
-      L.randomTranslation({ heightFactor: 0.1, widthFactor: 0.1, fillMode: 'reflect' }),
+      L.randomTranslation({ heightFactor: 0.1, widthFactor: 0.1, fillMode: dataset === 'cifar10' ? 'reflect' : 'constant' }),
     ];
   }
   return [

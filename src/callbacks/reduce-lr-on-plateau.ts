@@ -78,7 +78,6 @@ export class ReduceLROnPlateau extends Callback {
         const old = optimizer.learningRate;
         // Keras compares with float32(minLr) because it stores the rate in float32; simdnet keeps it as a double.
         if (old > this.minLr) {
-          // minLr 0 would give a rate of 0, which optimizers refuse; the factor keeps it positive.
           optimizer.learningRate = Math.max(old * this.factor, this.minLr);
           this.cooldownCounter = this.cooldown;
           this.wait = 0;

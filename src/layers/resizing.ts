@@ -1,9 +1,11 @@
 // Resizing (Keras): images to height × width, bilinear or nearest with half-pixel centres (tf.image.resize,
 // as Keras), in training and inference alike. Backward scatters dy with the same weights (src/ops/resize.ts).
+// cropToAspectRatio (Keras's smart_resize): first the largest centred window with the target's aspect ratio,
+// then the resize, so nothing is stretched; backward puts the window's gradient back in place, 0 outside.
 import type { Arena } from '../backend/arena.js';
 import { Tensor } from '../tensor.js';
 import { describeValue } from '../describe.js';
-import { resizeForward, resizeBackward, type ResizeInterpolation } from '../ops/resize.js';
+import { padCrop2d, resizeForward, resizeBackward, type ResizeInterpolation } from '../ops/resize.js';
 import { Layer, type LayerArgs } from './layer.js';
 import type { Node } from './node.js';
 
@@ -11,7 +13,7 @@ export interface ResizingArgs extends LayerArgs {
   height: number;
   width: number;
   interpolation?: ResizeInterpolation;
-  /** Keras's crop_to_aspect_ratio: only false (the default) is supported. */
+  /** Keras's crop_to_aspect_ratio: centre-crop each image to the target's aspect ratio before resizing. */
   cropToAspectRatio?: boolean;
 }
 
@@ -20,6 +22,7 @@ export class Resizing extends Layer {
   readonly height: number;
   readonly width: number;
   readonly interpolation: ResizeInterpolation;
+  readonly cropToAspectRatio: boolean;
 
   constructor(args: ResizingArgs) {
     super(args, 'resizing');
@@ -32,7 +35,21 @@ export class Resizing extends Layer {
     if (this.interpolation !== 'bilinear' && this.interpolation !== 'nearest') {
       throw new Error(`simdnet: ${this.name}: interpolation must be 'bilinear' or 'nearest', got ${describeValue(args.interpolation)}`);
     }
-    if (args.cropToAspectRatio) throw new Error(`simdnet: ${this.name}: cropToAspectRatio is not supported`);
+    this.cropToAspectRatio = args.cropToAspectRatio ?? false;
+    if (typeof this.cropToAspectRatio !== 'boolean') {
+      throw new Error(`simdnet: ${this.name}: cropToAspectRatio must be true or false, got ${describeValue(args.cropToAspectRatio)}`);
+    }
+  }
+
+  /**
+   * The window resized, [top, left, height, width] of an H × W image: all of it, or with cropToAspectRatio
+   * Keras's centred crop (its integer truncations included, at least one pixel).
+   */
+  cropWindow(H: number, W: number): [number, number, number, number] {
+    if (!this.cropToAspectRatio) return [0, 0, H, W];
+    const ch = Math.max(1, Math.min(H, Math.trunc((W * this.height) / this.width)));
+    const cw = Math.max(1, Math.min(W, Math.trunc((H * this.width) / this.height)));
+    return [Math.trunc((H - ch) / 2), Math.trunc((W - cw) / 2), ch, cw];
   }
 
   protected computeOutputShape(s: number[]): number[] {
@@ -42,18 +59,36 @@ export class Resizing extends Layer {
 
   forward(x: Tensor, _node: Node, arena: Arena): Tensor {
     const y = Tensor.empty(this.batchOutputShape(x), arena);
-    resizeForward(x, y, this.interpolation, 'half_pixel');
+    const [N, H, W, C] = x.shape;
+    const [top, left, ch, cw] = this.cropWindow(H, W);
+    if (ch === H && cw === W) {
+      resizeForward(x, y, this.interpolation, 'half_pixel');
+      return y;
+    }
+    const window = Tensor.empty([N, ch, cw, C], arena);
+    padCrop2d(x, window, -top, -left);
+    resizeForward(window, y, this.interpolation, 'half_pixel');
+    if (!arena) window.dispose();
     return y;
   }
 
   backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
     if (!needDx) return null;
     const dx = Tensor.empty(node.input.shape, arena);
-    resizeBackward(dy, dx, this.interpolation, 'half_pixel');
+    const [N, H, W, C] = node.input.shape;
+    const [top, left, ch, cw] = this.cropWindow(H, W);
+    if (ch === H && cw === W) {
+      resizeBackward(dy, dx, this.interpolation, 'half_pixel');
+      return dx;
+    }
+    const window = Tensor.empty([N, ch, cw, C], arena);
+    resizeBackward(dy, window, this.interpolation, 'half_pixel');
+    padCrop2d(window, dx, top, left); // zeros around the window
+    if (!arena) window.dispose();
     return dx;
   }
 
   protected layerConfig(): Record<string, unknown> {
-    return { height: this.height, width: this.width, interpolation: this.interpolation, crop_to_aspect_ratio: false };
+    return { height: this.height, width: this.width, interpolation: this.interpolation, crop_to_aspect_ratio: this.cropToAspectRatio };
   }
 }

@@ -22,20 +22,18 @@ export abstract class Optimizer {
 
   constructor(learningRate: number | LearningRateSchedule) {
     this.schedule = learningRate instanceof LearningRateSchedule ? learningRate : null;
-    this.lr = this.schedule ? this.schedule.at(0) : checkHyperParameter(this.constructor.name, 'learningRate', learningRate, { min: 0, minExclusive: true });
+    this.lr = this.schedule ? this.schedule.at(0) : checkHyperParameter(this.constructor.name, 'learningRate', learningRate, { min: 0 });
   }
 
   /**
-   * Readable and settable between batches (a callback may change it); always a finite positive number.
+   * Readable and settable between batches (a callback may change it); always a finite number ≥ 0 (0, as Keras
+   * allows, freezes the weights: a cosine schedule with alpha 0 ends there).
    * With a schedule it is the schedule's rate for the next update (during an update, that update's).
    */
   get learningRate(): number {
     if (!this.schedule) return this.lr;
     const rate = this.schedule.at(this.stepping ?? this.iterations);
-    return checkHyperParameter(`${this.constructor.name} (${this.schedule.className} at step ${this.stepping ?? this.iterations})`, 'learningRate', rate, {
-      min: 0,
-      minExclusive: true,
-    });
+    return checkHyperParameter(`${this.constructor.name} (${this.schedule.className} at step ${this.stepping ?? this.iterations})`, 'learningRate', rate, { min: 0 });
   }
 
   set learningRate(value: number) {
@@ -43,7 +41,7 @@ export abstract class Optimizer {
       // As Keras: a rate that follows a schedule is not settable (a callback would fight the schedule).
       throw new Error(`simdnet: ${this.constructor.name}: learningRate follows a ${this.schedule.className} schedule and cannot be set`);
     }
-    this.lr = checkHyperParameter(this.constructor.name, 'learningRate', value, { min: 0, minExclusive: true });
+    this.lr = checkHyperParameter(this.constructor.name, 'learningRate', value, { min: 0 });
   }
 
   /** How many state tensors each parameter needs (0 for plain SGD). */

@@ -67,7 +67,7 @@ export class ExponentialDecay extends LearningRateSchedule {
     const a = scheduleArgs(args, 'exponentialDecay');
     this.initialLearningRate = checkHyperParameter('exponentialDecay', 'initialLearningRate', a.initialLearningRate, { min: 0, minExclusive: true });
     this.decaySteps = checkSteps('exponentialDecay', a.decaySteps);
-    // A rate of 0 would make every later step's learning rate 0, which optimizers refuse.
+    // A rate of 0 would make every later step's learning rate 0: a schedule that only stops training.
     this.decayRate = checkHyperParameter('exponentialDecay', 'decayRate', a.decayRate, { min: 0, minExclusive: true });
     this.staircase = a.staircase ?? false;
     if (typeof this.staircase !== 'boolean') throw new Error(`simdnet: exponentialDecay: staircase must be true or false, got ${describeValue(a.staircase)}`);

@@ -365,6 +365,72 @@ describe('in a model', () => {
     for (const t of [x, yr, dy, yz]) t.dispose();
   });
 
+  it("resizing with cropToAspectRatio: Keras's centred window (its truncations), then bilinear; backward is the adjoint, 0 outside", async () => {
+    // [H, W] -> [height, width] and the window Keras's smart_resize takes: [top, left, rows, cols].
+    const cases: [number, number, number, number, [number, number, number, number]][] = [
+      [7, 5, 2, 3, [2, 0, 3, 5]], // too tall: 3 of 7 rows, from row 2
+      [6, 9, 4, 4, [0, 1, 6, 6]], // too wide: 6 of 9 columns, from column 1
+      [5, 7, 3, 4, [0, 0, 5, 6]], // trunc(5·4/3) = 6 columns, from trunc(1/2) = 0
+      [4, 6, 2, 3, [0, 0, 4, 6]], // same ratio: no crop
+    ];
+    for (const [H, W, oh, ow, win] of cases) {
+      const C = 3;
+      const rs = L.resizing({ height: oh, width: ow, cropToAspectRatio: true });
+      rs.build([H, W, C]);
+      expect(rs.cropWindow(H, W), `${H}x${W} -> ${oh}x${ow}`).toEqual(win);
+      const [top, left, ch, cw] = win;
+      const x = randomImages([2, H, W, C], H * 10 + W);
+      const node = new sn.Node();
+      node.inputs = [x];
+      const y = rs.forward(x, node, null as never);
+      expect(y.shape).toEqual([2, oh, ow, C]);
+      const xs = x.dataSync();
+      const axis = (o: number, n: number, out: number) => {
+        const s = (o + 0.5) * (n / out) - 0.5;
+        const f = Math.floor(s);
+        return [Math.max(f, 0), Math.min(Math.ceil(s), n - 1), s - f];
+      };
+      const want = new Float64Array(y.size);
+      for (let n = 0; n < 2; n++) for (let i = 0; i < oh; i++) for (let j = 0; j < ow; j++) for (let c = 0; c < C; c++) {
+        const [t, b, fy] = axis(i, ch, oh);
+        const [l, r, fx] = axis(j, cw, ow);
+        const v = (row: number, col: number) => xs[((n * H + top + Math.max(row, 0)) * W + left + Math.max(col, 0)) * C + c];
+        const upper = v(t, l) + (v(t, r) - v(t, l)) * fx;
+        const lower = v(b, l) + (v(b, r) - v(b, l)) * fx;
+        want[((n * oh + i) * ow + j) * C + c] = upper + (lower - upper) * fy;
+      }
+      expect(maxDiff(y.dataSync(), want)).toBeLessThan(1e-5);
+      // Linear in x: <dy, resize(x)> = <backward(dy), x>, and no gradient reaches pixels outside the window.
+      const dy = randomImages([2, oh, ow, C], 99);
+      const dx = rs.backward(dy, node, null as never, true)!;
+      const dxs = dx.dataSync();
+      const dys = dy.dataSync();
+      const ys = y.dataSync();
+      let lhs = 0;
+      let rhs = 0;
+      for (let k = 0; k < ys.length; k++) lhs += dys[k] * ys[k];
+      for (let k = 0; k < xs.length; k++) rhs += dxs[k] * xs[k];
+      expect(Math.abs(lhs - rhs)).toBeLessThan(1e-4 * Math.abs(lhs));
+      let outside = 0;
+      for (let n = 0; n < 2; n++) for (let i = 0; i < H; i++) for (let j = 0; j < W; j++) {
+        if (i >= top && i < top + ch && j >= left && j < left + cw) continue;
+        for (let c = 0; c < C; c++) outside = Math.max(outside, Math.abs(dxs[((n * H + i) * W + j) * C + c]));
+      }
+      expect(outside).toBe(0);
+      for (const t of [x, y, dy, dx]) t.dispose();
+    }
+    // Saved as Keras's crop_to_aspect_ratio and read back.
+    const m = sn.sequential([L.resizing({ height: 2, width: 3, cropToAspectRatio: true, inputShape: [7, 5, 1] })]);
+    const topo = (await m.save()).modelTopology as { config: { layers: { config: Record<string, unknown> }[] } };
+    expect(topo.config.layers[0].config.crop_to_aspect_ratio).toBe(true);
+    const back = await sn.loadModel(await m.save());
+    const img = randomImages([1, 7, 5, 1], 3);
+    expect(maxDiff(back.predict(img).dataSync(), m.predict(img).dataSync())).toBe(0);
+    expect(() => L.resizing({ height: 2, width: 2, cropToAspectRatio: 'yes' as never })).toThrow(/cropToAspectRatio must be true or false, got 'yes'/);
+    for (const t of [m, back]) t.dispose();
+    img.dispose();
+  });
+
   it('errors name the layer and the value', () => {
     expect(() => L.randomTranslation({ heightFactor: 2, widthFactor: 0 })).toThrow(/random_translation_\d+: heightFactor must be a number or a pair \[lower, upper\] within \[-1, 1\], got 2/);
     expect(() => L.randomRotation({ factor: [0.3, 0.1] })).toThrow(/factor must be a number or a pair/);

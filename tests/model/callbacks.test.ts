@@ -149,6 +149,21 @@ describe('learning-rate schedules', () => {
     expect(rates[9]).toBeCloseTo(lr0 * alpha, 6);
   });
 
+  it('cosineDecay with alpha 0 ends at a rate of 0, which every optimizer takes (the weights stop moving)', async () => {
+    const T = 4;
+    const cosine = () => sn.optimizers.schedules.cosineDecay({ initialLearningRate: 0.1, decaySteps: T, alpha: 0 });
+    const rates = await ratesUsed(sn.optimizers.sgd({ learningRate: cosine() }), 6);
+    rates.forEach((r, s) => expect(r).toBeCloseTo(0.1 * 0.5 * (1 + Math.cos((Math.PI * Math.min(s, T)) / T)), 6));
+    expect(rates.slice(T)).toEqual([0, 0]);
+    for (const make of [sn.optimizers.adam, sn.optimizers.rmsprop, sn.optimizers.sgd]) {
+      const o = make({ learningRate: cosine() });
+      o.iterations = T;
+      expect(o.learningRate).toBe(0);
+      // Adam and RMSprop at rate 0 leave w exactly as it was, whatever their moments.
+      expect(await ratesUsed(make({ learningRate: 0 }), 2)).toEqual([0, 0]);
+    }
+  });
+
   it('exponentialDecay per epoch in fit: the rate read at each epoch begin is lr0·rate^(step/T), staircase floors', async () => {
     const { model, x, y } = tiny();
     const schedule = sn.optimizers.schedules.exponentialDecay({ initialLearningRate: 0.05, decaySteps: 3, decayRate: 0.5, staircase: true });

@@ -231,10 +231,19 @@ describe('non-finite values stop training loudly', () => {
     const o = sn.optimizers.sgd(0.1);
     expect(() => {
       o.learningRate = NaN;
-    }).toThrow(/learningRate must be a finite number > 0, got NaN/);
+    }).toThrow(/learningRate must be a finite number ≥ 0, got NaN/);
+    expect(() => {
+      o.learningRate = -0.01;
+    }).toThrow(/SGD: learningRate must be a finite number ≥ 0, got -0.01/);
+    expect(() => sn.optimizers.adam(-1)).toThrow(/Adam: learningRate must be a finite number ≥ 0, got -1/);
+    expect(() => sn.optimizers.rmsprop(Infinity)).toThrow(/learningRate/);
     expect(o.learningRate).toBe(0.1);
     o.learningRate = 0.05;
     expect(o.learningRate).toBe(0.05);
+    // 0 is a rate (Keras allows it: the weights stay put), as at the end of a cosine decay with alpha 0.
+    o.learningRate = 0;
+    expect(o.learningRate).toBe(0);
+    expect(sn.optimizers.adam(0).learningRate).toBe(0);
   });
 
   it('stops fit at the first non-finite loss, naming epoch and batch, with the weights from before that batch', async () => {
