@@ -33,7 +33,7 @@ function perCall(f, minMs) {
 
 export async function runInt8Bench(sn, { rounds = 7, minMs = 200, log = () => {}, builds = ['plain', 'relaxed'] } = {}) {
   const { quantize, int8Kernel } = await import(QUANTIZE);
-  const out = { model: 'demo/model (MNIST convnet, 34,826 parameters)', calibration: 500, rows: [] };
+  const out = { model: 'demo/model (MNIST convnet-bn, 166,122 parameters)', calibration: 500, rows: [] };
   for (const simd of builds) {
     let info;
     try {

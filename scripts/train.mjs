@@ -172,7 +172,7 @@ if (opts.save) {
   const same = Math.abs(check.accuracy - test.accuracy) < 1e-9;
   const size = async (file) => kb((await stat(join(opts.out, file))).size);
   // saveToDir alternates weights.bin and weights.1.bin (the old files stay whole until the new model.json lands).
-  const weightsFile = JSON.parse(await readFile(join(opts.out, 'model.json'), 'utf8')).weightsManifest[0].paths[0];
+  const weightsFile = JSON.parse(await readFile(join(opts.out, 'model.json'), 'utf8')).weightsManifest[0].paths[0].replace(/^\.\//, '');
   console.log(
     `\nsaved ${join(opts.out, 'model.json')} (${await size('model.json')}) + ${weightsFile} (${await size(weightsFile)}); ` +
       `reloaded: test accuracy ${percent(check.accuracy)}${same ? ' (same)' : ' — DIFFERS from the trained model'}`,

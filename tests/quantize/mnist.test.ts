@@ -1,4 +1,4 @@
-// The committed MNIST convnet (demo/model/) quantized with 500 training images as calibration: test
+// The committed MNIST model (demo/model/, convnet-bn: BatchNormalization after every conv and the hidden dense) quantized with 500 training images as calibration: test
 // accuracy on all 10,000 test images within 0.2 points of the float model (the issue's target; the
 // benchmark reports the same figure with timings).
 import { it, expect, beforeAll } from 'vitest';
@@ -13,15 +13,17 @@ beforeAll(async () => {
   await sn.ready();
 });
 
-it('MNIST convnet: int8 test accuracy within 0.2 points of fp32 (10,000 images)', async () => {
+it('MNIST convnet-bn: int8 test accuracy within 0.2 points of fp32 (10,000 images)', async () => {
   const mnist = await sn.data.loadMnist({ train: 500 });
   const model = await sn.loadModel(`file://${modelDir}`);
   const q = quantize(model, { calibration: mnist.trainImages });
   try {
-    expect(q.int8Layers).toEqual(['max_pooling2d_1', 'conv2d_2', 'max_pooling2d_2', 'dense_1']);
+    // Every conv and dense but the first conv (1 input channel) runs int8; the BatchNormalizations stay float.
+    expect(q.int8Layers).toEqual(['conv2d_2', 'max_pooling2d_1', 'conv2d_3', 'conv2d_4', 'max_pooling2d_2', 'dense_1', 'dense_2']);
     const fp32 = model.evaluate(mnist.testImages, mnist.testLabels, { batchSize: 250 });
     const int8 = q.evaluate(mnist.testImages, mnist.testLabels, { batchSize: 250 });
-    expect(fp32.accuracy).toBeGreaterThan(0.99);
+    console.log(`[int8] demo/model on 10,000 MNIST test images: fp32 ${fp32.accuracy}, int8 ${int8.accuracy}`);
+    expect(fp32.accuracy).toBeGreaterThan(0.995);
     expect(Math.abs(int8.accuracy - fp32.accuracy)).toBeLessThanOrEqual(0.002);
   } finally {
     q.dispose();
