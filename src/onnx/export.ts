@@ -218,6 +218,17 @@ function writeLayer(w: Writer, layer: Layer, ins: SymbolicTensor[], out: Symboli
       if (L.interpolation !== 'bilinear') attrs.push(strA('nearest_mode', coords === 'asymmetric' ? 'floor' : 'round_prefer_ceil'));
       return { name: w.node('Resize', [w.get(x, 'nchw'), '', w.floats('scales', [4], [1, 1, sh, sw])], attrs), form: 'nchw' };
     }
+    case 'Resizing': {
+      // Resize to sizes [N, C, height, width], half-pixel (tf.image.resize as Keras); ONNX's nearest rounds
+      // the half-pixel source (i + ½)·in/out − ½ up at .5, which is floor((i + ½)·in/out) as the layer.
+      // The batch is dynamic, so the sizes are Shape(x)[0:2] followed by the constant height and width.
+      const xin = w.get(x, 'nchw');
+      const nc = w.node('Slice', [w.node('Shape', [xin]), w.ints('starts', [0]), w.ints('ends', [2])]);
+      const sizes = w.node('Concat', [nc, w.ints('hw', [L.height, L.width])], [intA('axis', 0)]);
+      const attrs = [strA('mode', L.interpolation === 'bilinear' ? 'linear' : 'nearest'), strA('coordinate_transformation_mode', 'half_pixel')];
+      if (L.interpolation !== 'bilinear') attrs.push(strA('nearest_mode', 'round_prefer_ceil'));
+      return { name: w.node('Resize', [xin, '', '', sizes], attrs), form: 'nchw' };
+    }
     case 'Cropping2D': {
       const [H, W] = x.sampleShape;
       const [[t, b], [l, r]] = L.cropping as [[number, number], [number, number]];

@@ -303,6 +303,19 @@ function convertNode(node: OnnxNode, ctx: Ctx): Value[] {
       const out = Array.from(idx.data, (i) => data.data[i < 0 ? i + n : i]);
       return [{ kind: 'const', dims: idx.dims, data: out }];
     }
+    case 'Slice': {
+      // Of a shape (PyTorch's interpolate(size=…) takes Shape(x)[0:2]); steps of 1.
+      const data = cnst(0);
+      if (data.dims.length !== 1) fail('only slices of a 1-axis constant (a shape) are folded');
+      const n = data.dims[0];
+      const [starts, ends] = [1, 2].map((i) => Array.from(cnst(i).data));
+      const axes = node.input[3] ? Array.from(cnst(3).data) : [0];
+      const steps = node.input[4] ? Array.from(cnst(4).data) : [1];
+      if (starts.length !== 1 || axes[0] !== 0 || steps[0] !== 1) fail('only one-axis slices with step 1 are folded');
+      const at = (v: number) => Math.min(Math.max(v < 0 ? v + n : v, 0), n);
+      const out = Array.from(data.data).slice(at(starts[0]), at(ends[0]));
+      return [{ kind: 'const', dims: [out.length], data: out }];
+    }
     case 'Unsqueeze': {
       const x = cnst(0);
       const axes = intsAttr(node, 'axes') ?? Array.from(cnst(1).data);
@@ -594,9 +607,11 @@ function convertNode(node: OnnxNode, ctx: Ctx): Value[] {
 }
 
 /**
- * Resize (opsets 10–19) and Upsample (7–9) as an upSampling2d layer: whole scale factors on H and W,
- * nearest or linear, with the coordinate rules the layer has. A nearest rounding rule is accepted where it
- * picks the same source pixels as the layer's for these sizes (checked pixel by pixel).
+ * Resize (opsets 10–19) and Upsample (7–9): whole scale factors on H and W as an upSampling2d layer,
+ * nearest or linear, with the coordinate rules the layer has; other output sizes (PyTorch's
+ * interpolate(size=…), simdnet's own resizing export) as a resizing layer, half-pixel only. A nearest
+ * rounding rule is accepted where it picks the same source pixels as the layer's for these sizes (checked
+ * pixel by pixel).
  */
 function resize(node: OnnxNode, ctx: Ctx, x: Sym, input: (i: number) => Const | null, fail: (why: string) => never, name?: string): Sym {
   const [C, H, W] = x.shape;
@@ -605,37 +620,44 @@ function resize(node: OnnxNode, ctx: Ctx, x: Sym, input: (i: number) => Const | 
   const scalesIn = input(legacy ? 1 : 2);
   const sizesIn = legacy ? null : input(3);
   let scales: number[] | null = scalesIn && scalesIn.data.length ? Array.from(scalesIn.data) : (attrOf(node, 'scales')?.floats ?? null);
+  let sizes: number[] | null = null;
   if (sizesIn && sizesIn.data.length) {
-    const sz = Array.from(sizesIn.data);
-    scales = [1, 1, sz[2] / H, sz[3] / W];
+    sizes = Array.from(sizesIn.data);
+    if (sizes.length !== 4 || (sizes[1] !== C && !Number.isNaN(sizes[1]))) fail(`sizes [${sizes}] must keep the batch and the ${C} channels`);
+    scales = [1, 1, sizes[2] / H, sizes[3] / W];
   }
   if (!scales || scales.length !== 4) fail('scales or sizes for the 4 axes are needed');
   const [sn0, sc, sh, sw] = scales!;
-  if ((sn0 !== 1 && !Number.isNaN(sn0)) || sc !== 1 || !Number.isInteger(sh) || !Number.isInteger(sw) || sh < 1 || sw < 1) {
-    fail(`only whole scale factors on H and W are supported, got scales [${scales}]`);
+  const whole = Number.isInteger(sh) && Number.isInteger(sw) && sh >= 1 && sw >= 1;
+  if ((sn0 !== 1 && !Number.isNaN(sn0)) || sc !== 1 || (!whole && !sizes)) {
+    fail(`only sizes, or whole scale factors on H and W, are supported, got scales [${scales}]`);
   }
   const mode = stringAttr(node, 'mode', 'nearest');
   if (mode !== 'nearest' && mode !== 'linear' && mode !== 'bilinear') fail(`mode ${describeValue(mode)} is not supported (nearest, linear)`);
   const ctm = legacy ? 'asymmetric' : stringAttr(node, 'coordinate_transformation_mode', 'half_pixel');
-  const OH = H * sh;
-  const OW = W * sw;
+  const OH = whole ? H * sh : sizes![2];
+  const OW = whole ? W * sw : sizes![3];
   let coordinates: 'asymmetric' | 'half_pixel' | 'align_corners';
   if (ctm === 'asymmetric' || ctm === 'half_pixel' || ctm === 'align_corners') coordinates = ctm;
   else if (ctm === 'pytorch_half_pixel' && OH > 1 && OW > 1) coordinates = 'half_pixel';
   else return fail(`coordinate_transformation_mode ${describeValue(ctm)} is not supported (asymmetric, half_pixel, pytorch_half_pixel, align_corners)`);
+  if (!whole && coordinates !== 'half_pixel') fail(`sizes [${sizes}] that are not whole multiples of ${H}x${W} are supported only with half_pixel coordinates, got ${ctm}`);
   if (mode === 'nearest') {
     // Resize-10 and Upsample take the floor of the source coordinate.
     const rule = legacy ? 'floor' : stringAttr(node, 'nearest_mode', 'round_prefer_floor');
     for (const [n, o] of [[H, OH], [W, OW]]) {
       for (let i = 0; i < o; i++) {
         if (onnxNearest(i, n, o, coordinates, rule) !== layerNearest(i, n, o, coordinates)) {
-          fail(`nearest_mode ${describeValue(rule)} with coordinate_transformation_mode ${ctm} picks other pixels than simdnet's upSampling2d for scales [${scales}]`);
+          fail(`nearest_mode ${describeValue(rule)} with coordinate_transformation_mode ${ctm} picks other pixels than simdnet's resize for ${H}x${W} → ${OH}x${OW}`);
         }
       }
     }
   }
-  const t = sn.layers.upSampling2d({ size: [sh, sw], interpolation: mode === 'nearest' ? 'nearest' : 'bilinear', coordinates, name }).apply(x.t);
-  return { kind: 'sym', t, shape: [C, OH, OW], layout: 'nhwc' };
+  const interpolation = mode === 'nearest' ? 'nearest' : 'bilinear';
+  const layer = whole
+    ? sn.layers.upSampling2d({ size: [sh, sw], interpolation, coordinates, name })
+    : sn.layers.resizing({ height: OH, width: OW, interpolation, name });
+  return { kind: 'sym', t: layer.apply(x.t), shape: [C, OH, OW], layout: 'nhwc' };
 }
 
 /** The source index ONNX's nearest Resize reads for output index i (in → out along one axis). */
