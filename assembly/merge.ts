@@ -85,3 +85,46 @@ export function copy_rows_f32(dst: usize, dstStride: i32, src: usize, srcStride:
     memory.copy(dst + (<usize>r * <usize>dstStride << 2), src + (<usize>r * <usize>srcStride << 2), bytes);
   }
 }
+
+// A multiply whose second input is a per-sample channel gate (Keras's Multiply of [H,W,C] and [1,1,C], a
+// squeeze-excite block): out[n,p,c] = x[n,p,c] · s[n,c] over P positions; out may be x. The gradient of x
+// is the same kernel on dy; the gate's is mul_channels_grad_f32.
+export function mul_channels_f32(out: usize, x: usize, s: usize, N: i32, P: i32, C: i32): void {
+  const row = <usize>C << 2;
+  for (let n = 0; n < N; n++) {
+    const sn = s + <usize>n * row;
+    for (let p = 0; p < P; p++) {
+      const o = (<usize>n * <usize>P + <usize>p) * row;
+      let c = 0;
+      for (; c + 4 <= C; c += 4) {
+        const k = <usize>c << 2;
+        v128.store(out + o + k, f32x4.mul(v128.load(x + o + k), v128.load(sn + k)));
+      }
+      for (; c < C; c++) {
+        const k = <usize>c << 2;
+        store<f32>(out + o + k, load<f32>(x + o + k) * load<f32>(sn + k));
+      }
+    }
+  }
+}
+
+// ds[n,c] = Σ_p dy[n,p,c] · x[n,p,c]: the gate's gradient (overwrites ds).
+export function mul_channels_grad_f32(ds: usize, dy: usize, x: usize, N: i32, P: i32, C: i32): void {
+  const row = <usize>C << 2;
+  for (let n = 0; n < N; n++) {
+    const d = ds + <usize>n * row;
+    memory.fill(d, 0, row);
+    for (let p = 0; p < P; p++) {
+      const o = (<usize>n * <usize>P + <usize>p) * row;
+      let c = 0;
+      for (; c + 4 <= C; c += 4) {
+        const k = <usize>c << 2;
+        v128.store(d + k, f32x4.add(v128.load(d + k), f32x4.mul(v128.load(dy + o + k), v128.load(x + o + k))));
+      }
+      for (; c < C; c++) {
+        const k = <usize>c << 2;
+        store<f32>(d + k, load<f32>(d + k) + load<f32>(dy + o + k) * load<f32>(x + o + k));
+      }
+    }
+  }
+}

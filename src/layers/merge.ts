@@ -1,14 +1,15 @@
 // Elementwise merge layers: add, subtract, multiply, average, maximum, minimum. Every input has the same
-// shape (no broadcasting), checked at apply(). Kernels: src/ops/merge.ts.
+// shape (no broadcasting, except a multiply's channel gate), checked at apply(). Kernels: src/ops/merge.ts.
 //   add       y = Σ x_i              dx_i = dy
 //   subtract  y = x_0 − x_1          dx_0 = dy, dx_1 = −dy        (Keras; TF.js 4.22 has no Subtract)
 //   multiply  y = Π x_i              dx_i = dy · Π_{j≠i} x_j
+//             y = x · g, g [1,…,1,C]  dx = dy · g, dg[c] = Σ_positions dy·x   (squeeze-excite's gate)
 //   average   y = Σ x_i / n          dx_i = dy / n
 //   maximum   y = max_i x_i          dx_i = dy where x_i is the first input holding the maximum, else 0
 //   minimum   the same with min
 import type { Arena } from '../backend/arena.js';
 import { Tensor } from '../tensor.js';
-import { addInto, subtractInto, multiplyInto, scaleInto, copyInto, maxMinInto, claimEqual } from '../ops/merge.js';
+import { addInto, subtractInto, multiplyInto, multiplyChannelsInto, multiplyChannelsGrad, scaleInto, copyInto, maxMinInto, claimEqual } from '../ops/merge.js';
 import { type LayerArgs, sameShape } from './layer.js';
 import type { Node } from './node.js';
 import { MergeLayer } from './merge-base.js';
@@ -34,14 +35,30 @@ export abstract class ElementwiseMerge extends MergeLayer {
     this.className = CLASS[kind];
   }
 
+  /** For multiply: the second input is a channel gate [1, …, 1, C] broadcast over the first's positions. */
+  private gated = false;
+
   protected mergeShape(shapes: number[][]): number[] {
     if (this.kind === 'subtract' && shapes.length !== 2) throw this.mismatch(shapes, 'needs exactly 2 inputs');
-    if (!shapes.every((s) => sameShape(s, shapes[0]))) throw this.mismatch(shapes, 'needs inputs of one shape');
+    // Keras broadcasts; simdnet broadcasts the one case CNNs use: Multiply of an image [H, W, C] and a gate
+    // [1, 1, C] (squeeze-excite), in that order.
+    const [a, b] = shapes;
+    if (this.kind === 'multiply' && shapes.length === 2 && a.length === b.length && !sameShape(a, b) && b.every((d, i) => (i === b.length - 1 ? d === a[i] : d === 1))) {
+      this.gated = true;
+      return [...a];
+    }
+    if (!shapes.every((s) => sameShape(s, shapes[0]))) {
+      throw this.mismatch(shapes, this.kind === 'multiply' ? 'needs inputs of one shape, or two: x and a channel gate [1, …, 1, C]' : 'needs inputs of one shape');
+    }
     return [...shapes[0]];
   }
 
   protected forwardAll(xs: Tensor[], _node: Node, arena: Arena): Tensor {
     const y = Tensor.empty(xs[0].shape, arena);
+    if (this.gated) {
+      multiplyChannelsInto(y, xs[0], xs[1]);
+      return y;
+    }
     switch (this.kind) {
       case 'subtract':
         subtractInto(y, xs[0], xs[1]);
@@ -89,6 +106,12 @@ export abstract class ElementwiseMerge extends MergeLayer {
         return out;
       }
       case 'multiply': {
+        if (this.gated) {
+          // d gate[n,c] = Σ_p dy·x; dx = dy · gate (in place on dy, after the gate's gradient read it).
+          if (needDx[1]) multiplyChannelsGrad((out[1] = Tensor.empty(xs[1].shape, arena)), dy, xs[0]);
+          if (needDx[0]) multiplyChannelsInto((out[0] = dy), dy, xs[1]);
+          return out;
+        }
         // dx_i = dy · Π_{j≠i} x_j; the last receiver computes in place on dy, after the others read it.
         const wanted = [...Array(n).keys()].filter((i) => needDx[i]);
         wanted.forEach((i, k) => {

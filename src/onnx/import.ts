@@ -150,6 +150,12 @@ function hardSwishMuls(nodes: OnnxNode[]): Map<string, OnnxNode> {
   return found;
 }
 
+/** [image, gate] when a is an image [C,H,W] and b a gate [C,1,1] (pooled, or a reshaped vector), else null. */
+function gatePair(a: Sym, b: Sym): [Sym, Sym] | null {
+  const gate = (b.layout === 'squeezed' || b.layout === 'nhwc') && b.shape.length === 3 && b.shape[1] === 1 && b.shape[2] === 1;
+  return a.layout === 'nhwc' && gate && b.shape[0] === a.shape[0] && a.shape[1] * a.shape[2] > 1 ? [a, b] : null;
+}
+
 function constOf(t: OnnxTensor): Const {
   return { kind: 'const', dims: t.dims.map(num), data: tensorValues(t, t.name) };
 }
@@ -245,8 +251,7 @@ function convertNode(node: OnnxNode, ctx: Ctx): Value[] {
   };
   const elementwise = (layer: Layer): Value[] => {
     const x = sym(0);
-    if (x.layout === 'squeezed') fail('expects a tensor simdnet holds as ONNX does; got a pooled [N,C,1,1] image');
-    return [{ ...x, t: layer.apply(x.t) }];
+    return [{ ...x, t: layer.apply(x.t) }]; // a pooled [C,1,1] ('squeezed') too: elementwise on its [C]
   };
   const name = node.name ? safe(node.name) : undefined;
 
@@ -351,6 +356,14 @@ function convertNode(node: OnnxNode, ctx: Ctx): Value[] {
         if (intAttr(node, 'axis', 1) !== 1) fail('only axis 1 (keep the batch axis) is supported');
       } else {
         const target = Array.from(cnst(1).data);
+        // A vector [C] as [C,1,1] (PyTorch's view(n, c, 1, 1) of a gate) or [1,1,C] (simdnet's export of reshape to a gate).
+        const vector = ((x.layout === 'plain' && x.shape.length === 1) || x.layout === 'squeezed') && !x.order;
+        const rest = target.slice(1).join();
+        if (vector && target.length === 4 && (Number.isNaN(target[0]) || target[0] === 0 || target[0] === -1)) {
+          const C = x.shape[0];
+          if (rest === `${C},1,1`) return [{ kind: 'sym', t: x.t, shape: [C, 1, 1], layout: 'squeezed' }];
+          if (rest === `1,1,${C}`) return [{ kind: 'sym', t: sn.layers.reshape({ targetShape: [1, 1, C], name }).apply(x.t), shape: [1, 1, C], layout: 'plain' }];
+        }
         const batchFirst = target.length === 2 && (Number.isNaN(target[0]) || target[0] === 0 || (target[0] === -1 && target[1] === size));
         if (!batchFirst || !(target[1] === -1 || target[1] === size)) {
           fail(`only reshapes to [batch, ${size}] are supported, got [${target.map((d) => (Number.isNaN(d) ? 'batch' : d)).join(',')}] for [N,${x.shape}]`);
@@ -410,11 +423,18 @@ function convertNode(node: OnnxNode, ctx: Ctx): Value[] {
       if (all.every((v) => v.kind === 'sym')) {
         if (node.opType === 'Div') fail(`division by a computed tensor is not supported at opset ${ctx.opset} (only by a constant)`);
         const syms = all as Sym[];
-        if (syms.some((v) => v.layout !== syms[0].layout || v.shape.join() !== syms[0].shape.join() || v.layout === 'squeezed' || !!v.order !== !!syms[0].order)) {
+        // Mul of an image [C,H,W] and a gate [C,1,1] either way round (squeeze-excite): multiply's channel gate.
+        const gate = syms.length === 2 && node.opType === 'Mul' ? gatePair(syms[0], syms[1]) ?? gatePair(syms[1], syms[0]) : null;
+        if (gate) {
+          const [img, g] = gate;
+          const gt = g.layout === 'squeezed' ? sn.layers.reshape({ targetShape: [1, 1, g.shape[0]], name: name && `${name}_gate` }).apply(g.t) : g.t;
+          return [{ ...img, t: sn.layers.multiply({ name }).apply([img.t, gt]) }];
+        }
+        if (syms.some((v) => v.layout !== syms[0].layout || v.shape.join() !== syms[0].shape.join() || !!v.order !== !!syms[0].order)) {
           fail(`only tensors of one shape and layout are combined (no broadcasting), got ${syms.map((v) => `[N,${v.shape}]`).join(' ')}`);
         }
         if (syms.length === 1) return [syms[0]];
-        const make = { Add: sn.layers.add, Sum: sn.layers.add, Sub: sn.layers.subtract, Mul: sn.layers.multiply, Mean: sn.layers.average, Max: sn.layers.maximum, Min: sn.layers.minimum }[node.opType]!;
+        const make = { Add: sn.layers.add, Sum: sn.layers.add, Sub: sn.layers.subtract, Mul: sn.layers.multiply, Mean: sn.layers.average, Max: sn.layers.maximum, Min: sn.layers.minimum }[node.opType as 'Add']!;
         return [{ ...syms[0], t: make({ name }).apply(syms.map((v) => v.t)) }];
       }
       if (all.length !== 2 || all.every((v) => v.kind === 'const')) fail('constant operands are supported only with one computed operand');
@@ -458,7 +478,6 @@ function convertNode(node: OnnxNode, ctx: Ctx): Value[] {
       const beta = floatAttr(node, 'beta', 0.5);
       if (!Number.isFinite(alpha) || !Number.isFinite(beta)) fail(`alpha ${alpha} and beta ${beta} must be finite`);
       const x = sym(0);
-      if (x.layout === 'squeezed') fail('expects a tensor simdnet holds as ONNX does; got a pooled [N,C,1,1] image');
       let t = x.t;
       if (alpha !== Math.fround(0.2) || beta !== 0.5) {
         t = sn.layers.rescaling({ scale: alpha / 0.2, offset: (beta - 0.5) / 0.2, name: name && `${name}_scale` }).apply(t);
@@ -488,8 +507,20 @@ function convertNode(node: OnnxNode, ctx: Ctx): Value[] {
       return [{ ...x, t }];
     }
     case 'Conv': {
-      const x = image(0);
       const w = cnst(1);
+      const v = sym(0);
+      // A 1x1 conv of a pooled [C,1,1] (squeeze-excite) is a dense layer on its [C]: kernel [F,C,1,1] → [C,F].
+      if (v.layout === 'squeezed' && w.dims.length === 4 && w.dims[2] === 1 && w.dims[3] === 1 && intAttr(node, 'group', 1) === 1 && (intsAttr(node, 'pads') ?? [0]).every((p) => p === 0)) {
+        const [F, C] = w.dims;
+        if (C !== v.shape[0]) fail(`weights [${w.dims}] do not fit ${v.shape[0]} input channels`);
+        const b = node.input[2] ? cnst(2) : null;
+        const dense = sn.layers.dense({ units: F, useBias: !!b, name });
+        const t = dense.apply(v.t);
+        setParam(dense, 'kernel', Float32Array.from({ length: C * F }, (_, i) => w.data[(i % F) * C + Math.floor(i / F)]));
+        if (b) setParam(dense, 'bias', b.data);
+        return [{ kind: 'sym', t, shape: [F, 1, 1], layout: 'squeezed' }];
+      }
+      const x = image(0);
       const [C, H, W] = x.shape;
       if (w.dims.length !== 4) fail(`only 2D convolutions are supported, got weights [${w.dims}]`);
       const [F, Cg, kh, kw] = w.dims;

@@ -29,6 +29,33 @@ export function multiplyInto(out: Tensor, a: Tensor, b: Tensor): void {
   engine().kernels.mul_f32(out.ptr, a.ptr, b.ptr, sameSize('multiply', out, a, b));
 }
 
+/**
+ * A channel gate: out (N, …, C) = x (N, …, C) · s (N, C) broadcast over the positions between (out may be x).
+ * The gradient of x is this on dy; the gate's is multiplyChannelsGrad.
+ */
+export function multiplyChannelsInto(out: Tensor, x: Tensor, s: Tensor): void {
+  refuseAliasing('multiplyChannels', { out }, { x, s }, true);
+  const [N, P, C] = gateDims('multiplyChannels', x, s);
+  sameSize('multiplyChannels', out, x);
+  engine().kernels.mul_channels_f32(out.ptr, x.ptr, s.ptr, N, P, C);
+}
+
+/** ds (N, C) = Σ over positions of dy · x, both (N, …, C); ds is overwritten. */
+export function multiplyChannelsGrad(ds: Tensor, dy: Tensor, x: Tensor): void {
+  refuseAliasing('multiplyChannelsGrad', { ds }, { dy, x });
+  const [N, P, C] = gateDims('multiplyChannelsGrad', x, ds);
+  sameSize('multiplyChannelsGrad', dy, x);
+  engine().kernels.mul_channels_grad_f32(ds.ptr, dy.ptr, x.ptr, N, P, C);
+}
+
+/** [N, P, C] of x (N, …, C) against a gate s of N·C values. */
+function gateDims(op: string, x: Tensor, s: Tensor): [number, number, number] {
+  const N = x.shape[0];
+  const C = x.shape[x.rank - 1];
+  if (x.rank < 2 || s.size !== N * C) throw new Error(`simdnet ${op}: the gate [${s.shape}] must hold ${N}x${C} values for x [${x.shape}]`);
+  return [N, C === 0 ? 0 : x.size / (N * C), C];
+}
+
 /** out = x * s (out may be x). */
 export function scaleInto(out: Tensor, x: Tensor, s: number): void {
   refuseAliasing('scale', { out }, { x }, true);

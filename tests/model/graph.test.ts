@@ -390,3 +390,54 @@ describe('functional files from Keras', () => {
     expect(sn.memoryInfo().liveTensors).toBe(live); // the layers made before the failure were freed
   });
 });
+
+describe('multiply with a channel gate [1, 1, C] (squeeze-excite), against float64', () => {
+  it.each([[2, 3, 4, 5], [1, 1, 2, 3], [3, 2, 5, 8]])('n %i, %ix%i positions, %i channels: forward and one SGD step', async (n, h, w, c) => {
+    const r = rng(40 + c);
+    const inUnits = 3;
+    const img = sn.input({ shape: [h, w, inUnits] });
+    const vec = sn.input({ shape: [1, 1, inUnits] });
+    const d0 = L.dense({ units: c, useBias: false });
+    const d1 = L.dense({ units: c, useBias: false });
+    const model = sn.model({ inputs: [img, vec], outputs: L.multiply().apply([d0.apply(img), d1.apply(vec)]) });
+    const P = h * w;
+    const xs = [n * P * inUnits, n * inUnits].map((len) => Float64Array.from({ length: len }, () => r() * 2 - 1));
+    const ws = [0, 1].map(() => Float64Array.from({ length: inUnits * c }, () => r() * 2 - 1));
+    model.setWeights(ws.map((v) => sn.tensor(Float32Array.from(v), [inUnits, c])));
+    const xT = [sn.tensor(Float32Array.from(xs[0]), [n, h, w, inUnits]), sn.tensor(Float32Array.from(xs[1]), [n, 1, 1, inUnits])];
+    const p0 = matmulRows(xs[0], ws[0], n * P, inUnits, c);
+    const p1 = matmulRows(xs[1], ws[1], n, inUnits, c);
+    const y = p0.map((v, i) => v * p1[Math.floor(i / (P * c)) * c + (i % c)]);
+    const pred = model.predict(xT) as sn.Tensor;
+    expect(pred.shape).toEqual([n, h, w, c]);
+    const got = pred.dataSync();
+    y.forEach((v, i) => expect(got[i]).toBeCloseTo(v, 5));
+    const t = Float64Array.from({ length: y.length }, () => r() * 2 - 1);
+    const lr = 0.5;
+    model.compile({ optimizer: sn.optimizers.sgd({ learningRate: lr }), loss: 'meanSquaredError' });
+    const yT = sn.tensor(Float32Array.from(t), [n, h, w, c]);
+    await model.trainOnBatch(xT, yT);
+    const g = y.map((v, i) => (2 * (v - t[i])) / y.length);
+    const dp0 = g.map((v, i) => v * p1[Math.floor(i / (P * c)) * c + (i % c)]);
+    const dp1 = new Float64Array(n * c);
+    g.forEach((v, i) => (dp1[Math.floor(i / (P * c)) * c + (i % c)] += v * p0[i]));
+    const after = model.getWeights();
+    [[xs[0], dp0, n * P], [xs[1], dp1, n]].forEach(([x, dp, rows], i) => {
+      const v = after[i].dataSync();
+      for (let q = 0; q < inUnits; q++) for (let j = 0; j < c; j++) {
+        let d = 0;
+        for (let row = 0; row < (rows as number); row++) d += (x as Float64Array)[row * inUnits + q] * (dp as Float64Array)[row * c + j];
+        expect(v[q * c + j]).toBeCloseTo(ws[i][q * c + j] - lr * d, 5);
+      }
+    });
+    for (const tns of [...xT, yT, pred, ...after]) tns.dispose();
+    model.dispose();
+  });
+
+  it('other broadcasts are refused at apply(), naming the gate form', () => {
+    const a = sn.input({ shape: [4, 3, 5] });
+    expect(() => L.multiply({ name: 'bad_gate' }).apply([a, sn.input({ shape: [1, 3, 5] })])).toThrow(/bad_gate \(Multiply\) needs inputs of one shape, or two: x and a channel gate \[1, …, 1, C\]/);
+    expect(() => L.multiply().apply([sn.input({ shape: [1, 1, 5] }), a])).toThrow(/channel gate/); // the gate second, as Keras code writes it
+    expect(() => L.add().apply([a, sn.input({ shape: [1, 1, 5] })])).toThrow(/needs inputs of one shape/);
+  });
+});

@@ -368,6 +368,23 @@ describe.skipIf(!ort)('toOnnx: every layer type', () => {
     expectClose(predict(back, [[xv, [3, 7, 5, 3]]])[0], predict(model, [[xv, [3, 7, 5, 3]]])[0]);
   });
 
+  test('a squeeze-excite block (Keras style: reshape to [1, 1, C], multiply as a channel gate); and back', async () => {
+    sn.setSeed(10);
+    const x = sn.input({ shape: [5, 6, 7] });
+    const f = sn.layers.conv2d({ filters: 7, kernelSize: 3, padding: 'same', activation: 'hardSwish' }).apply(x);
+    let g = sn.layers.globalAveragePooling2d().apply(f);
+    g = sn.layers.dense({ units: 3, activation: 'relu' }).apply(g);
+    g = sn.layers.dense({ units: 7, activation: 'hardSigmoid' }).apply(g);
+    const gated = sn.layers.multiply().apply([f, sn.layers.reshape({ targetShape: [1, 1, 7] }).apply(g)]);
+    const model = sn.model({ inputs: x, outputs: sn.layers.conv2d({ filters: 2, kernelSize: 1 }).apply(gated) });
+    jiggle(model, 100);
+    await check(model, 101);
+    const back = await loadOnnx(toOnnx(model));
+    expect(back.layers.filter((l) => l.className === 'Multiply')).toHaveLength(1);
+    const xv = rand(2 * 5 * 6 * 7, 102);
+    expectClose(predict(back, [[xv, [2, 5, 6, 7]]])[0], predict(model, [[xv, [2, 5, 6, 7]]])[0]);
+  });
+
   test('conv3d and pools 3D', async () => {
     sn.setSeed(7);
     const model = sn.sequential({

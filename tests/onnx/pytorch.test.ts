@@ -70,7 +70,7 @@ async function runOrt(bytes: Uint8Array, name: string, x: Float32Array, shape: n
 const names = Object.keys(manifest.models);
 
 test('the fixtures are all there and small', () => {
-  expect(names.sort()).toEqual(['decoder', 'grouped', 'inception', 'lenet5', 'resnet', 'view']);
+  expect(names.sort()).toEqual(['decoder', 'grouped', 'inception', 'lenet5', 'mobilenetv3', 'resnet', 'view']);
   const total = names.reduce((s, n) => s + readFileSync(join(DIR, manifest.models[n].file)).length, 0);
   expect(total).toBeLessThan(400_000);
 });
@@ -131,6 +131,18 @@ describe.skipIf(!ort)('the fixtures in ONNX Runtime', () => {
     const out = await runOrt(new Uint8Array(readFileSync(join(DIR, fx.file))), 'input', floats(fx.input.data), fx.input.shape);
     expect(worstError(out, floats(fx.output.data))).toBeLessThan(1e-4);
   });
+});
+
+test("mobilenetv3: nn.Hardswish (Mul(x, HardSigmoid(x)) at opset 13), nn.Hardsigmoid, the squeeze-excite gate and the constants load as simdnet layers", async () => {
+  const model = await loadOnnx(new Uint8Array(readFileSync(join(DIR, manifest.models.mobilenetv3.file))));
+  const kinds = model.layers.map((l) => (l.className === 'Activation' ? `Activation:${(l as unknown as { activation: string }).activation}` : l.className));
+  const count = (k: string) => kinds.filter((v) => v === k).length;
+  expect(count('Activation:hardSwish')).toBe(3); // stem, expand, depthwise
+  expect(count('Activation:hardSigmoid')).toBe(1); // the gate, after a rescaling (PyTorch's 1/6)
+  expect(count('Multiply')).toBe(2); // the gate, and the hand-written x * relu6(x + 3)
+  expect(count('Rescaling')).toBe(4); // the gate's 1/6, + 3, / 6, / 2
+  expect(count('Dense')).toBe(3); // the two 1x1 convs of the pooled gate, and fc
+  expect(count('Reshape')).toBe(1); // the gate [C] as [1, 1, C]
 });
 
 describe('saving a model loaded from ONNX', () => {
