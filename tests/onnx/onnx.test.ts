@@ -2,19 +2,13 @@
 // ONNX models written here with the same protobuf schema are loaded by loadOnnx and must predict what
 // ONNX Runtime computes from the same file; simdnet models exported by toOnnx must run in ONNX Runtime
 // with simdnet's outputs. Skipped where bench/node_modules has no onnxruntime-node.
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as sn from '../../src/index.js';
 import { loadOnnx, toOnnx } from '../../src/onnx/index.js';
 import { encodeModel, decodeModel, AttrType, DataType } from '../../src/onnx/schema.js';
+import { ort, ortPath, runOrt } from '../helpers/ort.js';
 
-let ort: any = null;
-try {
-  ort = createRequire(join(__dirname, '../../bench/package.json'))('onnxruntime-node');
-} catch {
-  ort = null;
-}
 
 beforeAll(async () => {
   await sn.ready();
@@ -88,13 +82,6 @@ class G {
   }
 }
 
-async function runOrt(bytes: Uint8Array, feeds: Record<string, [Float32Array, number[]]>): Promise<Float32Array[]> {
-  const session = await ort.InferenceSession.create(bytes);
-  const input: Record<string, unknown> = {};
-  for (const [k, [data, dims]] of Object.entries(feeds)) input[k] = new ort.Tensor('float32', data, dims);
-  const out = await session.run(input);
-  return session.outputNames.map((n: string) => out[n].data as Float32Array);
-}
 
 function predict(model: sn.Model, xs: [Float32Array, number[]][]): Float32Array[] {
   const ts = xs.map(([d, s]) => sn.tensor(d, s));
@@ -570,7 +557,6 @@ test('README ONNX examples run as written (against the sources): the API, From P
   const blocks = [...section.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
   expect(blocks, 'three ```js blocks between the onnx-api markers').toHaveLength(3);
   const expected = [['[2,3]'], ['[4,10]', '[4,10]'], ['[2,10]']];
-  const ortPath = ort ? createRequire(join(__dirname, '../../bench/package.json')).resolve('onnxruntime-node') : null;
   for (const [i, code] of blocks.entries()) {
     if (code.includes("'onnxruntime-node'") && !ortPath) continue;
     const file = join(__dirname, `.readme-onnx-${process.pid}-${i}.ts`);

@@ -3,12 +3,12 @@
 // model must fine-tune (the loss falls over 20 steps), and toOnnx of the fine-tuned model must run in ONNX
 // Runtime (onnxruntime-node under bench/, skipped without it) with simdnet's outputs, and save → loadModel
 // must give the model back.
-import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as sn from '../../src/index.js';
 import { loadOnnx, toOnnx } from '../../src/onnx/index.js';
+import { ort, runOrt } from '../helpers/ort.js';
 
 const DIR = join(__dirname, '../fixtures/onnx');
 interface Fixture {
@@ -23,12 +23,6 @@ const floats = (b64: string): Float32Array => {
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 };
 
-let ort: any = null;
-try {
-  ort = createRequire(join(__dirname, '../../bench/package.json'))('onnxruntime-node');
-} catch {
-  ort = null;
-}
 
 beforeAll(async () => {
   await sn.ready();
@@ -61,10 +55,9 @@ function predict(model: sn.Model, x: Float32Array, shape: number[]): Float32Arra
   return out;
 }
 
-async function runOrt(bytes: Uint8Array, name: string, x: Float32Array, shape: number[]): Promise<Float32Array> {
-  const session = await ort.InferenceSession.create(bytes);
-  const out = await session.run({ [name]: new ort.Tensor('float32', x, shape) });
-  return out[session.outputNames[0]].data as Float32Array;
+/** The first output of a one-input model in ONNX Runtime. */
+async function runOrt1(bytes: Uint8Array, name: string, x: Float32Array, shape: number[]): Promise<Float32Array> {
+  return (await runOrt(bytes, { [name]: [x, shape] }))[0];
 }
 
 const names = Object.keys(manifest.models);
@@ -117,10 +110,10 @@ describe.each(names)('PyTorch %s', (name) => {
     const again = toOnnx(model);
     const probe = rand(2 * inSize, 41);
     const ours = predict(model, probe, [2, ...fx.input.shape.slice(1)]);
-    const theirs = await runOrt(again, model.inputs[0].sourceLayer.name, probe, [2, ...fx.input.shape.slice(1)]);
+    const theirs = await runOrt1(again, model.inputs[0].sourceLayer.name, probe, [2, ...fx.input.shape.slice(1)]);
     expect(worstError(theirs, ours)).toBeLessThan(1e-4);
     // and the fine-tuning moved the weights: the original file gives other outputs
-    const before = await runOrt(bytes, 'input', probe, [2, ...fx.input.shape.slice(1)]);
+    const before = await runOrt1(bytes, 'input', probe, [2, ...fx.input.shape.slice(1)]);
     expect(worstError(before, ours)).toBeGreaterThan(1e-4);
   });
 });
@@ -128,7 +121,7 @@ describe.each(names)('PyTorch %s', (name) => {
 describe.skipIf(!ort)('the fixtures in ONNX Runtime', () => {
   test.each(names)("%s: ONNX Runtime computes PyTorch's outputs from the file (the fixture itself is right)", async (name) => {
     const fx = manifest.models[name];
-    const out = await runOrt(new Uint8Array(readFileSync(join(DIR, fx.file))), 'input', floats(fx.input.data), fx.input.shape);
+    const out = await runOrt1(new Uint8Array(readFileSync(join(DIR, fx.file))), 'input', floats(fx.input.data), fx.input.shape);
     expect(worstError(out, floats(fx.output.data))).toBeLessThan(1e-4);
   });
 });
