@@ -31,6 +31,7 @@ export * from './int8-gemm';
 export * from './int8-quantize';
 export * from './int8-pool';
 export * from './int8-winograd';
+export * from './int8-direct';
 export * from './prelu';
 export * from './winograd';
 export * from './transpose';

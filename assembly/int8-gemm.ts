@@ -23,19 +23,11 @@
 //         mode 2 (i32): y = acc (+ bias), for the int8 Winograd conv (int8-winograd.ts).
 // `ldc` is in elements (bytes for u8, floats for f32).
 //
-// Register tile: 4 rows × 8 columns = eight i32x4 accumulators, over the whole of KP (no K blocking:
+// Register tile (int8-tile.ts): 4 rows × 8 columns = eight i32x4 accumulators, over the whole of KP (no K blocking:
 // the sums are exact in i32 for any K below 133,000).
 
-import { requant } from './int8-requant';
-
-const NR: i32 = 8;
-export const INT8_DOT16: i32 = 0;
-export const INT8_DOT8: i32 = 1;
-
-/** The layout this build can run: DOT8 needs the relaxed build. */
-@inline function layoutOf(layout: i32): i32 {
-  return ASC_FEATURE_RELAXED_SIMD && layout == INT8_DOT8 ? INT8_DOT8 : INT8_DOT16;
-}
+import { INT8_DOT16, INT8_DOT8, NR, int8Tile, layoutOf } from './int8-tile';
+export { INT8_DOT16, INT8_DOT8 } from './int8-tile';
 
 /** 1 when `layout` runs on this build. */
 export function int8_layout_supported(layout: i32): i32 {
@@ -60,8 +52,15 @@ export function int8_packed_weights_bytes(k: i32, n: i32, layout: i32): i32 {
 
 /** Packs w (int8, K×N row-major: Keras's dense [in, units] and conv [kh·kw·c, filters]) into dst. */
 export function int8_pack_weights(w: usize, k: i32, n: i32, dst: usize, layout: i32): void {
+  int8_pack_weights_kp(w, k, n, int8_padded_k(k), dst, layout);
+}
+
+/**
+ * int8_pack_weights with K padded to `kp` (a multiple of the layout's k group, 2 or 4) instead of 16: the
+ * direct conv (int8-direct.ts) steps over K in groups, not in panels of 16 bytes.
+ */
+export function int8_pack_weights_kp(w: usize, k: i32, n: i32, kp: i32, dst: usize, layout: i32): void {
   const dot8 = layoutOf(layout) == INT8_DOT8;
-  const kp = int8_padded_k(k);
   const blocks = (n + NR - 1) / NR;
   const group = dot8 ? 4 : 2; // k values side by side for one column
   let out = dst;
@@ -83,112 +82,6 @@ export function int8_pack_weights(w: usize, k: i32, n: i32, dst: usize, layout: 
       }
     }
   }
-}
-
-// One row of the tile's output: 8 columns (cols of them valid) from two accumulators.
-@inline function storeRow(
-  c0: v128, c1: v128, bias: usize, mult: usize, out: usize, cols: i32,
-  mode: i32, shift: i32, round: v128, zero: v128, qmin: v128, qmax: v128,
-): void {
-  const a0 = i32x4.add(c0, v128.load(bias));
-  const a1 = i32x4.add(c1, v128.load(bias, 16));
-  if (mode == 0) {
-    const r0 = requant(a0, v128.load(mult), round, shift, zero, qmin, qmax);
-    const r1 = requant(a1, v128.load(mult, 16), round, shift, zero, qmin, qmax);
-    const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(r0, r1), i16x8.splat(0));
-    if (cols == NR) v128.store64_lane(out, bytes, 0);
-    else {
-      const bits = i64x2.extract_lane(bytes, 0);
-      for (let j = 0; j < cols; j++) store<u8>(out + j, <u8>(bits >>> (<i64>j << 3)));
-    }
-  } else if (mode == 2) {
-    // Raw i32 sums (the Winograd products, int8-winograd.ts).
-    if (cols == NR) {
-      v128.store(out, a0);
-      v128.store(out, a1, 16);
-    } else {
-      for (let j = 0; j < cols; j++) store<i32>(out + (<usize>j << 2), j < 4 ? laneI32(a0, j) : laneI32(a1, j - 4));
-    }
-  } else {
-    const f0 = f32x4.mul(f32x4.convert_i32x4_s(a0), v128.load(mult));
-    const f1 = f32x4.mul(f32x4.convert_i32x4_s(a1), v128.load(mult, 16));
-    if (cols == NR) {
-      v128.store(out, f0);
-      v128.store(out, f1, 16);
-    } else {
-      for (let j = 0; j < cols; j++) store<f32>(out + (<usize>j << 2), j < 4 ? laneF32(f0, j) : laneF32(f1, j - 4));
-    }
-  }
-}
-
-// Lane j (0..3, not a constant) of an i32x4.
-@inline function laneI32(v: v128, j: i32): i32 {
-  if (j == 0) return i32x4.extract_lane(v, 0);
-  if (j == 1) return i32x4.extract_lane(v, 1);
-  if (j == 2) return i32x4.extract_lane(v, 2);
-  return i32x4.extract_lane(v, 3);
-}
-
-// Lane j (0..3, not a constant) of an f32x4.
-@inline function laneF32(v: v128, j: i32): f32 {
-  if (j == 0) return f32x4.extract_lane(v, 0);
-  if (j == 1) return f32x4.extract_lane(v, 1);
-  if (j == 2) return f32x4.extract_lane(v, 2);
-  return f32x4.extract_lane(v, 3);
-}
-
-// One 4×8 tile: a panel of 4 rows × one packed block of 8 columns.
-@inline function tile(
-  a: usize, b: usize, kp: i32, dot8: bool,
-  bias: usize, mult: usize, out: usize, ldcBytes: usize, rows: i32, cols: i32,
-  mode: i32, shift: i32, round: v128, zero: v128, qmin: v128, qmax: v128,
-): void {
-  let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
-  let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
-  let ap = a;
-  let bp = b;
-  const steps = dot8 ? kp >> 2 : kp >> 1;
-  if (ASC_FEATURE_RELAXED_SIMD && dot8) {
-    // 4 k per step: each row's 4 activation bytes splat, against 8 columns × 4 k of weights.
-    for (let s = 0; s < steps; s++, ap += 16, bp += 32) {
-      const w0 = v128.load(bp);
-      const w1 = v128.load(bp, 16);
-      let x = v128.load32_splat(ap);
-      c00 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x, c00);
-      c01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c01);
-      x = v128.load32_splat(ap, 4);
-      c10 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x, c10);
-      c11 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c11);
-      x = v128.load32_splat(ap, 8);
-      c20 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x, c20);
-      c21 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c21);
-      x = v128.load32_splat(ap, 12);
-      c30 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x, c30);
-      c31 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c31);
-    }
-  } else {
-    // 2 k per step: each row's pair of i16 activations splat, against 8 columns × 2 k (i16).
-    for (let s = 0; s < steps; s++, ap += 16, bp += 32) {
-      const w0 = v128.load(bp);
-      const w1 = v128.load(bp, 16);
-      let x = v128.load32_splat(ap);
-      c00 = i32x4.add(c00, i32x4.dot_i16x8_s(w0, x));
-      c01 = i32x4.add(c01, i32x4.dot_i16x8_s(w1, x));
-      x = v128.load32_splat(ap, 4);
-      c10 = i32x4.add(c10, i32x4.dot_i16x8_s(w0, x));
-      c11 = i32x4.add(c11, i32x4.dot_i16x8_s(w1, x));
-      x = v128.load32_splat(ap, 8);
-      c20 = i32x4.add(c20, i32x4.dot_i16x8_s(w0, x));
-      c21 = i32x4.add(c21, i32x4.dot_i16x8_s(w1, x));
-      x = v128.load32_splat(ap, 12);
-      c30 = i32x4.add(c30, i32x4.dot_i16x8_s(w0, x));
-      c31 = i32x4.add(c31, i32x4.dot_i16x8_s(w1, x));
-    }
-  }
-  storeRow(c00, c01, bias, mult, out, cols, mode, shift, round, zero, qmin, qmax);
-  if (rows > 1) storeRow(c10, c11, bias, mult, out + ldcBytes, cols, mode, shift, round, zero, qmin, qmax);
-  if (rows > 2) storeRow(c20, c21, bias, mult, out + 2 * ldcBytes, cols, mode, shift, round, zero, qmin, qmax);
-  if (rows > 3) storeRow(c30, c31, bias, mult, out + 3 * ldcBytes, cols, mode, shift, round, zero, qmin, qmax);
 }
 
 /**
@@ -214,7 +107,7 @@ export function int8_gemm(
     const block = b + <usize>blk * blockBytes;
     const cols = min(NR, n - j);
     for (let i = 0, panel = a; i < m; i += 4, panel += panelBytes) {
-      tile(panel, block, kp, dot8,
+      int8Tile(panel, block, kp, dot8, false,
         bias + (<usize>j << 2), mult + (<usize>j << 2), c + <usize>i * ldcBytes + <usize>j * elem, ldcBytes, min(4, m - i), cols,
         mode, shift, round, vz, vmin, vmax);
     }

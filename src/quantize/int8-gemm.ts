@@ -109,6 +109,8 @@ export class Int8Plan {
     readonly kernel: Int8Kernel,
     /** Winograd filters (assembly/int8-winograd.ts) for a 3x3 conv on this many input channels, or null. */
     private readonly wino: { c: number; u: Tensor } | null = null,
+    /** Packed for the direct conv (assembly/int8-direct.ts: K padded to 2 or 4, not 16) instead of the GEMM. */
+    readonly direct = false,
   ) {}
 
   /** The layout argument of the kernels. */
@@ -120,9 +122,12 @@ export class Int8Plan {
    * Packs int8 weights wq (K×N row-major, values in −127..127) with an int32 bias (N) that already
    * includes −zeroIn·Σ_k wq[k][n], for `output`. With `winogradC` (a 3x3 kernel on that many input channels,
    * 1..WINOGRAD_MAX_C), also the Winograd filters that int8Conv2d uses for its stride-1 undilated calls.
+   * With `direct`, the weights are packed for the direct conv instead (a short K: a first layer on few
+   * channels), which int8Conv2d then runs for every geometry.
    */
   static create(
     wq: Int8Array, k: number, n: number, bias: Int32Array, output: Int8Output, kernel: Int8Kernel = int8Kernel(), winogradC: number | null = null,
+    direct = false,
   ): Int8Plan {
     if (wq.length !== k * n || bias.length !== n) {
       throw new Error(`simdnet Int8Plan: ${wq.length} weights and ${bias.length} biases do not make K=${k} × N=${n}`);
@@ -130,6 +135,9 @@ export class Int8Plan {
     if (winogradC !== null && !(winogradC >= 1 && winogradC <= WINOGRAD_MAX_C && 9 * winogradC === k)) {
       throw new Error(`simdnet Int8Plan: Winograd needs a 3x3 kernel on 1..${WINOGRAD_MAX_C} channels, got K=${k} for C=${winogradC}`);
     }
+    if (direct && winogradC !== null) throw new Error('simdnet Int8Plan: a plan is direct or Winograd, not both');
+    // The direct conv runs DOT16 in every build (assembly/int8-direct.ts).
+    if (direct) kernel = 'dot16';
     const e = engine();
     const kern = e.kernels;
     const padN = Math.ceil(n / 8) * 8;
@@ -141,12 +149,13 @@ export class Int8Plan {
     };
     try {
       const layout = LAYOUT[kernel];
-      const packed = bytesTensor(kern.int8_packed_weights_bytes(k, n, layout));
+      const packed = bytesTensor(direct ? kern.int8_direct_weights_bytes(k, n) : kern.int8_packed_weights_bytes(k, n, layout));
       const biasT = bytesTensor(4 * padN);
       const multT = bytesTensor(4 * padN);
       const raw = bytesTensor(k * n);
       new Int8Array(e.heap.u8.buffer, raw.ptr, k * n).set(wq);
-      kern.int8_pack_weights(raw.ptr, k, n, packed.ptr, layout);
+      if (direct) kern.int8_pack_weights_kp(raw.ptr, k, n, kern.int8_direct_k(k), packed.ptr, layout);
+      else kern.int8_pack_weights(raw.ptr, k, n, packed.ptr, layout);
       let wino: { c: number; u: Tensor } | null = null;
       if (winogradC !== null) {
         wino = { c: winogradC, u: bytesTensor(kern.int8_wino_filter_bytes(winogradC, n)) };
@@ -165,7 +174,7 @@ export class Int8Plan {
         s.set(output.scales);
         new Float32Array(e.heap.u8.buffer, multT.ptr, padN).set(s);
       }
-      return new Int8Plan(k, n, packed, biasT, multT, output, kernel, wino);
+      return new Int8Plan(k, n, packed, biasT, multT, output, kernel, wino, direct);
     } catch (err) {
       for (const t of owned) t.dispose();
       throw err;
@@ -229,7 +238,7 @@ function usesWinograd(plan: Int8Plan, c: number, kh: number, kw: number, g: Conv
  * y (N,OH,OW,F) = conv(x (N,H,W,C), plan's kernel (KH,KW,C,F)) + bias, then the plan's output stage.
  * With a thread pool, output rows are split between threads (each with its own im2col scratch).
  * pool: a 2x2 stride-2 max pooling (valid) of that output runs in the kernel, y is (N, ⌊OH/2⌋, ⌊OW/2⌋, F);
- * Winograd plans only.
+ * Winograd and direct plans only.
  */
 export function int8Conv2d(x: QTensor, plan: Int8Plan, y: QTensor | Tensor, kh: number, kw: number, g: Conv2dGeometry, pool = false): void {
   const [n, h, w, c] = x.shape;
@@ -239,11 +248,26 @@ export function int8Conv2d(x: QTensor, plan: Int8Plan, y: QTensor | Tensor, kh: 
   const oh = Math.floor((h + g.padTop + g.padBottom - (g.dilationH * (kh - 1) + 1)) / g.strideH) + 1;
   const ow = Math.floor((w + g.padLeft + g.padRight - (g.dilationW * (kw - 1) + 1)) / g.strideW) + 1;
   checkOut('int8Conv2d', plan, y, pool ? [n, oh >> 1, ow >> 1, plan.n] : [n, oh, ow, plan.n]);
-  if (pool && !usesWinograd(plan, c, kh, kw, g)) throw new Error('simdnet int8Conv2d: a fused pooling needs a Winograd plan and a 3x3 stride-1 conv');
+  if (pool && !plan.direct && !usesWinograd(plan, c, kh, kw, g)) {
+    throw new Error('simdnet int8Conv2d: a fused pooling needs a direct or Winograd plan (with a 3x3 stride-1 conv)');
+  }
   const e = engine();
   const k = e.kernels;
   const o = plan.output;
   const [mode, shift, zero, qmin, qmax] = o.kind === 'u8' ? [0, o.shift, o.zero, o.qmin, o.qmax] : [1, 0, 0, 0, 0];
+  if (plan.direct) {
+    // Split by groups of 4 output pixels (or pooling windows), 4 pixels of K·F products each.
+    const quads = k.int8_direct_quads(n, oh, ow, pool ? 1 : 0);
+    const parts = splitWork(quads, 2 * 4 * quads * plan.k * plan.n, 4);
+    const perThread = align64(k.int8_direct_scratch_bytes(plan.k));
+    const scratch = e.scratch(perThread * parts.length);
+    e.parallel(parts.map(([q0, count], t): KernelCall => [
+      'int8_direct_conv2d', x.ptr, n, h, w, c, kh, kw, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW,
+      oh, ow, q0, count, x.q.zero, plan.packedPtr, plan.n, plan.biasPtr, y.ptr, mode, plan.multPtr,
+      shift, zero, qmin, qmax, scratch + t * perThread, pool ? 1 : 0,
+    ]));
+    return;
+  }
   if (usesWinograd(plan, c, kh, kw, g)) {
     // Split by 2x2 output tiles; the work that counts is the 16 products per tile.
     const tiles = n * k.int8_wino_tiles(oh, ow, pool ? 1 : 0);

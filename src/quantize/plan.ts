@@ -63,11 +63,11 @@ const MAX_POOLS = new Set(['MaxPooling2D', 'MaxPooling1D']);
 const CLAMP_ACTIVATIONS = new Set<ActivationName>(['linear', 'relu', 'relu6']);
 
 /**
- * Input channels below which a conv layer stays float: a first layer on 1–4 channels has a fast direct
- * float kernel (assembly/conv-few-channels.ts), while its int8 im2col rows are a few bytes each and the
- * GEMM's per-tile requantization outweighs its short reduction (MNIST's 3x3x1 conv: fp32 measured faster).
+ * Input channels below which a conv layer runs the direct int8 kernel (assembly/int8-direct.ts) instead of
+ * the im2col GEMM: a first layer on 1–7 channels has a short K (MNIST's 3x3x1: 9) that the GEMM would pad
+ * to 16 and repack; the direct kernel pads it to 10 (dot16) or 12 (dot8) and fuses a 2x2 max pooling.
  */
-export const MIN_INT8_CONV_CHANNELS = 8;
+export const MIN_GEMM_CONV_CHANNELS = 8;
 
 /**
  * Input channels from which a 3x3 stride-1 conv runs by Winograd (assembly/int8-winograd.ts): its products
@@ -78,9 +78,9 @@ export const MIN_WINOGRAD_CHANNELS = 8;
 /** Layers quantize gives int8 weights. */
 export function takesInt8Weights(layer: Layer): boolean {
   if (!INT8_LAYERS.has(layer.className)) return false;
-  // A conv layer needs images with enough channels; a dense layer any input with features.
+  // A conv layer needs images (N,H,W,C); a dense layer any input with features.
   if (layer.className === 'Dense') return true;
-  return layer.inputShape?.length === 3 && layer.inputShape[2] >= MIN_INT8_CONV_CHANNELS;
+  return layer.inputShape?.length === 3;
 }
 
 /** K (rows of the kernel seen as K×N) and N. */
@@ -134,13 +134,14 @@ class Int8Step implements Step {
 
   /**
    * Whether the pooling layer `pool` (next after this one) can run inside this conv's kernel: u8 output,
-   * Winograd, 2x2 windows at stride 2 without padding (or 'same' on even sizes: the same windows).
+   * Winograd or direct, 2x2 windows at stride 2 without padding (or 'same' on even sizes: the same windows).
    */
   canFuse(pool: Layer): boolean {
     const p = pool as unknown as PoolLike;
     const out = this.layer.outputShape!;
     const even = out[0] % 2 === 0 && out[1] % 2 === 0;
-    return !!this.outQ && !!this.conv && this.plan.winogradChannels !== null && pool.className === 'MaxPooling2D' &&
+    const fuses = this.plan.winogradChannels !== null || this.plan.direct;
+    return !!this.outQ && !!this.conv && fuses && pool.className === 'MaxPooling2D' &&
       p.poolSize[0] === 2 && p.poolSize[1] === 2 && p.strides[0] === 2 && p.strides[1] === 2 && (p.padding === 'valid' || even);
   }
 
@@ -346,6 +347,7 @@ function int8Step(all: Layer[], i: number, wq: { q: Int8Array; scales: Float32Ar
   const g = conv?.g;
   const winograd = conv && conv.kh === 3 && conv.kw === 3 && g!.strideH === 1 && g!.strideW === 1 && g!.dilationH === 1 &&
     g!.dilationW === 1 && channels >= MIN_WINOGRAD_CHANNELS && channels <= WINOGRAD_MAX_C;
-  const plan = Int8Plan.create(wq.q, k, n, bias, output, undefined, winograd ? channels : null);
+  const direct = !!conv && channels < MIN_GEMM_CONV_CHANNELS;
+  const plan = Int8Plan.create(wq.q, k, n, bias, output, undefined, winograd ? channels : null, direct);
   return new Int8Step(layer, plan, outQ, conv, outQ ? 'linear' : c.activation);
 }

@@ -32,11 +32,18 @@ const CASES: ConvCase[] = [
   { name: '2x3 dilated 2, same, stride (1,2), C=9, F=10', x: [2, 7, 5, 9], k: [2, 3], f: 10, stride: [1, 2], padding: 'same', dilation: [2, 2] },
   { name: '3x3 valid, C=32, F=64, 13x13 (odd 11x11 output: partial tiles)', x: [2, 13, 13, 32], k: [3, 3], f: 64, stride: [1, 1], padding: 'valid' },
   { name: '3x3 same, C=13 (8 + a tail of 5), F=10, 6x7', x: [3, 6, 7, 13], k: [3, 3], f: 10, stride: [1, 1], padding: 'same' },
+  { name: '3x3 valid, C=1, F=12, 9x11 (7x9 output: a partial group of 4 pixels)', x: [2, 9, 11, 1], k: [3, 3], f: 12, stride: [1, 1], padding: 'valid' },
+  { name: '5x3 same stride 2, C=2, F=5, batch 1', x: [1, 7, 6, 2], k: [5, 3], f: 5, stride: [2, 2], padding: 'same' },
 ];
 
 /** Cases int8Conv2d can also run by Winograd (3x3, stride 1, undilated): they run both ways. */
 const winogradChannels = (c: ConvCase): (number | null)[] =>
   c.k[0] === 3 && c.k[1] === 3 && c.stride[0] === 1 && c.stride[1] === 1 && !c.dilation ? [null, c.x[3]] : [null];
+
+/** How a case runs: the im2col GEMM, Winograd (on C channels), or the direct kernel (any geometry). */
+type Path = { wino: number | null; direct: boolean };
+const paths = (c: ConvCase): Path[] => [...winogradChannels(c).map((wino) => ({ wino, direct: false })), { wino: null, direct: true }];
+const pathName = (p: Path): string => (p.direct ? ', direct' : p.wino ? ', by Winograd' : '');
 
 function geometry(c: ConvCase): { g: Conv2dGeometry; oh: number; ow: number } {
   const [dh, dw] = c.dilation ?? [1, 1];
@@ -129,7 +136,8 @@ describe.each(BUILDS)('int8 kernels, %s build', (_, options) => {
   const kernels = (): Int8Kernel[] => (dot8Works() ? ['dot16', 'dot8'] : ['dot16']);
 
   for (const c of CASES) {
-    for (const wino of winogradChannels(c)) it(`conv2d ${c.name}${wino ? ', by Winograd' : ''}: u8 and f32 outputs equal the integer reference`, () => {
+    for (const path of paths(c)) it(`conv2d ${c.name}${pathName(path)}: u8 and f32 outputs equal the integer reference`, () => {
+      const { wino, direct } = path;
       const r = rng(c.x.reduce((a, b) => a * 31 + b, c.f));
       const [kh, kw] = c.k;
       const k = kh * kw * c.x[3];
@@ -140,13 +148,15 @@ describe.each(BUILDS)('int8 kernels, %s build', (_, options) => {
       const zeroIn = 5;
       const acc = referenceAcc(x, c.x, wq, kh, kw, c.f, g, oh, ow, zeroIn, bias);
       const yShape = [c.x[0], oh, ow, c.f];
-      for (const kernel of kernels()) {
+      // The direct kernel runs dot16 in every build.
+      for (const kernel of direct ? (['dot16'] as const) : kernels()) {
         for (const small of [false, true]) {
           const out = u8Output(c.f, r, small);
           const arena = new Arena();
-          const plan = Int8Plan.create(wq, k, c.f, bias, out, kernel, wino);
+          const plan = Int8Plan.create(wq, k, c.f, bias, out, kernel, wino, direct);
           try {
             expect(plan.winogradChannels).toBe(wino);
+            expect(plan.direct).toBe(direct);
             const xq = putBytes(arena, x, c.x, { scale: 1, zero: zeroIn });
             const y = QTensor.empty(yShape, { scale: 1, zero: out.zero }, arena);
             int8Conv2d(xq, plan, y, kh, kw, g);
@@ -159,7 +169,7 @@ describe.each(BUILDS)('int8 kernels, %s build', (_, options) => {
         }
         const scales = Float32Array.from({ length: c.f }, () => Math.fround(r() * 0.01 + 1e-4));
         const arena = new Arena();
-        const plan = Int8Plan.create(wq, k, c.f, bias, { kind: 'f32', scales }, kernel, wino);
+        const plan = Int8Plan.create(wq, k, c.f, bias, { kind: 'f32', scales }, kernel, wino, direct);
         try {
           const xq = putBytes(arena, x, c.x, { scale: 1, zero: zeroIn });
           const y = sn.Tensor.empty(yShape, arena);
@@ -189,39 +199,43 @@ describe.each(BUILDS)('int8 kernels, %s build', (_, options) => {
     return out;
   }
 
-  for (const c of CASES.filter((c) => winogradChannels(c).length > 1)) {
-    it(`conv2d ${c.name}, by Winograd with the 2x2 max pooling fused: the pooled reference, u8 and f32`, () => {
+  for (const [c, direct] of [
+    ...CASES.filter((c) => winogradChannels(c).length > 1).map((c) => [c, false] as const),
+    ...CASES.map((c) => [c, true] as const),
+  ]) {
+    it(`conv2d ${c.name}, ${direct ? 'direct' : 'by Winograd'} with the 2x2 max pooling fused: the pooled reference, u8 and f32`, () => {
       const r = rng(c.x.reduce((a, b) => a * 17 + b, c.f));
-      const k = 9 * c.x[3];
+      const [kh, kw] = c.k;
+      const k = kh * kw * c.x[3];
       const { g, oh, ow } = geometry(c);
       const x = randomU8(c.x.reduce((a, b) => a * b, 1), r);
       const wq = randomI8(k * c.f, r);
       const bias = Int32Array.from({ length: c.f }, () => Math.floor(r() * 20000) - 10000);
       const zeroIn = 7;
-      const acc = referenceAcc(x, c.x, wq, 3, 3, c.f, g, oh, ow, zeroIn, bias);
+      const acc = referenceAcc(x, c.x, wq, kh, kw, c.f, g, oh, ow, zeroIn, bias);
       const full = [c.x[0], oh, ow, c.f];
       const pooled = [c.x[0], oh >> 1, ow >> 1, c.f];
       const out = u8Output(c.f, r, false);
       const scales = Float32Array.from({ length: c.f }, () => Math.fround(r() * 0.01 + 1e-4));
       const arena = new Arena();
-      const plan = Int8Plan.create(wq, k, c.f, bias, out, 'dot16', c.x[3]);
-      const planF = Int8Plan.create(wq, k, c.f, bias, { kind: 'f32', scales }, 'dot16', c.x[3]);
+      const plan = Int8Plan.create(wq, k, c.f, bias, out, 'dot16', direct ? null : c.x[3], direct);
+      const planF = Int8Plan.create(wq, k, c.f, bias, { kind: 'f32', scales }, 'dot16', direct ? null : c.x[3], direct);
       try {
         const xq = putBytes(arena, x, c.x, { scale: 1, zero: zeroIn });
         const y = QTensor.empty(pooled, { scale: 1, zero: out.zero }, arena);
-        int8Conv2d(xq, plan, y, 3, 3, g, true);
+        int8Conv2d(xq, plan, y, kh, kw, g, true);
         const bytes = Uint8Array.from(acc, (a, i) => requantRef(a, out.m0[i % c.f], out.shift, out.zero, out.qmin, out.qmax));
         expect(getBytes(y)).toEqual(pool2x2(bytes, full, (len) => new Uint8Array(len)));
         const yf = sn.Tensor.empty(pooled, arena);
-        int8Conv2d(xq, planF, yf, 3, 3, g, true);
+        int8Conv2d(xq, planF, yf, kh, kw, g, true);
         const floats = Float32Array.from(acc, (a, i) => Math.fround(Math.fround(a) * scales[i % c.f]));
         expect(yf.dataSync()).toEqual(pool2x2(floats, full, (len) => new Float32Array(len)));
-        // A fused pooling needs Winograd filters.
-        const direct = Int8Plan.create(wq, k, c.f, bias, out, 'dot16');
+        // A fused pooling needs Winograd filters or the direct kernel.
+        const gemm = Int8Plan.create(wq, k, c.f, bias, out, 'dot16');
         try {
-          expect(() => int8Conv2d(xq, direct, y, 3, 3, g, true)).toThrow(/fused pooling needs a Winograd plan/);
+          expect(() => int8Conv2d(xq, gemm, y, kh, kw, g, true)).toThrow(/fused pooling needs a direct or Winograd plan/);
         } finally {
-          direct.dispose();
+          gemm.dispose();
         }
       } finally {
         plan.dispose();

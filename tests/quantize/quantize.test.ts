@@ -31,7 +31,7 @@ function images(n: number, shape: number[], seed: number): sn.Tensor {
   return sn.tensor(Float32Array.from({ length: size }, () => r()), [n, ...shape]);
 }
 
-/** A model that touches every path: a float first conv (3 channels), int8 convs (3x3 same, 1x1), int8 max
+/** A model that touches every path: a direct int8 first conv (3 channels), int8 convs (3x3 same, 1x1), int8 max
  * pooling, batch norm in float between int8 layers, global pooling in float, int8 dense layers, softmax. */
 function mixedModel(): sn.Sequential {
   const m = sn.sequential([
@@ -72,8 +72,8 @@ describe('quantize', () => {
       q.summary((l) => lines.push(l));
       const runs = (name: string) => lines.find((l) => l.startsWith(name))!.trim().split(/\s+/).pop();
       const names = model.layers.map((l) => l.name);
-      expect(names.map(runs)).toEqual(['fp32', 'int8', 'int8', 'int8', 'fp32', 'int8', 'fp32', 'int8', '—', 'int8']);
-      expect(q.int8Layers).toEqual([names[1], names[2], names[3], names[5], names[7], names[9]]);
+      expect(names.map(runs)).toEqual(['int8', 'int8', 'int8', 'int8', 'fp32', 'int8', 'fp32', 'int8', '—', 'int8']);
+      expect(q.int8Layers).toEqual([names[0], names[1], names[2], names[3], names[5], names[7], names[9]]);
       const want = model.predict(x);
       const got = q.predict(x, { batchSize: 7 });
       // Softmax outputs of 5 classes: 7-bit activations through 5 quantized layers move them by a few

@@ -1,0 +1,131 @@
+// The register tile of the int8 kernels (int8-gemm.ts, int8-direct.ts) and its output stage: 4 rows × 8
+// columns of i32 sums, then bias and requantization to u8, a scale to f32, or raw i32 (see int8-gemm.ts).
+// Not exported by the module (index.ts does not re-export this file): v128 arguments.
+import { requant } from './int8-requant';
+
+export const NR: i32 = 8;
+export const INT8_DOT16: i32 = 0;
+export const INT8_DOT8: i32 = 1;
+
+/** The layout this build can run: DOT8 needs the relaxed build. */
+@inline export function layoutOf(layout: i32): i32 {
+  return ASC_FEATURE_RELAXED_SIMD && layout == INT8_DOT8 ? INT8_DOT8 : INT8_DOT16;
+}
+
+
+// One row of the tile's output: 8 columns (cols of them valid) from two accumulators.
+@inline function storeRow(
+  c0: v128, c1: v128, bias: usize, mult: usize, out: usize, cols: i32,
+  mode: i32, shift: i32, round: v128, zero: v128, qmin: v128, qmax: v128,
+): void {
+  const a0 = i32x4.add(c0, v128.load(bias));
+  const a1 = i32x4.add(c1, v128.load(bias, 16));
+  if (mode == 0) {
+    const r0 = requant(a0, v128.load(mult), round, shift, zero, qmin, qmax);
+    const r1 = requant(a1, v128.load(mult, 16), round, shift, zero, qmin, qmax);
+    const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(r0, r1), i16x8.splat(0));
+    if (cols == NR) v128.store64_lane(out, bytes, 0);
+    else {
+      const bits = i64x2.extract_lane(bytes, 0);
+      for (let j = 0; j < cols; j++) store<u8>(out + j, <u8>(bits >>> (<i64>j << 3)));
+    }
+  } else if (mode == 2) {
+    // Raw i32 sums (the Winograd products, int8-winograd.ts).
+    if (cols == NR) {
+      v128.store(out, a0);
+      v128.store(out, a1, 16);
+    } else {
+      for (let j = 0; j < cols; j++) store<i32>(out + (<usize>j << 2), j < 4 ? laneI32(a0, j) : laneI32(a1, j - 4));
+    }
+  } else {
+    const f0 = f32x4.mul(f32x4.convert_i32x4_s(a0), v128.load(mult));
+    const f1 = f32x4.mul(f32x4.convert_i32x4_s(a1), v128.load(mult, 16));
+    if (cols == NR) {
+      v128.store(out, f0);
+      v128.store(out, f1, 16);
+    } else {
+      for (let j = 0; j < cols; j++) store<f32>(out + (<usize>j << 2), j < 4 ? laneF32(f0, j) : laneF32(f1, j - 4));
+    }
+  }
+}
+
+// Lane j (0..3, not a constant) of an i32x4.
+@inline function laneI32(v: v128, j: i32): i32 {
+  if (j == 0) return i32x4.extract_lane(v, 0);
+  if (j == 1) return i32x4.extract_lane(v, 1);
+  if (j == 2) return i32x4.extract_lane(v, 2);
+  return i32x4.extract_lane(v, 3);
+}
+
+// Lane j (0..3, not a constant) of an f32x4.
+@inline function laneF32(v: v128, j: i32): f32 {
+  if (j == 0) return f32x4.extract_lane(v, 0);
+  if (j == 1) return f32x4.extract_lane(v, 1);
+  if (j == 2) return f32x4.extract_lane(v, 2);
+  return f32x4.extract_lane(v, 3);
+}
+
+// One 4×8 tile: a panel of 4 rows × one packed block of 8 columns, `rows` and `cols` of it stored. With
+// `pool`, the 4 rows are one 2x2 max-pooling window and one row is stored: the max of the 4 sums, which
+// gives the same output as pooling the outputs (the output stage is monotonic: m0, scales ≥ 0).
+@inline export function int8Tile(
+  a: usize, b: usize, kp: i32, dot8: bool, pool: bool,
+  bias: usize, mult: usize, out: usize, ldcBytes: usize, rows: i32, cols: i32,
+  mode: i32, shift: i32, round: v128, zero: v128, qmin: v128, qmax: v128,
+): void {
+  let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
+  let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
+  let ap = a;
+  let bp = b;
+  const steps = dot8 ? kp >> 2 : kp >> 1;
+  if (ASC_FEATURE_RELAXED_SIMD && dot8) {
+    // 4 k per step: each row's 4 activation bytes splat, against 8 columns × 4 k of weights.
+    for (let s = 0; s < steps; s++, ap += 16, bp += 32) {
+      const w0 = v128.load(bp);
+      const w1 = v128.load(bp, 16);
+      let x = v128.load32_splat(ap);
+      c00 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x, c00);
+      c01 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c01);
+      x = v128.load32_splat(ap, 4);
+      c10 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x, c10);
+      c11 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c11);
+      x = v128.load32_splat(ap, 8);
+      c20 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x, c20);
+      c21 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c21);
+      x = v128.load32_splat(ap, 12);
+      c30 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w0, x, c30);
+      c31 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c31);
+    }
+  } else {
+    // 2 k per step: each row's pair of i16 activations splat, against 8 columns × 2 k (i16).
+    for (let s = 0; s < steps; s++, ap += 16, bp += 32) {
+      const w0 = v128.load(bp);
+      const w1 = v128.load(bp, 16);
+      let x = v128.load32_splat(ap);
+      c00 = i32x4.add(c00, i32x4.dot_i16x8_s(w0, x));
+      c01 = i32x4.add(c01, i32x4.dot_i16x8_s(w1, x));
+      x = v128.load32_splat(ap, 4);
+      c10 = i32x4.add(c10, i32x4.dot_i16x8_s(w0, x));
+      c11 = i32x4.add(c11, i32x4.dot_i16x8_s(w1, x));
+      x = v128.load32_splat(ap, 8);
+      c20 = i32x4.add(c20, i32x4.dot_i16x8_s(w0, x));
+      c21 = i32x4.add(c21, i32x4.dot_i16x8_s(w1, x));
+      x = v128.load32_splat(ap, 12);
+      c30 = i32x4.add(c30, i32x4.dot_i16x8_s(w0, x));
+      c31 = i32x4.add(c31, i32x4.dot_i16x8_s(w1, x));
+    }
+  }
+  let n = rows;
+  if (pool) {
+    c00 = i32x4.max_s(i32x4.max_s(c00, c10), i32x4.max_s(c20, c30));
+    c01 = i32x4.max_s(i32x4.max_s(c01, c11), i32x4.max_s(c21, c31));
+    n = 1;
+  }
+  // One output stage in a loop (not one inlined copy per row): the rows move up through (c00, c01).
+  for (let r = 0, o = out; r < n; r++, o += ldcBytes) {
+    storeRow(c00, c01, bias, mult, o, cols, mode, shift, round, zero, qmin, qmax);
+    c00 = c10; c01 = c11;
+    c10 = c20; c11 = c21;
+    c20 = c30; c21 = c31;
+  }
+}
