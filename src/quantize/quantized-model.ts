@@ -5,11 +5,14 @@ import type { Layer, Sequential, SaveHandler, ModelArtifacts } from '../index.js
 import { describeValue } from '../describe.js';
 import { Arena, checkBatchSize, countCorrect, describeShape, engine, filePathOf, gatherRows, getLoss, sameShape, saveArtifactsToDir } from './main.js';
 import { QuantizedProgram, type QuantizationSpec } from './plan.js';
+import { ProgramReplay } from './replay.js';
 import { quantizedArtifacts } from './format.js';
 
 export class QuantizedModel {
   private readonly arena = new Arena();
   private disposed = false;
+  /** Recorded runs of the program, per row count (src/quantize/replay.ts); at most two are kept. */
+  private replays: ProgramReplay[] = [];
 
   /**
    * Made by quantize and loadQuantizedModel. Takes ownership of `float` (its int8 layers' float
@@ -73,6 +76,17 @@ export class QuantizedModel {
     return Math.ceil(batchSize / Math.ceil(batchSize / rows));
   }
 
+  /** The outputs for rows [at, at + count) of x: the program replayed (recorded on the first run of `count` rows). */
+  private runRows(x: Tensor, at: number, count: number): Tensor {
+    let replay = this.replays.find((r) => r.rows === count);
+    if (!replay) {
+      while (this.replays.length >= 2) this.replays.shift()!.dispose();
+      replay = new ProgramReplay(count, this.layers);
+      this.replays.push(replay);
+    }
+    return replay.run(x, at, (input, arena) => this.program.run(input, arena));
+  }
+
   /** Outputs for x (N, ...), float32, computed in batches; the caller owns (and disposes) the result. */
   predict(x: Tensor, args: { batchSize?: number } = {}): Tensor {
     this.checkInput(x, 'predict');
@@ -83,12 +97,8 @@ export class QuantizedModel {
     try {
       for (let at = 0; at < n; at += batchSize) {
         const count = Math.min(batchSize, n - at);
-        try {
-          const h = this.program.run(gatherRows(x, null, at, count, this.arena), this.arena);
-          engine().kernels.copy_f32(out.ptr + at * rowSize * 4, h.ptr, count * rowSize);
-        } finally {
-          this.arena.reset();
-        }
+        const h = this.runRows(x, at, count);
+        engine().kernels.copy_f32(out.ptr + at * rowSize * 4, h.ptr, count * rowSize);
       }
     } catch (e) {
       out.dispose();
@@ -113,7 +123,7 @@ export class QuantizedModel {
     for (let at = 0; at < n; at += batchSize) {
       const count = Math.min(batchSize, n - at);
       try {
-        const h = this.program.run(gatherRows(x, null, at, count, this.arena), this.arena);
+        const h = this.runRows(x, at, count);
         const yb = gatherRows(y, null, at, count, this.arena);
         lossSum += loss.compute(h, yb, null) * count;
         correct += countCorrect(h, yb, loss.sparse);
@@ -167,6 +177,8 @@ export class QuantizedModel {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    for (const r of this.replays) r.dispose();
+    this.replays = [];
     this.program.dispose();
     this.float.dispose();
     this.arena.reset();

@@ -98,6 +98,33 @@ describe('quantize', () => {
     }
   });
 
+  it('replays recorded runs: repeated predicts give the same bytes, and a float layer whose weights change is recorded again', () => {
+    const model = mixedModel();
+    const calibration = images(64, [10, 9, 3], 1);
+    const x = images(13, [10, 9, 3], 4);
+    const q = quantize(model, { calibration });
+    try {
+      // 13 rows in runs of 5: two recorded row counts (5 and 3), each replayed.
+      const first = q.predict(x, { batchSize: 5 });
+      const second = q.predict(x, { batchSize: 5 });
+      const whole = q.predict(x, { batchSize: 13 });
+      expect(second.dataSync()).toEqual(first.dataSync());
+      expect(whole.dataSync()).toEqual(first.dataSync());
+      // The batch norm runs in float: new weights there must reach the next predict.
+      const bn = q.layers.find((l) => l.className === 'BatchNormalization')!;
+      const gamma = bn.params.find((p) => p.name === 'gamma')!.value;
+      gamma.set(Float32Array.from(gamma.dataSync(), (v) => v * 3));
+      const changed = q.predict(x, { batchSize: 5 });
+      expect(maxAbsDiff(changed.dataSync(), first.dataSync())).toBeGreaterThan(1e-3);
+      for (const t of [first, second, whole, changed]) t.dispose();
+    } finally {
+      q.dispose();
+      model.dispose();
+      calibration.dispose();
+      x.dispose();
+    }
+  });
+
   it('percentile ranges and per-tensor weights also work; skip keeps a layer in float', () => {
     const model = mixedModel();
     const calibration = images(64, [10, 9, 3], 1);
