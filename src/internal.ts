@@ -11,6 +11,7 @@ import { checkBatchSize, gatherRows } from './model/batch.js';
 import { layersFromTopology, topologyOf } from './model/topology.js';
 import { filePathOf, readArtifactsFromDir, saveArtifactsToDir } from './model/io-node.js';
 import { fetchArtifacts } from './model/io-browser.js';
+import { modelFromTopology } from './model/load.js';
 import { GENERATED_BY, concatBuffers } from './model/artifacts.js';
 import { describeShape, sameShape } from './layers/layer.js';
 import { windowAxis } from './layers/geometry.js';
@@ -28,4 +29,5 @@ export const _internal = Object.freeze({
   engine, Arena, splitWork, shapeSize, checkBatchSize, gatherRows, layersFromTopology, topologyOf,
   filePathOf, readArtifactsFromDir, saveArtifactsToDir, fetchArtifacts, GENERATED_BY, concatBuffers,
   describeShape, sameShape, windowAxis, applyActivation, getLoss, countCorrect, kernelChoiceEpoch,
+  modelFromTopology,
 });

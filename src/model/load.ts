@@ -132,7 +132,7 @@ function list(names: string[]): string {
 const FUNCTIONAL = new Set(['Model', 'Functional']);
 
 /** The model a topology describes, built, with fresh weights (the caller loads them). */
-function modelFromTopology(topology: unknown): Sequential | LayersModel {
+export function modelFromTopology(topology: unknown): Sequential | LayersModel {
   let t = topology as Record<string, unknown> | null;
   if (t && typeof t === 'object' && 'model_config' in t) t = t.model_config as Record<string, unknown>;
   if (t && typeof t === 'object' && typeof t.class_name === 'string' && FUNCTIONAL.has(t.class_name)) {

@@ -1,8 +1,9 @@
-// Calibration: run the float model over sample inputs and record the range of every activation — the
-// model input and each layer's output — from which activation scales and zero points are chosen.
+// Calibration: run the float model over sample inputs and record the range of every value — the model
+// input and each call's output (wiring.ts slots) — from which activation scales and zero points are chosen.
 // Ranges are min/max, or (with `percentile`) the p-th and (100−p)-th percentiles of a strided sample of
 // each tensor's values, which ignores rare outliers at the price of clipping them.
-import type { Layer, Tensor } from '../index.js';
+import type { Tensor } from '../index.js';
+import type { Wiring } from './wiring.js';
 import { Arena, gatherRows } from './main.js';
 import { floatForward } from './float-layer.js';
 import { percentileOf } from './scheme.js';
@@ -15,9 +16,9 @@ export interface Range {
   max: number;
 }
 
-/** Ranges of [input, output of layer 0, output of layer 1, ...] over x, in batches of `batchSize`. */
-export function calibrate(layers: Layer[], x: Tensor, batchSize: number, percentile: number | null): Range[] {
-  const count = layers.length + 1;
+/** Ranges of every slot of `wiring` (the input, then each call's output) over x, in batches of `batchSize`. */
+export function calibrate(wiring: Wiring, x: Tensor, batchSize: number, percentile: number | null): Range[] {
+  const count = wiring.slots;
   const mins = new Float64Array(count).fill(Infinity);
   const maxs = new Float64Array(count).fill(-Infinity);
   const samples: Float32Array[][] = Array.from({ length: count }, () => []);
@@ -44,12 +45,12 @@ export function calibrate(layers: Layer[], x: Tensor, batchSize: number, percent
   const n = x.shape[0];
   for (let at = 0; at < n; at += batchSize) {
     try {
-      let h = gatherRows(x, null, at, Math.min(batchSize, n - at), arena);
-      record(h, 0);
-      layers.forEach((layer, i) => {
-        h = floatForward(layer, h, arena);
-        record(h, i + 1);
-      });
+      const values: Tensor[] = [gatherRows(x, null, at, Math.min(batchSize, n - at), arena)];
+      record(values[0], 0);
+      for (const call of wiring.calls) {
+        values[call.outSlot] = floatForward(call.layer, call.inSlots.map((s) => values[s]), arena);
+        record(values[call.outSlot], call.outSlot);
+      }
     } finally {
       arena.reset();
     }

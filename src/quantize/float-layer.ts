@@ -3,7 +3,7 @@
 import { Node } from '../index.js';
 import type { Arena, Layer, Tensor } from '../index.js';
 
-export function floatForward(layer: Layer, x: Tensor, arena: Arena): Tensor {
+export function floatForward(layer: Layer, xs: Tensor[], arena: Arena): Tensor {
   // A fresh node (training off, no logits): the runner keeps nothing for backward.
-  return layer.callForward([x], new Node(), arena);
+  return layer.callForward(xs, new Node(), arena);
 }

@@ -1,17 +1,17 @@
 // simdnet's quantized model format: TF.js layers-model artifacts (model.json + weights.bin) with two
 // extensions that only simdnet reads (docs/ARCHITECTURE.md, "Quantized model format"):
 //   - modelTopology.simdnet_quantization: { format: 'simdnet-int8', version: 1, per_channel, activation_bits,
-//     activations: [{ scale, zero_point } | null, ...] (model input, then each layer's output), int8_layers, loss }
+//     activations: [{ scale, zero_point } | null, ...] (model input, then each call's output: wiring.ts), int8_layers, loss }
 //   - the kernel of each int8 layer is a weight of dtype 'int8' (one byte per value, Keras layout) with
 //     quantization { dtype: 'int8', scheme: 'symmetric', axis: -1, scales: [one per output channel] }.
 // Everything else (biases, float layers' weights) is float32 as in any layers model. TF.js refuses the
 // 'int8' dtype, so a quantized model cannot be mistaken for a float one there; sn.loadModel refuses it too
 // and points to loadQuantizedModel.
-import { Sequential } from '../index.js';
-import type { Layer, ModelArtifacts, WeightSpec } from '../index.js';
-import { GENERATED_BY, concatBuffers, layersFromTopology, topologyOf } from './main.js';
+import type { LayersModel, ModelArtifacts, Sequential, WeightSpec } from '../index.js';
+import { GENERATED_BY, concatBuffers, modelFromTopology } from './main.js';
 import type { QuantParams } from './int8-tensor.js';
 import type { QuantizationSpec } from './plan.js';
+import { wiringOf } from './wiring.js';
 
 export const QUANTIZATION_KEY = 'simdnet_quantization';
 const FORMAT = 'simdnet-int8';
@@ -33,10 +33,19 @@ export function isQuantizedArtifacts(a: ModelArtifacts | null | undefined): bool
   return !!t && typeof t === 'object' && QUANTIZATION_KEY in t;
 }
 
-export function quantizedArtifacts(name: string, layers: Layer[], spec: QuantizationSpec, loss: string | null): ModelArtifacts {
+/**
+ * A model's topology as its save() writes it (Sequential or functional). Model.topology is protected:
+ * this entry is simdnet's own code, reading it as save does.
+ */
+export function topologyOfModel(model: Sequential | LayersModel): unknown {
+  const m = model as unknown as { graphFor(what: string): unknown; topology(graph: unknown, skipAugmentation: boolean): unknown };
+  return m.topology(m.graphFor('quantize'), false);
+}
+
+export function quantizedArtifacts(model: Sequential | LayersModel, spec: QuantizationSpec, loss: string | null): ModelArtifacts {
   const specs: WeightSpec[] = [];
   const parts: Uint8Array[] = [];
-  for (const layer of layers) {
+  for (const layer of model.layers) {
     const int8 = spec.weights.get(layer.name);
     for (const p of layer.orderedParams()) {
       const wname = `${layer.name}/${p.name}`;
@@ -63,7 +72,7 @@ export function quantizedArtifacts(name: string, layers: Layer[], spec: Quantiza
     loss,
   };
   return {
-    modelTopology: { ...topologyOf(name, layers), [QUANTIZATION_KEY]: meta },
+    modelTopology: { ...(topologyOfModel(model) as Record<string, unknown>), [QUANTIZATION_KEY]: meta },
     format: 'layers-model',
     generatedBy: GENERATED_BY,
     convertedBy: null,
@@ -80,20 +89,19 @@ const fail = (msg: string): never => {
  * The float model (layers built, float weights set; int8 layers' kernels left unset) and the quantization
  * spec from quantized artifacts. Every check runs before anything is returned; nothing leaks on a throw.
  */
-export function readQuantizedArtifacts(a: ModelArtifacts): { model: Sequential; spec: QuantizationSpec; loss: string | null } {
+export function readQuantizedArtifacts(a: ModelArtifacts): { model: Sequential | LayersModel; spec: QuantizationSpec; loss: string | null } {
   if (!isQuantizedArtifacts(a)) fail('these artifacts are not a quantized simdnet model (no simdnet_quantization in modelTopology): use sn.loadModel');
   const meta = (a.modelTopology as Record<string, unknown>)[QUANTIZATION_KEY] as QuantizationJson;
   if (meta?.format !== FORMAT || meta.version !== 1) fail(`unknown quantization format ${JSON.stringify(meta?.format)} version ${JSON.stringify(meta?.version)}`);
   if (meta.activation_bits !== 7) fail(`activation_bits ${meta.activation_bits} is not supported (7)`);
   const specs: WeightSpec[] = a.weightSpecs ?? (a.weightsManifest ?? []).flatMap((g) => g.weights);
   const data = new Uint8Array(a.weightData === undefined ? new ArrayBuffer(0) : concatBuffers(a.weightData));
-  const { name, layers } = layersFromTopology(a.modelTopology);
-  const model = new Sequential({ name: name ?? undefined });
+  const model = modelFromTopology(a.modelTopology);
+  const layers = model.layers;
   try {
-    for (const layer of layers) model.add(layer);
-    if (!model.built) fail('the topology gives no input shape for the first layer');
-    if (!Array.isArray(meta.activations) || meta.activations.length !== layers.length + 1) {
-      fail(`activations has ${meta.activations?.length} entries but the model has ${layers.length} layers (+1 for the input)`);
+    const slots = wiringOf(model, 'loadQuantizedModel').slots;
+    if (!Array.isArray(meta.activations) || meta.activations.length !== slots) {
+      fail(`activations has ${meta.activations?.length} entries but the model has ${slots} values (its input and each call's output)`);
     }
     const byName = new Map<string, { spec: WeightSpec; at: number; bytes: number }>();
     let at = 0;

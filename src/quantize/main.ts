@@ -5,7 +5,7 @@
 import { _internal } from '../index.js';
 
 export const {
-  engine, Arena, splitWork, shapeSize, checkBatchSize, gatherRows, layersFromTopology, topologyOf,
+  engine, Arena, splitWork, shapeSize, checkBatchSize, gatherRows, modelFromTopology,
   filePathOf, readArtifactsFromDir, saveArtifactsToDir, fetchArtifacts, GENERATED_BY, concatBuffers,
   describeShape, sameShape, windowAxis, applyActivation, getLoss, countCorrect, kernelChoiceEpoch,
 } = _internal;

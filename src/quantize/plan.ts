@@ -1,8 +1,12 @@
-// The quantized model's program: one step per layer of the float model, in order. Conv2D and Dense run the
-// int8 kernels; max pooling runs on bytes when its input is quantized; Flatten and Dropout pass their
-// input through; every other layer runs in float, with dequantize/quantize steps inserted where the
-// domain changes. The plan is built from the layers and a QuantizationSpec — the same function for
-// quantize and for loading a saved quantized model, so both compute the same bytes.
+// The quantized model's program: one step per call of the float model (src/quantize/wiring.ts: a chain or
+// a graph with branches and merges), in run order, each reading and writing value slots. Conv2D and Dense
+// run the int8 kernels; max pooling runs on bytes when its input is quantized or an int8 layer reads its
+// output; Flatten and Dropout pass their input through; every other layer (merges such as Add and
+// Concatenate included) runs in float. A slot holds its value in the domain its step writes (u8 or f32);
+// a reader that needs the other domain gets a conversion, made once per slot and run (dequantize, or
+// quantize with the slot's calibrated parameters). The plan is built from the wiring and a
+// QuantizationSpec — the same function for quantize and for loading a saved quantized model, so both
+// compute the same bytes.
 import { Tensor } from '../index.js';
 import type { Arena, Layer, Padding, ActivationName, ops } from '../index.js';
 import { applyActivation, windowAxis } from './main.js';
@@ -14,13 +18,14 @@ type Conv2dGeometry = ops.Conv2dGeometry;
 type Pool2dGeometry = ops.Pool2dGeometry;
 import { ACTIVATION_MAX, fixedPointMultipliers, int32Bias } from './scheme.js';
 import { floatForward } from './float-layer.js';
+import type { Call, Wiring } from './wiring.js';
 
 export type Value = Tensor | QTensor;
 
 /** What fixes a quantized model besides its float layers. */
 export interface QuantizationSpec {
   perChannel: boolean;
-  /** Activation parameters: [0] the model input, [i+1] the output of layer i; null where not calibrated. */
+  /** Activation parameters per value slot (wiring.ts): [0] the model input, then each call's output; null where not calibrated. */
   tensors: (QuantParams | null)[];
   /** int8 kernels (K×N, K = kh·kw·c or input units) and their per-output-channel scales, by layer name. */
   weights: Map<string, { q: Int8Array; scales: Float32Array }>;
@@ -29,10 +34,12 @@ export interface QuantizationSpec {
 /** How a layer runs in the quantized model, as summary() reports it. */
 export type StepKind = 'int8' | 'fp32' | 'pass';
 
+type Domain = 'u8' | 'f32';
+
 interface Step {
   readonly layer: Layer;
   readonly kind: StepKind;
-  run(x: Value, arena: Arena): Value;
+  run(xs: Value[], arena: Arena): Value;
   dispose(): void;
 }
 
@@ -75,7 +82,7 @@ export const MIN_GEMM_CONV_CHANNELS = 8;
  */
 export const MIN_WINOGRAD_CHANNELS = 8;
 
-/** Layers quantize gives int8 weights. */
+/** Layers quantize gives int8 weights (a conv on images, a dense layer). */
 export function takesInt8Weights(layer: Layer): boolean {
   if (!INT8_LAYERS.has(layer.className)) return false;
   // A conv layer needs images (N,H,W,C); a dense layer any input with features.
@@ -122,32 +129,36 @@ function u8Output(inQ: QuantParams, scales: Float32Array, outQ: QuantParams, act
 
 class Int8Step implements Step {
   readonly kind = 'int8';
-  /** Set when the 2x2 max pooling after this conv runs inside its kernel (fusePool): that pool's layer. */
-  pooled: Layer | null = null;
+  /** Set when the 2x2 max pooling after this conv runs inside its kernel: that pool's call. */
+  pooled: Call | null = null;
   constructor(
-    readonly layer: Layer,
+    readonly call: Call,
     private readonly plan: Int8Plan,
     readonly outQ: QuantParams | null,
     private readonly conv: { kh: number; kw: number; g: Conv2dGeometry } | null,
     private readonly after: ActivationName,
   ) {}
 
+  get layer(): Layer {
+    return this.call.layer;
+  }
+
   /**
-   * Whether the pooling layer `pool` (next after this one) can run inside this conv's kernel: u8 output,
-   * Winograd or direct, 2x2 windows at stride 2 without padding (or 'same' on even sizes: the same windows).
+   * Whether the pooling call `pool` can run inside this conv's kernel: u8 output, Winograd or direct, 2x2
+   * windows at stride 2 without padding (or 'same' on even sizes: the same windows).
    */
   canFuse(pool: Layer): boolean {
     const p = pool as unknown as PoolLike;
-    const out = this.layer.outputShape!;
+    const out = this.call.outShape;
     const even = out[0] % 2 === 0 && out[1] % 2 === 0;
     const fuses = this.plan.winogradChannels !== null || this.plan.direct;
     return !!this.outQ && !!this.conv && fuses && pool.className === 'MaxPooling2D' &&
       p.poolSize[0] === 2 && p.poolSize[1] === 2 && p.strides[0] === 2 && p.strides[1] === 2 && (p.padding === 'valid' || even);
   }
 
-  run(x: Value, arena: Arena): Value {
+  run([x]: Value[], arena: Arena): Value {
     const xq = x as QTensor;
-    const shape = [xq.shape[0], ...(this.pooled ?? this.layer).outputShape!];
+    const shape = [xq.shape[0], ...(this.pooled ?? this.call).outShape];
     const y: Value = this.outQ ? QTensor.empty(shape, this.outQ, arena) : Tensor.empty(shape, arena);
     if (this.conv) int8Conv2d(xq, this.plan, y, this.conv.kh, this.conv.kw, this.conv.g, !!this.pooled);
     else int8Dense(xq, this.plan, y);
@@ -162,16 +173,20 @@ class Int8Step implements Step {
 class MaxPoolStep implements Step {
   readonly kind = 'int8';
   constructor(
-    readonly layer: Layer,
+    private readonly call: Call,
     private readonly g: Pool2dGeometry,
   ) {}
 
-  run(x: Value, arena: Arena): Value {
+  get layer(): Layer {
+    return this.call.layer;
+  }
+
+  run([x]: Value[], arena: Arena): Value {
     const xq = x as QTensor;
     const n = xq.shape[0];
     const is1d = this.layer.className === 'MaxPooling1D';
-    const inS = this.layer.inputShape!;
-    const outS = this.layer.outputShape!;
+    const inS = this.call.inShapes[0];
+    const outS = this.call.outShape;
     const y = QTensor.empty([n, ...outS], xq.q, arena);
     const as4 = (t: QTensor, s: number[]) => (is1d ? t.reshape([n, 1, ...s]) : t);
     int8MaxPool2d(as4(xq, inS), as4(y, outS), this.g);
@@ -186,7 +201,7 @@ class FusedPoolStep implements Step {
   readonly kind = 'int8';
   constructor(readonly layer: Layer) {}
 
-  run(x: Value): Value {
+  run([x]: Value[]): Value {
     return x;
   }
 
@@ -195,10 +210,14 @@ class FusedPoolStep implements Step {
 
 class PassStep implements Step {
   readonly kind = 'pass';
-  constructor(readonly layer: Layer) {}
+  constructor(private readonly call: Call) {}
 
-  run(x: Value): Value {
-    const shape = [x.shape[0], ...this.layer.outputShape!];
+  get layer(): Layer {
+    return this.call.layer;
+  }
+
+  run([x]: Value[]): Value {
+    const shape = [x.shape[0], ...this.call.outShape];
     return x instanceof QTensor ? x.reshape(shape) : x.reshapeView(shape);
   }
 
@@ -209,124 +228,150 @@ class FloatStep implements Step {
   readonly kind = 'fp32';
   constructor(readonly layer: Layer) {}
 
-  run(x: Value, arena: Arena): Value {
-    return floatForward(this.layer, x as Tensor, arena);
+  run(xs: Value[], arena: Arena): Value {
+    return floatForward(this.layer, xs as Tensor[], arena);
   }
 
   dispose(): void {}
 }
 
-/** A conversion between domains, not a layer of its own: runs before the step it belongs to. */
-function toQuantized(x: Value, q: QuantParams, arena: Arena): QTensor {
-  if (x instanceof QTensor) return x;
-  const y = QTensor.empty(x.shape, q, arena);
-  quantize(x, y);
-  return y;
-}
-
-function toFloat(x: Value, arena: Arena): Tensor {
-  if (x instanceof Tensor) return x;
-  const y = Tensor.empty(x.shape, arena);
-  dequantize(x, y);
-  return y;
+/** A step with where it reads and writes: the domain it needs each input in, and the slot of its output. */
+interface Placed {
+  readonly step: Step;
+  readonly inSlots: number[];
+  readonly needs: Domain[];
+  readonly outSlot: number;
 }
 
 export class QuantizedProgram {
   private constructor(
-    private readonly steps: Step[],
-    /** Per step: the parameters to quantize its input with (int8 steps on a float input), else null. */
-    private readonly inputQ: (QuantParams | null)[],
+    private readonly placed: Placed[],
+    /** Per slot: the parameters of its u8 form (what it is written in, or quantized to on demand), or null. */
+    private readonly slotQ: (QuantParams | null)[],
+    private readonly outputSlot: number,
   ) {}
 
-  /** Builds the steps for `layers` (built, with weights) from `spec`. Frees what it made if it throws. */
-  static build(layers: Layer[], spec: QuantizationSpec): QuantizedProgram {
-    const steps: Step[] = [];
-    const inputQ: (QuantParams | null)[] = [];
+  /** Builds the steps for the calls of `wiring` (layers built, with weights) from `spec`. Frees what it made if it throws. */
+  static build(wiring: Wiring, spec: QuantizationSpec): QuantizedProgram {
+    const { calls } = wiring;
+    if (spec.tensors.length !== wiring.slots) {
+      throw new Error(`simdnet quantize: ${spec.tensors.length} activation parameters for ${wiring.slots} values (the input and each call's output)`);
+    }
+    const readersOf: Call[][] = Array.from({ length: wiring.slots }, () => []);
+    for (const c of calls) for (const s of c.inSlots) readersOf[s].push(c);
+    const int8Call = (c: Call): boolean => spec.weights.has(c.layer.name) && takesInt8Weights(c.layer) && c.inSlots.length === 1;
+    // Whether an int8 layer reads slot s, directly or through views and max poolings.
+    const feeds = new Map<number, boolean>();
+    const feedsInt8 = (s: number): boolean => {
+      let f = feeds.get(s);
+      if (f === undefined) {
+        f = readersOf[s].some((c) => int8Call(c) || ((PASS_LAYERS.has(c.layer.className) || MAX_POOLS.has(c.layer.className)) && feedsInt8(c.outSlot)));
+        feeds.set(s, f);
+      }
+      return f;
+    };
+    const domain: Domain[] = new Array(wiring.slots).fill('f32');
+    const slotQ: (QuantParams | null)[] = new Array(wiring.slots).fill(null);
+    const producer = new Map<number, Step>();
+    const placed: Placed[] = [];
+    // The u8 parameters of slot s, for a reader that needs it quantized: those it is written with, or its calibrated ones.
+    const u8Of = (s: number, who: Layer): QuantParams => {
+      slotQ[s] ??= spec.tensors[s];
+      if (!slotQ[s]) throw new Error(`simdnet quantize: no activation range for the input of ${who.name}`);
+      return slotQ[s]!;
+    };
     try {
-      let current: QuantParams | null = null; // the parameters of the value entering layer i; null: float
-      layers.forEach((layer, i) => {
-        const wq = spec.weights.get(layer.name);
-        if (wq && takesInt8Weights(layer)) {
-          const inQ = current ?? spec.tensors[i];
-          if (!inQ) throw new Error(`simdnet quantize: no activation range for the input of ${layer.name}`);
-          const step = int8Step(layers, i, wq, inQ, spec);
-          steps.push(step);
-          inputQ.push(current ? null : inQ);
-          current = step.outQ;
-        } else if (prevStep(steps) instanceof Int8Step && (prevStep(steps) as Int8Step).canFuse(layer)) {
+      for (const call of calls) {
+        const { layer, inSlots, outSlot } = call;
+        const [s0] = inSlots;
+        const before = producer.get(s0);
+        let step: Step;
+        let needs: Domain[];
+        if (int8Call(call)) {
+          const inQ = u8Of(s0, layer);
+          const outQ = keepsQuantized(call, spec, feedsInt8) ? spec.tensors[outSlot]! : null;
+          step = int8Step(call, spec.weights.get(layer.name)!, inQ, outQ);
+          needs = ['u8'];
+          if (outQ) [domain[outSlot], slotQ[outSlot]] = ['u8', outQ];
+        } else if (before instanceof Int8Step && !before.pooled && wiring.readers[s0] === 1 && before.canFuse(layer)) {
           // The pooling keeps its input's parameters (max commutes with the monotonic output stage).
-          (prevStep(steps) as Int8Step).pooled = layer;
-          steps.push(new FusedPoolStep(layer));
-          inputQ.push(null);
-        } else if (MAX_POOLS.has(layer.className) && (current || feedsInt8(layers, i, spec))) {
-          // A float value that an int8 layer will read after this pool is quantized before it: pooling
-          // bytes is cheaper than pooling floats, and max commutes with the (monotonic) quantization.
-          if (!current) {
-            current = spec.tensors[i];
-            if (!current) throw new Error(`simdnet quantize: no activation range for the input of ${layer.name}`);
-            inputQ.push(current);
-          } else inputQ.push(null);
-          const s = layer.inputShape!;
+          before.pooled = call;
+          step = new FusedPoolStep(layer);
+          needs = ['u8'];
+          [domain[outSlot], slotQ[outSlot]] = ['u8', slotQ[s0]];
+        } else if (MAX_POOLS.has(layer.className) && (domain[s0] === 'u8' || feedsInt8(outSlot))) {
+          // Pooling bytes is cheaper than pooling floats, and max commutes with the (monotonic) quantization.
+          const q = u8Of(s0, layer);
+          const s = call.inShapes[0];
           const is1d = layer.className === 'MaxPooling1D';
-          steps.push(new MaxPoolStep(layer, poolGeometry(layer as unknown as PoolLike, is1d ? 1 : s[0], is1d ? s[0] : s[1])));
+          step = new MaxPoolStep(call, poolGeometry(layer as unknown as PoolLike, is1d ? 1 : s[0], is1d ? s[0] : s[1]));
+          needs = ['u8'];
+          [domain[outSlot], slotQ[outSlot]] = ['u8', q];
         } else if (PASS_LAYERS.has(layer.className)) {
-          steps.push(new PassStep(layer));
-          inputQ.push(null);
+          step = new PassStep(call);
+          needs = [domain[s0]];
+          [domain[outSlot], slotQ[outSlot]] = [domain[s0], domain[s0] === 'u8' ? slotQ[s0] : null];
         } else {
-          steps.push(new FloatStep(layer));
-          inputQ.push(null);
-          current = null;
+          step = new FloatStep(layer);
+          needs = inSlots.map((): Domain => 'f32');
         }
-      });
+        placed.push({ step, inSlots, needs, outSlot });
+        producer.set(outSlot, step);
+      }
     } catch (e) {
-      for (const s of steps) s.dispose();
+      for (const p of placed) p.step.dispose();
       throw e;
     }
-    return new QuantizedProgram(steps, inputQ);
+    return new QuantizedProgram(placed, slotQ, wiring.outputSlot);
   }
 
   /** Runs a batch: x (N, ...) float in, float out (arena tensors). */
   run(x: Tensor, arena: Arena): Tensor {
-    let h: Value = x;
-    this.steps.forEach((step, i) => {
-      const q = this.inputQ[i];
-      if (q) h = toQuantized(h, q, arena);
-      else if (step.kind === 'fp32') h = toFloat(h, arena);
-      h = step.run(h, arena);
-    });
-    return toFloat(h, arena);
+    const f32: (Tensor | null)[] = new Array(this.slotQ.length).fill(null);
+    const u8: (QTensor | null)[] = new Array(this.slotQ.length).fill(null);
+    f32[0] = x;
+    const get = (s: number, d: Domain): Value => {
+      if (d === 'u8') {
+        if (!u8[s]) {
+          const y = QTensor.empty(f32[s]!.shape, this.slotQ[s]!, arena);
+          quantize(f32[s]!, y);
+          u8[s] = y;
+        }
+        return u8[s]!;
+      }
+      if (!f32[s]) {
+        const y = Tensor.empty(u8[s]!.shape, arena);
+        dequantize(u8[s]!, y);
+        f32[s] = y;
+      }
+      return f32[s]!;
+    };
+    for (const { step, inSlots, needs, outSlot } of this.placed) {
+      const y = step.run(inSlots.map((s, i) => get(s, needs[i])), arena);
+      if (y instanceof QTensor) u8[outSlot] = y;
+      else f32[outSlot] = y;
+    }
+    return get(this.outputSlot, 'f32') as Tensor;
   }
 
-  /** How each layer runs, in order. */
+  /** How each call runs, in order. */
   kinds(): { layer: Layer; kind: StepKind }[] {
-    return this.steps.map((s) => ({ layer: s.layer, kind: s.kind }));
+    return this.placed.map(({ step }) => ({ layer: step.layer, kind: step.kind }));
   }
 
   dispose(): void {
-    for (const s of this.steps) s.dispose();
+    for (const p of this.placed) p.step.dispose();
   }
 }
 
-const prevStep = (steps: Step[]): Step | undefined => steps[steps.length - 1];
-
-/** Whether the next layer after i that computes (past Flatten, Dropout and max pooling) runs int8. */
-function feedsInt8(layers: Layer[], i: number, spec: QuantizationSpec): boolean {
-  for (let j = i + 1; j < layers.length; j++) {
-    const l = layers[j];
-    if (PASS_LAYERS.has(l.className) || MAX_POOLS.has(l.className)) continue;
-    return spec.weights.has(l.name) && takesInt8Weights(l);
-  }
-  return false;
+/** Whether a call's int8 output should stay quantized (u8): its activation is a clamp, and an int8 layer reads it. */
+function keepsQuantized(call: Call, spec: QuantizationSpec, feedsInt8: (slot: number) => boolean): boolean {
+  const activation = (call.layer as unknown as ConvLike).activation;
+  return CLAMP_ACTIVATIONS.has(activation) && !!spec.tensors[call.outSlot] && feedsInt8(call.outSlot);
 }
 
-/** Whether layer i's int8 output should stay quantized (u8): its activation is a clamp, and an int8 layer reads it. */
-function keepsQuantized(layers: Layer[], i: number, spec: QuantizationSpec): boolean {
-  const activation = (layers[i] as unknown as ConvLike).activation;
-  return CLAMP_ACTIVATIONS.has(activation) && !!spec.tensors[i + 1] && feedsInt8(layers, i, spec);
-}
-
-function int8Step(all: Layer[], i: number, wq: { q: Int8Array; scales: Float32Array }, inQ: QuantParams, spec: QuantizationSpec): Int8Step {
-  const layer = all[i];
+function int8Step(call: Call, wq: { q: Int8Array; scales: Float32Array }, inQ: QuantParams, outQ: QuantParams | null): Int8Step {
+  const layer = call.layer;
   const c = layer as unknown as ConvLike;
   const [k, n] = kernelMatrixShape(layer);
   if (wq.q.length !== k * n || wq.scales.length !== n) {
@@ -334,20 +379,19 @@ function int8Step(all: Layer[], i: number, wq: { q: Int8Array; scales: Float32Ar
   }
   const biasParam = c.useBias ? layer.params.find((p) => p.name === 'bias') : undefined;
   const bias = int32Bias(biasParam ? biasParam.value.dataSync() : null, wq.q, k, n, inQ, wq.scales);
-  const keep = keepsQuantized(all, i, spec);
-  const outQ = keep ? spec.tensors[i + 1]! : null;
   const output: Int8Output = outQ
     ? u8Output(inQ, wq.scales, outQ, c.activation)
     : { kind: 'f32', scales: Float32Array.from(wq.scales, (s) => inQ.scale * s) };
+  const inShape = call.inShapes[0];
   const conv = layer.className === 'Conv2D'
-    ? { kh: c.kernelSize![0], kw: c.kernelSize![1], g: convGeometry(c, layer.inputShape!) }
+    ? { kh: c.kernelSize![0], kw: c.kernelSize![1], g: convGeometry(c, inShape) }
     : null;
   // 3x3 stride-1 convs on enough channels run by Winograd: the same integers with 2.25x fewer products.
-  const channels = layer.inputShape![layer.inputShape!.length - 1];
+  const channels = inShape[inShape.length - 1];
   const g = conv?.g;
   const winograd = conv && conv.kh === 3 && conv.kw === 3 && g!.strideH === 1 && g!.strideW === 1 && g!.dilationH === 1 &&
     g!.dilationW === 1 && channels >= MIN_WINOGRAD_CHANNELS && channels <= WINOGRAD_MAX_C;
   const direct = !!conv && channels < MIN_GEMM_CONV_CHANNELS;
   const plan = Int8Plan.create(wq.q, k, n, bias, output, undefined, winograd ? channels : null, direct);
-  return new Int8Step(layer, plan, outQ, conv, outQ ? 'linear' : c.activation);
+  return new Int8Step(call, plan, outQ, conv, outQ ? 'linear' : c.activation);
 }

@@ -1,15 +1,16 @@
 // quantize(model, { calibration }) → a QuantizedModel; loadQuantizedModel(source) reads one back (simdnet/quantize).
 // Post-training, static: weights int8 symmetric per output channel, activations 7-bit asymmetric with
 // ranges from a calibration batch. docs/ARCHITECTURE.md ("Quantized inference") has the whole scheme.
-import { Tensor, Sequential } from '../index.js';
-import type { LayersModel, ModelArtifacts, LoadHandler } from '../index.js';
+import { Tensor, Sequential, LayersModel } from '../index.js';
+import type { ModelArtifacts, LoadHandler } from '../index.js';
 import { describeValue } from '../describe.js';
-import { checkBatchSize, fetchArtifacts, filePathOf, getLoss, layersFromTopology, readArtifactsFromDir, topologyOf } from './main.js';
+import { checkBatchSize, fetchArtifacts, filePathOf, getLoss, modelFromTopology, readArtifactsFromDir } from './main.js';
 import { calibrate } from './calibrate.js';
 import { QuantizedProgram, kernelMatrixShape, takesInt8Weights, type QuantizationSpec } from './plan.js';
 import { QuantizedModel } from './quantized-model.js';
-import { readQuantizedArtifacts } from './format.js';
+import { readQuantizedArtifacts, topologyOfModel } from './format.js';
 import { activationParams, quantizeWeights } from './scheme.js';
+import { wiringOf } from './wiring.js';
 
 export interface QuantizeArgs {
   /** Sample inputs (N, ...) whose activations set the ranges: a few hundred training images are plenty. */
@@ -30,11 +31,9 @@ export interface QuantizeArgs {
 }
 
 /** The float model's structure, weights copied: the quantized model owns its own layers. */
-function cloneModel(model: Sequential): Sequential {
-  const { layers } = layersFromTopology(topologyOf(model.name, model.layers));
-  const clone = new Sequential({ name: model.name, layers });
+function cloneModel(model: Sequential | LayersModel): Sequential | LayersModel {
+  const clone = modelFromTopology(topologyOfModel(model));
   try {
-    if (!clone.built) clone.build(model.inputShape!);
     const weights = model.getWeights();
     try {
       clone.setWeights(weights);
@@ -49,7 +48,7 @@ function cloneModel(model: Sequential): Sequential {
 }
 
 /** Frees what inference never reads: gradients, and the float kernels of int8 layers. */
-function dropTrainingState(model: Sequential, spec: QuantizationSpec): void {
+function dropTrainingState(model: Sequential | LayersModel, spec: QuantizationSpec): void {
   for (const layer of model.layers) {
     for (const p of layer.params) {
       p.grad?.dispose();
@@ -58,26 +57,29 @@ function dropTrainingState(model: Sequential, spec: QuantizationSpec): void {
   }
 }
 
-function finish(model: Sequential, spec: QuantizationSpec, loss: string | null): QuantizedModel {
+function finish(model: Sequential | LayersModel, spec: QuantizationSpec, loss: string | null): QuantizedModel {
   let program: QuantizedProgram;
+  let wiring: ReturnType<typeof wiringOf>;
   try {
-    program = QuantizedProgram.build(model.layers, spec);
+    wiring = wiringOf(model, 'quantize');
+    program = QuantizedProgram.build(wiring, spec);
     dropTrainingState(model, spec);
   } catch (e) {
     model.dispose();
     throw e;
   }
-  return new QuantizedModel(model, program, spec, loss);
+  return new QuantizedModel(model, program, spec, loss, wiring);
 }
 
 /**
- * Post-training int8 quantization of a built Sequential model. Conv2D and Dense layers run int8 kernels,
- * max pooling runs on bytes, other layers run in float between dequantize/quantize steps. The float model
- * is not changed; the quantized one owns copies (dispose it when done).
+ * Post-training int8 quantization of a built model with one input and one output: Sequential, or
+ * functional (sn.model, with branches and merges). Conv2D and Dense layers run int8 kernels, max pooling
+ * runs on bytes, other layers (merges included) run in float between dequantize/quantize steps. The float
+ * model is not changed; the quantized one owns copies (dispose it when done).
  */
 export function quantize(model: Sequential | LayersModel, args: QuantizeArgs): QuantizedModel {
-  if (!(model instanceof Sequential)) {
-    throw new Error(`simdnet quantize: expects a Sequential model (a chain of layers; functional graphs are not quantized yet), got ${describeValue(model)}`);
+  if (!(model instanceof Sequential) && !(model instanceof LayersModel)) {
+    throw new Error(`simdnet quantize: expects a model (sn.sequential or sn.model), got ${describeValue(model)}`);
   }
   if (!args || typeof args !== 'object') throw new Error(`simdnet quantize: expects options { calibration }, got ${describeValue(args)}`);
   const x = args.calibration;
@@ -99,7 +101,7 @@ export function quantize(model: Sequential | LayersModel, args: QuantizeArgs): Q
   const clone = cloneModel(model);
   let spec: QuantizationSpec;
   try {
-    const ranges = calibrate(clone.layers, x, batchSize, p ?? null);
+    const ranges = calibrate(wiringOf(clone, 'quantize'), x, batchSize, p ?? null);
     const weights: QuantizationSpec['weights'] = new Map();
     for (const layer of clone.layers) {
       if (!takesInt8Weights(layer) || skip.has(layer.name)) continue;

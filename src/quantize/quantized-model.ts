@@ -1,11 +1,12 @@
 // A quantized model: the float model's layers (for topology, shapes and the layers that stay float) and
 // the program that runs them with int8 kernels. Inference only: predict, evaluate, summary, save, dispose.
 import { Tensor } from '../index.js';
-import type { Layer, Sequential, SaveHandler, ModelArtifacts } from '../index.js';
+import type { Layer, LayersModel, Sequential, SaveHandler, ModelArtifacts } from '../index.js';
 import { describeValue } from '../describe.js';
 import { Arena, checkBatchSize, countCorrect, describeShape, engine, filePathOf, gatherRows, getLoss, sameShape, saveArtifactsToDir } from './main.js';
 import { QuantizedProgram, type QuantizationSpec } from './plan.js';
 import { ProgramReplay } from './replay.js';
+import type { Wiring } from './wiring.js';
 import { quantizedArtifacts } from './format.js';
 
 export class QuantizedModel {
@@ -20,12 +21,14 @@ export class QuantizedModel {
    * @internal
    */
   constructor(
-    private readonly float: Sequential,
+    private readonly float: Sequential | LayersModel,
     private readonly program: QuantizedProgram,
     /** Per-channel or not, the activation parameters, the int8 kernels and their scales. */
     readonly spec: QuantizationSpec,
     /** The loss evaluate() reports (the float model's, or the one given to quantize). */
     readonly lossName: string | null,
+    /** The float model's calls and value slots (src/quantize/wiring.ts). */
+    private readonly wiring: Wiring,
   ) {}
 
   get name(): string {
@@ -38,12 +41,12 @@ export class QuantizedModel {
 
   /** Per-sample input shape. */
   get inputShape(): number[] {
-    return this.float.inputShape!;
+    return [...this.wiring.inputShape];
   }
 
   /** Batch output shape `[null, ...]`. */
   get outputShape(): (number | null)[] {
-    return this.float.outputShape;
+    return [null, ...this.wiring.outputShape];
   }
 
   /** Names of the layers that run int8 kernels. */
@@ -59,7 +62,7 @@ export class QuantizedModel {
     this.live(what);
     if (!(x instanceof Tensor)) throw new Error(`simdnet: ${this.name}.${what}: x must be a Tensor (sn.tensor(...)), got ${describeValue(x)}`);
     if (x.rank < 1 || x.shape[0] < 1 || !sameShape(this.inputShape, x.shape.slice(1))) {
-      throw new Error(`simdnet: ${this.name}.${what}: ${this.layers[0].name} expects input shape ${describeShape(this.inputShape)} but got [${x.shape}]`);
+      throw new Error(`simdnet: ${this.name}.${what}: the model expects input shape ${describeShape(this.inputShape)} but got [${x.shape}]`);
     }
   }
 
@@ -69,7 +72,7 @@ export class QuantizedModel {
    * on it; MNIST's convnet at batch 64 runs 8 rows at a time: 5.8 -> 5.2 ms.
    */
   private rowsPerRun(batchSize: number): number {
-    const largest = Math.max(...[this.inputShape, ...this.layers.map((l) => l.outputShape!)]
+    const largest = Math.max(...[this.inputShape, ...this.wiring.calls.map((c) => c.outShape)]
       .map((s) => 4 * s.reduce((a, b) => a * b, 1)));
     const rows = Math.max(4, Math.floor((engine().info.threads * 768 * 1024) / largest));
     // Equal runs: 64 rows at 9 per run would leave a run of 1.
@@ -146,7 +149,7 @@ export class QuantizedModel {
     printFn('='.repeat(total));
     const kinds = this.program.kinds();
     kinds.forEach(({ layer, kind }, i) => {
-      printFn(line([`${layer.name} (${layer.className})`, describeShape(layer.outputShape), String(layer.countParams()), kind === 'pass' ? '—' : kind]));
+      printFn(line([`${layer.name} (${layer.className})`, describeShape(this.wiring.calls[i].outShape), String(layer.countParams()), kind === 'pass' ? '—' : kind]));
       printFn(i < kinds.length - 1 ? '_'.repeat(total) : '='.repeat(total));
     });
     const int8 = this.int8Layers;
@@ -161,7 +164,7 @@ export class QuantizedModel {
    */
   async save(handlerOrUrl?: SaveHandler | string): Promise<ModelArtifacts> {
     this.live('save');
-    const artifacts = quantizedArtifacts(this.name, this.layers, this.spec, this.lossName);
+    const artifacts = quantizedArtifacts(this.float, this.spec, this.lossName);
     if (typeof handlerOrUrl === 'string') {
       // The forms loadQuantizedModel reads: a file: URL, TF.js's file://relative, or a plain path.
       const dir = await filePathOf(handlerOrUrl);
