@@ -11,7 +11,7 @@
 // windows lie inside the image (MNIST at batch 64: 1.15 ms against 4.0 ms for a row at a time with the
 // offsets recomputed per tap); windows across the border go row by row, reading the zero point outside.
 // Weights: int8_pack_weights_kp with kp = int8_direct_k(K), DOT16 layout.
-import { NR, int8Tile } from './int8-tile';
+import { NR, gemmTiles } from './int8-tile';
 
 /** K rounded up to the k pair of a DOT16 step. */
 export function int8_direct_k(k: i32): i32 {
@@ -48,9 +48,6 @@ export function int8_direct_conv2d(
   const kd = int8_direct_k(k);
   const elem: usize = mode == 0 ? 1 : 4;
   const pixelBytes = <usize>f * elem;
-  const blockBytes = <usize>kd * NR * 2;
-  const round = i64x2.splat(shift > 0 ? <i64>1 << (shift - 1) : 0);
-  const vz = i32x4.splat(zero), vmin = i32x4.splat(qmin), vmax = i32x4.splat(qmax);
   if (qn <= 0) return;
   const panel = scratch;
   // Byte offset of each tap from its window's first cell, in (kh, kw, c) order; taps past K read that
@@ -118,11 +115,7 @@ export function int8_direct_conv2d(
         store<u32>(at, <u32>load<u8>(c3 + o0) | (<u32>load<u8>(c3 + o1) << 16), 12);
       }
     }
-    for (let j = 0, blk = 0; j < f; j += NR, blk++) {
-      int8Tile(panel, packed + <usize>blk * blockBytes, kd, false, pool != 0,
-        bias + (<usize>j << 2), mult + (<usize>j << 2), out + <usize>j * elem, pixelBytes, rows, min(NR, f - j),
-        mode, shift, round, vz, vmin, vmax);
-    }
+    gemmTiles(pool ? 4 : rows, f, kd, panel, packed, bias, out, f, mode, mult, shift, zero, qmin, qmax, false, pool != 0);
   }
 }
 

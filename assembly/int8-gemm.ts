@@ -26,7 +26,7 @@
 // Register tile (int8-tile.ts): 4 rows × 8 columns = eight i32x4 accumulators, over the whole of KP (no K blocking:
 // the sums are exact in i32 for any K below 133,000).
 
-import { INT8_DOT16, INT8_DOT8, NR, int8Tile, layoutOf } from './int8-tile';
+import { INT8_DOT16, INT8_DOT8, NR, gemmTiles, layoutOf } from './int8-tile';
 export { INT8_DOT16, INT8_DOT8 } from './int8-tile';
 
 /** 1 when `layout` runs on this build. */
@@ -94,24 +94,7 @@ export function int8_gemm(
   c: usize, ldc: i32, mode: i32, mult: usize,
   shift: i32, zero: i32, qmin: i32, qmax: i32, layout: i32,
 ): void {
-  const dot8 = layoutOf(layout) == INT8_DOT8;
-  const elem: usize = mode == 0 ? 1 : 4;
-  const ldcBytes = <usize>ldc * elem;
-  const blockBytes = <usize>kp * NR * int8_a_bytes(layout);
-  const panelBytes = <usize>kp * 4 * int8_a_bytes(layout);
-  const round = i64x2.splat(shift > 0 ? <i64>1 << (shift - 1) : 0);
-  const vz = i32x4.splat(zero), vmin = i32x4.splat(qmin), vmax = i32x4.splat(qmax);
-  // Column blocks outside, panels inside: one block of b (KP·16 bytes) stays in L1 while the panels of a
-  // (the caller keeps M small: MC rows of im2col) stream past it.
-  for (let j = 0, blk = 0; j < n; j += NR, blk++) {
-    const block = b + <usize>blk * blockBytes;
-    const cols = min(NR, n - j);
-    for (let i = 0, panel = a; i < m; i += 4, panel += panelBytes) {
-      int8Tile(panel, block, kp, dot8, false,
-        bias + (<usize>j << 2), mult + (<usize>j << 2), c + <usize>i * ldcBytes + <usize>j * elem, ldcBytes, min(4, m - i), cols,
-        mode, shift, round, vz, vmin, vmax);
-    }
-  }
+  gemmTiles(m, n, kp, a, b, bias, c, ldc, mode, mult, shift, zero, qmin, qmax, layoutOf(layout) == INT8_DOT8, false);
 }
 
 /**

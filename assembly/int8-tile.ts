@@ -129,3 +129,33 @@ export const INT8_DOT8: i32 = 1;
     c20 = c30; c21 = c31;
   }
 }
+
+/**
+ * The tiles of c (M,N) = out(a·b + bias): int8_gemm's loops (see int8-gemm.ts), one function for it and the
+ * direct conv (int8-direct.ts) so the wasm carries one copy of the inlined tile. With `pool`, M = 4: the
+ * one panel is a 2x2 pooling window and one row of c is written.
+ */
+export function gemmTiles(
+  m: i32, n: i32, kp: i32, a: usize, b: usize, bias: usize,
+  c: usize, ldc: i32, mode: i32, mult: usize,
+  shift: i32, zero: i32, qmin: i32, qmax: i32, dot8: bool, pool: bool,
+): void {
+  const e: usize = dot8 ? 1 : 2;
+  const elem: usize = mode == 0 ? 1 : 4;
+  const ldcBytes = <usize>ldc * elem;
+  const blockBytes = <usize>kp * NR * e;
+  const panelBytes = <usize>kp * 4 * e;
+  const round = i64x2.splat(shift > 0 ? <i64>1 << (shift - 1) : 0);
+  const vz = i32x4.splat(zero), vmin = i32x4.splat(qmin), vmax = i32x4.splat(qmax);
+  // Column blocks outside, panels inside: one block of b (KP·16 bytes) stays in L1 while the panels of a
+  // (the caller keeps M small: MC rows of im2col) stream past it.
+  for (let j = 0, blk = 0; j < n; j += NR, blk++) {
+    const block = b + <usize>blk * blockBytes;
+    const cols = min(NR, n - j);
+    for (let i = 0, panel = a; i < m; i += 4, panel += panelBytes) {
+      int8Tile(panel, block, kp, dot8, pool,
+        bias + (<usize>j << 2), mult + (<usize>j << 2), c + <usize>i * ldcBytes + <usize>j * elem, ldcBytes, min(4, m - i), cols,
+        mode, shift, round, vz, vmin, vmax);
+    }
+  }
+}
