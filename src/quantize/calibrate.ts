@@ -3,7 +3,7 @@
 // Ranges are min/max, or (with `percentile`) the p-th and (100−p)-th percentiles of a strided sample of
 // each tensor's values, which ignores rare outliers at the price of clipping them.
 import type { Tensor } from '../index.js';
-import type { Wiring } from './wiring.js';
+import type { Call, Wiring } from './wiring.js';
 import { Arena, gatherRows } from './main.js';
 import { floatForward } from './float-layer.js';
 import { percentileOf } from './scheme.js';
@@ -16,8 +16,11 @@ export interface Range {
   max: number;
 }
 
-/** Ranges of every slot of `wiring` (the input, then each call's output) over x, in batches of `batchSize`. */
-export function calibrate(wiring: Wiring, x: Tensor, batchSize: number, percentile: number | null): Range[] {
+/**
+ * Ranges of every slot of `wiring` (the input, then each call's output) over x, in batches of `batchSize`.
+ * The calls in `skip` (folded BatchNormalizations: their weights are in the next layer) pass their input on.
+ */
+export function calibrate(wiring: Wiring, x: Tensor, batchSize: number, percentile: number | null, skip: Set<Call>): Range[] {
   const count = wiring.slots;
   const mins = new Float64Array(count).fill(Infinity);
   const maxs = new Float64Array(count).fill(-Infinity);
@@ -48,7 +51,7 @@ export function calibrate(wiring: Wiring, x: Tensor, batchSize: number, percenti
       const values: Tensor[] = [gatherRows(x, null, at, Math.min(batchSize, n - at), arena)];
       record(values[0], 0);
       for (const call of wiring.calls) {
-        values[call.outSlot] = floatForward(call.layer, call.inSlots.map((s) => values[s]), arena);
+        values[call.outSlot] = skip.has(call) ? values[call.inSlots[0]] : floatForward(call.layer, call.inSlots.map((s) => values[s]), arena);
         record(values[call.outSlot], call.outSlot);
       }
     } finally {

@@ -19,6 +19,7 @@ type Pool2dGeometry = ops.Pool2dGeometry;
 import { ACTIVATION_MAX, fixedPointMultipliers, int32Bias } from './scheme.js';
 import { floatForward } from './float-layer.js';
 import type { Call, Wiring } from './wiring.js';
+import { batchNormFolds } from './fold.js';
 
 export type Value = Tensor | QTensor;
 
@@ -31,8 +32,8 @@ export interface QuantizationSpec {
   weights: Map<string, { q: Int8Array; scales: Float32Array }>;
 }
 
-/** How a layer runs in the quantized model, as summary() reports it. */
-export type StepKind = 'int8' | 'fp32' | 'pass';
+/** How a layer runs in the quantized model, as summary() reports it ('folded': a BatchNormalization in the next layer, fold.ts). */
+export type StepKind = 'int8' | 'fp32' | 'pass' | 'folded';
 
 type Domain = 'u8' | 'f32';
 
@@ -224,6 +225,21 @@ class PassStep implements Step {
   dispose(): void {}
 }
 
+/** A BatchNormalization folded into the int8 layer that reads it (fold.ts): its input goes on as it is. */
+class FoldedStep implements Step {
+  readonly kind = 'folded';
+  constructor(
+    readonly layer: Layer,
+    readonly inSlot: number,
+  ) {}
+
+  run([x]: Value[]): Value {
+    return x;
+  }
+
+  dispose(): void {}
+}
+
 class FloatStep implements Step {
   readonly kind = 'fp32';
   constructor(readonly layer: Layer) {}
@@ -260,12 +276,14 @@ export class QuantizedProgram {
     const readersOf: Call[][] = Array.from({ length: wiring.slots }, () => []);
     for (const c of calls) for (const s of c.inSlots) readersOf[s].push(c);
     const int8Call = (c: Call): boolean => spec.weights.has(c.layer.name) && takesInt8Weights(c.layer) && c.inSlots.length === 1;
+    const folded = new Set(foldedBatchNorms(wiring, (l) => spec.weights.has(l.name)).keys());
     // Whether an int8 layer reads slot s, directly or through views and max poolings.
     const feeds = new Map<number, boolean>();
     const feedsInt8 = (s: number): boolean => {
       let f = feeds.get(s);
       if (f === undefined) {
-        f = readersOf[s].some((c) => int8Call(c) || ((PASS_LAYERS.has(c.layer.className) || MAX_POOLS.has(c.layer.className)) && feedsInt8(c.outSlot)));
+        f = readersOf[s].some((c) => int8Call(c) ||
+          ((PASS_LAYERS.has(c.layer.className) || MAX_POOLS.has(c.layer.className) || folded.has(c)) && feedsInt8(c.outSlot)));
         feeds.set(s, f);
       }
       return f;
@@ -284,16 +302,26 @@ export class QuantizedProgram {
       for (const call of calls) {
         const { layer, inSlots, outSlot } = call;
         const [s0] = inSlots;
-        const before = producer.get(s0);
+        // The step whose output this call reads, looking through folded BatchNormalizations (one reader each).
+        let before = producer.get(s0);
+        let from = s0;
+        while (before instanceof FoldedStep && wiring.readers[from] === 1) {
+          from = before.inSlot;
+          before = producer.get(from);
+        }
         let step: Step;
         let needs: Domain[];
-        if (int8Call(call)) {
+        if (folded.has(call)) {
+          step = new FoldedStep(layer, s0);
+          needs = [domain[s0]];
+          [domain[outSlot], slotQ[outSlot]] = [domain[s0], slotQ[s0]];
+        } else if (int8Call(call)) {
           const inQ = u8Of(s0, layer);
           const outQ = keepsQuantized(call, spec, feedsInt8) ? spec.tensors[outSlot]! : null;
           step = int8Step(call, spec.weights.get(layer.name)!, inQ, outQ);
           needs = ['u8'];
           if (outQ) [domain[outSlot], slotQ[outSlot]] = ['u8', outQ];
-        } else if (before instanceof Int8Step && !before.pooled && wiring.readers[s0] === 1 && before.canFuse(layer)) {
+        } else if (before instanceof Int8Step && !before.pooled && wiring.readers[s0] === 1 && wiring.readers[from] === 1 && before.canFuse(layer)) {
           // The pooling keeps its input's parameters (max commutes with the monotonic output stage).
           before.pooled = call;
           step = new FusedPoolStep(layer);
@@ -362,6 +390,18 @@ export class QuantizedProgram {
   dispose(): void {
     for (const p of this.placed) p.step.dispose();
   }
+}
+
+/**
+ * The BatchNormalization calls that fold into the int8 layer reading them (fold.ts), with that layer;
+ * `int8` says which layers get int8 kernels. quantize and the program builder ask the same question.
+ */
+export function foldedBatchNorms(wiring: Wiring, int8: (layer: Layer) => boolean): Map<Call, Call> {
+  const unpadded = (c: Call): boolean => {
+    const g = convGeometry(c.layer as unknown as ConvLike, c.inShapes[0]);
+    return g.padTop === 0 && g.padBottom === 0 && g.padLeft === 0 && g.padRight === 0;
+  };
+  return batchNormFolds(wiring, (c) => takesInt8Weights(c.layer) && int8(c.layer) && c.inSlots.length === 1, unpadded);
 }
 
 /** Whether a call's int8 output should stay quantized (u8): its activation is a clamp, and an int8 layer reads it. */

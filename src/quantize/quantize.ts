@@ -6,7 +6,8 @@ import type { ModelArtifacts, LoadHandler } from '../index.js';
 import { describeValue } from '../describe.js';
 import { checkBatchSize, fetchArtifacts, filePathOf, getLoss, modelFromTopology, readArtifactsFromDir } from './main.js';
 import { calibrate } from './calibrate.js';
-import { QuantizedProgram, kernelMatrixShape, takesInt8Weights, type QuantizationSpec } from './plan.js';
+import { QuantizedProgram, foldedBatchNorms, kernelMatrixShape, takesInt8Weights, type QuantizationSpec } from './plan.js';
+import { foldWeights } from './fold.js';
 import { QuantizedModel } from './quantized-model.js';
 import { readQuantizedArtifacts, topologyOfModel } from './format.js';
 import { activationParams, quantizeWeights } from './scheme.js';
@@ -101,7 +102,11 @@ export function quantize(model: Sequential | LayersModel, args: QuantizeArgs): Q
   const clone = cloneModel(model);
   let spec: QuantizationSpec;
   try {
-    const ranges = calibrate(wiringOf(clone, 'quantize'), x, batchSize, p ?? null);
+    // BatchNormalizations that fold into the int8 layer after them go into its float weights first (fold.ts).
+    const wiring = wiringOf(clone, 'quantize');
+    const folds = foldedBatchNorms(wiring, (l) => !skip.has(l.name));
+    foldWeights(folds);
+    const ranges = calibrate(wiring, x, batchSize, p ?? null, new Set(folds.keys()));
     const weights: QuantizationSpec['weights'] = new Map();
     for (const layer of clone.layers) {
       if (!takesInt8Weights(layer) || skip.has(layer.name)) continue;

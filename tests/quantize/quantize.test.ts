@@ -125,6 +125,45 @@ describe('quantize', () => {
     }
   });
 
+  it('folds a BatchNormalization into the int8 conv or dense after it (through pooling, flatten, dropout), not into a padded conv', () => {
+    const m = sn.sequential([
+      L.conv2d({ filters: 6, kernelSize: 3, activation: 'relu', inputShape: [11, 10, 2] }),
+      L.batchNormalization(), // -> pool -> valid conv: folds (its scales are made positive below)
+      L.maxPooling2d({ poolSize: 2 }),
+      L.conv2d({ filters: 8, kernelSize: 2, activation: 'relu' }),
+      L.batchNormalization(), // -> 'same' conv: padded, stays fp32
+      L.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      L.batchNormalization(), // -> flatten -> dense: folds (any sign: no pooling on the way)
+      L.flatten(),
+      L.dense({ units: 9, activation: 'relu' }),
+      L.batchNormalization(), // -> dropout -> dense: folds
+      L.dropout({ rate: 0.3 }),
+      L.dense({ units: 4, activation: 'softmax' }),
+    ]);
+    randomize(m, 21);
+    const gamma = m.layers[1].params.find((p) => p.name === 'gamma')!.value;
+    gamma.set(Float32Array.from(gamma.dataSync(), (v) => Math.abs(v) + 0.1));
+    const calibration = images(64, [11, 10, 2], 5);
+    const x = images(24, [11, 10, 2], 6);
+    const q = quantize(m, { calibration });
+    try {
+      const lines: string[] = [];
+      q.summary((l) => lines.push(l));
+      const runs = m.layers.map((l) => lines.find((line) => line.startsWith(l.name))!.trim().split(/\s+/).pop());
+      expect(runs).toEqual(['int8', 'folded', 'int8', 'int8', 'fp32', 'int8', 'folded', '—', 'int8', 'folded', '—', 'int8']);
+      const want = m.predict(x);
+      const got = q.predict(x);
+      expect(maxAbsDiff(want.dataSync(), got.dataSync())).toBeLessThan(0.06);
+      want.dispose();
+      got.dispose();
+    } finally {
+      q.dispose();
+      m.dispose();
+      calibration.dispose();
+      x.dispose();
+    }
+  });
+
   it('percentile ranges and per-tensor weights also work; skip keeps a layer in float', () => {
     const model = mixedModel();
     const calibration = images(64, [10, 9, 3], 1);
