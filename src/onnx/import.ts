@@ -479,7 +479,7 @@ function convertNode(node: OnnxNode, ctx: Ctx): Value[] {
       if (!Number.isFinite(alpha) || !Number.isFinite(beta)) fail(`alpha ${alpha} and beta ${beta} must be finite`);
       const x = sym(0);
       let t = x.t;
-      if (alpha !== Math.fround(0.2) || beta !== 0.5) {
+      if (Math.fround(alpha) !== Math.fround(0.2) || beta !== 0.5) { // attributes are float32; the default is not
         t = sn.layers.rescaling({ scale: alpha / 0.2, offset: (beta - 0.5) / 0.2, name: name && `${name}_scale` }).apply(t);
       }
       return [{ ...x, t: sn.layers.activation({ activation: 'hardSigmoid', name }).apply(t) }];

@@ -426,6 +426,7 @@ describe.skipIf(!ort)('HardSigmoid and HardSwish, both ways', () => {
       const kinds = model.layers.map((l) => `${l.className}:${(l as unknown as { activation?: string }).activation ?? ''}`);
       expect(kinds.filter((k) => k === 'Activation:hardSwish'), `opset ${opset}`).toHaveLength(1);
       expect(kinds.filter((k) => k === 'Activation:hardSigmoid')).toHaveLength(3);
+      expect(kinds.filter((k) => k.startsWith('Rescaling'))).toHaveLength(2); // alpha 0.7 and PyTorch's 1/6; none for the defaults
       expect(kinds.filter((k) => k.startsWith('Multiply'))).toHaveLength(0);
       const xv = rand(3 * 2 * 5 * 3, 31).map((v) => v * 4);
       const [ours] = predict(model, [[xv, [3, 2, 5, 3]]]);
