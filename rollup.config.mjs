@@ -2,8 +2,10 @@
 // twice: ESM (dist/simdnet.js, what `import` and every bundler get) and CommonJS (dist/simdnet.cjs, what
 // `require('simdnet')` gets, because Node 20.0–20.16 cannot require an ES module). The types are bundled
 // into one declaration file, dist/simdnet.d.ts, copied as dist/simdnet.d.cts for `require`.
-// Minified with names kept, so stack traces and error messages stay readable. No source map: the
-// package ships no sources to map to (a map with embedded sources tripled the tarball).
+// Minified with class names kept (error messages and optimizers name their class; stack traces show
+// which layer's method ran); function names are mangled, which saves 13 kB (5 %) of the main bundle —
+// nothing reads a function's name (losses carry theirs as a property). No source map: the package ships
+// no sources to map to (a map with embedded sources tripled the tarball).
 import { copyFileSync } from 'node:fs';
 import typescript from '@rollup/plugin-typescript';
 import terser from '@rollup/plugin-terser';
@@ -61,7 +63,7 @@ const subpathEntry = (name, external) => [
       MAIN_AS_PACKAGE,
       ONE_ENGINE,
       typescript({ tsconfig: './tsconfig.json', declaration: false, declarationDir: undefined, outDir: 'dist' }),
-      terser({ ecma: 2022, module: true, keep_classnames: true, keep_fnames: true, format: { comments: KEEP_COMMENTS } }),
+      terser({ ecma: 2022, module: true, keep_classnames: true, keep_fnames: false, format: { comments: KEEP_COMMENTS } }),
     ],
   },
   {
@@ -86,7 +88,7 @@ export default [
       // Bundles the one runtime library, fflate's inflater (src/backend/inflate.ts): the package has no dependencies.
       nodeResolve({ browser: true }),
       typescript({ tsconfig: './tsconfig.json', declaration: false, declarationDir: undefined, outDir: 'dist' }),
-      terser({ ecma: 2022, module: true, keep_classnames: true, keep_fnames: true, format: { comments: KEEP_COMMENTS } }),
+      terser({ ecma: 2022, module: true, keep_classnames: true, keep_fnames: false, format: { comments: KEEP_COMMENTS } }),
     ],
   },
   {
