@@ -106,9 +106,20 @@ export abstract class ConvBase extends Layer {
   protected abstract convBackward(x: Tensor, w: Tensor, dz: Tensor, dx: Tensor | null, dw: Tensor | null, db: Tensor | null): void;
 
   forward(x: Tensor, node: Node, arena: Arena): Tensor {
+    return this.forwardWith(x, node, arena, this.param(this.kernelName).value, this.useBias ? this.param('bias').value : null);
+  }
+
+  /**
+   * The forward on a kernel and bias given in place of the layer's own, and with `act`, an activation fused
+   * in place of the layer's (linear) one: a batch norm and relu folded in (src/model/bn-fold.ts).
+   */
+  forwardWith(x: Tensor, node: Node, arena: Arena, kernel: Tensor, bias: Tensor | null, act?: ActivationCode): Tensor {
     const z = Tensor.empty(this.batchOutputShape(x), arena);
-    const b = this.useBias ? this.param('bias').value : null;
-    this.convForward(x, this.param(this.kernelName).value, b, z, fusedCode(this.activation), fusedAlpha(this.activation));
+    if (act !== undefined) {
+      this.convForward(x, kernel, bias, z, act, 0);
+      return z;
+    }
+    this.convForward(x, kernel, bias, z, fusedCode(this.activation), fusedAlpha(this.activation));
     return finishFusedActivation(z, this.activation, node, arena);
   }
 

@@ -25,6 +25,8 @@ export class Conv2D extends ConvBase {
   readonly groups: number;
   /** Transformed filters for the Winograd path, kept across calls (remade when the kernel is written). */
   private readonly plan = new WinogradPlan();
+  /** The same for a kernel with a batch norm folded in (predict's plans), so the two do not evict each other. */
+  private readonly foldedPlan = new WinogradPlan();
 
   constructor(args: Conv2DArgs) {
     super(args, 'conv2d', 2);
@@ -53,7 +55,7 @@ export class Conv2D extends ConvBase {
   }
 
   protected convForward(x: Tensor, w: Tensor, b: Tensor | null, z: Tensor, act: ActivationCode, alpha: number): void {
-    conv2dForward(x, w, b, z, this.geometry!, act, alpha, this.plan);
+    conv2dForward(x, w, b, z, this.geometry!, act, alpha, w === this.param('kernel').value ? this.plan : this.foldedPlan);
   }
 
   protected convBackward(x: Tensor, w: Tensor, dz: Tensor, dx: Tensor | null, dw: Tensor | null, db: Tensor | null): void {
@@ -68,6 +70,7 @@ export class Conv2D extends ConvBase {
 
   override dispose(): void {
     this.plan.dispose();
+    this.foldedPlan.dispose();
     super.dispose();
   }
 

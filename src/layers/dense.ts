@@ -3,6 +3,7 @@ import { describeValue } from '../describe.js';
 import type { Arena } from '../backend/arena.js';
 import { Tensor } from '../tensor.js';
 import { denseForward, denseBackward } from '../ops/gemm.js';
+import type { ActivationCode } from '../ops/activation.js';
 import { Layer, type LayerArgs, type RegularizerArgs } from './layer.js';
 import type { Node } from './node.js';
 import { type ActivationName, checkActivation, fusedCode, fusedAlpha, finishFusedActivation, gradBeforeActivation } from './activations.js';
@@ -47,13 +48,24 @@ export class Dense extends Layer {
   }
 
   forward(x: Tensor, node: Node, arena: Arena): Tensor {
+    return this.forwardWith(x, node, arena, this.param('kernel').value, this.useBias ? this.param('bias').value : null);
+  }
+
+  /**
+   * The forward on a kernel and bias given in place of the layer's own, and with `act`, an activation fused
+   * in place of the layer's (linear) one: a batch norm and relu folded in (src/model/bn-fold.ts).
+   */
+  forwardWith(x: Tensor, node: Node, arena: Arena, kernel: Tensor, bias: Tensor | null, act?: ActivationCode): Tensor {
     const inUnits = this.inputShape![this.inputShape!.length - 1];
     const rows = x.size / inUnits;
     const z = Tensor.empty(this.batchOutputShape(x), arena);
-    const bias = this.useBias ? this.param('bias').value : null;
+    if (act !== undefined) {
+      denseForward(x.reshapeView([rows, inUnits]), kernel, bias, z.reshapeView([rows, this.units]), act, 0);
+      return z;
+    }
     denseForward(
       x.reshapeView([rows, inUnits]),
-      this.param('kernel').value,
+      kernel,
       bias,
       z.reshapeView([rows, this.units]),
       fusedCode(this.activation),

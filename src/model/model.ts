@@ -23,11 +23,12 @@ import { GENERATED_BY, type ModelArtifacts, type WeightSpec } from './artifacts.
 import { filePathOf, saveArtifactsToDir } from './io-node.js';
 import { fitLoop, type FitArgs, type History, type Logs } from './fit.js';
 import { fitDatasetLoop, type BatchSource, type FitDatasetArgs } from './fit-dataset.js';
-import type { Graph } from './graph.js';
+import type { Graph, Step } from './graph.js';
 import type { SymbolicTensor } from './symbolic.js';
 import { describeValue } from '../describe.js';
 import { firstNonFinite } from '../ops/finite.js';
 import { InferencePlan, MAX_PLAN_BYTES } from './inference-plan.js';
+import { BatchNormFolds, type FoldAction } from './bn-fold.js';
 
 /** A loss name or a loss object from `sn.losses`. */
 export type LossSpec = LossIdentifier | Loss;
@@ -83,6 +84,8 @@ export abstract class Model {
   protected readonly arena = new Arena();
   /** predict's recorded runs, per batch size (src/model/inference-plan.ts). */
   private plans: InferencePlan[] = [];
+  /** Batch norms folded into the layer before them in predict (src/model/bn-fold.ts). */
+  private readonly bnFolds = new BatchNormFolds();
   private disposed = false;
 
   constructor(name: string | undefined, prefix: string) {
@@ -274,7 +277,9 @@ export abstract class Model {
   }
 
   /** Runs every step forward on the gathered inputs; returns the slot values. */
-  private forward(graph: Graph, xs: Tensor[], training: boolean, fused: boolean[] | null, arena = this.arena): (Tensor | null)[] {
+  private forward(
+    graph: Graph, xs: Tensor[], training: boolean, fused: boolean[] | null, arena = this.arena, folds: Map<Step, FoldAction> | null = null,
+  ): (Tensor | null)[] {
     const values: (Tensor | null)[] = new Array(graph.slotCount).fill(null);
     graph.inputSlots.forEach((s, i) => (values[s] = xs[i]));
     const logitsSlots = new Set<number>();
@@ -284,7 +289,10 @@ export abstract class Model {
       node.training = training;
       node.logits = logitsSlots.has(step.outSlot);
       const inputs = step.inSlots.map((s) => values[s]!);
-      values[step.outSlot] = step.layer.callForward(inputs, node, arena);
+      const fold = folds?.get(step);
+      if (fold?.kind === 'identity') values[step.outSlot] = inputs[0]; // folded into the step before
+      else if (fold) values[step.outSlot] = this.bnFolds.forward(step.layer, fold.bn, fold.act, inputs[0], node, arena);
+      else values[step.outSlot] = step.layer.callForward(inputs, node, arena);
     }
     return values;
   }
@@ -468,7 +476,7 @@ export abstract class Model {
     const outs: Tensor[] = [];
     const forward = (inputs: Tensor[], arena: Arena): Tensor[] => {
       try {
-        const values = this.forward(graph, inputs, false, null, arena);
+        const values = this.forward(graph, inputs, false, null, arena, this.bnFolds.of(graph));
         return graph.outputSlots.map((slot) => values[slot]!);
       } finally {
         for (const step of graph.steps) step.node.clear();
@@ -637,6 +645,7 @@ export abstract class Model {
     this.disposed = true;
     for (const p of this.plans) p.dispose();
     this.plans = [];
+    this.bnFolds.dispose();
     for (const l of this.layers) l.dispose();
     this.optimizer?.dispose();
     this.arena.reset();
