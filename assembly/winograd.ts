@@ -44,47 +44,33 @@ export function winograd_filter_bytes(C: i32, F: i32): i32 {
   return 16 * C * F * 4;
 }
 
-// U (16, C, F) = G g Gᵀ for every (c, f); w is (3, 3, C, F).
-// G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1].
+// U (16, C, F) = G g Gᵀ for every (c, f); w is (3, 3, C, F). G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1].
+// Once per weight version (each step in training, ~0.1 % of it): plain scalar code, shared with the
+// flipped transform below.
 export function winograd_filter_f32(w: usize, u: usize, C: i32, F: i32): void {
-  const plane = <usize>C * <usize>F << 2; // bytes of one (C, F) matrix: one tap of w, one ξ of U
-  const half = f32x4.splat(0.5);
-  for (let c = 0; c < C; c++) {
-    for (let f = 0; f < F; f += 4) {
-      const k = min(4, F - f);
-      const off = (<usize>c * <usize>F + <usize>f) << 2;
-      const s = w + off;
-      // g rows (kh) of three taps (kw); Gg is 4x3, then (Gg)Gᵀ is 4x4.
-      const g00 = ld(s, k), g01 = ld(s + plane, k), g02 = ld(s + 2 * plane, k);
-      const g10 = ld(s + 3 * plane, k), g11 = ld(s + 4 * plane, k), g12 = ld(s + 5 * plane, k);
-      const g20 = ld(s + 6 * plane, k), g21 = ld(s + 7 * plane, k), g22 = ld(s + 8 * plane, k);
-      // Gg, row by row: r0 = g0, r1 = ½(g0+g1+g2), r2 = ½(g0−g1+g2), r3 = g2 (per column kw).
-      const a0 = f32x4.add(g00, g20), a1 = f32x4.add(g01, g21), a2 = f32x4.add(g02, g22);
-      const r10 = f32x4.mul(half, f32x4.add(a0, g10)), r11 = f32x4.mul(half, f32x4.add(a1, g11)), r12 = f32x4.mul(half, f32x4.add(a2, g12));
-      const r20 = f32x4.mul(half, f32x4.sub(a0, g10)), r21 = f32x4.mul(half, f32x4.sub(a1, g11)), r22 = f32x4.mul(half, f32x4.sub(a2, g12));
-      const d = u + off;
-      filter_row(d, plane, k, half, g00, g01, g02);
-      filter_row(d + 4 * plane, plane, k, half, r10, r11, r12);
-      filter_row(d + 8 * plane, plane, k, half, r20, r21, r22);
-      filter_row(d + 12 * plane, plane, k, half, g20, g21, g22);
-    }
-  }
+  filter_transform(w, u, C, F, false);
 }
 
 // U' (16, F, C) for the input gradient dx = conv(dy, w'), w'[kh][kw][f][c] = w[2−kh][2−kw][c][f] (the
-// 'full' convolution of dy with the flipped filters, channels and filters swapped). Once per weight
-// version, so plain scalar code: G g' Gᵀ per (f, c), the same arithmetic as winograd_filter_f32.
+// 'full' convolution of dy with the flipped filters, channels and filters swapped).
 export function winograd_filter_flipped_f32(w: usize, u: usize, C: i32, F: i32): void {
-  const plane = <usize>C * <usize>F << 2;
-  for (let f = 0; f < F; f++) {
-    for (let c = 0; c < C; c++) {
-      const s = w + ((<usize>c * <usize>F + <usize>f) << 2);
-      // g'[r][q] = w tap (2−r, 2−q).
-      const g00 = load<f32>(s + 8 * plane), g01 = load<f32>(s + 7 * plane), g02 = load<f32>(s + 6 * plane);
-      const g10 = load<f32>(s + 5 * plane), g11 = load<f32>(s + 4 * plane), g12 = load<f32>(s + 3 * plane);
-      const g20 = load<f32>(s + 2 * plane), g21 = load<f32>(s + plane), g22 = load<f32>(s);
+  filter_transform(w, u, C, F, true);
+}
+
+function filter_transform(w: usize, u: usize, C: i32, F: i32, flipped: bool): void {
+  const plane = <usize>C * <usize>F << 2; // bytes of one (C, F) matrix: one tap of w, one ξ of U
+  // Tap (r, q) of g is w's tap (r, q), or (2−r, 2−q) flipped: a step of ±plane from the first one read.
+  const first: usize = flipped ? 8 * plane : 0;
+  const step: usize = flipped ? <usize>0 - plane : plane; // wraps: a step back
+  for (let c = 0; c < C; c++) {
+    for (let f = 0; f < F; f++) {
+      const s = w + ((<usize>c * <usize>F + <usize>f) << 2) + first;
+      const g00 = load<f32>(s), g01 = load<f32>(s + step), g02 = load<f32>(s + 2 * step);
+      const g10 = load<f32>(s + 3 * step), g11 = load<f32>(s + 4 * step), g12 = load<f32>(s + 5 * step);
+      const g20 = load<f32>(s + 6 * step), g21 = load<f32>(s + 7 * step), g22 = load<f32>(s + 8 * step);
       const a0 = g00 + g20, a1 = g01 + g21, a2 = g02 + g22;
-      const d = u + ((<usize>f * <usize>C + <usize>c) << 2);
+      const d = u + ((flipped ? <usize>f * <usize>C + <usize>c : <usize>c * <usize>F + <usize>f) << 2);
+      // Rows of G g (r0 = g0, r1 = ½(g0 + g1 + g2), r2 = ½(g0 − g1 + g2), r3 = g2), each times Gᵀ.
       filter_row_scalar(d, plane, g00, g01, g02);
       filter_row_scalar(d + 4 * plane, plane, <f32>0.5 * (a0 + g10), <f32>0.5 * (a1 + g11), <f32>0.5 * (a2 + g12));
       filter_row_scalar(d + 8 * plane, plane, <f32>0.5 * (a0 - g10), <f32>0.5 * (a1 - g11), <f32>0.5 * (a2 - g12));
@@ -99,15 +85,6 @@ export function winograd_filter_flipped_f32(w: usize, u: usize, C: i32, F: i32):
   store<f32>(d + plane, <f32>0.5 * (s + x1));
   store<f32>(d + 2 * plane, <f32>0.5 * (s - x1));
   store<f32>(d + 3 * plane, x2);
-}
-
-// One row of (Gg)Gᵀ from one row (x0, x1, x2) of Gg: four ξ, `plane` bytes apart.
-@inline function filter_row(d: usize, plane: usize, k: i32, half: v128, x0: v128, x1: v128, x2: v128): void {
-  const s = f32x4.add(x0, x2);
-  st(d, k, x0);
-  st(d + plane, k, f32x4.mul(half, f32x4.add(s, x1)));
-  st(d + 2 * plane, k, f32x4.mul(half, f32x4.sub(s, x1)));
-  st(d + 3 * plane, k, x2);
 }
 
 export function winograd_forward_scratch_bytes(C: i32, F: i32): i32 {
@@ -364,7 +341,7 @@ function dy_transform(dy: usize, y: usize, yh: usize, plane: usize, db: usize, F
   }
 }
 
-@inline function yhat_row(d: usize, plane: usize, k: i32, p: v128, q: v128): void {
+function yhat_row(d: usize, plane: usize, k: i32, p: v128, q: v128): void {
   st(d, k, p);
   st(d + plane, k, f32x4.add(p, q));
   st(d + 2 * plane, k, f32x4.sub(p, q));
@@ -416,7 +393,7 @@ function dx_scatter(dv: usize, plane: usize, dx: usize, H: i32, W: i32, C: i32, 
 }
 
 // One patch row (x0..x3 of B dV) times Bᵀ: (x0, x1 − x2 + x3, x1 + x2 − x0, −x3), added at the columns in `cols`.
-@inline function scatter_row(d: usize, pixel: usize, k: i32, cols: i32, x0: v128, x1: v128, x2: v128, x3: v128): void {
+function scatter_row(d: usize, pixel: usize, k: i32, cols: i32, x0: v128, x1: v128, x2: v128, x3: v128): void {
   if (cols & 1) st(d, k, f32x4.add(ld(d, k), x0));
   if (cols & 2) st(d + pixel, k, f32x4.add(ld(d + pixel, k), f32x4.add(f32x4.sub(x1, x2), x3)));
   if (cols & 4) st(d + 2 * pixel, k, f32x4.add(ld(d + 2 * pixel, k), f32x4.sub(f32x4.add(x1, x2), x0)));
