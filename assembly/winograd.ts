@@ -222,22 +222,11 @@ function output_transform(m: usize, mPlane: usize, b: usize, y: usize, F: i32, O
       const y10 = f32x4.add(f32x4.add(f32x4.add(q10, q11), q12), bias);
       const y11 = f32x4.add(f32x4.sub(f32x4.sub(q11, q12), q13), bias);
       const d = out + o;
-      if (act <= 1) {
-        // linear or relu (the common cases) straight; other activations through one loop below, so the
-        // code of every activation is inlined once instead of four times.
-        const lo = act ? f32x4.splat(0) : f32x4.splat(-Infinity);
-        st(d, k, f32x4.pmax(y00, lo));
-        if (right) st(d + pixel, k, f32x4.pmax(y01, lo));
-        if (down) {
-          st(d + rowBytes, k, f32x4.pmax(y10, lo));
-          if (right) st(d + rowBytes + pixel, k, f32x4.pmax(y11, lo));
-        }
-        continue;
-      }
-      for (let j = 0; j < 4; j++) {
-        if ((j & 1 && !right) || (j & 2 && !down)) continue;
-        const v = j == 0 ? y00 : j == 1 ? y01 : j == 2 ? y10 : y11;
-        st(d + (j & 2 ? rowBytes : 0) + (j & 1 ? pixel : 0), k, activate_f32x4(v, act, alpha));
+      st(d, k, activate_f32x4(y00, act, alpha));
+      if (right) st(d + pixel, k, activate_f32x4(y01, act, alpha));
+      if (down) {
+        st(d + rowBytes, k, activate_f32x4(y10, act, alpha));
+        if (right) st(d + rowBytes + pixel, k, activate_f32x4(y11, act, alpha));
       }
     }
     if (++tw == TW) { tw = 0; if (++th == TH) { th = 0; n++; } }
@@ -264,10 +253,11 @@ export function winograd_backward_scratch_bytes(C: i32, F: i32): i32 {
   return 16 * tb * (C + F) * 4 + g + 128;
 }
 
-// Images [n0, n0 + nn) of the backward of winograd_forward_f32, from dy (N,OH,OW,F). dx ≠ 0: dx of those images
+// Images [n0, n0 + nn) of the backward of winograd_forward_f32. dy (N,OH,OW,F); with y ≠ 0 (the forward's
+// output, relu), dy is masked where y ≤ 0 first (the relu's backward, fused). dx ≠ 0: dx of those images
 // (N,H,W,C), overwritten, from U (winograd_filter_f32). dwp ≠ 0: this part's dU (16, C, F) and db sums (F),
 // overwritten (winograd_dw_finish_f32 turns parts into dw, db). scratch: winograd_backward_scratch_bytes.
-export function winograd_backward_f32(x: usize, u: usize, dy: usize, dx: usize, dwp: usize,
+export function winograd_backward_f32(x: usize, u: usize, dy: usize, y: usize, dx: usize, dwp: usize,
                                       N: i32, H: i32, W: i32, C: i32, F: i32, OH: i32, OW: i32, pt: i32, pl: i32,
                                       n0: i32, nn: i32, scratch: usize): void {
   const TB = tile_block(C, F);
@@ -285,7 +275,7 @@ export function winograd_backward_f32(x: usize, u: usize, dy: usize, dx: usize, 
   if (dx) memory.fill(dx + <usize>n0 * <usize>H * <usize>W * <usize>C * 4, 0, <usize>nn * <usize>H * <usize>W * <usize>C * 4);
   for (let b0 = 0; b0 < tn; b0 += TB) {
     const tb = min(TB, tn - b0);
-    dy_transform(dy, yh, yPlane, dwp ? db : 0, F, OH, OW, t0 + b0, tb);
+    dy_transform(dy, y, yh, yPlane, dwp ? db : 0, F, OH, OW, t0 + b0, tb);
     if (dwp) {
       input_transform(x, v, vPlane, H, W, C, OH, OW, pt, pl, t0 + b0, tb);
       for (let xi = 0; xi < 16; xi++) {
@@ -305,9 +295,9 @@ export function winograd_backward_f32(x: usize, u: usize, dy: usize, dx: usize, 
   }
 }
 
-// Ŷ[ξ][t][f] = (A dy_t Aᵀ)[ξ], A = [1 0; 1 1; 1 −1; 0 −1]; dy_t is the tile's 2x2 of dy (0 past OH/OW).
-// db ≠ 0: db[f] += the tile's sum.
-function dy_transform(dy: usize, yh: usize, plane: usize, db: usize, F: i32, OH: i32, OW: i32,
+// Ŷ[ξ][t][f] = (A dy_t Aᵀ)[ξ], A = [1 0; 1 1; 1 −1; 0 −1]; dy_t is the tile's 2x2 of dy (0 past OH/OW), masked
+// by y > 0 when y ≠ 0. db ≠ 0: db[f] += the tile's sum.
+function dy_transform(dy: usize, y: usize, yh: usize, plane: usize, db: usize, F: i32, OH: i32, OW: i32,
                       t0: i32, tb: i32): void {
   const TH = (OH + 1) >> 1, TW = (OW + 1) >> 1;
   const pixel = <usize>F << 2;
@@ -320,15 +310,23 @@ function dy_transform(dy: usize, yh: usize, plane: usize, db: usize, F: i32, OH:
   for (let i = 0; i < tb; i++) {
     const oh = 2 * th, ow = 2 * tw;
     const down = oh + 1 < OH, right = ow + 1 < OW;
-    const src = dy + <usize>n * <usize>OH * rowBytes + <usize>oh * rowBytes + <usize>ow * pixel;
+    const off = <usize>n * <usize>OH * rowBytes + <usize>oh * rowBytes + <usize>ow * pixel;
+    const src = dy + off;
     const dst = yh + (<usize>i * <usize>F << 2);
     for (let f = 0; f < F; f += 4) {
       const k = min(4, F - f);
       const o = <usize>f << 2;
-      const a = ld(src + o, k);
-      const b = right ? ld(src + pixel + o, k) : zero;
-      const c = down ? ld(src + rowBytes + o, k) : zero;
-      const d = down && right ? ld(src + rowBytes + pixel + o, k) : zero;
+      let a = ld(src + o, k);
+      let b = right ? ld(src + pixel + o, k) : zero;
+      let c = down ? ld(src + rowBytes + o, k) : zero;
+      let d = down && right ? ld(src + rowBytes + pixel + o, k) : zero;
+      if (y) {
+        const q = y + off + o;
+        a = v128.and(a, f32x4.gt(ld(q, k), zero));
+        if (right) b = v128.and(b, f32x4.gt(ld(q + pixel, k), zero));
+        if (down) c = v128.and(c, f32x4.gt(ld(q + rowBytes, k), zero));
+        if (down && right) d = v128.and(d, f32x4.gt(ld(q + rowBytes + pixel, k), zero));
+      }
       if (db) st(db + o, k, f32x4.add(ld(db + o, k), f32x4.add(f32x4.add(a, b), f32x4.add(c, d))));
       // Rows of A dy: r0 = (a, b), r1 = (a + c, b + d), r2 = (a − c, b − d), r3 = (−c, −d); then each row
       // (p, q) → (p, p + q, p − q, −q).

@@ -123,11 +123,22 @@ export abstract class ConvBase extends Layer {
     return finishFusedActivation(z, this.activation, node, arena);
   }
 
+  /**
+   * convBackward with the relu's backward fused: dy is the gradient of the output y = relu(z). False (nothing
+   * computed) where the subclass has no such path; then the relu's backward runs first, on its own.
+   */
+  protected convBackwardRelu(
+    _x: Tensor, _w: Tensor, _y: Tensor, _dy: Tensor, _dx: Tensor | null, _dw: Tensor | null, _db: Tensor | null,
+  ): boolean {
+    return false;
+  }
+
   backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
     const kernel = this.param(this.kernelName);
     const dx = needDx ? Tensor.empty(node.input.shape, arena) : null;
     const db = this.useBias ? this.gradOf(this.param('bias')) : null;
     const dw = this.gradOf(kernel);
+    if (this.activation === 'relu' && this.convBackwardRelu(node.input, kernel.value, node.output!, dy, dx, dw, db)) return dx;
     const dz = gradBeforeActivation(node.output!, dy, this.activation, node, arena);
     this.convBackward(node.input, kernel.value, dz, dx, dw, db);
     return dx;

@@ -2,7 +2,7 @@
 // `groups` (Keras's grouped convolution; AlexNet's two towers) is a simdnet extension over TF.js, which
 // ignores it: models that use it save `groups` in their config and load in simdnet and Keras, not TF.js.
 import type { Tensor } from '../tensor.js';
-import { conv2dForward, conv2dBackward } from '../ops/conv.js';
+import { conv2dForward, conv2dBackward, conv2dBackwardRelu } from '../ops/conv.js';
 import { WinogradPlan } from '../ops/winograd.js';
 import type { ActivationCode } from '../ops/activation.js';
 import { describeShape, type RegularizerArgs } from './layer.js';
@@ -60,6 +60,12 @@ export class Conv2D extends ConvBase {
 
   protected convBackward(x: Tensor, w: Tensor, dz: Tensor, dx: Tensor | null, dw: Tensor | null, db: Tensor | null): void {
     conv2dBackward(x, w, dz, dx, dw, db, this.geometry!, true, this.plan);
+  }
+
+  protected override convBackwardRelu(
+    x: Tensor, w: Tensor, y: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor | null, db: Tensor | null,
+  ): boolean {
+    return conv2dBackwardRelu(x, w, y, dy, dx, dw, db, this.geometry!, true, this.plan);
   }
 
   override dispose(): void {

@@ -223,10 +223,28 @@ export function conv2dBackward(
   const d = backwardDims('conv2dBackward', x, w, dy, dx, dw, db, g);
   if (!dx && !dw && !db) return;
   if (dw && conv2dDwPath(d, g) === 'winograd') {
-    winogradBackward(x, w, dy, dx, dw, db, g.padTop, g.padLeft, accumulate, plan);
+    winogradBackward(x, w, dy, null, dx, dw, db, g.padTop, g.padLeft, accumulate, plan);
     return;
   }
   kernelBackward(x, w, dy, dx, dw, db, g, d, accumulate, plan);
+}
+
+/**
+ * conv2dBackward of a conv whose relu is fused into the backward: dy is the gradient of y = relu(z), y the
+ * forward's output. Runs only where the weight gradient takes Winograd (conv2dDwPath) and dw is asked for;
+ * returns false (nothing computed) otherwise, and the caller takes the relu's backward itself.
+ */
+export function conv2dBackwardRelu(
+  x: Tensor, w: Tensor, y: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor | null, db: Tensor | null, g: Conv2dGeometry,
+  accumulate = false, plan: WinogradPlan | null = null,
+): boolean {
+  if (!dw) return false;
+  refuseAliasing('conv2dBackwardRelu', { dx, dw, db }, { x, w, y, dy });
+  const d = backwardDims('conv2dBackwardRelu', x, w, dy, dx, dw, db, g);
+  if (!sameShape(y, dy.shape)) throw new Error(`simdnet conv2dBackwardRelu: y [${y.shape}] must be shaped like dy [${dy.shape}]`);
+  if (conv2dDwPath(d, g) !== 'winograd') return false;
+  winogradBackward(x, w, dy, y, dx, dw, db, g.padTop, g.padLeft, accumulate, plan);
+  return true;
 }
 
 function kernelBackward(

@@ -96,11 +96,12 @@ export function winogradForward(
 /**
  * The backward of winogradForward (3x3, stride 1, dilation 1, groups 1; shapes checked by the caller) on the
  * forward's tiles: dw (3,3,C,F) and db (F) — overwritten, or added to with `accumulate` — and dx (overwritten)
- * when not null. Split by images across threads, each part summing its own dU; one finish call
+ * when not null. `reluY`: dy is the gradient of y = relu(z) and this is y, so the relu's backward is fused
+ * (dy masked where y ≤ 0). Split by images across threads, each part summing its own dU; one finish call
  * adds the parts and transforms them back (assembly/winograd.ts).
  */
 export function winogradBackward(
-  x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null,
+  x: Tensor, w: Tensor, dy: Tensor, reluY: Tensor | null, dx: Tensor | null, dw: Tensor, db: Tensor | null,
   padTop: number, padLeft: number, accumulate: boolean, plan: WinogradPlan | null,
 ): void {
   const e = engine();
@@ -122,7 +123,7 @@ export function winogradBackward(
   const dwParts = scratch + uBytes;
   const work = dwParts + partBytes * parts.length;
   e.parallel(parts.map(([n0, nn], t): KernelCall => [
-    'winograd_backward_f32', x.ptr, u, dy.ptr, dx ? dx.ptr : 0, dwParts + t * partBytes,
+    'winograd_backward_f32', x.ptr, u, dy.ptr, reluY ? reluY.ptr : 0, dx ? dx.ptr : 0, dwParts + t * partBytes,
     N, H, W, C, F, OH, OW, padTop, padLeft, n0, nn, work + t * stride,
   ]));
   k.winograd_dw_finish_f32(dwParts, parts.length, dw.ptr, db ? db.ptr : 0, C, F, accumulate ? 1 : 0);

@@ -242,7 +242,7 @@ const WEIGHT_CASES: Case[] = [
 
 describe.each(KERNEL_BUILDS)('winograd conv2d weight gradient (%s)', (_name, options) => {
   // dw, db and dx in one pass on the forward's tiles (winogradBackward): against the kernel path (max |Δ| ≤
-  // 1e-4·max|dw|), float64, and with accumulate.
+  // 1e-4·max|dw|), float64, and with accumulate; the fused relu against masking dy first.
   it.each(WEIGHT_CASES)('matches the direct path and float64: $label', async (c) => {
     await sn.ready(options);
     const pad = c.label.startsWith('batch 1, odd everything') ? 2 : c.same ? 1 : 0;
@@ -288,6 +288,26 @@ describe.each(KERNEL_BUILDS)('winograd conv2d weight gradient (%s)', (_name, opt
       expect(maxDiff(dwA, Array.from(dwW, (v) => v + 0.5))).toBeLessThanOrEqual(1e-6 * (1 + maxAbs(dwW)));
       expect(maxDiff(dbA, Array.from(dbW, (v) => v - 0.25))).toBeLessThanOrEqual(1e-6 * (1 + maxAbs(dbW)));
       expect(Array.from(dxA)).toEqual(Array.from(dxW));
+      // The fused relu: y = relu(forward), the gradients of dy masked by y > 0.
+      const y = sn.Tensor.empty([c.N, OH, OW, c.F]);
+      ops.conv2dForward(x, w, null, y, g, 1, 0);
+      const yv = y.dataSync();
+      const masked = sn.tensor(Float32Array.from(dys, (v, i) => (yv[i] > 0 ? v : 0)), dy.shape);
+      const dx1 = sn.Tensor.empty(x.shape), dw1 = sn.Tensor.empty(w.shape), db1 = sn.Tensor.empty([c.F]);
+      const dx2 = sn.Tensor.empty(x.shape), dw2 = sn.Tensor.empty(w.shape), db2 = sn.Tensor.empty([c.F]);
+      ops.forceConv2dPath('winograd');
+      try {
+        expect(ops.conv2dBackwardRelu(x, w, y, dy, dx1, dw1, db1, g, false, plan)).toBe(true);
+        ops.conv2dBackward(x, w, masked, dx2, dw2, db2, g, false, plan);
+        expect(Array.from(dw1.dataSync())).toEqual(Array.from(dw2.dataSync()));
+        expect(Array.from(db1.dataSync())).toEqual(Array.from(db2.dataSync()));
+        expect(Array.from(dx1.dataSync())).toEqual(Array.from(dx2.dataSync()));
+        ops.forceConv2dPath('kernel');
+        expect(ops.conv2dBackwardRelu(x, w, y, dy, dx1, dw1, db1, g, false, plan)).toBe(false);
+      } finally {
+        ops.forceConv2dPath('auto');
+        [y, masked, dx1, dw1, db1, dx2, dw2, db2].forEach((t) => t.dispose());
+      }
     } finally {
       plan.dispose();
       x.dispose(); w.dispose(); dy.dispose();
