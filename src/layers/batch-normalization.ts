@@ -25,6 +25,13 @@ export class BatchNormalization extends Layer {
     this.momentum = args.momentum ?? 0.99;
     this.epsilon = args.epsilon ?? 1e-3;
     this.axis = args.axis ?? -1;
+    // Keras's center/scale switches: gamma and beta are always learned here, so turning either off is
+    // refused (as loadModel refuses such a file) rather than silently ignored.
+    for (const option of ['center', 'scale'] as const) {
+      if ((args as Record<string, unknown>)[option] === false) {
+        throw new Error(`simdnet: ${this.name} (BatchNormalization): ${option}: false is not supported (beta and gamma are always learned)`);
+      }
+    }
   }
 
   protected computeOutputShape(s: number[]): number[] {

@@ -75,6 +75,10 @@ describe('shape inference', () => {
     expect(() => sn.layers.dense({ name: 'dd', units: 3, activation: 'swish' as never })).toThrow(/dd: unknown activation 'swish'/);
     expect(() => sn.layers.dropout({ name: 'dr', rate: 1 })).toThrow(/dr: rate/);
     expect(() => sn.layers.maxPooling2d({ name: 'pp', padding: 'full' as never })).toThrow(/pp: padding/);
+    // Keras's center/scale off: simdnet always learns beta and gamma, so it refuses instead of ignoring them.
+    expect(() => sn.layers.batchNormalization({ name: 'bn', scale: false } as never)).toThrow(/bn \(BatchNormalization\): scale: false is not supported/);
+    expect(() => sn.layers.batchNormalization({ name: 'bn', center: false } as never)).toThrow(/bn \(BatchNormalization\): center: false is not supported/);
+    expect(() => sn.layers.batchNormalization({ name: 'bn', center: true, scale: true } as never)).not.toThrow();
   });
 });
 
