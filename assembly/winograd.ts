@@ -115,6 +115,14 @@ export function winograd_forward_f32(x: usize, u: usize, b: usize, y: usize,
   }
 }
 
+// Bit j (j < 4) set when position start + j lies in [0, size): which rows (or columns) of a tile's 4x4 input
+// patch are inside the image; the rest read as 0 (input transform) or are dropped (dx scatter).
+@inline function patchMask(start: i32, size: i32): i32 {
+  let mask = 0;
+  for (let j = 0; j < 4; j++) if (<u32>(start + j) < <u32>size) mask |= 1 << j;
+  return mask;
+}
+
 // V[ξ][t][c] = (Bᵀ d B)[ξ] for tiles t0..t0+tb, Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1].
 function input_transform(x: usize, v: usize, vPlane: usize, H: i32, W: i32, C: i32, OH: i32, OW: i32,
                          pt: i32, pl: i32, t0: i32, tb: i32): void {
@@ -129,12 +137,7 @@ function input_transform(x: usize, v: usize, vPlane: usize, H: i32, W: i32, C: i
     const ih0 = 2 * th - pt, iw0 = 2 * tw - pl;
     const image = x + <usize>n * <usize>H * rowBytes;
     const inside = ih0 >= 0 && ih0 + 4 <= H && iw0 >= 0 && iw0 + 4 <= W;
-    // Rows and columns of the patch that fall outside read 0: a mask per row/column.
-    let rowMask = 0, colMask = 0;
-    for (let j = 0; j < 4; j++) {
-      if (<u32>(ih0 + j) < <u32>H) rowMask |= 1 << j;
-      if (<u32>(iw0 + j) < <u32>W) colMask |= 1 << j;
-    }
+    const rowMask = patchMask(ih0, H), colMask = patchMask(iw0, W);
     const p = image + <usize>(ih0 * W + iw0) * pixel; // may point outside when masked: never read there
     const dst = v + (<usize>i * <usize>C << 2);
     for (let c = 0; c < C; c += 4) {
@@ -361,11 +364,7 @@ function dx_scatter(dv: usize, plane: usize, dx: usize, H: i32, W: i32, C: i32, 
   let n = t / TH;
   for (let i = 0; i < tb; i++) {
     const ih0 = 2 * th - pt, iw0 = 2 * tw - pl;
-    let rowMask = 0, colMask = 0;
-    for (let j = 0; j < 4; j++) {
-      if (<u32>(ih0 + j) < <u32>H) rowMask |= 1 << j;
-      if (<u32>(iw0 + j) < <u32>W) colMask |= 1 << j;
-    }
+    const rowMask = patchMask(ih0, H), colMask = patchMask(iw0, W);
     const p = dx + <usize>n * <usize>H * rowBytes + <usize>(ih0 * W + iw0) * pixel; // masked where outside
     const src = dv + (<usize>i * <usize>C << 2);
     for (let c = 0; c < C; c += 4) {
