@@ -16,13 +16,9 @@ import { loadavg } from 'node:os';
 import { MODELS, GRAPH_MODELS, makeWeights, makeBatch, maxAbsDiff } from './models.mjs';
 import { mobileNetV2 } from './mobilenet-v2.mjs';
 import { simdnetPeer } from './peers/simdnet.mjs';
+import { median } from './harness.mjs';
 
 const cpuNow = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-const median = (xs) => {
-  const s = xs.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** Runs `fn` until `minMs` of wall time has passed (at least once); CPU ms per call. */
 async function timeBlock(fn, minMs) {

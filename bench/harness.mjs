@@ -13,6 +13,20 @@ export const median = (xs) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
+
+/** Milliseconds per call of f (sync or async), repeated for at least minMs after one warm-up call (at least 2 calls). */
+export async function perCall(f, minMs) {
+  await f();
+  let n = 0;
+  const t0 = now();
+  let t = t0;
+  while (t - t0 < minMs || n < 2) {
+    await f();
+    n++;
+    t = now();
+  }
+  return (t - t0) / n;
+}
 const message = (e) => String(e?.message ?? e).split('\n')[0].slice(0, 300);
 
 export const SETTINGS = {

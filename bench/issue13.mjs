@@ -18,6 +18,7 @@ import { loadavg } from 'node:os';
 import { loadTfjsWasm } from './kernels.mjs';
 import { kerasConvnet, lenet5 } from './models.mjs';
 import { mobileNetV2 } from './mobilenet-v2.mjs';
+import { perCall } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const median = (v) => {
@@ -49,19 +50,6 @@ function sequentialOf(lib, spec) {
   return lib.sequential({ layers });
 }
 
-/** Milliseconds per call of f (sync or async), repeated for at least minMs after one warm-up call. */
-async function perCall(f, minMs) {
-  await f();
-  let n = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < minMs || n < 2) {
-    await f();
-    n++;
-    t = performance.now();
-  }
-  return (t - t0) / n;
-}
 
 /** The PyTorch peer: a Python process that trains one round per request (null when torch is missing). */
 async function startPytorch(log) {

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { perCall } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -32,19 +33,6 @@ function values(n, seed) {
   return out;
 }
 
-/** Milliseconds per call of f (async), repeated for at least minMs after one warm-up call. */
-async function perCall(f, minMs) {
-  await f();
-  let n = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < minMs || n < 2) {
-    await f();
-    n++;
-    t = performance.now();
-  }
-  return (t - t0) / n;
-}
 
 export async function runOnnxBench(sn, { rounds = 5, batch = 64, minMs = 300, log = console.log } = {}) {
   const { loadOnnx } = await import(pathToFileURL(join(root, 'dist', 'onnx.js')).href);
