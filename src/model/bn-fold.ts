@@ -14,6 +14,7 @@ import type { Arena } from '../backend/arena.js';
 import { bumpKernelChoices } from '../backend/engine.js';
 import { Tensor } from '../tensor.js';
 import type { Layer } from '../layers/layer.js';
+import type { BatchNormalization } from '../layers/batch-normalization.js';
 import type { Node } from '../layers/node.js';
 import type { Graph, Step } from './graph.js';
 import { ACTIVATION, type ActivationCode } from '../ops/activation.js';
@@ -80,15 +81,12 @@ export class BatchNormFolds {
     const same = f && !f.kernel.isDisposed && f.kernel.size === kernel.size &&
       f.sources.every((t, i) => t === sources[i] && f!.versions[i] === versions[i]);
     if (same) return f!;
-    const value = (name: string) => bn.params.find((p) => p.name === name)!.value.dataSync();
-    const [gamma, beta, mean, variance] = ['gamma', 'beta', 'moving_mean', 'moving_variance'].map(value);
-    const eps = (bn as unknown as { epsilon: number }).epsilon;
-    const channels = gamma.length;
-    const scale = Float64Array.from(gamma, (g, c) => g / Math.sqrt(variance[c] + eps));
+    const { a: scale, b: shift } = (bn as BatchNormalization).inferenceAffine();
+    const channels = scale.length;
     const w = kernel.dataSync();
     const bias = producer.params.find((p) => p.name === 'bias')?.value.dataSync() ?? new Float32Array(channels);
     const fw = Float32Array.from(w, (v, i) => v * scale[i % channels]);
-    const fb = Float32Array.from(bias, (v, c) => (v - mean[c]) * scale[c] + beta[c]);
+    const fb = Float32Array.from(bias, (v, c) => v * scale[c] + shift[c]);
     if (!f || f.kernel.isDisposed || f.kernel.size !== kernel.size) {
       if (f) this.drop(f);
       f = { kernel: Tensor.empty(kernel.shape), bias: Tensor.empty([channels]), sources, versions };

@@ -162,15 +162,14 @@ const FACTORIES: Record<string, Factory> = {
   LeakyReLU: (c, base) => new L.LeakyReLU({ ...base, alpha: (c.alpha ?? c.negative_slope ?? 0.3) as number }),
   Maxout: (c, base) => new L.Maxout({ ...base, groupSize: c.group_size as number }),
   BatchNormalization: (c, base) => {
-    if (c.center === false || c.scale === false) {
-      throw new Error(`simdnet: loadModel: layer ${describeValue(base.name)} (BatchNormalization) has center/scale off; simdnet supports only both on`);
-    }
     const axis = Array.isArray(c.axis) ? (c.axis.length === 1 ? c.axis[0] : NaN) : c.axis;
     return new L.BatchNormalization({
       ...base,
       momentum: c.momentum as number | undefined,
       epsilon: c.epsilon as number | undefined,
       axis: axis as number | undefined,
+      center: c.center !== false,
+      scale: c.scale !== false,
     });
   },
   Add: (_c, base) => new L.Add(base),

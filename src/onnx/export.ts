@@ -323,7 +323,10 @@ function writeLayer(w: Writer, layer: Layer, ins: SymbolicTensor[], out: Symboli
       const form = x.sampleShape.length >= 2 ? 'nchw' : 'asis';
       const c = x.sampleShape[x.sampleShape.length - 1];
       const p = (n: string) => w.floats(n, [c], paramOf(layer, n));
-      const y = w.node('BatchNormalization', [w.get(x, form), p('gamma'), p('beta'), p('moving_mean'), p('moving_variance')], [floatA('epsilon', L.epsilon), floatA('momentum', L.momentum)]);
+      // ONNX's BatchNormalization always takes a scale and a bias: ones and zeros where scale/center is off.
+      const gamma = L.scale ? p('gamma') : w.floats('gamma', [c], new Float32Array(c).fill(1));
+      const beta = L.center ? p('beta') : w.floats('beta', [c], new Float32Array(c));
+      const y = w.node('BatchNormalization', [w.get(x, form), gamma, beta, p('moving_mean'), p('moving_variance')], [floatA('epsilon', L.epsilon), floatA('momentum', L.momentum)]);
       return { name: y, form };
     }
     case 'LayerNormalization': {

@@ -9,18 +9,13 @@
 // quantize folds the weights of its own copy of the model (the saved file holds the folded kernel and
 // bias, and the BatchNormalization's own weights); loading finds the same folds from the same layers.
 import type { Call, Wiring } from './wiring.js';
+import type { BatchNormalization } from '../layers/batch-normalization.js';
 
 const THROUGH = new Set(['Dropout', 'Flatten', 'MaxPooling1D', 'MaxPooling2D']);
 
 /** Per-channel a and b of a BatchNormalization call (float64). */
 export function batchNormAffine(call: Call): { a: Float64Array; b: Float64Array } {
-  const layer = call.layer;
-  const v = (name: string) => layer.params.find((p) => p.name === name)!.value.dataSync();
-  const [gamma, beta, mean, variance] = [v('gamma'), v('beta'), v('moving_mean'), v('moving_variance')];
-  const eps = (layer as unknown as { epsilon: number }).epsilon;
-  const a = Float64Array.from(gamma, (g, i) => g / Math.sqrt(variance[i] + eps));
-  const b = Float64Array.from(beta, (bt, i) => bt - mean[i] * a[i]);
-  return { a, b };
+  return (call.layer as BatchNormalization).inferenceAffine();
 }
 
 /**
@@ -32,7 +27,7 @@ export function batchNormFolds(wiring: Wiring, int8: (c: Call) => boolean, unpad
   for (const c of wiring.calls) for (const s of c.inSlots) readersOf.set(s, [...(readersOf.get(s) ?? []), c]);
   const folds = new Map<Call, Call>();
   for (const bn of wiring.calls) {
-    if (bn.layer.className !== 'BatchNormalization' || !bn.layer.params.some((p) => p.name === 'gamma')) continue;
+    if (bn.layer.className !== 'BatchNormalization' || !bn.layer.params.some((p) => p.name === 'moving_mean')) continue;
     let positive: boolean | null = null;
     let flattened = false;
     let slot = bn.outSlot;

@@ -1,5 +1,5 @@
 // Issue 12's later layers against TensorFlow.js 4.22 (bench/node_modules, as modern-cnn.test.ts): permute,
-// layerNormalization, reLU with any maxValue. A simdnet model is saved, loaded by TF.js, both predict the same;
+// layerNormalization, reLU with any maxValue, batchNormalization with center/scale off. A simdnet model is saved, loaded by TF.js, both predict the same;
 // then each takes one full-batch SGD step (MSE) and they must still predict the same — forward, gradients,
 // weight names and configs at once. Odd shapes: batch 1 and 3, non-square, channels not divisible by 4.
 // The same models also round-trip through simdnet's own save/load.
@@ -54,12 +54,22 @@ const models: [string, number[], () => sn.Layer[], number, boolean?][] = [
     L.dense({ units: 2 }),
     L.reLU(),
   ], 3],
-  // TF.js 4.22 cannot train LayerNormalization with center or scale off (its gradient reads an undefined
-  // tensor and throws): only the forward is compared; the kernel tests check those gradients (float64).
+  // TF.js 4.22 cannot train LayerNormalization or BatchNormalization with center or scale off (its training
+  // path reads the missing gamma/beta and throws): only the forward is compared. The kernel tests check the
+  // layer norm's gradients (float64); the batch norm's training is checked below against gamma 1 and beta 0.
   ['layerNormalization with scale off and with center off (forward only: TF.js cannot train these)', [4, 5], () => [
     L.layerNormalization({ scale: false, inputShape: [4, 5] }),
     L.dense({ units: 3 }),
     L.layerNormalization({ center: false }),
+  ], 3, false],
+  ['batchNormalization with scale off, center off and both off (Keras weights without gamma or beta)', [5, 3, 6], () => [
+    L.conv2d({ filters: 5, kernelSize: 2, inputShape: [5, 3, 6] }),
+    L.batchNormalization({ scale: false }),
+    L.conv2d({ filters: 3, kernelSize: [2, 1], activation: 'tanh' }),
+    L.batchNormalization({ center: false, momentum: 0.5 }),
+    L.flatten(),
+    L.batchNormalization({ center: false, scale: false, momentum: 0.5 }),
+    L.dense({ units: 2 }),
   ], 3, false],
   ['layerNormalization of a sequence, batch 1', [3, 7], () => [
     L.dense({ units: 6, inputShape: [3, 7] }),
@@ -104,9 +114,54 @@ async function compareWithTfjs(shape: number[], layers: sn.Layer[], N: number, t
   again.dispose();
 }
 
-describe.skipIf(!haveTfjs)('permute, layerNormalization, reLU against TensorFlow.js 4.22', () => {
+describe.skipIf(!haveTfjs)('permute, layerNormalization, reLU, batchNormalization against TensorFlow.js 4.22', () => {
   it.each(models)('%s: predictions, then one SGD step, match', async (_name, shape, layers, batch, tfjsTrains) => {
     await compareWithTfjs(shape, layers(), batch, tfjsTrains);
+  });
+});
+
+describe('batchNormalization with center/scale off', () => {
+  // With gamma 1 and beta 0, a full batch norm computes what one without them does, in training too (batch
+  // statistics, dx, moving averages); one SGD step must move every other weight alike.
+  it('trains as a full batch norm whose gamma is 1 and beta 0 (one SGD step, every other weight equal)', async () => {
+    const build = (bn: sn.layers.BatchNormalizationArgs) => {
+      sn.setSeed(5);
+      const m = sn.sequential([
+        L.conv2d({ filters: 6, kernelSize: 2, inputShape: [4, 5, 3] }),
+        L.batchNormalization({ ...bn, momentum: 0.5 }),
+        L.flatten(),
+        L.dense({ units: 2 }),
+      ]);
+      m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.1 }), loss: 'meanSquaredError' });
+      return m;
+    };
+    const x = sn.tensor(inputs([4, 5, 3], 3), [3, 4, 5, 3]);
+    const y = sn.tensor(Float32Array.from({ length: 6 }, (_, i) => Math.cos(i)), [3, 2]);
+    const full = build({});
+    // Each layer's weights by layer index and name.
+    const named = (m: sn.LayersModel) => new Map(m.layers.flatMap((l, i) =>
+      (l as unknown as { params: { name: string; value: sn.Tensor }[] }).params.map((p) => [`${i}:${p.name}`, p.value.dataSync().slice()] as const)));
+    for (const off of [{ scale: false }, { center: false }, { center: false, scale: false }]) {
+      const bare = build(off);
+      bare.setWeights(full.getWeights().filter((_, i) => !((off.scale === false && i === 2) || (off.center === false && i === 3))));
+      await bare.trainOnBatch(x, y);
+      const again = build({});
+      again.setWeights(full.getWeights());
+      await again.trainOnBatch(x, y);
+      const a = named(bare);
+      const b = named(again);
+      expect(a.size, JSON.stringify(off)).toBe(b.size - (off.scale === false ? 1 : 0) - (off.center === false ? 1 : 0));
+      for (const [name, v] of a) {
+        const w = b.get(name)!;
+        expect(w, `${JSON.stringify(off)} ${name}`).toBeDefined();
+        v.forEach((e, i) => expect(Math.abs(e - w[i]), `${JSON.stringify(off)} ${name}[${i}]`).toBeLessThan(1e-6));
+      }
+      bare.dispose();
+      again.dispose();
+    }
+    full.dispose();
+    x.dispose();
+    y.dispose();
   });
 });
 

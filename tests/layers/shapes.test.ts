@@ -75,14 +75,24 @@ describe('shape inference', () => {
     expect(() => sn.layers.dense({ name: 'dd', units: 3, activation: 'swish' as never })).toThrow(/dd: unknown activation 'swish'/);
     expect(() => sn.layers.dropout({ name: 'dr', rate: 1 })).toThrow(/dr: rate/);
     expect(() => sn.layers.maxPooling2d({ name: 'pp', padding: 'full' as never })).toThrow(/pp: padding/);
-    // Keras's center/scale off: simdnet always learns beta and gamma, so it refuses instead of ignoring them.
-    expect(() => sn.layers.batchNormalization({ name: 'bn', scale: false } as never)).toThrow(/bn \(BatchNormalization\): scale: false is not supported/);
-    expect(() => sn.layers.batchNormalization({ name: 'bn', center: false } as never)).toThrow(/bn \(BatchNormalization\): center: false is not supported/);
-    expect(() => sn.layers.batchNormalization({ name: 'bn', center: true, scale: true } as never)).not.toThrow();
+    expect(() => sn.layers.batchNormalization({ name: 'bn', scale: 'no' as never })).toThrow(/bn \(BatchNormalization\): scale must be true or false, got 'no'/);
   });
 });
 
 describe('parameter counts match Keras', () => {
+  it('batchNormalization with scale or center off has no gamma or beta (Keras weight order)', () => {
+    const names = (args: sn.layers.BatchNormalizationArgs) => {
+      const m = sn.sequential([sn.layers.batchNormalization({ ...args, inputShape: [5] })]);
+      const got = [m.countParams(), m.getWeights().map((w) => w.shape.join('x')).join(','), (m.layers[0] as unknown as { params: { name: string }[] }).params.map((p) => p.name).join(',')];
+      m.dispose();
+      return got;
+    };
+    expect(names({})).toEqual([20, '5,5,5,5', 'gamma,beta,moving_mean,moving_variance']);
+    expect(names({ scale: false })).toEqual([15, '5,5,5', 'beta,moving_mean,moving_variance']);
+    expect(names({ center: false })).toEqual([15, '5,5,5', 'gamma,moving_mean,moving_variance']);
+    expect(names({ center: false, scale: false })).toEqual([10, '5,5', 'moving_mean,moving_variance']);
+  });
+
   it('MLP 784-512-512-10 = 669,706', () => {
     const m = sn.sequential([
       sn.layers.flatten({ inputShape: [28, 28] }),

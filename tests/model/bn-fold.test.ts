@@ -17,16 +17,16 @@ const L = sn.layers;
 
 // Every kind that folds, with odd channel counts: a Winograd conv (16 -> 33 channels), a conv without
 // bias, a depthwise conv (multiplier 2), a grouped conv, a dense; batch norms with moving statistics
-// far from 0/1 (set below), so a wrong fold shows.
+// far from 0/1 (set below), so a wrong fold shows; one without gamma (scale off), one without beta (center off).
 function build(): sn.LayersModel {
   const x = sn.input({ shape: [9, 7, 16] });
   let h = L.conv2d({ filters: 33, kernelSize: 3, padding: 'same' }).apply(x) as sn.SymbolicTensor;
   h = L.batchNormalization().apply(h) as sn.SymbolicTensor;
   h = L.reLU({ maxValue: 6 }).apply(h) as sn.SymbolicTensor;
   h = L.conv2d({ filters: 6, kernelSize: 1, useBias: false }).apply(h) as sn.SymbolicTensor;
-  h = L.batchNormalization({ epsilon: 0.01 }).apply(h) as sn.SymbolicTensor;
+  h = L.batchNormalization({ epsilon: 0.01, scale: false }).apply(h) as sn.SymbolicTensor;
   h = L.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, strides: 2 }).apply(h) as sn.SymbolicTensor;
-  h = L.batchNormalization().apply(h) as sn.SymbolicTensor;
+  h = L.batchNormalization({ center: false }).apply(h) as sn.SymbolicTensor;
   h = L.conv2d({ filters: 8, kernelSize: 2, groups: 4 }).apply(h) as sn.SymbolicTensor;
   h = L.batchNormalization().apply(h) as sn.SymbolicTensor;
   h = L.flatten().apply(h) as sn.SymbolicTensor;

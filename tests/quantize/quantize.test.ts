@@ -133,10 +133,10 @@ describe('quantize', () => {
       L.conv2d({ filters: 8, kernelSize: 2, activation: 'relu' }),
       L.batchNormalization(), // -> 'same' conv: padded, stays fp32
       L.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }),
-      L.batchNormalization(), // -> flatten -> dense: folds (any sign: no pooling on the way)
+      L.batchNormalization({ center: false }), // -> flatten -> dense: folds (any sign: no pooling on the way)
       L.flatten(),
       L.dense({ units: 9, activation: 'relu' }),
-      L.batchNormalization(), // -> dropout -> dense: folds
+      L.batchNormalization({ scale: false }), // -> dropout -> dense: folds (no gamma: scales 1/σ)
       L.dropout({ rate: 0.3 }),
       L.dense({ units: 4, activation: 'softmax' }),
     ]);
