@@ -53,100 +53,102 @@
   v128.store(ap + (<usize>ch << 2), bestIndex);
 }
 
-// x is (N,D,H,W,C); y and argmax are (N,OD,OH,OW,C).
+// x is (N,D,H,W,C); y and argmax are (N,OD,OH,OW,C). A call computes `rows` output rows, counted over the
+// whole batch's N·OD·OH rows from `firstRow` (a thread's share: whole images for a batch, rows of one image
+// at batch 1; 0 and N·OD·OH when called whole).
 export function maxpool3d_forward_f32(
   x: usize, y: usize, argmax: usize,
-  n: i32, d: i32, h: i32, w: i32, c: i32, od: i32, oh: i32, ow: i32,
+  rows: i32, d: i32, h: i32, w: i32, c: i32, od: i32, oh: i32, ow: i32,
   poolD: i32, poolH: i32, poolW: i32, strideD: i32, strideH: i32, strideW: i32, padFront: i32, padTop: i32, padLeft: i32,
-  firstImage: i32, // images [firstImage, firstImage + n) of the batch: a thread's share (0 when called whole)
+  firstRow: i32,
 ): void {
   const rowStride = w * c; // elements between two image rows
   const planeStride = h * rowStride;
-  let out = firstImage * od * oh * ow * c; // element index into y / argmax
-  for (let b = firstImage; b < firstImage + n; b++) {
+  let out = firstRow * ow * c; // element index into y / argmax
+  for (let row = firstRow; row < firstRow + rows; row++) {
+    const plane = row / oh; // over N·OD
+    const i = row - plane * oh;
+    const b = plane / od;
+    const q = plane - b * od;
     const imageBase = b * d * planeStride;
-    for (let q = 0; q < od; q++) {
-      const d0 = windowStart(q, strideD, padFront);
-      const d1 = windowEnd(q, strideD, padFront, poolD, d);
-      for (let i = 0; i < oh; i++) {
-        const h0 = windowStart(i, strideH, padTop);
-        const h1 = windowEnd(i, strideH, padTop, poolH, h);
-        for (let j = 0; j < ow; j++, out += c) {
-          const w0 = windowStart(j, strideW, padLeft);
-          const w1 = windowEnd(j, strideW, padLeft, poolW, w);
-          const yp = y + (<usize>out << 2);
-          const ap = argmax + (<usize>out << 2);
-          if (d0 >= d1 || h0 >= h1 || w0 >= w1) {
-            // The window lies entirely in padding: no input to pick, no gradient to route.
-            memory.fill(yp, 0, <usize>c << 2);
-            for (let ch = 0; ch < c; ch++) store<i32>(ap + (<usize>ch << 2), -1);
-            continue;
-          }
-          const first = imageBase + d0 * planeStride + h0 * rowStride + w0 * c; // the window's first cell, channel 0
-          let ch = 0;
-          // 8 channels per window visit, then 4: the window's loop overhead is paid once per 8 channels, and
-          // each cell's index vector steps by c instead of being rebuilt.
-          const step = i32x4.splat(c);
-          for (; ch + 8 <= c; ch += 8) {
-            // Strict > keeps the first maximum in scan order (TF's choice on ties); pmax(best, v) is v exactly
-            // when v > best, so a NaN never wins.
-            let best0 = f32x4.splat(-Infinity), best1 = best0;
-            let bestIndex0 = i32x4.splat(-1), bestIndex1 = bestIndex0;
-            for (let z = d0; z < d1; z++) {
-              for (let r = h0; r < h1; r++) {
-                const index = imageBase + z * planeStride + r * rowStride + w0 * c + ch;
-                let p = x + (<usize>index << 2);
-                let index0 = i32x4.add(i32x4.splat(index), i32x4(0, 1, 2, 3));
-                for (let s = w0; s < w1; s++) {
-                  const v0 = v128.load(p), v1 = v128.load(p, 16);
-                  const wins0 = f32x4.gt(v0, best0), wins1 = f32x4.gt(v1, best1);
-                  best0 = f32x4.pmax(best0, v0);
-                  best1 = f32x4.pmax(best1, v1);
-                  bestIndex0 = v128.bitselect(index0, bestIndex0, wins0);
-                  bestIndex1 = v128.bitselect(i32x4.add(index0, i32x4.splat(4)), bestIndex1, wins1);
-                  index0 = i32x4.add(index0, step);
-                  p += <usize>c << 2;
-                }
-              }
+    const d0 = windowStart(q, strideD, padFront);
+    const d1 = windowEnd(q, strideD, padFront, poolD, d);
+    const h0 = windowStart(i, strideH, padTop);
+    const h1 = windowEnd(i, strideH, padTop, poolH, h);
+    for (let j = 0; j < ow; j++, out += c) {
+      const w0 = windowStart(j, strideW, padLeft);
+      const w1 = windowEnd(j, strideW, padLeft, poolW, w);
+      const yp = y + (<usize>out << 2);
+      const ap = argmax + (<usize>out << 2);
+      if (d0 >= d1 || h0 >= h1 || w0 >= w1) {
+        // The window lies entirely in padding: no input to pick, no gradient to route.
+        memory.fill(yp, 0, <usize>c << 2);
+        for (let ch = 0; ch < c; ch++) store<i32>(ap + (<usize>ch << 2), -1);
+        continue;
+      }
+      const first = imageBase + d0 * planeStride + h0 * rowStride + w0 * c; // the window's first cell, channel 0
+      let ch = 0;
+      // 8 channels per window visit, then 4: the window's loop overhead is paid once per 8 channels, and
+      // each cell's index vector steps by c instead of being rebuilt.
+      const step = i32x4.splat(c);
+      for (; ch + 8 <= c; ch += 8) {
+        // Strict > keeps the first maximum in scan order (TF's choice on ties); pmax(best, v) is v exactly
+        // when v > best, so a NaN never wins.
+        let best0 = f32x4.splat(-Infinity), best1 = best0;
+        let bestIndex0 = i32x4.splat(-1), bestIndex1 = bestIndex0;
+        for (let z = d0; z < d1; z++) {
+          for (let r = h0; r < h1; r++) {
+            const index = imageBase + z * planeStride + r * rowStride + w0 * c + ch;
+            let p = x + (<usize>index << 2);
+            let index0 = i32x4.add(i32x4.splat(index), i32x4(0, 1, 2, 3));
+            for (let s = w0; s < w1; s++) {
+              const v0 = v128.load(p), v1 = v128.load(p, 16);
+              const wins0 = f32x4.gt(v0, best0), wins1 = f32x4.gt(v1, best1);
+              best0 = f32x4.pmax(best0, v0);
+              best1 = f32x4.pmax(best1, v1);
+              bestIndex0 = v128.bitselect(index0, bestIndex0, wins0);
+              bestIndex1 = v128.bitselect(i32x4.add(index0, i32x4.splat(4)), bestIndex1, wins1);
+              index0 = i32x4.add(index0, step);
+              p += <usize>c << 2;
             }
-            // A window of NaNs leaves -inf: fall back to its first cell so argmax is always valid.
-            const firstIdx = i32x4.add(i32x4.splat(first + ch), i32x4(0, 1, 2, 3));
-            bestIndex0 = v128.bitselect(firstIdx, bestIndex0, i32x4.eq(bestIndex0, i32x4.splat(-1)));
-            bestIndex1 = v128.bitselect(i32x4.add(firstIdx, i32x4.splat(4)), bestIndex1, i32x4.eq(bestIndex1, i32x4.splat(-1)));
-            v128.store(yp + (<usize>ch << 2), best0);
-            v128.store(yp + (<usize>ch << 2), best1, 16);
-            v128.store(ap + (<usize>ch << 2), bestIndex0);
-            v128.store(ap + (<usize>ch << 2), bestIndex1, 16);
-          }
-          for (; ch + 4 <= c; ch += 4) {
-            maxWindow4(x, yp, ap, imageBase, planeStride, rowStride, c, ch, d0, d1, h0, h1, w0, w1, first);
-          }
-          // The last channels when c is not a multiple of 4 (LeNet's 6): one more 4-wide pass over channels
-          // c-4 .. c-1, overlapping ones already done (they get the same values again), instead of a scalar
-          // loop per channel; only c < 4 is left to the scalar loop.
-          if (ch < c && c >= 4) {
-            maxWindow4(x, yp, ap, imageBase, planeStride, rowStride, c, c - 4, d0, d1, h0, h1, w0, w1, first);
-            ch = c;
-          }
-          for (; ch < c; ch++) {
-            let best: f32 = -Infinity;
-            let bestIndex = first + ch;
-            for (let z = d0; z < d1; z++) {
-              for (let r = h0; r < h1; r++) {
-                let index = imageBase + z * planeStride + r * rowStride + w0 * c + ch;
-                for (let s = w0; s < w1; s++, index += c) {
-                  const v = load<f32>(x + (<usize>index << 2));
-                  if (v > best) {
-                    best = v;
-                    bestIndex = index;
-                  }
-                }
-              }
-            }
-            store<f32>(yp + (<usize>ch << 2), best);
-            store<i32>(ap + (<usize>ch << 2), bestIndex);
           }
         }
+        // A window of NaNs leaves -inf: fall back to its first cell so argmax is always valid.
+        const firstIdx = i32x4.add(i32x4.splat(first + ch), i32x4(0, 1, 2, 3));
+        bestIndex0 = v128.bitselect(firstIdx, bestIndex0, i32x4.eq(bestIndex0, i32x4.splat(-1)));
+        bestIndex1 = v128.bitselect(i32x4.add(firstIdx, i32x4.splat(4)), bestIndex1, i32x4.eq(bestIndex1, i32x4.splat(-1)));
+        v128.store(yp + (<usize>ch << 2), best0);
+        v128.store(yp + (<usize>ch << 2), best1, 16);
+        v128.store(ap + (<usize>ch << 2), bestIndex0);
+        v128.store(ap + (<usize>ch << 2), bestIndex1, 16);
+      }
+      for (; ch + 4 <= c; ch += 4) {
+        maxWindow4(x, yp, ap, imageBase, planeStride, rowStride, c, ch, d0, d1, h0, h1, w0, w1, first);
+      }
+      // The last channels when c is not a multiple of 4 (LeNet's 6): one more 4-wide pass over channels
+      // c-4 .. c-1, overlapping ones already done (they get the same values again), instead of a scalar
+      // loop per channel; only c < 4 is left to the scalar loop.
+      if (ch < c && c >= 4) {
+        maxWindow4(x, yp, ap, imageBase, planeStride, rowStride, c, c - 4, d0, d1, h0, h1, w0, w1, first);
+        ch = c;
+      }
+      for (; ch < c; ch++) {
+        let best: f32 = -Infinity;
+        let bestIndex = first + ch;
+        for (let z = d0; z < d1; z++) {
+          for (let r = h0; r < h1; r++) {
+            let index = imageBase + z * planeStride + r * rowStride + w0 * c + ch;
+            for (let s = w0; s < w1; s++, index += c) {
+              const v = load<f32>(x + (<usize>index << 2));
+              if (v > best) {
+                best = v;
+                bestIndex = index;
+              }
+            }
+          }
+        }
+        store<f32>(yp + (<usize>ch << 2), best);
+        store<i32>(ap + (<usize>ch << 2), bestIndex);
       }
     }
   }

@@ -9,9 +9,19 @@ export const MIN_FLOP_PER_THREAD = 1 << 21;
 /** Elements a part must touch before a second thread pays off for a memory-bound op. */
 export const MIN_ELEMENTS_PER_THREAD = 1 << 15;
 
+/**
+ * The same limits where one image's work is split (a batch smaller than the pool: latency) by output rows or
+ * gemv columns. Lower: a split costs one hand-off (~1.5 µs while the workers spin; a call no worker claimed
+ * in time is taken back by the caller, measured +1.3 µs per split on a machine with no free core), and at
+ * batch 1 every layer is short. 2^17 FLOP is ~7.5 µs of the direct first-layer conv (the MNIST convnet's
+ * conv1, 389 kFLOP, takes 22 µs), 2^13 elements ~2.3 µs of max pooling (its first pooling, 32 k, 9 µs).
+ */
+export const MIN_FLOP_PER_SPLIT_IMAGE = 1 << 17;
+export const MIN_ELEMENTS_PER_SPLIT_IMAGE = 1 << 13;
+
 /** How many threads to give `flop` of work split into at most `parts` pieces. */
-export function threadsFor(flop: number, parts: number): number {
-  return Math.max(1, Math.min(engine().threads, parts, Math.floor(flop / MIN_FLOP_PER_THREAD)));
+export function threadsFor(flop: number, parts: number, minPerThread = MIN_FLOP_PER_THREAD): number {
+  return Math.max(1, Math.min(engine().threads, parts, Math.floor(flop / minPerThread)));
 }
 
 /** `items` in `parts` contiguous [start, count] ranges of equal size (the last may be shorter), aligned to `align`. */
@@ -28,15 +38,19 @@ function ranges(items: number, parts: number, align: number): Array<[start: numb
  * ranges, one per thread, each a multiple of `align` but the last; one range [0, items] (even for 0 items)
  * when threads don't pay.
  */
-export function splitWork(items: number, flop: number, align = 1): Array<[start: number, count: number]> {
-  return ranges(items, threadsFor(flop, Math.ceil(items / align)), align);
+export function splitWork(
+  items: number, flop: number, align = 1, minPerThread = MIN_FLOP_PER_THREAD,
+): Array<[start: number, count: number]> {
+  return ranges(items, threadsFor(flop, Math.ceil(items / align), minPerThread), align);
 }
 
 /**
  * [start, count] ranges over `items` (images, or elements with `align`), one per thread, each a multiple of
  * `align` but the last. `elements` is the memory the whole call touches; one range when threads don't pay.
  */
-export function splitRanges(items: number, elements: number, align = 1): Array<[start: number, count: number]> {
-  const parts = Math.min(engine().threads, Math.floor(elements / MIN_ELEMENTS_PER_THREAD), Math.ceil(items / align));
+export function splitRanges(
+  items: number, elements: number, align = 1, minPerThread = MIN_ELEMENTS_PER_THREAD,
+): Array<[start: number, count: number]> {
+  const parts = Math.min(engine().threads, Math.floor(elements / minPerThread), Math.ceil(items / align));
   return ranges(items, parts, align);
 }

@@ -2,7 +2,7 @@
 // x (N,H,W,C), w (KH,KW,C/groups,F) as Keras, y (N,OH,OW,F). Padding is explicit per side: a layer with
 // padding 'same' computes TensorFlow's split (extra row/column at the bottom/right) and passes it here.
 import { bumpKernelChoices, engine, type KernelCall } from '../backend/engine.js';
-import { splitWork } from '../backend/split.js';
+import { MIN_FLOP_PER_SPLIT_IMAGE, splitWork } from '../backend/split.js';
 import { forwardByImages, backwardByImages } from './batch-split.js';
 import type { Tensor } from '../tensor.js';
 import { type ActivationCode, checkActivationCode } from './activation.js';
@@ -142,7 +142,7 @@ export function conv2dForward(
   }
   const k = engine().kernels;
   const flop = (2 * d.N * d.OH * d.OW * d.F * d.KH * d.KW * d.C) / d.groups;
-  if (d.N < engine().threads && forwardByFilters(x, w, b, y, d, g, act, alpha, flop)) return;
+  if (d.N < engine().threads && (forwardByRows(x, w, b, y, d, g, act, alpha, flop) || forwardByFilters(x, w, b, y, d, g, act, alpha, flop))) return;
   forwardByImages(
     d.N, flop,
     (n) => k.conv2d_forward_scratch_bytes(n, d.C, d.F, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.dilationH, g.dilationW, d.groups),
@@ -152,6 +152,38 @@ export function conv2dForward(
       g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, d.groups, act, alpha, scratch,
     ],
   );
+}
+
+/**
+ * One image on the direct few-channel loop (a first layer at batch 1: latency) split by output rows: each
+ * part is conv2d_forward_f32 on the input rows its windows read, with the top padding that falls in its
+ * range and the rows past the image left to the kernel's zero border. Every output value is the same sum
+ * as in the whole call, so the result is bitwise the same. False (nothing run) where it does not apply.
+ */
+function forwardByRows(
+  x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, d: Dims, g: Conv2dGeometry, act: number, alpha: number, flop: number,
+): boolean {
+  const e = engine();
+  const k = e.kernels;
+  if (d.N !== 1 || d.groups !== 1 || !k.conv2d_forward_is_direct(d.H, d.W, d.C, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.padTop, g.padLeft, 1)) return false;
+  const parts = splitWork(d.OH, flop, 1, MIN_FLOP_PER_SPLIT_IMAGE);
+  if (parts.length < 2) return false;
+  const geometry = parts.map(([r0, rn]) => {
+    const top = r0 * g.strideH - g.padTop; // the part's first window row, in image rows (< 0: in the padding)
+    const start = Math.min(Math.max(top, 0), d.H);
+    const span = (rn - 1) * g.strideH + (d.KH - 1) * g.dilationH + 1; // padded rows its windows cover
+    return { r0, rn, start, pad: start - top, rows: Math.max(0, Math.min(d.H - start, span - (start - top))) };
+  });
+  // A part must take the direct loop too (a 1x1 part without padding would be a GEMM: other roundings).
+  if (!geometry.every((p) => k.conv2d_forward_is_direct(p.rows, d.W, d.C, d.KH, d.KW, p.rn, d.OW, g.strideH, g.strideW, p.pad, g.padLeft, 1))) return false;
+  const stride = Math.ceil(k.conv2d_forward_scratch_bytes(1, d.C, d.F, d.KH, d.KW, parts[0][1], d.OW, g.strideH, g.strideW, g.dilationH, g.dilationW, 1) / 64) * 64;
+  const scratch = e.scratch(stride * parts.length);
+  e.parallel(geometry.map((p, t): KernelCall => [
+    'conv2d_forward_f32', x.ptr + 4 * p.start * d.W * d.C, w.ptr, b ? b.ptr : 0, y.ptr + 4 * p.r0 * d.OW * d.F,
+    1, p.rows, d.W, d.C, d.F, d.KH, d.KW, p.rn, d.OW,
+    g.strideH, g.strideW, p.pad, g.padLeft, g.dilationH, g.dilationW, 1, act, alpha, scratch + t * stride,
+  ]));
+  return true;
 }
 
 /**

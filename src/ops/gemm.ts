@@ -4,7 +4,7 @@ import { engine } from '../backend/engine.js';
 import type { Tensor } from '../tensor.js';
 import { type ActivationCode, checkActivationCode } from './activation.js';
 import { withTemp } from './temp.js';
-import { splitWork } from '../backend/split.js';
+import { MIN_FLOP_PER_SPLIT_IMAGE, MIN_FLOP_PER_THREAD, splitWork } from '../backend/split.js';
 import type { KernelCall } from '../backend/engine.js';
 import { refuseAliasing } from './alias.js';
 
@@ -46,7 +46,10 @@ export function gemmRaw(
   const k = e.kernels;
   const byRows = M >= N;
   const extent = byRows ? M : N;
-  const parts = splitWork(extent, 2 * M * N * K, 8); // whole tiles (MR = 4, NR = 8)
+  // One row times a matrix (a batch-1 dense layer: gemv, b read in place) splits by columns at the lower
+  // threshold of one image's work; whole tiles (MR = 4, NR = 8) otherwise.
+  const gemv = M === 1 && !transB;
+  const parts = splitWork(extent, 2 * M * N * K, 8, gemv ? MIN_FLOP_PER_SPLIT_IMAGE : MIN_FLOP_PER_THREAD);
   if (parts.length === 1) {
     const scratch = e.scratch(k.gemm_scratch_bytes(M, N, K));
     k.gemm_f32(M, N, K, a, lda, +transA, b, ldb, +transB, c, ldc, +accumulate, bias, act, alpha, scratch);

@@ -4,7 +4,7 @@
 // (N,1,L,C)). Max pooling records, per output, the index of its winner in x (an i32 stored in the bytes
 // of a float32 tensor shaped like y), so backward is one scatter.
 import { engine, type KernelCall } from '../backend/engine.js';
-import { splitRanges } from '../backend/split.js';
+import { MIN_ELEMENTS_PER_SPLIT_IMAGE, MIN_ELEMENTS_PER_THREAD, splitRanges } from '../backend/split.js';
 import type { Tensor } from '../tensor.js';
 import { refuseAliasing } from './alias.js';
 
@@ -96,14 +96,17 @@ export function maxPool3dForward(x: Tensor, y: Tensor, argmax: Tensor, g: Pool3d
   maxPoolForward('maxPool3dForward', x, y, argmax, poolArgs('maxPool3dForward', x, y, g, 5));
 }
 
-// Threads take whole images: the kernel gets the full tensors and its first image, so argmax indices stay
-// indices into the whole of x.
+// Threads take ranges of output rows over the whole batch (N·OD·OH): whole images for a batch, rows of
+// one image at batch 1. The kernel gets the full tensors and its first row, so argmax indices stay indices
+// into the whole of x.
 function maxPoolForward(op: string, x: Tensor, y: Tensor, argmax: Tensor, args: PoolArgs): void {
   if (!sameShape(argmax.shape, y.shape)) throw new Error(`${op}: argmax must be shaped like y ${fmt(y)}, got ${fmt(argmax)}`);
   refuseAliasing(op, { y, argmax }, { x });
   const [n, ...rest] = args;
+  const rows = n * args[5] * args[6];
+  const minPerThread = n < engine().threads ? MIN_ELEMENTS_PER_SPLIT_IMAGE : MIN_ELEMENTS_PER_THREAD;
   engine().parallel(
-    splitRanges(n, x.size + 2 * y.size).map(([start, count]): KernelCall => ['maxpool3d_forward_f32', x.ptr, y.ptr, argmax.ptr, count, ...rest, start]),
+    splitRanges(rows, x.size + 2 * y.size, 1, minPerThread).map(([start, count]): KernelCall => ['maxpool3d_forward_f32', x.ptr, y.ptr, argmax.ptr, count, ...rest, start]),
   );
 }
 
