@@ -2,9 +2,9 @@
 //
 // Two layouts (`layout`), chosen at run time by src/ops/int8-gemm.ts from a measurement, because which is
 // faster depends on the engine: V8 with AVX-VNNI (Chromium) runs the relaxed i8 dot as one instruction,
-// Node 20's V8 emulates it and runs i16 dot products twice as fast — and miscompiles the DOT8 loop below
-// (rows 2–3 of the tile come out wrong), so src/ops/int8-gemm.ts also checks DOT8 against DOT16 on a
-// known product before it uses it.
+// Node 20's V8 emulates it and runs i16 dot products twice as fast — and its baseline tier (Liftoff)
+// miscompiles the DOT8 loop below (rows of the tile come out wrong), so src/quantize/int8-gemm.ts checks
+// DOT8 against DOT16 on a known product, cold and hot, before it uses it.
 //   DOT16 (0, both builds): i32x4.dot_i16x8_s, 8 MACs per op, on i16 activations; b is packed in blocks of
 //     8 columns as [KP/2][8 columns][2 k] i16.
 //   DOT8 (1, relaxed build only): i32x4.relaxed_dot_i8x16_i7x16_add_s, 16 MACs per op, on u8 activations;
@@ -20,7 +20,7 @@
 // bias: i32 [N rounded up to 8], the quantized bias with the input zero point folded in.
 // Output, mode 0 (u8): y = clamp(zero + ((acc·m0[n] + 2^(shift-1)) >> shift), qmin, qmax), m0 i32 [N↑8];
 //         mode 1 (f32): y = f32(acc) · scale[n], scale f32 [N↑8];
-//         mode 2 (i32): y = acc (+ bias), for the int8 Winograd conv (int8-winograd.ts).
+//         mode 2 (i32): y = acc, the bias not added (the int8 Winograd conv's products, int8-winograd.ts).
 // `ldc` is in elements (bytes for u8, floats for f32).
 //
 // Register tile (int8-tile.ts): 4 rows × 8 columns = eight i32x4 accumulators, over the whole of KP (no K blocking:

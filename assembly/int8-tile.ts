@@ -18,6 +18,16 @@ export const INT8_DOT8: i32 = 1;
   c0: v128, c1: v128, bias: usize, mult: usize, out: usize, cols: i32,
   mode: i32, shift: i32, round: v128, zero: v128, qmin: v128, qmax: v128,
 ): void {
+  if (mode == 2) {
+    // Raw i32 sums, no bias (the Winograd products, int8-winograd.ts).
+    if (cols == NR) {
+      v128.store(out, c0);
+      v128.store(out, c1, 16);
+    } else {
+      for (let j = 0; j < cols; j++) store<i32>(out + (<usize>j << 2), j < 4 ? laneI32(c0, j) : laneI32(c1, j - 4));
+    }
+    return;
+  }
   const a0 = i32x4.add(c0, v128.load(bias));
   const a1 = i32x4.add(c1, v128.load(bias, 16));
   if (mode == 0) {
@@ -28,14 +38,6 @@ export const INT8_DOT8: i32 = 1;
     else {
       const bits = i64x2.extract_lane(bytes, 0);
       for (let j = 0; j < cols; j++) store<u8>(out + j, <u8>(bits >>> (<i64>j << 3)));
-    }
-  } else if (mode == 2) {
-    // Raw i32 sums (the Winograd products, int8-winograd.ts).
-    if (cols == NR) {
-      v128.store(out, a0);
-      v128.store(out, a1, 16);
-    } else {
-      for (let j = 0; j < cols; j++) store<i32>(out + (<usize>j << 2), j < 4 ? laneI32(a0, j) : laneI32(a1, j - 4));
     }
   } else {
     const f0 = f32x4.mul(f32x4.convert_i32x4_s(a0), v128.load(mult));

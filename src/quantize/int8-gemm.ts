@@ -42,51 +42,95 @@ export function int8Kernel(): Int8Kernel {
 }
 
 /**
- * 'dot8' when it is faster than 'dot16' on a 64×32×256 product (best of 5, a millisecond in all) and gives
- * the same integers (an engine may get it wrong: Node 20's V8 does), else 'dot16'.
+ * 'dot8' when it gives the same integers as 'dot16' and is faster on a 64×32×256 product (best of 5, a
+ * millisecond in all), else 'dot16'.
+ *
+ * An engine may compile the dot8 loop wrong, and V8 compiles a wasm function twice: first its baseline
+ * (Liftoff), then, once the function is hot, its optimizing tier (TurboFan), which replaces it. Node 20's
+ * Liftoff gets the 8-accumulator dot8 tile wrong (rows of it come out wrong) and TurboFan gets it right,
+ * so a check that runs once sees only whichever tier runs then. The check here runs both: before the
+ * timing (the first calls) and after it, again and again while the timing's calls tier the function up
+ * (compiled in the background, so the new code arrives some calls later) — see dot8Agrees.
  */
 function fasterKernel(): Int8Kernel {
-  const e = engine();
-  const k = e.kernels;
   const M = 64, N = 32, K = 256;
-  const bytes = 2 * M * K + 2 * K * N + 4 * N * 2 + 2 * 4 * M * N + 2 * M * K; // a, b, bias, mult, c, c2, staging
-  const base = e.heap.alloc(bytes + 256);
+  const check = dot8Check(M, N, K);
   try {
-    const a = base, b = a + 2 * M * K, bias = b + 2 * K * N, mult = bias + 4 * N, c = mult + 4 * N, c2 = c + 4 * M * N;
-    const u8 = e.heap.u8;
-    u8.fill(0, base, base + bytes);
-    new Float32Array(u8.buffer, mult, N).fill(1);
-    const w = Int8Array.from({ length: K * N }, (_, i) => ((i * 37) % 255) - 127);
-    const x = Uint8Array.from({ length: M * K }, (_, i) => (i * 29) % 128);
-    const run = (layout: number, out: number): void => {
-      // a as im2col would leave it (rows of u8 or i16), packed into panels after it; b packed from w.
-      const rowBytes = K * k.int8_a_bytes(layout);
-      const rows = c2 + 4 * M * N;
-      u8.set(w, rows);
-      k.int8_pack_weights(rows, K, N, b, layout);
-      if (rowBytes === K) u8.set(x, rows);
-      else new Uint16Array(u8.buffer, rows, M * K).set(x);
-      k.int8_pack_panels(rows, rowBytes, M, rowBytes, a);
-      k.int8_gemm(M, N, K, a, b, bias, out, N, 1, mult, 0, 0, 0, 0, layout);
-    };
-    run(LAYOUT.dot16, c);
-    run(LAYOUT.dot8, c2);
-    const same = new Int32Array(u8.buffer, c, M * N).every((v, i) => v === new Int32Array(u8.buffer, c2, M * N)[i]);
-    if (!same) return 'dot16';
+    if (!check.agrees(1)) return 'dot16';
     const time = (layout: number): number => {
       let best = Infinity;
       for (let r = 0; r < 5; r++) {
         const t0 = performance.now();
-        for (let i = 0; i < 4; i++) k.int8_gemm(M, N, K, a, b, bias, c, N, 0, mult, 20, 0, 0, 127, layout);
+        for (let i = 0; i < 4; i++) check.gemm(layout, 0);
         best = Math.min(best, performance.now() - t0);
       }
       return best;
     };
     time(LAYOUT.dot16);
-    return time(LAYOUT.dot8) < time(LAYOUT.dot16) ? 'dot8' : 'dot16';
+    const faster = time(LAYOUT.dot8) < time(LAYOUT.dot16);
+    // Warm now: the product again until the optimized code has had time to arrive (≥ 2 ms and 16 calls).
+    if (!check.agrees(16, 2)) return 'dot16';
+    return faster ? 'dot8' : 'dot16';
   } finally {
-    e.heap.release(base);
+    check.release();
   }
+}
+
+/**
+ * A M×N×K product packed for both layouts in a block of the heap, with `gemm(layout, mode)` running it
+ * (mode 1: f32 sums into the layout's own output; 0: u8, for timing) and `agrees(calls, ms)`: whether
+ * dot8 gives dot16's sums on each of at least `calls` calls and `ms` milliseconds. Exported for the
+ * tests, which warm the kernels on it. @internal
+ */
+export function dot8Check(M: number, N: number, K: number): {
+  gemm(layout: number, mode: number): void;
+  agrees(calls: number, ms?: number): boolean;
+  release(): void;
+} {
+  const e = engine();
+  const k = e.kernels;
+  const kp = k.int8_padded_k(K);
+  const sizes = [2 * M * kp, 2 * M * kp, 2 * kp * N, 2 * kp * N, 4 * N, 4 * N, 4 * M * N, 4 * M * N, 2 * M * kp + kp * N];
+  const base = e.heap.alloc(sizes.reduce((a, b) => a + ((b + 63) & ~63), 0) + 64);
+  const at: number[] = [];
+  sizes.reduce((p, b) => (at.push(p), p + ((b + 63) & ~63)), (base + 63) & ~63);
+  const [a16, a8, b16, b8, bias, mult, c16, c8, staging] = at;
+  const a = [a16, a8], b = [b16, b8], c = [c16, c8];
+  const u8 = e.heap.u8;
+  u8.fill(0, base, at[8]);
+  new Float32Array(u8.buffer, mult, N).fill(1);
+  const w = Int8Array.from({ length: K * N }, (_, i) => ((i * 37) % 255) - 127);
+  const x = Uint8Array.from({ length: M * kp }, (_, i) => (i % kp < K ? (i * 29) % 128 : 0));
+  for (const layout of [LAYOUT.dot16, LAYOUT.dot8]) {
+    // a as im2col leaves it (rows of u8 or i16, KP wide), packed into panels; b packed from w.
+    const rowBytes = kp * k.int8_a_bytes(layout);
+    u8.set(w, staging);
+    k.int8_pack_weights(staging, K, N, b[layout], layout);
+    if (rowBytes === kp) u8.set(x, staging);
+    else new Uint16Array(u8.buffer, staging, M * kp).set(x);
+    k.int8_pack_panels(staging, rowBytes, M, rowBytes, a[layout]);
+  }
+  const gemm = (layout: number, mode: number): void => {
+    if (mode === 1) k.int8_gemm(M, N, kp, a[layout], b[layout], bias, c[layout], N, 1, mult, 0, 0, 0, 0, layout);
+    else k.int8_gemm(M, N, kp, a[layout], b[layout], bias, c[layout], N, 0, mult, 20, 0, 0, 127, layout);
+  };
+  return {
+    gemm,
+    agrees(calls: number, ms = 0): boolean {
+      gemm(LAYOUT.dot16, 1);
+      const want = new Int32Array(u8.buffer, c16, M * N).slice();
+      const t0 = performance.now();
+      for (let i = 0; i < calls || performance.now() - t0 < ms; i++) {
+        gemm(LAYOUT.dot8, 1);
+        const got = new Int32Array(u8.buffer, c8, M * N);
+        for (let j = 0; j < M * N; j++) if (got[j] !== want[j]) return false;
+      }
+      return true;
+    },
+    release(): void {
+      e.heap.release(base);
+    },
+  };
 }
 
 /** How a plan writes its output. */

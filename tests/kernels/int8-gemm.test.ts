@@ -8,7 +8,7 @@ import { engine } from '../../src/backend/engine.js';
 import { Arena } from '../../src/backend/arena.js';
 import { windowAxis } from '../../src/layers/geometry.js';
 import { QTensor, type QuantParams } from '../../src/quantize/int8-tensor.js';
-import { Int8Plan, int8Conv2d, int8Dense, int8Kernel, setInt8Kernel, type Int8Kernel, type Int8Output } from '../../src/quantize/int8-gemm.js';
+import { Int8Plan, dot8Check, int8Conv2d, int8Dense, int8Kernel, setInt8Kernel, type Int8Kernel, type Int8Output } from '../../src/quantize/int8-gemm.js';
 import { quantize, dequantize, int8MaxPool2d } from '../../src/quantize/int8-quantize.js';
 import type { Conv2dGeometry } from '../../src/ops/conv.js';
 import type { Pool2dGeometry } from '../../src/ops/pool.js';
@@ -372,5 +372,31 @@ describe.each(BUILDS)('int8 kernels, %s build', (_, options) => {
     setInt8Kernel('auto');
     if (nodeV8Miscompiles()) expect(int8Kernel()).toBe('dot16');
     else expect(['dot16', 'dot8']).toContain(int8Kernel());
+  });
+
+  it('the dot8 check compares the first calls and the warmed (optimized) code: dot8 only where both agree', async () => {
+    // V8 runs a wasm function in its baseline tier first and in its optimizing tier once hot; Node 20's
+    // baseline gets dot8 wrong. A new engine (fresh kernels), checked cold and then hot, as the choice does.
+    sn.dispose();
+    await sn.ready(options);
+    const check = dot8Check(8, 16, 64);
+    const relaxed = engine().info.relaxedSimd;
+    const cold = relaxed && check.agrees(1);
+    // Hot: 20 ms of products first (the optimizing tier compiles in the background), then compared.
+    for (const t0 = performance.now(); relaxed && performance.now() - t0 < 20;) check.gemm(1, 1);
+    const warm = relaxed && check.agrees(50, 5);
+    check.release();
+    setInt8Kernel('auto');
+    const chosen = int8Kernel();
+    if (!cold || !warm) expect(chosen).toBe('dot16');
+    // Whatever runs, hot, gives the dot16 integers (a product far from the check's sizes: 37 rows, K 200).
+    if (chosen === 'dot8') {
+      const big = dot8Check(37, 24, 200);
+      try {
+        expect(big.agrees(50, 10)).toBe(true);
+      } finally {
+        big.release();
+      }
+    }
   });
 });
