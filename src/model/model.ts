@@ -291,7 +291,7 @@ export abstract class Model {
       const inputs = step.inSlots.map((s) => values[s]!);
       const fold = folds?.get(step);
       if (fold?.kind === 'identity') values[step.outSlot] = inputs[0]; // folded into the step before
-      else if (fold) values[step.outSlot] = this.bnFolds.forward(step.layer, fold.bn, fold.act, inputs[0], node, arena);
+      else if (fold) values[step.outSlot] = this.bnFolds.forward(step.layer, fold, inputs[0], node, arena);
       else values[step.outSlot] = step.layer.callForward(inputs, node, arena);
     }
     return values;
