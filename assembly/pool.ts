@@ -172,6 +172,75 @@ export function argmax_scatter_f32(dy: usize, argmax: usize, dx: usize, nOut: i3
 }
 
 
+// Max pooling backward when no two windows share a cell (strides ≥ pool sizes, no padding before): every
+// dx cell is written once, in order — dy where the cell is its window's winner, 0 elsewhere (cells between
+// windows and after the last one included) — instead of zeroing dx and then scattering into it. With y
+// (the pooled output; 0 for none) the gradient is also masked where y ≤ 0: when the pooled values are
+// relu outputs, that is the relu's backward at the winner (a zero winner means relu's input was ≤ 0), so
+// the conv before needs no relu pass of its own (src/model/relu-pool.ts). x is (N,H,W,C), y and argmax
+// (N,OH,OW,C); threads take images [firstImage, firstImage + n) of the whole tensors.
+export function maxpool_backward_disjoint_f32(
+  dy: usize, argmax: usize, y: usize, dx: usize,
+  n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, poolH: i32, poolW: i32, strideH: i32, strideW: i32, firstImage: i32,
+): void {
+  if (y) routeDisjoint(dy, argmax, y, dx, n, h, w, c, oh, ow, poolH, poolW, strideH, strideW, firstImage, true);
+  else routeDisjoint(dy, argmax, y, dx, n, h, w, c, oh, ow, poolH, poolW, strideH, strideW, firstImage, false);
+}
+
+// One loop nest, inlined with `masked` a constant so neither variant tests it per cell.
+@inline function routeDisjoint(
+  dy: usize, argmax: usize, y: usize, dx: usize,
+  n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, poolH: i32, poolW: i32, strideH: i32, strideW: i32, firstImage: i32,
+  masked: bool,
+): void {
+  const rowStride = w * c;
+  const covered = min(ow * strideW, w); // columns before this one belong to a window's stride
+  for (let b = firstImage; b < firstImage + n; b++) {
+    for (let r = 0; r < h; r++) {
+      const rowBase = (b * h + r) * rowStride; // element index of (b, r, 0, 0) in x / dx
+      const i = r / strideH;
+      if (i >= oh || r - i * strideH >= poolH) {
+        memory.fill(dx + (<usize>rowBase << 2), 0, <usize>rowStride << 2); // a row no window reads
+        continue;
+      }
+      for (let j = 0; j < ow; j++) {
+        const o = ((b * oh + i) * ow + j) * c; // the window's output element, channel 0
+        for (let s = 0; s < strideW; s++) {
+          const col = j * strideW + s;
+          if (col >= w) break;
+          const cell = rowBase + col * c;
+          const p = dx + (<usize>cell << 2);
+          if (s >= poolW) {
+            memory.fill(p, 0, <usize>c << 2); // between two windows
+            continue;
+          }
+          let ch = 0;
+          for (; ch + 4 <= c; ch += 4) routeCell4(dy, argmax, y, p, o, cell, ch, masked);
+          // The channel tail as one more overlapping 4-wide pass (it writes the same values again).
+          if (ch < c && c >= 4) {
+            routeCell4(dy, argmax, y, p, o, cell, c - 4, masked);
+            ch = c;
+          }
+          for (; ch < c; ch++) {
+            const q = <usize>(o + ch) << 2;
+            const wins = load<i32>(argmax + q) == cell + ch && (!masked || load<f32>(y + q) > 0);
+            store<f32>(p + (<usize>ch << 2), wins ? load<f32>(dy + q) : 0);
+          }
+        }
+      }
+      if (covered < w) memory.fill(dx + (<usize>(rowBase + covered * c) << 2), 0, <usize>((w - covered) * c) << 2);
+    }
+  }
+}
+
+// dx at one cell for channels ch .. ch+3: dy of the window where this cell is the winner (and y > 0 when masked).
+@inline function routeCell4(dy: usize, argmax: usize, y: usize, p: usize, o: i32, cell: i32, ch: i32, masked: bool): void {
+  const q = <usize>(o + ch) << 2;
+  let keep = i32x4.eq(v128.load(argmax + q), i32x4.add(i32x4.splat(cell + ch), i32x4(0, 1, 2, 3)));
+  if (masked) keep = v128.and(keep, f32x4.gt(v128.load(y + q), f32x4.splat(0)));
+  v128.store(p + (<usize>ch << 2), v128.and(v128.load(dy + q), keep));
+}
+
 // Average pooling, forward (backward = false): y (N,OD,OH,OW,C) = mean of the image cells of each window of
 // x (N,D,H,W,C); backward (backward = true): a = dx is zeroed, then each window adds dy / (its image cells)
 // to those cells. One loop nest for both, so the two always agree on which cells a window counts; it is

@@ -138,6 +138,10 @@ export abstract class ConvBase extends Layer {
     const dx = needDx ? Tensor.empty(node.input.shape, arena) : null;
     const db = this.useBias ? this.gradOf(this.param('bias')) : null;
     const dw = this.gradOf(kernel);
+    if (this.activation === 'relu' && node.gradMaskedByReader) {
+      this.convBackward(node.input, kernel.value, dy, dx, dw, db); // the max pool after did the relu's backward
+      return dx;
+    }
     if (this.activation === 'relu' && this.convBackwardRelu(node.input, kernel.value, node.output!, dy, dx, dw, db)) return dx;
     const dz = gradBeforeActivation(node.output!, dy, this.activation, node, arena);
     this.convBackward(node.input, kernel.value, dz, dx, dw, db);

@@ -30,6 +30,14 @@ export class Node {
    * Per call, so a shared layer can be a model output in one call and an inner layer in another.
    */
   logits = false;
+  /**
+   * Set by the model in training (src/model/relu-pool.ts) on a relu-activated conv call whose output only a
+   * max pool with disjoint windows reads: that pool's backward applies the relu's mask, so this call's
+   * backward gets dy with the relu's backward already done.
+   */
+  gradMaskedByReader = false;
+  /** Set by the model in training on that max-pool call: its backward masks dx where its output is ≤ 0. */
+  masksReluBefore = false;
   /** The inputs of the current call (one for most layers, several for merge layers). */
   inputs: Tensor[] = [];
   /** The output the current call's forward returned. */

@@ -2,7 +2,7 @@
 // (N,1,L,C) views. Strides default to the pool size, as in Keras.
 import type { Arena } from '../backend/arena.js';
 import { Tensor } from '../tensor.js';
-import { maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward } from '../ops/pool.js';
+import { maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward, disjointWindows } from '../ops/pool.js';
 import type { Pool2dGeometry } from '../ops/pool.js';
 import { Layer, type LayerArgs } from './layer.js';
 import type { Node } from './node.js';
@@ -25,6 +25,11 @@ export abstract class PoolingBase extends Layer {
   readonly strides: [number, number];
   readonly padding: Padding;
   private geometry: Pool2dGeometry | null = null;
+
+  /** Whether this is a max pool whose windows share no cell (its backward can then mask a relu before it). */
+  get disjointMax(): boolean {
+    return this.kind === 'max' && this.geometry !== null && disjointWindows(this.geometry);
+  }
 
   constructor(
     args: Pooling2DArgs,
@@ -87,7 +92,11 @@ export abstract class PoolingBase extends Layer {
     const dx = Tensor.empty(node.input.shape, arena);
     const dx4 = this.as4d(dx, this.inputShape!);
     const dy4 = this.as4d(dy, this.outputShape!);
-    if (this.kind === 'max') maxPool2dBackward(dy4, this.as4d(node.get('argmax'), this.outputShape!), dx4);
+    if (this.kind === 'max') {
+      const argmax = this.as4d(node.get('argmax'), this.outputShape!);
+      const mask = node.masksReluBefore ? this.as4d(node.output!, this.outputShape!) : undefined;
+      maxPool2dBackward(dy4, argmax, dx4, this.geometry!, mask);
+    }
     else avgPool2dBackward(dy4, dx4, this.geometry!);
     return dx;
   }

@@ -29,6 +29,7 @@ import { describeValue } from '../describe.js';
 import { firstNonFinite } from '../ops/finite.js';
 import { InferencePlan, MAX_PLAN_BYTES } from './inference-plan.js';
 import { BatchNormFolds, type FoldAction } from './bn-fold.js';
+import { markReluPoolPairs } from './relu-pool.js';
 
 /** A loss name or a loss object from `sn.losses`. */
 export type LossSpec = LossIdentifier | Loss;
@@ -284,6 +285,7 @@ export abstract class Model {
     graph.inputSlots.forEach((s, i) => (values[s] = xs[i]));
     const logitsSlots = new Set<number>();
     if (fused) fused.forEach((f, k) => f && logitsSlots.add(graph.outputSlots[k]));
+    markReluPoolPairs(graph, training);
     for (const step of graph.steps) {
       const node = step.node;
       node.training = training;

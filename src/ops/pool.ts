@@ -122,11 +122,35 @@ function scatterByImages(dy: Tensor, argmax: Tensor, dx: Tensor): void {
   );
 }
 
-/** dx = 0, then each dy element is added at its argmax (windows that overlap add up). */
-export function maxPool2dBackward(dy: Tensor, argmax: Tensor, dx: Tensor): void {
-  checkScatter('maxPool2dBackward', dy, argmax, dx);
-  refuseAliasing('maxPool2dBackward', { dx }, { dy, argmax });
-  scatterByImages(dy, argmax, dx);
+/** Whether no two windows of g share a cell (strides ≥ pool sizes, no padding before): see maxPool2dBackward. */
+export function disjointWindows(g: Pool2dGeometry): boolean {
+  return g.strideH >= g.poolH && g.strideW >= g.poolW && g.padTop === 0 && g.padLeft === 0;
+}
+
+/**
+ * dx = 0, then each dy element is added at its argmax (windows that overlap add up). Given the geometry of
+ * disjoint windows, one pass writes dx instead (dy at each winner, 0 elsewhere); `maskBy`, the pooled output
+ * y (disjoint windows only), also zeroes the gradient where y ≤ 0 — the backward of a relu before the pool.
+ */
+export function maxPool2dBackward(dy: Tensor, argmax: Tensor, dx: Tensor, g?: Pool2dGeometry, maskBy?: Tensor): void {
+  const op = 'maxPool2dBackward';
+  checkScatter(op, dy, argmax, dx);
+  refuseAliasing(op, { dx }, { dy, argmax, ...(maskBy ? { maskBy } : {}) });
+  if (!g || !disjointWindows(g)) {
+    if (maskBy) throw new Error(`${op}: maskBy needs the geometry of disjoint windows (strides ≥ pool sizes, no padding before)`);
+    scatterByImages(dy, argmax, dx);
+    return;
+  }
+  if (dx.rank !== 4 || dy.rank !== 4) throw new Error(`${op}: dx ${fmt(dx)} and dy ${fmt(dy)} must be (N,H,W,C)`);
+  const [n, h, w, c] = dx.shape;
+  const [oh, ow] = pool2dOutputSize(h, w, g);
+  if (!sameShape(dy.shape, [n, oh, ow, c])) throw new Error(`${op}: dx ${fmt(dx)} pooled is [${[n, oh, ow, c]}], got dy ${fmt(dy)}`);
+  if (maskBy && !sameShape(maskBy.shape, dy.shape)) throw new Error(`${op}: maskBy ${fmt(maskBy)} must be shaped like dy ${fmt(dy)}`);
+  engine().parallel(
+    splitRanges(n, dx.size + 2 * dy.size).map(([start, count]): KernelCall => [
+      'maxpool_backward_disjoint_f32', dy.ptr, argmax.ptr, maskBy?.ptr ?? 0, dx.ptr, count, h, w, c, oh, ow, g.poolH, g.poolW, g.strideH, g.strideW, start,
+    ]),
+  );
 }
 
 /** dx (N,D,H,W,C) = 0, then each dy element is added at its argmax. */

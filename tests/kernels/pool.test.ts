@@ -5,7 +5,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import * as sn from '../../src/index.js';
 import { rng } from '../helpers/random.js';
 import { numericalGradient } from '../helpers/reference.js';
-import { pool2dOutputSize, type Pool2dGeometry } from '../../src/ops/pool.js';
+import { disjointWindows, pool2dOutputSize, type Pool2dGeometry } from '../../src/ops/pool.js';
 
 const { ops } = sn;
 
@@ -89,6 +89,8 @@ const cases: [string, Dims, Pool2dGeometry][] = [
   ['2x2 stride 2, 6 channels (LeNet-5; the last 4 overlap the first 4)', [2, 6, 6, 6], geometry([2, 2], [2, 2])],
   ['3x2 pool, stride 2x1, padding on top only, 7 channels', [2, 7, 5, 7], geometry([3, 2], [2, 1], [1, 0, 0, 0])],
   ['stride > pool, padding on the left only, 17 channels', [1, 6, 9, 17], geometry([2, 2], [3, 3], [0, 0, 1, 0])],
+  ['stride 3 > pool 2 and 3x1, no padding (gaps between windows and after the last), 5 channels', [2, 8, 7, 5], geometry([2, 1], [3, 3])],
+  ['3x3 stride 3, 2 rows and a column left over, 1 channel', [3, 11, 10, 1], geometry([3, 3], [3, 3])],
   ["TF 'same' 2x2/2 on 5x5 (pad bottom/right), 4 channels", [2, 5, 5, 4], geometry([2, 2], [2, 2], [0, 1, 0, 1])],
   ["3x3 stride 1 'same', 8 channels (overlapping windows)", [1, 4, 5, 8], geometry([3, 3], [1, 1], [1, 1, 1, 1])],
   ['H = 1 (1D pooling), pool 3 stride 2, right padding', [3, 1, 10, 6], geometry([1, 3], [1, 2], [0, 0, 0, 1])],
@@ -126,6 +128,35 @@ describe.each(['plain', 'relaxed'] as const)('pooling, %s build', (simd) => {
       ops.maxPool2dForward(x, y, argmax, g);
       ops.maxPool2dBackward(dy, argmax, dx);
       expectClose(dx.dataSync(), expected);
+      // Given the geometry, disjoint windows take the one-pass kernel (others the scatter): the same dx exactly.
+      const scattered = dx.dataSync();
+      dx.set(new Float32Array(xs.length).fill(-7));
+      ops.maxPool2dBackward(dy, argmax, dx, g);
+      expect(Array.from(dx.dataSync())).toEqual(Array.from(scattered));
+      [x, y, argmax, dy, dx].forEach((t) => t.dispose());
+    });
+
+    it.skipIf(!disjointWindows(g))('max pooling backward masked by y: the gradient of max(relu(x)) at y > 0 only', () => {
+      // x here stands for a relu's output; the reference zeroes the gradient where the pooled value is ≤ 0.
+      // Shifted so that about half of the pooled values are ≤ 0 (distinct values stay distinct).
+      const raw = distinctValues(dims.reduce((a, b) => a * b), 14);
+      const pooled = [...referencePool('max', raw, dims, g).y].sort((a, b) => a - b);
+      const xs = raw.map((v) => v - pooled[pooled.length >> 1]);
+      const ref = referencePool('max', xs, dims, g);
+      const r = randomValues(ref.y.length, 15);
+      const want = new Float32Array(xs.length);
+      ref.argmax.forEach((idx, o) => {
+        if (idx >= 0 && ref.y[o] > 0) want[idx] += r[o];
+      });
+      const x = sn.tensor(Float32Array.from(xs), dims);
+      const y = sn.Tensor.empty(ref.outShape);
+      const argmax = sn.Tensor.empty(ref.outShape);
+      const dy = sn.tensor(Float32Array.from(r), ref.outShape);
+      const dx = sn.tensor(new Float32Array(xs.length).fill(123), dims);
+      ops.maxPool2dForward(x, y, argmax, g);
+      ops.maxPool2dBackward(dy, argmax, dx, g, y);
+      expect(Array.from(dx.dataSync())).toEqual(Array.from(want));
+      if (ref.y.length > 4) expect(ref.y.some((v) => v > 0) && ref.y.some((v) => v <= 0), 'pooled values on both sides of 0').toBe(true);
       [x, y, argmax, dy, dx].forEach((t) => t.dispose());
     });
 
@@ -221,6 +252,8 @@ describe.each(['plain', 'relaxed'] as const)('pooling, %s build', (simd) => {
     expect(() => ops.avgPool2dForward(x, bad, g)).toThrow(/avgPool2dForward.*\[2,2,2,3\]/);
     expect(() => ops.avgPool2dForward(x.reshapeView([48, 3]), good, g)).toThrow(/\(N,H,W,C\).*\[48,3\]/);
     expect(() => ops.maxPool2dForward(x, good, good, geometry([5, 2], [1, 1]))).toThrow(/5x2 window.*\[2,4,6,3\].*empty/);
+    expect(() => ops.maxPool2dBackward(good, good, x, geometry([3, 3], [2, 2]), good)).toThrow(/maxPool2dBackward: maskBy needs the geometry of disjoint windows/);
+    expect(() => ops.maxPool2dBackward(good, good, x, geometry([2, 2], [1, 2]))).not.toThrow(); // overlapping: the scatter
     expect(() => ops.maxPool2dBackward(good, bad, x)).toThrow(/maxPool2dBackward.*\[2,2,2,3\].*\[2,2,3,3\]/);
     const yc = sn.Tensor.zeros([2, 4]);
     expect(() => ops.globalAvgPoolForward(x, yc)).toThrow(/globalAvgPoolForward.*\[2,4,6,3\].*\[2,3\].*\[2,4\]/);

@@ -42,6 +42,16 @@ function runAll(): { out: Results; widest: number } {
     out.maxArg = new Float32Array(new Int32Array(argmax.dataSync().buffer));
     sn.ops.maxPool2dBackward(dy, argmax, dx);
     out.maxDx = dx.dataSync();
+    // Disjoint windows (2x2/2 on the same x): the one-pass backward, plain and masked by y (a relu before).
+    const d = { poolH: 2, poolW: 2, strideH: 2, strideW: 2, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0 };
+    const [dh, dw] = sn.ops.pool2dOutputSize(H, W, d);
+    const [dY, dArg, dDy] = [sn.Tensor.empty([N, dh, dw, C]), sn.Tensor.empty([N, dh, dw, C]), sn.tensor(dys.subarray(0, N * dh * dw * C), [N, dh, dw, C])];
+    sn.ops.maxPool2dForward(x, dY, dArg, d);
+    sn.ops.maxPool2dBackward(dDy, dArg, dx, d);
+    out.disjointDx = dx.dataSync();
+    sn.ops.maxPool2dBackward(dDy, dArg, dx, d, dY);
+    out.maskedDx = dx.dataSync();
+    [dY, dArg, dDy].forEach((t) => t.dispose());
     sn.ops.avgPool2dForward(x, y, geometry);
     out.avgY = y.dataSync();
     sn.ops.avgPool2dBackward(dy, dx, geometry);
