@@ -7,6 +7,8 @@
 //   npm run bench -- fragmented        only fit+predict on a fragmented heap (bench/fragmented.mjs; --rounds=R --holes=N)
 //   npm run bench -- int8              only int8 quantization (bench/int8.mjs, simdnet/quantize): the MNIST convnet, fp32 vs int8, both builds
 //   npm run bench -- winograd          only convnet inference before/after Winograd vs TF.js wasm, 2 vs 1 thread at batch 1 (bench/winograd.mjs; --rounds=R)
+//   npm run bench -- winograd-tiles    only Winograd F(4x4,3x3) vs F(2x2,3x3) vs the kernel per conv shape, forward and training backward,
+//                                      both builds, 1 thread (bench/winograd-tiles.mjs; --rounds=R --filter=RE)
 //   npm run bench -- augment           only the augmentation layers' cost per training step (bench/augment.mjs; --rounds=R --steps=S --threads=T)
 //   npm run bench -- graph             only the layer graph (bench/graph.mjs): sn.model vs Sequential chain, residual and inception models
 //   npm run bench -- onnx              only PyTorch-exported ONNX models: simdnet/onnx loadOnnx vs ONNX Runtime Web on the same file (bench/pytorch-onnx.mjs; --rounds=R --batch=N)
@@ -35,6 +37,7 @@ const onlyFragmented = args.includes('fragmented');
 const onlyGraph = args.includes('graph');
 const onlyInt8 = args.includes('int8');
 const onlyWinograd = args.includes('winograd');
+const onlyWinogradTiles = args.includes('winograd-tiles');
 const onlyOnnx = args.includes('onnx');
 const onlyAugment = args.includes('augment');
 const onlyIssue13 = args.includes('issue13');
@@ -233,6 +236,19 @@ async function main() {
     const result = await runWinogradBench(sn, { rounds: Number(option('rounds') ?? 5), log });
     log(winogradTable(result));
     writeFileSync(join(outDir, 'winograd.json'), JSON.stringify(result, null, 2));
+    return;
+  }
+  if (onlyWinogradTiles) {
+    // Issue 13: the tile-size thresholds of src/ops/conv.ts (conv2dPath, conv2dDwPath).
+    const { runWinogradTilesBench, winogradTilesTable } = await import('./winograd-tiles.mjs');
+    const rows = [];
+    for (const simd of ['plain', 'relaxed']) {
+      sn.dispose();
+      await sn.ready({ simd, threads: 1 });
+      rows.push(...await runWinogradTilesBench(sn, { rounds: Number(option('rounds') ?? 3), filter: option('filter') ?? null, log }));
+    }
+    log(winogradTilesTable(rows));
+    writeFileSync(join(outDir, 'winograd-tiles.json'), JSON.stringify(rows, null, 2));
     return;
   }
   if (onlyOnnx) {

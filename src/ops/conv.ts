@@ -7,7 +7,7 @@ import { forwardByImages, backwardByImages } from './batch-split.js';
 import type { Tensor } from '../tensor.js';
 import { type ActivationCode, checkActivationCode } from './activation.js';
 import { refuseAliasing } from './alias.js';
-import { winogradBackward, winogradForward, type WinogradPlan } from './winograd.js';
+import { winogradBackward, winogradForward, type WinogradPlan, type WinogradTile } from './winograd.js';
 
 export interface Conv2dGeometry {
   strideH: number;
@@ -66,10 +66,14 @@ function dimsOf(op: string, x: Tensor, w: Tensor, g: Conv2dGeometry, others: Rec
 }
 
 /**
- * How a forward conv runs: 'winograd' (F(2x2,3x3), assembly/winograd.ts) or 'kernel' (conv2d_forward_f32,
- * which itself picks the direct loop for few channels or the im2col GEMM).
+ * How a conv runs: 'winograd' (F(2x2,3x3), assembly/winograd.ts), 'winograd4' (F(4x4,3x3), the same code with
+ * 6x6 tiles) or 'kernel' (conv2d_forward_f32, which itself picks the direct loop for few channels or the
+ * im2col GEMM).
  */
-export type Conv2dPath = 'winograd' | 'kernel';
+export type Conv2dPath = 'winograd' | 'winograd4' | 'kernel';
+
+/** The output tile side of a Winograd path. */
+const tileOf = (path: Conv2dPath): WinogradTile => (path === 'winograd4' ? 4 : 2);
 
 let forcedPath: Conv2dPath | 'auto' = 'auto';
 
@@ -79,7 +83,7 @@ export function forceConv2dPath(path: Conv2dPath | 'auto'): void {
   bumpKernelChoices();
 }
 
-/** Whether Winograd F(2x2,3x3) computes this conv at all: 3x3, stride 1, dilation 1, one group. */
+/** Whether Winograd computes this conv at all: 3x3, stride 1, dilation 1, one group. */
 function winogradApplies(d: Dims, g: Conv2dGeometry): boolean {
   return d.KH === 3 && d.KW === 3 && g.strideH === 1 && g.strideW === 1 && g.dilationH === 1 && g.dilationW === 1 &&
     d.groups === 1;
@@ -93,8 +97,30 @@ function winogradApplies(d: Dims, g: Conv2dGeometry): boolean {
 export function conv2dPath(d: Dims, g: Conv2dGeometry): Conv2dPath {
   if (!winogradApplies(d, g)) return 'kernel';
   if (forcedPath !== 'auto') return forcedPath;
-  return d.C >= WINOGRAD_MIN_C && d.F >= WINOGRAD_MIN_F ? 'winograd' : 'kernel';
+  if (d.C < WINOGRAD_MIN_C || d.F < WINOGRAD_MIN_F) return 'kernel';
+  return winograd4Wins(d) ? 'winograd4' : 'winograd';
 }
+
+/**
+ * Whether F(4x4,3x3) beats F(2x2,3x3) for these sizes (forward, and the backward on its tiles): 36 products
+ * per 4x4 tile instead of 16 per 2x2, 1.78x fewer — but only where the output's sides fill the 4x4 tiles
+ * about as well as 2x2 ones: a 14x14 output takes 7x7 2x2 tiles but 4x4 4x4 tiles (the last half empty), so
+ * only 1.36x fewer products, and F(4,3)'s 6x6 transforms (two passes each) eat that. Hence the rule: F(4,3)
+ * where its products are ≥ 1.5x fewer, counting the edge tiles. Measured with `npm run bench -- winograd-tiles`.
+ */
+function winograd4Wins(d: Dims): boolean {
+  const tiles = (m: number) => Math.ceil(d.OH / m) * Math.ceil(d.OW / m);
+  return 16 * tiles(2) >= WINOGRAD4_MIN_SAVING * 36 * tiles(4);
+}
+
+// Measured (plain SIMD, 1 thread, load ~8 on 2 cores, medians of 5 interleaved rounds; F(2,3) time ÷ F(4,3)
+// time, forward and training backward with the relu fused): products 1.78x fewer — the MNIST convnet's conv2
+// (N64 13x13 C32 F64 valid, 11x11 out) 1.36x, 1.51x; N64 13x13 C16 F32 valid 1.25x, 1.39x; N32 28x28 C32
+// F32 same 1.64x, 1.72x; N64 4x4 outputs C64 F64 1.44–1.47x, 1.27–1.36x; N1 26x26 C32 F64 valid 1.41x,
+// 1.53x. Products 1.36x fewer (14x14 same): C16 F32 0.94x, 1.12x; C32 F32 0.93x, 1.47x; C16 F64 1.01x,
+// 1.03x; N1 C64 F64 1.33x, 0.71x — a wash, so F(2,3) stays there.
+const WINOGRAD4_MIN_SAVING = 1.5;
+
 
 /**
  * The path of a conv's input gradient: dx is a 3x3 stride-1 conv of dy (F channels in, C out), so Winograd
@@ -136,8 +162,9 @@ export function conv2dForward(
     throw new Error(`simdnet conv2dForward: expected y [${[d.N, d.OH, d.OW, d.F]}] and b [${d.F}], got ${describe({ x, w, b, y })}`);
   }
   checkActivationCode('conv2dForward', act);
-  if (conv2dPath(d, g) === 'winograd') {
-    winogradForward(x, w, b, y, g.padTop, g.padLeft, act, alpha, plan);
+  const path = conv2dPath(d, g);
+  if (path !== 'kernel') {
+    winogradForward(x, w, b, y, g.padTop, g.padLeft, act, alpha, plan, tileOf(path));
     return;
   }
   const k = engine().kernels;
@@ -217,7 +244,8 @@ function forwardByFilters(
 export function conv2dDwPath(d: Dims, g: Conv2dGeometry): Conv2dPath {
   if (!winogradApplies(d, g)) return 'kernel';
   if (forcedPath !== 'auto') return forcedPath;
-  return d.C >= WINOGRAD_DW_MIN && d.F >= WINOGRAD_DW_MIN && d.C + d.F >= WINOGRAD_DW_MIN_SUM ? 'winograd' : 'kernel';
+  if (d.C < WINOGRAD_DW_MIN || d.F < WINOGRAD_DW_MIN || d.C + d.F < WINOGRAD_DW_MIN_SUM) return 'kernel';
+  return winograd4Wins(d) ? 'winograd4' : 'winograd';
 }
 
 // Measured (plain SIMD, 1 thread, CPU time, kernel ÷ Winograd; dx + dw + db, and dw + db alone): N64 13x13
@@ -254,8 +282,9 @@ export function conv2dBackward(
   refuseAliasing('conv2dBackward', { dx, dw, db }, { x: dw ? x : null, w, dy });
   const d = backwardDims('conv2dBackward', x, w, dy, dx, dw, db, g);
   if (!dx && !dw && !db) return;
-  if (dw && conv2dDwPath(d, g) === 'winograd') {
-    winogradBackward(x, w, dy, null, dx, dw, db, g.padTop, g.padLeft, accumulate, plan);
+  const path = dw ? conv2dDwPath(d, g) : 'kernel';
+  if (path !== 'kernel') {
+    winogradBackward(x, w, dy, null, dx, dw!, db, g.padTop, g.padLeft, accumulate, plan, tileOf(path));
     return;
   }
   kernelBackward(x, w, dy, dx, dw, db, g, d, accumulate, plan);
@@ -274,8 +303,9 @@ export function conv2dBackwardRelu(
   refuseAliasing('conv2dBackwardRelu', { dx, dw, db }, { x, w, y, dy });
   const d = backwardDims('conv2dBackwardRelu', x, w, dy, dx, dw, db, g);
   if (!sameShape(y, dy.shape)) throw new Error(`simdnet conv2dBackwardRelu: y [${y.shape}] must be shaped like dy [${dy.shape}]`);
-  if (conv2dDwPath(d, g) !== 'winograd') return false;
-  winogradBackward(x, w, dy, y, dx, dw, db, g.padTop, g.padLeft, accumulate, plan);
+  const path = conv2dDwPath(d, g);
+  if (path === 'kernel') return false;
+  winogradBackward(x, w, dy, y, dx, dw, db, g.padTop, g.padLeft, accumulate, plan, tileOf(path));
   return true;
 }
 
@@ -283,10 +313,11 @@ function kernelBackward(
   x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor | null, db: Tensor | null, g: Conv2dGeometry, d: Dims,
   accumulate: boolean, plan: WinogradPlan | null,
 ): void {
-  if (dx && conv2dDxPath(d, g) === 'winograd') {
+  const dxPath = dx ? conv2dDxPath(d, g) : 'kernel';
+  if (dx && dxPath !== 'kernel') {
     // dx is the 'full' 3x3 conv of dy with the flipped filters (channels and filters swapped): Winograd,
     // with the other side's padding (2 − pad); dw and db stay on the kernel.
-    winogradForward(dy, w, null, dx, 2 - g.padTop, 2 - g.padLeft, 0, 0, plan, true);
+    winogradForward(dy, w, null, dx, 2 - g.padTop, 2 - g.padLeft, 0, 0, plan, tileOf(dxPath), true);
     dx = null;
     if (!dw && !db) return;
   }

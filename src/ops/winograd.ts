@@ -1,10 +1,14 @@
-// Winograd F(2x2, 3x3) convolution (assembly/winograd.ts): the forward of 3x3, stride-1, dilation-1,
-// ungrouped conv2d, and the filter plan a layer keeps so the filter transform runs once per weight version.
+// Winograd F(2x2, 3x3) and F(4x4, 3x3) convolution (assembly/winograd.ts): the forward and backward of 3x3,
+// stride-1, dilation-1, ungrouped conv2d, and the filter plan a layer keeps so the filter transform runs once
+// per weight version. `tile` is the output tile's side m (2 or 4); each has its own transformed filters.
 import { engine, type KernelCall } from '../backend/engine.js';
 import { splitWork } from '../backend/split.js';
 import { Tensor } from '../tensor.js';
 
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
+
+/** The output tile's side: F(2x2,3x3) or F(4x4,3x3). */
+export type WinogradTile = 2 | 4;
 
 /** One transformed filter tensor and the weight version it was made from. */
 class Transformed {
@@ -13,16 +17,17 @@ class Transformed {
   version = -1;
 
   /** Pointer to the transform of `w`, made again when `w` is new or has been written. */
-  of(w: Tensor, flipped: boolean): number {
+  of(w: Tensor, flipped: boolean, tile: WinogradTile): number {
     const [, , C, F] = w.shape;
-    if (this.u && !this.u.isDisposed && this.weight === w && this.version === w.version && this.u.size === 16 * C * F) {
+    const P = (tile + 2) ** 2;
+    if (this.u && !this.u.isDisposed && this.weight === w && this.version === w.version && this.u.size === P * C * F) {
       return this.u.ptr;
     }
     this.dispose();
-    const u = Tensor.empty([16, C, F]);
+    const u = Tensor.empty([P, C, F]);
     const k = engine().kernels;
-    if (flipped) k.winograd_filter_flipped_f32(w.ptr, u.ptr, C, F);
-    else k.winograd_filter_f32(w.ptr, u.ptr, C, F);
+    if (flipped) k.winograd_filter_flipped_f32(w.ptr, u.ptr, C, F, tile);
+    else k.winograd_filter_f32(w.ptr, u.ptr, C, F, tile);
     this.u = u;
     this.weight = w;
     this.version = w.version;
@@ -37,22 +42,22 @@ class Transformed {
 }
 
 /**
- * A conv layer's transformed filters: U (16, C, F) for the forward and, in training, U' (16, F, C) of the
- * flipped filters for the input gradient; each remade when the weight tensor or its `version` changes (an
- * optimizer step, setWeights, a load). Owned by the layer: dispose it with the layer.
+ * A conv layer's transformed filters: U ((m+2)², C, F) for the forward and backward and, where dx alone runs
+ * as a conv of dy, U' ((m+2)², F, C) of the flipped filters, for each tile side m used; each remade when the
+ * weight tensor or its `version` changes (an optimizer step, setWeights, a load). Owned by the layer: dispose
+ * it with the layer.
  */
 export class WinogradPlan {
-  private readonly forward = new Transformed();
-  private readonly flipped = new Transformed();
+  // [F(2,3), F(2,3) flipped, F(4,3), F(4,3) flipped]
+  private readonly transforms = [new Transformed(), new Transformed(), new Transformed(), new Transformed()];
 
   /** Pointer to U for `w` (3, 3, C, F) — or, `flipped`, to U' for dx — transforming it first when needed. */
-  filters(w: Tensor, flipped = false): number {
-    return (flipped ? this.flipped : this.forward).of(w, flipped);
+  filters(w: Tensor, flipped = false, tile: WinogradTile = 2): number {
+    return this.transforms[(tile === 4 ? 2 : 0) + (flipped ? 1 : 0)].of(w, flipped, tile);
   }
 
   dispose(): void {
-    this.forward.dispose();
-    this.flipped.dispose();
+    for (const t of this.transforms) t.dispose();
   }
 }
 
@@ -64,32 +69,32 @@ export class WinogradPlan {
  */
 export function winogradForward(
   x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, padTop: number, padLeft: number,
-  act: number, alpha: number, plan: WinogradPlan | null, flipped = false,
+  act: number, alpha: number, plan: WinogradPlan | null, tile: WinogradTile, flipped = false,
 ): void {
   const e = engine();
   const k = e.kernels;
   const [N, H, W, C] = x.shape;
   const [, OH, OW, F] = y.shape;
-  const tiles = N * Math.ceil(OH / 2) * Math.ceil(OW / 2);
+  const tiles = N * Math.ceil(OH / tile) * Math.ceil(OW / tile);
   // Work as the split threshold counts it (GEMM-speed FLOPs): the direct conv's 2·9·C·F per output pixel,
   // since the products run ~2x slower per FLOP than a large GEMM (K = C is short, transforms around them).
   // Counting only the 16 products per tile kept the MNIST convnet's second conv (batch 1) on one thread.
-  const parts = splitWork(tiles, 2 * 9 * 4 * tiles * C * F, 2);
-  const uBytes = plan ? 0 : align64(k.winograd_filter_bytes(C, F));
-  const stride = align64(k.winograd_forward_scratch_bytes(C, F));
+  const parts = splitWork(tiles, 2 * 9 * tile * tile * tiles * C * F, 2);
+  const uBytes = plan ? 0 : align64(k.winograd_filter_bytes(C, F, tile));
+  const stride = align64(k.winograd_forward_scratch_bytes(C, F, tile));
   const scratch = e.scratch(uBytes + stride * parts.length);
   let u: number;
-  if (plan) u = plan.filters(w, flipped);
+  if (plan) u = plan.filters(w, flipped, tile);
   else {
     u = scratch;
     const [, , wc, wf] = w.shape;
-    if (flipped) k.winograd_filter_flipped_f32(w.ptr, u, wc, wf);
-    else k.winograd_filter_f32(w.ptr, u, C, F);
+    if (flipped) k.winograd_filter_flipped_f32(w.ptr, u, wc, wf, tile);
+    else k.winograd_filter_f32(w.ptr, u, C, F, tile);
   }
   const base = scratch + uBytes;
   e.parallel(parts.map(([t0, tn], t): KernelCall => [
     'winograd_forward_f32', x.ptr, u, b ? b.ptr : 0, y.ptr, N, H, W, C, F, OH, OW, padTop, padLeft,
-    t0, tn, act, alpha, base + t * stride,
+    t0, tn, act, alpha, tile, base + t * stride,
   ]));
 }
 
@@ -102,7 +107,7 @@ export function winogradForward(
  */
 export function winogradBackward(
   x: Tensor, w: Tensor, dy: Tensor, reluY: Tensor | null, dx: Tensor | null, dw: Tensor, db: Tensor | null,
-  padTop: number, padLeft: number, accumulate: boolean, plan: WinogradPlan | null,
+  padTop: number, padLeft: number, accumulate: boolean, plan: WinogradPlan | null, tile: WinogradTile,
 ): void {
   const e = engine();
   const k = e.kernels;
@@ -110,21 +115,21 @@ export function winogradBackward(
   const [, OH, OW, F] = dy.shape;
   const flop = 2 * 2 * 9 * N * OH * OW * C * F;
   const parts = splitWork(N, flop);
-  const uBytes = dx && !plan ? align64(k.winograd_filter_bytes(C, F)) : 0;
-  const partBytes = align64(k.winograd_dw_part_bytes(C, F));
-  const stride = align64(k.winograd_backward_scratch_bytes(C, F));
+  const uBytes = dx && !plan ? align64(k.winograd_filter_bytes(C, F, tile)) : 0;
+  const partBytes = align64(k.winograd_dw_part_bytes(C, F, tile));
+  const stride = align64(k.winograd_backward_scratch_bytes(C, F, tile));
   const scratch = e.scratch(uBytes + (partBytes + stride) * parts.length);
   let u = 0;
-  if (dx && plan) u = plan.filters(w);
+  if (dx && plan) u = plan.filters(w, false, tile);
   else if (dx) {
     u = scratch;
-    k.winograd_filter_f32(w.ptr, u, C, F);
+    k.winograd_filter_f32(w.ptr, u, C, F, tile);
   }
   const dwParts = scratch + uBytes;
   const work = dwParts + partBytes * parts.length;
   e.parallel(parts.map(([n0, nn], t): KernelCall => [
     'winograd_backward_f32', x.ptr, u, dy.ptr, reluY ? reluY.ptr : 0, dx ? dx.ptr : 0, dwParts + t * partBytes,
-    N, H, W, C, F, OH, OW, padTop, padLeft, n0, nn, work + t * stride,
+    N, H, W, C, F, OH, OW, padTop, padLeft, n0, nn, tile, work + t * stride,
   ]));
-  k.winograd_dw_finish_f32(dwParts, parts.length, dw.ptr, db ? db.ptr : 0, C, F, accumulate ? 1 : 0);
+  k.winograd_dw_finish_f32(dwParts, parts.length, dw.ptr, db ? db.ptr : 0, C, F, accumulate ? 1 : 0, tile);
 }

@@ -1,7 +1,8 @@
-// Winograd F(2x2,3x3) forward (assembly/winograd.ts) against the direct/im2col kernel and a float64
+// Winograd F(2x2,3x3) and F(4x4,3x3) (assembly/winograd.ts) against the direct/im2col kernel and a float64
 // reference, on odd shapes: channels and filters not divisible by 4, 'same' and 'valid' padding, batch 1,
-// non-square images, odd output sizes (tiles hanging over the edge), every activation. Also: the layer's
-// filter plan follows weight writes, and a batch of one split across two threads equals one thread.
+// non-square images, output sizes not a multiple of the tile (tiles hanging over the edge), every activation;
+// forward, dx alone, and dw + db + dx on the forward's tiles (with accumulate and the fused relu). Also: the
+// layer's filter plan follows weight writes, and a batch of one split across two threads equals one thread.
 import { describe, it, expect, afterAll } from 'vitest';
 import * as sn from '../../src/index.js';
 import { engine } from '../../src/backend/engine.js';
@@ -16,6 +17,11 @@ afterAll(() => {
   ops.forceConv2dPath('auto');
   sn.dispose();
 });
+
+// Every suite runs on both tile sizes (forced paths), on every build.
+const TILES = [['F(2x2,3x3)', 'winograd'], ['F(4x4,3x3)', 'winograd4']] as const;
+type WinogradPath = (typeof TILES)[number][1];
+const BUILDS_TILES = KERNEL_BUILDS.flatMap(([name, options]) => TILES.map(([tile, path]) => [`${name}, ${tile}`, options, path] as const));
 
 function randomValues(n: number, seed: number): Float32Array {
   const r = rng(seed);
@@ -32,9 +38,11 @@ const CASES: Case[] = [
   { label: 'wide channels, more tiles than one block', N: 2, H: 26, W: 19, C: 35, F: 66, same: false, act: 3 },
   { label: 'same, 1 row image', N: 2, H: 1, W: 8, C: 17, F: 12, same: true, act: 6 },
   { label: 'hardSigmoid (alpha 0.2), 2 rows', N: 1, H: 2, W: 6, C: 3, F: 5, same: true, act: 7 },
+  { label: 'the MNIST convnet\'s conv2, 11x11 outputs', N: 2, H: 13, W: 13, C: 32, F: 64, same: false, act: 1 },
+  { label: 'same, 9x6 (two partial 4x4 tiles a side)', N: 1, H: 9, W: 6, C: 5, F: 6, same: true, act: 0 },
 ];
 
-function run(c: Case, path: 'winograd' | 'kernel', x: sn.Tensor, w: sn.Tensor, b: sn.Tensor, plan: sn.ops.WinogradPlan | null): Float32Array {
+function run(c: Case, path: WinogradPath | 'kernel', x: sn.Tensor, w: sn.Tensor, b: sn.Tensor, plan: sn.ops.WinogradPlan | null): Float32Array {
   const pad = c.same ? 1 : 0;
   const g = { strideH: 1, strideW: 1, padTop: pad, padBottom: pad, padLeft: pad, padRight: pad, dilationH: 1, dilationW: 1 };
   const [OH, OW] = ops.conv2dOutputSize(c.H, c.W, 3, 3, g);
@@ -52,7 +60,7 @@ function run(c: Case, path: 'winograd' | 'kernel', x: sn.Tensor, w: sn.Tensor, b
 const maxAbs = (a: ArrayLike<number>) => Array.from(a).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
-describe.each(KERNEL_BUILDS)('winograd conv2d forward (%s)', (_name, options) => {
+describe.each(BUILDS_TILES)('winograd conv2d forward (%s)', (_name, options, path) => {
   it.each(CASES)('matches the direct path and float64: $label', async (c) => {
     await sn.ready(options);
     const xs = randomValues(c.N * c.H * c.W * c.C, 1 + c.C);
@@ -64,8 +72,8 @@ describe.each(KERNEL_BUILDS)('winograd conv2d forward (%s)', (_name, options) =>
     const plan = new ops.WinogradPlan();
     try {
       const direct = run(c, 'kernel', x, w, b, null);
-      const wino = run(c, 'winograd', x, w, b, null);
-      const planned = run(c, 'winograd', x, w, b, plan);
+      const wino = run(c, path, x, w, b, null);
+      const planned = run(c, path, x, w, b, plan);
       expect(maxDiff(wino, direct)).toBeLessThanOrEqual(1e-4 * maxAbs(direct));
       expect(Array.from(planned)).toEqual(Array.from(wino));
       // And against float64, activation applied afterwards.
@@ -81,14 +89,14 @@ describe.each(KERNEL_BUILDS)('winograd conv2d forward (%s)', (_name, options) =>
   });
 });
 
-describe('winograd filter plan', () => {
+describe.each(TILES)('winograd filter plan, %s', (_tile, path) => {
   it('is remade after set, setWeights and an optimizer step', async () => {
     await sn.ready({ simd: 'plain' });
     const model = sn.sequential({ layers: [sn.layers.conv2d({ inputShape: [6, 5, 16], filters: 16, kernelSize: 3, padding: 'same' })] });
     const x = sn.tensor(randomValues(2 * 6 * 5 * 16, 9), [2, 6, 5, 16]);
     // The layer's output must always equal the kernel path on the current weights.
     const check = () => {
-      ops.forceConv2dPath('winograd');
+      ops.forceConv2dPath(path);
       const y = (model.predict(x) as sn.Tensor).dataSync();
       ops.forceConv2dPath('kernel');
       const ref = (model.predict(x) as sn.Tensor).dataSync();
@@ -120,6 +128,7 @@ describe('batch 1 on two threads', () => {
   // Winograd splits one image by tiles, the im2col kernel by filters: each must equal one thread exactly.
   it.each([
     ['winograd', { N: 1, H: 40, W: 37, C: 32, F: 40 }, 3],
+    ['winograd4', { N: 1, H: 41, W: 38, C: 32, F: 40 }, 3],
     ['kernel', { N: 1, H: 30, W: 27, C: 19, F: 44 }, 3],
     ['kernel', { N: 1, H: 40, W: 47, C: 48, F: 40 }, 1],
   ] as const)('%s path, %o, kernel size %i, equals one thread', async (path, c, ksize) => {
@@ -159,7 +168,7 @@ describe('batch 1 on two threads', () => {
   });
 });
 
-describe.each(KERNEL_BUILDS)('winograd conv2d input gradient (%s)', (_name, options) => {
+describe.each(BUILDS_TILES)('winograd conv2d input gradient (%s)', (_name, options, path) => {
   // dx alone = the 'full' conv of dy with the flipped filters: against the kernel's dx and float64, with
   // and without a plan (dw and db not asked, so the weight-gradient path stays out of it).
   it.each(CASES)('matches the direct path and float64: $label', async (c) => {
@@ -174,9 +183,9 @@ describe.each(KERNEL_BUILDS)('winograd conv2d input gradient (%s)', (_name, opti
     const w = sn.tensor(ws, [3, 3, c.C, c.F]);
     const dy = sn.tensor(dys, [c.N, OH, OW, c.F]);
     const plan = new ops.WinogradPlan();
-    const gradX = (path: 'winograd' | 'kernel', p: sn.ops.WinogradPlan | null) => {
+    const gradX = (which: WinogradPath | 'kernel', p: sn.ops.WinogradPlan | null) => {
       const dx = sn.Tensor.empty(x.shape);
-      ops.forceConv2dPath(path);
+      ops.forceConv2dPath(which);
       try {
         ops.conv2dBackward(x, w, dy, dx, null, null, g, false, p);
         return dx.dataSync();
@@ -187,9 +196,9 @@ describe.each(KERNEL_BUILDS)('winograd conv2d input gradient (%s)', (_name, opti
     };
     try {
       const dxK = gradX('kernel', null);
-      const dxW = gradX('winograd', null);
-      const dxP = gradX('winograd', plan);
-      const dxP2 = gradX('winograd', plan); // the kept U'
+      const dxW = gradX(path, null);
+      const dxP = gradX(path, plan);
+      const dxP2 = gradX(path, plan); // the kept U'
       expect(maxDiff(dxW, dxK)).toBeLessThanOrEqual(1e-4 * maxAbs(dxK));
       expect(Array.from(dxP)).toEqual(Array.from(dxW));
       expect(Array.from(dxP2)).toEqual(Array.from(dxW));
@@ -212,19 +221,19 @@ describe.each(KERNEL_BUILDS)('winograd conv2d input gradient (%s)', (_name, opti
     const dy = sn.tensor(randomValues(c.N * OH * OW * c.F, 43), [c.N, OH, OW, c.F]);
     const dx = sn.Tensor.empty(x.shape);
     const plan = new ops.WinogradPlan();
-    const run = (path: 'winograd' | 'kernel') => {
-      ops.forceConv2dPath(path);
+    const run = (which: WinogradPath | 'kernel') => {
+      ops.forceConv2dPath(which);
       try {
-        ops.conv2dBackward(x, w, dy, dx, null, null, g, false, path === 'winograd' ? plan : null);
+        ops.conv2dBackward(x, w, dy, dx, null, null, g, false, which === 'kernel' ? null : plan);
       } finally {
         ops.forceConv2dPath('auto');
       }
       return dx.dataSync();
     };
     try {
-      run('winograd');
+      run(path);
       w.set(randomValues(w.size, 44));
-      const after = run('winograd');
+      const after = run(path);
       const ref = run('kernel');
       expect(maxDiff(after, ref)).toBeLessThanOrEqual(1e-4 * maxAbs(ref));
     } finally {
@@ -240,7 +249,7 @@ const WEIGHT_CASES: Case[] = [
   { label: 'many images, two blocks per image', N: 5, H: 13, W: 13, C: 32, F: 64, same: false, act: 1 },
 ];
 
-describe.each(KERNEL_BUILDS)('winograd conv2d weight gradient (%s)', (_name, options) => {
+describe.each(BUILDS_TILES)('winograd conv2d weight gradient (%s)', (_name, options, path) => {
   // dw, db and dx in one pass on the forward's tiles (winogradBackward): against the kernel path (max |Δ| ≤
   // 1e-4·max|dw|), float64, and with accumulate; the fused relu against masking dy first.
   it.each(WEIGHT_CASES)('matches the direct path and float64: $label', async (c) => {
@@ -255,11 +264,11 @@ describe.each(KERNEL_BUILDS)('winograd conv2d weight gradient (%s)', (_name, opt
     const w = sn.tensor(ws, [3, 3, c.C, c.F]);
     const dy = sn.tensor(dys, [c.N, OH, OW, c.F]);
     const plan = new ops.WinogradPlan();
-    const grads = (path: 'winograd' | 'kernel', p: sn.ops.WinogradPlan | null, accumulate = false) => {
+    const grads = (which: WinogradPath | 'kernel', p: sn.ops.WinogradPlan | null, accumulate = false) => {
       const dx = sn.tensor(new Float32Array(x.size).fill(NaN), x.shape);
       const dw = sn.tensor(new Float32Array(w.size).fill(accumulate ? 0.5 : NaN), w.shape);
       const db = sn.tensor(new Float32Array(c.F).fill(accumulate ? -0.25 : NaN), [c.F]);
-      ops.forceConv2dPath(path);
+      ops.forceConv2dPath(which);
       try {
         ops.conv2dBackward(x, w, dy, dx, dw, db, g, accumulate, p);
         return [dx.dataSync(), dw.dataSync(), db.dataSync()];
@@ -270,8 +279,8 @@ describe.each(KERNEL_BUILDS)('winograd conv2d weight gradient (%s)', (_name, opt
     };
     try {
       const [dxK, dwK, dbK] = grads('kernel', null);
-      const [dxW, dwW, dbW] = grads('winograd', null);
-      const [dxP, dwP, dbP] = grads('winograd', plan);
+      const [dxW, dwW, dbW] = grads(path, null);
+      const [dxP, dwP, dbP] = grads(path, plan);
       expect(maxDiff(dwW, dwK)).toBeLessThanOrEqual(1e-4 * maxAbs(dwK));
       expect(maxDiff(dbW, dbK)).toBeLessThanOrEqual(1e-5 * maxAbs(dbK));
       expect(maxDiff(dxW, dxK)).toBeLessThanOrEqual(1e-4 * maxAbs(dxK));
@@ -284,7 +293,7 @@ describe.each(KERNEL_BUILDS)('winograd conv2d weight gradient (%s)', (_name, opt
       expect(maxDiff(dbW, ref.db)).toBeLessThanOrEqual(1e-5 * maxAbs(ref.db));
       expect(maxDiff(dxW, ref.dx)).toBeLessThanOrEqual(1e-4 * maxAbs(ref.dx));
       // accumulate adds to what is there (dx is still overwritten).
-      const [dxA, dwA, dbA] = grads('winograd', plan, true);
+      const [dxA, dwA, dbA] = grads(path, plan, true);
       expect(maxDiff(dwA, Array.from(dwW, (v) => v + 0.5))).toBeLessThanOrEqual(1e-6 * (1 + maxAbs(dwW)));
       expect(maxDiff(dbA, Array.from(dbW, (v) => v - 0.25))).toBeLessThanOrEqual(1e-6 * (1 + maxAbs(dbW)));
       expect(Array.from(dxA)).toEqual(Array.from(dxW));
@@ -295,7 +304,7 @@ describe.each(KERNEL_BUILDS)('winograd conv2d weight gradient (%s)', (_name, opt
       const masked = sn.tensor(Float32Array.from(dys, (v, i) => (yv[i] > 0 ? v : 0)), dy.shape);
       const dx1 = sn.Tensor.empty(x.shape), dw1 = sn.Tensor.empty(w.shape), db1 = sn.Tensor.empty([c.F]);
       const dx2 = sn.Tensor.empty(x.shape), dw2 = sn.Tensor.empty(w.shape), db2 = sn.Tensor.empty([c.F]);
-      ops.forceConv2dPath('winograd');
+      ops.forceConv2dPath(path);
       try {
         expect(ops.conv2dBackwardRelu(x, w, y, dy, dx1, dw1, db1, g, false, plan)).toBe(true);
         ops.conv2dBackward(x, w, masked, dx2, dw2, db2, g, false, plan);
@@ -330,7 +339,7 @@ describe.each(KERNEL_BUILDS)('winograd conv2d weight gradient (%s)', (_name, opt
     const w = sn.tensor(Float32Array.from(wv), [3, 3, c.C, c.F]);
     const dy = sn.tensor(r, [c.N, OH, OW, c.F]);
     const dx = sn.Tensor.empty(x.shape), dw = sn.Tensor.empty(w.shape), db = sn.Tensor.empty([c.F]);
-    ops.forceConv2dPath('winograd');
+    ops.forceConv2dPath(path);
     try {
       ops.conv2dBackward(x, w, dy, dx, dw, db, g);
       const loss = () => referenceForward(cc, xv, wv, bv).reduce((s, v, i) => s + v * r[i], 0);
@@ -344,12 +353,12 @@ describe.each(KERNEL_BUILDS)('winograd conv2d weight gradient (%s)', (_name, opt
   });
 });
 
-describe('training with the Winograd input gradient', () => {
+describe.each(TILES)('training with %s', (_tile, path) => {
   it('gives the losses and weights of the kernel path', async () => {
     await sn.ready({ simd: 'plain', threads: 1 });
     const xs = randomValues(8 * 10 * 9 * 3, 51);
     const labels = Array.from({ length: 8 }, (_, i) => i % 4);
-    const train = async (path: 'winograd' | 'kernel') => {
+    const train = async (which: WinogradPath | 'kernel') => {
       sn.setSeed(7);
       const L = sn.layers;
       const m = sn.sequential([
@@ -362,7 +371,7 @@ describe('training with the Winograd input gradient', () => {
       m.compile({ optimizer: sn.optimizers.sgd(0.05), loss: 'sparseCategoricalCrossentropy' });
       const x = sn.tensor(xs, [8, 10, 9, 3]);
       const y = sn.tensor(labels, [8]);
-      ops.forceConv2dPath(path);
+      ops.forceConv2dPath(which);
       try {
         const h = await m.fit(x, y, { epochs: 4, batchSize: 4, shuffle: false });
         const w = m.getWeights();
@@ -375,8 +384,44 @@ describe('training with the Winograd input gradient', () => {
       }
     };
     const k = await train('kernel');
-    const wg = await train('winograd');
+    const wg = await train(path);
     k.loss.forEach((l, i) => expect(Math.abs(wg.loss[i] - l)).toBeLessThanOrEqual(1e-4 * Math.abs(l)));
     k.values.forEach((v, i) => expect(maxDiff(wg.values[i], v)).toBeLessThanOrEqual(1e-4 * maxAbs(v)));
+  });
+});
+
+describe('the measured choice between F(2x2,3x3) and F(4x4,3x3)', () => {
+  // F(4,3) where its 4x4 tiles need ≥ 1.5x fewer products than 2x2 ones (edge tiles counted): 11x11 outputs
+  // (1.78x) take it, 14x14 (1.36x) stay on F(2,3). Each auto result equals one forced path bit for bit.
+  it.each([
+    { label: '11x11 outputs: F(4,3)', N: 2, H: 13, W: 13, C: 32, F: 64, pad: 0, expected: 'winograd4' },
+    { label: '14x14 outputs: F(2,3)', N: 2, H: 14, W: 14, C: 32, F: 32, pad: 1, expected: 'winograd' },
+  ] as const)('$label', async (c) => {
+    await sn.ready({ simd: 'plain', threads: 1 });
+    const g = { strideH: 1, strideW: 1, padTop: c.pad, padBottom: c.pad, padLeft: c.pad, padRight: c.pad, dilationH: 1, dilationW: 1 };
+    const [OH, OW] = ops.conv2dOutputSize(c.H, c.W, 3, 3, g);
+    const x = sn.tensor(randomValues(c.N * c.H * c.W * c.C, 81), [c.N, c.H, c.W, c.C]);
+    const w = sn.tensor(randomValues(9 * c.C * c.F, 82), [3, 3, c.C, c.F]);
+    const dy = sn.tensor(randomValues(c.N * OH * OW * c.F, 83), [c.N, OH, OW, c.F]);
+    const results = (path: WinogradPath | 'auto') => {
+      const y = sn.Tensor.empty([c.N, OH, OW, c.F]), dx = sn.Tensor.empty(x.shape), dw = sn.Tensor.empty(w.shape);
+      ops.forceConv2dPath(path);
+      try {
+        ops.conv2dForward(x, w, null, y, g, 0, 0);
+        ops.conv2dBackward(x, w, dy, dx, dw, null, g);
+        return [y, dx, dw].map((t) => Array.from(t.dataSync()));
+      } finally {
+        ops.forceConv2dPath('auto');
+        [y, dx, dw].forEach((t) => t.dispose());
+      }
+    };
+    try {
+      const auto = results('auto');
+      const other = c.expected === 'winograd' ? 'winograd4' : 'winograd';
+      expect(auto).toEqual(results(c.expected));
+      expect(auto[0]).not.toEqual(results(other)[0]);
+    } finally {
+      [x, w, dy].forEach((t) => t.dispose());
+    }
   });
 });

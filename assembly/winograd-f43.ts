@@ -1,0 +1,216 @@
+// Winograd F(4x4, 3x3): the transforms of one tile, points 0, ±1, ±2, ∞ (Lavin & Gray's matrices). Same
+// contract as winograd-f23.ts (assembly/winograd.ts walks the tiles and runs the 36 products per tile), with
+//   Bᵀ = [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0; 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1],
+//   G  = [¼ 0 0; −⅙ −⅙ −⅙; −⅙ ⅙ −⅙; 1/24 1/12 ⅙; 1/24 −1/12 ⅙; 0 0 1],
+//   Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0; 0 1 −1 8 −8 1].
+// Why these points: with 0, ±1, ±2 every entry of Bᵀ and Aᵀ is a small integer (exact in f32, one add or
+// madd each, on the data of every tile), and the fractions (⅙, 1/24) sit in G, applied to the filters once
+// per weight version, in f64. The ½-scaled set (0, ±1, ±½) moves the same magnitudes around (Aᵀ's 8 becomes
+// 1/8, Bᵀ gains ¼ and 5/4...) for no gain in the bound; these points are the ones most libraries ship.
+// Measured error against a float64 reference (x, w, dy uniform in [−1, 1], C up to 256): max |Δ| ≤ 8e-6 of
+// max |y| (forward), ≤ 5e-6 of max |dx| and ≤ 3e-6 of max |dw|, about 10x F(2,3)'s and 12x under the 1e-4
+// the kernel suites hold (tests/kernels/winograd.test.ts).
+// A 6x6 transform per channel quad needs 36 v128 values: more than the 16 registers, so each runs as two
+// passes through a staging tile `tmp` (36 f32x4, in L1): columns first, then rows.
+import { ldk as ld, stk as st, madd } from './simd';
+import { activate_f32x4 } from './activation-math';
+
+const ROW6: usize = 6 * 16; // bytes of one row of a 6x6 staging tile of f32x4
+
+// One (c, f) of U (36 values, `plane` bytes apart) = G g Gᵀ from the 3x3 taps g, in f64.
+export function filter_tile_f43(d: usize, plane: usize, g00: f32, g01: f32, g02: f32, g10: f32, g11: f32, g12: f32,
+                                g20: f32, g21: f32, g22: f32): void {
+  for (let r = 0; r < 6; r++) {
+    // Row r of G g (one value per column of g), then times Gᵀ.
+    const h0 = g6(g00, g10, g20, r), h1 = g6(g01, g11, g21, r), h2 = g6(g02, g12, g22, r);
+    for (let s = 0; s < 6; s++) store<f32>(d + <usize>(6 * r + s) * plane, <f32>g6(h0, h1, h2, s));
+  }
+}
+
+// Row i of G times (x0, x1, x2).
+@inline function g6(x0: f64, x1: f64, x2: f64, i: i32): f64 {
+  switch (i) {
+    case 0: return x0 / 4;
+    case 1: return -(x0 + x1 + x2) / 6;
+    case 2: return -(x0 - x1 + x2) / 6;
+    case 3: return x0 / 24 + x1 / 12 + x2 / 6;
+    case 4: return x0 / 24 - x1 / 12 + x2 / 6;
+    default: return x2;
+  }
+}
+
+// Row a (0..2) of Gᵀ times (u0..u5).
+@inline function gt6(u0: f64, u1: f64, u2: f64, u3: f64, u4: f64, u5: f64, a: i32): f64 {
+  if (a == 0) return u0 / 4 - (u1 + u2) / 6 + (u3 + u4) / 24;
+  if (a == 1) return (u2 - u1) / 6 + (u3 - u4) / 12;
+  return (u3 + u4 - u1 - u2) / 6 + u5;
+}
+
+// One (c, f) of dw (9 taps, `plane` bytes apart from d) [+]= Gᵀ u G, u the 36 values at s (`plane` apart).
+export function dw_tile_f43(s: usize, plane: usize, d: usize, accumulate: bool): void {
+  for (let a = 0; a < 3; a++) {
+    // Row a of Gᵀ u (one value per column of u), then times G.
+    const x0 = column_gt6(s, plane, a), x1 = column_gt6(s + plane, plane, a), x2 = column_gt6(s + 2 * plane, plane, a);
+    const x3 = column_gt6(s + 3 * plane, plane, a), x4 = column_gt6(s + 4 * plane, plane, a), x5 = column_gt6(s + 5 * plane, plane, a);
+    for (let b = 0; b < 3; b++) {
+      const d1 = d + <usize>(3 * a + b) * plane;
+      const v = <f32>gt6(x0, x1, x2, x3, x4, x5, b);
+      store<f32>(d1, accumulate ? load<f32>(d1) + v : v);
+    }
+  }
+}
+
+@inline function column_gt6(s: usize, plane: usize, a: i32): f64 {
+  const p: usize = 6 * plane;
+  return gt6(load<f32>(s), load<f32>(s + p), load<f32>(s + 2 * p), load<f32>(s + 3 * p), load<f32>(s + 4 * p),
+             load<f32>(s + 5 * p), a);
+}
+
+// V[ξ] (at dst + ξ·plane, C channels) = (Bᵀ d B)[ξ] of the 6x6 patch at p (rows rowBytes apart); an edge
+// patch is first copied into the second staging tile with 0 where its rows/columns leave the image.
+export function input_tile_f43(p: usize, rowBytes: usize, pixel: usize, rowMask: i32, colMask: i32, C: i32,
+                               dst: usize, plane: usize, tmp: usize): void {
+  const inside = (rowMask & colMask) == 63;
+  const edge = tmp + 6 * ROW6;
+  for (let c = 0; c < C; c += 4) {
+    const k = min(4, C - c);
+    const o = <usize>c << 2;
+    let src = p + o, rs = rowBytes, cs = pixel, kl = k;
+    if (!inside) {
+      for (let r = 0; r < 6; r++) {
+        for (let s = 0; s < 6; s++) {
+          const on = (rowMask >> r) & (colMask >> s) & 1;
+          v128.store(edge + <usize>r * ROW6 + (<usize>s << 4), on ? ld(p + <usize>r * rowBytes + <usize>s * pixel + o, k) : f32x4.splat(0));
+        }
+      }
+      src = edge; rs = ROW6; cs = 16; kl = 4;
+    }
+    for (let j = 0; j < 6; j++) bt6(src + <usize>j * cs, rs, kl, tmp + (<usize>j << 4), ROW6, 4);
+    for (let r = 0; r < 6; r++) bt6(tmp + <usize>r * ROW6, 16, 4, dst + o + <usize>(6 * r) * plane, plane, k);
+  }
+}
+
+// Bᵀ times the six vectors at s (ss bytes apart, kl lanes), into d (ds apart, ks lanes).
+function bt6(s: usize, ss: usize, kl: i32, d: usize, ds: usize, ks: i32): void {
+  const d0 = ld(s, kl), d1 = ld(s + ss, kl), d2 = ld(s + 2 * ss, kl), d3 = ld(s + 3 * ss, kl);
+  const d4 = ld(s + 4 * ss, kl), d5 = ld(s + 5 * ss, kl);
+  const four = f32x4.splat(4), m4 = f32x4.splat(-4), m5 = f32x4.splat(-5);
+  const t1 = madd(d2, m4, d4), t2 = madd(d1, m4, d3); // d4 − 4d2, d3 − 4d1
+  const t3 = f32x4.sub(d4, d2), t4 = f32x4.add(f32x4.sub(d3, d1), f32x4.sub(d3, d1)); // d4 − d2, 2(d3 − d1)
+  st(d, ks, madd(d0, four, madd(d2, m5, d4)));
+  st(d + ds, ks, f32x4.add(t1, t2));
+  st(d + 2 * ds, ks, f32x4.sub(t1, t2));
+  st(d + 3 * ds, ks, f32x4.add(t3, t4));
+  st(d + 4 * ds, ks, f32x4.sub(t3, t4));
+  st(d + 5 * ds, ks, madd(d1, four, madd(d3, m5, d5)));
+}
+
+// The tile's outputs y = act(Aᵀ M A + b) from M[ξ] (at src + ξ·plane, F filters), the first `rows` x `cols`
+// of the 4x4 stored at out (rows rowBytes apart); b = 0: no bias.
+export function output_tile_f43(src: usize, plane: usize, b: usize, out: usize, rowBytes: usize, pixel: usize, F: i32,
+                                rows: i32, cols: i32, act: i32, alpha: f32, tmp: usize): void {
+  const zero = f32x4.splat(0);
+  const row = tmp + 6 * ROW6; // one output row, before the activation
+  for (let f = 0; f < F; f += 4) {
+    const k = min(4, F - f);
+    const o = <usize>f << 2;
+    for (let j = 0; j < 6; j++) at6(src + o + <usize>j * plane, 6 * plane, k, tmp + (<usize>j << 4), ROW6, zero);
+    const bias = b ? ld(b + o, k) : zero;
+    for (let i = 0; i < rows; i++) {
+      at6(tmp + <usize>i * ROW6, 16, 4, row, 16, bias);
+      const d = out + <usize>i * rowBytes + o;
+      // One activation in the loop (not one per output): each copy of it is a few hundred bytes of wasm.
+      for (let q = 0; q < cols; q++) st(d + <usize>q * pixel, k, activate_f32x4(v128.load(row + (<usize>q << 4)), act, alpha));
+    }
+  }
+}
+
+// Aᵀ times the six vectors at s (ss apart, kl lanes), plus bias: four vectors into d (ds apart).
+function at6(s: usize, ss: usize, kl: i32, d: usize, ds: usize, bias: v128): void {
+  const m0 = ld(s, kl), m1 = ld(s + ss, kl), m2 = ld(s + 2 * ss, kl), m3 = ld(s + 3 * ss, kl);
+  const m4 = ld(s + 4 * ss, kl), m5 = ld(s + 5 * ss, kl);
+  const a = f32x4.add(m1, m2), b = f32x4.sub(m1, m2), c = f32x4.add(m3, m4), e = f32x4.sub(m3, m4);
+  v128.store(d, f32x4.add(f32x4.add(f32x4.add(m0, a), c), bias));
+  v128.store(d + ds, f32x4.add(madd(e, f32x4.splat(2), b), bias));
+  v128.store(d + 2 * ds, f32x4.add(madd(c, f32x4.splat(4), a), bias));
+  v128.store(d + 3 * ds, f32x4.add(f32x4.add(madd(e, f32x4.splat(8), b), m5), bias));
+}
+
+// Ŷ[ξ] (at dst + ξ·plane) = (A dy Aᵀ)[ξ] from the tile's `rows` x `cols` of dy at src (0 beyond), masked by
+// y > 0 where yq ≠ 0 (y at the same place); db ≠ 0: db[f] += the tile's sum. The 4x4 of dy is staged in the
+// second staging tile, A dy (6x4) in the first.
+export function dy_tile_f43(src: usize, yq: usize, rowBytes: usize, pixel: usize, rows: i32, cols: i32, F: i32,
+                            dst: usize, plane: usize, db: usize, tmp: usize): void {
+  const zero = f32x4.splat(0);
+  const g = tmp + 6 * ROW6;
+  for (let f = 0; f < F; f += 4) {
+    const k = min(4, F - f);
+    const o = <usize>f << 2;
+    let sum = zero;
+    for (let r = 0; r < 4; r++) {
+      for (let s = 0; s < 4; s++) {
+        let v = zero;
+        if (r < rows && s < cols) {
+          const at = <usize>r * rowBytes + <usize>s * pixel + o;
+          v = ld(src + at, k);
+          if (yq) v = v128.and(v, f32x4.gt(ld(yq + at, k), zero));
+          sum = f32x4.add(sum, v);
+        }
+        v128.store(g + (<usize>(4 * r + s) << 4), v);
+      }
+    }
+    if (db) st(db + o, k, f32x4.add(ld(db + o, k), sum));
+    for (let j = 0; j < 4; j++) a6(g + (<usize>j << 4), 64, tmp + (<usize>j << 4), 64, 4);
+    for (let r = 0; r < 6; r++) a6(tmp + (<usize>r << 6), 16, dst + o + <usize>(6 * r) * plane, plane, k);
+  }
+}
+
+// A times the four vectors at s (ss apart), into d (ds apart, ks lanes): (a0, Σa, a0 − a1 + a2 − a3,
+// a0 + 2a1 + 4a2 + 8a3, a0 − 2a1 + 4a2 − 8a3, a3).
+function a6(s: usize, ss: usize, d: usize, ds: usize, ks: i32): void {
+  const a0 = v128.load(s), a1 = v128.load(s + ss), a2 = v128.load(s + 2 * ss), a3 = v128.load(s + 3 * ss);
+  const p = f32x4.add(a0, a2), q = f32x4.add(a1, a3);
+  const four = f32x4.splat(4);
+  const u = madd(a2, four, a0), w = madd(a3, four, a1);
+  const w2 = f32x4.add(w, w);
+  st(d, ks, a0);
+  st(d + ds, ks, f32x4.add(p, q));
+  st(d + 2 * ds, ks, f32x4.sub(p, q));
+  st(d + 3 * ds, ks, f32x4.add(u, w2));
+  st(d + 4 * ds, ks, f32x4.sub(u, w2));
+  st(d + 5 * ds, ks, a3);
+}
+
+// The tile's dx patch B dV Bᵀ (6x6, from dV[ξ] at src + ξ·plane) added into dx at p: the rows in rowMask,
+// the columns in colMask (the rest lie outside the image).
+export function dx_tile_f43(src: usize, plane: usize, C: i32, p: usize, rowBytes: usize, pixel: usize,
+                            rowMask: i32, colMask: i32, tmp: usize): void {
+  for (let c = 0; c < C; c += 4) {
+    const k = min(4, C - c);
+    const o = <usize>c << 2;
+    for (let j = 0; j < 6; j++) b6(src + o + <usize>j * plane, 6 * plane, k, tmp + (<usize>j << 4), ROW6, 4, false, 63);
+    for (let i = 0; i < 6; i++) {
+      if ((rowMask >> i) & 1) b6(tmp + <usize>i * ROW6, 16, 4, p + <usize>i * rowBytes + o, pixel, k, true, colMask);
+    }
+  }
+}
+
+// B times the six vectors at s (ss apart, kl lanes): (4v0, 4(v2 − v1) + 2(v4 − v3) + 4v5,
+// −5v0 − 4(v1 + v2) − (v3 + v4), (v1 − v2) − 2(v4 − v3) − 5v5, v0 + v1 + v2 + v3 + v4, v5), stored (or
+// added, `add`) into d (ds apart, ks lanes) where `mask` has the bit.
+function b6(s: usize, ss: usize, kl: i32, d: usize, ds: usize, ks: i32, add: bool, mask: i32): void {
+  const v0 = ld(s, kl), v1 = ld(s + ss, kl), v2 = ld(s + 2 * ss, kl), v3 = ld(s + 3 * ss, kl);
+  const v4 = ld(s + 4 * ss, kl), v5 = ld(s + 5 * ss, kl);
+  const two = f32x4.splat(2), four = f32x4.splat(4), five = f32x4.splat(5);
+  const p = f32x4.add(v1, v2), q = f32x4.sub(v2, v1), r = f32x4.add(v3, v4), w = f32x4.sub(v4, v3);
+  if (mask & 1) put(d, ks, f32x4.mul(v0, four), add);
+  if (mask & 2) put(d + ds, ks, madd(q, four, madd(w, two, f32x4.mul(v5, four))), add);
+  if (mask & 4) put(d + 2 * ds, ks, f32x4.neg(madd(v0, five, madd(p, four, r))), add);
+  if (mask & 8) put(d + 3 * ds, ks, f32x4.neg(madd(w, two, madd(v5, five, q))), add);
+  if (mask & 16) put(d + 4 * ds, ks, f32x4.add(f32x4.add(v0, p), r), add);
+  if (mask & 32) put(d + 5 * ds, ks, v5, add);
+}
+
+@inline function put(d: usize, k: i32, v: v128, add: bool): void {
+  st(d, k, add ? f32x4.add(ld(d, k), v) : v);
+}
