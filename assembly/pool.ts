@@ -53,7 +53,56 @@
   v128.store(ap + (<usize>ch << 2), bestIndex);
 }
 
-// x is (N,D,H,W,C); y and argmax are (N,OD,OH,OW,C). A call computes `rows` output rows, counted over the
+// The max alone over one window, every channel (inference: argmax = 0). The same comparisons as with
+// argmax (pmax keeps best when v is NaN or equal), so y is bitwise the same.
+@inline function maxWindowValues(
+  x: usize, yp: usize, imageBase: i32, planeStride: i32, rowStride: i32, c: i32,
+  d0: i32, d1: i32, h0: i32, h1: i32, w0: i32, w1: i32,
+): void {
+  const cellBytes = <usize>c << 2;
+  let ch = 0;
+  for (; ch + 8 <= c; ch += 8) {
+    let best0 = f32x4.splat(-Infinity), best1 = best0;
+    for (let z = d0; z < d1; z++) {
+      for (let r = h0; r < h1; r++) {
+        let p = x + (<usize>(imageBase + z * planeStride + r * rowStride + w0 * c + ch) << 2);
+        for (let s = w0; s < w1; s++, p += cellBytes) {
+          best0 = f32x4.pmax(best0, v128.load(p));
+          best1 = f32x4.pmax(best1, v128.load(p, 16));
+        }
+      }
+    }
+    v128.store(yp + (<usize>ch << 2), best0);
+    v128.store(yp + (<usize>ch << 2), best1, 16);
+  }
+  // Then 4 channels at a time, the last 4 overlapping when c % 4 != 0 (c ≥ 4); c < 4 is scalar.
+  for (; ch < c && c >= 4; ch += 4) {
+    if (ch + 4 > c) ch = c - 4;
+    let best = f32x4.splat(-Infinity);
+    for (let z = d0; z < d1; z++) {
+      for (let r = h0; r < h1; r++) {
+        let p = x + (<usize>(imageBase + z * planeStride + r * rowStride + w0 * c + ch) << 2);
+        for (let s = w0; s < w1; s++, p += cellBytes) best = f32x4.pmax(best, v128.load(p));
+      }
+    }
+    v128.store(yp + (<usize>ch << 2), best);
+  }
+  for (; ch < c; ch++) {
+    let best: f32 = -Infinity;
+    for (let z = d0; z < d1; z++) {
+      for (let r = h0; r < h1; r++) {
+        let p = x + (<usize>(imageBase + z * planeStride + r * rowStride + w0 * c + ch) << 2);
+        for (let s = w0; s < w1; s++, p += cellBytes) {
+          const v = load<f32>(p);
+          if (v > best) best = v;
+        }
+      }
+    }
+    store<f32>(yp + (<usize>ch << 2), best);
+  }
+}
+
+// x is (N,D,H,W,C); y and argmax are (N,OD,OH,OW,C); argmax = 0 (inference) writes y alone. A call computes `rows` output rows, counted over the
 // whole batch's N·OD·OH rows from `firstRow` (a thread's share: whole images for a batch, rows of one image
 // at batch 1; 0 and N·OD·OH when called whole).
 export function maxpool3d_forward_f32(
@@ -83,7 +132,11 @@ export function maxpool3d_forward_f32(
       if (d0 >= d1 || h0 >= h1 || w0 >= w1) {
         // The window lies entirely in padding: no input to pick, no gradient to route.
         memory.fill(yp, 0, <usize>c << 2);
-        for (let ch = 0; ch < c; ch++) store<i32>(ap + (<usize>ch << 2), -1);
+        if (argmax) for (let ch = 0; ch < c; ch++) store<i32>(ap + (<usize>ch << 2), -1);
+        continue;
+      }
+      if (!argmax) {
+        maxWindowValues(x, yp, imageBase, planeStride, rowStride, c, d0, d1, h0, h1, w0, w1);
         continue;
       }
       const first = imageBase + d0 * planeStride + h0 * rowStride + w0 * c; // the window's first cell, channel 0

@@ -81,8 +81,9 @@ export abstract class PoolingBase extends Layer {
     const x4 = this.as4d(x, this.inputShape!);
     const y4 = this.as4d(y, this.outputShape!);
     if (this.kind === 'max') {
-      const argmax = node.keep('argmax', Tensor.empty(y.shape, arena));
-      maxPool2dForward(x4, y4, this.as4d(argmax, this.outputShape!), this.geometry!);
+      // Only training keeps the winners' indices (for the backward); inference computes the maxima alone.
+      const argmax = node.training ? node.keep('argmax', Tensor.empty(y.shape, arena)) : null;
+      maxPool2dForward(x4, y4, argmax && this.as4d(argmax, this.outputShape!), this.geometry!);
     } else avgPool2dForward(x4, y4, this.geometry!);
     return y;
   }

@@ -40,7 +40,7 @@ abstract class Pooling3DBase extends Layer {
 
   forward(x: Tensor, node: Node, arena: Arena): Tensor {
     const y = Tensor.empty(this.batchOutputShape(x), arena);
-    if (this.kind === 'max') maxPool3dForward(x, y, node.keep('argmax', Tensor.empty(y.shape, arena)), this.geometry!);
+    if (this.kind === 'max') maxPool3dForward(x, y, node.training ? node.keep('argmax', Tensor.empty(y.shape, arena)) : null, this.geometry!);
     else avgPool3dForward(x, y, this.geometry!);
     return y;
   }

@@ -86,27 +86,31 @@ function poolArgs(op: string, x: Tensor, y: Tensor, g: Pool3dGeometry, rank: 4 |
   return [n, d, h, w, c, od, oh, ow, g.poolD, g.poolH, g.poolW, g.strideD, g.strideH, g.strideW, g.padFront, g.padTop, g.padLeft];
 }
 
-/** y = max over each window of x (N,H,W,C); argmax (shaped like y) receives the index into x of each winner. */
-export function maxPool2dForward(x: Tensor, y: Tensor, argmax: Tensor, g: Pool2dGeometry): void {
+/**
+ * y = max over each window of x (N,H,W,C); argmax (shaped like y) receives the index into x of each winner,
+ * or is null where no backward follows (inference: the kernel then computes the maxima alone).
+ */
+export function maxPool2dForward(x: Tensor, y: Tensor, argmax: Tensor | null, g: Pool2dGeometry): void {
   maxPoolForward('maxPool2dForward', x, y, argmax, poolArgs('maxPool2dForward', x, y, as3d(g), 4));
 }
 
-/** y = max over each window of x (N,D,H,W,C); argmax (shaped like y) receives the index into x of each winner. */
-export function maxPool3dForward(x: Tensor, y: Tensor, argmax: Tensor, g: Pool3dGeometry): void {
+/** y = max over each window of x (N,D,H,W,C); argmax (shaped like y, or null) as for maxPool2dForward. */
+export function maxPool3dForward(x: Tensor, y: Tensor, argmax: Tensor | null, g: Pool3dGeometry): void {
   maxPoolForward('maxPool3dForward', x, y, argmax, poolArgs('maxPool3dForward', x, y, g, 5));
 }
 
 // Threads take ranges of output rows over the whole batch (N·OD·OH): whole images for a batch, rows of
 // one image at batch 1. The kernel gets the full tensors and its first row, so argmax indices stay indices
 // into the whole of x.
-function maxPoolForward(op: string, x: Tensor, y: Tensor, argmax: Tensor, args: PoolArgs): void {
-  if (!sameShape(argmax.shape, y.shape)) throw new Error(`${op}: argmax must be shaped like y ${fmt(y)}, got ${fmt(argmax)}`);
+function maxPoolForward(op: string, x: Tensor, y: Tensor, argmax: Tensor | null, args: PoolArgs): void {
+  if (argmax && !sameShape(argmax.shape, y.shape)) throw new Error(`${op}: argmax must be shaped like y ${fmt(y)}, got ${fmt(argmax)}`);
   refuseAliasing(op, { y, argmax }, { x });
   const [n, ...rest] = args;
   const rows = n * args[5] * args[6];
   const minPerThread = n < engine().threads ? MIN_ELEMENTS_PER_SPLIT_IMAGE : MIN_ELEMENTS_PER_THREAD;
+  const a = argmax ? argmax.ptr : 0;
   engine().parallel(
-    splitRanges(rows, x.size + 2 * y.size, 1, minPerThread).map(([start, count]): KernelCall => ['maxpool3d_forward_f32', x.ptr, y.ptr, argmax.ptr, count, ...rest, start]),
+    splitRanges(rows, x.size + (argmax ? 2 : 1) * y.size, 1, minPerThread).map(([start, count]): KernelCall => ['maxpool3d_forward_f32', x.ptr, y.ptr, a, count, ...rest, start]),
   );
 }
 

@@ -75,6 +75,8 @@ function runAll(): { out: Float32Array[]; widths: number[] } {
       const x = sn.tensor(data.pools[i], p.x), y = sn.Tensor.empty([N, OH, OW, C]), argmax = sn.Tensor.empty([N, OH, OW, C]);
       sn.ops.maxPool2dForward(x, y, argmax, p.g);
       const v = [y.dataSync(), new Float32Array(new Int32Array(argmax.dataSync().buffer))];
+      sn.ops.maxPool2dForward(x, y, null, p.g); // inference: no argmax
+      v.push(y.dataSync());
       [x, y, argmax].forEach((t) => t.dispose());
       return v;
     }));

@@ -115,6 +115,22 @@ describe.each(['plain', 'relaxed'] as const)('pooling, %s build', (simd) => {
       [x, y, argmax].forEach((t) => t.dispose());
     });
 
+    it('max pooling forward without argmax (inference) gives the same maxima, NaN and ±Infinity included', () => {
+      const xs = distinctValues(dims.reduce((a, b) => a * b), 13);
+      [0, 3, 7, 8, 19].forEach((i, k) => i < xs.length && (xs[i] = [NaN, Infinity, -Infinity, NaN, -0][k]));
+      const ref = referencePool('max', xs, dims, g);
+      const x = sn.tensor(Float32Array.from(xs), dims);
+      const y = sn.Tensor.empty(ref.outShape);
+      const argmax = sn.Tensor.empty(ref.outShape);
+      ops.maxPool2dForward(x, y, argmax, g);
+      const withArgmax = y.dataSync();
+      y.set(new Float32Array(y.size).fill(12345));
+      ops.maxPool2dForward(x, y, null, g);
+      expect(Array.from(y.dataSync()).map((v) => Object.is(v, -0) ? 'minus zero' : v))
+        .toEqual(Array.from(withArgmax).map((v) => Object.is(v, -0) ? 'minus zero' : v));
+      [x, y, argmax].forEach((t) => t.dispose());
+    });
+
     it('max pooling backward matches the numerical gradient', () => {
       const xs = distinctValues(dims.reduce((a, b) => a * b), 12);
       const ref = referencePool('max', xs, dims, g);

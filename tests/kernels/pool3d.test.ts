@@ -105,6 +105,13 @@ describe.each(builds)('3D pooling (%s)', (_name, options) => {
         if (kind === 'max') ops.maxPool3dForward(x, y, argmax, g);
         else ops.avgPool3dForward(x, y, g);
         expectClose(y.dataSync(), reference(kind, xv, dims, g).y, `${kind} y`);
+        if (kind === 'max') {
+          // Without argmax (inference): the same maxima, bit for bit.
+          const y2 = sn.Tensor.empty(outShape);
+          ops.maxPool3dForward(x, y2, null, g);
+          expect(Array.from(y2.dataSync())).toEqual(Array.from(y.dataSync()));
+          y2.dispose();
+        }
         if (kind === 'max') ops.maxPool3dBackward(dy, argmax, dx);
         else ops.avgPool3dBackward(dy, dx, g);
         const want = size <= 2000 ? numericalGradient(loss(kind), xv, 1e-3) : null;
