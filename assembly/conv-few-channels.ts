@@ -45,17 +45,21 @@ import { activate_f32x4, ACT_RELU, ACT_RELU6, ACT_LEAKY_RELU } from './activatio
 export function conv2d_direct_forward_scratch_bytes(C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32,
                                                     sh: i32, sw: i32, dh: i32, dw: i32): i32 {
   const padded = padded_extent(OH, sh, KH, dh) * padded_extent(OW, sw, KW, dw) * C;
-  return ((KH * KW * C + 1) * round8(F) + padded) * 4 + 192;
+  return ((KH * KW * C + 1) * round8(F) + padded + 2 * OW * F) * 4 + 256; // 2 rows: a fused pool's input
 }
 
 // y = act(conv(x, w) + b), b = 0 for none. With padding, each image is first copied into a zero-bordered
 // one (cheap for few channels), so every window lies inside and no pixel needs bounds checks. Pixels go
 // four at a time (a 4-pixel × 8-filter tile, eight accumulators); a row's last group overlaps the one
 // before it when OW % 4 != 0 (a few pixels computed twice, same values).
+// pool2 = true: y is (N, OH/2, OW/2, F), act(conv) max-pooled 2x2 with stride 2 (no padding; a last odd
+// row or column is dropped, as the pool layer drops it): each pair of conv rows goes to two scratch rows
+// (still in cache) and is pooled from there, so the full-size output never reaches memory. The max is taken
+// as the pool kernel takes it (pmax from -inf in scan order), so the result is the unfused one bit for bit.
 export function conv2d_direct_forward(x: usize, w: usize, b: usize, y: usize,
                                       N: i32, H: i32, W: i32, C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32,
                                       sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
-                                      act: i32, alpha: f32, scratch: usize): void {
+                                      act: i32, alpha: f32, scratch: usize, pool2: bool = false): void {
   const F8 = round8(F);
   const K = KH * KW * C;
   // wp (K, F8) zero-padded copy of w, then the padded bias, then the padded image.
@@ -85,14 +89,16 @@ export function conv2d_direct_forward(x: usize, w: usize, b: usize, y: usize,
   const yPixel = <usize>F << 2;
   // relu, relu6 and leakyRelu are applied in the 4-pixel tile (every pixel takes it when OW >= 4).
   const fused = OW >= 4 && act >= ACT_RELU && act <= ACT_LEAKY_RELU;
+  const rows = align64(xp + <usize>HP * <usize>WP * pixelBytes); // pool2: two conv rows
+  const rowsComputed = pool2 ? OH & ~1 : OH;
   for (let n = 0; n < N; n++) {
     let image = x + <usize>n * imageBytes;
     if (copy) {
       pad_image(image, xp, H, W, C, HP, WP, pt, pl);
       image = xp;
     }
-    for (let oh = 0; oh < OH; oh++) {
-      const yRow = y + (<usize>(n * OH + oh) * <usize>OW) * yPixel;
+    for (let oh = 0; oh < rowsComputed; oh++) {
+      const yRow = pool2 ? rows + <usize>(oh & 1) * <usize>OW * yPixel : y + (<usize>(n * OH + oh) * <usize>OW) * yPixel;
       const srcRow = image + <usize>(oh * sh) * rowBytes;
       let ow = 0;
       while (ow < OW) {
@@ -179,8 +185,44 @@ export function conv2d_direct_forward(x: usize, w: usize, b: usize, y: usize,
       }
       // Other activations once the row is complete (still in cache).
       if (act && !fused) activation_forward_f32(yRow, yRow, OW * F, act, alpha);
+      if (pool2 && (oh & 1)) max_pool_rows(rows, y + <usize>((n * (OH >> 1) + (oh >> 1)) * (OW >> 1)) * yPixel, OW, F);
     }
   }
+}
+
+// out (OW/2, F) = the 2x2 stride-2 max over rows r (2, OW, F), in the pool kernel's order and arithmetic.
+function max_pool_rows(r: usize, out: usize, OW: i32, F: i32): void {
+  const rowBytes = <usize>OW * <usize>F << 2;
+  const pixelBytes = <usize>F << 2;
+  for (let j = 0; j < OW >> 1; j++) {
+    const p = r + <usize>(2 * j) * pixelBytes;
+    const o = out + <usize>j * pixelBytes;
+    let f = 0;
+    for (; f + 4 <= F; f += 4) max4(p, o, f, rowBytes, pixelBytes);
+    if (f < F && F >= 4) {
+      max4(p, o, F - 4, rowBytes, pixelBytes); // the tail as an overlapping 4-wide pass (same values again)
+      f = F;
+    }
+    for (; f < F; f++) {
+      const q = p + (<usize>f << 2);
+      let best: f32 = -Infinity;
+      const v0 = load<f32>(q), v1 = load<f32>(q + pixelBytes), v2 = load<f32>(q + rowBytes), v3 = load<f32>(q + rowBytes + pixelBytes);
+      if (v0 > best) best = v0;
+      if (v1 > best) best = v1;
+      if (v2 > best) best = v2;
+      if (v3 > best) best = v3;
+      store<f32>(o + (<usize>f << 2), best);
+    }
+  }
+}
+
+@inline function max4(p: usize, o: usize, f: i32, rowBytes: usize, pixelBytes: usize): void {
+  const q = p + (<usize>f << 2);
+  let best = f32x4.pmax(f32x4.splat(-Infinity), v128.load(q));
+  best = f32x4.pmax(best, v128.load(q + pixelBytes));
+  best = f32x4.pmax(best, v128.load(q + rowBytes));
+  best = f32x4.pmax(best, v128.load(q + rowBytes + pixelBytes));
+  v128.store(o + (<usize>f << 2), best);
 }
 
 // xp (HP,WP,C) = the image (H,W,C) shifted down by pt rows and right by pl columns, zeros elsewhere

@@ -70,6 +70,15 @@ export function conv2d_forward_f32(x: usize, w: usize, b: usize, y: usize,
 }
 
 // 1 when conv2d_forward_f32 takes the direct loop for these sizes (then it cannot be split by filters).
+// conv2d_forward_f32 on the direct few-channel loop with a 2x2 stride-2 max pool fused (y is
+// (N, OH/2, OW/2, F)): only where conv2d_forward_is_direct says the conv takes that loop.
+export function conv2d_forward_maxpool2_f32(x: usize, w: usize, b: usize, y: usize,
+                                            N: i32, H: i32, W: i32, C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32,
+                                            sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
+                                            act: i32, alpha: f32, scratch: usize): void {
+  conv2d_direct_forward(x, w, b, y, N, H, W, C, F, KH, KW, OH, OW, sh, sw, pt, pl, dh, dw, act, alpha, scratch, true);
+}
+
 export function conv2d_forward_is_direct(H: i32, W: i32, C: i32, KH: i32, KW: i32, OH: i32, OW: i32,
                                          sh: i32, sw: i32, pt: i32, pl: i32, groups: i32): i32 {
   return !is_pointwise(H, W, KH, KW, OH, OW, sh, sw, pt, pl) && groups == 1 && direct_forward(C, KH * KW * C) ? 1 : 0;

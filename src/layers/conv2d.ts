@@ -1,8 +1,10 @@
 // Conv2D: y = f(conv(x, kernel) + bias), x (N,H,W,C), kernel (KH,KW,C/groups,F) as Keras, y (N,OH,OW,F).
 // `groups` (Keras's grouped convolution; AlexNet's two towers) is a simdnet extension over TF.js, which
 // ignores it: models that use it save `groups` in their config and load in simdnet and Keras, not TF.js.
-import type { Tensor } from '../tensor.js';
-import { conv2dForward, conv2dBackward, conv2dBackwardRelu } from '../ops/conv.js';
+import { conv2dForward, conv2dBackward, conv2dBackwardRelu, conv2dForwardMaxPool2, conv2dMaxPool2Fuses } from '../ops/conv.js';
+import type { Arena } from '../backend/arena.js';
+import { Tensor } from '../tensor.js';
+import { fusedAlpha, fusedCode } from './activations.js';
 import { WinogradPlan } from '../ops/winograd.js';
 import type { ActivationCode } from '../ops/activation.js';
 import { describeShape, type RegularizerArgs } from './layer.js';
@@ -66,6 +68,20 @@ export class Conv2D extends ConvBase {
     x: Tensor, w: Tensor, y: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor | null, db: Tensor | null,
   ): boolean {
     return conv2dBackwardRelu(x, w, y, dy, dx, dw, db, this.geometry!, true, this.plan);
+  }
+
+  /**
+   * predict's conv → 2x2/2 max pool in one kernel (src/model/conv-pool.ts): the pooled output, or null where
+   * these shapes do not take the fused loop (the caller then runs the two layers).
+   */
+  forwardMaxPool2(x: Tensor, arena: Arena): Tensor | null {
+    const kernel = this.param('kernel').value;
+    if (!conv2dMaxPool2Fuses(x, kernel, this.geometry!)) return null;
+    const [n, oh, ow, f] = this.batchOutputShape(x);
+    const y = Tensor.empty([n, oh >> 1, ow >> 1, f], arena);
+    const bias = this.useBias ? this.param('bias').value : null;
+    conv2dForwardMaxPool2(x, kernel, bias, y, this.geometry!, fusedCode(this.activation), fusedAlpha(this.activation));
+    return y;
   }
 
   override dispose(): void {

@@ -30,6 +30,7 @@ import { firstNonFinite } from '../ops/finite.js';
 import { InferencePlan, MAX_PLAN_BYTES } from './inference-plan.js';
 import { BatchNormFolds, type FoldAction } from './bn-fold.js';
 import { markReluPoolPairs } from './relu-pool.js';
+import { convPoolFusion, convPoolPairs, convThenPool, type ConvPoolAction } from './conv-pool.js';
 
 /** A loss name or a loss object from `sn.losses`. */
 export type LossSpec = LossIdentifier | Loss;
@@ -277,9 +278,21 @@ export abstract class Model {
     });
   }
 
+  /** What predict's steps do instead of their plain forward: batch norms folded, conv → max pool fused. */
+  private inferenceActions(graph: Graph): Map<Step, FoldAction | ConvPoolAction> {
+    const actions: Map<Step, FoldAction | ConvPoolAction> = new Map(this.bnFolds.of(graph));
+    if (!convPoolFusion()) return actions;
+    for (const [conv, pool] of convPoolPairs(graph)) {
+      if (actions.has(conv) || actions.has(pool)) continue;
+      actions.set(conv, { kind: 'maxpool2', pool });
+      actions.set(pool, { kind: 'identity' });
+    }
+    return actions;
+  }
+
   /** Runs every step forward on the gathered inputs; returns the slot values. */
   private forward(
-    graph: Graph, xs: Tensor[], training: boolean, fused: boolean[] | null, arena = this.arena, folds: Map<Step, FoldAction> | null = null,
+    graph: Graph, xs: Tensor[], training: boolean, fused: boolean[] | null, arena = this.arena, folds: Map<Step, FoldAction | ConvPoolAction> | null = null,
   ): (Tensor | null)[] {
     const values: (Tensor | null)[] = new Array(graph.slotCount).fill(null);
     graph.inputSlots.forEach((s, i) => (values[s] = xs[i]));
@@ -293,6 +306,7 @@ export abstract class Model {
       const inputs = step.inSlots.map((s) => values[s]!);
       const fold = folds?.get(step);
       if (fold?.kind === 'identity') values[step.outSlot] = inputs[0]; // folded into the step before
+      else if (fold?.kind === 'maxpool2') values[step.outSlot] = convThenPool(step, fold.pool, inputs[0], node, arena);
       else if (fold) values[step.outSlot] = this.bnFolds.forward(step.layer, fold, inputs[0], node, arena);
       else values[step.outSlot] = step.layer.callForward(inputs, node, arena);
     }
@@ -478,7 +492,7 @@ export abstract class Model {
     const outs: Tensor[] = [];
     const forward = (inputs: Tensor[], arena: Arena): Tensor[] => {
       try {
-        const values = this.forward(graph, inputs, false, null, arena, this.bnFolds.of(graph));
+        const values = this.forward(graph, inputs, false, null, arena, this.inferenceActions(graph));
         return graph.outputSlots.map((slot) => values[slot]!);
       } finally {
         for (const step of graph.steps) step.node.clear();

@@ -182,6 +182,41 @@ export function conv2dForward(
 }
 
 /**
+ * Whether conv2dForwardMaxPool2 runs these shapes fused: conv2dForward would take the direct few-channel
+ * loop (not Winograd, no forced path), and there is one image per thread at least (a smaller batch is split by rows unfused instead, for latency).
+ */
+export function conv2dMaxPool2Fuses(x: Tensor, w: Tensor, g: Conv2dGeometry): boolean {
+  const d = dimsOf('conv2dForwardMaxPool2', x, w, g, {});
+  const k = engine().kernels;
+  return d.N >= engine().threads && forcedPath === 'auto' && conv2dPath(d, g) !== 'winograd' &&
+    !!k.conv2d_forward_is_direct(d.H, d.W, d.C, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.padTop, g.padLeft, d.groups);
+}
+
+/**
+ * y = maxPool2x2/2(act(conv(x, w) + b)) in one pass where conv2dMaxPool2Fuses: y (N, ⌊OH/2⌋, ⌊OW/2⌋, F), the
+ * conv's output never written whole. The same values as conv2dForward then a 2x2 max pool, bit for bit.
+ */
+export function conv2dForwardMaxPool2(x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, g: Conv2dGeometry, act: ActivationCode = 0, alpha = 0): void {
+  const op = 'conv2dForwardMaxPool2';
+  refuseAliasing(op, { y }, { x, w, b });
+  const d = dimsOf(op, x, w, g, { b, y });
+  if (!sameShape(y, [d.N, d.OH >> 1, d.OW >> 1, d.F]) || (b !== null && b.size !== d.F)) {
+    throw new Error(`simdnet ${op}: expected y [${[d.N, d.OH >> 1, d.OW >> 1, d.F]}] and b [${d.F}], got ${describe({ x, w, b, y })}`);
+  }
+  if (!conv2dMaxPool2Fuses(x, w, g)) throw new Error(`simdnet ${op}: ${describe({ x, w })} does not take the direct loop (conv2dMaxPool2Fuses)`);
+  checkActivationCode(op, act);
+  const k = engine().kernels;
+  forwardByImages(
+    d.N, (2 * d.N * d.OH * d.OW * d.F * d.KH * d.KW * d.C),
+    () => k.conv2d_forward_scratch_bytes(1, d.C, d.F, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.dilationH, g.dilationW, 1),
+    (n0, n, scratch) => [
+      'conv2d_forward_maxpool2_f32', x.ptr + 4 * n0 * d.H * d.W * d.C, w.ptr, b ? b.ptr : 0, y.ptr + 4 * n0 * (d.OH >> 1) * (d.OW >> 1) * d.F,
+      n, d.H, d.W, d.C, d.F, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, act, alpha, scratch,
+    ],
+  );
+}
+
+/**
  * One image on the direct few-channel loop (a first layer at batch 1: latency) split by output rows: each
  * part is conv2d_forward_f32 on the input rows its windows read, with the top padding that falls in its
  * range and the rows past the image left to the kernel's zero border. Every output value is the same sum

@@ -1,0 +1,60 @@
+// predict's conv → 2x2 max pool in one kernel: a Conv2D read only by a MaxPooling2D with a 2x2 window, stride
+// 2 and no padding (the Keras convnet's first block) runs as conv2dForwardMaxPool2 where the conv takes the
+// direct few-channel loop — its full-size output (the largest tensor of such a model) is never written —
+// and the pool step passes its input on. Where the kernel does not fuse the shapes of a call (a wider conv,
+// fewer images than threads) the conv step runs both layers itself. The same values bit for bit either way.
+import type { Arena } from '../backend/arena.js';
+import { bumpKernelChoices } from '../backend/engine.js';
+import { Conv2D } from '../layers/conv2d.js';
+import { MaxPooling2D } from '../layers/max-pooling2d.js';
+import type { Node } from '../layers/node.js';
+import type { Tensor } from '../tensor.js';
+import type { Graph, Step } from './graph.js';
+
+/** The conv step's action: run the conv and `pool` (whose own step then passes its input on). */
+export interface ConvPoolAction {
+  kind: 'maxpool2';
+  pool: Step;
+}
+
+let enabled = true;
+
+/** For tests and benchmarks: fuse (default) or run the conv and the pool as two steps. Recorded plans follow. */
+export function setConvPoolFusion(on: boolean): void {
+  if (on === enabled) return;
+  enabled = on;
+  bumpKernelChoices();
+}
+
+export function convPoolFusion(): boolean {
+  return enabled;
+}
+
+const pairsOf = new WeakMap<Graph, Map<Step, Step>>();
+
+/** Conv step → pool step, for the pairs of `graph` that may fuse. */
+export function convPoolPairs(graph: Graph): Map<Step, Step> {
+  let pairs = pairsOf.get(graph);
+  if (pairs) return pairs;
+  pairs = new Map();
+  const producerOf = new Map(graph.steps.map((s) => [s.outSlot, s]));
+  for (const pool of graph.steps) {
+    const p = pool.layer;
+    if (!(p instanceof MaxPooling2D) || pool.inSlots.length !== 1 || p.padding !== 'valid') continue;
+    if (![...p.poolSize, ...p.strides].every((v) => v === 2)) continue;
+    const conv = producerOf.get(pool.inSlots[0]);
+    if (!conv || !(conv.layer instanceof Conv2D) || graph.readers[conv.outSlot] !== 1) continue;
+    if (conv.layer.groups !== 1 || conv.layer.activation === 'softmax' || conv.layer.activation === 'hardSwish') continue;
+    pairs.set(conv, pool);
+  }
+  pairsOf.set(graph, pairs);
+  return pairs;
+}
+
+/** The pooled output of a fused pair: one kernel where the shapes allow, else the conv then the pool. */
+export function convThenPool(conv: Step, pool: Step, x: Tensor, node: Node, arena: Arena): Tensor {
+  const fused = (conv.layer as Conv2D).forwardMaxPool2(x, arena);
+  if (fused) return fused;
+  const z = conv.layer.callForward([x], node, arena);
+  return pool.layer.callForward([z], pool.node, arena);
+}

@@ -1,0 +1,79 @@
+// conv2dForwardMaxPool2 (the direct few-channel conv with a 2x2 stride-2 max pool fused) against
+// conv2dForward then maxPool2dForward, which tests/kernels/conv.test.ts and pool.test.ts check against float64:
+// bit for bit, on odd shapes (odd and even output sizes, rows narrower than 4, filters not a multiple of 8,
+// stride 2, padding, dilation, batch 1), with activations fused in the tile (relu, relu6, leakyRelu) and after
+// the row (sigmoid), in every kernel build.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import * as sn from '../../src/index.js';
+import { rng } from '../helpers/random.js';
+import { ACTIVATION, type ActivationCode } from '../../src/ops/activation.js';
+import { conv2dOutputSize, conv2dForwardMaxPool2, conv2dMaxPool2Fuses, type Conv2dGeometry } from '../../src/ops/conv.js';
+import { KERNEL_BUILDS } from './builds.js';
+
+const { ops } = sn;
+
+function geometry(stride: [number, number], pad: [number, number, number, number] = [0, 0, 0, 0], dilation: [number, number] = [1, 1]): Conv2dGeometry {
+  return { strideH: stride[0], strideW: stride[1], padTop: pad[0], padBottom: pad[1], padLeft: pad[2], padRight: pad[3], dilationH: dilation[0], dilationW: dilation[1], groups: 1 };
+}
+
+const pool2 = { poolH: 2, poolW: 2, strideH: 2, strideW: 2, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0 };
+
+// [label, x (N,H,W,C), kernel, filters, geometry, activation]
+const cases: [string, [number, number, number, number], [number, number], number, Conv2dGeometry, ActivationCode][] = [
+  ['MNIST first layer: 28x28x1, 3x3, 32 filters, relu (26x26 -> 13x13)', [3, 28, 28, 1], [3, 3], 32, geometry([1, 1]), ACTIVATION.relu],
+  ['odd output 11x9 (a row and a column dropped), 5 filters, 3 channels, relu6', [2, 13, 11, 3], [3, 3], 5, geometry([1, 1]), ACTIVATION.relu6],
+  ["'same' padding, 12 filters, 2 channels, leakyRelu", [1, 8, 10, 2], [3, 3], 12, geometry([1, 1], [1, 1, 1, 1]), ACTIVATION.leakyRelu],
+  ['stride 2, 5x5 window, one-sided padding, 4 channels, sigmoid (after the row)', [2, 15, 13, 4], [5, 5], 9, geometry([2, 2], [2, 0, 0, 2]), ACTIVATION.sigmoid],
+  ['rows narrower than 4 pixels (3x3 out -> 1x1), dilation 2, linear', [3, 7, 7, 1], [3, 3], 16, geometry([1, 1], [0, 0, 0, 0], [2, 2]), ACTIVATION.linear],
+  ['one output row pair, 3 filters (below one f32x4), relu', [1, 4, 9, 3], [3, 2], 3, geometry([1, 1]), ACTIVATION.relu],
+];
+
+describe.each(KERNEL_BUILDS)('conv2d with a fused 2x2 max pool, %s', (_name, options) => {
+  beforeAll(async () => {
+    sn.dispose();
+    await sn.ready(options);
+  });
+  afterAll(() => sn.dispose());
+
+  it.each(cases)('%s: equals the conv then the pool, bit for bit', (_label, dims, [KH, KW], F, g, act) => {
+    const r = rng(dims[1] * 31 + F);
+    const x = sn.tensor(Float32Array.from({ length: dims.reduce((a, b) => a * b) }, () => r() * 2 - 1), dims);
+    const w = sn.tensor(Float32Array.from({ length: KH * KW * dims[3] * F }, () => r() - 0.5), [KH, KW, dims[3], F]);
+    const b = sn.tensor(Float32Array.from({ length: F }, () => r() * 0.4 - 0.2), [F]);
+    const [OH, OW] = conv2dOutputSize(dims[1], dims[2], KH, KW, g);
+    const z = sn.Tensor.empty([dims[0], OH, OW, F]);
+    const pooled = [dims[0], OH >> 1, OW >> 1, F];
+    const want = sn.Tensor.empty(pooled);
+    const argmax = sn.Tensor.empty(pooled);
+    const got = sn.tensor(new Float32Array(want.size).fill(99), pooled);
+    try {
+      ops.conv2dForward(x, w, b, z, g, act, act === ACTIVATION.leakyRelu ? 0.2 : 0);
+      ops.maxPool2dForward(z, want, argmax, pool2);
+      // Fewer images than threads: not fused (the conv splits one image by rows instead, for latency).
+      const fuses = dims[0] >= (options.threads ?? 1);
+      expect(conv2dMaxPool2Fuses(x, w, g)).toBe(fuses);
+      if (!fuses) return;
+      conv2dForwardMaxPool2(x, w, b, got, g, act, act === ACTIVATION.leakyRelu ? 0.2 : 0);
+      expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
+      expect(new Set(want.dataSync()).size, 'a case with distinct values').toBeGreaterThan(Math.min(4, want.size - 1));
+    } finally {
+      [x, w, b, z, want, argmax, got].forEach((t) => t.dispose());
+    }
+  });
+
+  it('refuses shapes it does not fuse and a wrong output, naming the op', () => {
+    const x = sn.Tensor.zeros([2, 6, 6, 32]); // 32 channels: the im2col GEMM, not the direct loop
+    const w = sn.Tensor.zeros([3, 3, 32, 8]);
+    const x1 = sn.Tensor.zeros([2, 6, 6, 1]);
+    const w1 = sn.Tensor.zeros([3, 3, 1, 8]);
+    const y = sn.Tensor.zeros([2, 2, 2, 8]);
+    const bad = sn.Tensor.zeros([2, 4, 4, 8]);
+    try {
+      expect(conv2dMaxPool2Fuses(x, w, geometry([1, 1]))).toBe(false);
+      expect(() => conv2dForwardMaxPool2(x, w, null, y, geometry([1, 1]))).toThrow(/conv2dForwardMaxPool2: .*does not take the direct loop/);
+      expect(() => conv2dForwardMaxPool2(x1, w1, null, bad, geometry([1, 1]))).toThrow(/conv2dForwardMaxPool2: expected y \[2,2,2,8\]/);
+    } finally {
+      [x, w, x1, w1, y, bad].forEach((t) => t.dispose());
+    }
+  });
+});

@@ -1,0 +1,82 @@
+// predict's conv → 2x2 max pool fusion (src/model/conv-pool.ts): which pairs it takes, and predict equal bit
+// for bit with and without it — at batch 1 and 5, on 1 and 2 threads (where one image runs unfused) — on a
+// graph that also has pairs it must leave alone (a second reader, a 3x3 pool, 'same' pooling) and a pair whose
+// conv is too wide for the fused loop and one on Winograd (each runs the two layers).
+import { describe, it, expect, afterAll } from 'vitest';
+import * as sn from '../../src/index.js';
+import { setConvPoolFusion, convPoolPairs } from '../../src/model/conv-pool.js';
+import type { Graph } from '../../src/model/graph.js';
+import { rng } from '../helpers/random.js';
+import { engine } from '../../src/backend/engine.js';
+
+afterAll(() => {
+  setConvPoolFusion(true);
+  sn.dispose();
+});
+
+const L = sn.layers;
+type S = sn.SymbolicTensor;
+
+function build(): sn.LayersModel {
+  sn.setSeed(3);
+  const image = sn.input({ shape: [15, 14, 2] });
+  let h = L.conv2d({ filters: 6, kernelSize: 3, activation: 'relu' }).apply(image) as S; // 13x12
+  h = L.maxPooling2d({ poolSize: 2 }).apply(h) as S; // fused: 6x6
+  h = L.conv2d({ filters: 20, kernelSize: 2, padding: 'same', activation: 'relu6' }).apply(h) as S; // 20 channels in the next
+  const twice = L.conv2d({ filters: 7, kernelSize: 1 }).apply(h) as S; // not direct (1x1: the pointwise GEMM)
+  let a = L.maxPooling2d({ poolSize: 2 }).apply(twice) as S; // paired, runs unfused (the conv's path)
+  a = L.flatten().apply(a) as S;
+  let b = L.conv2d({ filters: 4, kernelSize: 3, activation: 'tanh' }).apply(image) as S;
+  const side = L.globalMaxPooling2d().apply(b) as S; // a second reader: not fused
+  b = L.maxPooling2d({ poolSize: 2 }).apply(b) as S;
+  let w = L.conv2d({ filters: 32, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(h) as S; // 20 -> 32: Winograd
+  w = L.maxPooling2d({ poolSize: 2 }).apply(w) as S; // paired, runs unfused (Winograd stays Winograd)
+  let c = L.conv2d({ filters: 3, kernelSize: 3 }).apply(image) as S;
+  c = L.maxPooling2d({ poolSize: 3 }).apply(c) as S; // 3x3: not fused
+  let d = L.conv2d({ filters: 5, kernelSize: 2, activation: 'elu' }).apply(image) as S;
+  d = L.maxPooling2d({ poolSize: 2, padding: 'same' }).apply(d) as S; // 'same': not fused
+  const joined = L.concatenate().apply([a, L.flatten().apply(w) as S, side, L.flatten().apply(b) as S, L.flatten().apply(c) as S, L.flatten().apply(d) as S]) as S;
+  return sn.model({ inputs: image, outputs: L.dense({ units: 3, activation: 'softmax' }).apply(joined) as S });
+}
+
+describe('conv → 2x2 max pool fused in predict', () => {
+  it('pairs a conv with the 2x2/2 valid max pool that alone reads it', async () => {
+    await sn.ready({ threads: 1 });
+    const m = build();
+    const graph = (m as unknown as { graphFor(w: string): Graph }).graphFor('test');
+    const pairs = [...convPoolPairs(graph)].map(([conv, pool]) => `${conv.layer.name}->${pool.layer.name}`);
+    expect(pairs).toEqual(['conv2d_1->max_pooling2d_1', 'conv2d_3->max_pooling2d_2', 'conv2d_5->max_pooling2d_4']);
+    m.dispose();
+  });
+
+  it.each([1, 2])('predicts the same bits as the unfused layers at batch 1 and 5 (%i threads)', async (threads) => {
+    sn.dispose();
+    await sn.ready({ threads });
+    const m = build();
+    const r = rng(8);
+    for (const n of [1, 5]) {
+      const x = sn.tensor(Float32Array.from({ length: n * 15 * 14 * 2 }, () => r() * 2 - 1), [n, 15, 14, 2]);
+      setConvPoolFusion(false);
+      const want = m.predict(x) as sn.Tensor;
+      setConvPoolFusion(true);
+      const e = engine();
+      const parallel = e.parallel.bind(e);
+      const kernels: string[] = [];
+      e.parallel = (calls) => {
+        kernels.push(...calls.map((c) => c[0]));
+        parallel(calls);
+      };
+      let got: sn.Tensor;
+      try {
+        got = m.predict(x) as sn.Tensor;
+      } finally {
+        e.parallel = parallel;
+      }
+      // The fused kernel runs (the first pair) when there is an image per thread, else not at all.
+      expect(kernels.includes('conv2d_forward_maxpool2_f32'), `batch ${n}`).toBe(n >= threads);
+      expect(Array.from(got.dataSync()), `batch ${n}`).toEqual(Array.from(want.dataSync()));
+      [x, want, got].forEach((t) => t.dispose());
+    }
+    m.dispose();
+  });
+});
