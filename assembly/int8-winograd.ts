@@ -108,9 +108,61 @@ export function int8_wino_conv2d(
     inputTransform(x, v, vPlane, h, w, c, kp, TH, TW, padTop, padLeft, t0 + b0, tb, zeroIn);
     for (let xi = 0; xi < 16; xi++) {
       int8_pack_panels(v + <usize>xi * vPlane, <i32>rowBytes, tb, <i32>rowBytes, panels);
-      int8_gemm(tb, f, kp, panels, u + <usize>xi * uPlane, zeros, m + <usize>xi * mPlane, f, 2, 0, 0, 0, 0, 0, INT8_DOT16);
+      const uXi = u + <usize>xi * uPlane, mXi = m + <usize>xi * mPlane;
+      const full = (tb & ~3) * ((f & 7) == 0 ? 1 : 0);
+      if (full) products(full, f, kp, panels, uXi, mXi);
+      if (full < tb) {
+        // Rows past the last whole panel, or F not a multiple of 8: the general tile.
+        const r0 = full;
+        int8_gemm(tb - r0, f, kp, panels + <usize>r0 * rowBytes, uXi, zeros, mXi + <usize>r0 * <usize>f * 4, f, 2, 0, 0, 0, 0, 0, INT8_DOT16);
+      }
     }
     outputTransform(m, mPlane, f, oh, ow, TH, TW, pool, t0 + b0, tb, y, bias, mode, mult, shift, zero, qmin, qmax);
+  }
+}
+
+// M (rows, F) i32 = panels (rows/4 panels of KP) · U_ξ (DOT16-packed, F/8 blocks): the int8 GEMM's 4×8 DOT16
+// tile for whole tiles only (rows % 4 == 0, F % 8 == 0), with raw stores and nothing else in the loop:
+// with K = C as short as 16, the general tile's per-tile work (its output stage's arguments, branches and
+// spills) cost as much as the products.
+function products(rows: i32, f: i32, kp: i32, panels: usize, u: usize, m: usize): void {
+  const steps = kp >> 1;
+  const blockBytes = <usize>kp << 4;
+  const panelBytes = <usize>kp << 3;
+  const ld = <usize>f << 2;
+  for (let j = 0; j < f; j += 8) {
+    const block = u + <usize>(j >> 3) * blockBytes;
+    let out = m + (<usize>j << 2);
+    let panel = panels;
+    for (let i = 0; i < rows; i += 4, panel += panelBytes, out += ld << 2) {
+      let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
+      let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
+      let ap = panel, bp = block;
+      for (let s = 0; s < steps; s++, ap += 16, bp += 32) {
+        const w0 = v128.load(bp);
+        const w1 = v128.load(bp, 16);
+        let x = v128.load32_splat(ap);
+        c00 = i32x4.add(c00, i32x4.dot_i16x8_s(w0, x));
+        c01 = i32x4.add(c01, i32x4.dot_i16x8_s(w1, x));
+        x = v128.load32_splat(ap, 4);
+        c10 = i32x4.add(c10, i32x4.dot_i16x8_s(w0, x));
+        c11 = i32x4.add(c11, i32x4.dot_i16x8_s(w1, x));
+        x = v128.load32_splat(ap, 8);
+        c20 = i32x4.add(c20, i32x4.dot_i16x8_s(w0, x));
+        c21 = i32x4.add(c21, i32x4.dot_i16x8_s(w1, x));
+        x = v128.load32_splat(ap, 12);
+        c30 = i32x4.add(c30, i32x4.dot_i16x8_s(w0, x));
+        c31 = i32x4.add(c31, i32x4.dot_i16x8_s(w1, x));
+      }
+      v128.store(out, c00);
+      v128.store(out, c01, 16);
+      v128.store(out + ld, c10);
+      v128.store(out + ld, c11, 16);
+      v128.store(out + 2 * ld, c20);
+      v128.store(out + 2 * ld, c21, 16);
+      v128.store(out + 3 * ld, c30);
+      v128.store(out + 3 * ld, c31, 16);
+    }
   }
 }
 

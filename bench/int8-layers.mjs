@@ -1,7 +1,7 @@
 // Per-kernel profile of the quantized convnet (issue 16) against its float self: both predicts are recorded
 // once (the float model's inference plan, the quantized model's replay), then every recorded kernel call is
 // timed on its own, fp32 and int8 calls alternated, medians of `rounds`. What the two traces spend outside
-// the listed calls (input/output copies, JS) is the whole predict minus their sum.
+// the listed calls (input/output copies, JS) is the whole predict minus their sum. Times are CPU time.
 //
 //   node --experimental-wasm-relaxed-simd bench/int8-layers.mjs [--rounds=5] [--builds=plain,relaxed]
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -15,12 +15,15 @@ const rounds = Number(arg('rounds', 5));
 const builds = arg('builds', 'plain,relaxed').split(',');
 
 const median = (v) => { const s = [...v].sort((a, b) => a - b); return s[s.length >> 1]; };
+// Milliseconds of this process's CPU time per call (user + system, over ~minMs of wall time): on a machine
+// shared with other work this is steadier than wall time; the kernels run on this thread.
 function perCall(f, minMs) {
   let calls = 0;
+  const u0 = process.cpuUsage();
   const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < minMs || calls < 3) { f(); calls++; t = performance.now(); }
-  return (t - t0) / calls;
+  while (performance.now() - t0 < minMs || calls < 3) { f(); calls++; }
+  const u = process.cpuUsage(u0);
+  return (u.user + u.system) / 1000 / calls;
 }
 
 function steps(trace, names) {

@@ -34,6 +34,10 @@ const CASES: ConvCase[] = [
   { name: '3x3 same, C=13 (8 + a tail of 5), F=10, 6x7', x: [3, 6, 7, 13], k: [3, 3], f: 10, stride: [1, 1], padding: 'same' },
   { name: '3x3 valid, C=1, F=12, 9x11 (7x9 output: a partial group of 4 pixels)', x: [2, 9, 11, 1], k: [3, 3], f: 12, stride: [1, 1], padding: 'valid' },
   { name: '5x3 same stride 2, C=2, F=5, batch 1', x: [1, 7, 6, 2], k: [5, 3], f: 5, stride: [2, 2], padding: 'same' },
+  { name: '3x3 valid, C=1, F=16, 5x5, batch 1 (9 pixels: a last group of one)', x: [1, 5, 5, 1], k: [3, 3], f: 16, stride: [1, 1], padding: 'valid' },
+  { name: '3x3 same, C=5, F=24, 7x6, batch 1', x: [1, 7, 6, 5], k: [3, 3], f: 24, stride: [1, 1], padding: 'same' },
+  { name: '3x3 same, C=17, F=16, 9x5 (15 tiles: whole panels and a rest)', x: [1, 9, 5, 17], k: [3, 3], f: 16, stride: [1, 1], padding: 'same' },
+  { name: '3x3 valid stride 2, C=3, F=8, 9x12', x: [2, 9, 12, 3], k: [3, 3], f: 8, stride: [2, 2], padding: 'valid' },
 ];
 
 /** Cases int8Conv2d can also run by Winograd (3x3, stride 1, undilated): they run both ways. */
@@ -272,9 +276,9 @@ describe.each(BUILDS)('int8 kernels, %s build', (_, options) => {
     }
   });
 
-  it('dense (rows 1 and 6, 37 in, 11 units) equals the integer reference', () => {
+  it('dense (rows 1, 5 and 6, 37 in, 11 units) equals the integer reference', () => {
     const r = rng(7);
-    for (const rows of [1, 6]) {
+    for (const rows of [1, 5, 6]) {
       const x = randomU8(rows * 37, r);
       const wq = randomI8(37 * 11, r);
       const bias = Int32Array.from({ length: 11 }, () => Math.floor(r() * 2000) - 1000);
