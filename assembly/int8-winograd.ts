@@ -71,8 +71,9 @@ export function int8_wino_scratch_bytes(c: i32, f: i32): i32 {
   const kp = int8_padded_k(c);
   const tb = tileBlock(kp, f);
   const fp = (f + 15) & ~15;
-  // zero bias, V (16 planes of TB + 4 rows: a last partial panel reads up to 3 rows past tb), panels, M.
-  return 4 * fp + 16 * (tb + 4) * kp * 2 + (tb + 4) * kp * 2 + 16 * tb * f * 4 + 64;
+  // zero bias, V (16 planes of TB + 4 rows: a last partial panel reads up to 3 rows past tb), panels, M,
+  // one 4x4 patch of KP channels (inputTransform).
+  return 4 * fp + 16 * (tb + 4) * kp * 2 + (tb + 4) * kp * 2 + 16 * tb * f * 4 + 16 * kp + 64;
 }
 
 /** Tiles of one image: ceil(OH/2)·ceil(OW/2), or floor(OH/2)·floor(OW/2) with the pooling fused. */
@@ -105,7 +106,7 @@ export function int8_wino_conv2d(
   const uPlane = <usize>int8_packed_weights_bytes(c, f, INT8_DOT16);
   for (let b0 = 0; b0 < tn; b0 += TB) {
     const tb = min(TB, tn - b0);
-    inputTransform(x, v, vPlane, h, w, c, kp, TH, TW, padTop, padLeft, t0 + b0, tb, zeroIn);
+    inputTransform(x, v, vPlane, h, w, c, kp, TH, TW, padTop, padLeft, t0 + b0, tb, zeroIn, m + 16 * mPlane);
     for (let xi = 0; xi < 16; xi++) {
       int8_pack_panels(v + <usize>xi * vPlane, <i32>rowBytes, tb, <i32>rowBytes, panels);
       const uXi = u + <usize>xi * uPlane, mXi = m + <usize>xi * mPlane;
@@ -166,50 +167,47 @@ function products(rows: i32, f: i32, kp: i32, panels: usize, u: usize, m: usize)
   }
 }
 
-// V[ξ][t][k] = (Bᵀ d B)[ξ] for tiles t0..t0+tb (k < C; 0 for C ≤ k < KP), Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1].
+// V[ξ][t][k] = (Bᵀ d B)[ξ] for tiles t0..t0+tb, Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1], for k < C
+// rounded up to 8. Channels past C hold whatever the arithmetic gives (U is 0 there, and 0 times any i16
+// adds 0), so nothing is cleared. A tile whose 4x4 patch crosses the border, or any tile when C is not a
+// multiple of 8, first copies its patch into `patch` (the zero point outside the image, 8-channel rows),
+// so one SIMD loop serves every tile.
 function inputTransform(
   x: usize, v: usize, vPlane: usize, h: i32, w: i32, c: i32, kp: i32, TH: i32, TW: i32,
-  padTop: i32, padLeft: i32, t0: i32, tb: i32, zeroIn: i32,
+  padTop: i32, padLeft: i32, t0: i32, tb: i32, zeroIn: i32, patch: usize,
 ): void {
-  const pixel = <usize>c;
-  const rowBytes = <usize>w * pixel;
-  const vz = i16x8.splat(<i16>zeroIn);
+  const cp = (c + 7) & ~7;
   let tw = t0 % TW;
   let t = t0 / TW;
   let th = t % TH;
   let n = t / TH;
   for (let i = 0; i < tb; i++) {
     const ih0 = 2 * th - padTop, iw0 = 2 * tw - padLeft;
-    let rowMask = 0, colMask = 0;
-    for (let j = 0; j < 4; j++) {
-      if (<u32>(ih0 + j) < <u32>h) rowMask |= 1 << j;
-      if (<u32>(iw0 + j) < <u32>w) colMask |= 1 << j;
-    }
-    const inside = rowMask == 15 && colMask == 15;
-    // May point outside the image where masked: never read there.
-    const p = x + <usize>n * <usize>h * rowBytes + <usize>(ih0 * w + iw0) * pixel;
-    const dst = v + <usize>i * <usize>kp * 2;
-    let ci = 0;
-    for (; ci + 8 <= c; ci += 8) {
-      const o = <usize>ci;
-      let e00: v128, e01: v128, e02: v128, e03: v128, e10: v128, e11: v128, e12: v128, e13: v128;
-      let e20: v128, e21: v128, e22: v128, e23: v128, e30: v128, e31: v128, e32: v128, e33: v128;
-      if (inside) {
-        const p1 = p + rowBytes, p2 = p + 2 * rowBytes, p3 = p + 3 * rowBytes;
-        e00 = v128.load8x8_u(p + o); e01 = v128.load8x8_u(p + pixel + o); e02 = v128.load8x8_u(p + 2 * pixel + o); e03 = v128.load8x8_u(p + 3 * pixel + o);
-        e10 = v128.load8x8_u(p1 + o); e11 = v128.load8x8_u(p1 + pixel + o); e12 = v128.load8x8_u(p1 + 2 * pixel + o); e13 = v128.load8x8_u(p1 + 3 * pixel + o);
-        e20 = v128.load8x8_u(p2 + o); e21 = v128.load8x8_u(p2 + pixel + o); e22 = v128.load8x8_u(p2 + 2 * pixel + o); e23 = v128.load8x8_u(p2 + 3 * pixel + o);
-        e30 = v128.load8x8_u(p3 + o); e31 = v128.load8x8_u(p3 + pixel + o); e32 = v128.load8x8_u(p3 + 2 * pixel + o); e33 = v128.load8x8_u(p3 + 3 * pixel + o);
-      } else {
-        e00 = at(p, 0, 0, rowBytes, pixel, o, rowMask, colMask, vz); e01 = at(p, 0, 1, rowBytes, pixel, o, rowMask, colMask, vz);
-        e02 = at(p, 0, 2, rowBytes, pixel, o, rowMask, colMask, vz); e03 = at(p, 0, 3, rowBytes, pixel, o, rowMask, colMask, vz);
-        e10 = at(p, 1, 0, rowBytes, pixel, o, rowMask, colMask, vz); e11 = at(p, 1, 1, rowBytes, pixel, o, rowMask, colMask, vz);
-        e12 = at(p, 1, 2, rowBytes, pixel, o, rowMask, colMask, vz); e13 = at(p, 1, 3, rowBytes, pixel, o, rowMask, colMask, vz);
-        e20 = at(p, 2, 0, rowBytes, pixel, o, rowMask, colMask, vz); e21 = at(p, 2, 1, rowBytes, pixel, o, rowMask, colMask, vz);
-        e22 = at(p, 2, 2, rowBytes, pixel, o, rowMask, colMask, vz); e23 = at(p, 2, 3, rowBytes, pixel, o, rowMask, colMask, vz);
-        e30 = at(p, 3, 0, rowBytes, pixel, o, rowMask, colMask, vz); e31 = at(p, 3, 1, rowBytes, pixel, o, rowMask, colMask, vz);
-        e32 = at(p, 3, 2, rowBytes, pixel, o, rowMask, colMask, vz); e33 = at(p, 3, 3, rowBytes, pixel, o, rowMask, colMask, vz);
+    const inside = ih0 >= 0 && iw0 >= 0 && ih0 + 4 <= h && iw0 + 4 <= w;
+    // May point outside the image where not inside: then only the cells inside are read.
+    let p = x + <usize>n * <usize>h * <usize>w * <usize>c + <usize>(ih0 * w + iw0) * <usize>c;
+    let pixel = <usize>c, rowBytes = <usize>w * <usize>c;
+    if (!inside || cp != c) {
+      for (let r = 0; r < 4; r++) {
+        for (let q = 0; q < 4; q++) {
+          const d = patch + <usize>(r * 4 + q) * <usize>cp;
+          // Byte loops, not memory.copy/fill: those are calls into the engine, slow for a few bytes.
+          const src = p + <usize>r * rowBytes + <usize>q * pixel;
+          const cell = <u32>(ih0 + r) < <u32>h && <u32>(iw0 + q) < <u32>w;
+          for (let k = 0; k < c; k++) store<u8>(d + k, cell ? load<u8>(src + k) : <u8>zeroIn);
+        }
       }
+      p = patch;
+      pixel = <usize>cp;
+      rowBytes = <usize>cp << 2;
+    }
+    const dst = v + <usize>i * <usize>kp * 2;
+    const p1 = p + rowBytes, p2 = p + 2 * rowBytes, p3 = p + 3 * rowBytes;
+    for (let o: usize = 0; o < <usize>cp; o += 8) {
+      const e00 = v128.load8x8_u(p + o), e01 = v128.load8x8_u(p + pixel + o), e02 = v128.load8x8_u(p + 2 * pixel + o), e03 = v128.load8x8_u(p + 3 * pixel + o);
+      const e10 = v128.load8x8_u(p1 + o), e11 = v128.load8x8_u(p1 + pixel + o), e12 = v128.load8x8_u(p1 + 2 * pixel + o), e13 = v128.load8x8_u(p1 + 3 * pixel + o);
+      const e20 = v128.load8x8_u(p2 + o), e21 = v128.load8x8_u(p2 + pixel + o), e22 = v128.load8x8_u(p2 + 2 * pixel + o), e23 = v128.load8x8_u(p2 + 3 * pixel + o);
+      const e30 = v128.load8x8_u(p3 + o), e31 = v128.load8x8_u(p3 + pixel + o), e32 = v128.load8x8_u(p3 + 2 * pixel + o), e33 = v128.load8x8_u(p3 + 3 * pixel + o);
       // Rows of Bᵀ d (over kh): d0 − d2, d1 + d2, d2 − d1, d1 − d3.
       const d = dst + (o << 1);
       inputRow(d, vPlane, i16x8.sub(e00, e20), i16x8.sub(e01, e21), i16x8.sub(e02, e22), i16x8.sub(e03, e23));
@@ -217,49 +215,8 @@ function inputTransform(
       inputRow(d + 8 * vPlane, vPlane, i16x8.sub(e20, e10), i16x8.sub(e21, e11), i16x8.sub(e22, e12), i16x8.sub(e23, e13));
       inputRow(d + 12 * vPlane, vPlane, i16x8.sub(e10, e30), i16x8.sub(e11, e31), i16x8.sub(e12, e32), i16x8.sub(e13, e33));
     }
-    // A tail of 1..7 channels, one at a time, through the same arithmetic in i32.
-    for (; ci < c; ci++) {
-      const o = <usize>ci;
-      const d00 = cell(p, 0, 0, rowBytes, pixel, o, rowMask, colMask, zeroIn), d01 = cell(p, 0, 1, rowBytes, pixel, o, rowMask, colMask, zeroIn);
-      const d02 = cell(p, 0, 2, rowBytes, pixel, o, rowMask, colMask, zeroIn), d03 = cell(p, 0, 3, rowBytes, pixel, o, rowMask, colMask, zeroIn);
-      const d10 = cell(p, 1, 0, rowBytes, pixel, o, rowMask, colMask, zeroIn), d11 = cell(p, 1, 1, rowBytes, pixel, o, rowMask, colMask, zeroIn);
-      const d12 = cell(p, 1, 2, rowBytes, pixel, o, rowMask, colMask, zeroIn), d13 = cell(p, 1, 3, rowBytes, pixel, o, rowMask, colMask, zeroIn);
-      const d20 = cell(p, 2, 0, rowBytes, pixel, o, rowMask, colMask, zeroIn), d21 = cell(p, 2, 1, rowBytes, pixel, o, rowMask, colMask, zeroIn);
-      const d22 = cell(p, 2, 2, rowBytes, pixel, o, rowMask, colMask, zeroIn), d23 = cell(p, 2, 3, rowBytes, pixel, o, rowMask, colMask, zeroIn);
-      const d30 = cell(p, 3, 0, rowBytes, pixel, o, rowMask, colMask, zeroIn), d31 = cell(p, 3, 1, rowBytes, pixel, o, rowMask, colMask, zeroIn);
-      const d32 = cell(p, 3, 2, rowBytes, pixel, o, rowMask, colMask, zeroIn), d33 = cell(p, 3, 3, rowBytes, pixel, o, rowMask, colMask, zeroIn);
-      const q = dst + (o << 1);
-      tailRow(q, vPlane, d00 - d20, d01 - d21, d02 - d22, d03 - d23);
-      tailRow(q + 4 * vPlane, vPlane, d10 + d20, d11 + d21, d12 + d22, d13 + d23);
-      tailRow(q + 8 * vPlane, vPlane, d20 - d10, d21 - d11, d22 - d12, d23 - d13);
-      tailRow(q + 12 * vPlane, vPlane, d10 - d30, d11 - d31, d12 - d32, d13 - d33);
-    }
-    // K padding: zeros (U is 0 there too; zeros keep the sums independent of stale scratch). Skipped when
-    // there is none: memory.fill is a call into the engine, and 16 empty ones per tile took ~15 % of
-    // MNIST's 16-channel conv.
-    if (kp > c) for (let xi = 0; xi < 16; xi++) memory.fill(dst + <usize>xi * vPlane + (<usize>c << 1), 0, <usize>(kp - c) << 1);
     if (++tw == TW) { tw = 0; if (++th == TH) { th = 0; n++; } }
   }
-}
-
-// Patch cell (r, s) as 8 i16 channels; the zero point where its row or column is outside the image.
-@inline function at(p: usize, r: i32, s: i32, rowBytes: usize, pixel: usize, o: usize, rowMask: i32, colMask: i32, vz: v128): v128 {
-  if (((rowMask >> r) & (colMask >> s) & 1) == 0) return vz;
-  return v128.load8x8_u(p + <usize>r * rowBytes + <usize>s * pixel + o);
-}
-
-// Patch cell (r, s) of one channel; the zero point outside the image.
-@inline function cell(p: usize, r: i32, s: i32, rowBytes: usize, pixel: usize, o: usize, rowMask: i32, colMask: i32, zeroIn: i32): i32 {
-  if (((rowMask >> r) & (colMask >> s) & 1) == 0) return zeroIn;
-  return <i32>load<u8>(p + <usize>r * rowBytes + <usize>s * pixel + o);
-}
-
-// inputRow for one channel.
-@inline function tailRow(d: usize, plane: usize, x0: i32, x1: i32, x2: i32, x3: i32): void {
-  store<i16>(d, <i16>(x0 - x2));
-  store<i16>(d + plane, <i16>(x1 + x2));
-  store<i16>(d + 2 * plane, <i16>(x2 - x1));
-  store<i16>(d + 3 * plane, <i16>(x1 - x3));
 }
 
 // One row of (Bᵀ d) B from one row (x0..x3) of Bᵀ d: four ξ, `plane` bytes apart.
