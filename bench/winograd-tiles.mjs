@@ -1,13 +1,14 @@
 // Issue 13: Winograd F(4x4,3x3) against F(2x2,3x3) and the direct/im2col kernel, per conv shape: the forward
 // (bias + relu fused) and the training backward (dx + dw + db, relu fused), one thread, each path forced in
-// turn (sn.ops.forceConv2dPath), the order rotated each round; medians of per-round ratios. The thresholds of
-// conv2dPath / conv2dDwPath (src/ops/conv.ts) come from these figures.
+// turn (sn.ops.forceConv2dPath), the order rotated each round; process CPU time (this machine is shared:
+// wall time would count other processes' slices), medians of per-round ratios. The thresholds of conv2dPath
+// / conv2dDwPath (src/ops/conv.ts) come from these figures.
 //
 //   npm run bench -- winograd-tiles [--rounds=R] [--filter=RE]
 //   node [--experimental-wasm-relaxed-simd] bench/winograd-tiles.mjs [--rounds=R] [--filter=RE] [--simd=plain|relaxed]
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { median, perCall } from './harness.mjs';
+import { median } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -27,9 +28,33 @@ export const TILE_CASES = [
   ['N32 28x28 C32 F32 same', 32, 28, 28, 32, 32, 1],
   ['N64 4x4 C64 F64 same', 64, 4, 4, 64, 64, 1],
   ['N1 14x14 C64 F64 same', 1, 14, 14, 64, 64, 1],
+  // Few channels: where F(4,3) applies, does it beat the kernel below F(2,3)'s thresholds?
+  ['N16 28x28 C8 F16 same', 16, 28, 28, 8, 16, 1],
+  ['N16 28x28 C4 F16 same', 16, 28, 28, 4, 16, 1],
+  ['N16 28x28 C16 F8 same', 16, 28, 28, 16, 8, 1],
+  ['N32 26x26 C16 F16 valid', 32, 26, 26, 16, 16, 0],
+  ['N16 28x28 C8 F32 same', 16, 28, 28, 8, 32, 1],
+  ['N64 13x13 C16 F16 valid', 64, 13, 13, 16, 16, 0],
+  ['N1 28x28 C16 F16 same', 1, 28, 28, 16, 16, 1],
 ];
 
 const PATHS = ['kernel', 'winograd', 'winograd4'];
+
+const cpuNow = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+
+/** CPU ms per call of f, repeated for at least minMs of CPU time after one warm-up call (at least 2 calls). */
+function perCall(f, minMs) {
+  f();
+  let n = 0;
+  const c0 = cpuNow();
+  let c = c0;
+  while (c - c0 < minMs || n < 2) {
+    f();
+    n++;
+    c = cpuNow();
+  }
+  return (c - c0) / n;
+}
 
 function values(n, seed) {
   const out = new Float32Array(n);
@@ -68,8 +93,8 @@ export async function runWinogradTilesBench(sn, { rounds = 3, minMs = 150, filte
       for (let i = 0; i < PATHS.length; i++) {
         const p = PATHS[(i + r) % PATHS.length];
         ops.forceConv2dPath(p);
-        t.fwd[p].push(await perCall(fwd, minMs));
-        t.bwd[p].push(await perCall(bwd, minMs));
+        t.fwd[p].push(perCall(fwd, minMs));
+        t.bwd[p].push(perCall(bwd, minMs));
       }
     }
     ops.forceConv2dPath('auto');
@@ -97,7 +122,7 @@ export async function runWinogradTilesBench(sn, { rounds = 3, minMs = 150, filte
 export function winogradTilesTable(rows) {
   const f = (v, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '—');
   return [
-    'Winograd tiles, 1 thread, medians (ratios: medians of per-round ratios; > 1 means F(4x4,3x3) faster).',
+    'Winograd tiles, 1 thread, process CPU time, medians (ratios: medians of per-round ratios; > 1 means F(4x4,3x3) faster).',
     '',
     '| case | build | fwd ms kernel / F(2,3) / F(4,3) | F(2,3) ÷ F(4,3) fwd | train bwd ms kernel / F(2,3) / F(4,3) | F(2,3) ÷ F(4,3) bwd |',
     '|---|---|---|---|---|---|',

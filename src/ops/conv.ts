@@ -97,8 +97,9 @@ function winogradApplies(d: Dims, g: Conv2dGeometry): boolean {
 export function conv2dPath(d: Dims, g: Conv2dGeometry): Conv2dPath {
   if (!winogradApplies(d, g)) return 'kernel';
   if (forcedPath !== 'auto') return forcedPath;
-  if (d.C < WINOGRAD_MIN_C || d.F < WINOGRAD_MIN_F) return 'kernel';
-  return winograd4Wins(d) ? 'winograd4' : 'winograd';
+  // F(4,3) where it saves (winograd4Wins) reaches fewer channels than F(2,3) does.
+  if (winograd4Wins(d) && ((d.C >= 16 && d.F >= 16) || (d.C >= 8 && d.F >= 32))) return 'winograd4';
+  return d.C >= WINOGRAD_MIN_C && d.F >= WINOGRAD_MIN_F ? 'winograd' : 'kernel';
 }
 
 /**
@@ -118,7 +119,18 @@ function winograd4Wins(d: Dims): boolean {
 // (N64 13x13 C32 F64 valid, 11x11 out) 1.36x, 1.51x; N64 13x13 C16 F32 valid 1.25x, 1.39x; N32 28x28 C32
 // F32 same 1.64x, 1.72x; N64 4x4 outputs C64 F64 1.44–1.47x, 1.27–1.36x; N1 26x26 C32 F64 valid 1.41x,
 // 1.53x. Products 1.36x fewer (14x14 same): C16 F32 0.94x, 1.12x; C32 F32 0.93x, 1.47x; C16 F64 1.01x,
-// 1.03x; N1 C64 F64 1.33x, 0.71x — a wash, so F(2,3) stays there.
+// 1.03x; N1 C64 F64 1.33x, 0.71x — a wash, so F(2,3) stays there. Re-measured by process CPU time (load
+// ~9, 5 rounds, plain / relaxed): saving 1.78x — convnet conv2 1.40x / 1.32x forward, 1.44x / 1.42x backward;
+// N32 16x16 C64 F64 same 1.55x / 1.54x, 1.59x / 1.56x; N8 28x28 C128 F128 same 1.39x / 1.34x, 1.44x / 1.41x;
+// saving 1.36x — 14x14 same C16 F32 0.97x / 0.93x, 1.08x / 1.05x; C32 F32 1.18x / 1.18x, 1.27x / 1.28x; N1
+// C64 F64 1.30x / 1.27x, 0.80x / 0.76x.
+//
+// Below F(2,3)'s channel thresholds, F(4,3) (where it saves) against the kernel, kernel time ÷ F(4,3) time,
+// plain / relaxed, forward; training backward: N16 28x28 C16 F16 same 1.47x / 1.19x; 1.87x / 1.67x. N32 26x26
+// C16 F16 valid 1.57x / 1.27x; 1.90x / 1.71x. N64 13x13 C16 F16 valid 1.31x / 1.08x; 1.55x / 1.37x. N1 28x28
+// C16 F16 1.42x / 1.18x; 1.69x / 1.49x. C8 F32 1.28x / 1.05x; 1.93x / 1.68x. But C8 F16 1.11x / 0.92x;
+// 1.64x / 1.36x. C16 F8 1.10x / 0.91x; 1.58x / 1.43x. C4 F16 0.81x / 0.64x; 1.44x / 1.31x. So the forward
+// takes F(4,3) from C, F ≥ 16 (or C ≥ 8 with F ≥ 32), the weight gradient from C ≥ 4, F ≥ 8, C·F ≥ 64.
 const WINOGRAD4_MIN_SAVING = 1.5;
 
 
@@ -279,8 +291,9 @@ function forwardByFilters(
 export function conv2dDwPath(d: Dims, g: Conv2dGeometry): Conv2dPath {
   if (!winogradApplies(d, g)) return 'kernel';
   if (forcedPath !== 'auto') return forcedPath;
+  if (winograd4Wins(d) && d.C >= 4 && d.F >= 8 && d.C * d.F >= 64) return 'winograd4'; // measured: see winograd4Wins
   if (d.C < WINOGRAD_DW_MIN || d.F < WINOGRAD_DW_MIN || d.C + d.F < WINOGRAD_DW_MIN_SUM) return 'kernel';
-  return winograd4Wins(d) ? 'winograd4' : 'winograd';
+  return 'winograd';
 }
 
 // Measured (plain SIMD, 1 thread, CPU time, kernel ÷ Winograd; dx + dw + db, and dw + db alone): N64 13x13

@@ -390,12 +390,17 @@ describe.each(TILES)('training with %s', (_tile, path) => {
   });
 });
 
-describe('the measured choice between F(2x2,3x3) and F(4x4,3x3)', () => {
+describe('the measured choice between F(2x2,3x3), F(4x4,3x3) and the kernel', () => {
   // F(4,3) where its 4x4 tiles need ≥ 1.5x fewer products than 2x2 ones (edge tiles counted): 11x11 outputs
-  // (1.78x) take it, 14x14 (1.36x) stay on F(2,3). Each auto result equals one forced path bit for bit.
+  // (1.78x) take it, 14x14 (1.36x) stay on F(2,3); where it saves, it reaches fewer channels than F(2,3) (the
+  // forward from C, F ≥ 16, the weight gradient from C ≥ 4, F ≥ 8). Each auto result equals the expected
+  // forced path bit for bit, and differs from the other Winograd size.
   it.each([
-    { label: '11x11 outputs: F(4,3)', N: 2, H: 13, W: 13, C: 32, F: 64, pad: 0, expected: 'winograd4' },
-    { label: '14x14 outputs: F(2,3)', N: 2, H: 14, W: 14, C: 32, F: 32, pad: 1, expected: 'winograd' },
+    { label: '11x11 outputs C32 F64: F(4,3) both', N: 2, H: 13, W: 13, C: 32, F: 64, pad: 0, fwd: 'winograd4', bwd: 'winograd4' },
+    { label: '14x14 outputs C32 F32: F(2,3) both', N: 2, H: 14, W: 14, C: 32, F: 32, pad: 1, fwd: 'winograd', bwd: 'winograd' },
+    { label: '12x12 outputs C16 F16: F(4,3) both', N: 2, H: 12, W: 12, C: 16, F: 16, pad: 1, fwd: 'winograd4', bwd: 'winograd4' },
+    { label: '8x8 outputs C4 F16: kernel, then F(4,3)', N: 2, H: 8, W: 8, C: 4, F: 16, pad: 1, fwd: 'kernel', bwd: 'winograd4' },
+    { label: '14x14 outputs C4 F16: kernel both', N: 2, H: 14, W: 14, C: 4, F: 16, pad: 1, fwd: 'kernel', bwd: 'kernel' },
   ] as const)('$label', async (c) => {
     await sn.ready({ simd: 'plain', threads: 1 });
     const g = { strideH: 1, strideW: 1, padTop: c.pad, padBottom: c.pad, padLeft: c.pad, padRight: c.pad, dilationH: 1, dilationW: 1 };
@@ -403,23 +408,25 @@ describe('the measured choice between F(2x2,3x3) and F(4x4,3x3)', () => {
     const x = sn.tensor(randomValues(c.N * c.H * c.W * c.C, 81), [c.N, c.H, c.W, c.C]);
     const w = sn.tensor(randomValues(9 * c.C * c.F, 82), [3, 3, c.C, c.F]);
     const dy = sn.tensor(randomValues(c.N * OH * OW * c.F, 83), [c.N, OH, OW, c.F]);
-    const results = (path: WinogradPath | 'auto') => {
+    const results = (path: WinogradPath | 'kernel' | 'auto') => {
       const y = sn.Tensor.empty([c.N, OH, OW, c.F]), dx = sn.Tensor.empty(x.shape), dw = sn.Tensor.empty(w.shape);
       ops.forceConv2dPath(path);
       try {
         ops.conv2dForward(x, w, null, y, g, 0, 0);
         ops.conv2dBackward(x, w, dy, dx, dw, null, g);
-        return [y, dx, dw].map((t) => Array.from(t.dataSync()));
+        return { y: Array.from(y.dataSync()), grads: [dx, dw].map((t) => Array.from(t.dataSync())) };
       } finally {
         ops.forceConv2dPath('auto');
         [y, dx, dw].forEach((t) => t.dispose());
       }
     };
+    const other = (p: string) => (p === 'winograd' ? 'winograd4' : 'winograd');
     try {
       const auto = results('auto');
-      const other = c.expected === 'winograd' ? 'winograd4' : 'winograd';
-      expect(auto).toEqual(results(c.expected));
-      expect(auto[0]).not.toEqual(results(other)[0]);
+      expect(auto.y).toEqual(results(c.fwd).y);
+      expect(auto.y).not.toEqual(results(other(c.fwd)).y);
+      expect(auto.grads).toEqual(results(c.bwd).grads);
+      expect(auto.grads).not.toEqual(results(other(c.bwd)).grads);
     } finally {
       [x, w, dy].forEach((t) => t.dispose());
     }
