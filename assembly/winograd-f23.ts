@@ -83,7 +83,6 @@ export function input_tile_f23(p: usize, rowBytes: usize, pixel: usize, rowMask:
 // of the 2x2 stored at out (rows rowBytes apart); b = 0: no bias.
 export function output_tile_f23(src: usize, plane: usize, b: usize, out: usize, rowBytes: usize, pixel: usize, F: i32,
                                 rows: i32, cols: i32, act: i32, alpha: f32, tmp: usize): void {
-  const right = cols > 1, down = rows > 1;
   for (let f = 0; f < F; f += 4) {
     const k = min(4, F - f);
     const o = <usize>f << 2;
@@ -98,16 +97,16 @@ export function output_tile_f23(src: usize, plane: usize, b: usize, out: usize, 
     const q10 = f32x4.sub(f32x4.sub(m10, m20), m30), q11 = f32x4.sub(f32x4.sub(m11, m21), m31);
     const q12 = f32x4.sub(f32x4.sub(m12, m22), m32), q13 = f32x4.sub(f32x4.sub(m13, m23), m33);
     const bias = b ? ld(b + o, k) : f32x4.splat(0);
-    const y00 = f32x4.add(f32x4.add(f32x4.add(q00, q01), q02), bias);
-    const y01 = f32x4.add(f32x4.sub(f32x4.sub(q01, q02), q03), bias);
-    const y10 = f32x4.add(f32x4.add(f32x4.add(q10, q11), q12), bias);
-    const y11 = f32x4.add(f32x4.sub(f32x4.sub(q11, q12), q13), bias);
-    const d = out + o;
-    st(d, k, activate_f32x4(y00, act, alpha));
-    if (right) st(d + pixel, k, activate_f32x4(y01, act, alpha));
-    if (down) {
-      st(d + rowBytes, k, activate_f32x4(y10, act, alpha));
-      if (right) st(d + rowBytes + pixel, k, activate_f32x4(y11, act, alpha));
+    // The 2x2 before the activation, staged so that one activation in a loop stores them (each inlined copy
+    // of it is a few hundred bytes of wasm).
+    v128.store(tmp, f32x4.add(f32x4.add(f32x4.add(q00, q01), q02), bias));
+    v128.store(tmp + 16, f32x4.add(f32x4.sub(f32x4.sub(q01, q02), q03), bias));
+    v128.store(tmp + 32, f32x4.add(f32x4.add(f32x4.add(q10, q11), q12), bias));
+    v128.store(tmp + 48, f32x4.add(f32x4.sub(f32x4.sub(q11, q12), q13), bias));
+    for (let r = 0; r < rows; r++) {
+      for (let q = 0; q < cols; q++) {
+        st(out + <usize>r * rowBytes + <usize>q * pixel + o, k, activate_f32x4(v128.load(tmp + (<usize>(2 * r + q) << 4)), act, alpha));
+      }
     }
   }
 }
