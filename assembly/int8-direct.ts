@@ -74,10 +74,35 @@ export function int8_direct_conv2d(
     py = (p / ow) % oh;
     px = p % ow;
   }
+  // One channel, a 3x3 window, unit steps along the row (MNIST's first layer): 4 pixels side by side in a
+  // row read 6 bytes of each of 3 image rows, so the panel is 5 shuffles of the three rows widened to i16.
+  const rowPanel = !pool && c == 1 && kh == 3 && kw == 3 && strideW == 1 && dilationH == 1 && dilationW == 1;
+  const zero16 = i16x8.splat(0);
   for (let q = q0; q < q0 + qn; q++) {
     const rows = pool ? 4 : min(4, pixels - 4 * q);
     const unit: i32 = pool ? q : 4 * q; // y's first pixel of this work unit
     const out = y + <usize>unit * pixelBytes;
+    if (rowPanel && rows == 4 && px + 4 <= ow) {
+      const iy = py * strideH - padTop, ix = px - padLeft;
+      // The 8-byte row loads read 2 bytes past the 6 used: past the image only on its last row.
+      if (iy >= 0 && ix >= 0 && iy + 3 <= h && ix + 6 <= w && (ix + 8 <= w || iy + 3 < h || b + 1 < n)) {
+        const r0p = x + (<usize>b * h + iy) * w + ix;
+        const r0 = v128.load8x8_u(r0p), r1 = v128.load8x8_u(r0p + w), r2 = v128.load8x8_u(r0p + 2 * w);
+        // Step s holds taps (2s, 2s+1) of pixels 0..3; taps in (kh, kw) order, the 10th is padding.
+        v128.store(panel, i8x16.shuffle(r0, r0, 0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9));
+        v128.store(panel, i8x16.shuffle(r0, r1, 4, 5, 16, 17, 6, 7, 18, 19, 8, 9, 20, 21, 10, 11, 22, 23), 16);
+        v128.store(panel, i8x16.shuffle(r1, r1, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9, 8, 9, 10, 11), 32);
+        v128.store(panel, i8x16.shuffle(r2, r2, 0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9), 48);
+        v128.store(panel, i8x16.shuffle(r2, zero16, 4, 5, 16, 17, 6, 7, 16, 17, 8, 9, 16, 17, 10, 11, 16, 17), 64);
+        gemmTiles(4, f, kd, panel, packed, bias, out, f, mode, mult, shift, zero, qmin, qmax, false, false);
+        px += 4;
+        if (px == ow) {
+          px = 0;
+          if (++py == oh) { py = 0; b++; }
+        }
+        continue;
+      }
+    }
     // The 4 rows' pixels (b, oy, ox) as window corners in x; all 4 windows inside the image is the usual case.
     let c0: usize = 0, c1: usize = 0, c2: usize = 0, c3: usize = 0;
     let insideMask = 0;

@@ -16,8 +16,9 @@ export class ProgramReplay {
   private output: Tensor | null = null;
   private trace: Trace | null = null;
   private epoch = -1;
-  /** The float parameters the trace read (the int8 layers' float kernels are freed) and their versions. */
-  private params: Tensor[] = [];
+  /** Each layer's params array when the trace was recorded, and per param its version (-1: disposed, as the
+   * int8 layers' float kernels are). */
+  private paramLists: Layer['params'][] = [];
   private versions: number[] = [];
 
   constructor(
@@ -25,15 +26,20 @@ export class ProgramReplay {
     private readonly layers: Layer[],
   ) {}
 
+  // No allocation: at batch 1 this runs once per ~130 us predict (an array-building check took ~5 us).
   private valid(): boolean {
     const t = this.trace;
     if (!t || t.engine !== engine() || t.engine.retired || this.epoch !== kernelChoiceEpoch()) return false;
-    const live = this.liveParams();
-    return live.length === this.params.length && live.every((p, i) => p === this.params[i] && p.version === this.versions[i]);
-  }
-
-  private liveParams(): Tensor[] {
-    return this.layers.flatMap((l) => l.params.map((p) => p.value)).filter((v) => !v.isDisposed);
+    let v = 0;
+    for (let i = 0; i < this.layers.length; i++) {
+      const params = this.layers[i].params;
+      if (params !== this.paramLists[i]) return false;
+      for (let j = 0; j < params.length; j++) {
+        const value = params[j].value;
+        if ((value.isDisposed ? -1 : value.version) !== this.versions[v++]) return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -55,8 +61,8 @@ export class ProgramReplay {
       this.trace = trace;
       this.output = result;
       this.epoch = kernelChoiceEpoch();
-      this.params = this.liveParams();
-      this.versions = this.params.map((p) => p.version);
+      this.paramLists = this.layers.map((l) => l.params);
+      this.versions = this.paramLists.flatMap((ps) => ps.map((p) => (p.value.isDisposed ? -1 : p.value.version)));
     } else e.replay(this.trace!);
     return this.output!;
   }

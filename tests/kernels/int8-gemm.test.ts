@@ -38,6 +38,8 @@ const CASES: ConvCase[] = [
   { name: '3x3 same, C=5, F=24, 7x6, batch 1', x: [1, 7, 6, 5], k: [3, 3], f: 24, stride: [1, 1], padding: 'same' },
   { name: '3x3 same, C=17, F=16, 9x5 (15 tiles: whole panels and a rest)', x: [1, 9, 5, 17], k: [3, 3], f: 16, stride: [1, 1], padding: 'same' },
   { name: '3x3 valid stride 2, C=3, F=8, 9x12', x: [2, 9, 12, 3], k: [3, 3], f: 8, stride: [2, 2], padding: 'valid' },
+  { name: '3x3 same, C=1, F=8, 6x13, batch 2 (rows of 4 pixels and the border)', x: [2, 6, 13, 1], k: [3, 3], f: 8, stride: [1, 1], padding: 'same' },
+  { name: '3x3 valid stride (2,1), C=1, F=24, 9x14', x: [2, 9, 14, 1], k: [3, 3], f: 24, stride: [2, 1], padding: 'valid' },
 ];
 
 /** Cases int8Conv2d can also run by Winograd (3x3, stride 1, undilated): they run both ways. */
