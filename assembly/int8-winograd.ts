@@ -264,20 +264,17 @@ function outputTransform(
       const b = v128.load(bias + (<usize>fi << 2));
       const mv = v128.load(mult + (<usize>fi << 2));
       const d = out + <usize>fi * elem;
-      if (pool) {
-        // The four sums of the window (all inside: the tiles are floor(OH/2)·floor(OW/2)), then one output.
-        const s00 = i32x4.add(i32x4.add(q00, q01), q02), s01 = i32x4.sub(i32x4.sub(q01, q02), q03);
-        const s10 = i32x4.add(i32x4.add(q10, q11), q12), s11 = i32x4.sub(i32x4.sub(q11, q12), q13);
-        const top = i32x4.max_s(i32x4.shr_s(s00, 2), i32x4.shr_s(s01, 2));
-        const bottom = i32x4.max_s(i32x4.shr_s(s10, 2), i32x4.shr_s(s11, 2));
-        emit(d, k, mode, i32x4.add(i32x4.max_s(top, bottom), b), mv, round, shift, vz, vmin, vmax);
-        continue;
-      }
-      emit(d, k, mode, i32x4.add(i32x4.shr_s(i32x4.add(i32x4.add(q00, q01), q02), 2), b), mv, round, shift, vz, vmin, vmax);
-      if (right) emit(d + pixel, k, mode, i32x4.add(i32x4.shr_s(i32x4.sub(i32x4.sub(q01, q02), q03), 2), b), mv, round, shift, vz, vmin, vmax);
+      // The tile's four sums (AᵀMA, /4 exact); with pool one output, their max (all four inside: the tiles
+      // are floor(OH/2)·floor(OW/2)), through the first output stage.
+      const s00 = i32x4.shr_s(i32x4.add(i32x4.add(q00, q01), q02), 2), s01 = i32x4.shr_s(i32x4.sub(i32x4.sub(q01, q02), q03), 2);
+      const s10 = i32x4.shr_s(i32x4.add(i32x4.add(q10, q11), q12), 2), s11 = i32x4.shr_s(i32x4.sub(i32x4.sub(q11, q12), q13), 2);
+      const first = pool ? i32x4.max_s(i32x4.max_s(s00, s01), i32x4.max_s(s10, s11)) : s00;
+      emit(d, k, mode, i32x4.add(first, b), mv, round, shift, vz, vmin, vmax);
+      if (pool) continue;
+      if (right) emit(d + pixel, k, mode, i32x4.add(s01, b), mv, round, shift, vz, vmin, vmax);
       if (down) {
-        emit(d + rowBytes, k, mode, i32x4.add(i32x4.shr_s(i32x4.add(i32x4.add(q10, q11), q12), 2), b), mv, round, shift, vz, vmin, vmax);
-        if (right) emit(d + rowBytes + pixel, k, mode, i32x4.add(i32x4.shr_s(i32x4.sub(i32x4.sub(q11, q12), q13), 2), b), mv, round, shift, vz, vmin, vmax);
+        emit(d + rowBytes, k, mode, i32x4.add(s10, b), mv, round, shift, vz, vmin, vmax);
+        if (right) emit(d + rowBytes + pixel, k, mode, i32x4.add(s11, b), mv, round, shift, vz, vmin, vmax);
       }
     }
     if (++tw == TW) { tw = 0; if (++th == TH) { th = 0; n++; } }
