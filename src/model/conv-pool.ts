@@ -2,7 +2,7 @@
 // 2 and no padding (the Keras convnet's first block) runs as conv2dForwardMaxPool2 where the conv takes the
 // direct few-channel loop — its full-size output (the largest tensor of such a model) is never written —
 // and the pool step passes its input on. Where the kernel does not fuse the shapes of a call (a wider conv,
-// fewer images than threads) the conv step runs both layers itself. The same values bit for bit either way.
+// 1 < images < threads) the conv step runs both layers itself. The same values bit for bit either way.
 import type { Arena } from '../backend/arena.js';
 import { bumpKernelChoices } from '../backend/engine.js';
 import { Conv2D } from '../layers/conv2d.js';

@@ -195,12 +195,13 @@ export function conv2dForward(
 
 /**
  * Whether conv2dForwardMaxPool2 runs these shapes fused: conv2dForward would take the direct few-channel
- * loop (not Winograd, no forced path), and there is one image per thread at least (a smaller batch is split by rows unfused instead, for latency).
+ * loop (not Winograd, no forced path), and there is one image per thread at least, or one image (split by
+ * pairs of rows across threads); 1 < N < threads runs unfused, split by images.
  */
 export function conv2dMaxPool2Fuses(x: Tensor, w: Tensor, g: Conv2dGeometry): boolean {
   const d = dimsOf('conv2dForwardMaxPool2', x, w, g, {});
   const k = engine().kernels;
-  return d.N >= engine().threads && forcedPath === 'auto' && conv2dPath(d, g) !== 'winograd' &&
+  return (d.N >= engine().threads || d.N === 1) && forcedPath === 'auto' && conv2dPath(d, g) !== 'winograd' &&
     !!k.conv2d_forward_is_direct(d.H, d.W, d.C, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.padTop, g.padLeft, d.groups);
 }
 
@@ -218,8 +219,10 @@ export function conv2dForwardMaxPool2(x: Tensor, w: Tensor, b: Tensor | null, y:
   if (!conv2dMaxPool2Fuses(x, w, g)) throw new Error(`simdnet ${op}: ${describe({ x, w })} does not take the direct loop (conv2dMaxPool2Fuses)`);
   checkActivationCode(op, act);
   const k = engine().kernels;
+  const flop = 2 * d.N * d.OH * d.OW * d.F * d.KH * d.KW * d.C;
+  if (forwardByRows(x, w, b, y, d, g, act, alpha, flop, true)) return;
   forwardByImages(
-    d.N, (2 * d.N * d.OH * d.OW * d.F * d.KH * d.KW * d.C),
+    d.N, flop,
     () => k.conv2d_forward_scratch_bytes(1, d.C, d.F, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.dilationH, g.dilationW, 1),
     (n0, n, scratch) => [
       'conv2d_forward_maxpool2_f32', x.ptr + 4 * n0 * d.H * d.W * d.C, w.ptr, b ? b.ptr : 0, y.ptr + 4 * n0 * (d.OH >> 1) * (d.OW >> 1) * d.F,
@@ -232,31 +235,34 @@ export function conv2dForwardMaxPool2(x: Tensor, w: Tensor, b: Tensor | null, y:
  * One image on the direct few-channel loop (a first layer at batch 1: latency) split by output rows: each
  * part is conv2d_forward_f32 on the input rows its windows read, with the top padding that falls in its
  * range and the rows past the image left to the kernel's zero border. Every output value is the same sum
- * as in the whole call, so the result is bitwise the same. False (nothing run) where it does not apply.
+ * as in the whole call, so the result is bitwise the same. With `pool` (conv2dForwardMaxPool2: y is the
+ * 2x2/2 max pool of the conv), parts are pairs of conv rows, each run by the fused kernel. False (nothing
+ * run) where it does not apply.
  */
 function forwardByRows(
   x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, d: Dims, g: Conv2dGeometry, act: number, alpha: number, flop: number,
+  pool = false,
 ): boolean {
   const e = engine();
   const k = e.kernels;
-  if (d.N !== 1 || d.groups !== 1 || !k.conv2d_forward_is_direct(d.H, d.W, d.C, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.padTop, g.padLeft, 1)) return false;
-  const parts = splitWork(d.OH, flop, 1, MIN_FLOP_PER_SPLIT_IMAGE);
+  // A 1x1 part without padding would be a GEMM (other roundings): 1x1 convs stay whole.
+  if (d.N !== 1 || d.groups !== 1 || d.KH * d.KW === 1 || !k.conv2d_forward_is_direct(d.H, d.W, d.C, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.padTop, g.padLeft, 1)) return false;
+  const unit = pool ? 2 : 1; // conv rows per row of y
+  const parts = splitWork(d.OH / unit | 0, flop, 1, MIN_FLOP_PER_SPLIT_IMAGE);
   if (parts.length < 2) return false;
-  const geometry = parts.map(([r0, rn]) => {
-    const top = r0 * g.strideH - g.padTop; // the part's first window row, in image rows (< 0: in the padding)
-    const start = Math.min(Math.max(top, 0), d.H);
-    const span = (rn - 1) * g.strideH + (d.KH - 1) * g.dilationH + 1; // padded rows its windows cover
-    return { r0, rn, start, pad: start - top, rows: Math.max(0, Math.min(d.H - start, span - (start - top))) };
-  });
-  // A part must take the direct loop too (a 1x1 part without padding would be a GEMM: other roundings).
-  if (!geometry.every((p) => k.conv2d_forward_is_direct(p.rows, d.W, d.C, d.KH, d.KW, p.rn, d.OW, g.strideH, g.strideW, p.pad, g.padLeft, 1))) return false;
-  const stride = Math.ceil(k.conv2d_forward_scratch_bytes(1, d.C, d.F, d.KH, d.KW, parts[0][1], d.OW, g.strideH, g.strideW, g.dilationH, g.dilationW, 1) / 64) * 64;
+  const stride = Math.ceil(k.conv2d_forward_scratch_bytes(1, d.C, d.F, d.KH, d.KW, parts[0][1] * unit, d.OW, g.strideH, g.strideW, g.dilationH, g.dilationW, 1) / 64) * 64;
   const scratch = e.scratch(stride * parts.length);
-  e.parallel(geometry.map((p, t): KernelCall => [
-    'conv2d_forward_f32', x.ptr + 4 * p.start * d.W * d.C, w.ptr, b ? b.ptr : 0, y.ptr + 4 * p.r0 * d.OW * d.F,
-    1, p.rows, d.W, d.C, d.F, d.KH, d.KW, p.rn, d.OW,
-    g.strideH, g.strideW, p.pad, g.padLeft, g.dilationH, g.dilationW, 1, act, alpha, scratch + t * stride,
-  ]));
+  e.parallel(parts.map(([q0, qn], t): KernelCall => {
+    const rn = qn * unit; // conv rows
+    const top = q0 * unit * g.strideH - g.padTop; // the part's first window row, in image rows (< 0: in the padding)
+    const start = Math.min(Math.max(top, 0), d.H);
+    const rows = Math.max(0, Math.min(d.H - start, (rn - 1) * g.strideH + (d.KH - 1) * g.dilationH + 1 - start + top));
+    const sizes = [1, rows, d.W, d.C, d.F, d.KH, d.KW, rn, d.OW, g.strideH, g.strideW, start - top, g.padLeft, g.dilationH, g.dilationW] as const;
+    return [
+      pool ? 'conv2d_forward_maxpool2_f32' : 'conv2d_forward_f32', x.ptr + 4 * start * d.W * d.C, w.ptr, b ? b.ptr : 0,
+      y.ptr + 4 * q0 * (d.OW / unit | 0) * d.F, ...sizes, ...(pool ? [] : [1]), act, alpha, scratch + t * stride,
+    ] as unknown as KernelCall;
+  }));
   return true;
 }
 

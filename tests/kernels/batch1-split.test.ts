@@ -1,4 +1,5 @@
-// One image split across threads (latency): the direct first-layer conv by output rows, max pooling by output
+// One image split across threads (latency): the direct first-layer conv by output rows (alone, and fused
+// with a 2x2/2 max pooling by pairs of rows), max pooling by output
 // rows (and a batch's rows split across image boundaries), a batch-1 dense layer (gemv) by columns. On the threaded build every result must equal the
 // single-threaded one bit for bit (each output is the same sum either way), and each case must really split
 // (else the comparison proves nothing). The conv is also checked against the float64 reference.
@@ -7,6 +8,7 @@ import * as sn from '../../src/index.js';
 import { engine } from '../../src/backend/engine.js';
 import { rng } from '../helpers/random.js';
 import { conv2dCase, expectClose, outputSize, referenceForward } from '../helpers/conv-reference.js';
+import { conv2dForwardMaxPool2 } from '../../src/ops/conv.js';
 
 afterAll(() => sn.dispose());
 
@@ -69,6 +71,18 @@ function runAll(): { out: Float32Array[]; widths: number[] } {
       [x, w, b, y].forEach((t) => t.dispose());
       return [v];
     }));
+    // The same convs fused with a 2x2/2 max pooling (predict's conv → pool pairs): split by pairs of rows.
+    convs.forEach((c, i) => record(() => {
+      const [, OH, OW] = outputSize(conv2dCase(c.x, c.k, c.F, c.stride, c.pad, c.dilation));
+      const x = sn.tensor(data.convs[i].x, c.x), w = sn.tensor(data.convs[i].w, [...c.k, c.x[3], c.F]);
+      const b = sn.tensor(data.convs[i].b, [c.F]), y = sn.Tensor.empty([1, OH >> 1, OW >> 1, c.F]);
+      const [padTop, padBottom, padLeft, padRight] = c.pad;
+      const g = { strideH: c.stride[0], strideW: c.stride[1], padTop, padBottom, padLeft, padRight, dilationH: c.dilation[0], dilationW: c.dilation[1] };
+      conv2dForwardMaxPool2(x, w, b, y, g, c.act);
+      const v = y.dataSync();
+      [x, w, b, y].forEach((t) => t.dispose());
+      return [v];
+    }));
     pools.forEach((p, i) => record(() => {
       const [N, H, W, C] = p.x;
       const [OH, OW] = sn.ops.pool2dOutputSize(H, W, p.g);
@@ -105,12 +119,20 @@ describe.each(['plain', 'relaxed'] as const)('one image split across threads (%s
       const ref = referenceForward(cc, Float64Array.from(d.x), Float64Array.from(d.w), Float64Array.from(d.b))
         .map((v) => (c.act === 1 ? Math.max(v, 0) : c.act === 5 ? 1 / (1 + Math.exp(-v)) : v));
       expectClose(single.out[i], ref, `conv ${i}`);
+      // The fused one against the 2x2/2 max pool of the reference.
+      const [, OH, OW] = outputSize(cc);
+      const pooled = Array.from({ length: (OH >> 1) * (OW >> 1) * c.F }, (_, o) => {
+        const [f, q] = [o % c.F, Math.floor(o / c.F)];
+        const [i0, j0] = [2 * Math.floor(q / (OW >> 1)), 2 * (q % (OW >> 1))];
+        return Math.max(...[[0, 0], [0, 1], [1, 0], [1, 1]].map(([di, dj]) => ref[((i0 + di) * OW + j0 + dj) * c.F + f]));
+      });
+      expectClose(single.out[convs.length + i], pooled, `conv ${i} + max pool`);
     });
     for (const threads of [2, 3]) {
       await sn.ready({ threads, simd });
       const split = runAll();
       // Every case splits but the 1600→10 dense (too little work: it must stay whole).
-      const expected = [...convs.map(() => true), ...pools.map(() => true), true, false, true];
+      const expected = [...convs.map(() => true), ...convs.map(() => true), ...pools.map(() => true), true, false, true];
       expect(split.widths.map((w) => w > 1)).toEqual(expected);
       split.out.forEach((v, i) => {
         const same = v.length === single.out[i].length && v.every((x, j) => Object.is(x, single.out[i][j]));
