@@ -620,56 +620,84 @@ export function gemm_run(M: i32, N: i32, K: i32,
 // c (1,N) = [c +] a · b (K,N) [+ bias], then act, for one row (a batch-1 dense layer): b is read once in
 // place, 8 (then 4, then 1) columns at a time, instead of being packed into panels for a single row — the
 // packing alone cost more than the product. `aStep` is the byte distance between consecutive a values.
+// Columns go 32 at a time first: eight accumulators, enough independent adds to hide their latency, and
+// 128 bytes of each b row read at once (8 columns used half of each cache line and streamed b twice). The
+// 4-wide leftovers have too few accumulators for that, so each sums its K products in four interleaved
+// partial sums (k mod 4); scalar columns in two. A column's arithmetic depends only on where it lies
+// relative to N's multiples of 32 and 4, so parts split at multiples of 32 (threads, src/ops/gemm.ts) give
+// bitwise the same values.
 function gemv_row_f32(N: i32, K: i32, a: usize, aStep: usize, b: usize, ldb: i32, c: usize, accumulate: bool,
                       bias: usize, act: i32, alpha: f32): void {
   const row = <usize>ldb << 2;
+  const K4 = K & ~3;
   let j = 0;
-  for (; j + 8 <= N; j += 8) {
+  for (; j + 32 <= N; j += 32) {
     const cj = c + (<usize>j << 2);
-    let s0 = accumulate ? v128.load(cj) : f32x4.splat(0);
-    let s1 = accumulate ? v128.load(cj, 16) : f32x4.splat(0);
+    const z = f32x4.splat(0);
+    let c0 = z, c1 = z, c2 = z, c3 = z, c4 = z, c5 = z, c6 = z, c7 = z;
+    if (accumulate) {
+      c0 = v128.load(cj); c1 = v128.load(cj, 16); c2 = v128.load(cj, 32); c3 = v128.load(cj, 48);
+      c4 = v128.load(cj, 64); c5 = v128.load(cj, 80); c6 = v128.load(cj, 96); c7 = v128.load(cj, 112);
+    }
     let p = b + (<usize>j << 2);
     let q = a;
     for (let k = 0; k < K; k++) {
       const av = f32x4.splat(load<f32>(q));
-      s0 = madd(av, v128.load(p), s0);
-      s1 = madd(av, v128.load(p, 16), s1);
+      c0 = madd(av, v128.load(p), c0);
+      c1 = madd(av, v128.load(p, 16), c1);
+      c2 = madd(av, v128.load(p, 32), c2);
+      c3 = madd(av, v128.load(p, 48), c3);
+      c4 = madd(av, v128.load(p, 64), c4);
+      c5 = madd(av, v128.load(p, 80), c5);
+      c6 = madd(av, v128.load(p, 96), c6);
+      c7 = madd(av, v128.load(p, 112), c7);
       p += row;
       q += aStep;
     }
-    if (bias) {
-      s0 = f32x4.add(s0, v128.load(bias + (<usize>j << 2)));
-      s1 = f32x4.add(s1, v128.load(bias + (<usize>j << 2), 16));
-    }
-    v128.store(cj, s0);
-    v128.store(cj, s1, 16);
+    v128.store(cj, c0); v128.store(cj, c1, 16); v128.store(cj, c2, 32); v128.store(cj, c3, 48);
+    v128.store(cj, c4, 64); v128.store(cj, c5, 80); v128.store(cj, c6, 96); v128.store(cj, c7, 112);
   }
   for (; j + 4 <= N; j += 4) {
     const cj = c + (<usize>j << 2);
-    let s0 = accumulate ? v128.load(cj) : f32x4.splat(0);
+    let s0 = f32x4.splat(0), t0 = s0, u0 = s0, v0 = s0;
     let p = b + (<usize>j << 2);
     let q = a;
-    for (let k = 0; k < K; k++) {
+    let k = 0;
+    for (; k < K4; k += 4) {
+      s0 = madd(f32x4.splat(load<f32>(q)), v128.load(p), s0);
+      t0 = madd(f32x4.splat(load<f32>(q + aStep)), v128.load(p + row), t0);
+      u0 = madd(f32x4.splat(load<f32>(q + 2 * aStep)), v128.load(p + 2 * row), u0);
+      v0 = madd(f32x4.splat(load<f32>(q + 3 * aStep)), v128.load(p + 3 * row), v0);
+      p += 4 * row;
+      q += 4 * aStep;
+    }
+    for (; k < K; k++) {
       s0 = madd(f32x4.splat(load<f32>(q)), v128.load(p), s0);
       p += row;
       q += aStep;
     }
-    if (bias) s0 = f32x4.add(s0, v128.load(bias + (<usize>j << 2)));
-    v128.store(cj, s0);
+    s0 = f32x4.add(f32x4.add(s0, t0), f32x4.add(u0, v0));
+    v128.store(cj, accumulate ? f32x4.add(v128.load(cj), s0) : s0);
   }
   for (; j < N; j++) {
     const cj = c + (<usize>j << 2);
-    let s: f32 = accumulate ? load<f32>(cj) : 0;
+    let s: f32 = 0, t: f32 = 0;
     let p = b + (<usize>j << 2);
     let q = a;
-    for (let k = 0; k < K; k++) {
+    let k = 0;
+    for (; k + 2 <= K; k += 2) {
+      // Two interleaved partial sums (k even, odd) halve the chain of dependent adds.
       s += load<f32>(q) * load<f32>(p);
-      p += row;
-      q += aStep;
+      t += load<f32>(q + aStep) * load<f32>(p + row);
+      p += 2 * row;
+      q += 2 * aStep;
     }
-    if (bias) s += load<f32>(bias + (<usize>j << 2));
-    store<f32>(cj, s);
+    if (k < K) s += load<f32>(q) * load<f32>(p);
+    s += t;
+    store<f32>(cj, accumulate ? load<f32>(cj) + s : s);
   }
+  // The bias once the sums are complete (the same adds as in the loops: sum, then bias).
+  if (bias) for (let i = 0; i < N; i++) store<f32>(c + (<usize>i << 2), load<f32>(c + (<usize>i << 2)) + load<f32>(bias + (<usize>i << 2)));
   if (act) activation_forward_f32(c, c, N, act, alpha);
 }
 

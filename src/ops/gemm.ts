@@ -47,9 +47,12 @@ export function gemmRaw(
   const byRows = M >= N;
   const extent = byRows ? M : N;
   // One row times a matrix (a batch-1 dense layer: gemv, b read in place) splits by columns at the lower
-  // threshold of one image's work; whole tiles (MR = 4, NR = 8) otherwise.
+  // threshold of one image's work, at multiples of its 32-column strips (so each column is summed as in one
+  // call: bitwise the same); whole tiles (MR = 4, NR = 8) otherwise.
   const gemv = M === 1 && !transB;
-  const parts = splitWork(extent, 2 * M * N * K, 8, gemv ? MIN_FLOP_PER_SPLIT_IMAGE : MIN_FLOP_PER_THREAD);
+  const parts = gemv
+    ? splitWork(N, 2 * N * K, 32, MIN_FLOP_PER_SPLIT_IMAGE)
+    : splitWork(extent, 2 * M * N * K, 8);
   if (parts.length === 1) {
     const scratch = e.scratch(k.gemm_scratch_bytes(M, N, K));
     k.gemm_f32(M, N, K, a, lda, +transA, b, ldb, +transB, c, ldc, +accumulate, bias, act, alpha, scratch);

@@ -76,8 +76,9 @@ describe.each(builds)('gemm (%s)', (_name, options) => {
   });
 
   it('matmul handles every transpose combination and accumulate', () => {
-    // The last two are large enough to be split across threads (by rows, then by columns).
-    for (const [M, N, K] of [[5, 7, 3], [17, 33, 65], [65, 1, 17], [3, 65, 130], [33, 17, 1], [130, 70, 385], [5, 1000, 600]]) {
+    // [130, 70, 385] and [5, 1000, 600] are large enough to be split across threads (by rows, then by
+    // columns); M = 1 is the gemv path (a strided a when transposed; 8-, 4- and 1-wide columns; K % 4 != 0).
+    for (const [M, N, K] of [[5, 7, 3], [17, 33, 65], [65, 1, 17], [3, 65, 130], [33, 17, 1], [130, 70, 385], [5, 1000, 600], [1, 15, 37], [1, 70, 386]]) {
       for (const transA of [false, true])
         for (const transB of [false, true])
           for (const accumulate of [false, true]) {
