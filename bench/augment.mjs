@@ -4,10 +4,7 @@
 // minutes; plus the three warps alone (one training forward each, the wasm kernel), per batch.
 //
 //   npm run bench -- augment [--rounds=R] [--steps=S] [--threads=T]
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+import { median } from './harness.mjs';
 
 function augmentation(sn) {
   const L = sn.layers;

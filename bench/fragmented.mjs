@@ -10,12 +10,9 @@
 // interleaves its rounds with this one's, so both see the machine in the same minutes.
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { median } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 function model(sn) {
   const L = sn.layers;

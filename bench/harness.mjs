@@ -14,6 +14,17 @@ export const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+/** n seeded pseudo-random floats, uniform in [-scale/2, scale/2): the same inputs for every library in a run. */
+export function values(n, seed, scale = 1) {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    out[i] = ((s >>> 8) / 16777216 - 0.5) * scale;
+  }
+  return out;
+}
+
 /** Milliseconds per call of f (sync or async), repeated for at least minMs after one warm-up call (at least 2 calls). */
 export async function perCall(f, minMs) {
   await f();

@@ -6,6 +6,7 @@
 //   node --experimental-wasm-relaxed-simd bench/int8-layers.mjs [--rounds=5] [--builds=plain,relaxed]
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
+import { median } from './harness.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const sn = await import(pathToFileURL(join(ROOT, 'dist', 'simdnet.js')).href);
@@ -14,7 +15,6 @@ const arg = (name, dflt) => process.argv.find((a) => a.startsWith(`--${name}=`))
 const rounds = Number(arg('rounds', 5));
 const builds = arg('builds', 'plain,relaxed').split(',');
 
-const median = (v) => { const s = [...v].sort((a, b) => a - b); return s[s.length >> 1]; };
 // Milliseconds of this process's CPU time per call (user + system, over ~minMs of wall time): on a machine
 // shared with other work this is steadier than wall time; the kernels run on this thread.
 function perCall(f, minMs) {

@@ -18,23 +18,10 @@ import { loadavg } from 'node:os';
 import { loadTfjsWasm } from './kernels.mjs';
 import { kerasConvnet, lenet5 } from './models.mjs';
 import { mobileNetV2 } from './mobilenet-v2.mjs';
-import { perCall } from './harness.mjs';
+import { perCall, median, values } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const median = (v) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
-function values(n, seed, scale = 2) {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    out[i] = ((s >>> 8) / 16777216 - 0.5) * scale;
-  }
-  return out;
-}
 
 /** A bench/models.mjs spec as a Sequential of `lib` (sn or tf: the same layers API). */
 function sequentialOf(lib, spec) {
@@ -117,7 +104,7 @@ export async function runIssue13Bench({ rounds = 3, mobilenet = true, log = cons
   const convnet2 = sequentialOf(sn2, kerasConvnet);
   const lenet = sequentialOf(sn1, lenet5);
   copyWeights(convnet, convnet2, sn2);
-  const x64 = values(64 * 784, 99);
+  const x64 = values(64 * 784, 99, 2);
   const labels = Float32Array.from({ length: 64 }, (_, i) => (i * 7) % 10);
   const t = (lib, v, shape) => lib.tensor(v, shape);
   const c64 = t(sn1, x64, [64, 28, 28, 1]), c1 = t(sn1, x64.subarray(0, 784), [1, 28, 28, 1]);

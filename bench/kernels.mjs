@@ -18,14 +18,10 @@
 // products per output value and cannot reach them); conv2dTranspose and conv3d forward ≥ 60 %, backward
 // ≥ 40 % (issue 12); depthwise 3x3 forward ≤ 0.83× TF.js wasm's time.
 import { loadavg } from 'node:os';
+import { median } from './harness.mjs';
 
 const now = () => performance.now();
 const cpuNow = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-const median = (xs) => {
-  const s = xs.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 function randomValues(n, seed) {
   let s = seed >>> 0;

@@ -11,27 +11,14 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { perCall } from './harness.mjs';
+import { perCall, median, values } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const FIXTURES = join(root, 'tests', 'fixtures', 'onnx');
 const MODELS = ['lenet5', 'resnet', 'inception', 'grouped'];
 
-const median = (v) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
-function values(n, seed) {
-  const out = new Float32Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    out[i] = (s >>> 8) / 16777216 - 0.5;
-  }
-  return out;
-}
 
 
 export async function runOnnxBench(sn, { rounds = 5, batch = 64, minMs = 300, log = console.log } = {}) {

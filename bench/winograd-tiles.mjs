@@ -8,7 +8,7 @@
 //   node [--experimental-wasm-relaxed-simd] bench/winograd-tiles.mjs [--rounds=R] [--filter=RE] [--simd=plain|relaxed]
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { median } from './harness.mjs';
+import { median, values } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -56,15 +56,6 @@ function perCall(f, minMs) {
   return (c - c0) / n;
 }
 
-function values(n, seed) {
-  const out = new Float32Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    out[i] = (s >>> 8) / 16777216 - 0.5;
-  }
-  return out;
-}
 
 export async function runWinogradTilesBench(sn, { rounds = 3, minMs = 150, filter = null, log = console.log } = {}) {
   const { ops } = sn;

@@ -10,23 +10,11 @@
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { loadTfjsWasm } from './kernels.mjs';
+import { median, values } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-const median = (v) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
-function values(n, seed, scale) {
-  const out = new Float32Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    out[i] = ((s >>> 8) / 16777216 - 0.5) * scale;
-  }
-  return out;
-}
 
 // Keras MNIST convnet: [shape, fan-in] of each weight, in Keras order.
 const WEIGHTS = [[[3, 3, 1, 32], 9], [[32], 0], [[3, 3, 32, 64], 288], [[64], 0], [[1600, 10], 1600], [[10], 0]];
