@@ -359,7 +359,11 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('browser pages built from the installed
     );
     const json = stats.toJson({ all: false, errors: true, warnings: true });
     expect(json.errors.map((e: { message: string }) => e.message)).toEqual([]);
-    expect(json.warnings.map((e: { message: string }) => e.message)).toEqual([]);
+    // webpack's performance hints advise any app whose assets pass 244 KiB; this round's size budget lets
+    // simdnet alone reach 256 KiB (tests/bundle.test.ts holds it there), so they say nothing about simdnet's
+    // code. Every other warning fails the test.
+    const hint = /^(asset size limit|entrypoint size limit|webpack performance recommendations)/;
+    expect(json.warnings.map((e: { message: string }) => e.message).filter((m: string) => !hint.test(m))).toEqual([]);
     writeFileSync(join(out, 'index.html'), html('main.js'));
     expectSameResults(await drive(out));
   }, 120_000);
