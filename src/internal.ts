@@ -3,7 +3,8 @@
 // It exists so that a subpath bundle reaches the one engine through `import 'simdnet'` (rollup.config.mjs)
 // instead of bundling a second copy of it: two engines would mean two wasm instances, two heaps and two
 // Tensor classes, so tensors of one would not pass `instanceof` in the other.
-import { engine, kernelChoiceEpoch } from './backend/engine.js';
+import { engine } from './backend/engine.js';
+import { ParamStamp } from './model/param-stamp.js';
 import { Arena } from './backend/arena.js';
 import { splitWork } from './backend/split.js';
 import { shapeSize } from './tensor.js';
@@ -28,6 +29,6 @@ import { countCorrect } from './ops/loss.js';
 export const _internal = Object.freeze({
   engine, Arena, splitWork, shapeSize, checkBatchSize, gatherRows, layersFromTopology, topologyOf,
   filePathOf, readArtifactsFromDir, saveArtifactsToDir, fetchArtifacts, GENERATED_BY, concatBuffers,
-  describeShape, sameShape, windowAxis, applyActivation, getLoss, countCorrect, kernelChoiceEpoch,
+  describeShape, sameShape, windowAxis, applyActivation, getLoss, countCorrect, ParamStamp,
   modelFromTopology,
 });

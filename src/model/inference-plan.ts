@@ -13,9 +13,10 @@
 // Layers must compute their inference forward through kernels only (see Layer.forward's contract): a
 // decision taken in JS from tensor values would not be replayed.
 import { Arena } from '../backend/arena.js';
-import { engine, kernelChoiceEpoch, type Trace } from '../backend/engine.js';
+import { engine, type Trace } from '../backend/engine.js';
 import { Tensor } from '../tensor.js';
-import type { Layer, Param } from '../layers/layer.js';
+import type { Layer } from '../layers/layer.js';
+import { ParamStamp } from './param-stamp.js';
 import type { Graph } from './graph.js';
 
 /** Activations above this many bytes are not kept between calls (the plan runs once and is dropped). */
@@ -26,10 +27,8 @@ export class InferencePlan {
   private inputs: Tensor[] = [];
   private outputs: Tensor[] = [];
   private trace: Trace | null = null;
-  private epoch = -1;
+  private readonly stamp = new ParamStamp();
   private readonly layers: Layer[];
-  private paramLists: Param[][] = [];
-  private versions: number[] = [];
   /** Bytes of the activations and scratch the plan holds. */
   bytes = 0;
 
@@ -40,17 +39,7 @@ export class InferencePlan {
   /** Whether the recorded trace still computes what the graph would. */
   private valid(): boolean {
     const t = this.trace;
-    if (!t || t.engine !== engine() || t.engine.retired || this.epoch !== kernelChoiceEpoch()) return false;
-    let v = 0;
-    for (let i = 0; i < this.layers.length; i++) {
-      const params = this.layers[i].params;
-      if (params !== this.paramLists[i]) return false;
-      for (let j = 0; j < params.length; j++) {
-        const value = params[j].value;
-        if (value.isDisposed || value.version !== this.versions[v++]) return false;
-      }
-    }
-    return true;
+    return !!t && t.engine === engine() && !t.engine.retired && this.stamp.same(this.layers);
   }
 
   /**
@@ -74,9 +63,7 @@ export class InferencePlan {
       const { result, trace } = e.record(() => forward(this.inputs, this.arena));
       this.trace = trace;
       this.outputs = result;
-      this.epoch = kernelChoiceEpoch();
-      this.paramLists = this.layers.map((l) => l.params);
-      this.versions = this.layers.flatMap((l) => l.params.map((p) => p.value.version));
+      this.stamp.take(this.layers);
       this.bytes = e.heap.bytesInUse - before;
     } else e.replay(this.trace!);
     for (let j = 0; j < outs.length; j++) {

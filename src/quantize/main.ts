@@ -7,7 +7,7 @@ import { _internal } from '../index.js';
 export const {
   engine, Arena, splitWork, shapeSize, checkBatchSize, gatherRows, modelFromTopology,
   filePathOf, readArtifactsFromDir, saveArtifactsToDir, fetchArtifacts, GENERATED_BY, concatBuffers,
-  describeShape, sameShape, windowAxis, applyActivation, getLoss, countCorrect, kernelChoiceEpoch,
+  describeShape, sameShape, windowAxis, applyActivation, getLoss, countCorrect, ParamStamp,
 } = _internal;
 /** The arena class's instance type, under the same name as the value. */
 export type Arena = InstanceType<typeof Arena>;
