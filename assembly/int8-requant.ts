@@ -1,4 +1,5 @@
-// The u8 output stage shared by the int8 GEMM (int8-gemm.ts) and the int8 Winograd conv (int8-winograd.ts).
+// The u8 output stage shared by the int8 GEMM (int8-gemm.ts) and the int8 Winograd convs (int8-winograd.ts,
+// int8-winograd-f43.ts), and the Winograd convs' store of one pixel's channels (emit).
 // Not exported by the module (index.ts does not re-export this file): v128 arguments.
 
 // Four lanes of i32 (acc) requantized to i32 in [qmin, qmax]: (acc·m0 + 2^(shift-1)) >> shift in i64.
@@ -19,3 +20,23 @@
   return i32x4.min_s(i32x4.max_s(i32x4.add(r, zero), qmin), qmax);
 }
 
+// k (1..4) output channels of one pixel from their sums acc: u8 (mode 0) or f32 (mode 1), as int8_gemm.
+@inline export function emit(d: usize, k: i32, mode: i32, acc: v128, mv: v128, round: v128, shift: i32, vz: v128, vmin: v128, vmax: v128): void {
+  if (mode == 0) {
+    const r = requant(acc, mv, round, shift, vz, vmin, vmax);
+    const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(r, r), i16x8.splat(0));
+    if (k == 4) v128.store32_lane(d, bytes, 0);
+    else {
+      const bits = i32x4.extract_lane(bytes, 0);
+      for (let j = 0; j < k; j++) store<u8>(d + j, <u8>(bits >>> (j << 3)));
+    }
+  } else {
+    const v = f32x4.mul(f32x4.convert_i32x4_s(acc), mv);
+    if (k == 4) v128.store(d, v);
+    else {
+      store<f32>(d, f32x4.extract_lane(v, 0));
+      if (k > 1) store<f32>(d + 4, f32x4.extract_lane(v, 1));
+      if (k > 2) store<f32>(d + 8, f32x4.extract_lane(v, 2));
+    }
+  }
+}

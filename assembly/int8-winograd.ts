@@ -18,11 +18,20 @@
 // sums, requantized once — the same bytes as pooling the requantized outputs, the output stage being
 // monotonic. y is then the pooled (N, OH/2, OW/2, F).
 import { INT8_DOT16, int8_gemm, int8_pack_panels, int8_packed_weights_bytes, int8_padded_k } from './int8-gemm';
-import { requant } from './int8-requant';
+import { emit } from './int8-requant';
+import { filterTile43, inputTransform43, outputTransform43 } from './int8-winograd-f43';
 
-/** Bytes of the packed Winograd filters U for C input and F output channels (16 DOT16-packed K=C × F). */
-export function int8_wino_filter_bytes(c: i32, f: i32): i32 {
-  return 16 * int8_packed_weights_bytes(c, f, INT8_DOT16);
+// F(4x4, 3x3) runs through the same loops with 6x6 tiles (36 ξ) and its own transforms (int8-winograd-f43.ts);
+// `tile` (2 or 4) picks the output tile side in every function below.
+
+// ξ planes (products per tile) of a tile side: 16 for F(2,3), 36 for F(4,3).
+@inline function planesOf(tile: i32): i32 {
+  return tile == 4 ? 36 : 16;
+}
+
+/** Bytes of the packed Winograd filters U for C input and F output channels (16 or 36 DOT16-packed K=C × F). */
+export function int8_wino_filter_bytes(c: i32, f: i32, tile: i32): i32 {
+  return planesOf(tile) * int8_packed_weights_bytes(c, f, INT8_DOT16);
 }
 
 // Byte offset of element (k, n) in a DOT16-packed K×N matrix: blocks of 8 columns, [KP/2][8 columns][2 k] i16.
@@ -30,15 +39,19 @@ export function int8_wino_filter_bytes(c: i32, f: i32): i32 {
   return ((<usize>(n >> 3) * <usize>kp * 8) + <usize>((k >> 1) * 16 + (n & 7) * 2 + (k & 1))) << 1;
 }
 
-/** U = G' g G'ᵀ for every (c, f) of w (int8, [3][3][C][F], Keras layout), packed per ξ into dst. */
-export function int8_wino_filter(w: usize, c: i32, f: i32, dst: usize): void {
+/** U = G' g G'ᵀ (tile 4: U'' of int8-winograd-f43.ts) for every (c, f) of w (int8, [3][3][C][F], Keras layout), packed per ξ into dst. */
+export function int8_wino_filter(w: usize, c: i32, f: i32, dst: usize, tile: i32): void {
   const plane = <usize>int8_packed_weights_bytes(c, f, INT8_DOT16);
   const kp = int8_padded_k(c);
-  memory.fill(dst, 0, plane * 16);
+  memory.fill(dst, 0, plane * <usize>planesOf(tile));
   const tap = <usize>c * <usize>f;
   for (let ci = 0; ci < c; ci++) {
     for (let fi = 0; fi < f; fi++) {
       const s = w + <usize>ci * <usize>f + <usize>fi;
+      if (tile == 4) {
+        filterTile43(s, tap, dst + packedAt(ci, fi, kp), plane);
+        continue;
+      }
       const g00: i32 = load<i8>(s), g01: i32 = load<i8>(s + tap), g02: i32 = load<i8>(s + 2 * tap);
       const g10: i32 = load<i8>(s + 3 * tap), g11: i32 = load<i8>(s + 4 * tap), g12: i32 = load<i8>(s + 5 * tap);
       const g20: i32 = load<i8>(s + 6 * tap), g21: i32 = load<i8>(s + 7 * tap), g22: i32 = load<i8>(s + 8 * tap);
@@ -60,24 +73,30 @@ export function int8_wino_filter(w: usize, c: i32, f: i32, dst: usize): void {
   store<i16>(d + 3 * plane, <i16>(2 * t2));
 }
 
-// Tiles per block: V and M (16·TB·(2·KP + 4·F) bytes) within ~256 KiB, a multiple of 4 (the panel height).
-function tileBlock(kp: i32, f: i32): i32 {
-  const tb = (16384 / (2 * kp + 4 * f)) & ~3;
+// Tiles per block: V and M (planes·TB·(2·KP + 4·F) bytes) within ~256 KiB, a multiple of 4 (the panel height).
+function tileBlock(kp: i32, f: i32, planes: i32): i32 {
+  const tb = (262144 / planes / (2 * kp + 4 * f)) & ~3;
   return min(max(tb, 4), 256);
 }
 
 /** Scratch bytes int8_wino_conv2d needs for one thread. */
-export function int8_wino_scratch_bytes(c: i32, f: i32): i32 {
+export function int8_wino_scratch_bytes(c: i32, f: i32, tile: i32): i32 {
   const kp = int8_padded_k(c);
-  const tb = tileBlock(kp, f);
+  const planes = planesOf(tile);
+  const tb = tileBlock(kp, f, planes);
   const fp = (f + 15) & ~15;
-  // zero bias, V (16 planes of TB + 4 rows: a last partial panel reads up to 3 rows past tb), panels, M,
-  // one 4x4 patch of KP channels (inputTransform).
-  return 4 * fp + 16 * (tb + 4) * kp * 2 + (tb + 4) * kp * 2 + 16 * tb * f * 4 + 16 * kp + 64;
+  // zero bias, V (planes of TB + 4 rows: a last partial panel reads up to 3 rows past tb), panels, M (and
+  // 16 bytes its last 4-lane loads may read past), one 6x6 patch of KP channels (inputTransform), the
+  // staging tiles of the F(4,3) transforms (1 KiB).
+  return 4 * fp + planes * (tb + 4) * kp * 2 + (tb + 4) * kp * 2 + planes * tb * f * 4 + 16 + 36 * kp + 1024 + 64;
 }
 
-/** Tiles of one image: ceil(OH/2)·ceil(OW/2), or floor(OH/2)·floor(OW/2) with the pooling fused. */
-export function int8_wino_tiles(oh: i32, ow: i32, pool: i32): i32 {
+/**
+ * Tiles of one image: ceil(OH/t)·ceil(OW/t) for tile side t; with the pooling fused, F(2,3)'s
+ * floor(OH/2)·floor(OW/2) (one window each), F(4,3)'s ceil(PH/2)·ceil(PW/2) of the pooled (PH, PW).
+ */
+export function int8_wino_tiles(oh: i32, ow: i32, pool: i32, tile: i32): i32 {
+  if (tile == 4) return pool ? (((oh >> 1) + 1) >> 1) * (((ow >> 1) + 1) >> 1) : ((oh + 3) >> 2) * ((ow + 3) >> 2);
   return pool ? (oh >> 1) * (ow >> 1) : ((oh + 1) >> 1) * ((ow + 1) >> 1);
 }
 
@@ -89,25 +108,31 @@ export function int8_wino_tiles(oh: i32, ow: i32, pool: i32): i32 {
 export function int8_wino_conv2d(
   x: usize, h: i32, w: i32, c: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, t0: i32, tn: i32, zeroIn: i32,
   u: usize, f: i32, bias: usize, y: usize, mode: i32, mult: usize,
-  shift: i32, zero: i32, qmin: i32, qmax: i32, scratch: usize, pool: i32,
+  shift: i32, zero: i32, qmin: i32, qmax: i32, scratch: usize, pool: i32, tile: i32,
 ): void {
-  const TH = pool ? oh >> 1 : (oh + 1) >> 1, TW = pool ? ow >> 1 : (ow + 1) >> 1;
+  const four = tile == 4;
+  const planes = planesOf(tile);
+  const TH = four ? (pool ? ((oh >> 1) + 1) >> 1 : (oh + 3) >> 2) : pool ? oh >> 1 : (oh + 1) >> 1;
+  const TW = four ? (pool ? ((ow >> 1) + 1) >> 1 : (ow + 3) >> 2) : pool ? ow >> 1 : (ow + 1) >> 1;
   const kp = int8_padded_k(c);
-  const TB = tileBlock(kp, f);
+  const TB = tileBlock(kp, f, planes);
   const fp = (f + 15) & ~15;
   const zeros = (scratch + 63) & ~<usize>63;
   memory.fill(zeros, 0, <usize>fp * 4);
   const rowBytes = <usize>kp * 2;
   const vPlane = <usize>(TB + 4) * rowBytes;
   const v = zeros + <usize>fp * 4;
-  const panels = v + 16 * vPlane;
+  const panels = v + <usize>planes * vPlane;
   const m = panels + <usize>(TB + 4) * rowBytes;
   const mPlane = <usize>TB * <usize>f * 4;
   const uPlane = <usize>int8_packed_weights_bytes(c, f, INT8_DOT16);
+  const patch = m + <usize>planes * mPlane + 16;
+  const tmp = patch + 36 * <usize>kp;
   for (let b0 = 0; b0 < tn; b0 += TB) {
     const tb = min(TB, tn - b0);
-    inputTransform(x, v, vPlane, h, w, c, kp, TH, TW, padTop, padLeft, t0 + b0, tb, zeroIn, m + 16 * mPlane);
-    for (let xi = 0; xi < 16; xi++) {
+    if (four) inputTransform43(x, v, vPlane, h, w, c, kp, TH, TW, padTop, padLeft, t0 + b0, tb, zeroIn, patch, tmp);
+    else inputTransform(x, v, vPlane, h, w, c, kp, TH, TW, padTop, padLeft, t0 + b0, tb, zeroIn, patch);
+    for (let xi = 0; xi < planes; xi++) {
       int8_pack_panels(v + <usize>xi * vPlane, <i32>rowBytes, tb, <i32>rowBytes, panels);
       const uXi = u + <usize>xi * uPlane, mXi = m + <usize>xi * mPlane;
       const full = (tb & ~3) * ((f & 7) == 0 ? 1 : 0);
@@ -118,7 +143,8 @@ export function int8_wino_conv2d(
         int8_gemm(tb - r0, f, kp, panels + <usize>r0 * rowBytes, uXi, zeros, mXi + <usize>r0 * <usize>f * 4, f, 2, 0, 0, 0, 0, 0, INT8_DOT16);
       }
     }
-    outputTransform(m, mPlane, f, oh, ow, TH, TW, pool, t0 + b0, tb, y, bias, mode, mult, shift, zero, qmin, qmax);
+    if (four) outputTransform43(m, mPlane, f, oh, ow, TH, TW, pool, t0 + b0, tb, y, bias, mode, mult, shift, zero, qmin, qmax, tmp);
+    else outputTransform(m, mPlane, f, oh, ow, TH, TW, pool, t0 + b0, tb, y, bias, mode, mult, shift, zero, qmin, qmax);
   }
 }
 
@@ -278,26 +304,5 @@ function outputTransform(
       }
     }
     if (++tw == TW) { tw = 0; if (++th == TH) { th = 0; n++; } }
-  }
-}
-
-// k (1..4) output channels of one pixel from their sums acc: u8 (mode 0) or f32 (mode 1), as int8_gemm.
-@inline function emit(d: usize, k: i32, mode: i32, acc: v128, mv: v128, round: v128, shift: i32, vz: v128, vmin: v128, vmax: v128): void {
-  if (mode == 0) {
-    const r = requant(acc, mv, round, shift, vz, vmin, vmax);
-    const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(r, r), i16x8.splat(0));
-    if (k == 4) v128.store32_lane(d, bytes, 0);
-    else {
-      const bits = i32x4.extract_lane(bytes, 0);
-      for (let j = 0; j < k; j++) store<u8>(d + j, <u8>(bits >>> (j << 3)));
-    }
-  } else {
-    const v = f32x4.mul(f32x4.convert_i32x4_s(acc), mv);
-    if (k == 4) v128.store(d, v);
-    else {
-      store<f32>(d, f32x4.extract_lane(v, 0));
-      if (k > 1) store<f32>(d + 4, f32x4.extract_lane(v, 1));
-      if (k > 2) store<f32>(d + 8, f32x4.extract_lane(v, 2));
-    }
   }
 }

@@ -40,7 +40,7 @@ function describe(st) {
   const a = st.args;
   switch (st.name) {
     case 'int8_direct_conv2d': return `${a[2]}x${a[3]}x${a[4]} k${a[5]}x${a[6]} F${a[19]} pool${a[29]} mode${a[22]}`;
-    case 'int8_wino_conv2d': return `${a[1]}x${a[2]}x${a[3]} F${a[12]} pool${a[22]} mode${a[15]}`;
+    case 'int8_wino_conv2d': return `${a[1]}x${a[2]}x${a[3]} F${a[12]} pool${a[22]} mode${a[15]} F(${a[23]}x${a[23]},3x3)`;
     case 'int8_conv2d': return `${a[1]}x${a[2]}x${a[3]} k${a[4]}x${a[5]} F${a[18]} mode${a[21]}`;
     case 'int8_small_conv2d': return `${a[1]}x${a[2]}x${a[3]} F${a[12]} mode${a[15]}`;
     default: return '';

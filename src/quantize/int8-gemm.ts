@@ -7,6 +7,7 @@ import type { ops } from '../index.js';
 import type { KernelCall } from '../backend/engine.js';
 import { engine, splitWork } from './main.js';
 import { QTensor } from './int8-tensor.js';
+import type { WinogradTile } from '../ops/winograd.js';
 
 type Conv2dGeometry = ops.Conv2dGeometry;
 
@@ -153,7 +154,7 @@ export class Int8Plan {
     /** The kernel (and so the packing) this plan runs. */
     readonly kernel: Int8Kernel,
     /** Winograd filters (assembly/int8-winograd.ts) for a 3x3 conv on this many input channels, or null. */
-    private readonly wino: { c: number; u: Tensor } | null = null,
+    private readonly wino: { c: number; tile: WinogradTile; u: Tensor } | null = null,
     /** Packed for the direct conv (assembly/int8-direct.ts: K padded to 2 or 4, not 16) instead of the GEMM. */
     readonly direct = false,
   ) {}
@@ -166,19 +167,21 @@ export class Int8Plan {
   /**
    * Packs int8 weights wq (K×N row-major, values in −127..127) with an int32 bias (N) that already
    * includes −zeroIn·Σ_k wq[k][n], for `output`. With `winogradC` (a 3x3 kernel on that many input channels,
-   * 1..WINOGRAD_MAX_C), also the Winograd filters that int8Conv2d uses for its stride-1 undilated calls.
+   * 1..WINOGRAD_MAX_C), also the Winograd filters that int8Conv2d uses for its stride-1 undilated calls:
+   * F(2x2,3x3), or F(4x4,3x3) with `winogradTile` 4 (C ≤ WINOGRAD4_MAX_C).
    * With `direct`, the weights are packed for the direct conv instead (a short K: a first layer on few
    * channels), which int8Conv2d then runs for every geometry.
    */
   static create(
     wq: Int8Array, k: number, n: number, bias: Int32Array, output: Int8Output, kernel: Int8Kernel = int8Kernel(), winogradC: number | null = null,
-    direct = false,
+    direct = false, winogradTile: WinogradTile = 2,
   ): Int8Plan {
     if (wq.length !== k * n || bias.length !== n) {
       throw new Error(`simdnet Int8Plan: ${wq.length} weights and ${bias.length} biases do not make K=${k} × N=${n}`);
     }
-    if (winogradC !== null && !(winogradC >= 1 && winogradC <= WINOGRAD_MAX_C && 9 * winogradC === k)) {
-      throw new Error(`simdnet Int8Plan: Winograd needs a 3x3 kernel on 1..${WINOGRAD_MAX_C} channels, got K=${k} for C=${winogradC}`);
+    const maxC = winogradTile === 4 ? WINOGRAD4_MAX_C : WINOGRAD_MAX_C;
+    if (winogradC !== null && !(winogradC >= 1 && winogradC <= maxC && 9 * winogradC === k)) {
+      throw new Error(`simdnet Int8Plan: Winograd F(${winogradTile}x${winogradTile},3x3) needs a 3x3 kernel on 1..${maxC} channels, got K=${k} for C=${winogradC}`);
     }
     if (direct && winogradC !== null) throw new Error('simdnet Int8Plan: a plan is direct or Winograd, not both');
     // The direct conv runs DOT16 in every build (assembly/int8-direct.ts).
@@ -201,10 +204,10 @@ export class Int8Plan {
       new Int8Array(e.heap.u8.buffer, raw.ptr, k * n).set(wq);
       if (direct) kern.int8_pack_weights_kp(raw.ptr, k, n, kern.int8_direct_k(k), packed.ptr, layout);
       else kern.int8_pack_weights(raw.ptr, k, n, packed.ptr, layout);
-      let wino: { c: number; u: Tensor } | null = null;
+      let wino: { c: number; tile: WinogradTile; u: Tensor } | null = null;
       if (winogradC !== null) {
-        wino = { c: winogradC, u: bytesTensor(kern.int8_wino_filter_bytes(winogradC, n)) };
-        kern.int8_wino_filter(raw.ptr, winogradC, n, wino.u.ptr);
+        wino = { c: winogradC, tile: winogradTile, u: bytesTensor(kern.int8_wino_filter_bytes(winogradC, n, winogradTile)) };
+        kern.int8_wino_filter(raw.ptr, winogradC, n, wino.u.ptr, winogradTile);
       }
       raw.dispose();
       const b = new Int32Array(padN);
@@ -243,6 +246,11 @@ export class Int8Plan {
     return this.wino?.c ?? null;
   }
 
+  /** The output tile side of the Winograd filters: 2 (F(2x2,3x3)) or 4 (F(4x4,3x3)); null without. */
+  get winogradTile(): WinogradTile | null {
+    return this.wino?.tile ?? null;
+  }
+
   /** @internal Pointer to the Winograd filters. */
   get winogradPtr(): number {
     return this.wino!.u.ptr;
@@ -273,6 +281,12 @@ const align64 = (n: number) => Math.ceil(n / 64) * 64;
  * |acc| ≤ 127·127·9·C (assembly/int8-winograd.ts).
  */
 export const WINOGRAD_MAX_C = 3600;
+
+/**
+ * Largest input channel count of the int8 F(4x4,3x3): its sums are exact modulo 2^32 and recovered from
+ * 576·y while 64·|y| < 2^31 with |y| ≤ 127·128·9·C (assembly/int8-winograd-f43.ts).
+ */
+export const WINOGRAD4_MAX_C = 229;
 
 /** Whether int8Conv2d runs `plan` on x by Winograd: filters made for x's channels, a 3x3 stride-1 undilated conv. */
 function usesWinograd(plan: Int8Plan, c: number, kh: number, kw: number, g: Conv2dGeometry): boolean {
@@ -314,14 +328,15 @@ export function int8Conv2d(x: QTensor, plan: Int8Plan, y: QTensor | Tensor, kh: 
     return;
   }
   if (usesWinograd(plan, c, kh, kw, g)) {
-    // Split by 2x2 output tiles; the work that counts is the 16 products per tile.
-    const tiles = n * k.int8_wino_tiles(oh, ow, pool ? 1 : 0);
-    const parts = splitWork(tiles, 2 * 16 * tiles * c * plan.n, 4);
-    const perThread = align64(k.int8_wino_scratch_bytes(c, plan.n));
+    // Split by output tiles; the work that counts is the 16 (F(2,3)) or 36 (F(4,3)) products per tile.
+    const tile = plan.winogradTile!;
+    const tiles = n * k.int8_wino_tiles(oh, ow, pool ? 1 : 0, tile);
+    const parts = splitWork(tiles, 2 * (tile + 2) ** 2 * tiles * c * plan.n, 4);
+    const perThread = align64(k.int8_wino_scratch_bytes(c, plan.n, tile));
     const scratch = e.scratch(perThread * parts.length);
     e.parallel(parts.map(([t0, count], t): KernelCall => [
       'int8_wino_conv2d', x.ptr, h, w, c, g.padTop, g.padLeft, oh, ow, t0, count, x.q.zero, plan.winogradPtr, plan.n,
-      plan.biasPtr, y.ptr, mode, plan.multPtr, shift, zero, qmin, qmax, scratch + t * perThread, pool ? 1 : 0,
+      plan.biasPtr, y.ptr, mode, plan.multPtr, shift, zero, qmin, qmax, scratch + t * perThread, pool ? 1 : 0, tile,
     ]));
     return;
   }

@@ -11,7 +11,7 @@ import { Tensor } from '../index.js';
 import type { Arena, Layer, Padding, ActivationName, ops } from '../index.js';
 import { applyActivation, windowAxis } from './main.js';
 import { QTensor, type QuantParams } from './int8-tensor.js';
-import { Int8Plan, WINOGRAD_MAX_C, int8Conv2d, int8Dense, type Int8Output } from './int8-gemm.js';
+import { Int8Plan, WINOGRAD4_MAX_C, WINOGRAD_MAX_C, int8Conv2d, int8Dense, type Int8Output } from './int8-gemm.js';
 import { quantize, dequantize, int8MaxPool2d } from './int8-quantize.js';
 
 type Conv2dGeometry = ops.Conv2dGeometry;
@@ -82,6 +82,17 @@ export const MIN_GEMM_CONV_CHANNELS = 8;
  * pad the channels to 16, so below 8 the direct GEMM's K = 9·C (padded once) wastes less.
  */
 export const MIN_WINOGRAD_CHANNELS = 8;
+
+/**
+ * Whether an int8 Winograd conv with an OH×OW output runs F(4x4,3x3) rather than F(2x2,3x3): 36 products
+ * per 4x4 tile instead of 16 per 2x2, taken where that is ≥ 1.5x fewer counting the edge tiles — the rule
+ * of the f32 convs (src/ops/conv.ts, winograd4Wins): a 10x10 output (3x3 4x4 tiles: 1.23x fewer) stays
+ * F(2,3), MNIST's 24x24 and 8x8 (1.78x) take F(4,3).
+ */
+export function winograd4Saves(oh: number, ow: number): boolean {
+  const tiles = (t: number) => Math.ceil(oh / t) * Math.ceil(ow / t);
+  return 16 * tiles(2) >= 1.5 * 36 * tiles(4);
+}
 
 /** Layers quantize gives int8 weights (a conv on images, a dense layer). */
 export function takesInt8Weights(layer: Layer): boolean {
@@ -432,6 +443,8 @@ function int8Step(call: Call, wq: { q: Int8Array; scales: Float32Array }, inQ: Q
   const winograd = conv && conv.kh === 3 && conv.kw === 3 && g!.strideH === 1 && g!.strideW === 1 && g!.dilationH === 1 &&
     g!.dilationW === 1 && channels >= MIN_WINOGRAD_CHANNELS && channels <= WINOGRAD_MAX_C;
   const direct = !!conv && channels < MIN_GEMM_CONV_CHANNELS;
-  const plan = Int8Plan.create(wq.q, k, n, bias, output, undefined, winograd ? channels : null, direct);
+  const [oh, ow] = call.outShape;
+  const tile = winograd && channels <= WINOGRAD4_MAX_C && winograd4Saves(oh, ow) ? 4 : 2;
+  const plan = Int8Plan.create(wq.q, k, n, bias, output, undefined, winograd ? channels : null, direct, tile);
   return new Int8Step(call, plan, outQ, conv, outQ ? 'linear' : c.activation);
 }

@@ -8,7 +8,7 @@ import { engine } from '../../src/backend/engine.js';
 import { Arena } from '../../src/backend/arena.js';
 import { windowAxis } from '../../src/layers/geometry.js';
 import { QTensor, type QuantParams } from '../../src/quantize/int8-tensor.js';
-import { Int8Plan, dot8Check, int8Conv2d, int8Dense, int8Kernel, setInt8Kernel, type Int8Kernel, type Int8Output } from '../../src/quantize/int8-gemm.js';
+import { Int8Plan, WINOGRAD4_MAX_C, dot8Check, int8Conv2d, int8Dense, int8Kernel, setInt8Kernel, type Int8Kernel, type Int8Output } from '../../src/quantize/int8-gemm.js';
 import { quantize, dequantize, int8MaxPool2d } from '../../src/quantize/int8-quantize.js';
 import type { Conv2dGeometry } from '../../src/ops/conv.js';
 import type { Pool2dGeometry } from '../../src/ops/pool.js';
@@ -46,10 +46,14 @@ const CASES: ConvCase[] = [
 const winogradChannels = (c: ConvCase): (number | null)[] =>
   c.k[0] === 3 && c.k[1] === 3 && c.stride[0] === 1 && c.stride[1] === 1 && !c.dilation ? [null, c.x[3]] : [null];
 
-/** How a case runs: the im2col GEMM, Winograd (on C channels), or the direct kernel (any geometry). */
-type Path = { wino: number | null; direct: boolean };
-const paths = (c: ConvCase): Path[] => [...winogradChannels(c).map((wino) => ({ wino, direct: false })), { wino: null, direct: true }];
-const pathName = (p: Path): string => (p.direct ? ', direct' : p.wino ? ', by Winograd' : '');
+/** How a case runs: the im2col GEMM, Winograd F(2x2,3x3) or F(4x4,3x3) (on C channels), or the direct kernel (any geometry). */
+type Path = { wino: number | null; direct: boolean; tile: 2 | 4 };
+const TILES = [2, 4] as const;
+const paths = (c: ConvCase): Path[] => [
+  ...winogradChannels(c).flatMap((wino) => (wino === null ? [{ wino, direct: false, tile: 2 as const }] : TILES.map((tile) => ({ wino, direct: false, tile })))),
+  { wino: null, direct: true, tile: 2 },
+];
+const pathName = (p: Path): string => (p.direct ? ', direct' : p.wino ? `, by Winograd F(${p.tile}x${p.tile},3x3)` : '');
 
 function geometry(c: ConvCase): { g: Conv2dGeometry; oh: number; ow: number } {
   const [dh, dw] = c.dilation ?? [1, 1];
@@ -143,7 +147,7 @@ describe.each(BUILDS)('int8 kernels, %s build', (_, options) => {
 
   for (const c of CASES) {
     for (const path of paths(c)) it(`conv2d ${c.name}${pathName(path)}: u8 and f32 outputs equal the integer reference`, () => {
-      const { wino, direct } = path;
+      const { wino, direct, tile } = path;
       const r = rng(c.x.reduce((a, b) => a * 31 + b, c.f));
       const [kh, kw] = c.k;
       const k = kh * kw * c.x[3];
@@ -159,9 +163,10 @@ describe.each(BUILDS)('int8 kernels, %s build', (_, options) => {
         for (const small of [false, true]) {
           const out = u8Output(c.f, r, small);
           const arena = new Arena();
-          const plan = Int8Plan.create(wq, k, c.f, bias, out, kernel, wino, direct);
+          const plan = Int8Plan.create(wq, k, c.f, bias, out, kernel, wino, direct, tile);
           try {
             expect(plan.winogradChannels).toBe(wino);
+            expect(plan.winogradTile).toBe(wino === null ? null : tile);
             expect(plan.direct).toBe(direct);
             const xq = putBytes(arena, x, c.x, { scale: 1, zero: zeroIn });
             const y = QTensor.empty(yShape, { scale: 1, zero: out.zero }, arena);
@@ -175,7 +180,7 @@ describe.each(BUILDS)('int8 kernels, %s build', (_, options) => {
         }
         const scales = Float32Array.from({ length: c.f }, () => Math.fround(r() * 0.01 + 1e-4));
         const arena = new Arena();
-        const plan = Int8Plan.create(wq, k, c.f, bias, { kind: 'f32', scales }, kernel, wino, direct);
+        const plan = Int8Plan.create(wq, k, c.f, bias, { kind: 'f32', scales }, kernel, wino, direct, tile);
         try {
           const xq = putBytes(arena, x, c.x, { scale: 1, zero: zeroIn });
           const y = sn.Tensor.empty(yShape, arena);
@@ -205,11 +210,11 @@ describe.each(BUILDS)('int8 kernels, %s build', (_, options) => {
     return out;
   }
 
-  for (const [c, direct] of [
-    ...CASES.filter((c) => winogradChannels(c).length > 1).map((c) => [c, false] as const),
-    ...CASES.map((c) => [c, true] as const),
+  for (const [c, direct, tile] of [
+    ...CASES.filter((c) => winogradChannels(c).length > 1).flatMap((c) => TILES.map((t) => [c, false, t] as const)),
+    ...CASES.map((c) => [c, true, 2] as const),
   ]) {
-    it(`conv2d ${c.name}, ${direct ? 'direct' : 'by Winograd'} with the 2x2 max pooling fused: the pooled reference, u8 and f32`, () => {
+    it(`conv2d ${c.name}, ${direct ? 'direct' : `by Winograd F(${tile}x${tile},3x3)`} with the 2x2 max pooling fused: the pooled reference, u8 and f32`, () => {
       const r = rng(c.x.reduce((a, b) => a * 17 + b, c.f));
       const [kh, kw] = c.k;
       const k = kh * kw * c.x[3];
@@ -224,8 +229,8 @@ describe.each(BUILDS)('int8 kernels, %s build', (_, options) => {
       const out = u8Output(c.f, r, false);
       const scales = Float32Array.from({ length: c.f }, () => Math.fround(r() * 0.01 + 1e-4));
       const arena = new Arena();
-      const plan = Int8Plan.create(wq, k, c.f, bias, out, 'dot16', direct ? null : c.x[3], direct);
-      const planF = Int8Plan.create(wq, k, c.f, bias, { kind: 'f32', scales }, 'dot16', direct ? null : c.x[3], direct);
+      const plan = Int8Plan.create(wq, k, c.f, bias, out, 'dot16', direct ? null : c.x[3], direct, tile);
+      const planF = Int8Plan.create(wq, k, c.f, bias, { kind: 'f32', scales }, 'dot16', direct ? null : c.x[3], direct, tile);
       try {
         const xq = putBytes(arena, x, c.x, { scale: 1, zero: zeroIn });
         const y = QTensor.empty(pooled, { scale: 1, zero: out.zero }, arena);
@@ -251,31 +256,47 @@ describe.each(BUILDS)('int8 kernels, %s build', (_, options) => {
     });
   }
 
-  it('conv2d by Winograd at the extremes of its ranges (x in {0, 127}, w = ±127, C=40): exact', () => {
-    const r = rng(11);
-    const shape = [2, 5, 6, 40];
-    const f = 9;
-    const k = 9 * 40;
-    const geo = geometry({ name: '', x: shape as ConvCase['x'], k: [3, 3], f, stride: [1, 1], padding: 'same' });
-    const x = Uint8Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (r() < 0.8 ? 127 : 0));
-    // Mostly one sign per filter, so the sums reach far: the Winograd intermediates wrap in i32 only past
-    // what the final result can reach.
-    const wq = Int8Array.from({ length: k * f }, (_, i) => ((i % f) % 2 === 0) === r() < 0.9 ? 127 : -127);
-    const bias = new Int32Array(f);
-    const zeroIn = 127;
-    const acc = referenceAcc(x, shape, wq, 3, 3, f, geo.g, geo.oh, geo.ow, zeroIn, bias);
-    const scales = new Float32Array(f).fill(1);
-    const arena = new Arena();
-    const plan = Int8Plan.create(wq, k, f, bias, { kind: 'f32', scales }, 'dot16', 40);
-    try {
-      const y = sn.Tensor.empty([2, geo.oh, geo.ow, f], arena);
-      int8Conv2d(putBytes(arena, x, shape, { scale: 1, zero: zeroIn }), plan, y, 3, 3, geo.g);
-      expect(Math.max(...acc.map(Math.abs))).toBeGreaterThan(127 * 127 * k * 0.5);
-      expect(y.dataSync()).toEqual(Float32Array.from(acc, (a) => Math.fround(a)));
-    } finally {
-      plan.dispose();
-      arena.reset();
-    }
+  // C=229 is F(4,3)'s limit (WINOGRAD4_MAX_C): |acc| up to 127·127·9·229 ≈ 2^25, where 576·acc wraps i32
+  // many times over and only the modular recovery (assembly/int8-winograd-f43.ts) gives it back.
+  for (const [tile, c] of [[2, 40], [4, 40], [4, WINOGRAD4_MAX_C]] as const) {
+    it(`conv2d by Winograd F(${tile}x${tile},3x3) at the extremes of its ranges (x in {0, 127}, w = ±127, C=${c}), pooled and not: exact`, () => {
+      const r = rng(11 + c);
+      const shape = [2, 5, 6, c];
+      const f = 9;
+      const k = 9 * c;
+      const geo = geometry({ name: '', x: shape as ConvCase['x'], k: [3, 3], f, stride: [1, 1], padding: 'same' });
+      const x = Uint8Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (r() < 0.8 ? 127 : 0));
+      // Mostly one sign per filter, so the sums reach far: the Winograd intermediates wrap in i32 only past
+      // what the final result can reach.
+      const wq = Int8Array.from({ length: k * f }, (_, i) => ((i % f) % 2 === 0) === r() < 0.9 ? 127 : -127);
+      const bias = new Int32Array(f);
+      const zeroIn = 127;
+      const acc = referenceAcc(x, shape, wq, 3, 3, f, geo.g, geo.oh, geo.ow, zeroIn, bias);
+      const scales = new Float32Array(f).fill(1);
+      const arena = new Arena();
+      const plan = Int8Plan.create(wq, k, f, bias, { kind: 'f32', scales }, 'dot16', c, false, tile);
+      try {
+        const xq = putBytes(arena, x, shape, { scale: 1, zero: zeroIn });
+        const y = sn.Tensor.empty([2, geo.oh, geo.ow, f], arena);
+        int8Conv2d(xq, plan, y, 3, 3, geo.g);
+        expect(Math.max(...acc.map(Math.abs))).toBeGreaterThan(127 * 127 * k * 0.5);
+        const want = Float32Array.from(acc, (a) => Math.fround(a));
+        expect(y.dataSync()).toEqual(want);
+        const pooled = sn.Tensor.empty([2, geo.oh >> 1, geo.ow >> 1, f], arena);
+        int8Conv2d(xq, plan, pooled, 3, 3, geo.g, true);
+        expect(pooled.dataSync()).toEqual(pool2x2(want, [2, geo.oh, geo.ow, f], (len) => new Float32Array(len)));
+      } finally {
+        plan.dispose();
+        arena.reset();
+      }
+    });
+  }
+
+  it('F(4x4,3x3) refuses more than WINOGRAD4_MAX_C channels (its sums would no longer be recovered exactly)', () => {
+    const c = WINOGRAD4_MAX_C + 1;
+    const f32 = { kind: 'f32' as const, scales: new Float32Array(1).fill(1) };
+    expect(() => Int8Plan.create(new Int8Array(9 * c), 9 * c, 1, new Int32Array(1), f32, 'dot16', c, false, 4)).toThrow(/F\(4x4,3x3\) needs a 3x3 kernel on 1\.\.229 channels/);
+    Int8Plan.create(new Int8Array(9 * c), 9 * c, 1, new Int32Array(1), f32, 'dot16', c, false, 2).dispose();
   });
 
   it('dense (rows 1, 5 and 6, 37 in, 11 units) equals the integer reference', () => {

@@ -1,0 +1,191 @@
+// The transforms of the int8 Winograd F(4x4, 3x3) (int8-winograd.ts runs the tiles and the 36 products per
+// tile): the same integers as the direct int8 conv, bit for bit, with 36 products per 4x4 outputs instead of
+// F(2,3)'s 64. Points 0, ±1, ±2, ∞ as the f32 F(4,3) (winograd-f43.ts: Bᵀ, G, Aᵀ there).
+//
+// Exact in integers. G has fractions; scaling its rows by D = (4, 6, 6, 24, 24, 1) gives the integer rows
+// DG = [1 0 0; −1 −1 −1; −1 1 −1; 1 2 4; 1 −2 4; 0 0 1] (abs row sums ≤ 7), so U'' = (DG) g (DG)ᵀ is
+// integral with |U''| ≤ 7·7·127 = 6223 and U = G g Gᵀ = U''_ij / (D_i D_j). As 576 / (D_i D_j) = e_i e_j
+// with e = 24 / D = (6, 4, 4, 1, 1, 24):
+//   576·y = Aᵀ diag(e) M'' diag(e) A,   M'' = Σ_c U'' ⊙ V,
+// an integer output transform with A' = diag(e) A. V = Bᵀ d B on x in 0..127: each V is Σ b_ri b_sj d_ij,
+// at most 127 × the sum of the positive (or negative) products of rows r, s of Bᵀ: ≤ 68·127 = 8636 (Bᵀ's
+// row 1 with itself). So U'' and V are i16, and the products run on the DOT16 micro-kernel as F(2,3)'s do.
+// Everything after is i32 arithmetic that wraps: exact modulo 2^32, so 576·y is right modulo 2^32 whatever
+// M'' reaches. 9 is invertible modulo 2^32 (9 · 0x38E38E39 = 2·2^32 + 1) and 576 = 64·9, so
+// (576·y · 0x38E38E39) mod 2^32 = 64·y mod 2^32, and an arithmetic shift by 6 gives y exactly while
+// |y| < 2^25, i.e. 127·128·9·C < 2^25: C ≤ 229 (WINOGRAD4_MAX_C in src/quantize/int8-gemm.ts checks it).
+
+import { emit } from './int8-requant';
+
+const ROW6: usize = 6 * 16; // bytes of one row of a 6x6 staging tile of v128
+
+// Row i of DG times (x0, x1, x2).
+@inline function dg(x0: i32, x1: i32, x2: i32, i: i32): i32 {
+  switch (i) {
+    case 0: return x0;
+    case 1: return -(x0 + x1 + x2);
+    case 2: return x1 - x0 - x2;
+    case 3: return x0 + 2 * x1 + 4 * x2;
+    case 4: return x0 - 2 * x1 + 4 * x2;
+    default: return x2;
+  }
+}
+
+/** One (c, f) of U'' (36 i16, ξ = 6i + j at d + ξ·plane) = (DG) g (DG)ᵀ from the 3x3 taps at s (`tap` apart). */
+export function filterTile43(s: usize, tap: usize, d: usize, plane: usize): void {
+  const g00: i32 = load<i8>(s), g01: i32 = load<i8>(s + tap), g02: i32 = load<i8>(s + 2 * tap);
+  const g10: i32 = load<i8>(s + 3 * tap), g11: i32 = load<i8>(s + 4 * tap), g12: i32 = load<i8>(s + 5 * tap);
+  const g20: i32 = load<i8>(s + 6 * tap), g21: i32 = load<i8>(s + 7 * tap), g22: i32 = load<i8>(s + 8 * tap);
+  for (let i = 0; i < 6; i++) {
+    // Row i of (DG) g (one value per column of g), then times (DG)ᵀ.
+    const h0 = dg(g00, g10, g20, i), h1 = dg(g01, g11, g21, i), h2 = dg(g02, g12, g22, i);
+    for (let j = 0; j < 6; j++) store<i16>(d + <usize>(6 * i + j) * plane, <i16>dg(h0, h1, h2, j));
+  }
+}
+
+// Bᵀ (x0..x5) for 8 lanes of i16, the six results stored `stride` bytes apart from out:
+// Bᵀ = [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0; 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1].
+// i16 adds wrap, but every result fits i16 (see the top), so the wrapped partial sums still give it.
+@inline function bt6(x0: v128, x1: v128, x2: v128, x3: v128, x4: v128, x5: v128, out: usize, stride: usize): void {
+  const a = i16x8.sub(x4, x2); // x4 − x2
+  const b = i16x8.sub(x3, x1); // x3 − x1
+  const c = i16x8.shl(i16x8.add(x1, x2), 2); // 4(x1 + x2)
+  const e = i16x8.shl(i16x8.sub(x1, x2), 2); // 4(x1 − x2)
+  v128.store(out, i16x8.add(i16x8.sub(i16x8.shl(x0, 2), i16x8.add(i16x8.shl(x2, 2), x2)), x4));
+  v128.store(out + stride, i16x8.sub(i16x8.add(x3, x4), c));
+  v128.store(out + 2 * stride, i16x8.add(i16x8.sub(x4, x3), e));
+  v128.store(out + 3 * stride, i16x8.add(a, i16x8.shl(b, 1)));
+  v128.store(out + 4 * stride, i16x8.sub(a, i16x8.shl(b, 1)));
+  v128.store(out + 5 * stride, i16x8.add(i16x8.sub(i16x8.shl(x1, 2), i16x8.add(i16x8.shl(x3, 2), x3)), x5));
+}
+
+/**
+ * V[ξ][t][k] = (Bᵀ d B)[ξ] for tiles t0..t0+tb (tile i's rows at v + i·KP·2, ξ planes vPlane apart), k < C
+ * rounded up to 8; channels past C as in int8-winograd.ts's F(2,3). A tile whose 6x6 patch crosses the
+ * border, or any tile when C is not a multiple of 8, first copies its patch into `patch` (the zero point
+ * outside the image). Two passes through `tmp` (36 v128): columns, then rows.
+ */
+export function inputTransform43(
+  x: usize, v: usize, vPlane: usize, h: i32, w: i32, c: i32, kp: i32, TH: i32, TW: i32,
+  padTop: i32, padLeft: i32, t0: i32, tb: i32, zeroIn: i32, patch: usize, tmp: usize,
+): void {
+  const cp = (c + 7) & ~7;
+  let tw = t0 % TW;
+  let t = t0 / TW;
+  let th = t % TH;
+  let n = t / TH;
+  for (let i = 0; i < tb; i++) {
+    const ih0 = 4 * th - padTop, iw0 = 4 * tw - padLeft;
+    const inside = ih0 >= 0 && iw0 >= 0 && ih0 + 6 <= h && iw0 + 6 <= w;
+    // May point outside the image where not inside: then only the cells inside are read.
+    let p = x + <usize>n * <usize>h * <usize>w * <usize>c + <usize>(ih0 * w + iw0) * <usize>c;
+    let pixel = <usize>c, rowBytes = <usize>w * <usize>c;
+    if (!inside || cp != c) {
+      for (let r = 0; r < 6; r++) {
+        for (let q = 0; q < 6; q++) {
+          const d = patch + <usize>(r * 6 + q) * <usize>cp;
+          const src = p + <usize>r * rowBytes + <usize>q * pixel;
+          const cell = <u32>(ih0 + r) < <u32>h && <u32>(iw0 + q) < <u32>w;
+          for (let k = 0; k < c; k++) store<u8>(d + k, cell ? load<u8>(src + k) : <u8>zeroIn);
+        }
+      }
+      p = patch;
+      pixel = <usize>cp;
+      rowBytes = <usize>cp * 6;
+    }
+    const dst = v + <usize>i * <usize>kp * 2;
+    for (let o: usize = 0; o < <usize>cp; o += 8) {
+      // Bᵀ d: column q of d (six rows) into column q of tmp.
+      for (let q: usize = 0, s = p + o; q < 6; q++, s += pixel) {
+        bt6(v128.load8x8_u(s), v128.load8x8_u(s + rowBytes), v128.load8x8_u(s + 2 * rowBytes),
+          v128.load8x8_u(s + 3 * rowBytes), v128.load8x8_u(s + 4 * rowBytes), v128.load8x8_u(s + 5 * rowBytes), tmp + (q << 4), ROW6);
+      }
+      // (Bᵀ d) B: row r of tmp into ξ = 6r..6r+5.
+      for (let r: usize = 0; r < 6; r++) {
+        const s = tmp + r * ROW6;
+        bt6(v128.load(s), v128.load(s, 16), v128.load(s, 32), v128.load(s, 48), v128.load(s, 64), v128.load(s, 80),
+          dst + (o << 1) + 6 * r * vPlane, vPlane);
+      }
+    }
+    if (++tw == TW) { tw = 0; if (++th == TH) { th = 0; n++; } }
+  }
+}
+
+// A'ᵀ (m0..m5) = Aᵀ diag(e) (m0..m5) for 4 lanes of i32, the four results stored 16 bytes apart from out:
+// Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0; 0 1 −1 8 −8 1], e = (6, 4, 4, 1, 1, 24).
+@inline function at4(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, out: usize): void {
+  const a = i32x4.shl(i32x4.add(m1, m2), 2), b = i32x4.shl(i32x4.sub(m1, m2), 2);
+  const c = i32x4.add(m3, m4), d = i32x4.sub(m3, m4);
+  v128.store(out, i32x4.add(i32x4.add(i32x4.mul(m0, i32x4.splat(6)), a), c));
+  v128.store(out, i32x4.add(b, i32x4.shl(d, 1)), 16);
+  v128.store(out, i32x4.add(a, i32x4.shl(c, 2)), 32);
+  v128.store(out, i32x4.add(i32x4.add(b, i32x4.shl(d, 3)), i32x4.mul(m5, i32x4.splat(24))), 48);
+}
+
+/**
+ * y = out(A'ᵀ M A' / 576 + bias) for tiles t0..t0+tb (M's ξ planes mPlane apart, tile i's row at
+ * m + i·F·4); outputs past OH/OW dropped. With pool: the tile's four 2x2 windows, each the max of its
+ * four sums, at pooled pixels (2·th + a, 2·tw + b) inside the pooled (OH/2, OW/2).
+ */
+export function outputTransform43(
+  m: usize, mPlane: usize, f: i32, oh: i32, ow: i32, TH: i32, TW: i32, pool: i32, t0: i32, tb: i32, y: usize, bias: usize,
+  mode: i32, mult: usize, shift: i32, zero: i32, qmin: i32, qmax: i32, tmp: usize,
+): void {
+  const elem: usize = mode == 0 ? 1 : 4;
+  const pixel = <usize>f * elem;
+  const outH = pool ? oh >> 1 : oh, outW = pool ? ow >> 1 : ow;
+  const rowBytes = <usize>outW * pixel;
+  const round = i64x2.splat(shift > 0 ? <i64>1 << (shift - 1) : 0);
+  const vz = i32x4.splat(zero), vmin = i32x4.splat(qmin), vmax = i32x4.splat(qmax);
+  const inv9 = i32x4.splat(0x38E38E39);
+  // Outputs of a tile per side: 4, or 2 pooled.
+  const side = pool ? 2 : 4;
+  let tw = t0 % TW;
+  let t = t0 / TW;
+  let th = t % TH;
+  let n = t / TH;
+  for (let i = 0; i < tb; i++) {
+    const oy = side * th, ox = side * tw;
+    const rows = min(side, outH - oy), cols = min(side, outW - ox);
+    const out = y + (<usize>n * <usize>outH + <usize>oy) * rowBytes + <usize>ox * pixel;
+    const src = m + <usize>i * <usize>f * 4;
+    for (let fi = 0; fi < f; fi += 4) {
+      const k = min(4, f - fi);
+      // A'ᵀ M: column j of M (six ξ rows, 6·mPlane apart) into column j of tmp (4 rows of 6 v128).
+      for (let j: usize = 0, s = src + (<usize>fi << 2); j < 6; j++, s += mPlane) {
+        const q = 6 * mPlane;
+        at4(v128.load(s), v128.load(s + q), v128.load(s + 2 * q), v128.load(s + 3 * q), v128.load(s + 4 * q),
+          v128.load(s + 5 * q), tmp + ROW6 * 6 + (j << 6));
+      }
+      // (A'ᵀ M) A': row r of the staged column results into tmp's row r (4 v128), as 576·y mod 2^32.
+      for (let r: usize = 0; r < 4; r++) {
+        const s = tmp + ROW6 * 6 + (r << 4);
+        at4(v128.load(s), v128.load(s, 64), v128.load(s, 128), v128.load(s, 192), v128.load(s, 256), v128.load(s, 320),
+          tmp + (r << 6));
+      }
+      const b = v128.load(bias + (<usize>fi << 2));
+      const mv = v128.load(mult + (<usize>fi << 2));
+      const d0 = out + <usize>fi * elem;
+      for (let r = 0; r < rows; r++) {
+        for (let q = 0; q < cols; q++) {
+          let acc: v128;
+          if (pool) {
+            // Window (r, q): rows 2r, 2r+1 and columns 2q, 2q+1 of the tile.
+            const s = tmp + (<usize>(2 * r) << 6) + (<usize>(2 * q) << 4);
+            acc = i32x4.max_s(i32x4.max_s(y32(v128.load(s), inv9), y32(v128.load(s, 16), inv9)),
+              i32x4.max_s(y32(v128.load(s, 64), inv9), y32(v128.load(s, 80), inv9)));
+          } else {
+            acc = y32(v128.load(tmp + (<usize>r << 6) + (<usize>q << 4)), inv9);
+          }
+          emit(d0 + <usize>r * rowBytes + <usize>q * pixel, k, mode, i32x4.add(acc, b), mv, round, shift, vz, vmin, vmax);
+        }
+      }
+    }
+    if (++tw == TW) { tw = 0; if (++th == TH) { th = 0; n++; } }
+  }
+}
+
+// y from 576·y mod 2^32 (see the top): times 9⁻¹ mod 2^32 gives 64·y mod 2^32, then >> 6.
+@inline function y32(z: v128, inv9: v128): v128 {
+  return i32x4.shr_s(i32x4.mul(z, inv9), 6);
+}
