@@ -4,7 +4,7 @@
 // inner loops) when `WebAssembly.validate` accepts it, plain SIMD otherwise; with `threads > 1`, the build
 // whose memory is shared, instantiated again in a pool of workers. The memory is created here and imported
 // by the module, so JS owns it (and can share it between workers).
-import { decodeBase64 } from './base64.js';
+import { decodeBase91 } from './base91.js';
 import { describeValue } from '../describe.js';
 import { nodeBuiltin } from '../node-builtin.js';
 import { inflateZlib } from './inflate.js';
@@ -271,8 +271,8 @@ type Binaries = Record<BuildName, Uint8Array<ArrayBuffer>>;
 let binariesPromise: Promise<Binaries> | null = null;
 
 // The builds are embedded zlib-compressed (a quarter of the bundle's size); see inflate.ts and wasm-delta.ts.
-function inflate(base64: string): Promise<Uint8Array<ArrayBuffer>> {
-  return inflateZlib(decodeBase64(base64));
+function inflate(text: string): Promise<Uint8Array<ArrayBuffer>> {
+  return inflateZlib(decodeBase91(text));
 }
 
 function loadBinaries(): Promise<Binaries> {
