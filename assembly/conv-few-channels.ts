@@ -56,10 +56,13 @@ export function conv2d_direct_forward_scratch_bytes(C: i32, F: i32, KH: i32, KW:
 // row or column is dropped, as the pool layer drops it): each pair of conv rows goes to two scratch rows
 // (still in cache) and is pooled from there, so the full-size output never reaches memory. The max is taken
 // as the pool kernel takes it (pmax from -inf in scan order), so the result is the unfused one bit for bit.
+// argmax ≠ 0 (training): also each pooled value's winner, as maxpool3d_forward_f32 records it — the element
+// index of the winning cell in the conv's (N, OH, OW, F) output, counted from `indexBase` (a thread's part).
 export function conv2d_direct_forward(x: usize, w: usize, b: usize, y: usize,
                                       N: i32, H: i32, W: i32, C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32,
                                       sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
-                                      act: i32, alpha: f32, scratch: usize, pool2: bool = false): void {
+                                      act: i32, alpha: f32, scratch: usize, pool2: bool = false,
+                                      argmax: usize = 0, indexBase: i32 = 0): void {
   const F8 = round8(F);
   const K = KH * KW * C;
   // wp (K, F8) zero-padded copy of w, then the padded bias, then the padded image.
@@ -185,7 +188,11 @@ export function conv2d_direct_forward(x: usize, w: usize, b: usize, y: usize,
       }
       // Other activations once the row is complete (still in cache).
       if (act && !fused) activation_forward_f32(yRow, yRow, OW * F, act, alpha);
-      if (pool2 && (oh & 1)) max_pool_rows(rows, y + <usize>((n * (OH >> 1) + (oh >> 1)) * (OW >> 1)) * yPixel, OW, F);
+      if (pool2 && (oh & 1)) {
+        const pooled = (n * (OH >> 1) + (oh >> 1)) * (OW >> 1) * F; // element index of the pooled row
+        if (argmax) max_pool_rows_argmax(rows, y + (<usize>pooled << 2), argmax + (<usize>pooled << 2), indexBase + (n * OH + oh - 1) * OW * F, OW, F);
+        else max_pool_rows(rows, y + (<usize>pooled << 2), OW, F);
+      }
     }
   }
 }
@@ -214,6 +221,54 @@ function max_pool_rows(r: usize, out: usize, OW: i32, F: i32): void {
       store<f32>(o + (<usize>f << 2), best);
     }
   }
+}
+
+// max_pool_rows with the winners: am (OW/2, F) gets the index of each maximum's cell, `first` being the index
+// of rows r's first value (row 0, column 0, filter 0). Strict > in scan order keeps the first maximum, and a
+// window with no number (all NaN) names its first cell, as maxpool3d_forward_f32 does.
+function max_pool_rows_argmax(r: usize, out: usize, am: usize, first: i32, OW: i32, F: i32): void {
+  const rowBytes = <usize>OW * <usize>F << 2;
+  const pixelBytes = <usize>F << 2;
+  for (let j = 0; j < OW >> 1; j++) {
+    const p = r + <usize>(2 * j) * pixelBytes;
+    const o = <usize>j * pixelBytes;
+    const cell = first + 2 * j * F; // index of the window's first cell, filter 0
+    let f = 0;
+    for (; f + 4 <= F; f += 4) max4_argmax(p, out + o, am + o, f, cell, OW * F, rowBytes, pixelBytes, F);
+    if (f < F && F >= 4) {
+      max4_argmax(p, out + o, am + o, F - 4, cell, OW * F, rowBytes, pixelBytes, F);
+      f = F;
+    }
+    for (; f < F; f++) {
+      const q = p + (<usize>f << 2);
+      let best: f32 = -Infinity;
+      let at = cell + f;
+      const v0 = load<f32>(q), v1 = load<f32>(q + pixelBytes), v2 = load<f32>(q + rowBytes), v3 = load<f32>(q + rowBytes + pixelBytes);
+      if (v0 > best) { best = v0; at = cell + f; }
+      if (v1 > best) { best = v1; at = cell + F + f; }
+      if (v2 > best) { best = v2; at = cell + OW * F + f; }
+      if (v3 > best) { best = v3; at = cell + OW * F + F + f; }
+      store<f32>(out + o + (<usize>f << 2), best);
+      store<i32>(am + o + (<usize>f << 2), at);
+    }
+  }
+}
+
+@inline function max4_argmax(p: usize, o: usize, a: usize, f: i32, cell: i32, rowElems: i32, rowBytes: usize, pixelBytes: usize, F: i32): void {
+  const q = p + (<usize>f << 2);
+  const i0 = i32x4.add(i32x4.splat(cell + f), i32x4(0, 1, 2, 3));
+  let best = f32x4.splat(-Infinity);
+  let at = i0; // stays the first cell when nothing beats -inf
+  let v = v128.load(q);
+  at = v128.bitselect(i0, at, f32x4.gt(v, best)); best = f32x4.pmax(best, v);
+  v = v128.load(q + pixelBytes);
+  at = v128.bitselect(i32x4.add(i0, i32x4.splat(F)), at, f32x4.gt(v, best)); best = f32x4.pmax(best, v);
+  v = v128.load(q + rowBytes);
+  at = v128.bitselect(i32x4.add(i0, i32x4.splat(rowElems)), at, f32x4.gt(v, best)); best = f32x4.pmax(best, v);
+  v = v128.load(q + rowBytes + pixelBytes);
+  at = v128.bitselect(i32x4.add(i0, i32x4.splat(rowElems + F)), at, f32x4.gt(v, best)); best = f32x4.pmax(best, v);
+  v128.store(o + (<usize>f << 2), best);
+  v128.store(a + (<usize>f << 2), at);
 }
 
 @inline function max4(p: usize, o: usize, f: i32, rowBytes: usize, pixelBytes: usize): void {
@@ -251,7 +306,7 @@ export function conv2d_direct_dw_scratch_bytes(C: i32, F: i32, KH: i32, KW: i32,
                                                sh: i32, sw: i32, dh: i32, dw: i32): i32 {
   const K4 = (KH * KW * C + 3) & ~3;
   const padded = padded_extent(OH, sh, KH, dh) * padded_extent(OW, sw, KW, dw) * C;
-  return (K4 * round8(F) + OW * round8(F) + K4 + padded) * 4 + 256;
+  return (K4 * round8(F) + OW * round8(F) + K4 + round8(F) + padded) * 4 + 320;
 }
 
 // dw[kh,kw,c,f] = Σ_(n,oh,ow) x[n, oh·sh−pt+kh·dh, ow·sw−pl+kw·dw, c] · dy[n,oh,ow,f] (overwritten).
@@ -261,14 +316,38 @@ export function conv2d_direct_dw_scratch_bytes(C: i32, F: i32, KH: i32, KW: i32,
 export function conv2d_direct_dw(x: usize, dy: usize, dwt: usize,
                                  N: i32, H: i32, W: i32, C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32,
                                  sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32, scratch: usize): void {
+  direct_dw(x, dy, 0, 0, dwt, 0, N, H, W, C, F, KH, KW, OH, OW, sh, sw, pt, pl, dh, dw, false, 0, scratch, false);
+}
+
+// The backward of conv2d_direct_forward with pool2 and argmax (training's conv → 2x2 max pool): dw and db
+// (overwritten; db = 0: none) from dp, the gradient of the pooled output (N, OH/2, OW/2, F). Each row of the
+// conv's gradient is made in scratch — dp at its window's winner (argmax, indices counted from indexBase),
+// 0 elsewhere, and with `masked` (a relu conv) 0 where the pooled value yp is ≤ 0, which is the relu's
+// backward — and summed as conv2d_direct_dw sums a row of dy: the same dw, bit for bit, as the pool's
+// backward (maxpool_backward_disjoint_f32) followed by conv2d_direct_dw, without the full-size gradient.
+// db sums those rows in order. Rows and columns the pool drops (odd OH/OW) have no gradient.
+export function conv2d_direct_dw_maxpool2(x: usize, dp: usize, argmax: usize, yp: usize, dwt: usize, db: usize,
+                                          N: i32, H: i32, W: i32, C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32,
+                                          sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
+                                          masked: bool, indexBase: i32, scratch: usize): void {
+  direct_dw(x, dp, argmax, yp, dwt, db, N, H, W, C, F, KH, KW, OH, OW, sh, sw, pt, pl, dh, dw, masked, indexBase, scratch, true);
+}
+
+// One loop nest for both (`fromPool` is tested once per row).
+function direct_dw(x: usize, dy: usize, argmax: usize, yp: usize, dwt: usize, db: usize,
+                           N: i32, H: i32, W: i32, C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32,
+                           sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
+                           masked: bool, indexBase: i32, scratch: usize, fromPool: bool): void {
   const F8 = round8(F);
   const K = KH * KW * C;
   const K4 = (K + 3) & ~3;
   const acc = align64(scratch);                                     // (K4, F8) sums
   const dyPad = align64(acc + (<usize>K4 * <usize>F8 << 2));        // one row of dy, (OW, F8)
   const taps = align64(dyPad + (<usize>OW * <usize>F8 << 2));       // per tap: byte offset in the window
-  const xp = align64(taps + (<usize>K4 << 2));                      // the zero-bordered image
+  const dbSum = align64(taps + (<usize>K4 << 2));                   // fromPool: db's sums (F8)
+  const xp = align64(dbSum + (<usize>F8 << 2));                     // the zero-bordered image
   memory.fill(acc, 0, <usize>K4 * <usize>F8 << 2);
+  memory.fill(dbSum, 0, <usize>F8 << 2);
   const HP = padded_extent(OH, sh, KH, dh);
   const WP = padded_extent(OW, sw, KW, dw);
   const copy = pt > 0 || pl > 0 || HP > H || WP > W;
@@ -285,7 +364,8 @@ export function conv2d_direct_dw(x: usize, dy: usize, dwt: usize,
   const pStep = <usize>sw * pixelBytes;
   const fBytes = <usize>F8 << 2;
   const padded = F != F8;
-  if (padded) memory.fill(dyPad, 0, <usize>OW * fBytes);
+  if (padded || fromPool) memory.fill(dyPad, 0, <usize>OW * fBytes);
+  const PH = OH >> 1, PW = OW >> 1;
   for (let n = 0; n < N; n++) {
     let image = x + <usize>n * imageBytes;
     if (copy) {
@@ -294,10 +374,20 @@ export function conv2d_direct_dw(x: usize, dy: usize, dwt: usize,
     }
     for (let oh = 0; oh < OH; oh++) {
       const src0 = image + <usize>(oh * sh) * rowBytes;
-      let g = dy + (<usize>(n * OH + oh) * <usize>OW * <usize>F << 2);
-      if (padded) {
-        for (let ow = 0; ow < OW; ow++) memory.copy(dyPad + <usize>ow * fBytes, g + (<usize>(ow * F) << 2), <usize>F << 2);
+      let g: usize;
+      if (fromPool) {
+        if ((oh >> 1) >= PH) continue; // a last odd row: the pool drops it, no gradient
+        const pooled = (n * PH + (oh >> 1)) * PW * F; // element index of the pooled row
+        route_row(dy + (<usize>pooled << 2), argmax + (<usize>pooled << 2), yp + (<usize>pooled << 2), dyPad,
+                  indexBase + (n * OH + oh) * OW * F, PW, F, fBytes, masked);
+        if (db) add_row(dyPad, dbSum, OW, F8, fBytes);
         g = dyPad;
+      } else {
+        g = dy + (<usize>(n * OH + oh) * <usize>OW * <usize>F << 2);
+        if (padded) {
+          for (let ow = 0; ow < OW; ow++) memory.copy(dyPad + <usize>ow * fBytes, g + (<usize>(ow * F) << 2), <usize>F << 2);
+          g = dyPad;
+        }
       }
       for (let k0 = 0; k0 < K4; k0 += 4) {
         const e = taps + (<usize>k0 << 2);
@@ -333,4 +423,41 @@ export function conv2d_direct_dw(x: usize, dy: usize, dwt: usize,
     }
   }
   for (let k = 0; k < K; k++) memory.copy(dwt + (<usize>k * <usize>F << 2), acc + <usize>k * fBytes, <usize>F << 2);
+  if (fromPool && db) memory.copy(db, dbSum, <usize>F << 2);
+}
+
+// One row of the conv's gradient (OW pixels of F8, the padding lanes left 0) from a pooled row: at pixel
+// (row, 2j + s), dp of window j where this cell (index `first` + pixel·F + f) won, masked by yp > 0.
+// Columns past the last window (an odd OW) stay 0 from the fill.
+@inline function route_row(dp: usize, argmax: usize, yp: usize, row: usize, first: i32, PW: i32, F: i32, fBytes: usize, masked: bool): void {
+  for (let j = 0; j < PW; j++) {
+    const o = <usize>(j * F) << 2;
+    for (let s = 0; s < 2; s++) {
+      const pixel = 2 * j + s;
+      const cell = first + pixel * F;
+      const d = row + <usize>pixel * fBytes;
+      let f = 0;
+      for (; f + 4 <= F; f += 4) {
+        const q = o + (<usize>f << 2);
+        let keep = i32x4.eq(v128.load(argmax + q), i32x4.add(i32x4.splat(cell + f), i32x4(0, 1, 2, 3)));
+        if (masked) keep = v128.and(keep, f32x4.gt(v128.load(yp + q), f32x4.splat(0)));
+        v128.store(d + (<usize>f << 2), v128.and(v128.load(dp + q), keep));
+      }
+      for (; f < F; f++) {
+        const q = o + (<usize>f << 2);
+        const wins = load<i32>(argmax + q) == cell + f && (!masked || load<f32>(yp + q) > 0);
+        store<f32>(d + (<usize>f << 2), wins ? load<f32>(dp + q) : 0);
+      }
+    }
+  }
+}
+
+// sums (F8) += each pixel of the row (OW pixels of F8), in pixel order.
+@inline function add_row(row: usize, sums: usize, OW: i32, F8: i32, fBytes: usize): void {
+  for (let f = 0; f < F8; f += 4) {
+    const o = <usize>f << 2;
+    let a = v128.load(sums + o);
+    for (let ow = 0; ow < OW; ow++) a = f32x4.add(a, v128.load(row + <usize>ow * fBytes + o));
+    v128.store(sums + o, a);
+  }
 }

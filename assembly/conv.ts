@@ -14,7 +14,7 @@
 import { gemm_run, gemm_run_scratch_bytes, gemm_col2im_scratch_bytes } from './gemm';
 import { Im2col, IM2COL_BYTES, im2col_at, MATRIX, IM2COL, COL2IM } from './conv-geometry';
 import { bias_grad_f32 } from './activations';
-import { conv2d_direct_forward, conv2d_direct_forward_scratch_bytes, conv2d_direct_dw, conv2d_direct_dw_scratch_bytes } from './conv-few-channels';
+import { conv2d_direct_forward, conv2d_direct_forward_scratch_bytes, conv2d_direct_dw, conv2d_direct_dw_maxpool2, conv2d_direct_dw_scratch_bytes } from './conv-few-channels';
 
 // With few input channels, forward and dw run directly on x (conv-few-channels.ts) instead of as GEMMs on
 // packed im2col panels: with K = KH·KW·C small, packing costs as much as the products. Thresholds measured
@@ -72,11 +72,27 @@ export function conv2d_forward_f32(x: usize, w: usize, b: usize, y: usize,
 // 1 when conv2d_forward_f32 takes the direct loop for these sizes (then it cannot be split by filters).
 // conv2d_forward_f32 on the direct few-channel loop with a 2x2 stride-2 max pool fused (y is
 // (N, OH/2, OW/2, F)): only where conv2d_forward_is_direct says the conv takes that loop.
+// argmax ≠ 0 (training): the pool's winners too, element indices into the conv's output counted from
+// indexBase; conv2d_backward_maxpool2_f32 is the backward.
 export function conv2d_forward_maxpool2_f32(x: usize, w: usize, b: usize, y: usize,
                                             N: i32, H: i32, W: i32, C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32,
                                             sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
-                                            act: i32, alpha: f32, scratch: usize): void {
-  conv2d_direct_forward(x, w, b, y, N, H, W, C, F, KH, KW, OH, OW, sh, sw, pt, pl, dh, dw, act, alpha, scratch, true);
+                                            act: i32, alpha: f32, argmax: usize, indexBase: i32, scratch: usize): void {
+  conv2d_direct_forward(x, w, b, y, N, H, W, C, F, KH, KW, OH, OW, sh, sw, pt, pl, dh, dw, act, alpha, scratch, true, argmax, indexBase);
+}
+
+export function conv2d_backward_maxpool2_scratch_bytes(C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32,
+                                                       sh: i32, sw: i32, dh: i32, dw: i32): i32 {
+  return conv2d_direct_dw_scratch_bytes(C, F, KH, KW, OH, OW, sh, sw, dh, dw);
+}
+
+// dw (KH,KW,C,F) and db (F; 0: none), overwritten, of conv2d_forward_maxpool2_f32 with argmax, from dp (the
+// pooled gradient), argmax and yp (the pooled output; masked = 1: a relu conv, masked where yp ≤ 0).
+export function conv2d_backward_maxpool2_f32(x: usize, dp: usize, argmax: usize, yp: usize, dwt: usize, db: usize,
+                                             N: i32, H: i32, W: i32, C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32,
+                                             sh: i32, sw: i32, pt: i32, pl: i32, dh: i32, dw: i32,
+                                             masked: i32, indexBase: i32, scratch: usize): void {
+  conv2d_direct_dw_maxpool2(x, dp, argmax, yp, dwt, db, N, H, W, C, F, KH, KW, OH, OW, sh, sw, pt, pl, dh, dw, masked != 0, indexBase, scratch);
 }
 
 export function conv2d_forward_is_direct(H: i32, W: i32, C: i32, KH: i32, KW: i32, OH: i32, OW: i32,

@@ -1,7 +1,8 @@
 // Conv2D: y = f(conv(x, kernel) + bias), x (N,H,W,C), kernel (KH,KW,C/groups,F) as Keras, y (N,OH,OW,F).
 // `groups` (Keras's grouped convolution; AlexNet's two towers) is a simdnet extension over TF.js, which
 // ignores it: models that use it save `groups` in their config and load in simdnet and Keras, not TF.js.
-import { conv2dForward, conv2dBackward, conv2dBackwardRelu, conv2dForwardMaxPool2, conv2dMaxPool2Fuses } from '../ops/conv.js';
+import { conv2dForward, conv2dBackward, conv2dBackwardRelu, conv2dForwardMaxPool2, conv2dBackwardMaxPool2, conv2dMaxPool2Fuses } from '../ops/conv.js';
+import type { Node } from './node.js';
 import type { Arena } from '../backend/arena.js';
 import { Tensor } from '../tensor.js';
 import { fusedAlpha, fusedCode } from './activations.js';
@@ -75,12 +76,46 @@ export class Conv2D extends ConvBase {
    * these shapes do not take the fused loop (the caller then runs the two layers).
    */
   forwardMaxPool2(x: Tensor, arena: Arena): Tensor | null {
-    const kernel = this.param('kernel').value;
-    if (!conv2dMaxPool2Fuses(x, kernel, this.geometry!)) return null;
+    return this.maxPool2Fuses(x) ? this.pooledForward(x, arena, null) : null;
+  }
+
+  /**
+   * Training's conv → 2x2/2 max pool in one kernel (src/model/conv-pool.ts), for a relu or linear conv: the
+   * pooled output and the pool's winners, with `poolNode`'s backward set to give this conv its weight
+   * gradients (conv2dBackwardMaxPool2); null (nothing run) where these shapes do not fuse.
+   */
+  trainForwardMaxPool2(x: Tensor, node: Node, poolNode: Node, arena: Arena): Tensor | null {
+    const relu = this.activation === 'relu';
+    if ((!relu && this.activation !== 'linear') || !this.maxPool2Fuses(x)) return null;
+    const argmax = Tensor.empty(this.pooledShape(x), arena);
+    const y = this.pooledForward(x, arena, argmax);
+    node.clear();
+    node.inputs = [x];
+    poolNode.clear();
+    poolNode.output = y;
+    poolNode.keep('argmax', argmax);
+    poolNode.fusedBackward = (dp) => {
+      const kernel = this.param('kernel');
+      const db = this.useBias ? this.gradOf(this.param('bias')) : null;
+      conv2dBackwardMaxPool2(x, kernel.value, dp, argmax, y, this.gradOf(kernel), db, this.geometry!, relu, true);
+    };
+    return y;
+  }
+
+  private pooledShape(x: Tensor): number[] {
     const [n, oh, ow, f] = this.batchOutputShape(x);
-    const y = Tensor.empty([n, oh >> 1, ow >> 1, f], arena);
+    return [n, oh >> 1, ow >> 1, f];
+  }
+
+  private maxPool2Fuses(x: Tensor): boolean {
+    return conv2dMaxPool2Fuses(x, this.param('kernel').value, this.geometry!);
+  }
+
+  private pooledForward(x: Tensor, arena: Arena, argmax: Tensor | null): Tensor {
+    const kernel = this.param('kernel').value;
+    const y = Tensor.empty(this.pooledShape(x), arena);
     const bias = this.useBias ? this.param('bias').value : null;
-    conv2dForwardMaxPool2(x, kernel, bias, y, this.geometry!, fusedCode(this.activation), fusedAlpha(this.activation));
+    conv2dForwardMaxPool2(x, kernel, bias, y, this.geometry!, fusedCode(this.activation), fusedAlpha(this.activation), argmax);
     return y;
   }
 

@@ -38,6 +38,12 @@ export class Node {
   gradMaskedByReader = false;
   /** Set by the model in training on that max-pool call: its backward masks dx where its output is ≤ 0. */
   masksReluBefore = false;
+  /**
+   * Set on a max-pool call whose training forward ran as one kernel with the conv call before it
+   * (src/model/conv-pool.ts): that conv's backward from this call's dy. The pool's backward runs it and
+   * passes no gradient on (the pair fuses only where the conv's input needs none).
+   */
+  fusedBackward: ((dy: Tensor) => void) | null = null;
   /** The inputs of the current call (one for most layers, several for merge layers). */
   inputs: Tensor[] = [];
   /** The output the current call's forward returned. */
@@ -73,6 +79,7 @@ export class Node {
   clear(): void {
     this.inputs = [];
     this.output = null;
+    this.fusedBackward = null;
     this.kept.clear();
   }
 }

@@ -3,6 +3,7 @@
 // direct few-channel loop — its full-size output (the largest tensor of such a model) is never written —
 // and the pool step passes its input on. Where the kernel does not fuse the shapes of a call (a wider conv,
 // 1 < images < threads) the conv step runs both layers itself. The same values bit for bit either way.
+// Training fuses the first conv of a model with its pool too (trainingConvPoolPairs).
 import type { Arena } from '../backend/arena.js';
 import { bumpKernelChoices } from '../backend/engine.js';
 import { Conv2D } from '../layers/conv2d.js';
@@ -49,6 +50,34 @@ export function convPoolPairs(graph: Graph): Map<Step, Step> {
   }
   pairsOf.set(graph, pairs);
   return pairs;
+}
+
+const trainingPairsOf = new WeakMap<Graph, Map<Step, Step>>();
+
+/**
+ * Training's pairs: those of convPoolPairs whose conv is relu or linear and whose input needs no gradient
+ * (a first layer): the fused forward keeps the pool's winners, and the pool's backward then gives the conv
+ * its weight gradients from the pooled gradient (Conv2D.trainForwardMaxPool2), the conv's full-size output
+ * and gradient never written.
+ */
+export function trainingConvPoolPairs(graph: Graph): Map<Step, Step> {
+  let pairs = trainingPairsOf.get(graph);
+  if (pairs) return pairs;
+  pairs = new Map();
+  for (const [conv, pool] of convPoolPairs(graph)) {
+    const act = (conv.layer as Conv2D).activation;
+    if (!conv.needDx[0] && (act === 'relu' || act === 'linear')) pairs.set(conv, pool);
+  }
+  trainingPairsOf.set(graph, pairs);
+  return pairs;
+}
+
+/** Training's pooled output of a fused pair: one kernel (winners kept) where the shapes allow, else the two layers. */
+export function convThenPoolTraining(conv: Step, pool: Step, x: Tensor, arena: Arena): Tensor {
+  const fused = (conv.layer as Conv2D).trainForwardMaxPool2(x, conv.node, pool.node, arena);
+  if (fused) return fused;
+  const z = conv.layer.callForward([x], conv.node, arena);
+  return pool.layer.callForward([z], pool.node, arena);
 }
 
 /** The pooled output of a fused pair: one kernel where the shapes allow, else the conv then the pool. */

@@ -30,7 +30,7 @@ import { firstNonFinite } from '../ops/finite.js';
 import { InferencePlan, MAX_PLAN_BYTES } from './inference-plan.js';
 import { BatchNormFolds, type FoldAction } from './bn-fold.js';
 import { markReluPoolPairs } from './relu-pool.js';
-import { convPoolFusion, convPoolPairs, convThenPool, type ConvPoolAction } from './conv-pool.js';
+import { convPoolFusion, convPoolPairs, convThenPool, convThenPoolTraining, trainingConvPoolPairs, type ConvPoolAction } from './conv-pool.js';
 
 /** A loss name or a loss object from `sn.losses`. */
 export type LossSpec = LossIdentifier | Loss;
@@ -290,6 +290,17 @@ export abstract class Model {
     return actions;
   }
 
+  /** What training's steps do instead of their plain forward: a first conv → max pool fused (src/model/conv-pool.ts). */
+  private trainingActions(graph: Graph): Map<Step, FoldAction | ConvPoolAction> | null {
+    if (!convPoolFusion()) return null;
+    const actions: Map<Step, FoldAction | ConvPoolAction> = new Map();
+    for (const [conv, pool] of trainingConvPoolPairs(graph)) {
+      actions.set(conv, { kind: 'maxpool2', pool });
+      actions.set(pool, { kind: 'identity' });
+    }
+    return actions;
+  }
+
   /** Runs every step forward on the gathered inputs; returns the slot values. */
   private forward(
     graph: Graph, xs: Tensor[], training: boolean, fused: boolean[] | null, arena = this.arena, folds: Map<Step, FoldAction | ConvPoolAction> | null = null,
@@ -306,7 +317,9 @@ export abstract class Model {
       const inputs = step.inSlots.map((s) => values[s]!);
       const fold = folds?.get(step);
       if (fold?.kind === 'identity') values[step.outSlot] = inputs[0]; // folded into the step before
-      else if (fold?.kind === 'maxpool2') values[step.outSlot] = convThenPool(step, fold.pool, inputs[0], node, arena);
+      else if (fold?.kind === 'maxpool2') {
+        values[step.outSlot] = training ? convThenPoolTraining(step, fold.pool, inputs[0], arena) : convThenPool(step, fold.pool, inputs[0], node, arena);
+      }
       else if (fold) values[step.outSlot] = this.bnFolds.forward(step.layer, fold, inputs[0], node, arena);
       else values[step.outSlot] = step.layer.callForward(inputs, node, arena);
     }
@@ -335,7 +348,7 @@ export abstract class Model {
     try {
       const xb = xs.map((x) => gatherRows(x, order, start, count, this.arena));
       const yb = ys.map((y) => gatherRows(y, order, start, count, this.arena));
-      const values = this.forward(graph, xb, true, fused);
+      const values = this.forward(graph, xb, true, fused, this.arena, this.trainingActions(graph));
       const grads: (Tensor | null)[] = new Array(graph.slotCount).fill(null);
       // A gradient arriving at a slot: kept as it is when it is the first (one reader: no copy, no add),
       // else added into the sum (every gradient is owned by its receiver, so the sum may be written in place).

@@ -208,28 +208,83 @@ export function conv2dMaxPool2Fuses(x: Tensor, w: Tensor, g: Conv2dGeometry): bo
 /**
  * y = maxPool2x2/2(act(conv(x, w) + b)) in one pass where conv2dMaxPool2Fuses: y (N, ⌊OH/2⌋, ⌊OW/2⌋, F), the
  * conv's output never written whole. The same values as conv2dForward then a 2x2 max pool, bit for bit.
+ * With `argmax` (shaped like y; training) also the pool's winners, as maxPool2dForward records them (element
+ * indices into the conv's (N,OH,OW,F) output): conv2dBackwardMaxPool2 takes them.
  */
-export function conv2dForwardMaxPool2(x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, g: Conv2dGeometry, act: ActivationCode = 0, alpha = 0): void {
+export function conv2dForwardMaxPool2(
+  x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, g: Conv2dGeometry, act: ActivationCode = 0, alpha = 0, argmax: Tensor | null = null,
+): void {
   const op = 'conv2dForwardMaxPool2';
-  refuseAliasing(op, { y }, { x, w, b });
-  const d = dimsOf(op, x, w, g, { b, y });
-  if (!sameShape(y, [d.N, d.OH >> 1, d.OW >> 1, d.F]) || (b !== null && b.size !== d.F)) {
-    throw new Error(`simdnet ${op}: expected y [${[d.N, d.OH >> 1, d.OW >> 1, d.F]}] and b [${d.F}], got ${describe({ x, w, b, y })}`);
+  refuseAliasing(op, { y, argmax }, { x, w, b });
+  const d = dimsOf(op, x, w, g, { b, y, argmax });
+  const pooled = [d.N, d.OH >> 1, d.OW >> 1, d.F];
+  if (!sameShape(y, pooled) || (b !== null && b.size !== d.F) || (argmax !== null && !sameShape(argmax, pooled))) {
+    throw new Error(`simdnet ${op}: expected y and argmax [${pooled}] and b [${d.F}], got ${describe({ x, w, b, y, argmax })}`);
   }
   if (!conv2dMaxPool2Fuses(x, w, g)) throw new Error(`simdnet ${op}: ${describe({ x, w })} does not take the direct loop (conv2dMaxPool2Fuses)`);
   checkActivationCode(op, act);
   const k = engine().kernels;
   const flop = 2 * d.N * d.OH * d.OW * d.F * d.KH * d.KW * d.C;
-  if (forwardByRows(x, w, b, y, d, g, act, alpha, flop, true)) return;
+  if (forwardByRows(x, w, b, y, d, g, act, alpha, flop, true, argmax)) return;
+  const pooledImage = (d.OH >> 1) * (d.OW >> 1) * d.F;
   forwardByImages(
     d.N, flop,
     () => k.conv2d_forward_scratch_bytes(1, d.C, d.F, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.dilationH, g.dilationW, 1),
     (n0, n, scratch) => [
-      'conv2d_forward_maxpool2_f32', x.ptr + 4 * n0 * d.H * d.W * d.C, w.ptr, b ? b.ptr : 0, y.ptr + 4 * n0 * (d.OH >> 1) * (d.OW >> 1) * d.F,
-      n, d.H, d.W, d.C, d.F, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, act, alpha, scratch,
+      'conv2d_forward_maxpool2_f32', x.ptr + 4 * n0 * d.H * d.W * d.C, w.ptr, b ? b.ptr : 0, y.ptr + 4 * n0 * pooledImage,
+      n, d.H, d.W, d.C, d.F, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, act, alpha,
+      argmax ? argmax.ptr + 4 * n0 * pooledImage : 0, n0 * d.OH * d.OW * d.F, scratch,
     ],
   );
 }
+
+/**
+ * The backward of conv2dForwardMaxPool2 with argmax (training's conv → 2x2 max pool, src/model/conv-pool.ts):
+ * dw and db from dp, the gradient of the pooled output y, without the conv's full-size gradient — each row of
+ * it is made in scratch from dp at the winners (masked where y ≤ 0 with `masked`: the relu's backward) and
+ * summed at once. dw and db are added to with `accumulate`, else overwritten; db null: none. No dx: the
+ * pair runs fused only where the conv's input needs no gradient.
+ */
+export function conv2dBackwardMaxPool2(
+  x: Tensor, w: Tensor, dp: Tensor, argmax: Tensor, y: Tensor, dw: Tensor | null, db: Tensor | null, g: Conv2dGeometry,
+  masked: boolean, accumulate = false,
+): void {
+  const op = 'conv2dBackwardMaxPool2';
+  refuseAliasing(op, { dw, db }, { x, w, dp, argmax, y });
+  const d = dimsOf(op, x, w, g, { dp, argmax, y, dw, db });
+  const pooled = [d.N, d.OH >> 1, d.OW >> 1, d.F];
+  if (![dp, argmax, y].every((t) => sameShape(t, pooled)) || (dw !== null && !sameShape(dw, w.shape)) || (db !== null && db.size !== d.F)) {
+    throw new Error(`simdnet ${op}: expected dp, argmax and y [${pooled}], dw like w, db [${d.F}]; got ${describe({ x, w, dp, argmax, y, dw, db })}`);
+  }
+  if (!dw && !db) return;
+  const e = engine();
+  const k = e.kernels;
+  const parts = splitWork(d.N, 2 * d.N * d.OH * d.OW * d.F * d.KH * d.KW * d.C);
+  const dwBytes = align64(4 * w.size); // the kernel always sums dw: into scratch when dw is not asked for
+  const dbBytes = db ? align64(4 * d.F) : 0;
+  const stride = dwBytes + dbBytes + align64(k.conv2d_backward_maxpool2_scratch_bytes(d.C, d.F, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.dilationH, g.dilationW));
+  const scratch = e.scratch(stride * parts.length);
+  const pooledImage = (d.OH >> 1) * (d.OW >> 1) * d.F;
+  // Every part writes its sums into scratch; they are added into dw and db in part order afterwards.
+  e.parallel(parts.map(([n0, n], t): KernelCall => {
+    const at = scratch + t * stride, p = 4 * n0 * pooledImage;
+    return [
+      'conv2d_backward_maxpool2_f32', x.ptr + 4 * n0 * d.H * d.W * d.C, dp.ptr + p, argmax.ptr + p, y.ptr + p, at, db ? at + dwBytes : 0,
+      n, d.H, d.W, d.C, d.F, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW,
+      masked ? 1 : 0, n0 * d.OH * d.OW * d.F, at + dwBytes + dbBytes,
+    ];
+  }));
+  if (!accumulate) {
+    if (dw) k.fill_f32(dw.ptr, dw.size, 0);
+    if (db) k.fill_f32(db.ptr, db.size, 0);
+  }
+  parts.forEach((_, t) => {
+    if (dw) k.add_f32(dw.ptr, dw.ptr, scratch + t * stride, dw.size);
+    if (db) k.add_f32(db.ptr, db.ptr, scratch + t * stride + dwBytes, db.size);
+  });
+}
+
+const align64 = (n: number): number => Math.ceil(n / 64) * 64;
 
 /**
  * One image on the direct few-channel loop (a first layer at batch 1: latency) split by output rows: each
@@ -241,7 +296,7 @@ export function conv2dForwardMaxPool2(x: Tensor, w: Tensor, b: Tensor | null, y:
  */
 function forwardByRows(
   x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, d: Dims, g: Conv2dGeometry, act: number, alpha: number, flop: number,
-  pool = false,
+  pool = false, argmax: Tensor | null = null,
 ): boolean {
   const e = engine();
   const k = e.kernels;
@@ -260,7 +315,9 @@ function forwardByRows(
     const sizes = [1, rows, d.W, d.C, d.F, d.KH, d.KW, rn, d.OW, g.strideH, g.strideW, start - top, g.padLeft, g.dilationH, g.dilationW] as const;
     return [
       pool ? 'conv2d_forward_maxpool2_f32' : 'conv2d_forward_f32', x.ptr + 4 * start * d.W * d.C, w.ptr, b ? b.ptr : 0,
-      y.ptr + 4 * q0 * (d.OW / unit | 0) * d.F, ...sizes, ...(pool ? [] : [1]), act, alpha, scratch + t * stride,
+      y.ptr + 4 * q0 * (d.OW / unit | 0) * d.F, ...sizes, ...(pool ? [] : [1]), act, alpha,
+      // The pool's winners: indices into the whole conv output, from this part's first row.
+      ...(pool ? [argmax ? argmax.ptr + 4 * q0 * (d.OW >> 1) * d.F : 0, q0 * unit * d.OW * d.F] : []), scratch + t * stride,
     ] as unknown as KernelCall;
   }));
   return true;

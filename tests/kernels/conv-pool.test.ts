@@ -2,12 +2,13 @@
 // conv2dForward then maxPool2dForward, which tests/kernels/conv.test.ts and pool.test.ts check against float64:
 // bit for bit, on odd shapes (odd and even output sizes, rows narrower than 4, filters not a multiple of 8,
 // stride 2, padding, dilation, batch 1), with activations fused in the tile (relu, relu6, leakyRelu) and after
-// the row (sigmoid), in every kernel build.
+// the row (sigmoid), in every kernel build. Training's form: the winners (argmax) equal the pool's, and
+// conv2dBackwardMaxPool2's dw and db equal the pool's backward (masked for a relu) then conv2dBackward's.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as sn from '../../src/index.js';
 import { rng } from '../helpers/random.js';
 import { ACTIVATION, type ActivationCode } from '../../src/ops/activation.js';
-import { conv2dOutputSize, conv2dForwardMaxPool2, conv2dMaxPool2Fuses, type Conv2dGeometry } from '../../src/ops/conv.js';
+import { conv2dOutputSize, conv2dForwardMaxPool2, conv2dBackwardMaxPool2, conv2dMaxPool2Fuses, type Conv2dGeometry } from '../../src/ops/conv.js';
 import { KERNEL_BUILDS } from './builds.js';
 
 const { ops } = sn;
@@ -15,6 +16,8 @@ const { ops } = sn;
 function geometry(stride: [number, number], pad: [number, number, number, number] = [0, 0, 0, 0], dilation: [number, number] = [1, 1]): Conv2dGeometry {
   return { strideH: stride[0], strideW: stride[1], padTop: pad[0], padBottom: pad[1], padLeft: pad[2], padRight: pad[3], dilationH: dilation[0], dilationW: dilation[1], groups: 1 };
 }
+
+const bits = (t: sn.Tensor): number[] => Array.from(new Int32Array(Float32Array.from(t.dataSync()).buffer));
 
 const pool2 = { poolH: 2, poolW: 2, strideH: 2, strideW: 2, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0 };
 
@@ -61,6 +64,46 @@ describe.each(KERNEL_BUILDS)('conv2d with a fused 2x2 max pool, %s', (_name, opt
     }
   });
 
+  it.each(cases)('%s: training form — same winners, and dw, db as the pool backward then the conv backward', (_label, dims, [KH, KW], F, g, act) => {
+    if (dims[0] < (options.threads ?? 1) && dims[0] !== 1) return; // not fused (see above)
+    const r = rng(dims[2] * 17 + F);
+    const x = sn.tensor(Float32Array.from({ length: dims.reduce((a, b) => a * b) }, () => r() * 2 - 1), dims);
+    const w = sn.tensor(Float32Array.from({ length: KH * KW * dims[3] * F }, () => r() - 0.5), [KH, KW, dims[3], F]);
+    const b = sn.tensor(Float32Array.from({ length: F }, () => r() * 0.4 - 0.2), [F]);
+    const [OH, OW] = conv2dOutputSize(dims[1], dims[2], KH, KW, g);
+    const pooled = [dims[0], OH >> 1, OW >> 1, F];
+    const alpha = act === ACTIVATION.leakyRelu ? 0.2 : 0;
+    const masked = act === ACTIVATION.relu;
+    const z = sn.Tensor.empty([dims[0], OH, OW, F]);
+    const want = sn.Tensor.empty(pooled), wantArgmax = sn.Tensor.empty(pooled);
+    const got = sn.Tensor.empty(pooled), gotArgmax = sn.tensor(new Float32Array(want.size).fill(-1), pooled);
+    const dp = sn.tensor(Float32Array.from({ length: want.size }, () => r() * 2 - 1), pooled);
+    const dz = sn.Tensor.empty(z.shape);
+    const wantDw = sn.Tensor.empty(w.shape), wantDb = sn.Tensor.empty([F]);
+    const gotDw = sn.tensor(new Float32Array(w.size).fill(7), w.shape), gotDb = sn.tensor(new Float32Array(F).fill(7), [F]);
+    try {
+      ops.conv2dForward(x, w, b, z, g, act, alpha);
+      ops.maxPool2dForward(z, want, wantArgmax, pool2);
+      conv2dForwardMaxPool2(x, w, b, got, g, act, alpha, gotArgmax);
+      expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
+      expect(bits(gotArgmax)).toEqual(bits(wantArgmax));
+      ops.maxPool2dBackward(dp, wantArgmax, dz, pool2, masked ? want : undefined);
+      ops.conv2dBackward(x, w, dz, null, wantDw, wantDb, g);
+      conv2dBackwardMaxPool2(x, w, dp, gotArgmax, got, gotDw, gotDb, g, masked);
+      expect(Array.from(gotDw.dataSync())).toEqual(Array.from(wantDw.dataSync()));
+      // db: the same sums, grouped by thread part here and over the whole batch there.
+      const wantDbValues = wantDb.dataSync();
+      const scale = Math.max(...wantDbValues.map(Math.abs));
+      gotDb.dataSync().forEach((v, i) => expect(Math.abs(v - wantDbValues[i])).toBeLessThanOrEqual(1e-6 * scale));
+      // Accumulating adds to what is there.
+      conv2dBackwardMaxPool2(x, w, dp, gotArgmax, got, gotDw, null, g, masked, true);
+      gotDw.dataSync().forEach((v, i) => expect(v).toBeCloseTo(2 * wantDw.dataSync()[i], 5));
+      if (masked && want.size >= 40) expect(want.dataSync().some((v) => v === 0), 'a relu case where the mask drops gradients').toBe(true);
+    } finally {
+      [x, w, b, z, want, wantArgmax, got, gotArgmax, dp, dz, wantDw, wantDb, gotDw, gotDb].forEach((t) => t.dispose());
+    }
+  });
+
   it('refuses shapes it does not fuse and a wrong output, naming the op', () => {
     const x = sn.Tensor.zeros([2, 6, 6, 32]); // 32 channels: the im2col GEMM, not the direct loop
     const w = sn.Tensor.zeros([3, 3, 32, 8]);
@@ -71,7 +114,7 @@ describe.each(KERNEL_BUILDS)('conv2d with a fused 2x2 max pool, %s', (_name, opt
     try {
       expect(conv2dMaxPool2Fuses(x, w, geometry([1, 1]))).toBe(false);
       expect(() => conv2dForwardMaxPool2(x, w, null, y, geometry([1, 1]))).toThrow(/conv2dForwardMaxPool2: .*does not take the direct loop/);
-      expect(() => conv2dForwardMaxPool2(x1, w1, null, bad, geometry([1, 1]))).toThrow(/conv2dForwardMaxPool2: expected y \[2,2,2,8\]/);
+      expect(() => conv2dForwardMaxPool2(x1, w1, null, bad, geometry([1, 1]))).toThrow(/conv2dForwardMaxPool2: expected y and argmax \[2,2,2,8\]/);
     } finally {
       [x, w, x1, w1, y, bad].forEach((t) => t.dispose());
     }

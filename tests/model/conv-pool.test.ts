@@ -1,10 +1,11 @@
 // predict's conv → 2x2 max pool fusion (src/model/conv-pool.ts): which pairs it takes, and predict equal bit
 // for bit with and without it — at batch 1 and 5, on 1 and 2 threads (where one image runs unfused) — on a
 // graph that also has pairs it must leave alone (a second reader, a 3x3 pool, 'same' pooling) and a pair whose
-// conv is too wide for the fused loop and one on Winograd (each runs the two layers).
+// conv is too wide for the fused loop and one on Winograd (each runs the two layers). Training fuses the pairs
+// whose conv input needs no gradient (relu: masked, linear: not): trained weights equal the unfused layers'.
 import { describe, it, expect, afterAll } from 'vitest';
 import * as sn from '../../src/index.js';
-import { setConvPoolFusion, convPoolPairs } from '../../src/model/conv-pool.js';
+import { setConvPoolFusion, convPoolPairs, trainingConvPoolPairs } from '../../src/model/conv-pool.js';
 import type { Graph } from '../../src/model/graph.js';
 import { rng } from '../helpers/random.js';
 import { engine } from '../../src/backend/engine.js';
@@ -79,5 +80,72 @@ describe('conv → 2x2 max pool fused in predict', () => {
       [x, want, got].forEach((t) => t.dispose());
     }
     m.dispose();
+  });
+});
+
+function buildForTraining(): sn.LayersModel {
+  sn.setSeed(5);
+  const image = sn.input({ shape: [12, 11, 1] });
+  let a = L.conv2d({ filters: 8, kernelSize: 3, activation: 'relu' }).apply(image) as S; // 10x9: fused, masked
+  a = L.maxPooling2d({ poolSize: 2 }).apply(a) as S; // 5x4 (a column dropped)
+  let b = L.conv2d({ filters: 5, kernelSize: 2 }).apply(image) as S; // linear, 11x10: fused, unmasked
+  b = L.maxPooling2d({ poolSize: 2 }).apply(b) as S; // 5x5 (a row dropped)
+  let c = L.conv2d({ filters: 6, kernelSize: 2, activation: 'relu' }).apply(a) as S; // its input needs a gradient: not fused
+  c = L.maxPooling2d({ poolSize: 2 }).apply(c) as S;
+  let d = L.conv2d({ filters: 4, kernelSize: 3, activation: 'tanh' }).apply(image) as S; // tanh: not fused in training
+  d = L.maxPooling2d({ poolSize: 2 }).apply(d) as S;
+  const joined = L.concatenate().apply([L.flatten().apply(c) as S, L.flatten().apply(b) as S, L.flatten().apply(d) as S]) as S;
+  return sn.model({ inputs: image, outputs: L.dense({ units: 3, activation: 'softmax' }).apply(joined) as S });
+}
+
+describe('conv → 2x2 max pool fused in training', () => {
+  it('pairs a relu or linear conv whose input needs no gradient', async () => {
+    await sn.ready({ threads: 1 });
+    const m = buildForTraining();
+    const graph = (m as unknown as { graphFor(w: string): Graph }).graphFor('test');
+    const convs = [...trainingConvPoolPairs(graph)].map(([conv, pool]) => `${(conv.layer as unknown as { filters: number; activation: string }).filters} ${(conv.layer as unknown as { filters: number; activation: string }).activation} -> ${pool.layer.className}`);
+    expect(convs.sort()).toEqual(['5 linear -> MaxPooling2D', '8 relu -> MaxPooling2D']);
+    m.dispose();
+  });
+
+  it.each([1, 2])('trains to the weights of the unfused layers at batch 5 and 1 (%i threads)', async (threads) => {
+    sn.dispose();
+    await sn.ready({ threads });
+    const r = rng(12);
+    for (const n of [5, 1]) {
+      const x = sn.tensor(Float32Array.from({ length: n * 12 * 11 }, () => r() * 2 - 1), [n, 12, 11, 1]);
+      const labels = sn.tensor(Float32Array.from({ length: n }, (_, i) => i % 3), [n]);
+      const kernels: string[] = [];
+      const weightsAfter = async (fused: boolean) => {
+        setConvPoolFusion(fused);
+        const m = buildForTraining();
+        m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.5 }), loss: 'sparseCategoricalCrossentropy' });
+        const e = engine();
+        const parallel = e.parallel.bind(e);
+        e.parallel = (calls) => {
+          kernels.push(...calls.map((c) => c[0]));
+          parallel(calls);
+        };
+        try {
+          for (let i = 0; i < 3; i++) await m.trainOnBatch(x, labels);
+        } finally {
+          e.parallel = parallel;
+        }
+        const w = m.getWeights().map((t) => t.dataSync().slice());
+        m.dispose();
+        return w;
+      };
+      const plain = await weightsAfter(false);
+      expect(kernels.filter((k) => k.includes('maxpool2'))).toEqual([]);
+      const fused = await weightsAfter(true);
+      // Each step: two fused forwards and two fused backwards.
+      expect(kernels.filter((k) => k === 'conv2d_backward_maxpool2_f32').length, `batch ${n}`).toBeGreaterThanOrEqual(6);
+      expect(kernels.filter((k) => k === 'conv2d_forward_maxpool2_f32').length, `batch ${n}`).toBeGreaterThanOrEqual(6);
+      fused.forEach((w, i) => {
+        const scale = Math.max(...plain[i].map(Math.abs), 1e-3);
+        w.forEach((v, j) => expect(Math.abs(v - plain[i][j]), `batch ${n}, weight ${i}[${j}]`).toBeLessThanOrEqual(1e-5 * scale));
+      });
+      [x, labels].forEach((t) => t.dispose());
+    }
   });
 });
