@@ -14,6 +14,9 @@ import { dts } from 'rollup-plugin-dts';
 
 // The comments that tell webpack and vite to leave src/node-builtin.ts's import() alone must survive.
 const KEEP_COMMENTS = /webpackIgnore|@vite-ignore/;
+// Class names stay (error messages name the user's object by its class: describeValue); three compress passes
+// take ~1 % more off the main bundle than one.
+const TERSER = { ecma: 2022, module: true, keep_classnames: true, keep_fnames: false, compress: { passes: 3 }, format: { comments: KEEP_COMMENTS } };
 
 /** Writes the bundled declarations again as .d.cts, the types of the CommonJS build. */
 const copyForCommonJs = (base) => ({
@@ -63,7 +66,7 @@ const subpathEntry = (name, external) => [
       MAIN_AS_PACKAGE,
       ONE_ENGINE,
       typescript({ tsconfig: './tsconfig.json', declaration: false, declarationDir: undefined, outDir: 'dist' }),
-      terser({ ecma: 2022, module: true, keep_classnames: true, keep_fnames: false, format: { comments: KEEP_COMMENTS } }),
+      terser(TERSER),
     ],
   },
   {
@@ -88,7 +91,7 @@ export default [
       // Bundles the one runtime library, fflate's inflater (src/backend/inflate.ts): the package has no dependencies.
       nodeResolve({ browser: true }),
       typescript({ tsconfig: './tsconfig.json', declaration: false, declarationDir: undefined, outDir: 'dist' }),
-      terser({ ecma: 2022, module: true, keep_classnames: true, keep_fnames: false, format: { comments: KEEP_COMMENTS } }),
+      terser(TERSER),
     ],
   },
   {

@@ -120,6 +120,18 @@ export const ACT_HARD_SWISH: i32 = 8;
   }
 }
 
+// activate_f32x4 where `act` is known only at run time, inlined for relu and none (the common ones) and a
+// call for the rest: each inlined copy of every activation costs ~2 KB of wasm, and the Winograd output
+// stages that use it activate a handful of vectors per tile.
+@inline export function activate_runtime_f32x4(x: v128, act: i32, alpha: f32): v128 {
+  if (act == ACT_RELU) return f32x4.pmax(x, f32x4.splat(0));
+  return act ? activate_call_f32x4(x, act, alpha) : x;
+}
+
+function activate_call_f32x4(x: v128, act: i32, alpha: f32): v128 {
+  return activate_f32x4(x, act, alpha);
+}
+
 // dx = dy · f'(x), with f' written in terms of the output y = f(x).
 //   relu: y > 0 · relu6: 0 < y < 6 · leakyRelu: y > 0 ? 1 : alpha (alpha >= 0) · elu: y > 0 ? 1 : y + alpha
 //   sigmoid: y(1 - y) · tanh: 1 - y² · hardSigmoid: 0 < y < 1 ? alpha : 0

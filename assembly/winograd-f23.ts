@@ -6,7 +6,7 @@
 //   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1],  G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],  Aᵀ = [1 1 1 0; 0 1 −1 −1].
 // Masks: bit j of rowMask/colMask set when row/column j of the 4x4 input patch lies in the image.
 import { ldk as ld, stk as st } from './simd';
-import { activate_f32x4 } from './activation-math';
+import { activate_runtime_f32x4 } from './activation-math';
 
 // One (c, f) of U (16 values, `plane` bytes apart) from the filter's 3x3 taps g.
 export function filter_tile_f23(d: usize, plane: usize, g00: f32, g01: f32, g02: f32, g10: f32, g11: f32, g12: f32,
@@ -105,7 +105,7 @@ export function output_tile_f23(src: usize, plane: usize, b: usize, out: usize, 
     v128.store(tmp + 48, f32x4.add(f32x4.sub(f32x4.sub(q11, q12), q13), bias));
     for (let r = 0; r < rows; r++) {
       for (let q = 0; q < cols; q++) {
-        st(out + <usize>r * rowBytes + <usize>q * pixel + o, k, activate_f32x4(v128.load(tmp + (<usize>(2 * r + q) << 4)), act, alpha));
+        st(out + <usize>r * rowBytes + <usize>q * pixel + o, k, activate_runtime_f32x4(v128.load(tmp + (<usize>(2 * r + q) << 4)), act, alpha));
       }
     }
   }

@@ -13,7 +13,7 @@
 // A 6x6 transform per channel quad needs 36 v128 values: more than the 16 registers, so each runs as two
 // passes through a staging tile `tmp` (36 f32x4, in L1): columns first, then rows.
 import { ldk as ld, stk as st, madd } from './simd';
-import { activate_f32x4 } from './activation-math';
+import { activate_runtime_f32x4 } from './activation-math';
 
 const ROW6: usize = 6 * 16; // bytes of one row of a 6x6 staging tile of f32x4
 
@@ -120,7 +120,7 @@ export function output_tile_f43(src: usize, plane: usize, b: usize, out: usize, 
       at6(tmp + <usize>i * ROW6, 16, 4, row, 16, bias);
       const d = out + <usize>i * rowBytes + o;
       // One activation in the loop (not one per output): each copy of it is a few hundred bytes of wasm.
-      for (let q = 0; q < cols; q++) st(d + <usize>q * pixel, k, activate_f32x4(v128.load(row + (<usize>q << 4)), act, alpha));
+      for (let q = 0; q < cols; q++) st(d + <usize>q * pixel, k, activate_runtime_f32x4(v128.load(row + (<usize>q << 4)), act, alpha));
     }
   }
 }
