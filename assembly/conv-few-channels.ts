@@ -306,7 +306,7 @@ export function conv2d_direct_dw_scratch_bytes(C: i32, F: i32, KH: i32, KW: i32,
                                                sh: i32, sw: i32, dh: i32, dw: i32): i32 {
   const K4 = (KH * KW * C + 3) & ~3;
   const padded = padded_extent(OH, sh, KH, dh) * padded_extent(OW, sw, KW, dw) * C;
-  return (K4 * round8(F) + OW * round8(F) + K4 + round8(F) + padded) * 4 + 320;
+  return (K4 * round8(F) + 2 * OW * round8(F) + K4 + round8(F) + padded) * 4 + 384;
 }
 
 // dw[kh,kw,c,f] = Σ_(n,oh,ow) x[n, oh·sh−pt+kh·dh, ow·sw−pl+kw·dw, c] · dy[n,oh,ow,f] (overwritten).
@@ -343,7 +343,8 @@ function direct_dw(x: usize, dy: usize, argmax: usize, yp: usize, dwt: usize, db
   const K4 = (K + 3) & ~3;
   const acc = align64(scratch);                                     // (K4, F8) sums
   const dyPad = align64(acc + (<usize>K4 * <usize>F8 << 2));        // one row of dy, (OW, F8)
-  const taps = align64(dyPad + (<usize>OW * <usize>F8 << 2));       // per tap: byte offset in the window
+  const dyPad2 = align64(dyPad + (<usize>OW * <usize>F8 << 2));     // fromPool: the second row of a pair
+  const taps = align64(dyPad2 + (<usize>OW * <usize>F8 << 2));      // per tap: byte offset in the window
   const dbSum = align64(taps + (<usize>K4 << 2));                   // fromPool: db's sums (F8)
   const xp = align64(dbSum + (<usize>F8 << 2));                     // the zero-bordered image
   memory.fill(acc, 0, <usize>K4 * <usize>F8 << 2);
@@ -364,7 +365,8 @@ function direct_dw(x: usize, dy: usize, argmax: usize, yp: usize, dwt: usize, db
   const pStep = <usize>sw * pixelBytes;
   const fBytes = <usize>F8 << 2;
   const padded = F != F8;
-  if (padded || fromPool) memory.fill(dyPad, 0, <usize>OW * fBytes);
+  if (padded) memory.fill(dyPad, 0, <usize>OW * fBytes);
+  if (fromPool) memory.fill(dyPad, 0, <usize>(dyPad2 - dyPad) + <usize>OW * fBytes);
   const PH = OH >> 1, PW = OW >> 1;
   for (let n = 0; n < N; n++) {
     let image = x + <usize>n * imageBytes;
@@ -377,11 +379,13 @@ function direct_dw(x: usize, dy: usize, argmax: usize, yp: usize, dwt: usize, db
       let g: usize;
       if (fromPool) {
         if ((oh >> 1) >= PH) continue; // a last odd row: the pool drops it, no gradient
-        const pooled = (n * PH + (oh >> 1)) * PW * F; // element index of the pooled row
-        route_row(dy + (<usize>pooled << 2), argmax + (<usize>pooled << 2), yp + (<usize>pooled << 2), dyPad,
-                  indexBase + (n * OH + oh) * OW * F, PW, F, fBytes, masked);
-        if (db) add_row(dyPad, dbSum, OW, F8, fBytes);
-        g = dyPad;
+        if ((oh & 1) == 0) {
+          const pooled = (n * PH + (oh >> 1)) * PW * F; // element index of the pooled row
+          route_rows(dy + (<usize>pooled << 2), argmax + (<usize>pooled << 2), yp + (<usize>pooled << 2), dyPad, dyPad2,
+                     indexBase + (n * OH + oh) * OW * F, OW, PW, F, fBytes, masked);
+        }
+        g = oh & 1 ? dyPad2 : dyPad;
+        if (db) add_row(g, dbSum, OW, F8, fBytes);
       } else {
         g = dy + (<usize>(n * OH + oh) * <usize>OW * <usize>F << 2);
         if (padded) {
@@ -426,28 +430,39 @@ function direct_dw(x: usize, dy: usize, argmax: usize, yp: usize, dwt: usize, db
   if (fromPool && db) memory.copy(db, dbSum, <usize>F << 2);
 }
 
-// One row of the conv's gradient (OW pixels of F8, the padding lanes left 0) from a pooled row: at pixel
-// (row, 2j + s), dp of window j where this cell (index `first` + pixel·F + f) won, masked by yp > 0.
-// Columns past the last window (an odd OW) stay 0 from the fill.
-@inline function route_row(dp: usize, argmax: usize, yp: usize, row: usize, first: i32, PW: i32, F: i32, fBytes: usize, masked: bool): void {
+// A pair of rows of the conv's gradient (OW pixels of F8 each, the padding lanes left 0) from one pooled row:
+// at conv cell (row s, column 2j + t) of window j, dp where that cell (index `first` + (s·OW + 2j + t)·F + f)
+// won, masked by yp > 0; each window's dp, winner and mask are read once for its four cells. Columns past
+// the last window (an odd OW) stay 0 from the fill.
+@inline function route_rows(dp: usize, argmax: usize, yp: usize, row0: usize, row1: usize, first: i32, OW: i32, PW: i32, F: i32,
+                            fBytes: usize, masked: bool): void {
+  const down = OW * F;
   for (let j = 0; j < PW; j++) {
     const o = <usize>(j * F) << 2;
-    for (let s = 0; s < 2; s++) {
-      const pixel = 2 * j + s;
-      const cell = first + pixel * F;
-      const d = row + <usize>pixel * fBytes;
-      let f = 0;
-      for (; f + 4 <= F; f += 4) {
-        const q = o + (<usize>f << 2);
-        let keep = i32x4.eq(v128.load(argmax + q), i32x4.add(i32x4.splat(cell + f), i32x4(0, 1, 2, 3)));
-        if (masked) keep = v128.and(keep, f32x4.gt(v128.load(yp + q), f32x4.splat(0)));
-        v128.store(d + (<usize>f << 2), v128.and(v128.load(dp + q), keep));
-      }
-      for (; f < F; f++) {
-        const q = o + (<usize>f << 2);
-        const wins = load<i32>(argmax + q) == cell + f && (!masked || load<f32>(yp + q) > 0);
-        store<f32>(d + (<usize>f << 2), wins ? load<f32>(dp + q) : 0);
-      }
+    const cell = first + 2 * j * F;
+    const d0 = row0 + <usize>(2 * j) * fBytes, d1 = row1 + <usize>(2 * j) * fBytes;
+    let f = 0;
+    for (; f + 4 <= F; f += 4) {
+      const q = o + (<usize>f << 2);
+      const won = v128.load(argmax + q);
+      let g = v128.load(dp + q);
+      if (masked) g = v128.and(g, f32x4.gt(v128.load(yp + q), f32x4.splat(0)));
+      const at = i32x4.add(i32x4.splat(cell + f), i32x4(0, 1, 2, 3));
+      const fo = <usize>f << 2;
+      v128.store(d0 + fo, v128.and(g, i32x4.eq(won, at)));
+      v128.store(d0 + fBytes + fo, v128.and(g, i32x4.eq(won, i32x4.add(at, i32x4.splat(F)))));
+      v128.store(d1 + fo, v128.and(g, i32x4.eq(won, i32x4.add(at, i32x4.splat(down)))));
+      v128.store(d1 + fBytes + fo, v128.and(g, i32x4.eq(won, i32x4.add(at, i32x4.splat(down + F)))));
+    }
+    for (; f < F; f++) {
+      const q = o + (<usize>f << 2);
+      const won = load<i32>(argmax + q) - (cell + f);
+      const g: f32 = !masked || load<f32>(yp + q) > 0 ? load<f32>(dp + q) : 0;
+      const fo = <usize>f << 2;
+      store<f32>(d0 + fo, won == 0 ? g : 0);
+      store<f32>(d0 + fBytes + fo, won == F ? g : 0);
+      store<f32>(d1 + fo, won == down ? g : 0);
+      store<f32>(d1 + fBytes + fo, won == down + F ? g : 0);
     }
   }
 }

@@ -107,6 +107,15 @@ export function makeCases(sn, tf, keep, peerKeep) {
   const flop1 = 2 * N * 26 * 26 * 32 * 9;
   all.push({ kernel: 'conv2d forward', shape: `${N}x28x28x1 3x3x32 valid`, flop: flop1, run: () => ops.conv2dForward(x1, w1, b1, y1, valid, 1) });
   all.push({ kernel: 'conv2d backward dw+db', shape: `${N}x28x28x1 3x3x32 valid`, flop: flop1, run: () => ops.conv2dBackward(x1, w1, dy1, null, dw1, db1, valid) });
+  // The same conv with the 2x2 max pool after it as one kernel: predict's form, training's (winners kept),
+  // and training's backward from the pooled gradient (src/model/conv-pool.ts).
+  const p1 = keep(sn.Tensor.empty([N, 13, 13, 32]));
+  const am1 = keep(sn.Tensor.empty([N, 13, 13, 32]));
+  const dp1 = keep(randomTensor(sn, [N, 13, 13, 32], 16));
+  const pooledShape = `${N}x28x28x1 3x3x32 valid, pool 2x2`;
+  all.push({ kernel: 'conv2d + max pool forward', shape: pooledShape, flop: flop1, run: () => ops.conv2dForwardMaxPool2(x1, w1, b1, p1, valid, 1) });
+  all.push({ kernel: 'conv2d + max pool forward, winners', shape: pooledShape, flop: flop1, run: () => ops.conv2dForwardMaxPool2(x1, w1, b1, p1, valid, 1, 0, am1) });
+  all.push({ kernel: 'conv2d + max pool backward dw+db', shape: pooledShape, flop: flop1, run: () => ops.conv2dBackwardMaxPool2(x1, w1, dp1, am1, p1, dw1, db1, valid, true) });
   const w5 = keep(randomTensor(sn, [5, 5, 1, 6], 11));
   const y5 = keep(sn.Tensor.empty([N, 28, 28, 6]));
   all.push({ kernel: 'conv2d forward', shape: `${N}x28x28x1 5x5x6 same`, flop: 2 * N * 28 * 28 * 6 * 25, run: () => ops.conv2dForward(x1, w5, null, y5, same5, 1) });
