@@ -115,6 +115,12 @@ describe.each(KERNEL_BUILDS)('conv2d with a fused 2x2 max pool, %s', (_name, opt
       expect(conv2dMaxPool2Fuses(x, w, geometry([1, 1]))).toBe(false);
       expect(() => conv2dForwardMaxPool2(x, w, null, y, geometry([1, 1]))).toThrow(/conv2dForwardMaxPool2: .*does not take the direct loop/);
       expect(() => conv2dForwardMaxPool2(x1, w1, null, bad, geometry([1, 1]))).toThrow(/conv2dForwardMaxPool2: expected y and argmax \[2,2,2,8\]/);
+      expect(() => conv2dForwardMaxPool2(x1, w1, null, y, geometry([1, 1]), 0, 0, bad)).toThrow(/conv2dForwardMaxPool2: expected y and argmax \[2,2,2,8\].*argmax \[2,4,4,8\]/);
+      // The backward: a pooled gradient of the wrong shape, a dw unlike w.
+      const dw = sn.Tensor.zeros([3, 3, 1, 8]);
+      expect(() => conv2dBackwardMaxPool2(x1, w1, bad, y, y, dw, null, geometry([1, 1]), true)).toThrow(/conv2dBackwardMaxPool2: expected dp, argmax and y \[2,2,2,8\].*dp \[2,4,4,8\]/);
+      expect(() => conv2dBackwardMaxPool2(x1, w1, y, y, y, w, null, geometry([1, 1]), true)).toThrow(/conv2dBackwardMaxPool2: .*dw like w/);
+      dw.dispose();
     } finally {
       [x, w, x1, w1, y, bad].forEach((t) => t.dispose());
     }
