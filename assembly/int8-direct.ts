@@ -23,9 +23,12 @@ export function int8_direct_weights_bytes(k: i32, n: i32): i32 {
   return ((n + NR - 1) / NR) * int8_direct_k(k) * NR * 2;
 }
 
-/** Scratch bytes int8_direct_conv2d needs for one thread: one panel of 4 rows, then the tap offsets (i32). */
+// Panels of 4 rows the MNIST-style path (rowPanel below) gathers before one gemmTiles call.
+const BATCH: i32 = 8;
+
+/** Scratch bytes int8_direct_conv2d needs for one thread: BATCH panels of 4 rows, then the tap offsets (i32). */
 export function int8_direct_scratch_bytes(k: i32): i32 {
-  return 12 * int8_direct_k(k);
+  return (8 * BATCH + 4) * int8_direct_k(k);
 }
 
 /** Work units of a batch: groups of 4 output pixels, ceil(N·OH·OW / 4), or the N·⌊OH/2⌋·⌊OW/2⌋ pooling windows. */
@@ -52,7 +55,7 @@ export function int8_direct_conv2d(
   const panel = scratch;
   // Byte offset of each tap from its window's first cell, in (kh, kw, c) order; taps past K read that
   // first cell (their weights are 0).
-  const taps = scratch + <usize>(8 * kd);
+  const taps = scratch + <usize>(8 * BATCH * kd);
   for (let t = 0; t < kd; t++) store<i32>(taps + (<usize>t << 2), 0);
   for (let i = 0, t = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
@@ -78,6 +81,10 @@ export function int8_direct_conv2d(
   // row read 6 bytes of each of 3 image rows, so the panel is 5 shuffles of the three rows widened to i16.
   const rowPanel = !pool && c == 1 && kh == 3 && kw == 3 && strideW == 1 && dilationH == 1 && dilationW == 1;
   const zero16 = i16x8.splat(0);
+  // Row panels gathered so far (consecutive work units, so consecutive outputs from pendOut on): one
+  // gemmTiles call for BATCH of them, not one per 4 pixels (its setup cost as much as a panel's products).
+  let pend = 0;
+  let pendOut: usize = 0;
   for (let q = q0; q < q0 + qn; q++) {
     const rows = pool ? 4 : min(4, pixels - 4 * q);
     const unit: i32 = pool ? q : 4 * q; // y's first pixel of this work unit
@@ -88,13 +95,18 @@ export function int8_direct_conv2d(
       if (iy >= 0 && ix >= 0 && iy + 3 <= h && ix + 6 <= w && (ix + 8 <= w || iy + 3 < h || b + 1 < n)) {
         const r0p = x + (<usize>b * h + iy) * w + ix;
         const r0 = v128.load8x8_u(r0p), r1 = v128.load8x8_u(r0p + w), r2 = v128.load8x8_u(r0p + 2 * w);
-        // Step s holds taps (2s, 2s+1) of pixels 0..3; taps in (kh, kw) order, the 10th is padding.
-        v128.store(panel, i8x16.shuffle(r0, r0, 0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9));
-        v128.store(panel, i8x16.shuffle(r0, r1, 4, 5, 16, 17, 6, 7, 18, 19, 8, 9, 20, 21, 10, 11, 22, 23), 16);
-        v128.store(panel, i8x16.shuffle(r1, r1, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9, 8, 9, 10, 11), 32);
-        v128.store(panel, i8x16.shuffle(r2, r2, 0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9), 48);
-        v128.store(panel, i8x16.shuffle(r2, zero16, 4, 5, 16, 17, 6, 7, 16, 17, 8, 9, 16, 17, 10, 11, 16, 17), 64);
-        gemmTiles(4, f, kd, panel, packed, bias, out, f, mode, mult, shift, zero, qmin, qmax, false, false);
+        // Step s holds taps (2s, 2s+1) of pixels 0..3; taps in (kh, kw) order, the 10th is padding (kd = 10).
+        const pp = panel + <usize>(pend * 80);
+        v128.store(pp, i8x16.shuffle(r0, r0, 0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9));
+        v128.store(pp, i8x16.shuffle(r0, r1, 4, 5, 16, 17, 6, 7, 18, 19, 8, 9, 20, 21, 10, 11, 22, 23), 16);
+        v128.store(pp, i8x16.shuffle(r1, r1, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9, 8, 9, 10, 11), 32);
+        v128.store(pp, i8x16.shuffle(r2, r2, 0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7, 8, 9), 48);
+        v128.store(pp, i8x16.shuffle(r2, zero16, 4, 5, 16, 17, 6, 7, 16, 17, 8, 9, 16, 17, 10, 11, 16, 17), 64);
+        if (pend == 0) pendOut = out;
+        if (++pend == BATCH) {
+          gemmTiles(4 * BATCH, f, kd, panel, packed, bias, pendOut, f, mode, mult, shift, zero, qmin, qmax, false, false);
+          pend = 0;
+        }
         px += 4;
         if (px == ow) {
           px = 0;
@@ -102,6 +114,10 @@ export function int8_direct_conv2d(
         }
         continue;
       }
+    }
+    if (pend > 0) {
+      gemmTiles(4 * pend, f, kd, panel, packed, bias, pendOut, f, mode, mult, shift, zero, qmin, qmax, false, false);
+      pend = 0;
     }
     // The 4 rows' pixels (b, oy, ox) as window corners in x; all 4 windows inside the image is the usual case.
     let c0: usize = 0, c1: usize = 0, c2: usize = 0, c3: usize = 0;
@@ -142,6 +158,7 @@ export function int8_direct_conv2d(
     }
     gemmTiles(pool ? 4 : rows, f, kd, panel, packed, bias, out, f, mode, mult, shift, zero, qmin, qmax, false, pool != 0);
   }
+  if (pend > 0) gemmTiles(4 * pend, f, kd, panel, packed, bias, pendOut, f, mode, mult, shift, zero, qmin, qmax, false, false);
 }
 
 // One panel row (4-byte units 16 bytes apart) of a window inside the image: one load per tap.

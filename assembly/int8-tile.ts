@@ -1,7 +1,7 @@
 // The register tile of the int8 kernels (int8-gemm.ts, int8-direct.ts) and its output stage: 4 rows × 8
 // columns of i32 sums, then bias and requantization to u8, a scale to f32, or raw i32 (see int8-gemm.ts).
 // Not exported by the module (index.ts does not re-export this file): v128 arguments.
-import { requant } from './int8-requant';
+import { requant, requantRound } from './int8-requant';
 
 export const NR: i32 = 8;
 export const INT8_DOT16: i32 = 0;
@@ -160,7 +160,7 @@ export function gemmTiles(
   const ldcBytes = <usize>ldc * elem;
   const blockBytes = <usize>kp * NR * e;
   const panelBytes = <usize>kp * 4 * e;
-  const round = i64x2.splat(shift > 0 ? <i64>1 << (shift - 1) : 0);
+  const round = requantRound(shift);
   const vz = i32x4.splat(zero), vmin = i32x4.splat(qmin), vmax = i32x4.splat(qmax);
   // Column blocks outside, panels inside: one block of b (KP·16 bytes) stays in L1 while the panels of a
   // (the caller keeps M small: MC rows of im2col) stream past it.

@@ -2,44 +2,71 @@
 // tile): the same integers as the direct int8 conv, bit for bit, with 36 products per 4x4 outputs instead of
 // F(2,3)'s 64. Points 0, ±1, ±2, ∞ as the f32 F(4,3) (winograd-f43.ts: Bᵀ, G, Aᵀ there).
 //
-// Exact in integers. G has fractions; scaling its rows by D = (4, 6, 6, 24, 24, 1) gives the integer rows
-// DG = [1 0 0; −1 −1 −1; −1 1 −1; 1 2 4; 1 −2 4; 0 0 1] (abs row sums ≤ 7), so U'' = (DG) g (DG)ᵀ is
-// integral with |U''| ≤ 7·7·127 = 6223 and U = G g Gᵀ = U''_ij / (D_i D_j). As 576 / (D_i D_j) = e_i e_j
-// with e = 24 / D = (6, 4, 4, 1, 1, 24):
+// Exact in integers. G has fractions (⅙, 1/24); scaling its rows by D = (24, 24, 24, 24, 24, 8) gives the
+// integer rows D G = [6 0 0; −4 −4 −4; −4 4 −4; 1 2 4; 1 −2 4; 0 0 8] (abs row sums 6, 12, 12, 7, 7, 8),
+// so U'' = (DG) g (DG)ᵀ is integral with |U''| ≤ 12·12·127 = 18288 (i16), and U = G g Gᵀ = U''_ij / (D_i D_j).
+// As 576 / (D_i D_j) = e_i e_j with e = 24 / D = (1, 1, 1, 1, 1, 3):
 //   576·y = Aᵀ diag(e) M'' diag(e) A,   M'' = Σ_c U'' ⊙ V,
-// an integer output transform with A' = diag(e) A. V = Bᵀ d B on x in 0..127: each V is Σ b_ri b_sj d_ij,
-// at most 127 × the sum of the positive (or negative) products of rows r, s of Bᵀ: ≤ 68·127 = 8636 (Bᵀ's
-// row 1 with itself). So U'' and V are i16, and the products run on the DOT16 micro-kernel as F(2,3)'s do.
+// the usual output transform but for a 3 on its last column (A' = diag(e) A). V = Bᵀ d B on x in 0..127:
+// each V is Σ b_ri b_sj d_ij, at most 127 × the sum of the positive (or negative) products of rows r, s of
+// Bᵀ: ≤ 68·127 = 8636 (Bᵀ's row 1 with itself). So U'' and V are i16, and the products run on the DOT16
+// micro-kernel as F(2,3)'s do (a pair of products: 2·18288·8636 < 2^31).
 // Everything after is i32 arithmetic that wraps: exact modulo 2^32, so 576·y is right modulo 2^32 whatever
 // M'' reaches. 9 is invertible modulo 2^32 (9 · 0x38E38E39 = 2·2^32 + 1) and 576 = 64·9, so
 // (576·y · 0x38E38E39) mod 2^32 = 64·y mod 2^32, and an arithmetic shift by 6 gives y exactly while
 // |y| < 2^25, i.e. 127·128·9·C < 2^25: C ≤ 229 (WINOGRAD4_MAX_C in src/quantize/int8-gemm.ts checks it).
 
-import { emit } from './int8-requant';
+import { emit, requantRound } from './int8-requant';
 
 const ROW6: usize = 6 * 16; // bytes of one row of a 6x6 staging tile of v128
 
-// Row i of DG times (x0, x1, x2).
-@inline function dg(x0: i32, x1: i32, x2: i32, i: i32): i32 {
+// Row i of the integer filter transform times (x0, x1, x2): F(4,3)'s DG, D = (24, 24, 24, 24, 24, 8), or
+// F(2,3)'s G' = 2G = [2 0 0; 1 1 1; 1 −1 1; 0 0 2] (int8-winograd.ts). Not inlined: the filters are
+// transformed once per weight version, and inlined copies of the switch would cost the bundle its bytes.
+function dg(x0: i32, x1: i32, x2: i32, i: i32, tile: i32): i32 {
+  if (tile == 2) {
+    switch (i) {
+      case 0: return 2 * x0;
+      case 1: return x0 + x1 + x2;
+      case 2: return x0 - x1 + x2;
+      default: return 2 * x2;
+    }
+  }
   switch (i) {
-    case 0: return x0;
-    case 1: return -(x0 + x1 + x2);
-    case 2: return x1 - x0 - x2;
+    case 0: return 6 * x0;
+    case 1: return -4 * (x0 + x1 + x2);
+    case 2: return 4 * (x1 - x0 - x2);
     case 3: return x0 + 2 * x1 + 4 * x2;
     case 4: return x0 - 2 * x1 + 4 * x2;
-    default: return x2;
+    default: return 8 * x2;
   }
 }
 
-/** One (c, f) of U'' (36 i16, ξ = 6i + j at d + ξ·plane) = (DG) g (DG)ᵀ from the 3x3 taps at s (`tap` apart). */
-export function filterTile43(s: usize, tap: usize, d: usize, plane: usize): void {
+/**
+ * One (c, f) of the integer filters, (tile+2)² i16 (ξ = (tile+2)·i + j at d + ξ·plane): F(4,3)'s
+ * U'' = (DG) g (DG)ᵀ or F(2,3)'s U = G' g G'ᵀ, from the 3x3 taps at s (`tap` apart).
+ */
+export function filterTile(s: usize, tap: usize, d: usize, plane: usize, tile: i32): void {
+  const n = tile + 2;
   const g00: i32 = load<i8>(s), g01: i32 = load<i8>(s + tap), g02: i32 = load<i8>(s + 2 * tap);
   const g10: i32 = load<i8>(s + 3 * tap), g11: i32 = load<i8>(s + 4 * tap), g12: i32 = load<i8>(s + 5 * tap);
   const g20: i32 = load<i8>(s + 6 * tap), g21: i32 = load<i8>(s + 7 * tap), g22: i32 = load<i8>(s + 8 * tap);
-  for (let i = 0; i < 6; i++) {
+  for (let i = 0; i < n; i++) {
     // Row i of (DG) g (one value per column of g), then times (DG)ᵀ.
-    const h0 = dg(g00, g10, g20, i), h1 = dg(g01, g11, g21, i), h2 = dg(g02, g12, g22, i);
-    for (let j = 0; j < 6; j++) store<i16>(d + <usize>(6 * i + j) * plane, <i16>dg(h0, h1, h2, j));
+    const h0 = dg(g00, g10, g20, i, tile), h1 = dg(g01, g11, g21, i, tile), h2 = dg(g02, g12, g22, i, tile);
+    for (let j = 0; j < n; j++) store<i16>(d + <usize>(n * i + j) * plane, <i16>dg(h0, h1, h2, j, tile));
+  }
+}
+
+// One cell of a patch: c bytes from src (cell inside the image) or the zero point. 8 bytes at a time
+// while C is a multiple of 8 (src and d are then whole 8-byte groups), byte by byte otherwise.
+@inline export function copyCell(d: usize, src: usize, c: i32, cp: i32, cell: bool, zeroIn: i32): void {
+  if (cp == c) {
+    const z = i8x16.splat(<i8>zeroIn);
+    for (let k = 0; k < c; k += 8) v128.store64_lane(d + k, cell ? v128.load64_zero(src + k) : z, 0);
+  } else {
+    // Byte loops, not memory.copy/fill: those are calls into the engine, slow for a few bytes.
+    for (let k = 0; k < c; k++) store<u8>(d + k, cell ? load<u8>(src + k) : <u8>zeroIn);
   }
 }
 
@@ -86,7 +113,7 @@ export function inputTransform43(
           const d = patch + <usize>(r * 6 + q) * <usize>cp;
           const src = p + <usize>r * rowBytes + <usize>q * pixel;
           const cell = <u32>(ih0 + r) < <u32>h && <u32>(iw0 + q) < <u32>w;
-          for (let k = 0; k < c; k++) store<u8>(d + k, cell ? load<u8>(src + k) : <u8>zeroIn);
+          copyCell(d, src, c, cp, cell, zeroIn);
         }
       }
       p = patch;
@@ -111,15 +138,15 @@ export function inputTransform43(
   }
 }
 
-// A'ᵀ (m0..m5) = Aᵀ diag(e) (m0..m5) for 4 lanes of i32, the four results stored 16 bytes apart from out:
-// Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0; 0 1 −1 8 −8 1], e = (6, 4, 4, 1, 1, 24).
+// A'ᵀ (m0..m5) = Aᵀ diag(1, 1, 1, 1, 1, 3) (m0..m5) for 4 lanes of i32, the four results stored 16 bytes
+// apart from out: Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0; 0 1 −1 8 −8 1].
 @inline function at4(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, out: usize): void {
-  const a = i32x4.shl(i32x4.add(m1, m2), 2), b = i32x4.shl(i32x4.sub(m1, m2), 2);
+  const a = i32x4.add(m1, m2), b = i32x4.sub(m1, m2);
   const c = i32x4.add(m3, m4), d = i32x4.sub(m3, m4);
-  v128.store(out, i32x4.add(i32x4.add(i32x4.mul(m0, i32x4.splat(6)), a), c));
+  v128.store(out, i32x4.add(i32x4.add(m0, a), c));
   v128.store(out, i32x4.add(b, i32x4.shl(d, 1)), 16);
   v128.store(out, i32x4.add(a, i32x4.shl(c, 2)), 32);
-  v128.store(out, i32x4.add(i32x4.add(b, i32x4.shl(d, 3)), i32x4.mul(m5, i32x4.splat(24))), 48);
+  v128.store(out, i32x4.add(i32x4.add(b, i32x4.shl(d, 3)), i32x4.add(m5, i32x4.shl(m5, 1))), 48);
 }
 
 /**
@@ -129,13 +156,14 @@ export function inputTransform43(
  */
 export function outputTransform43(
   m: usize, mPlane: usize, f: i32, oh: i32, ow: i32, TH: i32, TW: i32, pool: i32, t0: i32, tb: i32, y: usize, bias: usize,
-  mode: i32, mult: usize, shift: i32, zero: i32, qmin: i32, qmax: i32, tmp: usize,
+  mode: i32, mult: usize, shift: i32, zero: i32, qmin: i32, qmax: i32, tmp: usize, c: i32,
 ): void {
+  const exact = c <= 25; // 576·127·128·9·C < 2^31
   const elem: usize = mode == 0 ? 1 : 4;
   const pixel = <usize>f * elem;
   const outH = pool ? oh >> 1 : oh, outW = pool ? ow >> 1 : ow;
   const rowBytes = <usize>outW * pixel;
-  const round = i64x2.splat(shift > 0 ? <i64>1 << (shift - 1) : 0);
+  const round = requantRound(shift);
   const vz = i32x4.splat(zero), vmin = i32x4.splat(qmin), vmax = i32x4.splat(qmax);
   const inv9 = i32x4.splat(0x38E38E39);
   // Outputs of a tile per side: 4, or 2 pooled.
@@ -149,13 +177,46 @@ export function outputTransform43(
     const rows = min(side, outH - oy), cols = min(side, outW - ox);
     const out = y + (<usize>n * <usize>outH + <usize>oy) * rowBytes + <usize>ox * pixel;
     const src = m + <usize>i * <usize>f * 4;
+    const q: usize = 6 * mPlane;
     for (let fi = 0; fi < f; fi += 4) {
       const k = min(4, f - fi);
       // A'ᵀ M: column j of M (six ξ rows, 6·mPlane apart) into column j of tmp (4 rows of 6 v128).
       for (let j: usize = 0, s = src + (<usize>fi << 2); j < 6; j++, s += mPlane) {
-        const q = 6 * mPlane;
         at4(v128.load(s), v128.load(s + q), v128.load(s + 2 * q), v128.load(s + 3 * q), v128.load(s + 4 * q),
           v128.load(s + 5 * q), tmp + ROW6 * 6 + (j << 6));
+      }
+      const b = v128.load(bias + (<usize>fi << 2));
+      const mv = v128.load(mult + (<usize>fi << 2));
+      const d0 = out + <usize>fi * elem;
+      if (pool) {
+        // Pooled row r: tile rows 2r and 2r+1 of (A'ᵀ M) A' in registers, the max of each 2x2 window as
+        // 64·y (then >> 6). While 576·|y| < 2^31 (C ≤ 25) the sums 576·y are exact: their max first.
+        for (let r = 0; r < rows; r++) {
+          let h0 = i32x4.splat(i32.MIN_VALUE), h1 = h0;
+          for (let half = 0; half < 2; half++) {
+            const s = tmp + ROW6 * 6 + (<usize>(2 * r + half) << 4);
+            const m0 = v128.load(s), m1 = v128.load(s, 64), m2 = v128.load(s, 128);
+            const m3 = v128.load(s, 192), m4 = v128.load(s, 256), m5 = v128.load(s, 320);
+            const a = i32x4.add(m1, m2), e = i32x4.sub(m1, m2);
+            const c = i32x4.add(m3, m4), d = i32x4.sub(m3, m4);
+            let y0 = i32x4.add(i32x4.add(m0, a), c), y1 = i32x4.add(e, i32x4.shl(d, 1));
+            let y2 = i32x4.add(a, i32x4.shl(c, 2)), y3 = i32x4.add(i32x4.add(e, i32x4.shl(d, 3)), i32x4.add(m5, i32x4.shl(m5, 1)));
+            if (!exact) {
+              y0 = i32x4.mul(y0, inv9); y1 = i32x4.mul(y1, inv9);
+              y2 = i32x4.mul(y2, inv9); y3 = i32x4.mul(y3, inv9);
+            }
+            h0 = i32x4.max_s(h0, i32x4.max_s(y0, y1));
+            h1 = i32x4.max_s(h1, i32x4.max_s(y2, y3));
+          }
+          if (exact) {
+            h0 = i32x4.mul(h0, inv9);
+            h1 = i32x4.mul(h1, inv9);
+          }
+          for (let q = 0; q < cols; q++) {
+            emit(d0 + <usize>r * rowBytes + <usize>q * pixel, k, mode, i32x4.add(i32x4.shr_s(q ? h1 : h0, 6), b), mv, round, shift, vz, vmin, vmax);
+          }
+        }
+        continue;
       }
       // (A'ᵀ M) A': row r of the staged column results into tmp's row r (4 v128), as 576·y mod 2^32.
       for (let r: usize = 0; r < 4; r++) {
@@ -163,29 +224,13 @@ export function outputTransform43(
         at4(v128.load(s), v128.load(s, 64), v128.load(s, 128), v128.load(s, 192), v128.load(s, 256), v128.load(s, 320),
           tmp + (r << 6));
       }
-      const b = v128.load(bias + (<usize>fi << 2));
-      const mv = v128.load(mult + (<usize>fi << 2));
-      const d0 = out + <usize>fi * elem;
       for (let r = 0; r < rows; r++) {
         for (let q = 0; q < cols; q++) {
-          let acc: v128;
-          if (pool) {
-            // Window (r, q): rows 2r, 2r+1 and columns 2q, 2q+1 of the tile.
-            const s = tmp + (<usize>(2 * r) << 6) + (<usize>(2 * q) << 4);
-            acc = i32x4.max_s(i32x4.max_s(y32(v128.load(s), inv9), y32(v128.load(s, 16), inv9)),
-              i32x4.max_s(y32(v128.load(s, 64), inv9), y32(v128.load(s, 80), inv9)));
-          } else {
-            acc = y32(v128.load(tmp + (<usize>r << 6) + (<usize>q << 4)), inv9);
-          }
-          emit(d0 + <usize>r * rowBytes + <usize>q * pixel, k, mode, i32x4.add(acc, b), mv, round, shift, vz, vmin, vmax);
+          const acc = i32x4.mul(v128.load(tmp + (<usize>r << 6) + (<usize>q << 4)), inv9);
+          emit(d0 + <usize>r * rowBytes + <usize>q * pixel, k, mode, i32x4.add(i32x4.shr_s(acc, 6), b), mv, round, shift, vz, vmin, vmax);
         }
       }
     }
     if (++tw == TW) { tw = 0; if (++th == TH) { th = 0; n++; } }
   }
-}
-
-// y from 576·y mod 2^32 (see the top): times 9⁻¹ mod 2^32 gives 64·y mod 2^32, then >> 6.
-@inline function y32(z: v128, inv9: v128): v128 {
-  return i32x4.shr_s(i32x4.mul(z, inv9), 6);
 }

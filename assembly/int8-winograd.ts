@@ -18,8 +18,8 @@
 // sums, requantized once — the same bytes as pooling the requantized outputs, the output stage being
 // monotonic. y is then the pooled (N, OH/2, OW/2, F).
 import { INT8_DOT16, int8_gemm, int8_pack_panels, int8_packed_weights_bytes, int8_padded_k } from './int8-gemm';
-import { emit } from './int8-requant';
-import { filterTile43, inputTransform43, outputTransform43 } from './int8-winograd-f43';
+import { emit, requantRound } from './int8-requant';
+import { copyCell, filterTile, inputTransform43, outputTransform43 } from './int8-winograd-f43';
 
 // F(4x4, 3x3) runs through the same loops with 6x6 tiles (36 ξ) and its own transforms (int8-winograd-f43.ts);
 // `tile` (2 or 4) picks the output tile side in every function below.
@@ -47,30 +47,9 @@ export function int8_wino_filter(w: usize, c: i32, f: i32, dst: usize, tile: i32
   const tap = <usize>c * <usize>f;
   for (let ci = 0; ci < c; ci++) {
     for (let fi = 0; fi < f; fi++) {
-      const s = w + <usize>ci * <usize>f + <usize>fi;
-      if (tile == 4) {
-        filterTile43(s, tap, dst + packedAt(ci, fi, kp), plane);
-        continue;
-      }
-      const g00: i32 = load<i8>(s), g01: i32 = load<i8>(s + tap), g02: i32 = load<i8>(s + 2 * tap);
-      const g10: i32 = load<i8>(s + 3 * tap), g11: i32 = load<i8>(s + 4 * tap), g12: i32 = load<i8>(s + 5 * tap);
-      const g20: i32 = load<i8>(s + 6 * tap), g21: i32 = load<i8>(s + 7 * tap), g22: i32 = load<i8>(s + 8 * tap);
-      // G'g row by row (over kh): 2·g0, g0+g1+g2, g0−g1+g2, 2·g2 (per kw column).
-      const d = dst + packedAt(ci, fi, kp);
-      filterRow(d, plane, 2 * g00, 2 * g01, 2 * g02);
-      filterRow(d + 4 * plane, plane, g00 + g10 + g20, g01 + g11 + g21, g02 + g12 + g22);
-      filterRow(d + 8 * plane, plane, g00 - g10 + g20, g01 - g11 + g21, g02 - g12 + g22);
-      filterRow(d + 12 * plane, plane, 2 * g20, 2 * g21, 2 * g22);
+      filterTile(w + <usize>ci * <usize>f + <usize>fi, tap, dst + packedAt(ci, fi, kp), plane, tile);
     }
   }
-}
-
-// One row of (G'g)G'ᵀ from one row (t0, t1, t2) of G'g: four ξ, `plane` bytes apart.
-@inline function filterRow(d: usize, plane: usize, t0: i32, t1: i32, t2: i32): void {
-  store<i16>(d, <i16>(2 * t0));
-  store<i16>(d + plane, <i16>(t0 + t1 + t2));
-  store<i16>(d + 2 * plane, <i16>(t0 - t1 + t2));
-  store<i16>(d + 3 * plane, <i16>(2 * t2));
 }
 
 // Tiles per block: V and M (planes·TB·(2·KP + 4·F) bytes) within ~256 KiB, a multiple of 4 (the panel height).
@@ -143,7 +122,7 @@ export function int8_wino_conv2d(
         int8_gemm(tb - r0, f, kp, panels + <usize>r0 * rowBytes, uXi, zeros, mXi + <usize>r0 * <usize>f * 4, f, 2, 0, 0, 0, 0, 0, INT8_DOT16);
       }
     }
-    if (four) outputTransform43(m, mPlane, f, oh, ow, TH, TW, pool, t0 + b0, tb, y, bias, mode, mult, shift, zero, qmin, qmax, tmp);
+    if (four) outputTransform43(m, mPlane, f, oh, ow, TH, TW, pool, t0 + b0, tb, y, bias, mode, mult, shift, zero, qmin, qmax, tmp, c);
     else outputTransform(m, mPlane, f, oh, ow, TH, TW, pool, t0 + b0, tb, y, bias, mode, mult, shift, zero, qmin, qmax);
   }
 }
@@ -217,10 +196,8 @@ function inputTransform(
       for (let r = 0; r < 4; r++) {
         for (let q = 0; q < 4; q++) {
           const d = patch + <usize>(r * 4 + q) * <usize>cp;
-          // Byte loops, not memory.copy/fill: those are calls into the engine, slow for a few bytes.
           const src = p + <usize>r * rowBytes + <usize>q * pixel;
-          const cell = <u32>(ih0 + r) < <u32>h && <u32>(iw0 + q) < <u32>w;
-          for (let k = 0; k < c; k++) store<u8>(d + k, cell ? load<u8>(src + k) : <u8>zeroIn);
+          copyCell(d, src, c, cp, <u32>(ih0 + r) < <u32>h && <u32>(iw0 + q) < <u32>w, zeroIn);
         }
       }
       p = patch;
@@ -262,7 +239,7 @@ function outputTransform(
   const elem: usize = mode == 0 ? 1 : 4;
   const pixel = <usize>f * elem;
   const rowBytes = <usize>(pool ? TW : ow) * pixel;
-  const round = i64x2.splat(shift > 0 ? <i64>1 << (shift - 1) : 0);
+  const round = requantRound(shift);
   const vz = i32x4.splat(zero), vmin = i32x4.splat(qmin), vmax = i32x4.splat(qmax);
   let tw = t0 % TW;
   let t = t0 / TW;

@@ -107,10 +107,18 @@ function getBytes(t: QTensor): Uint8Array {
   return engine().heap.u8.slice(t.ptr, t.ptr + t.size);
 }
 
-/** The u8 outputs: a large multiplier with shift ≥ 32 (the shuffle path) and a small one with shift < 32. */
-function u8Output(f: number, r: () => number, small: boolean): Extract<Int8Output, { kind: 'u8' }> {
-  const m0 = Int32Array.from({ length: f }, () => (small ? 1000 + Math.floor(r() * 3000) : 2 ** 30 + Math.floor(r() * 2 ** 30)));
-  return { kind: 'u8', m0, shift: small ? 22 : 50, zero: 9, qmin: 9, qmax: 120 };
+/**
+ * The u8 outputs, one per path of the requantization (assembly/int8-requant.ts): a large multiplier with
+ * shift 50 (≥ 33: the high words and an i32 rounding), shift 33 at its edge, shift 32 (an i64 rounding,
+ * then the high words), and a small multiplier with shift 22 (< 32: i64 shifts).
+ */
+type ShiftCase = 50 | 33 | 32 | 22;
+const SHIFTS: ShiftCase[] = [50, 33, 32, 22];
+function u8Output(f: number, r: () => number, shift: ShiftCase): Extract<Int8Output, { kind: 'u8' }> {
+  // Multipliers that bring typical sums (~1e4..1e5) into the byte range: 2^shift / ~1000..10000.
+  const base = shift === 50 ? 2 ** 30 : shift === 22 ? 1000 : 2 ** (shift - 10);
+  const m0 = Int32Array.from({ length: f }, () => base + Math.floor(r() * (shift === 22 ? 3000 : base)));
+  return { kind: 'u8', m0, shift, zero: 9, qmin: 9, qmax: 120 };
 }
 
 /** Whether this engine's dot8 gives a wrong product (Node 20's V8 does, on a 4-row tile). */
@@ -160,8 +168,8 @@ describe.each(BUILDS)('int8 kernels, %s build', (_, options) => {
       const yShape = [c.x[0], oh, ow, c.f];
       // The direct kernel runs dot16 in every build.
       for (const kernel of direct ? (['dot16'] as const) : kernels()) {
-        for (const small of [false, true]) {
-          const out = u8Output(c.f, r, small);
+        for (const shift of SHIFTS) {
+          const out = u8Output(c.f, r, shift);
           const arena = new Arena();
           const plan = Int8Plan.create(wq, k, c.f, bias, out, kernel, wino, direct, tile);
           try {
@@ -226,7 +234,7 @@ describe.each(BUILDS)('int8 kernels, %s build', (_, options) => {
       const acc = referenceAcc(x, c.x, wq, kh, kw, c.f, g, oh, ow, zeroIn, bias);
       const full = [c.x[0], oh, ow, c.f];
       const pooled = [c.x[0], oh >> 1, ow >> 1, c.f];
-      const out = u8Output(c.f, r, false);
+      const out = u8Output(c.f, r, 50);
       const scales = Float32Array.from({ length: c.f }, () => Math.fround(r() * 0.01 + 1e-4));
       const arena = new Arena();
       const plan = Int8Plan.create(wq, k, c.f, bias, out, 'dot16', direct ? null : c.x[3], direct, tile);
@@ -257,8 +265,9 @@ describe.each(BUILDS)('int8 kernels, %s build', (_, options) => {
   }
 
   // C=229 is F(4,3)'s limit (WINOGRAD4_MAX_C): |acc| up to 127·127·9·229 ≈ 2^25, where 576·acc wraps i32
-  // many times over and only the modular recovery (assembly/int8-winograd-f43.ts) gives it back.
-  for (const [tile, c] of [[2, 40], [4, 40], [4, WINOGRAD4_MAX_C]] as const) {
+  // many times over and only the modular recovery (assembly/int8-winograd-f43.ts) gives it back. C=25 is
+  // the last where its pooling takes the max of 576·acc directly (exact in i32 up to there).
+  for (const [tile, c] of [[2, 40], [4, 25], [4, 40], [4, WINOGRAD4_MAX_C]] as const) {
     it(`conv2d by Winograd F(${tile}x${tile},3x3) at the extremes of its ranges (x in {0, 127}, w = ±127, C=${c}), pooled and not: exact`, () => {
       const r = rng(11 + c);
       const shape = [2, 5, 6, c];
@@ -305,8 +314,8 @@ describe.each(BUILDS)('int8 kernels, %s build', (_, options) => {
       const x = randomU8(rows * 37, r);
       const wq = randomI8(37 * 11, r);
       const bias = Int32Array.from({ length: 11 }, () => Math.floor(r() * 2000) - 1000);
-      for (const kernel of kernels()) {
-        const out = u8Output(11, r, false);
+      for (const [kernel, shift] of kernels().flatMap((k) => SHIFTS.map((sh) => [k, sh] as const))) {
+        const out = u8Output(11, r, shift);
         const arena = new Arena();
         const plan = Int8Plan.create(wq, 37, 11, bias, out, kernel);
         try {
