@@ -35,24 +35,17 @@ export function winograd_filter_bytes(C: i32, F: i32, m: i32): i32 {
   return positions(m) * C * F * 4;
 }
 
-// U (P, C, F) = G g Gᵀ for every (c, f); w is (3, 3, C, F). Once per weight version (each step in
-// training, ~0.1 % of it): plain scalar code, shared with the flipped transform below.
-export function winograd_filter_f32(w: usize, u: usize, C: i32, F: i32, m: i32): void {
-  filter_transform(w, u, C, F, false, m);
-}
-
-// U' (P, F, C) for the input gradient dx = conv(dy, w'), w'[kh][kw][f][c] = w[2−kh][2−kw][c][f] (the
-// 'full' convolution of dy with the flipped filters, channels and filters swapped).
-export function winograd_filter_flipped_f32(w: usize, u: usize, C: i32, F: i32, m: i32): void {
-  filter_transform(w, u, C, F, true, m);
-}
-
-function filter_transform(w: usize, u: usize, C: i32, F: i32, flipped: bool, m: i32): void {
+// U (P, C, F) = G g Gᵀ for every f and the channels c0..c0+cn; w is (3, 3, C, F). Flipped: U' (P, F, C) for
+// the input gradient dx = conv(dy, w'), w'[kh][kw][f][c] = w[2−kh][2−kw][c][f] (the 'full' convolution of dy
+// with the flipped filters, channels and filters swapped). Once per weight version (each step in training:
+// ~0.14 µs per (c, f), f64 divisions): plain scalar code. Each (c, f) is computed alone, so threads split by
+// channels (bitwise the same U).
+export function winograd_filter_f32(w: usize, u: usize, C: i32, F: i32, m: i32, c0: i32, cn: i32, flipped: bool): void {
   const plane = <usize>C * <usize>F << 2; // bytes of one (C, F) matrix: one tap of w, one ξ of U
   // Tap (r, q) of g is w's tap (r, q), or (2−r, 2−q) flipped: a step of ±plane from the first one read.
   const first: usize = flipped ? 8 * plane : 0;
   const step: usize = flipped ? <usize>0 - plane : plane; // wraps: a step back
-  for (let c = 0; c < C; c++) {
+  for (let c = c0; c < c0 + cn; c++) {
     for (let f = 0; f < F; f++) {
       const s = w + ((<usize>c * <usize>F + <usize>f) << 2) + first;
       const g00 = load<f32>(s), g01 = load<f32>(s + step), g02 = load<f32>(s + 2 * step);
@@ -70,11 +63,15 @@ export function winograd_forward_scratch_bytes(C: i32, F: i32, m: i32): i32 {
   return positions(m) * tb * (C + F) * 4 + TMP_BYTES + gemm_run_scratch_bytes(tb, F, C) + 128;
 }
 
-// y tiles [t0, t0 + tn) of act(conv(x, w) + b) by F(m x m, 3x3), from U (winograd_filter_f32 with the same
-// m). x (N,H,W,C), y (N,OH,OW,F); b = 0 means no bias. scratch: winograd_forward_scratch_bytes(C, F, m).
+// y tiles [t0, t0 + tn), filters [f0, f0 + fn) of act(conv(x, w) + b) by F(m x m, 3x3), from U
+// (winograd_filter_f32 with the same m). x (N,H,W,C), y (N,OH,OW,F); b = 0 means no bias. Each output value
+// is the same sum whatever the range (tiles and filters are independent columns and rows of the products),
+// so threads may split by tiles or, where the tiles are few (batch 1), by filters (each part then makes the
+// whole input transform V itself). scratch: winograd_forward_scratch_bytes(C, F, m).
 export function winograd_forward_f32(x: usize, u: usize, b: usize, y: usize,
                                      N: i32, H: i32, W: i32, C: i32, F: i32, OH: i32, OW: i32, pt: i32, pl: i32,
-                                     t0: i32, tn: i32, act: i32, alpha: f32, m: i32, scratch: usize): void {
+                                     t0: i32, tn: i32, f0: i32, fn: i32, act: i32, alpha: f32, m: i32,
+                                     scratch: usize): void {
   const P = positions(m);
   const TB = tile_block(C, F, m);
   const v = (scratch + 63) & ~<usize>63;
@@ -82,16 +79,17 @@ export function winograd_forward_f32(x: usize, u: usize, b: usize, y: usize,
   const tmp = mm + (<usize>(P * TB * F) << 2);
   const gemmScratch = tmp + TMP_BYTES;
   const vPlane = <usize>TB * <usize>C << 2;
-  const mPlane = <usize>TB * <usize>F << 2;
+  const mPlane = <usize>TB * <usize>fn << 2; // M blocks hold the part's filters only
   const uPlane = <usize>C * <usize>F << 2;
+  const fOff = <usize>f0 << 2;
   for (let b0 = 0; b0 < tn; b0 += TB) {
     const tb = min(TB, tn - b0);
     input_transform(m, x, v, vPlane, H, W, C, OH, OW, pt, pl, t0 + b0, tb, tmp);
     for (let xi = 0; xi < P; xi++) {
-      gemm_run(tb, F, C, MATRIX, v + <usize>xi * vPlane, C, false, MATRIX, u + <usize>xi * uPlane, F, false,
-               MATRIX, mm + <usize>xi * mPlane, F, false, 0, 0, 0, 0, gemmScratch);
+      gemm_run(tb, fn, C, MATRIX, v + <usize>xi * vPlane, C, false, MATRIX, u + <usize>xi * uPlane + fOff, F, false,
+               MATRIX, mm + <usize>xi * mPlane, fn, false, 0, 0, 0, 0, gemmScratch);
     }
-    output_transform(m, mm, mPlane, b, y, F, OH, OW, t0 + b0, tb, act, alpha, tmp);
+    output_transform(m, mm, mPlane, b ? b + fOff : 0, y + fOff, F, fn, OH, OW, t0 + b0, tb, act, alpha, tmp);
   }
 }
 
@@ -130,8 +128,9 @@ function input_transform(m: i32, x: usize, v: usize, vPlane: usize, H: i32, W: i
   }
 }
 
-// y = act(Aᵀ M A + b) for tiles t0..t0+tb; outputs past OH/OW are dropped.
-function output_transform(m: i32, mm: usize, mPlane: usize, b: usize, y: usize, F: i32, OH: i32, OW: i32,
+// y = act(Aᵀ M A + b) for tiles t0..t0+tb and the fn filters of M (y and b point at the first of them; y has
+// F channels); outputs past OH/OW are dropped.
+function output_transform(m: i32, mm: usize, mPlane: usize, b: usize, y: usize, F: i32, fn: i32, OH: i32, OW: i32,
                           t0: i32, tb: i32, act: i32, alpha: f32, tmp: usize): void {
   const TW = tiles_wide(OW, m), per = tiles_per_image(OH, OW, m);
   const pixel = <usize>F << 2;
@@ -141,9 +140,9 @@ function output_transform(m: i32, mm: usize, mPlane: usize, b: usize, y: usize, 
     const oh = m * (r / TW), ow = m * (r % TW);
     const rows = min(m, OH - oh), cols = min(m, OW - ow);
     const out = y + <usize>n * <usize>OH * rowBytes + <usize>oh * rowBytes + <usize>ow * pixel;
-    const src = mm + (<usize>i * <usize>F << 2);
-    if (m == 2) output_tile_f23(src, mPlane, b, out, rowBytes, pixel, F, rows, cols, act, alpha, tmp);
-    else output_tile_f43(src, mPlane, b, out, rowBytes, pixel, F, rows, cols, act, alpha, tmp);
+    const src = mm + (<usize>i * <usize>fn << 2);
+    if (m == 2) output_tile_f23(src, mPlane, b, out, rowBytes, pixel, fn, rows, cols, act, alpha, tmp);
+    else output_tile_f43(src, mPlane, b, out, rowBytes, pixel, fn, rows, cols, act, alpha, tmp);
   }
 }
 
@@ -247,24 +246,32 @@ function dx_scatter(m: i32, dv: usize, plane: usize, dx: usize, H: i32, W: i32, 
   }
 }
 
-// dw (3, 3, C, F) [+]= Gᵀ (Σ parts dU) G and db (F) [+]= Σ parts' sums (db = 0: skipped). Parts are
-// winograd_dw_part_bytes apart from dwp; the first part receives the sum (it is scratch). Once per step on
-// P·C·F values: plain scalar code.
+// dw (3, 3, C, F) [+]= Gᵀ (Σ parts dU) G and db (F) [+]= Σ parts' sums (db = 0: skipped), for the (c, f)
+// pairs i0..i0+iN of the C·F (db with the pairs of c = 0, so once whatever the split). Parts are
+// winograd_dw_part_bytes apart from dwp; the first part receives the sum (it is scratch). Each value is the
+// same sum (parts in order) whatever the range, so threads split the pairs (bitwise the same dw). Once per
+// step on P·C·F values: plain scalar code.
 export function winograd_dw_finish_f32(dwp: usize, parts: i32, dw: usize, db: usize, C: i32, F: i32,
-                                       accumulate: bool, m: i32): void {
+                                       accumulate: bool, m: i32, i0: i32, iN: i32): void {
   const plane = <usize>C * <usize>F << 2;
   const partBytes = <usize>winograd_dw_part_bytes(C, F, m);
-  const count = <usize>(positions(m) * C * F + F);
+  const P = positions(m);
+  const sums = dwp + <usize>P * plane;
+  const start = <usize>i0 << 2, end = <usize>(i0 + iN) << 2;
   for (let i = 1; i < parts; i++) {
-    const part = dwp + <usize>i * partBytes;
-    for (let j: usize = 0; j < count; j++) store<f32>(dwp + (j << 2), load<f32>(dwp + (j << 2)) + load<f32>(part + (j << 2)));
+    const part = <usize>i * partBytes;
+    for (let xi = 0; xi <= P; xi++) {
+      // The P planes of dU, then (xi == P) the db sums, if this range holds c = 0.
+      const base = dwp + <usize>xi * plane;
+      const to = xi < P ? end : i0 == 0 && db != 0 ? <usize>F << 2 : 0;
+      for (let j: usize = xi < P ? start : 0; j < to; j += 4) store<f32>(base + j, load<f32>(base + j) + load<f32>(base + part + j));
+    }
   }
-  for (let i: usize = 0; i < <usize>C * <usize>F; i++) {
+  for (let i: usize = <usize>i0; i < <usize>(i0 + iN); i++) {
     if (m == 2) dw_tile_f23(dwp + (i << 2), plane, dw + (i << 2), accumulate);
     else dw_tile_f43(dwp + (i << 2), plane, dw + (i << 2), accumulate);
   }
-  if (!db) return;
-  const sums = dwp + <usize>positions(m) * plane;
+  if (!db || i0 != 0) return;
   for (let f = 0; f < F; f++) {
     const o = <usize>f << 2;
     const v = load<f32>(sums + o);

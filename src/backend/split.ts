@@ -3,8 +3,12 @@
 // enough memory (~2 µs hand-off while the pool spins). Parts are contiguous ranges, one per thread.
 import { engine } from './engine.js';
 
-/** Work below which one more thread costs more than it saves (waking a worker takes microseconds). */
-export const MIN_FLOP_PER_THREAD = 1 << 21;
+/**
+ * Work each thread must get before one more pays (a hand-off takes ~1.5 µs while the workers spin; 2^19 FLOP
+ * is ~25 µs of GEMM here). Was 2^21: that kept the MNIST convnet's dense layer (64x1600x10, 2.05 MFLOP per
+ * product) and Winograd's dw finish on one thread in a training step on two.
+ */
+export const MIN_FLOP_PER_THREAD = 1 << 19;
 
 /** Elements a part must touch before a second thread pays off for a memory-bound op. */
 export const MIN_ELEMENTS_PER_THREAD = 1 << 15;
@@ -25,7 +29,7 @@ export function threadsFor(flop: number, parts: number, minPerThread = MIN_FLOP_
 }
 
 /** `items` in `parts` contiguous [start, count] ranges of equal size (the last may be shorter), aligned to `align`. */
-function ranges(items: number, parts: number, align: number): Array<[start: number, count: number]> {
+export function evenRanges(items: number, parts: number, align: number): Array<[start: number, count: number]> {
   if (parts <= 1) return [[0, items]];
   const per = Math.ceil(items / parts / align) * align;
   const out: Array<[number, number]> = [];
@@ -41,7 +45,7 @@ function ranges(items: number, parts: number, align: number): Array<[start: numb
 export function splitWork(
   items: number, flop: number, align = 1, minPerThread = MIN_FLOP_PER_THREAD,
 ): Array<[start: number, count: number]> {
-  return ranges(items, threadsFor(flop, Math.ceil(items / align), minPerThread), align);
+  return evenRanges(items, threadsFor(flop, Math.ceil(items / align), minPerThread), align);
 }
 
 /**
@@ -52,5 +56,5 @@ export function splitRanges(
   items: number, elements: number, align = 1, minPerThread = MIN_ELEMENTS_PER_THREAD,
 ): Array<[start: number, count: number]> {
   const parts = Math.min(engine().threads, Math.floor(elements / minPerThread), Math.ceil(items / align));
-  return ranges(items, parts, align);
+  return evenRanges(items, parts, align);
 }

@@ -2,7 +2,7 @@
 // stride-1, dilation-1, ungrouped conv2d, and the filter plan a layer keeps so the filter transform runs once
 // per weight version. `tile` is the output tile's side m (2 or 4); each has its own transformed filters.
 import { engine, type KernelCall } from '../backend/engine.js';
-import { splitWork } from '../backend/split.js';
+import { evenRanges, splitWork } from '../backend/split.js';
 import { Tensor } from '../tensor.js';
 
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
@@ -25,9 +25,7 @@ class Transformed {
     }
     this.dispose();
     const u = Tensor.empty([P, C, F]);
-    const k = engine().kernels;
-    if (flipped) k.winograd_filter_flipped_f32(w.ptr, u.ptr, C, F, tile);
-    else k.winograd_filter_f32(w.ptr, u.ptr, C, F, tile);
+    transformFilters(w, u.ptr, flipped, tile);
     this.u = u;
     this.weight = w;
     this.version = w.version;
@@ -79,7 +77,7 @@ export function winogradForward(
   // Work as the split threshold counts it (GEMM-speed FLOPs): the direct conv's 2·9·C·F per output pixel,
   // since the products run ~2x slower per FLOP than a large GEMM (K = C is short, transforms around them).
   // Counting only the 16 products per tile kept the MNIST convnet's second conv (batch 1) on one thread.
-  const parts = splitWork(tiles, 2 * 9 * tile * tile * tiles * C * F, 2);
+  const parts = winogradParts(tiles, F, 2 * 9 * tile * tile * tiles * C * F);
   const uBytes = plan ? 0 : align64(k.winograd_filter_bytes(C, F, tile));
   const stride = align64(k.winograd_forward_scratch_bytes(C, F, tile));
   const scratch = e.scratch(uBytes + stride * parts.length);
@@ -87,16 +85,38 @@ export function winogradForward(
   if (plan) u = plan.filters(w, flipped, tile);
   else {
     u = scratch;
-    const [, , wc, wf] = w.shape;
-    if (flipped) k.winograd_filter_flipped_f32(w.ptr, u, wc, wf, tile);
-    else k.winograd_filter_f32(w.ptr, u, C, F, tile);
+    transformFilters(w, u, flipped, tile);
   }
   const base = scratch + uBytes;
-  e.parallel(parts.map(([t0, tn], t): KernelCall => [
+  e.parallel(parts.map(([t0, tn, f0, fn], t): KernelCall => [
     'winograd_forward_f32', x.ptr, u, b ? b.ptr : 0, y.ptr, N, H, W, C, F, OH, OW, padTop, padLeft,
-    t0, tn, act, alpha, tile, base + t * stride,
+    t0, tn, f0, fn, act, alpha, tile, base + t * stride,
   ]));
 }
+
+/**
+ * The forward's parts, [t0, tn, f0, fn] (tiles, filters) each. The products run in blocks of 4 tiles (the
+ * GEMM's rows) by 8 filters (its columns), so a part costs about its blocks of 4 tiles × its panels of 8
+ * filters. Split by tiles where they are many; where they are few (batch 1: the MNIST convnet's second conv
+ * has 9 tiles, 3 blocks, so 2 threads got 2 blocks and 1) split by filters instead, each part making the
+ * whole input transform itself (counted as ~5 % of the work). Bitwise the same values either way.
+ */
+function winogradParts(tiles: number, F: number, flop: number): Array<[number, number, number, number]> {
+  const byTiles = splitWork(tiles, flop, 4);
+  const threads = byTiles.length;
+  const blocks = Math.ceil(tiles / 4), panels = Math.ceil(F / 8);
+  const tileShare = Math.ceil(blocks / threads) / blocks; // the largest part's share of the products
+  const filterShare = Math.ceil(panels / threads) / panels + INPUT_TRANSFORM_SHARE;
+  if (threads > 1 && panels >= threads && filterShare < tileShare) {
+    return evenRanges(F, threads, 8).map(([f0, fn]): [number, number, number, number] => [0, tiles, f0, fn]);
+  }
+  return byTiles.map(([t0, tn]): [number, number, number, number] => [t0, tn, 0, F]);
+}
+
+// What splitting by filters costs beyond the products, as a share of the whole forward: every part makes
+// the whole input transform (the MNIST convnet's second conv at batch 1: ~10 % of it, so ~5 % per part more
+// than its half).
+const INPUT_TRANSFORM_SHARE = 0.05;
 
 /**
  * The backward of winogradForward (3x3, stride 1, dilation 1, groups 1; shapes checked by the caller) on the
@@ -123,7 +143,7 @@ export function winogradBackward(
   if (dx && plan) u = plan.filters(w, false, tile);
   else if (dx) {
     u = scratch;
-    k.winograd_filter_f32(w.ptr, u, C, F, tile);
+    transformFilters(w, u, false, tile);
   }
   const dwParts = scratch + uBytes;
   const work = dwParts + partBytes * parts.length;
@@ -131,5 +151,27 @@ export function winogradBackward(
     'winograd_backward_f32', x.ptr, u, dy.ptr, reluY ? reluY.ptr : 0, dx ? dx.ptr : 0, dwParts + t * partBytes,
     N, H, W, C, F, OH, OW, padTop, padLeft, n0, nn, tile, work + t * stride,
   ]));
-  k.winograd_dw_finish_f32(dwParts, parts.length, dw.ptr, db ? db.ptr : 0, C, F, accumulate ? 1 : 0, tile);
+  // Adding the parts and transforming dU back: split by (c, f) pairs (~0.1 µs each, ~3 % of the MNIST
+  // convnet's training step on 2 threads when it ran on one).
+  const pairs = C * F;
+  e.parallel(splitWork(pairs, FINISH_FLOP_PER_PAIR * pairs, 1).map(([i0, iN]): KernelCall => [
+    'winograd_dw_finish_f32', dwParts, parts.length, dw.ptr, db ? db.ptr : 0, C, F, accumulate ? 1 : 0, tile, i0, iN,
+  ]));
 }
+
+/**
+ * U (or the flipped U') of w (3, 3, C, F) into u, split by channels across threads: once per weight version,
+ * each training step (~0.14 µs per (c, f) in f64 scalar code: 0.29 ms of the MNIST convnet's step, ~3 % of
+ * it on 2 threads when it ran on one). Bitwise the same U whatever the split.
+ */
+function transformFilters(w: Tensor, u: number, flipped: boolean, tile: WinogradTile): void {
+  const [, , C, F] = w.shape;
+  engine().parallel(splitWork(C, FILTER_FLOP_PER_PAIR * C * F, 1).map(([c0, cn]): KernelCall => [
+    'winograd_filter_f32', w.ptr, u, C, F, tile, c0, cn, +flipped,
+  ]));
+}
+
+// What a (c, f) pair of the filter transform and of the dw finish costs, in FLOPs of the GEMM (~20 GFLOP/s
+// here), the unit the split thresholds count in: 0.14 µs and ~0.1 µs measured (F(4,3), C32 F64).
+const FILTER_FLOP_PER_PAIR = 2800;
+const FINISH_FLOP_PER_PAIR = 2000;
