@@ -1,4 +1,4 @@
-// One bundle of the library (wasm embedded as base64), imported unchanged by Node and browsers, written
+// One bundle of the library (wasm embedded as basE91 text), imported unchanged by Node and browsers, written
 // twice: ESM (dist/simdnet.js, what `import` and every bundler get) and CommonJS (dist/simdnet.cjs, what
 // `require('simdnet')` gets, because Node 20.0–20.16 cannot require an ES module). The types are bundled
 // into one declaration file, dist/simdnet.d.ts, copied as dist/simdnet.d.cts for `require`.
@@ -9,6 +9,7 @@
 import { copyFileSync } from 'node:fs';
 import typescript from '@rollup/plugin-typescript';
 import terser from '@rollup/plugin-terser';
+import { minify } from 'terser';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import { dts } from 'rollup-plugin-dts';
 
@@ -17,6 +18,23 @@ const KEEP_COMMENTS = /webpackIgnore|@vite-ignore/;
 // Class names stay (error messages name the user's object by its class: describeValue); three compress passes
 // take ~1 % more off the main bundle than one.
 const TERSER = { ecma: 2022, module: true, keep_classnames: true, keep_fnames: false, compress: { passes: 3 }, format: { comments: KEEP_COMMENTS } };
+
+/**
+ * The pool worker's source (src/backend/worker-source.ts) is a string, which terser leaves as it is: minify
+ * the code inside it too (its comments and indentation were ~1 kB of the bundle). The package test runs the
+ * bundle on two threads, so the minified worker is exercised.
+ */
+const MINIFY_WORKER_SOURCE = {
+  name: 'minify-worker-source',
+  async transform(code, id) {
+    if (!/[\\/]src[\\/]backend[\\/]worker-source\.ts$/.test(id)) return null;
+    const m = /export const WORKER_SOURCE = `([^`]*)`;/.exec(code);
+    if (!m) this.error('worker-source.ts: expected `export const WORKER_SOURCE = `...`;`');
+    const out = await minify(m[1], { ecma: 2022, module: false, compress: { passes: 2 } });
+    const text = out.code.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${');
+    return { code: code.replace(m[0], `export const WORKER_SOURCE = \`${text}\`;`), map: null };
+  },
+};
 
 /** Writes the bundled declarations again as .d.cts, the types of the CommonJS build. */
 const copyForCommonJs = (base) => ({
@@ -91,6 +109,7 @@ export default [
       // Bundles the one runtime library, fflate's inflater (src/backend/inflate.ts): the package has no dependencies.
       nodeResolve({ browser: true }),
       typescript({ tsconfig: './tsconfig.json', declaration: false, declarationDir: undefined, outDir: 'dist' }),
+      MINIFY_WORKER_SOURCE,
       terser(TERSER),
     ],
   },
