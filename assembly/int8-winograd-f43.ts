@@ -151,17 +151,19 @@ export function inputTransform43(
 
 /**
  * y = out(A'ᵀ M A' / 576 + bias) for tiles t0..t0+tb (M's ξ planes mPlane apart, tile i's row at
- * m + i·F·4); outputs past OH/OW dropped. With pool: the tile's four 2x2 windows, each the max of its
+ * m + i·F·4); y (OH, OW) from the region's first output on, outputs past its rh × rw dropped. With pool
+ * (the whole output): the tile's four 2x2 windows, each the max of its
  * four sums, at pooled pixels (2·th + a, 2·tw + b) inside the pooled (OH/2, OW/2).
  */
 export function outputTransform43(
-  m: usize, mPlane: usize, f: i32, oh: i32, ow: i32, TH: i32, TW: i32, pool: i32, t0: i32, tb: i32, y: usize, bias: usize,
-  mode: i32, mult: usize, shift: i32, zero: i32, qmin: i32, qmax: i32, tmp: usize, c: i32,
+  m: usize, mPlane: usize, f: i32, oh: i32, ow: i32, rh: i32, rw: i32, TH: i32, TW: i32, pool: i32, t0: i32, tb: i32,
+  y: usize, bias: usize, mode: i32, mult: usize, shift: i32, zero: i32, qmin: i32, qmax: i32, tmp: usize, c: i32,
 ): void {
   const exact = c <= 25; // 576·127·128·9·C < 2^31
   const elem: usize = mode == 0 ? 1 : 4;
   const pixel = <usize>f * elem;
   const outH = pool ? oh >> 1 : oh, outW = pool ? ow >> 1 : ow;
+  const limH = pool ? outH : rh, limW = pool ? outW : rw;
   const rowBytes = <usize>outW * pixel;
   const round = requantRound(shift);
   const vz = i32x4.splat(zero), vmin = i32x4.splat(qmin), vmax = i32x4.splat(qmax);
@@ -174,7 +176,7 @@ export function outputTransform43(
   let n = t / TH;
   for (let i = 0; i < tb; i++) {
     const oy = side * th, ox = side * tw;
-    const rows = min(side, outH - oy), cols = min(side, outW - ox);
+    const rows = min(side, limH - oy), cols = min(side, limW - ox);
     const out = y + (<usize>n * <usize>outH + <usize>oy) * rowBytes + <usize>ox * pixel;
     const src = m + <usize>i * <usize>f * 4;
     const q: usize = 6 * mPlane;

@@ -82,17 +82,23 @@ export function int8_wino_tiles(oh: i32, ow: i32, pool: i32, tile: i32): i32 {
 /**
  * y (N,OH,OW,F) tiles [t0, t0+tn) = requant(conv3x3(x (N,H,W,C) u8) + bias), U from int8_wino_filter; the
  * output stage (mode 0 u8, 1 f32, and its arguments) as int8_gemm's. pool = 1: 2x2 max pooling fused, y
- * (N, OH/2, OW/2, F) (see the top of this file).
+ * (N, OH/2, OW/2, F) (see the top of this file). Unpooled, the tiles may cover a region of the output
+ * only: origin = oy0·65536 + ox0, size = rows·65536 + columns (0, 0: all of it), so that F(4,3) takes
+ * the part its tiles fill and F(2,3) the edges (src/quantize/int8-gemm.ts, winogradRegions).
  */
 export function int8_wino_conv2d(
   x: usize, h: i32, w: i32, c: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, t0: i32, tn: i32, zeroIn: i32,
   u: usize, f: i32, bias: usize, y: usize, mode: i32, mult: usize,
-  shift: i32, zero: i32, qmin: i32, qmax: i32, scratch: usize, pool: i32, tile: i32,
+  shift: i32, zero: i32, qmin: i32, qmax: i32, scratch: usize, pool: i32, tile: i32, origin: i32, size: i32,
 ): void {
   const four = tile == 4;
   const planes = planesOf(tile);
-  const TH = four ? (pool ? ((oh >> 1) + 1) >> 1 : (oh + 3) >> 2) : pool ? oh >> 1 : (oh + 1) >> 1;
-  const TW = four ? (pool ? ((ow >> 1) + 1) >> 1 : (ow + 3) >> 2) : pool ? ow >> 1 : (ow + 1) >> 1;
+  // The output region the tiles cover (unpooled only): rows oy0.. and columns ox0.., rh × rw.
+  const oy0 = origin >>> 16, ox0 = origin & 0xffff;
+  const rh = size ? size >>> 16 : oh, rw = size ? size & 0xffff : ow;
+  const TH = four ? (pool ? ((oh >> 1) + 1) >> 1 : (rh + 3) >> 2) : pool ? oh >> 1 : (rh + 1) >> 1;
+  const TW = four ? (pool ? ((ow >> 1) + 1) >> 1 : (rw + 3) >> 2) : pool ? ow >> 1 : (rw + 1) >> 1;
+  const yr = y + (<usize>oy0 * <usize>ow + <usize>ox0) * <usize>f * (mode == 0 ? 1 : 4);
   const kp = int8_padded_k(c);
   const TB = tileBlock(kp, f, planes);
   const fp = (f + 15) & ~15;
@@ -109,8 +115,8 @@ export function int8_wino_conv2d(
   const tmp = patch + 36 * <usize>kp;
   for (let b0 = 0; b0 < tn; b0 += TB) {
     const tb = min(TB, tn - b0);
-    if (four) inputTransform43(x, v, vPlane, h, w, c, kp, TH, TW, padTop, padLeft, t0 + b0, tb, zeroIn, patch, tmp);
-    else inputTransform(x, v, vPlane, h, w, c, kp, TH, TW, padTop, padLeft, t0 + b0, tb, zeroIn, patch);
+    if (four) inputTransform43(x, v, vPlane, h, w, c, kp, TH, TW, padTop - oy0, padLeft - ox0, t0 + b0, tb, zeroIn, patch, tmp);
+    else inputTransform(x, v, vPlane, h, w, c, kp, TH, TW, padTop - oy0, padLeft - ox0, t0 + b0, tb, zeroIn, patch);
     for (let xi = 0; xi < planes; xi++) {
       int8_pack_panels(v + <usize>xi * vPlane, <i32>rowBytes, tb, <i32>rowBytes, panels);
       const uXi = u + <usize>xi * uPlane, mXi = m + <usize>xi * mPlane;
@@ -122,8 +128,8 @@ export function int8_wino_conv2d(
         int8_gemm(tb - r0, f, kp, panels + <usize>r0 * rowBytes, uXi, zeros, mXi + <usize>r0 * <usize>f * 4, f, 2, 0, 0, 0, 0, 0, INT8_DOT16);
       }
     }
-    if (four) outputTransform43(m, mPlane, f, oh, ow, TH, TW, pool, t0 + b0, tb, y, bias, mode, mult, shift, zero, qmin, qmax, tmp, c);
-    else outputTransform(m, mPlane, f, oh, ow, TH, TW, pool, t0 + b0, tb, y, bias, mode, mult, shift, zero, qmin, qmax);
+    if (four) outputTransform43(m, mPlane, f, oh, ow, rh, rw, TH, TW, pool, t0 + b0, tb, yr, bias, mode, mult, shift, zero, qmin, qmax, tmp, c);
+    else outputTransform(m, mPlane, f, oh, ow, rh, rw, TH, TW, pool, t0 + b0, tb, yr, bias, mode, mult, shift, zero, qmin, qmax);
   }
 }
 
@@ -230,11 +236,12 @@ function inputTransform(
   v128.store(d + 3 * plane, i16x8.sub(x1, x3));
 }
 
-// y = out(Aᵀ M A / 4 + bias) for tiles t0..t0+tb, Aᵀ = [1 1 1 0; 0 1 −1 −1]; outputs past OH/OW dropped.
+// y = out(Aᵀ M A / 4 + bias) for tiles t0..t0+tb, Aᵀ = [1 1 1 0; 0 1 −1 −1]; y (OH, OW) from the region's
+// first output on, outputs past its rh × rw dropped.
 // With pool: y = out(max of the tile's four sums + bias) at the tile's pooled pixel.
 function outputTransform(
-  m: usize, mPlane: usize, f: i32, oh: i32, ow: i32, TH: i32, TW: i32, pool: i32, t0: i32, tb: i32, y: usize, bias: usize,
-  mode: i32, mult: usize, shift: i32, zero: i32, qmin: i32, qmax: i32,
+  m: usize, mPlane: usize, f: i32, oh: i32, ow: i32, rh: i32, rw: i32, TH: i32, TW: i32, pool: i32, t0: i32, tb: i32,
+  y: usize, bias: usize, mode: i32, mult: usize, shift: i32, zero: i32, qmin: i32, qmax: i32,
 ): void {
   const elem: usize = mode == 0 ? 1 : 4;
   const pixel = <usize>f * elem;
@@ -247,7 +254,7 @@ function outputTransform(
   let n = t / TH;
   for (let i = 0; i < tb; i++) {
     const oy = 2 * th, ox = 2 * tw;
-    const down = oy + 1 < oh, right = ox + 1 < ow;
+    const down = oy + 1 < rh, right = ox + 1 < rw;
     const out = pool
       ? y + (<usize>n * <usize>TH + <usize>th) * rowBytes + <usize>tw * pixel
       : y + (<usize>n * <usize>oh + <usize>oy) * rowBytes + <usize>ox * pixel;

@@ -154,7 +154,7 @@ export class Int8Plan {
     /** The kernel (and so the packing) this plan runs. */
     readonly kernel: Int8Kernel,
     /** Winograd filters (assembly/int8-winograd.ts) for a 3x3 conv on this many input channels, or null. */
-    private readonly wino: { c: number; tile: WinogradTile; u: Tensor } | null = null,
+    private readonly wino: { c: number; tile: WinogradTile; u: Tensor; u2: Tensor | null } | null = null,
     /** Packed for the direct conv (assembly/int8-direct.ts: K padded to 2 or 4, not 16) instead of the GEMM. */
     readonly direct = false,
   ) {}
@@ -204,10 +204,13 @@ export class Int8Plan {
       new Int8Array(e.heap.u8.buffer, raw.ptr, k * n).set(wq);
       if (direct) kern.int8_pack_weights_kp(raw.ptr, k, n, kern.int8_direct_k(k), packed.ptr, layout);
       else kern.int8_pack_weights(raw.ptr, k, n, packed.ptr, layout);
-      let wino: { c: number; tile: WinogradTile; u: Tensor } | null = null;
+      let wino: { c: number; tile: WinogradTile; u: Tensor; u2: Tensor | null } | null = null;
       if (winogradC !== null) {
-        wino = { c: winogradC, tile: winogradTile, u: bytesTensor(kern.int8_wino_filter_bytes(winogradC, n, winogradTile)) };
+        // F(4,3) plans also hold F(2,3)'s filters, for the edges F(4,3)'s tiles would leave half empty.
+        const u2 = winogradTile === 4 ? bytesTensor(kern.int8_wino_filter_bytes(winogradC, n, 2)) : null;
+        wino = { c: winogradC, tile: winogradTile, u: bytesTensor(kern.int8_wino_filter_bytes(winogradC, n, winogradTile)), u2 };
         kern.int8_wino_filter(raw.ptr, winogradC, n, wino.u.ptr, winogradTile);
+        if (u2) kern.int8_wino_filter(raw.ptr, winogradC, n, u2.ptr, 2);
       }
       raw.dispose();
       const b = new Int32Array(padN);
@@ -251,13 +254,14 @@ export class Int8Plan {
     return this.wino?.tile ?? null;
   }
 
-  /** @internal Pointer to the Winograd filters. */
-  get winogradPtr(): number {
-    return this.wino!.u.ptr;
+  /** @internal Pointer to the Winograd filters of tile side `tile` (2 on an F(4,3) plan: its edge filters). */
+  winogradPtr(tile: WinogradTile): number {
+    return tile === this.wino!.tile ? this.wino!.u.ptr : this.wino!.u2!.ptr;
   }
 
   dispose(): void {
     this.wino?.u.dispose();
+    this.wino?.u2?.dispose();
     this.packed.dispose();
     this.bias.dispose();
     this.mult.dispose();
@@ -287,6 +291,50 @@ export const WINOGRAD_MAX_C = 3600;
  * 576·y while 64·|y| < 2^31 with |y| ≤ 127·128·9·C (assembly/int8-winograd-f43.ts).
  */
 export const WINOGRAD4_MAX_C = 229;
+
+/**
+ * Cost of an int8 F(4,3) product relative to an F(2,3) one: its 6x6 transforms per 4x4 outputs cost more
+ * per product than F(2,3)'s 4x4 per 2x2. Measured (relaxed build, 64 images, CPU time, interleaved): a
+ * 10x10 output on 32 channels in and out runs as fast by F(4,3) (324 products per image and channel
+ * pair) as by F(2,3) (400): 1.23; F(4,3) on the inner 8x8 and F(2,3) on the edges (288) took 1040 µs
+ * against F(2,3)'s 1270.
+ */
+const F43_PRODUCT_COST = 1.25;
+
+/** The per-image costs (F(2,3) products) of an OH×OW output by F(2,3), F(4,3), and F(4,3) inside with F(2,3) edges. */
+export function winogradCosts(oh: number, ow: number): { f2: number; f4: number; mixed: number } {
+  const half = (v: number) => Math.ceil(v / 2);
+  const a = Math.floor(oh / 4), b = Math.floor(ow / 4);
+  const edges = half(oh) * half(ow - 4 * b) + half(oh - 4 * a) * 2 * b;
+  return {
+    f2: 16 * half(oh) * half(ow),
+    f4: F43_PRODUCT_COST * 36 * Math.ceil(oh / 4) * Math.ceil(ow / 4),
+    mixed: a > 0 && b > 0 ? F43_PRODUCT_COST * 36 * a * b + 16 * edges : Infinity,
+  };
+}
+
+let forcedTiling: 'auto' | 'whole' | 'mixed' = 'auto';
+
+/** For tests: run F(4,3) plans on the whole output or mixed with F(2,3) edges wherever that applies ('auto': by cost). */
+export function forceInt8WinogradTiling(tiling: 'auto' | 'whole' | 'mixed'): void {
+  forcedTiling = tiling;
+}
+
+/**
+ * The calls an int8 Winograd conv makes: [tile, oy0, ox0, rows, columns] regions of the OH×OW output.
+ * An F(4,3) plan runs F(4,3) on the inner 4·⌊OH/4⌋ × 4·⌊OW/4⌋ and F(2,3) on the right and bottom edges
+ * where that costs less than F(4,3) tiles half empty (winogradCosts); pooled outputs run whole.
+ */
+export function winogradRegions(oh: number, ow: number, pool: boolean, tile: WinogradTile): [WinogradTile, number, number, number, number][] {
+  const a = 4 * Math.floor(oh / 4), b = 4 * Math.floor(ow / 4);
+  const cost = winogradCosts(oh, ow);
+  const mixed = forcedTiling === 'auto' ? cost.mixed < cost.f4 : forcedTiling === 'mixed';
+  if (tile === 2 || pool || !mixed || a === 0 || b === 0) return [[tile, 0, 0, oh, ow]];
+  const regions: [WinogradTile, number, number, number, number][] = [[4, 0, 0, a, b]];
+  if (b < ow) regions.push([2, 0, b, oh, ow - b]);
+  if (a < oh) regions.push([2, a, 0, oh - a, b]);
+  return regions;
+}
 
 /** Whether int8Conv2d runs `plan` on x by Winograd: filters made for x's channels, a 3x3 stride-1 undilated conv. */
 function usesWinograd(plan: Int8Plan, c: number, kh: number, kw: number, g: Conv2dGeometry): boolean {
@@ -328,16 +376,18 @@ export function int8Conv2d(x: QTensor, plan: Int8Plan, y: QTensor | Tensor, kh: 
     return;
   }
   if (usesWinograd(plan, c, kh, kw, g)) {
-    // Split by output tiles; the work that counts is the 16 (F(2,3)) or 36 (F(4,3)) products per tile.
-    const tile = plan.winogradTile!;
-    const tiles = n * k.int8_wino_tiles(oh, ow, pool ? 1 : 0, tile);
-    const parts = splitWork(tiles, 2 * (tile + 2) ** 2 * tiles * c * plan.n, 4);
-    const perThread = align64(k.int8_wino_scratch_bytes(c, plan.n, tile));
-    const scratch = e.scratch(perThread * parts.length);
-    e.parallel(parts.map(([t0, count], t): KernelCall => [
-      'int8_wino_conv2d', x.ptr, h, w, c, g.padTop, g.padLeft, oh, ow, t0, count, x.q.zero, plan.winogradPtr, plan.n,
-      plan.biasPtr, y.ptr, mode, plan.multPtr, shift, zero, qmin, qmax, scratch + t * perThread, pool ? 1 : 0, tile,
-    ]));
+    for (const [tile, oy0, ox0, rh, rw] of winogradRegions(oh, ow, pool, plan.winogradTile!)) {
+      // Split by output tiles; the work that counts is the 16 (F(2,3)) or 36 (F(4,3)) products per tile.
+      const tiles = n * k.int8_wino_tiles(rh, rw, pool ? 1 : 0, tile);
+      const parts = splitWork(tiles, 2 * (tile + 2) ** 2 * tiles * c * plan.n, 4);
+      const perThread = align64(k.int8_wino_scratch_bytes(c, plan.n, tile));
+      const scratch = e.scratch(perThread * parts.length);
+      const region = rh === oh && rw === ow ? [0, 0] : [oy0 * 65536 + ox0, rh * 65536 + rw];
+      e.parallel(parts.map(([t0, count], t): KernelCall => [
+        'int8_wino_conv2d', x.ptr, h, w, c, g.padTop, g.padLeft, oh, ow, t0, count, x.q.zero, plan.winogradPtr(tile), plan.n,
+        plan.biasPtr, y.ptr, mode, plan.multPtr, shift, zero, qmin, qmax, scratch + t * perThread, pool ? 1 : 0, tile, ...region,
+      ]));
+    }
     return;
   }
   const rows = n * oh * ow;

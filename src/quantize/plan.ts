@@ -11,7 +11,7 @@ import { Tensor } from '../index.js';
 import type { Arena, Layer, Padding, ActivationName, ops } from '../index.js';
 import { applyActivation, windowAxis } from './main.js';
 import { QTensor, type QuantParams } from './int8-tensor.js';
-import { Int8Plan, WINOGRAD4_MAX_C, WINOGRAD_MAX_C, int8Conv2d, int8Dense, type Int8Output } from './int8-gemm.js';
+import { Int8Plan, WINOGRAD4_MAX_C, WINOGRAD_MAX_C, winogradCosts, int8Conv2d, int8Dense, type Int8Output } from './int8-gemm.js';
 import { quantize, dequantize, int8MaxPool2d } from './int8-quantize.js';
 
 type Conv2dGeometry = ops.Conv2dGeometry;
@@ -84,14 +84,13 @@ export const MIN_GEMM_CONV_CHANNELS = 8;
 export const MIN_WINOGRAD_CHANNELS = 8;
 
 /**
- * Whether an int8 Winograd conv with an OH×OW output runs F(4x4,3x3) rather than F(2x2,3x3): 36 products
- * per 4x4 tile instead of 16 per 2x2, taken where that is ≥ 1.5x fewer counting the edge tiles — the rule
- * of the f32 convs (src/ops/conv.ts, winograd4Wins): a 10x10 output (3x3 4x4 tiles: 1.23x fewer) stays
- * F(2,3), MNIST's 24x24 and 8x8 (1.78x) take F(4,3).
+ * Whether an int8 Winograd conv with an OH×OW output gets F(4x4,3x3) filters (with F(2,3)'s for its
+ * edges): where F(4,3), whole or inside F(2,3) edges, costs less than F(2,3) (winogradCosts) — MNIST's
+ * 24x24, 10x10 (mixed) and 8x8 outputs.
  */
 export function winograd4Saves(oh: number, ow: number): boolean {
-  const tiles = (t: number) => Math.ceil(oh / t) * Math.ceil(ow / t);
-  return 16 * tiles(2) >= 1.5 * 36 * tiles(4);
+  const c = winogradCosts(oh, ow);
+  return Math.min(c.f4, c.mixed) < c.f2;
 }
 
 /** Layers quantize gives int8 weights (a conv on images, a dense layer). */

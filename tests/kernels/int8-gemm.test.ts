@@ -2,14 +2,15 @@
 // equality, on odd shapes (batch 1, 1x1, non-square, stride 2, dilation, 'same' padding, channel and
 // filter counts not divisible by 4 or 8), for both integer kernels (dot16 everywhere, dot8 on the relaxed
 // build) and both builds — so the builds and kernels are also identical to one another.
-import { describe, it, expect, beforeAll } from 'vitest';
+import { describe, it, expect, beforeAll, onTestFinished } from 'vitest';
 import * as sn from '../../src/index.js';
 import { engine } from '../../src/backend/engine.js';
 import { Arena } from '../../src/backend/arena.js';
 import { windowAxis } from '../../src/layers/geometry.js';
 import { QTensor, type QuantParams } from '../../src/quantize/int8-tensor.js';
-import { Int8Plan, WINOGRAD4_MAX_C, dot8Check, int8Conv2d, int8Dense, int8Kernel, setInt8Kernel, type Int8Kernel, type Int8Output } from '../../src/quantize/int8-gemm.js';
+import { Int8Plan, WINOGRAD4_MAX_C, forceInt8WinogradTiling, winogradRegions, dot8Check, int8Conv2d, int8Dense, int8Kernel, setInt8Kernel, type Int8Kernel, type Int8Output } from '../../src/quantize/int8-gemm.js';
 import { quantize, dequantize, int8MaxPool2d } from '../../src/quantize/int8-quantize.js';
+import { winograd4Saves } from '../../src/quantize/plan.js';
 import type { Conv2dGeometry } from '../../src/ops/conv.js';
 import type { Pool2dGeometry } from '../../src/ops/pool.js';
 import { rng } from '../helpers/random.js';
@@ -40,6 +41,7 @@ const CASES: ConvCase[] = [
   { name: '3x3 valid stride 2, C=3, F=8, 9x12', x: [2, 9, 12, 3], k: [3, 3], f: 8, stride: [2, 2], padding: 'valid' },
   { name: '3x3 same, C=1, F=8, 6x13, batch 2 (rows of 4 pixels and the border)', x: [2, 6, 13, 1], k: [3, 3], f: 8, stride: [1, 1], padding: 'same' },
   { name: '3x3 valid stride (2,1), C=1, F=24, 9x14', x: [2, 9, 14, 1], k: [3, 3], f: 24, stride: [2, 1], padding: 'valid' },
+  { name: '3x3 valid, C=24, F=16, 12x13 (10x11 output: F(4,3) inside, F(2,3) edges)', x: [2, 12, 13, 24], k: [3, 3], f: 16, stride: [1, 1], padding: 'valid' },
 ];
 
 /** Cases int8Conv2d can also run by Winograd (3x3, stride 1, undilated): they run both ways. */
@@ -47,13 +49,18 @@ const winogradChannels = (c: ConvCase): (number | null)[] =>
   c.k[0] === 3 && c.k[1] === 3 && c.stride[0] === 1 && c.stride[1] === 1 && !c.dilation ? [null, c.x[3]] : [null];
 
 /** How a case runs: the im2col GEMM, Winograd F(2x2,3x3) or F(4x4,3x3) (on C channels), or the direct kernel (any geometry). */
-type Path = { wino: number | null; direct: boolean; tile: 2 | 4 };
+type Tiling = 'auto' | 'whole' | 'mixed';
+type Path = { wino: number | null; direct: boolean; tile: 2 | 4; tiling: Tiling };
 const TILES = [2, 4] as const;
+/** F(2,3), and F(4,3) on the whole output or inside F(2,3) edges (winogradRegions). */
+const WINO_PATHS = [[2, 'auto'], [4, 'whole'], [4, 'mixed']] as const;
 const paths = (c: ConvCase): Path[] => [
-  ...winogradChannels(c).flatMap((wino) => (wino === null ? [{ wino, direct: false, tile: 2 as const }] : TILES.map((tile) => ({ wino, direct: false, tile })))),
-  { wino: null, direct: true, tile: 2 },
+  ...winogradChannels(c).flatMap((wino) => (wino === null
+    ? [{ wino, direct: false, tile: 2 as const, tiling: 'auto' as const }]
+    : WINO_PATHS.map(([tile, tiling]) => ({ wino, direct: false, tile, tiling })))),
+  { wino: null, direct: true, tile: 2, tiling: 'auto' },
 ];
-const pathName = (p: Path): string => (p.direct ? ', direct' : p.wino ? `, by Winograd F(${p.tile}x${p.tile},3x3)` : '');
+const pathName = (p: Path): string => (p.direct ? ', direct' : p.wino ? `, by Winograd F(${p.tile}x${p.tile},3x3)${p.tile === 4 ? ` ${p.tiling}` : ''}` : '');
 
 function geometry(c: ConvCase): { g: Conv2dGeometry; oh: number; ow: number } {
   const [dh, dw] = c.dilation ?? [1, 1];
@@ -155,7 +162,9 @@ describe.each(BUILDS)('int8 kernels, %s build', (_, options) => {
 
   for (const c of CASES) {
     for (const path of paths(c)) it(`conv2d ${c.name}${pathName(path)}: u8 and f32 outputs equal the integer reference`, () => {
-      const { wino, direct, tile } = path;
+      const { wino, direct, tile, tiling } = path;
+      forceInt8WinogradTiling(tiling);
+      onTestFinished(() => forceInt8WinogradTiling('auto'));
       const r = rng(c.x.reduce((a, b) => a * 31 + b, c.f));
       const [kh, kw] = c.k;
       const k = kh * kw * c.x[3];
@@ -300,6 +309,17 @@ describe.each(BUILDS)('int8 kernels, %s build', (_, options) => {
       }
     });
   }
+
+  it('F(4,3) plans run F(4,3) inside and F(2,3) on the edges where that costs less (MNIST 10x10), whole otherwise', () => {
+    expect(winogradRegions(24, 24, false, 4)).toEqual([[4, 0, 0, 24, 24]]);
+    expect(winogradRegions(8, 8, true, 4)).toEqual([[4, 0, 0, 8, 8]]);
+    expect(winogradRegions(10, 10, false, 4)).toEqual([[4, 0, 0, 8, 8], [2, 0, 8, 10, 2], [2, 8, 0, 2, 8]]);
+    expect(winogradRegions(10, 10, true, 4)).toEqual([[4, 0, 0, 10, 10]]);
+    expect(winogradRegions(11, 11, false, 4)).toEqual([[4, 0, 0, 11, 11]]);
+    expect(winogradRegions(10, 10, false, 2)).toEqual([[2, 0, 0, 10, 10]]);
+    expect(winograd4Saves(10, 10) && winograd4Saves(24, 24) && winograd4Saves(8, 8)).toBe(true);
+    expect(winograd4Saves(2, 2) || winograd4Saves(2, 6)).toBe(false);
+  });
 
   it('F(4x4,3x3) refuses more than WINOGRAD4_MAX_C channels (its sums would no longer be recovered exactly)', () => {
     const c = WINOGRAD4_MAX_C + 1;
