@@ -382,7 +382,7 @@ export function int8Conv2d(x: QTensor, plan: Int8Plan, y: QTensor | Tensor, kh: 
       const parts = splitWork(tiles, 2 * (tile + 2) ** 2 * tiles * c * plan.n, 4);
       const perThread = align64(k.int8_wino_scratch_bytes(c, plan.n, tile));
       const scratch = e.scratch(perThread * parts.length);
-      const region = rh === oh && rw === ow ? [0, 0] : [oy0 * 65536 + ox0, rh * 65536 + rw];
+      const region: [number, number] = rh === oh && rw === ow ? [0, 0] : [oy0 * 65536 + ox0, rh * 65536 + rw];
       e.parallel(parts.map(([t0, count], t): KernelCall => [
         'int8_wino_conv2d', x.ptr, h, w, c, g.padTop, g.padLeft, oh, ow, t0, count, x.q.zero, plan.winogradPtr(tile), plan.n,
         plan.biasPtr, y.ptr, mode, plan.multPtr, shift, zero, qmin, qmax, scratch + t * perThread, pool ? 1 : 0, tile, ...region,
