@@ -18,6 +18,25 @@ afterAll(() => {
 const L = sn.layers;
 type S = sn.SymbolicTensor;
 
+const graphOf = (m: sn.LayersModel): Graph => (m as unknown as { graphFor(w: string): Graph }).graphFor('test');
+
+/** Runs f, returning the names of the kernels it ran through the engine's parallel calls. */
+async function kernelsRunBy(f: () => unknown): Promise<string[]> {
+  const e = engine();
+  const parallel = e.parallel.bind(e);
+  const kernels: string[] = [];
+  e.parallel = (calls) => {
+    kernels.push(...calls.map((c) => c[0]));
+    parallel(calls);
+  };
+  try {
+    await f();
+  } finally {
+    e.parallel = parallel;
+  }
+  return kernels;
+}
+
 function build(): sn.LayersModel {
   sn.setSeed(3);
   const image = sn.input({ shape: [15, 14, 2] });
@@ -44,8 +63,7 @@ describe('conv → 2x2 max pool fused in predict', () => {
   it('pairs a conv with the 2x2/2 valid max pool that alone reads it', async () => {
     await sn.ready({ threads: 1 });
     const m = build();
-    const graph = (m as unknown as { graphFor(w: string): Graph }).graphFor('test');
-    const pairs = [...convPoolPairs(graph)].map(([conv, pool]) => `${conv.layer.name}->${pool.layer.name}`);
+    const pairs = [...convPoolPairs(graphOf(m))].map(([conv, pool]) => `${conv.layer.name}->${pool.layer.name}`);
     expect(pairs).toEqual(['conv2d_1->max_pooling2d_1', 'conv2d_3->max_pooling2d_2', 'conv2d_5->max_pooling2d_4']);
     m.dispose();
   });
@@ -60,19 +78,8 @@ describe('conv → 2x2 max pool fused in predict', () => {
       setConvPoolFusion(false);
       const want = m.predict(x) as sn.Tensor;
       setConvPoolFusion(true);
-      const e = engine();
-      const parallel = e.parallel.bind(e);
-      const kernels: string[] = [];
-      e.parallel = (calls) => {
-        kernels.push(...calls.map((c) => c[0]));
-        parallel(calls);
-      };
-      let got: sn.Tensor;
-      try {
-        got = m.predict(x) as sn.Tensor;
-      } finally {
-        e.parallel = parallel;
-      }
+      let got!: sn.Tensor;
+      const kernels = await kernelsRunBy(() => (got = m.predict(x) as sn.Tensor));
       // The fused kernel runs (the first pair) when there is an image per thread or one image (split by rows
       // across threads), else not at all.
       expect(kernels.includes('conv2d_forward_maxpool2_f32'), `batch ${n}`).toBe(n >= threads || n === 1);
@@ -102,8 +109,7 @@ describe('conv → 2x2 max pool fused in training', () => {
   it('pairs a relu or linear conv whose input needs no gradient', async () => {
     await sn.ready({ threads: 1 });
     const m = buildForTraining();
-    const graph = (m as unknown as { graphFor(w: string): Graph }).graphFor('test');
-    const convs = [...trainingConvPoolPairs(graph)].map(([conv, pool]) => `${(conv.layer as unknown as { filters: number; activation: string }).filters} ${(conv.layer as unknown as { filters: number; activation: string }).activation} -> ${pool.layer.className}`);
+    const convs = [...trainingConvPoolPairs(graphOf(m))].map(([conv, pool]) => `${(conv.layer as unknown as { filters: number; activation: string }).filters} ${(conv.layer as unknown as { filters: number; activation: string }).activation} -> ${pool.layer.className}`);
     expect(convs.sort()).toEqual(['5 linear -> MaxPooling2D', '8 relu -> MaxPooling2D']);
     m.dispose();
   });
@@ -120,17 +126,9 @@ describe('conv → 2x2 max pool fused in training', () => {
         setConvPoolFusion(fused);
         const m = buildForTraining();
         m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.5 }), loss: 'sparseCategoricalCrossentropy' });
-        const e = engine();
-        const parallel = e.parallel.bind(e);
-        e.parallel = (calls) => {
-          kernels.push(...calls.map((c) => c[0]));
-          parallel(calls);
-        };
-        try {
+        kernels.push(...(await kernelsRunBy(async () => {
           for (let i = 0; i < 3; i++) await m.trainOnBatch(x, labels);
-        } finally {
-          e.parallel = parallel;
-        }
+        })));
         const w = m.getWeights().map((t) => t.dataSync().slice());
         m.dispose();
         return w;
