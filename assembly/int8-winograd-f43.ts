@@ -60,7 +60,7 @@ export function filterTile(s: usize, tap: usize, d: usize, plane: usize, tile: i
 
 // One cell of a patch: c bytes from src (cell inside the image) or the zero point. 8 bytes at a time
 // while C is a multiple of 8 (src and d are then whole 8-byte groups), byte by byte otherwise.
-@inline export function copyCell(d: usize, src: usize, c: i32, cp: i32, cell: bool, zeroIn: i32): void {
+@inline function copyCell(d: usize, src: usize, c: i32, cp: i32, cell: bool, zeroIn: i32): void {
   if (cp == c) {
     const z = i8x16.splat(<i8>zeroIn);
     for (let k = 0; k < c; k += 8) v128.store64_lane(d + k, cell ? v128.load64_zero(src + k) : z, 0);
@@ -68,6 +68,25 @@ export function filterTile(s: usize, tap: usize, d: usize, plane: usize, tile: i
     // Byte loops, not memory.copy/fill: those are calls into the engine, slow for a few bytes.
     for (let k = 0; k < c; k++) store<u8>(d + k, cell ? load<u8>(src + k) : <u8>zeroIn);
   }
+}
+
+// The α x α input patch whose top-left cell is (ih0, iw0) of image n: x itself where the patch lies inside the
+// image and C is a multiple of 8, else a copy in `patch` (cells of C rounded up to 8, the zero point outside
+// the image). Read the result with pixel C and row W·C, or, when it is `patch`, pixel CP and row α·CP. Shared
+// by the F(2,3) and F(4,3) input transforms.
+export function tilePatch(x: usize, n: i32, ih0: i32, iw0: i32, h: i32, w: i32, c: i32, alpha: i32, zeroIn: i32, patch: usize): usize {
+  const cp = (c + 7) & ~7;
+  // May point outside the image where not inside: then only the cells inside are read.
+  const p = x + <usize>n * <usize>h * <usize>w * <usize>c + <usize>(ih0 * w + iw0) * <usize>c;
+  if (ih0 >= 0 && iw0 >= 0 && ih0 + alpha <= h && iw0 + alpha <= w && cp == c) return p;
+  const rowBytes = <usize>w * <usize>c;
+  for (let r = 0; r < alpha; r++) {
+    for (let q = 0; q < alpha; q++) {
+      copyCell(patch + <usize>(r * alpha + q) * <usize>cp, p + <usize>r * rowBytes + <usize>q * <usize>c, c, cp,
+               <u32>(ih0 + r) < <u32>h && <u32>(iw0 + q) < <u32>w, zeroIn);
+    }
+  }
+  return patch;
 }
 
 // Bᵀ (x0..x5) for 8 lanes of i16, the six results stored `stride` bytes apart from out:
@@ -102,24 +121,9 @@ export function inputTransform43(
   let th = t % TH;
   let n = t / TH;
   for (let i = 0; i < tb; i++) {
-    const ih0 = 4 * th - padTop, iw0 = 4 * tw - padLeft;
-    const inside = ih0 >= 0 && iw0 >= 0 && ih0 + 6 <= h && iw0 + 6 <= w;
-    // May point outside the image where not inside: then only the cells inside are read.
-    let p = x + <usize>n * <usize>h * <usize>w * <usize>c + <usize>(ih0 * w + iw0) * <usize>c;
-    let pixel = <usize>c, rowBytes = <usize>w * <usize>c;
-    if (!inside || cp != c) {
-      for (let r = 0; r < 6; r++) {
-        for (let q = 0; q < 6; q++) {
-          const d = patch + <usize>(r * 6 + q) * <usize>cp;
-          const src = p + <usize>r * rowBytes + <usize>q * pixel;
-          const cell = <u32>(ih0 + r) < <u32>h && <u32>(iw0 + q) < <u32>w;
-          copyCell(d, src, c, cp, cell, zeroIn);
-        }
-      }
-      p = patch;
-      pixel = <usize>cp;
-      rowBytes = <usize>cp * 6;
-    }
+    const p = tilePatch(x, n, 4 * th - padTop, 4 * tw - padLeft, h, w, c, 6, zeroIn, patch);
+    const copied = p == patch;
+    const pixel = copied ? <usize>cp : <usize>c, rowBytes = copied ? <usize>cp * 6 : <usize>w * <usize>c;
     const dst = v + <usize>i * <usize>kp * 2;
     for (let o: usize = 0; o < <usize>cp; o += 8) {
       // Bᵀ d: column q of d (six rows) into column q of tmp.

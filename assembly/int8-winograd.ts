@@ -19,7 +19,7 @@
 // monotonic. y is then the pooled (N, OH/2, OW/2, F).
 import { INT8_DOT16, int8_gemm, int8_pack_panels, int8_packed_weights_bytes, int8_padded_k } from './int8-gemm';
 import { emit, requantRound } from './int8-requant';
-import { copyCell, filterTile, inputTransform43, outputTransform43 } from './int8-winograd-f43';
+import { filterTile, inputTransform43, outputTransform43, tilePatch } from './int8-winograd-f43';
 
 // F(4x4, 3x3) runs through the same loops with 6x6 tiles (36 ξ) and its own transforms (int8-winograd-f43.ts);
 // `tile` (2 or 4) picks the output tile side in every function below.
@@ -193,23 +193,9 @@ function inputTransform(
   let th = t % TH;
   let n = t / TH;
   for (let i = 0; i < tb; i++) {
-    const ih0 = 2 * th - padTop, iw0 = 2 * tw - padLeft;
-    const inside = ih0 >= 0 && iw0 >= 0 && ih0 + 4 <= h && iw0 + 4 <= w;
-    // May point outside the image where not inside: then only the cells inside are read.
-    let p = x + <usize>n * <usize>h * <usize>w * <usize>c + <usize>(ih0 * w + iw0) * <usize>c;
-    let pixel = <usize>c, rowBytes = <usize>w * <usize>c;
-    if (!inside || cp != c) {
-      for (let r = 0; r < 4; r++) {
-        for (let q = 0; q < 4; q++) {
-          const d = patch + <usize>(r * 4 + q) * <usize>cp;
-          const src = p + <usize>r * rowBytes + <usize>q * pixel;
-          copyCell(d, src, c, cp, <u32>(ih0 + r) < <u32>h && <u32>(iw0 + q) < <u32>w, zeroIn);
-        }
-      }
-      p = patch;
-      pixel = <usize>cp;
-      rowBytes = <usize>cp << 2;
-    }
+    const p = tilePatch(x, n, 2 * th - padTop, 2 * tw - padLeft, h, w, c, 4, zeroIn, patch);
+    const copied = p == patch;
+    const pixel = copied ? <usize>cp : <usize>c, rowBytes = copied ? <usize>cp << 2 : <usize>w * <usize>c;
     const dst = v + <usize>i * <usize>kp * 2;
     const p1 = p + rowBytes, p2 = p + 2 * rowBytes, p3 = p + 3 * rowBytes;
     for (let o: usize = 0; o < <usize>cp; o += 8) {
