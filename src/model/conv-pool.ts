@@ -52,24 +52,18 @@ export function convPoolPairs(graph: Graph): Map<Step, Step> {
   return pairs;
 }
 
-const trainingPairsOf = new WeakMap<Graph, Map<Step, Step>>();
-
 /**
  * Training's pairs: those of convPoolPairs whose conv is relu or linear and whose input needs no gradient
  * (a first layer): the fused forward keeps the pool's winners, and the pool's backward then gives the conv
  * its weight gradients from the pooled gradient (Conv2D.trainForwardMaxPool2), the conv's full-size output
  * and gradient never written.
  */
-export function trainingConvPoolPairs(graph: Graph): Map<Step, Step> {
-  let pairs = trainingPairsOf.get(graph);
-  if (pairs) return pairs;
-  pairs = new Map();
-  for (const [conv, pool] of convPoolPairs(graph)) {
+export function trainingConvPoolPairs(graph: Graph): [Step, Step][] {
+  // A filter of convPoolPairs' cached pairs (a few per model): no cache of its own.
+  return [...convPoolPairs(graph)].filter(([conv]) => {
     const act = (conv.layer as Conv2D).activation;
-    if (!conv.needDx[0] && (act === 'relu' || act === 'linear')) pairs.set(conv, pool);
-  }
-  trainingPairsOf.set(graph, pairs);
-  return pairs;
+    return !conv.needDx[0] && (act === 'relu' || act === 'linear');
+  });
 }
 
 /** Training's pooled output of a fused pair: one kernel (winners kept) where the shapes allow, else the two layers. */
