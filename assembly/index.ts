@@ -1,4 +1,4 @@
-// The kernel module: every export of every op file. Pointers are byte offsets into the imported memory;
+// The kernel module: every export of every op file (the int8 kernels are a module of their own: assembly/int8.ts). Pointers are byte offsets into the imported memory;
 // all buffers are allocated by the JS side (src/backend/memory.ts) above heap_base().
 
 // First byte the JS allocator may use: everything below belongs to the module's static data.
@@ -27,11 +27,6 @@ export * from './depthwise';
 export * from './conv3d';
 export * from './resize';
 export * from './merge';
-export * from './int8-gemm';
-export * from './int8-quantize';
-export * from './int8-pool';
-export * from './int8-winograd';
-export * from './int8-direct';
 export * from './prelu';
 export * from './winograd';
 export * from './transpose';

@@ -1,6 +1,6 @@
 // The register tile of the int8 kernels (int8-gemm.ts, int8-direct.ts) and its output stage: 4 rows × 8
 // columns of i32 sums, then bias and requantization to u8, a scale to f32, or raw i32 (see int8-gemm.ts).
-// Not exported by the module (index.ts does not re-export this file): v128 arguments.
+// Not exported by the module (int8.ts does not re-export this file): v128 arguments.
 import { requant, requantRound } from './int8-requant';
 
 export const NR: i32 = 8;

@@ -45,7 +45,7 @@ export async function runInt8Bench(sn, { rounds = 7, minMs = 200, log = () => {}
     const build = info.build === 'simd' ? 'plain' : info.build;
     const mnist = await sn.data.loadMnist({ train: 500 });
     const model = await sn.loadModel(`file://${MODEL}`);
-    const q = quantize(model, { calibration: mnist.trainImages });
+    const q = await quantize(model, { calibration: mnist.trainImages });
     const kernel = int8Kernel();
     const fp32 = model.evaluate(mnist.testImages, mnist.testLabels, { batchSize: 250 });
     const int8 = q.evaluate(mnist.testImages, mnist.testLabels, { batchSize: 250 });

@@ -37,6 +37,16 @@ export interface ReadyOptions {
   threads?: number | 'auto';
 }
 
+/**
+ * A kernel module beside the main one, embedded as the main one is (scripts/build-wasm.mjs): the plain build
+ * and the relaxed build as a delta against it, each deflated and basE91-encoded. simdnet/quantize's int8
+ * kernels are one; `Engine.extend` instantiates it on the engine's memory.
+ */
+export interface KernelModuleSource {
+  simdWasm: string;
+  relaxedWasmDelta: string;
+}
+
 export interface EngineInfo {
   /** Which kernel build runs. */
   build: BuildName;
@@ -64,13 +74,51 @@ export class Engine {
   private scratchMoves = 0;
   private recordingKernels: KernelExports | null = null;
   private recordingTemps: number[] = [];
+  /** The kernel modules loaded by `extend`, by their source. */
+  private readonly extensions = new Map<KernelModuleSource, Promise<void>>();
 
   constructor(
     public kernels: KernelExports,
     readonly heap: LinearAllocator,
     readonly info: EngineInfo,
-    private readonly pool: ThreadPool | null,
+    private pool: ThreadPool | null,
+    /** The compiled kernel modules the engine runs (the main one first), which workers instantiate too. */
+    private readonly modules: WebAssembly.Module[],
   ) {}
+
+  /**
+   * Loads another kernel module (simdnet/quantize's int8 kernels) onto this engine, once: it is instantiated on
+   * the engine's memory, here and in every worker, and its kernels join `kernels`. A module so loaded must
+   * have no static data (scripts/build-wasm.mjs checks), so it needs no memory of its own.
+   */
+  extend(source: KernelModuleSource): Promise<void> {
+    let loaded = this.extensions.get(source);
+    if (!loaded) {
+      // One at a time: each restarts the pool with the modules loaded before it.
+      loaded = Promise.all(this.extensions.values()).catch(() => undefined).then(() => this.instantiate(source));
+      this.extensions.set(source, loaded);
+      loaded.catch(() => this.extensions.delete(source));
+    }
+    return loaded;
+  }
+
+  private async instantiate(source: KernelModuleSource): Promise<void> {
+    const module = await compileBuild(source, this.info.build);
+    const instance = await WebAssembly.instantiate(module, { env: { memory: this.heap.memory } });
+    if (this.closed) return;
+    const kernels = { ...this.kernels, ...instance.exports } as unknown as KernelExports;
+    this.modules.push(module);
+    if (this.pool) {
+      // Workers run a loop that takes no messages: start a new pool that has every module, then stop the old
+      // one. Its slots stay allocated: a worker that has not exited yet may still look at its slot.
+      const old = this.pool;
+      this.pool = await ThreadPool.start(old.size, this.modules, this.heap.memory, this.heap, kernels as unknown as RawKernels);
+      old.close();
+      if (this.closed) this.pool.close();
+    }
+    this.kernels = kernels;
+    this.recordingKernels = null;
+  }
 
   /** Threads available to `parallel` (1 without a pool). */
   get threads(): number {
@@ -275,21 +323,39 @@ function inflate(text: string): Promise<Uint8Array<ArrayBuffer>> {
   return inflateZlib(decodeBase91(text));
 }
 
+/** Every build of an embedded kernel module, from its plain build and relaxed delta. */
+async function decodeBuilds(source: KernelModuleSource): Promise<Binaries> {
+  const [simd, relaxedDelta] = await Promise.all([inflate(source.simdWasm), inflate(source.relaxedWasmDelta)]);
+  const relaxed = applyWasmDelta(simd, relaxedDelta);
+  return {
+    simd,
+    relaxed,
+    threads: withSharedMemory(simd, MAX_SHARED_PAGES),
+    'relaxed-threads': withSharedMemory(relaxed, MAX_SHARED_PAGES),
+  };
+}
+
 function loadBinaries(): Promise<Binaries> {
-  binariesPromise ??= (async () => {
-    const [simd, relaxedDelta] = await Promise.all([inflate(binaries.simdWasm), inflate(binaries.relaxedWasmDelta)]);
-    const relaxed = applyWasmDelta(simd, relaxedDelta);
-    return {
-      simd,
-      relaxed,
-      threads: withSharedMemory(simd, MAX_SHARED_PAGES),
-      'relaxed-threads': withSharedMemory(relaxed, MAX_SHARED_PAGES),
-    };
-  })();
+  binariesPromise ??= decodeBuilds(binaries);
   binariesPromise.catch(() => {
     binariesPromise = null;
   });
   return binariesPromise;
+}
+
+// Extension modules compiled once per process and build: a new engine of the same build reuses them.
+const compiledExtensions = new WeakMap<KernelModuleSource, Map<BuildName, Promise<WebAssembly.Module>>>();
+
+function compileBuild(source: KernelModuleSource, build: BuildName): Promise<WebAssembly.Module> {
+  let byBuild = compiledExtensions.get(source);
+  if (!byBuild) compiledExtensions.set(source, (byBuild = new Map()));
+  let module = byBuild.get(build);
+  if (!module) {
+    module = decodeBuilds(source).then((builds) => WebAssembly.compile(builds[build]));
+    byBuild.set(build, module);
+    module.catch(() => byBuild.delete(build));
+  }
+  return module;
 }
 
 async function hardwareThreads(): Promise<number> {
@@ -392,12 +458,13 @@ async function start(rawOptions: ReadyOptions): Promise<EngineInfo> {
   );
   const module = await WebAssembly.compile(bytesOf[build]);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  const kernels = instance.exports as unknown as KernelExports;
+  // A plain object, not the exports object: `extend` adds the kernels of other modules to it.
+  const kernels = { ...instance.exports } as unknown as KernelExports;
   const heap = new LinearAllocator(memory, kernels.heap_base(), (shared ? MAX_SHARED_PAGES : MAX_PAGES) * 65536);
-  const pool = shared ? await ThreadPool.start(threads, module, memory, heap, instance.exports as unknown as RawKernels) : null;
+  const pool = shared ? await ThreadPool.start(threads, [module], memory, heap, kernels as unknown as RawKernels) : null;
   const info: EngineInfo = { build, relaxedSimd: relaxed, relaxedSimdSupported: relaxedSupported, threads, threadsSupported: !threadsUnavailable() };
   if (threadsNote) info.threadsNote = threadsNote;
-  const next = new Engine(kernels, heap, info, pool);
+  const next = new Engine(kernels, heap, info, pool, [module]);
   // Tensors may have been made on the old engine while this one was compiling.
   try {
     refuseSwitchWhileAlive(current, build, threads);

@@ -8,7 +8,8 @@ import { WORKER_SOURCE } from './worker-source.js';
 import { nodeBuiltin } from '../node-builtin.js';
 import type { LinearAllocator } from './memory.js';
 
-const SLOT_BYTES = 256;
+// Room for 44 arguments (the int8 direct conv takes 30).
+const SLOT_BYTES = 384;
 const MAX_ARGS = (SLOT_BYTES - 32) / 8;
 // Iterations to spin on a result before sleeping in Atomics.wait (a wake-up costs tens of µs).
 const SPIN = 20000;
@@ -43,10 +44,10 @@ export class ThreadPool {
     this.canBlock = canAtomicsWait(this.words);
   }
 
-  /** Starts `threads - 1` workers (this thread is the last one) on the module and its shared memory. */
+  /** Starts `threads - 1` workers (this thread is the last one) on the kernel modules and their shared memory. */
   static async start(
     threads: number,
-    module: WebAssembly.Module,
+    modules: readonly WebAssembly.Module[],
     memory: WebAssembly.Memory,
     heap: LinearAllocator,
     kernels: RawKernels,
@@ -61,7 +62,7 @@ export class ThreadPool {
     for (let w = 0; w < count; w++) {
       const { worker, ready } = await spawn();
       workers.push(worker);
-      worker.postMessage({ module, memory, names, slot: slotBase + w * SLOT_BYTES, slotBytes: SLOT_BYTES });
+      worker.postMessage({ modules, memory, names, slot: slotBase + w * SLOT_BYTES, slotBytes: SLOT_BYTES });
       started.push(ready);
     }
     await Promise.all(started);

@@ -1,7 +1,7 @@
 // The source of a pool worker, as a string: the bundle stays one file, and the same text starts a Node
 // worker_thread (`eval: true`) or a browser Web Worker (from a Blob URL).
 //
-// A worker instantiates the shared kernel module on the shared memory, then sleeps in Atomics.wait on its
+// A worker instantiates the kernel modules (the main one, and those `Engine.extend` added) on the shared memory, then sleeps in Atomics.wait on its
 // slot's sequence number. The engine writes a kernel index and its arguments into the slot, bumps the
 // sequence and notifies; the worker runs the kernel, stores the sequence into `done` and notifies back.
 // Slot layout (i32 words from slot start): 0 seq, 1 done, 2 kernel (-1 = exit), 3 argc, 4 error flag,
@@ -15,9 +15,10 @@ const isNode = typeof process === 'object' && typeof process.versions === 'objec
 // A dynamic import works whether Node runs this text as a script or as a module.
 const port = isNode ? (await import('node:worker_threads')).parentPort : self;
 const listen = (fn) => isNode ? port.once('message', fn) : (self.onmessage = (e) => { self.onmessage = null; fn(e.data); });
-listen(async ({ module, memory, names, slot, slotBytes }) => {
-  const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  const fns = names.map((n) => instance.exports[n]);
+listen(async ({ modules, memory, names, slot, slotBytes }) => {
+  const exports = {};
+  for (const module of modules) Object.assign(exports, (await WebAssembly.instantiate(module, { env: { memory } })).exports);
+  const fns = names.map((n) => exports[n]);
   const words = new Int32Array(memory.buffer, slot, slotBytes >> 2);
   const args = new Float64Array(memory.buffer, slot + 32, (slotBytes - 32) >> 3);
   port.postMessage('ready');

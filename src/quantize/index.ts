@@ -1,6 +1,7 @@
 // simdnet/quantize: post-training int8 quantization. `import { quantize, loadQuantizedModel } from 'simdnet/quantize'`.
-// A separate entry point so the main bundle does not carry the int8 runner (the int8 kernels themselves are
-// in every wasm build); it uses the main entry's engine and layers (src/quantize/main.ts).
+// A separate entry point so the main bundle carries neither the int8 runner nor the int8 kernels (a wasm
+// module of their own, embedded here: src/quantize/int8-module.ts); it uses the main entry's engine and
+// layers (src/quantize/main.ts).
 export { quantize, loadQuantizedModel } from './quantize.js';
 export type { QuantizeArgs } from './quantize.js';
 export { QuantizedModel } from './quantized-model.js';

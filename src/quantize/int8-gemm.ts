@@ -7,6 +7,7 @@ import type { ops } from '../index.js';
 import type { KernelCall } from '../backend/engine.js';
 import { engine, splitWork } from './main.js';
 import { QTensor } from './int8-tensor.js';
+import { int8Engine } from './int8-module.js';
 import type { WinogradTile } from '../ops/winograd.js';
 
 type Conv2dGeometry = ops.Conv2dGeometry;
@@ -25,7 +26,8 @@ let chosen: { engine: object; kernel: Int8Kernel } | null = null;
 /** Forces the kernel new plans use ('auto' measures again); the benchmark compares them this way. */
 export function setInt8Kernel(kernel: Int8Kernel | 'auto'): void {
   if (kernel !== 'auto' && !(kernel in LAYOUT)) throw new Error(`simdnet setInt8Kernel: expects 'dot16', 'dot8' or 'auto', got '${String(kernel)}'`);
-  if (kernel === 'dot8' && !engine().kernels.int8_layout_supported(LAYOUT.dot8)) {
+  // dot8 runs where the relaxed build does (int8_layout_supported): known before the int8 kernels load.
+  if (kernel === 'dot8' && !engine().info.relaxedSimd) {
     throw new Error("simdnet setInt8Kernel: 'dot8' needs the relaxed-SIMD build (sn.ready({ simd: 'relaxed' }))");
   }
   forcedKernel = kernel === 'auto' ? null : kernel;
@@ -34,7 +36,7 @@ export function setInt8Kernel(kernel: Int8Kernel | 'auto'): void {
 
 /** The kernel new plans use: forced, or the faster of the two on a small product, measured once. */
 export function int8Kernel(): Int8Kernel {
-  const e = engine();
+  const e = int8Engine('int8Kernel');
   if (forcedKernel) return forcedKernel;
   if (chosen?.engine === e) return chosen.kernel;
   const kernel = e.kernels.int8_layout_supported(LAYOUT.dot8) ? fasterKernel() : 'dot16';

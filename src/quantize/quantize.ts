@@ -1,4 +1,4 @@
-// quantize(model, { calibration }) → a QuantizedModel; loadQuantizedModel(source) reads one back (simdnet/quantize).
+// await quantize(model, { calibration }) → a QuantizedModel; loadQuantizedModel(source) reads one back (simdnet/quantize).
 // Post-training, static: weights int8 symmetric per output channel, activations 7-bit asymmetric with
 // ranges from a calibration batch. docs/ARCHITECTURE.md ("Quantized inference") has the whole scheme.
 import { Tensor, Sequential, LayersModel } from '../index.js';
@@ -12,6 +12,7 @@ import { QuantizedModel } from './quantized-model.js';
 import { readQuantizedArtifacts, topologyOfModel } from './format.js';
 import { activationParams, quantizeWeights } from './scheme.js';
 import { wiringOf } from './wiring.js';
+import { loadInt8Kernels } from './int8-module.js';
 
 export interface QuantizeArgs {
   /** Sample inputs (N, ...) whose activations set the ranges: a few hundred training images are plenty. */
@@ -77,8 +78,12 @@ function finish(model: Sequential | LayersModel, spec: QuantizationSpec, loss: s
  * functional (sn.model, with branches and merges). Conv2D and Dense layers run int8 kernels, max pooling
  * runs on bytes, other layers (merges included) run in float between dequantize/quantize steps. The float
  * model is not changed; the quantized one owns copies (dispose it when done).
+ *
+ * Asynchronous because the first call loads the int8 kernels (a wasm module of this entry) onto the engine;
+ * the work itself runs synchronously once they are there.
  */
-export function quantize(model: Sequential | LayersModel, args: QuantizeArgs): QuantizedModel {
+export async function quantize(model: Sequential | LayersModel, args: QuantizeArgs): Promise<QuantizedModel> {
+  await loadInt8Kernels();
   if (!(model instanceof Sequential) && !(model instanceof LayersModel)) {
     throw new Error(`simdnet quantize: expects a model (sn.sequential or sn.model), got ${describeValue(model)}`);
   }
@@ -132,6 +137,7 @@ export async function loadQuantizedModel(source: ModelArtifacts | LoadHandler | 
   } else if (source && typeof (source as LoadHandler).load === 'function') a = await (source as LoadHandler).load();
   else a = source as ModelArtifacts;
   if (!a || typeof a !== 'object') throw new Error(`simdnet: loadQuantizedModel expects artifacts, a URL or a handler, got ${describeValue(source)}`);
+  await loadInt8Kernels();
   const { model, spec, loss } = readQuantizedArtifacts(a);
   return finish(model, spec, loss);
 }

@@ -11,6 +11,7 @@ import { QTensor, type QuantParams } from '../../src/quantize/int8-tensor.js';
 import { Int8Plan, WINOGRAD4_MAX_C, forceInt8WinogradTiling, winogradRegions, dot8Check, int8Conv2d, int8Dense, int8Kernel, setInt8Kernel, type Int8Kernel, type Int8Output } from '../../src/quantize/int8-gemm.js';
 import { quantize, dequantize, int8MaxPool2d } from '../../src/quantize/int8-quantize.js';
 import { winograd4Saves } from '../../src/quantize/plan.js';
+import { loadInt8Kernels } from '../../src/quantize/int8-module.js';
 import type { Conv2dGeometry } from '../../src/ops/conv.js';
 import type { Pool2dGeometry } from '../../src/ops/pool.js';
 import { rng } from '../helpers/random.js';
@@ -154,6 +155,7 @@ const BUILDS = [['plain', { simd: 'plain' }], ['relaxed', { simd: 'relaxed' }]] 
 describe.each(BUILDS)('int8 kernels, %s build', (_, options) => {
   beforeAll(async () => {
     await sn.ready(options);
+    await loadInt8Kernels();
   });
   // dot8 is tested where the engine computes it correctly (Chromium's V8; Node 20's V8 miscompiles it,
   // which the kernel choice detects: see the last test).
@@ -435,6 +437,7 @@ describe.each(BUILDS)('int8 kernels, %s build', (_, options) => {
     // baseline gets dot8 wrong. A new engine (fresh kernels), checked cold and then hot, as the choice does.
     sn.dispose();
     await sn.ready(options);
+    await loadInt8Kernels();
     const check = dot8Check(8, 16, 64);
     const relaxed = engine().info.relaxedSimd;
     const cold = relaxed && check.agrees(1);

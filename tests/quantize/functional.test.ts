@@ -89,7 +89,7 @@ describe('quantize of functional models', () => {
       const model = c.make();
       const calibration = images(64, c.shape, 1);
       const x = images(30, c.shape, 2);
-      const q = quantize(model, { calibration });
+      const q = await quantize(model, { calibration });
       let back: QuantizedModel | null = null;
       let floatDisposed = false;
       try {

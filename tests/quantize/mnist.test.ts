@@ -16,7 +16,7 @@ beforeAll(async () => {
 it('MNIST convnet-bn: int8 test accuracy within 0.2 points of fp32 (10,000 images)', async () => {
   const mnist = await sn.data.loadMnist({ train: 500 });
   const model = await sn.loadModel(`file://${modelDir}`);
-  const q = quantize(model, { calibration: mnist.trainImages });
+  const q = await quantize(model, { calibration: mnist.trainImages });
   try {
     // Every conv and dense runs int8 (the first conv, on 1 channel, by the direct kernel); the BatchNormalizations stay float.
     expect(q.int8Layers).toEqual(['conv2d_1', 'conv2d_2', 'max_pooling2d_1', 'conv2d_3', 'conv2d_4', 'max_pooling2d_2', 'dense_1', 'dense_2']);

@@ -62,11 +62,11 @@ describe('quantize', () => {
     await sn.ready();
   });
 
-  it('runs conv/dense/max-pool int8 and the rest fp32, close to the float model', () => {
+  it('runs conv/dense/max-pool int8 and the rest fp32, close to the float model', async () => {
     const model = mixedModel();
     const calibration = images(64, [10, 9, 3], 1);
     const x = images(40, [10, 9, 3], 2);
-    const q = quantize(model, { calibration });
+    const q = await quantize(model, { calibration });
     try {
       const lines: string[] = [];
       q.summary((l) => lines.push(l));
@@ -98,11 +98,11 @@ describe('quantize', () => {
     }
   });
 
-  it('replays recorded runs: repeated predicts give the same bytes, and a float layer whose weights change is recorded again', () => {
+  it('replays recorded runs: repeated predicts give the same bytes, and a float layer whose weights change is recorded again', async () => {
     const model = mixedModel();
     const calibration = images(64, [10, 9, 3], 1);
     const x = images(13, [10, 9, 3], 4);
-    const q = quantize(model, { calibration });
+    const q = await quantize(model, { calibration });
     try {
       // 13 rows in runs of 5: two recorded row counts (5 and 3), each replayed.
       const first = q.predict(x, { batchSize: 5 });
@@ -125,7 +125,7 @@ describe('quantize', () => {
     }
   });
 
-  it('folds a BatchNormalization into the int8 conv or dense after it (through pooling, flatten, dropout), not into a padded conv', () => {
+  it('folds a BatchNormalization into the int8 conv or dense after it (through pooling, flatten, dropout), not into a padded conv', async () => {
     const m = sn.sequential([
       L.conv2d({ filters: 6, kernelSize: 3, activation: 'relu', inputShape: [11, 10, 2] }),
       L.batchNormalization(), // -> pool -> valid conv: folds (its scales are made positive below)
@@ -145,7 +145,7 @@ describe('quantize', () => {
     gamma.set(Float32Array.from(gamma.dataSync(), (v) => Math.abs(v) + 0.1));
     const calibration = images(64, [11, 10, 2], 5);
     const x = images(24, [11, 10, 2], 6);
-    const q = quantize(m, { calibration });
+    const q = await quantize(m, { calibration });
     try {
       const lines: string[] = [];
       q.summary((l) => lines.push(l));
@@ -164,19 +164,19 @@ describe('quantize', () => {
     }
   });
 
-  it('percentile ranges and per-tensor weights also work; skip keeps a layer in float', () => {
+  it('percentile ranges and per-tensor weights also work; skip keeps a layer in float', async () => {
     const model = mixedModel();
     const calibration = images(64, [10, 9, 3], 1);
     const x = images(16, [10, 9, 3], 2);
     const want = model.predict(x);
     try {
       const variants = [
-        quantize(model, { calibration, percentile: 99.9 }),
-        quantize(model, { calibration, perChannel: false }),
-        quantize(model, { calibration, skip: [model.layers[7].name] }),
+        await quantize(model, { calibration, percentile: 99.9 }),
+        await quantize(model, { calibration, perChannel: false }),
+        await quantize(model, { calibration, skip: [model.layers[7].name] }),
       ];
       // Percentile ranges are inside the min/max ones: never a larger scale.
-      const minmax = quantize(model, { calibration });
+      const minmax = await quantize(model, { calibration });
       variants[0].spec.tensors.forEach((t, i) => {
         if (t && t.scale !== 1) expect(t.scale).toBeLessThanOrEqual(minmax.spec.tensors[i]!.scale);
       });
@@ -200,7 +200,7 @@ describe('quantize', () => {
     const model = mixedModel();
     const calibration = images(32, [10, 9, 3], 4);
     const x = images(9, [10, 9, 3], 5);
-    const q = quantize(model, { calibration });
+    const q = await quantize(model, { calibration });
     const dir = mkdtempSync(join(tmpdir(), 'simdnet-int8-'));
     try {
       const artifacts = await q.save(`file://${dir}`);
@@ -237,23 +237,23 @@ describe('quantize', () => {
     const model = mixedModel();
     const calibration = images(8, [10, 9, 3], 6);
     const live = sn.memoryInfo().liveTensors;
-    expect(() => quantize({} as sn.Sequential, { calibration })).toThrow(/expects a model .*got an empty object/);
-    expect(() => quantize(model, {} as QuantizeArgs)).toThrow(/calibration must be a live Tensor of sample inputs, got undefined/);
+    await expect(quantize({} as sn.Sequential, { calibration })).rejects.toThrow(/expects a model .*got an empty object/);
+    await expect(quantize(model, {} as QuantizeArgs)).rejects.toThrow(/calibration must be a live Tensor of sample inputs, got undefined/);
     const wrong = images(2, [9, 9, 3], 7);
-    expect(() => quantize(model, { calibration: wrong })).toThrow(/expects input shape \[null,10,9,3\] but got \[2,9,9,3\]/);
-    expect(() => quantize(model, { calibration, percentile: 20 })).toThrow(/percentile must be a number in \(50, 100\], got 20/);
-    expect(() => quantize(model, { calibration, skip: ['nope'] })).toThrow(/skip names 'nope'/);
+    await expect(quantize(model, { calibration: wrong })).rejects.toThrow(/expects input shape \[null,10,9,3\] but got \[2,9,9,3\]/);
+    await expect(quantize(model, { calibration, percentile: 20 })).rejects.toThrow(/percentile must be a number in \(50, 100\], got 20/);
+    await expect(quantize(model, { calibration, skip: ['nope'] })).rejects.toThrow(/skip names 'nope'/);
     const nan = sn.tensor(new Float32Array(calibration.size).fill(NaN), calibration.shape);
-    expect(() => quantize(model, { calibration: nan })).toThrow(/not finite/);
+    await expect(quantize(model, { calibration: nan })).rejects.toThrow(/not finite/);
     expect(sn.memoryInfo().liveTensors).toBe(live + 2);
-    const q = quantize(model, { calibration, loss: 'sparseCategoricalCrossentropy' });
+    const q = await quantize(model, { calibration, loss: 'sparseCategoricalCrossentropy' });
     expect(() => q.predict(wrong)).toThrow(/expects input shape \[null,10,9,3\] but got \[2,9,9,3\]/);
     q.dispose();
     q.dispose();
     expect(() => q.predict(calibration)).toThrow(/disposed/);
     const uncompiled = sn.sequential([L.dense({ units: 2, inputShape: [3] })]);
     const cal2 = sn.tensor([1, 2, 3], [1, 3]);
-    const q2 = quantize(uncompiled, { calibration: cal2 });
+    const q2 = await quantize(uncompiled, { calibration: cal2 });
     const label = sn.tensor([0], [1]);
     expect(() => q2.evaluate(cal2, label)).toThrow(/no loss/);
     label.dispose();
@@ -289,7 +289,7 @@ describe('plain and relaxed builds give the same bytes on an all-int8 model', ()
       else {
         const model = make();
         const calibration = images(20, [7, 6, 8], 11);
-        q = quantize(model, { calibration });
+        q = await quantize(model, { calibration });
         model.dispose();
         calibration.dispose();
       }
