@@ -91,7 +91,7 @@ export function input_tile_f43(p: usize, rowBytes: usize, pixel: usize, rowMask:
 }
 
 // Bᵀ times the six vectors at s (ss bytes apart, kl lanes), into d (ds apart, ks lanes).
-function bt6(s: usize, ss: usize, kl: i32, d: usize, ds: usize, ks: i32): void {
+@inline function bt6(s: usize, ss: usize, kl: i32, d: usize, ds: usize, ks: i32): void {
   const d0 = ld(s, kl), d1 = ld(s + ss, kl), d2 = ld(s + 2 * ss, kl), d3 = ld(s + 3 * ss, kl);
   const d4 = ld(s + 4 * ss, kl), d5 = ld(s + 5 * ss, kl);
   const four = f32x4.splat(4), m4 = f32x4.splat(-4), m5 = f32x4.splat(-5);
@@ -126,7 +126,7 @@ export function output_tile_f43(src: usize, plane: usize, b: usize, out: usize, 
 }
 
 // Aᵀ times the six vectors at s (ss apart, kl lanes), plus bias: four vectors into d (ds apart).
-function at6(s: usize, ss: usize, kl: i32, d: usize, ds: usize, bias: v128): void {
+@inline function at6(s: usize, ss: usize, kl: i32, d: usize, ds: usize, bias: v128): void {
   const m0 = ld(s, kl), m1 = ld(s + ss, kl), m2 = ld(s + 2 * ss, kl), m3 = ld(s + 3 * ss, kl);
   const m4 = ld(s + 4 * ss, kl), m5 = ld(s + 5 * ss, kl);
   const a = f32x4.add(m1, m2), b = f32x4.sub(m1, m2), c = f32x4.add(m3, m4), e = f32x4.sub(m3, m4);
@@ -166,9 +166,9 @@ export function dy_tile_f43(src: usize, yq: usize, rowBytes: usize, pixel: usize
 }
 
 // A times the four vectors at s (ss apart), into d (ds apart, ks lanes): (a0, Σa, a0 − a1 + a2 − a3,
-// a0 + 2a1 + 4a2 + 8a3, a0 − 2a1 + 4a2 − 8a3, a3). Inlined, as b6 (the backward's two transforms): with the
-// lane counts constant at most call sites the convnet's training step takes 0.955x the time, for 251 B of
-// the bundle's gzip; bt6 and at6 (forward and backward) would give 0.94x for 472 B, more than the budget has.
+// a0 + 2a1 + 4a2 + 8a3, a0 − 2a1 + 4a2 − 8a3, a3). Inlined, as are b6, bt6 and at6: with the lane counts
+// constant at most call sites the loads and stores need no tail branch (a6 and b6: the convnet's training
+// step 0.955x the time, for 251 B of the bundle's gzip; bt6 and at6 then 0.95–0.975x, for 219 B).
 @inline function a6(s: usize, ss: usize, d: usize, ds: usize, ks: i32): void {
   const a0 = v128.load(s), a1 = v128.load(s + ss), a2 = v128.load(s + 2 * ss), a3 = v128.load(s + 3 * ss);
   const p = f32x4.add(a0, a2), q = f32x4.add(a1, a3);
