@@ -107,20 +107,49 @@ export function input_tile_f43(p: usize, rowBytes: usize, pixel: usize, rowMask:
 
 // The tile's outputs y = act(Aᵀ M A + b) from M[ξ] (at src + ξ·plane, F filters), the first `rows` x `cols`
 // of the 4x4 stored at out (rows rowBytes apart); b = 0: no bias.
+// am ≠ 0 (training's conv → 2x2/2 max pool, src/model/conv-pool.ts): rows x cols of the tile's 2x2 pooled
+// outputs instead — the pool's windows lie whole in a tile, tiles starting at even rows and columns — at out
+// (pooled rows rowBytes apart), and each one's winner at am (the same offsets): its element index into the
+// conv's output, `cell` being that of the tile's first output and filter 0 of this call, rows rowElems apart,
+// pixels FF. The same values as the conv's outputs then the pool kernel (max4_argmax's order and arithmetic).
 export function output_tile_f43(src: usize, plane: usize, b: usize, out: usize, rowBytes: usize, pixel: usize, F: i32,
-                                rows: i32, cols: i32, act: i32, alpha: f32, tmp: usize): void {
+                                rows: i32, cols: i32, act: i32, alpha: f32, tmp: usize,
+                                am: usize, cell: i32, rowElems: i32, FF: i32): void {
   const zero = f32x4.splat(0);
-  const row = tmp + 6 * ROW6; // one output row, before the activation
+  const y4 = tmp + 6 * ROW6; // one output row before the activation, or (am) the tile's 4x4 outputs after it
+  const outRows = am ? 2 * rows : rows, outCols = am ? 2 * cols : cols;
   for (let f = 0; f < F; f += 4) {
     const k = min(4, F - f);
     const o = <usize>f << 2;
     for (let j = 0; j < 6; j++) at6(src + o + <usize>j * plane, 6 * plane, k, tmp + (<usize>j << 4), ROW6, zero);
     const bias = b ? ld(b + o, k) : zero;
-    for (let i = 0; i < rows; i++) {
+    for (let i = 0; i < outRows; i++) {
+      const row = am ? y4 + (<usize>i << 6) : y4;
       at6(tmp + <usize>i * ROW6, 16, 4, row, 16, bias);
-      const d = out + <usize>i * rowBytes + o;
       // One activation in the loop (not one per output): each copy of it is a few hundred bytes of wasm.
-      for (let q = 0; q < cols; q++) st(d + <usize>q * pixel, k, activate_runtime_f32x4(v128.load(row + (<usize>q << 4)), act, alpha));
+      // Pooled: in place, with pixel 16 and k 4.
+      const d = am ? row : out + <usize>i * rowBytes + o;
+      const dp: usize = am ? 16 : pixel, kd = am ? 4 : k;
+      for (let q = 0; q < outCols; q++) st(d + <usize>q * dp, kd, activate_runtime_f32x4(v128.load(row + (<usize>q << 4)), act, alpha));
+    }
+    for (let pi = 0; am && pi < rows; pi++) {
+      for (let pj = 0; pj < cols; pj++) {
+        const c = y4 + (<usize>(8 * pi + 2 * pj) << 4); // the window's first cell
+        const i0 = i32x4.add(i32x4.splat(cell + 2 * pi * rowElems + 2 * pj * FF + f), i32x4(0, 1, 2, 3));
+        let best = f32x4.splat(-Infinity);
+        let at = i0; // stays the first cell when nothing beats -inf
+        let v = v128.load(c);
+        at = v128.bitselect(i0, at, f32x4.gt(v, best)); best = f32x4.pmax(best, v);
+        v = v128.load(c, 16);
+        at = v128.bitselect(i32x4.add(i0, i32x4.splat(FF)), at, f32x4.gt(v, best)); best = f32x4.pmax(best, v);
+        v = v128.load(c, 64);
+        at = v128.bitselect(i32x4.add(i0, i32x4.splat(rowElems)), at, f32x4.gt(v, best)); best = f32x4.pmax(best, v);
+        v = v128.load(c, 80);
+        at = v128.bitselect(i32x4.add(i0, i32x4.splat(rowElems + FF)), at, f32x4.gt(v, best)); best = f32x4.pmax(best, v);
+        const d = <usize>pi * rowBytes + <usize>pj * pixel + o;
+        st(out + d, k, best);
+        st(am + d, k, at); // indices: their bits stored unchanged
+      }
     }
   }
 }
@@ -139,27 +168,52 @@ export function output_tile_f43(src: usize, plane: usize, b: usize, out: usize, 
 // Ŷ[ξ] (at dst + ξ·plane) = (A dy Aᵀ)[ξ] from the tile's `rows` x `cols` of dy at src (0 beyond), masked by
 // y > 0 where yq ≠ 0 (y at the same place); db ≠ 0: db[f] += the tile's sum. The 4x4 of dy is staged in the
 // second staging tile, A dy (6x4) in the first.
+// am ≠ 0 (a conv → 2x2/2 max pool): src, yq and am are the pool's gradient, output and winners (rows x cols
+// windows, as output_tile_f43 writes them with the same cell and rowElems; F per pixel): dy is the pooled
+// gradient at each window's winner, 0 elsewhere — the same Ŷ and db, bit for bit, as the pool's backward then
+// this on its dy.
 export function dy_tile_f43(src: usize, yq: usize, rowBytes: usize, pixel: usize, rows: i32, cols: i32, F: i32,
-                            dst: usize, plane: usize, db: usize, tmp: usize): void {
+                            dst: usize, plane: usize, db: usize, tmp: usize, am: usize, cell: i32, rowElems: i32): void {
   const zero = f32x4.splat(0);
   const g = tmp + 6 * ROW6;
   for (let f = 0; f < F; f += 4) {
     const k = min(4, F - f);
     const o = <usize>f << 2;
-    let sum = zero;
-    for (let r = 0; r < 4; r++) {
-      for (let s = 0; s < 4; s++) {
-        let v = zero;
-        if (r < rows && s < cols) {
-          const at = <usize>r * rowBytes + <usize>s * pixel + o;
-          v = ld(src + at, k);
+    if (am) {
+      for (let j = 0; j < 16; j++) v128.store(g + (<usize>j << 4), zero);
+      for (let pi = 0; pi < rows; pi++) {
+        for (let pj = 0; pj < cols; pj++) {
+          const at = <usize>pi * rowBytes + <usize>pj * pixel + o;
+          let v = ld(src + at, k);
           if (yq) v = v128.and(v, f32x4.gt(ld(yq + at, k), zero));
-          sum = f32x4.add(sum, v);
+          const w = ld(am + at, k);
+          const i0 = i32x4.add(i32x4.splat(cell + 2 * pi * rowElems + 2 * pj * F + f), i32x4(0, 1, 2, 3));
+          const c = g + (<usize>(8 * pi + 2 * pj) << 4); // the window's first cell
+          v128.store(c, v128.and(v, i32x4.eq(w, i0)));
+          v128.store(c, v128.and(v, i32x4.eq(w, i32x4.add(i0, i32x4.splat(F)))), 16);
+          v128.store(c, v128.and(v, i32x4.eq(w, i32x4.add(i0, i32x4.splat(rowElems)))), 64);
+          v128.store(c, v128.and(v, i32x4.eq(w, i32x4.add(i0, i32x4.splat(rowElems + F)))), 80);
         }
-        v128.store(g + (<usize>(4 * r + s) << 4), v);
+      }
+    } else {
+      for (let r = 0; r < 4; r++) {
+        for (let s = 0; s < 4; s++) {
+          let v = zero;
+          if (r < rows && s < cols) {
+            const at = <usize>r * rowBytes + <usize>s * pixel + o;
+            v = ld(src + at, k);
+            if (yq) v = v128.and(v, f32x4.gt(ld(yq + at, k), zero));
+          }
+          v128.store(g + (<usize>(4 * r + s) << 4), v);
+        }
       }
     }
-    if (db) st(db + o, k, f32x4.add(ld(db + o, k), sum));
+    if (db) {
+      // Cell by cell in order (the zeros add nothing): the same sums whichever way dy came.
+      let sum = zero;
+      for (let j = 0; j < 16; j++) sum = f32x4.add(sum, v128.load(g + (<usize>j << 4)));
+      st(db + o, k, f32x4.add(ld(db + o, k), sum));
+    }
     for (let j = 0; j < 4; j++) a6(g + (<usize>j << 4), 64, tmp + (<usize>j << 4), 64, 4);
     for (let r = 0; r < 6; r++) a6(tmp + (<usize>r << 6), 16, dst + o + <usize>(6 * r) * plane, plane, k);
   }

@@ -68,10 +68,13 @@ export function winograd_forward_scratch_bytes(C: i32, F: i32, m: i32): i32 {
 // is the same sum whatever the range (tiles and filters are independent columns and rows of the products),
 // so threads may split by tiles or, where the tiles are few (batch 1), by filters (each part then makes the
 // whole input transform V itself). scratch: winograd_forward_scratch_bytes(C, F, m).
+// am ≠ 0 (m = 4; training's conv → 2x2/2 max pool, src/model/conv-pool.ts): y is the pooled output
+// (N, ⌊OH/2⌋, ⌊OW/2⌋, F) and am gets its winners, as maxpool3d_forward_f32 records them (element indices into
+// the conv's (N, OH, OW, F) output, which is never written).
 export function winograd_forward_f32(x: usize, u: usize, b: usize, y: usize,
                                      N: i32, H: i32, W: i32, C: i32, F: i32, OH: i32, OW: i32, pt: i32, pl: i32,
                                      t0: i32, tn: i32, f0: i32, fn: i32, act: i32, alpha: f32, m: i32,
-                                     scratch: usize): void {
+                                     scratch: usize, am: usize): void {
   const P = positions(m);
   const TB = tile_block(C, F, m);
   const v = (scratch + 63) & ~<usize>63;
@@ -89,7 +92,8 @@ export function winograd_forward_f32(x: usize, u: usize, b: usize, y: usize,
       gemm_run(tb, fn, C, MATRIX, v + <usize>xi * vPlane, C, false, MATRIX, u + <usize>xi * uPlane + fOff, F, false,
                MATRIX, mm + <usize>xi * mPlane, fn, false, 0, 0, 0, 0, gemmScratch);
     }
-    output_transform(m, mm, mPlane, b ? b + fOff : 0, y + fOff, F, fn, OH, OW, t0 + b0, tb, act, alpha, tmp);
+    if (am) output_pool_transform(mm, mPlane, b ? b + fOff : 0, y + fOff, am + fOff, f0, F, fn, OH, OW, t0 + b0, tb, act, alpha, tmp);
+    else output_transform(m, mm, mPlane, b ? b + fOff : 0, y + fOff, F, fn, OH, OW, t0 + b0, tb, act, alpha, tmp);
   }
 }
 
@@ -142,7 +146,28 @@ function output_transform(m: i32, mm: usize, mPlane: usize, b: usize, y: usize, 
     const out = y + <usize>n * <usize>OH * rowBytes + <usize>oh * rowBytes + <usize>ow * pixel;
     const src = mm + (<usize>i * <usize>fn << 2);
     if (m == 2) output_tile_f23(src, mPlane, b, out, rowBytes, pixel, fn, rows, cols, act, alpha, tmp);
-    else output_tile_f43(src, mPlane, b, out, rowBytes, pixel, fn, rows, cols, act, alpha, tmp);
+    else output_tile_f43(src, mPlane, b, out, rowBytes, pixel, fn, rows, cols, act, alpha, tmp, 0, 0, 0, 0);
+  }
+}
+
+// output_transform for a conv → 2x2/2 max pool (m = 4): the tiles' pooled outputs into y and their winners
+// into am (both (N, ⌊OH/2⌋, ⌊OW/2⌋, F), pointing at filter f0); a last odd row or column is dropped, as the
+// pool drops it.
+function output_pool_transform(mm: usize, mPlane: usize, b: usize, y: usize, am: usize, f0: i32, F: i32, fn: i32, OH: i32,
+                               OW: i32, t0: i32, tb: i32, act: i32, alpha: f32, tmp: usize): void {
+  const TW = tiles_wide(OW, 4), per = tiles_per_image(OH, OW, 4);
+  const PH = OH >> 1, PW = OW >> 1;
+  const pixel = <usize>F << 2;
+  const rowBytes = <usize>PW * pixel;
+  for (let i = 0; i < tb; i++) {
+    const t = t0 + i, n = t / per, r = t % per;
+    const oh = 4 * (r / TW), ow = 4 * (r % TW);
+    const prows = min(2, PH - (oh >> 1)), pcols = min(2, PW - (ow >> 1));
+    if (prows <= 0 || pcols <= 0) continue; // a last tile of only the dropped row or column
+    const at = <usize>(n * PH + (oh >> 1)) * rowBytes + <usize>(ow >> 1) * pixel;
+    const cell = ((n * OH + oh) * OW + ow) * F + f0;
+    output_tile_f43(mm + (<usize>i * <usize>fn << 2), mPlane, b, y + at, rowBytes, pixel, fn, prows, pcols, act, alpha, tmp,
+                    am + at, cell, OW * F, F);
   }
 }
 
@@ -170,9 +195,11 @@ export function winograd_backward_scratch_bytes(C: i32, F: i32, m: i32): i32 {
 // forward's output, relu), dy is masked where y ≤ 0 first (the relu's backward, fused). dx ≠ 0: dx of those
 // images (N,H,W,C), overwritten, from U (winograd_filter_f32). dwp ≠ 0: this part's dU (P, C, F) and db sums
 // (F), overwritten (winograd_dw_finish_f32 turns parts into dw, db). scratch: winograd_backward_scratch_bytes.
+// am ≠ 0 (m = 4): the backward of winograd_forward_f32 with am: dy and y are the pooled gradient and output
+// (N, ⌊OH/2⌋, ⌊OW/2⌋, F), am their winners; the conv's dy is made tile by tile from them.
 export function winograd_backward_f32(x: usize, u: usize, dy: usize, y: usize, dx: usize, dwp: usize,
                                       N: i32, H: i32, W: i32, C: i32, F: i32, OH: i32, OW: i32, pt: i32, pl: i32,
-                                      n0: i32, nn: i32, m: i32, scratch: usize): void {
+                                      n0: i32, nn: i32, m: i32, scratch: usize, am: usize): void {
   const P = positions(m);
   const TB = tile_block(C, F, m);
   const v = (scratch + 63) & ~<usize>63;
@@ -190,7 +217,8 @@ export function winograd_backward_f32(x: usize, u: usize, dy: usize, y: usize, d
   if (dx) memory.fill(dx + <usize>n0 * <usize>H * <usize>W * <usize>C * 4, 0, <usize>nn * <usize>H * <usize>W * <usize>C * 4);
   for (let b0 = 0; b0 < tn; b0 += TB) {
     const tb = min(TB, tn - b0);
-    dy_transform(m, dy, y, yh, yPlane, dwp ? db : 0, F, OH, OW, t0 + b0, tb, tmp);
+    if (am) dy_pool_transform(dy, y, am, yh, yPlane, dwp ? db : 0, F, OH, OW, t0 + b0, tb, tmp);
+    else dy_transform(m, dy, y, yh, yPlane, dwp ? db : 0, F, OH, OW, t0 + b0, tb, tmp);
     if (dwp) {
       input_transform(m, x, v, vPlane, H, W, C, OH, OW, pt, pl, t0 + b0, tb, tmp);
       for (let xi = 0; xi < P; xi++) {
@@ -224,7 +252,25 @@ function dy_transform(m: i32, dy: usize, y: usize, yh: usize, plane: usize, db: 
     const off = <usize>n * <usize>OH * rowBytes + <usize>oh * rowBytes + <usize>ow * pixel;
     const dst = yh + (<usize>i * <usize>F << 2);
     if (m == 2) dy_tile_f23(dy + off, y ? y + off : 0, rowBytes, pixel, rows, cols, F, dst, plane, db, tmp);
-    else dy_tile_f43(dy + off, y ? y + off : 0, rowBytes, pixel, rows, cols, F, dst, plane, db, tmp);
+    else dy_tile_f43(dy + off, y ? y + off : 0, rowBytes, pixel, rows, cols, F, dst, plane, db, tmp, 0, 0, 0);
+  }
+}
+
+// dy_transform (m = 4) from the pooled gradient dp, output y and winners am (N, ⌊OH/2⌋, ⌊OW/2⌋, F).
+function dy_pool_transform(dp: usize, y: usize, am: usize, yh: usize, plane: usize, db: usize, F: i32, OH: i32, OW: i32,
+                           t0: i32, tb: i32, tmp: usize): void {
+  const TW = tiles_wide(OW, 4), per = tiles_per_image(OH, OW, 4);
+  const PH = OH >> 1, PW = OW >> 1;
+  const pixel = <usize>F << 2;
+  const rowBytes = <usize>PW * pixel;
+  for (let i = 0; i < tb; i++) {
+    const t = t0 + i, n = t / per, r = t % per;
+    const oh = 4 * (r / TW), ow = 4 * (r % TW);
+    const prows = max(0, min(2, PH - (oh >> 1))), pcols = max(0, min(2, PW - (ow >> 1)));
+    const off = <usize>(n * PH + (oh >> 1)) * rowBytes + <usize>(ow >> 1) * pixel;
+    const cell = ((n * OH + oh) * OW + ow) * F;
+    dy_tile_f43(dp + off, y ? y + off : 0, rowBytes, pixel, prows, pcols, F, yh + (<usize>i * <usize>F << 2), plane, db, tmp,
+                am + off, cell, OW * F);
   }
 }
 

@@ -134,6 +134,7 @@ export abstract class ConvBase extends Layer {
   }
 
   backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
+    if (node.fusedBackward) return node.fusedBackward(dy, needDx); // a max pool ran in this call's forward
     const kernel = this.param(this.kernelName);
     const dx = needDx ? Tensor.empty(node.input.shape, arena) : null;
     const db = this.useBias ? this.gradOf(this.param('bias')) : null;

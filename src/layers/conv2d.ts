@@ -1,7 +1,10 @@
 // Conv2D: y = f(conv(x, kernel) + bias), x (N,H,W,C), kernel (KH,KW,C/groups,F) as Keras, y (N,OH,OW,F).
 // `groups` (Keras's grouped convolution; AlexNet's two towers) is a simdnet extension over TF.js, which
 // ignores it: models that use it save `groups` in their config and load in simdnet and Keras, not TF.js.
-import { conv2dForward, conv2dBackward, conv2dBackwardRelu, conv2dForwardMaxPool2, conv2dBackwardMaxPool2, conv2dMaxPool2Fuses } from '../ops/conv.js';
+import {
+  conv2dForward, conv2dBackward, conv2dBackwardRelu, conv2dForwardMaxPool2, conv2dBackwardMaxPool2, conv2dMaxPool2Fuses,
+  conv2dWinogradMaxPool2Fuses,
+} from '../ops/conv.js';
 import type { Node } from './node.js';
 import type { Arena } from '../backend/arena.js';
 import { Tensor } from '../tensor.js';
@@ -81,24 +84,31 @@ export class Conv2D extends ConvBase {
 
   /**
    * Training's conv → 2x2/2 max pool in one kernel (src/model/conv-pool.ts), for a relu or linear conv: the
-   * pooled output and the pool's winners, with `poolNode`'s backward set to give this conv its weight
-   * gradients (conv2dBackwardMaxPool2); null (nothing run) where these shapes do not fuse.
+   * pooled output and the pool's winners, with this call's backward set to take the pool's gradient
+   * (conv2dBackwardMaxPool2) and `poolNode`'s to pass it on. The direct few-channel loop fuses where the
+   * input needs no gradient (it makes no dx); Winograd F(4x4,3x3) where the kernel is trained (dx rides on
+   * its dw). Null (nothing run) where these shapes do not fuse.
    */
-  trainForwardMaxPool2(x: Tensor, node: Node, poolNode: Node, arena: Arena): Tensor | null {
+  trainForwardMaxPool2(x: Tensor, node: Node, poolNode: Node, arena: Arena, needDx: boolean): Tensor | null {
     const relu = this.activation === 'relu';
-    if ((!relu && this.activation !== 'linear') || !this.maxPool2Fuses(x)) return null;
+    if (!relu && this.activation !== 'linear') return null;
+    const kernel = this.param('kernel');
+    const winograd = this.gradOf(kernel) !== null && conv2dWinogradMaxPool2Fuses(x, kernel.value, this.geometry!);
+    if (!winograd && (needDx || !this.maxPool2Fuses(x))) return null;
     const argmax = Tensor.empty(this.pooledShape(x), arena);
     const y = this.pooledForward(x, arena, argmax);
     node.clear();
     node.inputs = [x];
+    node.fusedBackward = (dp, wantDx) => {
+      const dx = wantDx ? Tensor.empty(x.shape, arena) : null;
+      const db = this.useBias ? this.gradOf(this.param('bias')) : null;
+      conv2dBackwardMaxPool2(x, kernel.value, dp, argmax, y, this.gradOf(kernel), db, this.geometry!, relu, true, dx, this.plan);
+      return dx;
+    };
     poolNode.clear();
     poolNode.output = y;
     poolNode.keep('argmax', argmax);
-    poolNode.fusedBackward = (dp) => {
-      const kernel = this.param('kernel');
-      const db = this.useBias ? this.gradOf(this.param('bias')) : null;
-      conv2dBackwardMaxPool2(x, kernel.value, dp, argmax, y, this.gradOf(kernel), db, this.geometry!, relu, true);
-    };
+    poolNode.passesGradient = true;
     return y;
   }
 
@@ -115,7 +125,7 @@ export class Conv2D extends ConvBase {
     const kernel = this.param('kernel').value;
     const y = Tensor.empty(this.pooledShape(x), arena);
     const bias = this.useBias ? this.param('bias').value : null;
-    conv2dForwardMaxPool2(x, kernel, bias, y, this.geometry!, fusedCode(this.activation), fusedAlpha(this.activation), argmax);
+    conv2dForwardMaxPool2(x, kernel, bias, y, this.geometry!, fusedCode(this.activation), fusedAlpha(this.activation), argmax, this.plan);
     return y;
   }
 

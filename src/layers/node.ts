@@ -39,11 +39,13 @@ export class Node {
   /** Set by the model in training on that max-pool call: its backward masks dx where its output is ≤ 0. */
   masksReluBefore = false;
   /**
-   * Set on a max-pool call whose training forward ran as one kernel with the conv call before it
-   * (src/model/conv-pool.ts): that conv's backward from this call's dy. The pool's backward runs it and
-   * passes no gradient on (the pair fuses only where the conv's input needs none).
+   * Set on a conv call whose training forward ran as one kernel with the max pool after it
+   * (src/model/conv-pool.ts): the conv's backward from the pool's dy (which the pool's backward passes on
+   * unchanged, `passesGradient`), returning the conv input's gradient when `needDx`.
    */
-  fusedBackward: ((dy: Tensor) => void) | null = null;
+  fusedBackward: ((dp: Tensor, needDx: boolean) => Tensor | null) | null = null;
+  /** Set on that max-pool call: its forward was the conv's, and its backward passes dy on to the conv. */
+  passesGradient = false;
   /** The inputs of the current call (one for most layers, several for merge layers). */
   inputs: Tensor[] = [];
   /** The output the current call's forward returned. */
@@ -80,6 +82,7 @@ export class Node {
     this.inputs = [];
     this.output = null;
     this.fusedBackward = null;
+    this.passesGradient = false;
     this.kept.clear();
   }
 }

@@ -89,10 +89,7 @@ export abstract class PoolingBase extends Layer {
   }
 
   backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
-    if (node.fusedBackward) {
-      node.fusedBackward(dy); // the conv before, fused into this call's forward: its weight gradients
-      return null;
-    }
+    if (node.passesGradient) return dy; // the conv before ran this pool in its forward, and takes dy
     if (!needDx) return null;
     const dx = Tensor.empty(node.input.shape, arena);
     const dx4 = this.as4d(dx, this.inputShape!);

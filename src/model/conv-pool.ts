@@ -3,7 +3,7 @@
 // direct few-channel loop — its full-size output (the largest tensor of such a model) is never written —
 // and the pool step passes its input on. Where the kernel does not fuse the shapes of a call (a wider conv,
 // 1 < images < threads) the conv step runs both layers itself. The same values bit for bit either way.
-// Training fuses the first conv of a model with its pool too (trainingConvPoolPairs).
+// Training fuses a first conv with its pool too, and a conv on Winograd F(4x4,3x3) (trainingConvPoolPairs).
 import type { Arena } from '../backend/arena.js';
 import { bumpKernelChoices } from '../backend/engine.js';
 import { Conv2D } from '../layers/conv2d.js';
@@ -53,24 +53,26 @@ export function convPoolPairs(graph: Graph): Map<Step, Step> {
 }
 
 /**
- * Training's pairs: those of convPoolPairs whose conv is relu or linear and whose input needs no gradient
- * (a first layer): the fused forward keeps the pool's winners, and the pool's backward then gives the conv
- * its weight gradients from the pooled gradient (Conv2D.trainForwardMaxPool2), the conv's full-size output
- * and gradient never written.
+ * Training's pairs: those of convPoolPairs whose conv is relu or linear: the fused forward keeps the pool's
+ * winners, the pool's backward passes its gradient on, and the conv's backward takes it: weight gradients
+ * (and on Winograd dx) from the pooled gradient (Conv2D.trainForwardMaxPool2), the conv's full-size output
+ * and gradient never written. Whether a call fuses depends on its shapes and on whether the conv's input
+ * needs a gradient (the direct loop makes none).
  */
 export function trainingConvPoolPairs(graph: Graph): [Step, Step][] {
   // A filter of convPoolPairs' cached pairs (a few per model): no cache of its own.
   return [...convPoolPairs(graph)].filter(([conv]) => {
     const act = (conv.layer as Conv2D).activation;
-    return !conv.needDx[0] && (act === 'relu' || act === 'linear');
+    return act === 'relu' || act === 'linear';
   });
 }
 
 /** Training's pooled output of a fused pair: one kernel (winners kept) where the shapes allow, else the two layers. */
 export function convThenPoolTraining(conv: Step, pool: Step, x: Tensor, arena: Arena): Tensor {
-  const fused = (conv.layer as Conv2D).trainForwardMaxPool2(x, conv.node, pool.node, arena);
+  const fused = (conv.layer as Conv2D).trainForwardMaxPool2(x, conv.node, pool.node, arena, conv.needDx[0]);
   if (fused) return fused;
   const z = conv.layer.callForward([x], conv.node, arena);
+  pool.node.training = true; // the model marks the pool's node when its own step comes: after this call
   return pool.layer.callForward([z], pool.node, arena);
 }
 

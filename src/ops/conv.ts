@@ -206,13 +206,26 @@ export function conv2dMaxPool2Fuses(x: Tensor, w: Tensor, g: Conv2dGeometry): bo
 }
 
 /**
+ * Whether training's conv → 2x2 max pool runs on Winograd F(4x4,3x3) with the pool in its transforms
+ * (conv2dForwardMaxPool2 with argmax, conv2dBackwardMaxPool2 with dx): the forward and the weight gradient
+ * both take 'winograd4'. Any batch and thread count: a 4x4 tile holds whole pool windows.
+ */
+export function conv2dWinogradMaxPool2Fuses(x: Tensor, w: Tensor, g: Conv2dGeometry): boolean {
+  const d = dimsOf('conv2dForwardMaxPool2', x, w, g, {});
+  return conv2dPath(d, g) === 'winograd4' && conv2dDwPath(d, g) === 'winograd4';
+}
+
+/**
  * y = maxPool2x2/2(act(conv(x, w) + b)) in one pass where conv2dMaxPool2Fuses: y (N, ⌊OH/2⌋, ⌊OW/2⌋, F), the
  * conv's output never written whole. The same values as conv2dForward then a 2x2 max pool, bit for bit.
  * With `argmax` (shaped like y; training) also the pool's winners, as maxPool2dForward records them (element
- * indices into the conv's (N,OH,OW,F) output): conv2dBackwardMaxPool2 takes them.
+ * indices into the conv's (N,OH,OW,F) output): conv2dBackwardMaxPool2 takes them. With argmax, shapes
+ * where conv2dWinogradMaxPool2Fuses run on Winograd (its output transform pools; `plan`: the layer's) even
+ * where the direct loop would take them.
  */
 export function conv2dForwardMaxPool2(
   x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, g: Conv2dGeometry, act: ActivationCode = 0, alpha = 0, argmax: Tensor | null = null,
+  plan: WinogradPlan | null = null,
 ): void {
   const op = 'conv2dForwardMaxPool2';
   refuseAliasing(op, { y, argmax }, { x, w, b });
@@ -221,8 +234,16 @@ export function conv2dForwardMaxPool2(
   if (!sameShape(y, pooled) || (b !== null && b.size !== d.F) || (argmax !== null && !sameShape(argmax, pooled))) {
     throw new Error(`simdnet ${op}: expected y and argmax [${pooled}] and b [${d.F}], got ${describe({ x, w, b, y, argmax })}`);
   }
-  if (!conv2dMaxPool2Fuses(x, w, g)) throw new Error(`simdnet ${op}: ${describe({ x, w })} does not take the direct loop (conv2dMaxPool2Fuses)`);
+  // Training (argmax) takes Winograd where it fuses, as conv2dBackwardMaxPool2 does (it makes dx there).
+  const winograd = argmax !== null && conv2dWinogradMaxPool2Fuses(x, w, g);
+  if (!winograd && !conv2dMaxPool2Fuses(x, w, g)) {
+    throw new Error(`simdnet ${op}: ${describe({ x, w })} does not take the direct loop (conv2dMaxPool2Fuses), nor with argmax Winograd F(4x4,3x3)`);
+  }
   checkActivationCode(op, act);
+  if (winograd) {
+    winogradForward(x, w, b, y, g.padTop, g.padLeft, act, alpha, plan, 4, false, { OH: d.OH, OW: d.OW, argmax: argmax! });
+    return;
+  }
   const k = engine().kernels;
   const flop = 2 * d.N * d.OH * d.OW * d.F * d.KH * d.KW * d.C;
   if (forwardByRows(x, w, b, y, d, g, act, alpha, flop, true, argmax)) return;
@@ -240,22 +261,32 @@ export function conv2dForwardMaxPool2(
 
 /**
  * The backward of conv2dForwardMaxPool2 with argmax (training's conv → 2x2 max pool, src/model/conv-pool.ts):
- * dw and db from dp, the gradient of the pooled output y, without the conv's full-size gradient — each row of
- * it is made in scratch from dp at the winners (masked where y ≤ 0 with `masked`: the relu's backward) and
- * summed at once. dw and db are added to with `accumulate`, else overwritten; db null: none. No dx: the
- * pair runs fused only where the conv's input needs no gradient.
+ * dw and db from dp, the gradient of the pooled output y, without the conv's full-size gradient (masked
+ * where y ≤ 0 with `masked`: the relu's backward). dw and db are added to with `accumulate`, else
+ * overwritten; db null: none. Where conv2dWinogradMaxPool2Fuses and dw is asked for, the backward of the
+ * Winograd forward makes the conv's dy tile by tile from dp at the winners, with dx (overwritten; null: none)
+ * riding along; elsewhere each row of the conv's gradient is made in scratch and summed at once, and dx must
+ * be null.
  */
 export function conv2dBackwardMaxPool2(
   x: Tensor, w: Tensor, dp: Tensor, argmax: Tensor, y: Tensor, dw: Tensor | null, db: Tensor | null, g: Conv2dGeometry,
-  masked: boolean, accumulate = false,
+  masked: boolean, accumulate = false, dx: Tensor | null = null, plan: WinogradPlan | null = null,
 ): void {
   const op = 'conv2dBackwardMaxPool2';
-  refuseAliasing(op, { dw, db }, { x, w, dp, argmax, y });
-  const d = dimsOf(op, x, w, g, { dp, argmax, y, dw, db });
+  refuseAliasing(op, { dx, dw, db }, { x, w, dp, argmax, y });
+  const d = dimsOf(op, x, w, g, { dp, argmax, y, dx, dw, db });
   const pooled = [d.N, d.OH >> 1, d.OW >> 1, d.F];
-  if (![dp, argmax, y].every((t) => sameShape(t, pooled)) || (dw !== null && !sameShape(dw, w.shape)) || (db !== null && db.size !== d.F)) {
-    throw new Error(`simdnet ${op}: expected dp, argmax and y [${pooled}], dw like w, db [${d.F}]; got ${describe({ x, w, dp, argmax, y, dw, db })}`);
+  if (
+    ![dp, argmax, y].every((t) => sameShape(t, pooled)) || (dx !== null && !sameShape(dx, x.shape)) ||
+    (dw !== null && !sameShape(dw, w.shape)) || (db !== null && db.size !== d.F)
+  ) {
+    throw new Error(`simdnet ${op}: expected dp, argmax and y [${pooled}], dx like x, dw like w, db [${d.F}]; got ${describe({ x, w, dp, argmax, y, dx, dw, db })}`);
   }
+  if (dw && conv2dWinogradMaxPool2Fuses(x, w, g)) {
+    winogradBackward(x, w, dp, masked ? y : null, dx, dw, db, g.padTop, g.padLeft, accumulate, plan, 4, { OH: d.OH, OW: d.OW, argmax });
+    return;
+  }
+  if (dx) throw new Error(`simdnet ${op}: dx is made only on Winograd F(4x4,3x3) with dw (conv2dWinogradMaxPool2Fuses), got ${describe({ x, w, dw })}`);
   if (!dw && !db) return;
   const e = engine();
   const k = e.kernels;

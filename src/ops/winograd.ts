@@ -60,6 +60,17 @@ export class WinogradPlan {
 }
 
 /**
+ * A 2x2/2 max pool fused after the conv (training's conv → pool, src/model/conv-pool.ts; F(4x4,3x3) only):
+ * y (forward) and dy, reluY (backward) are the pool's (N, ⌊OH/2⌋, ⌊OW/2⌋, F), `argmax` its winners as
+ * maxPool2dForward records them (element indices into the conv's (N, OH, OW, F) output, never written).
+ */
+export interface WinogradPool {
+  OH: number;
+  OW: number;
+  argmax: Tensor;
+}
+
+/**
  * y = act(conv3x3(x, w) + b) by Winograd; the caller has checked the shapes and that the conv is 3x3,
  * stride 1, dilation 1, groups 1. Split by output tiles across threads, so a batch of one uses them all.
  * `flipped`: w is (3, 3, y's channels, x's channels) and the filters are flipped — the input gradient of
@@ -67,12 +78,13 @@ export class WinogradPlan {
  */
 export function winogradForward(
   x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, padTop: number, padLeft: number,
-  act: number, alpha: number, plan: WinogradPlan | null, tile: WinogradTile, flipped = false,
+  act: number, alpha: number, plan: WinogradPlan | null, tile: WinogradTile, flipped = false, pool: WinogradPool | null = null,
 ): void {
   const e = engine();
   const k = e.kernels;
   const [N, H, W, C] = x.shape;
-  const [, OH, OW, F] = y.shape;
+  const F = y.shape[3];
+  const [OH, OW] = pool ? [pool.OH, pool.OW] : [y.shape[1], y.shape[2]];
   const tiles = N * Math.ceil(OH / tile) * Math.ceil(OW / tile);
   // Work as the split threshold counts it (GEMM-speed FLOPs): the direct conv's 2·9·C·F per output pixel,
   // since the products run ~2x slower per FLOP than a large GEMM (K = C is short, transforms around them).
@@ -90,7 +102,7 @@ export function winogradForward(
   const base = scratch + uBytes;
   e.parallel(parts.map(([t0, tn, f0, fn], t): KernelCall => [
     'winograd_forward_f32', x.ptr, u, b ? b.ptr : 0, y.ptr, N, H, W, C, F, OH, OW, padTop, padLeft,
-    t0, tn, f0, fn, act, alpha, tile, base + t * stride,
+    t0, tn, f0, fn, act, alpha, tile, base + t * stride, pool ? pool.argmax.ptr : 0,
   ]));
 }
 
@@ -122,17 +134,19 @@ const INPUT_TRANSFORM_SHARE = 0.05;
  * The backward of winogradForward (3x3, stride 1, dilation 1, groups 1; shapes checked by the caller) on the
  * forward's tiles: dw (3,3,C,F) and db (F) — overwritten, or added to with `accumulate` — and dx (overwritten)
  * when not null. `reluY`: dy is the gradient of y = relu(z) and this is y, so the relu's backward is fused
- * (dy masked where y ≤ 0). Split by images across threads, each part summing its own dU; one finish call
+ * (dy masked where y ≤ 0). `pool`: dy and reluY are those of a max pool after the conv. Split by images across threads, each part summing its own dU; one finish call
  * adds the parts and transforms them back (assembly/winograd.ts).
  */
 export function winogradBackward(
   x: Tensor, w: Tensor, dy: Tensor, reluY: Tensor | null, dx: Tensor | null, dw: Tensor, db: Tensor | null,
   padTop: number, padLeft: number, accumulate: boolean, plan: WinogradPlan | null, tile: WinogradTile,
+  pool: WinogradPool | null = null,
 ): void {
   const e = engine();
   const k = e.kernels;
   const [N, H, W, C] = x.shape;
-  const [, OH, OW, F] = dy.shape;
+  const F = dy.shape[3];
+  const [OH, OW] = pool ? [pool.OH, pool.OW] : [dy.shape[1], dy.shape[2]];
   const flop = 2 * 2 * 9 * N * OH * OW * C * F;
   const parts = splitWork(N, flop);
   const uBytes = dx && !plan ? align64(k.winograd_filter_bytes(C, F, tile)) : 0;
@@ -149,7 +163,7 @@ export function winogradBackward(
   const work = dwParts + partBytes * parts.length;
   e.parallel(parts.map(([n0, nn], t): KernelCall => [
     'winograd_backward_f32', x.ptr, u, dy.ptr, reluY ? reluY.ptr : 0, dx ? dx.ptr : 0, dwParts + t * partBytes,
-    N, H, W, C, F, OH, OW, padTop, padLeft, n0, nn, tile, work + t * stride,
+    N, H, W, C, F, OH, OW, padTop, padLeft, n0, nn, tile, work + t * stride, pool ? pool.argmax.ptr : 0,
   ]));
   // Adding the parts and transforming dU back: split by (c, f) pairs (~0.1 µs each, ~3 % of the MNIST
   // convnet's training step on 2 threads when it ran on one).

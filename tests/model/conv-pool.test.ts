@@ -1,8 +1,10 @@
 // predict's conv → 2x2 max pool fusion (src/model/conv-pool.ts): which pairs it takes, and predict equal bit
 // for bit with and without it — at batch 1 and 5, on 1 and 2 threads (where one image runs unfused) — on a
 // graph that also has pairs it must leave alone (a second reader, a 3x3 pool, 'same' pooling) and a pair whose
-// conv is too wide for the fused loop and one on Winograd (each runs the two layers). Training fuses the pairs
-// whose conv input needs no gradient (relu: masked, linear: not): trained weights equal the unfused layers'.
+// conv is too wide for the fused loop and one on Winograd (each runs the two layers). Training fuses the relu
+// (masked) and linear pairs: on the direct loop where the conv's input needs no gradient, on Winograd F(4,3)
+// with the input's gradient too; a pair that cannot fuse runs its two layers. Trained weights equal the
+// unfused layers'.
 import { describe, it, expect, afterAll } from 'vitest';
 import * as sn from '../../src/index.js';
 import { setConvPoolFusion, convPoolPairs, trainingConvPoolPairs } from '../../src/model/conv-pool.js';
@@ -20,21 +22,26 @@ type S = sn.SymbolicTensor;
 
 const graphOf = (m: sn.LayersModel): Graph => (m as unknown as { graphFor(w: string): Graph }).graphFor('test');
 
-/** Runs f, returning the names of the kernels it ran through the engine's parallel calls. */
-async function kernelsRunBy(f: () => unknown): Promise<string[]> {
+/** Runs f, returning the kernel calls it ran through the engine's parallel calls. */
+async function callsRunBy(f: () => unknown): Promise<unknown[][]> {
   const e = engine();
   const parallel = e.parallel.bind(e);
-  const kernels: string[] = [];
-  e.parallel = (calls) => {
-    kernels.push(...calls.map((c) => c[0]));
-    parallel(calls);
+  const calls: unknown[][] = [];
+  e.parallel = (cs) => {
+    calls.push(...cs.map((c) => [...c]));
+    parallel(cs);
   };
   try {
     await f();
   } finally {
     e.parallel = parallel;
   }
-  return kernels;
+  return calls;
+}
+
+/** Runs f, returning the names of the kernels it ran through the engine's parallel calls. */
+async function kernelsRunBy(f: () => unknown): Promise<string[]> {
+  return (await callsRunBy(f)).map((c) => c[0] as string);
 }
 
 function build(): sn.LayersModel {
@@ -101,16 +108,19 @@ function buildForTraining(): sn.LayersModel {
   c = L.maxPooling2d({ poolSize: 2 }).apply(c) as S;
   let d = L.conv2d({ filters: 4, kernelSize: 3, activation: 'tanh' }).apply(image) as S; // tanh: not fused in training
   d = L.maxPooling2d({ poolSize: 2 }).apply(d) as S;
-  const joined = L.concatenate().apply([L.flatten().apply(c) as S, L.flatten().apply(b) as S, L.flatten().apply(d) as S]) as S;
+  let e = L.conv2d({ filters: 8, kernelSize: 3, padding: 'same' }).apply(image) as S; // 12x11x8, not pooled
+  e = L.conv2d({ filters: 32, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(e) as S; // Winograd F(4,3): fused with dx
+  e = L.maxPooling2d({ poolSize: 2 }).apply(e) as S; // 6x5 (a column dropped)
+  const joined = L.concatenate().apply([L.flatten().apply(c) as S, L.flatten().apply(b) as S, L.flatten().apply(d) as S, L.flatten().apply(e) as S]) as S;
   return sn.model({ inputs: image, outputs: L.dense({ units: 3, activation: 'softmax' }).apply(joined) as S });
 }
 
 describe('conv → 2x2 max pool fused in training', () => {
-  it('pairs a relu or linear conv whose input needs no gradient', async () => {
+  it('pairs a relu or linear conv', async () => {
     await sn.ready({ threads: 1 });
     const m = buildForTraining();
     const convs = [...trainingConvPoolPairs(graphOf(m))].map(([conv, pool]) => `${(conv.layer as unknown as { filters: number; activation: string }).filters} ${(conv.layer as unknown as { filters: number; activation: string }).activation} -> ${pool.layer.className}`);
-    expect(convs.sort()).toEqual(['5 linear -> MaxPooling2D', '8 relu -> MaxPooling2D']);
+    expect(convs.sort()).toEqual(['32 relu -> MaxPooling2D', '5 linear -> MaxPooling2D', '6 relu -> MaxPooling2D', '8 relu -> MaxPooling2D']);
     m.dispose();
   });
 
@@ -121,24 +131,31 @@ describe('conv → 2x2 max pool fused in training', () => {
     for (const n of [5, 1]) {
       const x = sn.tensor(Float32Array.from({ length: n * 12 * 11 }, () => r() * 2 - 1), [n, 12, 11, 1]);
       const labels = sn.tensor(Float32Array.from({ length: n }, (_, i) => i % 3), [n]);
-      const kernels: string[] = [];
+      const calls: unknown[][] = [];
       const weightsAfter = async (fused: boolean) => {
         setConvPoolFusion(fused);
         const m = buildForTraining();
         m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.5 }), loss: 'sparseCategoricalCrossentropy' });
-        kernels.push(...(await kernelsRunBy(async () => {
+        calls.push(...(await callsRunBy(async () => {
           for (let i = 0; i < 3; i++) await m.trainOnBatch(x, labels);
         })));
         const w = m.getWeights().map((t) => t.dataSync().slice());
         m.dispose();
         return w;
       };
+      // The Winograd kernels' last argument: the winners (pooled) or 0.
+      const pooledWinograd = (name: string) => calls.filter((c) => c[0] === name && c[c.length - 1] !== 0).length;
       const plain = await weightsAfter(false);
-      expect(kernels.filter((k) => k.includes('maxpool2'))).toEqual([]);
+      expect(calls.filter((c) => (c[0] as string).includes('maxpool2'))).toEqual([]);
+      expect(pooledWinograd('winograd_forward_f32') + pooledWinograd('winograd_backward_f32')).toBe(0);
+      calls.length = 0;
       const fused = await weightsAfter(true);
-      // Each step: two fused forwards and two fused backwards.
+      // Each step: two fused forwards and two fused backwards on the direct loop, one of each on Winograd.
+      const kernels = calls.map((c) => c[0]);
       expect(kernels.filter((k) => k === 'conv2d_backward_maxpool2_f32').length, `batch ${n}`).toBeGreaterThanOrEqual(6);
       expect(kernels.filter((k) => k === 'conv2d_forward_maxpool2_f32').length, `batch ${n}`).toBeGreaterThanOrEqual(6);
+      expect(pooledWinograd('winograd_forward_f32'), `batch ${n}`).toBeGreaterThanOrEqual(3);
+      expect(pooledWinograd('winograd_backward_f32'), `batch ${n}`).toBeGreaterThanOrEqual(3);
       fused.forEach((w, i) => {
         const scale = Math.max(...plain[i].map(Math.abs), 1e-3);
         w.forEach((v, j) => expect(Math.abs(v - plain[i][j]), `batch ${n}, weight ${i}[${j}]`).toBeLessThanOrEqual(1e-5 * scale));
