@@ -364,6 +364,10 @@ function direct_dw(x: usize, dy: usize, argmax: usize, yp: usize, dwt: usize, db
   }
   const pStep = <usize>sw * pixelBytes;
   const fBytes = <usize>F8 << 2;
+  // Taps three at a time where K = 4q + 1 is a multiple of 3 (a 3x3 window on one channel: 4-tap tiles would
+  // multiply 12 taps for 9), else four (K3 = 0). Each sum is over the same pixels in the same order.
+  const K3 = (K & 3) == 1 && K % 3 == 0 ? K : 0;
+  const K4by4 = K3 ? 0 : K4;
   const padded = F != F8;
   if (padded) memory.fill(dyPad, 0, <usize>OW * fBytes);
   if (fromPool) memory.fill(dyPad, 0, <usize>(dyPad2 - dyPad) + <usize>OW * fBytes);
@@ -393,7 +397,34 @@ function direct_dw(x: usize, dy: usize, argmax: usize, yp: usize, dwt: usize, db
           g = dyPad;
         }
       }
-      for (let k0 = 0; k0 < K4; k0 += 4) {
+      for (let k0 = 0; k0 < K3; k0 += 3) {
+        const e = taps + (<usize>k0 << 2);
+        const o0 = <usize>load<u32>(e), o1 = <usize>load<u32>(e, 4), o2 = <usize>load<u32>(e, 8);
+        for (let f0 = 0; f0 < F8; f0 += 8) {
+          const s = acc + (<usize>k0 * fBytes) + (<usize>f0 << 2);
+          let a00 = v128.load(s), a01 = v128.load(s, 16);
+          let a10 = v128.load(s + fBytes), a11 = v128.load(s + fBytes, 16);
+          let a20 = v128.load(s + 2 * fBytes), a21 = v128.load(s + 2 * fBytes, 16);
+          let d = g + (<usize>f0 << 2);
+          let p = src0;
+          for (let ow = 0; ow < OW; ow++) {
+            const d0 = v128.load(d);
+            const d1 = v128.load(d, 16);
+            const x0 = v128.load32_splat(p + o0);
+            const x1 = v128.load32_splat(p + o1);
+            const x2 = v128.load32_splat(p + o2);
+            a00 = madd(x0, d0, a00); a01 = madd(x0, d1, a01);
+            a10 = madd(x1, d0, a10); a11 = madd(x1, d1, a11);
+            a20 = madd(x2, d0, a20); a21 = madd(x2, d1, a21);
+            d += fBytes;
+            p += pStep;
+          }
+          v128.store(s, a00); v128.store(s, a01, 16);
+          v128.store(s + fBytes, a10); v128.store(s + fBytes, a11, 16);
+          v128.store(s + 2 * fBytes, a20); v128.store(s + 2 * fBytes, a21, 16);
+        }
+      }
+      for (let k0 = 0; k0 < K4by4; k0 += 4) {
         const e = taps + (<usize>k0 << 2);
         const o0 = <usize>load<u32>(e), o1 = <usize>load<u32>(e, 4), o2 = <usize>load<u32>(e, 8), o3 = <usize>load<u32>(e, 12);
         for (let f0 = 0; f0 < F8; f0 += 8) {
