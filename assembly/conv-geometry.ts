@@ -38,7 +38,9 @@ export function im2col_at(at: usize, x: usize, h: i32, w: i32, c: i32, cs: i32, 
 
 // How gemm_run reads an operand: a row-major matrix (pointer, leading dimension, transposed or not), the
 // im2col matrix of a conv input (A or B; rows output pixels, columns (kh,kw,c)), or, for C, the im2col-shaped
-// gradient scatter-added into the conv input gradient (col2im fused into the store).
+// gradient scatter-added into the conv input gradient (col2im fused into the store); or, for B, panels
+// packed beforehand (gemm_pack_b: K ≤ 384, one slice).
 export const MATRIX: i32 = 0;
 export const IM2COL: i32 = 1;
 export const COL2IM: i32 = 2;
+export const PACKED: i32 = 3;

@@ -15,7 +15,7 @@
 //   B im2col  the same matrix as B (rows pixels, columns (kh,kw,c)) — conv backward for dwᵀ = dyᵀ·im2col
 import { madd } from './simd';
 import { activation_forward_f32 } from './activations';
-import { Im2col, MATRIX, IM2COL, COL2IM } from './conv-geometry';
+import { Im2col, MATRIX, IM2COL, COL2IM, PACKED } from './conv-geometry';
 
 // Tile and block sizes. MR×NR = 4×8 is eight f32x4 accumulators; KC keeps an NR panel of B (KC·NR·4 bytes)
 // in L1; MC·KC of A fits L2; NC·KC of B sits in L2/L3.
@@ -97,6 +97,18 @@ function col2im_rows(g: Im2col, table: usize, dummy: usize, dx: usize, ic: i32, 
   if (K <= 0) return 4;
   const slices = (K + KC_MAX - 1) / KC_MAX;
   return round_up((K + slices - 1) / slices, 4);
+}
+
+// B (K, N), row-major with leading dimension ldb, packed once into dst as gemm_run packs it (NR-wide
+// panels, b_panel_stride(K) bytes apart) for later calls to read with bKind PACKED: a weight that many
+// products share (Winograd's transformed filters, per weight version). K ≤ KC_MAX (one slice).
+export function gemm_pack_b(b: usize, ldb: i32, K: i32, N: i32, dst: usize): void {
+  pack_b(b, ldb, false, 0, K, 0, N, dst);
+}
+
+// Bytes of gemm_pack_b's panels; 0 where K is too deep for one slice (the caller then packs per call).
+export function gemm_packed_b_bytes(K: i32, N: i32): i32 {
+  return K > KC_MAX ? 0 : <i32>b_panel_stride(K) * ((N + NR - 1) / NR);
 }
 
 // Bytes of scratch gemm_run needs for these sizes: a packed A block then a packed B block.
@@ -555,8 +567,10 @@ export function gemm_run(M: i32, N: i32, K: i32,
     const nc = min(NC, N - jc);
     for (let pc = 0; pc < K; pc += KC) {
       const kc = min(KC, K - pc);
+      // PACKED: b holds all N columns' panels (gemm_pack_b, one slice), ready to read.
+      const bBlock = bKind == PACKED ? b + <usize>(jc / NR) * b_panel_stride(kc) : packB;
       if (bKind == IM2COL) pack_b_im2col(g, pc, kc, jc, nc, packB, edge);
-      else pack_b(b, ldb, transB, pc, kc, jc, nc, packB);
+      else if (bKind != PACKED) pack_b(b, ldb, transB, pc, kc, jc, nc, packB);
       const add = pc > 0 || accumulate;
       const last = pc + kc >= K;
       for (let ic = 0; ic < M; ic += MC) {
@@ -566,7 +580,7 @@ export function gemm_run(M: i32, N: i32, K: i32,
         if (cKind == COL2IM) {
           col2im_rows(g, table, dummy, c, ic, mc);
           for (let jr = 0; jr < nc; jr += NR) {
-            const bPanel = packB + <usize>(jr / NR) * b_panel_stride(kc);
+            const bPanel = bBlock + <usize>(jr / NR) * b_panel_stride(kc);
             const i0 = jc + jr;
             const cOff = <usize>(i0 % g.c) << 2;
             const rowsOfTap = table + (<usize>((i0 / g.c) * MC) << 2);
@@ -582,7 +596,7 @@ export function gemm_run(M: i32, N: i32, K: i32,
         const cBlock = c + <usize>ic * ldcBytes + (<usize>jc << 2);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
-          const bPanel = packB + <usize>(jr / NR) * b_panel_stride(kc);
+          const bPanel = bBlock + <usize>(jr / NR) * b_panel_stride(kc);
           const biasJ: usize = last && bias ? bias + (<usize>(jc + jr) << 2) : 0;
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);

@@ -107,32 +107,33 @@ export function input_tile_f43(p: usize, rowBytes: usize, pixel: usize, rowMask:
 
 // The tile's outputs y = act(Aᵀ M A + b) from M[ξ] (at src + ξ·plane, F filters), the first `rows` x `cols`
 // of the 4x4 stored at out (rows rowBytes apart); b = 0: no bias.
-// am ≠ 0 (training's conv → 2x2/2 max pool, src/model/conv-pool.ts): rows x cols of the tile's 2x2 pooled
+// rowElems ≠ 0 (a conv → 2x2/2 max pool, src/model/conv-pool.ts): rows x cols of the tile's 2x2 pooled
 // outputs instead — the pool's windows lie whole in a tile, tiles starting at even rows and columns — at out
-// (pooled rows rowBytes apart), and each one's winner at am (the same offsets): its element index into the
+// (pooled rows rowBytes apart), and (am ≠ 0) each one's winner at am (the same offsets): its element index into the
 // conv's output, `cell` being that of the tile's first output and filter 0 of this call, rows rowElems apart,
 // pixels FF. The same values as the conv's outputs then the pool kernel (max4_argmax's order and arithmetic).
 export function output_tile_f43(src: usize, plane: usize, b: usize, out: usize, rowBytes: usize, pixel: usize, F: i32,
                                 rows: i32, cols: i32, act: i32, alpha: f32, tmp: usize,
                                 am: usize, cell: i32, rowElems: i32, FF: i32): void {
   const zero = f32x4.splat(0);
-  const y4 = tmp + 6 * ROW6; // one output row before the activation, or (am) the tile's 4x4 outputs after it
-  const outRows = am ? 2 * rows : rows, outCols = am ? 2 * cols : cols;
+  const y4 = tmp + 6 * ROW6; // one output row before the activation, or (pooled) the tile's 4x4 outputs after it
+  const pooled = rowElems != 0; // (am may be 0 then: predict keeps no winners)
+  const outRows = pooled ? 2 * rows : rows, outCols = pooled ? 2 * cols : cols;
   for (let f = 0; f < F; f += 4) {
     const k = min(4, F - f);
     const o = <usize>f << 2;
     for (let j = 0; j < 6; j++) at6(src + o + <usize>j * plane, 6 * plane, k, tmp + (<usize>j << 4), ROW6, zero);
     const bias = b ? ld(b + o, k) : zero;
     for (let i = 0; i < outRows; i++) {
-      const row = am ? y4 + (<usize>i << 6) : y4;
+      const row = pooled ? y4 + (<usize>i << 6) : y4;
       at6(tmp + <usize>i * ROW6, 16, 4, row, 16, bias);
       // One activation in the loop (not one per output): each copy of it is a few hundred bytes of wasm.
       // Pooled: in place, with pixel 16 and k 4.
-      const d = am ? row : out + <usize>i * rowBytes + o;
-      const dp: usize = am ? 16 : pixel, kd = am ? 4 : k;
+      const d = pooled ? row : out + <usize>i * rowBytes + o;
+      const dp: usize = pooled ? 16 : pixel, kd = pooled ? 4 : k;
       for (let q = 0; q < outCols; q++) st(d + <usize>q * dp, kd, activate_runtime_f32x4(v128.load(row + (<usize>q << 4)), act, alpha));
     }
-    for (let pi = 0; am && pi < rows; pi++) {
+    for (let pi = 0; pooled && pi < rows; pi++) {
       for (let pj = 0; pj < cols; pj++) {
         const c = y4 + (<usize>(8 * pi + 2 * pj) << 4); // the window's first cell
         const i0 = i32x4.add(i32x4.splat(cell + 2 * pi * rowElems + 2 * pj * FF + f), i32x4(0, 1, 2, 3));
@@ -148,7 +149,7 @@ export function output_tile_f43(src: usize, plane: usize, b: usize, out: usize, 
         at = v128.bitselect(i32x4.add(i0, i32x4.splat(rowElems + FF)), at, f32x4.gt(v, best)); best = f32x4.pmax(best, v);
         const d = <usize>pi * rowBytes + <usize>pj * pixel + o;
         st(out + d, k, best);
-        st(am + d, k, at); // indices: their bits stored unchanged
+        if (am) st(am + d, k, at); // indices: their bits stored unchanged
       }
     }
   }

@@ -12,8 +12,8 @@
 // Layouts: U is (P, C, F) — the filter plan, made once per weight version by the caller (or into scratch);
 // V is (P, TB, C) and M is (P, TB, F) for a block of TB tiles, sized to stay in L2.
 // A call handles tiles [t0, t0 + tn) of all N·TH·TW, so threads (and a batch of one) split by tiles.
-import { gemm_run, gemm_run_scratch_bytes } from './gemm';
-import { MATRIX } from './conv-geometry';
+import { gemm_run, gemm_run_scratch_bytes, gemm_pack_b, gemm_packed_b_bytes } from './gemm';
+import { MATRIX, PACKED } from './conv-geometry';
 import { filter_tile_f23, input_tile_f23, output_tile_f23, dy_tile_f23, dx_tile_f23, dw_tile_f23 } from './winograd-f23';
 import { filter_tile_f43, input_tile_f43, output_tile_f43, dy_tile_f43, dx_tile_f43, dw_tile_f43 } from './winograd-f43';
 
@@ -63,18 +63,39 @@ export function winograd_forward_scratch_bytes(C: i32, F: i32, m: i32): i32 {
   return positions(m) * tb * (C + F) * 4 + TMP_BYTES + gemm_run_scratch_bytes(tb, F, C) + 128;
 }
 
-// y tiles [t0, t0 + tn), filters [f0, f0 + fn) of act(conv(x, w) + b) by F(m x m, 3x3), from U
-// (winograd_filter_f32 with the same m). x (N,H,W,C), y (N,OH,OW,F); b = 0 means no bias. Each output value
-// is the same sum whatever the range (tiles and filters are independent columns and rows of the products),
-// so threads may split by tiles or, where the tiles are few (batch 1), by filters (each part then makes the
-// whole input transform V itself). scratch: winograd_forward_scratch_bytes(C, F, m).
-// am ≠ 0 (m = 4; training's conv → 2x2/2 max pool, src/model/conv-pool.ts): y is the pooled output
-// (N, ⌊OH/2⌋, ⌊OW/2⌋, F) and am gets its winners, as maxpool3d_forward_f32 records them (element indices into
-// the conv's (N, OH, OW, F) output, which is never written).
+// Bytes of U packed for the forward's products (winograd_pack_filters_f32); 0 where C is too deep to pack once.
+export function winograd_packed_filter_bytes(C: i32, F: i32, m: i32): i32 {
+  return positions(m) * gemm_packed_b_bytes(C, F);
+}
+
+// U (P, C, F) packed into up, each position's (C, F) as the products' GEMM packs its B, so forwards read it
+// as is (bKind PACKED) instead of packing it again in every call and part: once per weight version.
+export function winograd_pack_filters_f32(u: usize, up: usize, C: i32, F: i32, m: i32): void {
+  const uPlane = <usize>C * <usize>F << 2, upPlane = <usize>gemm_packed_b_bytes(C, F);
+  for (let xi = 0; xi < positions(m); xi++) gemm_pack_b(u + <usize>xi * uPlane, F, C, F, up + <usize>xi * upPlane);
+}
+
+// y tiles [t0, t0 + tn), filters [f0, f0 + fn) of act(conv(x, w) + b) by F(m x m, 3x3), then tiles
+// [t1, t1 + tn1), filters [f1, f1 + fn1) (none: fn1 = 0), from U (winograd_filter_f32 with the same m), or
+// packed U (packed: winograd_pack_filters_f32; f0, f1 multiples of 8). x (N,H,W,C), y (N,OH,OW,F); b = 0
+// means no bias. Each output value is the same sum whatever the range (tiles and filters are independent
+// columns and rows of the products), so threads may split by tiles or, where the tiles are few (batch 1),
+// take whole blocks of tiles each and split the tiles left over by filters (the second range; each part
+// makes the input transform of those tiles itself). scratch: winograd_forward_scratch_bytes(C, F, m).
+// pool (m = 4; a conv → 2x2/2 max pool, src/model/conv-pool.ts): y is the pooled output (N, ⌊OH/2⌋, ⌊OW/2⌋,
+// F); am ≠ 0 (training) gets its winners, as maxpool3d_forward_f32 records them (element indices into the
+// conv's (N, OH, OW, F) output, which is never written).
 export function winograd_forward_f32(x: usize, u: usize, b: usize, y: usize,
                                      N: i32, H: i32, W: i32, C: i32, F: i32, OH: i32, OW: i32, pt: i32, pl: i32,
-                                     t0: i32, tn: i32, f0: i32, fn: i32, act: i32, alpha: f32, m: i32,
-                                     scratch: usize, am: usize): void {
+                                     t0: i32, tn: i32, f0: i32, fn: i32, t1: i32, tn1: i32, f1: i32, fn1: i32,
+                                     act: i32, alpha: f32, m: i32, packed: bool, pool: bool, scratch: usize, am: usize): void {
+  forward_range(x, u, b, y, H, W, C, F, OH, OW, pt, pl, t0, tn, f0, fn, act, alpha, m, packed, pool, scratch, am);
+  if (fn1 > 0) forward_range(x, u, b, y, H, W, C, F, OH, OW, pt, pl, t1, tn1, f1, fn1, act, alpha, m, packed, pool, scratch, am);
+}
+
+function forward_range(x: usize, u: usize, b: usize, y: usize, H: i32, W: i32, C: i32, F: i32, OH: i32, OW: i32,
+                       pt: i32, pl: i32, t0: i32, tn: i32, f0: i32, fn: i32, act: i32, alpha: f32, m: i32,
+                       packed: bool, pool: bool, scratch: usize, am: usize): void {
   const P = positions(m);
   const TB = tile_block(C, F, m);
   const v = (scratch + 63) & ~<usize>63;
@@ -83,16 +104,18 @@ export function winograd_forward_f32(x: usize, u: usize, b: usize, y: usize,
   const gemmScratch = tmp + TMP_BYTES;
   const vPlane = <usize>TB * <usize>C << 2;
   const mPlane = <usize>TB * <usize>fn << 2; // M blocks hold the part's filters only
-  const uPlane = <usize>C * <usize>F << 2;
   const fOff = <usize>f0 << 2;
+  // The part's filters of U_ξ: a column offset, or (packed) whole panels on.
+  const uPlane = packed ? <usize>gemm_packed_b_bytes(C, F) : <usize>C * <usize>F << 2;
+  const uPart = u + (packed ? <usize>gemm_packed_b_bytes(C, f0) : fOff);
   for (let b0 = 0; b0 < tn; b0 += TB) {
     const tb = min(TB, tn - b0);
     input_transform(m, x, v, vPlane, H, W, C, OH, OW, pt, pl, t0 + b0, tb, tmp);
     for (let xi = 0; xi < P; xi++) {
-      gemm_run(tb, fn, C, MATRIX, v + <usize>xi * vPlane, C, false, MATRIX, u + <usize>xi * uPlane + fOff, F, false,
+      gemm_run(tb, fn, C, MATRIX, v + <usize>xi * vPlane, C, false, packed ? PACKED : MATRIX, uPart + <usize>xi * uPlane, F, false,
                MATRIX, mm + <usize>xi * mPlane, fn, false, 0, 0, 0, 0, gemmScratch);
     }
-    if (am) output_pool_transform(mm, mPlane, b ? b + fOff : 0, y + fOff, am + fOff, f0, F, fn, OH, OW, t0 + b0, tb, act, alpha, tmp);
+    if (pool) output_pool_transform(mm, mPlane, b ? b + fOff : 0, y + fOff, am ? am + fOff : 0, f0, F, fn, OH, OW, t0 + b0, tb, act, alpha, tmp);
     else output_transform(m, mm, mPlane, b ? b + fOff : 0, y + fOff, F, fn, OH, OW, t0 + b0, tb, act, alpha, tmp);
   }
 }
@@ -150,9 +173,9 @@ function output_transform(m: i32, mm: usize, mPlane: usize, b: usize, y: usize, 
   }
 }
 
-// output_transform for a conv → 2x2/2 max pool (m = 4): the tiles' pooled outputs into y and their winners
-// into am (both (N, ⌊OH/2⌋, ⌊OW/2⌋, F), pointing at filter f0); a last odd row or column is dropped, as the
-// pool drops it.
+// output_transform for a conv → 2x2/2 max pool (m = 4): the tiles' pooled outputs into y and (am ≠ 0) their
+// winners into am (both (N, ⌊OH/2⌋, ⌊OW/2⌋, F), pointing at filter f0); a last odd row or column is dropped,
+// as the pool drops it.
 function output_pool_transform(mm: usize, mPlane: usize, b: usize, y: usize, am: usize, f0: i32, F: i32, fn: i32, OH: i32,
                                OW: i32, t0: i32, tb: i32, act: i32, alpha: f32, tmp: usize): void {
   const TW = tiles_wide(OW, 4), per = tiles_per_image(OH, OW, 4);
@@ -167,7 +190,7 @@ function output_pool_transform(mm: usize, mPlane: usize, b: usize, y: usize, am:
     const at = <usize>(n * PH + (oh >> 1)) * rowBytes + <usize>(ow >> 1) * pixel;
     const cell = ((n * OH + oh) * OW + ow) * F + f0;
     output_tile_f43(mm + (<usize>i * <usize>fn << 2), mPlane, b, y + at, rowBytes, pixel, fn, prows, pcols, act, alpha, tmp,
-                    am + at, cell, OW * F, F);
+                    am ? am + at : 0, cell, OW * F, F);
   }
 }
 

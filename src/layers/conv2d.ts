@@ -75,11 +75,12 @@ export class Conv2D extends ConvBase {
   }
 
   /**
-   * predict's conv → 2x2/2 max pool in one kernel (src/model/conv-pool.ts): the pooled output, or null where
-   * these shapes do not take the fused loop (the caller then runs the two layers).
+   * predict's conv → 2x2/2 max pool in one kernel (src/model/conv-pool.ts): the direct loop, or Winograd
+   * F(4x4,3x3) pooling in its output transform. The pooled output, or null where these shapes do not fuse
+   * (the caller then runs the two layers).
    */
   forwardMaxPool2(x: Tensor, arena: Arena): Tensor | null {
-    return this.maxPool2Fuses(x) ? this.pooledForward(x, arena, null) : null;
+    return this.maxPool2Fuses(x, false) ? this.pooledForward(x, arena, null) : null;
   }
 
   /**
@@ -117,8 +118,8 @@ export class Conv2D extends ConvBase {
     return [n, oh >> 1, ow >> 1, f];
   }
 
-  private maxPool2Fuses(x: Tensor): boolean {
-    return conv2dMaxPool2Fuses(x, this.param('kernel').value, this.geometry!);
+  private maxPool2Fuses(x: Tensor, winners = true): boolean {
+    return conv2dMaxPool2Fuses(x, this.param('kernel').value, this.geometry!, winners);
   }
 
   private pooledForward(x: Tensor, arena: Arena, argmax: Tensor | null): Tensor {

@@ -196,13 +196,17 @@ export function conv2dForward(
 /**
  * Whether conv2dForwardMaxPool2 runs these shapes fused: conv2dForward would take the direct few-channel
  * loop (not Winograd, no forced path), and there is one image per thread at least, or one image (split by
- * pairs of rows across threads); 1 < N < threads runs unfused, split by images.
+ * pairs of rows across threads); 1 < N < threads runs unfused, split by images. Without `winners` (predict:
+ * no argmax), also where the conv takes Winograd F(4x4,3x3): its output transform pools the tiles.
  */
-export function conv2dMaxPool2Fuses(x: Tensor, w: Tensor, g: Conv2dGeometry): boolean {
+export function conv2dMaxPool2Fuses(x: Tensor, w: Tensor, g: Conv2dGeometry, winners = true): boolean {
   const d = dimsOf('conv2dForwardMaxPool2', x, w, g, {});
-  const k = engine().kernels;
+  return directPools(d, g) || (!winners && conv2dPath(d, g) === 'winograd4');
+}
+
+function directPools(d: Dims, g: Conv2dGeometry): boolean {
   return (d.N >= engine().threads || d.N === 1) && forcedPath === 'auto' && conv2dPath(d, g) !== 'winograd' &&
-    !!k.conv2d_forward_is_direct(d.H, d.W, d.C, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.padTop, g.padLeft, d.groups);
+    !!engine().kernels.conv2d_forward_is_direct(d.H, d.W, d.C, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.padTop, g.padLeft, d.groups);
 }
 
 /**
@@ -234,14 +238,15 @@ export function conv2dForwardMaxPool2(
   if (!sameShape(y, pooled) || (b !== null && b.size !== d.F) || (argmax !== null && !sameShape(argmax, pooled))) {
     throw new Error(`simdnet ${op}: expected y and argmax [${pooled}] and b [${d.F}], got ${describe({ x, w, b, y, argmax })}`);
   }
-  // Training (argmax) takes Winograd where it fuses, as conv2dBackwardMaxPool2 does (it makes dx there).
-  const winograd = argmax !== null && conv2dWinogradMaxPool2Fuses(x, w, g);
-  if (!winograd && !conv2dMaxPool2Fuses(x, w, g)) {
-    throw new Error(`simdnet ${op}: ${describe({ x, w })} does not take the direct loop (conv2dMaxPool2Fuses), nor with argmax Winograd F(4x4,3x3)`);
+  // Training (argmax) takes Winograd where it fuses, as conv2dBackwardMaxPool2 does (it makes dx there);
+  // predict where the conv takes F(4x4,3x3) and not the direct loop.
+  const winograd = argmax !== null ? conv2dWinogradMaxPool2Fuses(x, w, g) : !directPools(d, g) && conv2dMaxPool2Fuses(x, w, g, false);
+  if (!winograd && !directPools(d, g)) {
+    throw new Error(`simdnet ${op}: ${describe({ x, w })} does not take the direct loop (conv2dMaxPool2Fuses), nor with argmax Winograd F(4x4,3x3) in training (conv2dWinogradMaxPool2Fuses) or without it F(4x4,3x3)`);
   }
   checkActivationCode(op, act);
   if (winograd) {
-    winogradForward(x, w, b, y, g.padTop, g.padLeft, act, alpha, plan, 4, false, { OH: d.OH, OW: d.OW, argmax: argmax! });
+    winogradForward(x, w, b, y, g.padTop, g.padLeft, act, alpha, plan, 4, false, { OH: d.OH, OW: d.OW, argmax });
     return;
   }
   const k = engine().kernels;

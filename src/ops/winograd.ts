@@ -10,9 +10,10 @@ const align64 = (n: number) => Math.ceil(n / 64) * 64;
 /** The output tile's side: F(2x2,3x3) or F(4x4,3x3). */
 export type WinogradTile = 2 | 4;
 
-/** One transformed filter tensor and the weight version it was made from. */
+/** One transformed filter tensor (and its packed copy, once asked for) and the weight version it was made from. */
 class Transformed {
   u: Tensor | null = null;
+  packed: Tensor | null = null;
   weight: Tensor | null = null;
   version = -1;
 
@@ -32,9 +33,26 @@ class Transformed {
     return u.ptr;
   }
 
+  /** Pointer to the transform packed for the forward's products (0 where it cannot be: C > 384). */
+  packedOf(w: Tensor, flipped: boolean, tile: WinogradTile): number {
+    const u = this.of(w, flipped, tile);
+    if (this.packed && !this.packed.isDisposed) return this.packed.ptr;
+    const k = engine().kernels;
+    // The forward's channels and filters: w's, or swapped for the flipped filters of dx.
+    const [, , wc, wf] = w.shape;
+    const [C, F] = flipped ? [wf, wc] : [wc, wf];
+    const bytes = k.winograd_packed_filter_bytes(C, F, tile);
+    if (!bytes) return 0;
+    this.packed = Tensor.empty([bytes / 4]);
+    k.winograd_pack_filters_f32(u, this.packed.ptr, C, F, tile);
+    return this.packed.ptr;
+  }
+
   dispose(): void {
     this.u?.dispose();
+    this.packed?.dispose();
     this.u = null;
+    this.packed = null;
     this.weight = null;
   }
 }
@@ -54,20 +72,29 @@ export class WinogradPlan {
     return this.transforms[(tile === 4 ? 2 : 0) + (flipped ? 1 : 0)].of(w, flipped, tile);
   }
 
+  /**
+   * The same U packed as the forward's products read it (once per weight version instead of once per call
+   * and part: ~4.4 µs of each half of the MNIST convnet's conv2 at batch 1); 0 where it cannot be.
+   */
+  packedFilters(w: Tensor, flipped = false, tile: WinogradTile = 2): number {
+    return this.transforms[(tile === 4 ? 2 : 0) + (flipped ? 1 : 0)].packedOf(w, flipped, tile);
+  }
+
   dispose(): void {
     for (const t of this.transforms) t.dispose();
   }
 }
 
 /**
- * A 2x2/2 max pool fused after the conv (training's conv → pool, src/model/conv-pool.ts; F(4x4,3x3) only):
- * y (forward) and dy, reluY (backward) are the pool's (N, ⌊OH/2⌋, ⌊OW/2⌋, F), `argmax` its winners as
- * maxPool2dForward records them (element indices into the conv's (N, OH, OW, F) output, never written).
+ * A 2x2/2 max pool fused after the conv (a conv → pool, src/model/conv-pool.ts; F(4x4,3x3) only): y
+ * (forward) and dy, reluY (backward) are the pool's (N, ⌊OH/2⌋, ⌊OW/2⌋, F), `argmax` its winners as
+ * maxPool2dForward records them (element indices into the conv's (N, OH, OW, F) output, never written);
+ * null in predict's forward (no winners kept).
  */
 export interface WinogradPool {
   OH: number;
   OW: number;
-  argmax: Tensor;
+  argmax: Tensor | null;
 }
 
 /**
@@ -94,40 +121,53 @@ export function winogradForward(
   const stride = align64(k.winograd_forward_scratch_bytes(C, F, tile));
   const scratch = e.scratch(uBytes + stride * parts.length);
   let u: number;
-  if (plan) u = plan.filters(w, flipped, tile);
+  const packed = plan ? plan.packedFilters(w, flipped, tile) : 0;
+  if (plan) u = packed || plan.filters(w, flipped, tile);
   else {
     u = scratch;
     transformFilters(w, u, flipped, tile);
   }
   const base = scratch + uBytes;
-  e.parallel(parts.map(([t0, tn, f0, fn], t): KernelCall => [
+  e.parallel(parts.map((part, t): KernelCall => [
     'winograd_forward_f32', x.ptr, u, b ? b.ptr : 0, y.ptr, N, H, W, C, F, OH, OW, padTop, padLeft,
-    t0, tn, f0, fn, act, alpha, tile, base + t * stride, pool ? pool.argmax.ptr : 0,
+    ...part, act, alpha, tile, +!!packed, +!!pool, base + t * stride, pool?.argmax ? pool.argmax.ptr : 0,
   ]));
 }
 
+/** A forward part: tiles [t0, t0 + tn) × filters [f0, f0 + fn), then [t1, t1 + tn1) × [f1, f1 + fn1). */
+type Part = [t0: number, tn: number, f0: number, fn: number, t1: number, tn1: number, f1: number, fn1: number];
+
 /**
- * The forward's parts, [t0, tn, f0, fn] (tiles, filters) each. The products run in blocks of 4 tiles (the
- * GEMM's rows) by 8 filters (its columns), so a part costs about its blocks of 4 tiles × its panels of 8
- * filters. Split by tiles where they are many; where they are few (batch 1: the MNIST convnet's second conv
- * has 9 tiles, 3 blocks, so 2 threads got 2 blocks and 1) split by filters instead, each part making the
- * whole input transform itself (counted as ~5 % of the work). Bitwise the same values either way.
+ * The forward's parts. The products run in blocks of 4 tiles (the GEMM's rows) by 8 filters (its columns),
+ * so a part costs about its blocks of 4 tiles × its panels of 8 filters. Split by tiles where they are many;
+ * where they are few (batch 1: the MNIST convnet's second conv has 9 tiles, 3 blocks, so 2 threads got 2
+ * blocks and 1), each thread takes whole blocks and the tiles left over are split by filters (2 threads: a
+ * block of 4 tiles by 64 filters and the 9th tile by 32 each; 1.9x faster than the whole on one thread, where
+ * a split of all 9 tiles by filters was 1.75x: every part transformed every tile's input). A part makes the
+ * input transform of its own tiles, the few split by filters by every part. Bitwise the same values either way.
  */
-function winogradParts(tiles: number, F: number, flop: number): Array<[number, number, number, number]> {
+function winogradParts(tiles: number, F: number, flop: number): Part[] {
   const byTiles = splitWork(tiles, flop, 4);
   const threads = byTiles.length;
   const blocks = Math.ceil(tiles / 4), panels = Math.ceil(F / 8);
   const tileShare = Math.ceil(blocks / threads) / blocks; // the largest part's share of the products
-  const filterShare = Math.ceil(panels / threads) / panels + INPUT_TRANSFORM_SHARE;
-  if (threads > 1 && panels >= threads && filterShare < tileShare) {
-    return evenRanges(F, threads, 8).map(([f0, fn]): [number, number, number, number] => [0, tiles, f0, fn]);
+  const whole = Math.floor(blocks / threads); // blocks each thread takes whole
+  const rest = blocks % threads ? tiles - 4 * whole * threads : 0; // tiles left over, split by filters
+  const filterShare = (whole * panels + Math.ceil(rest / 4) * Math.ceil(panels / threads)) / (blocks * panels) +
+    INPUT_TRANSFORM_SHARE * rest / tiles;
+  if (threads > 1 && rest > 0 && panels >= threads && filterShare < tileShare) {
+    const filters = evenRanges(F, threads, 8); // may be fewer than threads: the others take their blocks only
+    return byTiles.map((_, t): Part => {
+      const [f1, fn1] = filters[t] ?? [0, 0];
+      return [4 * whole * t, 4 * whole, 0, F, 4 * whole * threads, rest, f1, fn1];
+    });
   }
-  return byTiles.map(([t0, tn]): [number, number, number, number] => [t0, tn, 0, F]);
+  return byTiles.map(([t0, tn]): Part => [t0, tn, 0, F, 0, 0, 0, 0]);
 }
 
-// What splitting by filters costs beyond the products, as a share of the whole forward: every part makes
-// the whole input transform (the MNIST convnet's second conv at batch 1: ~10 % of it, so ~5 % per part more
-// than its half).
+// What splitting tiles by filters costs beyond the products, as a share of the whole forward where all its
+// tiles are: every part makes their input transform (the MNIST convnet's second conv at batch 1: ~10 % of
+// it, so ~5 % per part more than its half), scaled by the share of the tiles so split.
 const INPUT_TRANSFORM_SHARE = 0.05;
 
 /**
@@ -163,7 +203,7 @@ export function winogradBackward(
   const work = dwParts + partBytes * parts.length;
   e.parallel(parts.map(([n0, nn], t): KernelCall => [
     'winograd_backward_f32', x.ptr, u, dy.ptr, reluY ? reluY.ptr : 0, dx ? dx.ptr : 0, dwParts + t * partBytes,
-    N, H, W, C, F, OH, OW, padTop, padLeft, n0, nn, tile, work + t * stride, pool ? pool.argmax.ptr : 0,
+    N, H, W, C, F, OH, OW, padTop, padLeft, n0, nn, tile, work + t * stride, pool ? pool.argmax!.ptr : 0,
   ]));
   // Adding the parts and transforming dU back: split by (c, f) pairs (~0.1 µs each, ~3 % of the MNIST
   // convnet's training step on 2 threads when it ran on one).

@@ -2,7 +2,8 @@
 // conv2dForward then maxPool2dForward, which tests/kernels/conv.test.ts and pool.test.ts check against float64:
 // bit for bit, on odd shapes (odd and even output sizes, rows narrower than 4, filters not a multiple of 8,
 // stride 2, padding, dilation, batch 1), with activations fused in the tile (relu, relu6, leakyRelu) and after
-// the row (sigmoid), in every kernel build. Training's form: the winners (argmax) equal the pool's, and
+// the row (sigmoid), in every kernel build. Predict's form on Winograd F(4,3) (no winners): the output
+// transform pools each tile, split by whole blocks and filters and by tiles on two threads. Training's form: the winners (argmax) equal the pool's, and
 // conv2dBackwardMaxPool2's dw and db equal the pool's backward (masked for a relu) then conv2dBackward's.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as sn from '../../src/index.js';
@@ -10,6 +11,7 @@ import { rng } from '../helpers/random.js';
 import { ACTIVATION, type ActivationCode } from '../../src/ops/activation.js';
 import { conv2dOutputSize, conv2dForwardMaxPool2, conv2dBackwardMaxPool2, conv2dMaxPool2Fuses, type Conv2dGeometry } from '../../src/ops/conv.js';
 import { KERNEL_BUILDS } from './builds.js';
+import { engine, type KernelCall } from '../../src/backend/engine.js';
 
 const { ops } = sn;
 
@@ -123,6 +125,75 @@ describe.each(KERNEL_BUILDS)('conv2d with a fused 2x2 max pool, %s', (_name, opt
       dw.dispose();
     } finally {
       [x, w, x1, w1, y, bad].forEach((t) => t.dispose());
+    }
+  });
+});
+
+// [label, x (N,H,W,C), filters, padding, path, activation, parts on two threads]
+const winogradCases: [string, [number, number, number, number], number, number, 'winograd4', ActivationCode, number][] = [
+  // 11x11 -> 5x5 (the last row and column dropped); one image: split by filters on two threads.
+  ["the MNIST convnet's second conv: 13x13x32, 64 filters, relu, F(4,3)", [1, 13, 13, 32], 64, 0, 'winograd4', ACTIVATION.relu, 2],
+  // 'same' 9x10 -> 4x5; 37 filters: a lane tail of 1.
+  ["'same', 9x10, 37 filters, leakyRelu, batch 3", [3, 9, 10, 16], 37, 1, 'winograd4', ACTIVATION.leakyRelu, 2],
+  // 12x10 -> 6x5: the 4x4 tiles' last column half outside; many tiles: split by tiles.
+  ['valid 14x12, 21 channels, 33 filters, sigmoid, F(4,3), batch 4', [4, 14, 12, 21], 33, 0, 'winograd4', ACTIVATION.sigmoid, 2],
+  ['3 filters (below one f32x4), linear, F(4,3)', [2, 8, 7, 5], 3, 1, 'winograd4', ACTIVATION.linear, 1],
+];
+
+describe.each(KERNEL_BUILDS)('Winograd conv2d with a 2x2 max pool in its output transform, %s', (_name, options) => {
+  beforeAll(async () => {
+    sn.dispose();
+    await sn.ready(options);
+  });
+  afterAll(() => {
+    ops.forceConv2dPath('auto');
+    sn.dispose();
+  });
+
+  it.each(winogradCases)('%s: equals the conv then the pool, bit for bit', (_label, dims, F, pad, path, act, split) => {
+    const r = rng(dims[2] * 13 + F);
+    const xs = Float32Array.from({ length: dims.reduce((a, b) => a * b) }, () => r() * 2 - 1);
+    xs[5 * dims[3] + 2] = NaN; // NaNs reach some windows: the pool's rule for them (skipped by pmax) holds too
+    const x = sn.tensor(xs, dims);
+    const w = sn.tensor(Float32Array.from({ length: 9 * dims[3] * F }, () => r() - 0.5), [3, 3, dims[3], F]);
+    const b = sn.tensor(Float32Array.from({ length: F }, () => r() * 0.4 - 0.2), [F]);
+    const g = geometry([1, 1], [pad, pad, pad, pad]);
+    const [OH, OW] = conv2dOutputSize(dims[1], dims[2], 3, 3, g);
+    const z = sn.Tensor.empty([dims[0], OH, OW, F]);
+    const pooled = [dims[0], OH >> 1, OW >> 1, F];
+    const want = sn.Tensor.empty(pooled);
+    const got = sn.tensor(new Float32Array(want.size).fill(99), pooled);
+    const e = engine();
+    const parallel = e.parallel.bind(e);
+    const calls: KernelCall[] = [];
+    e.parallel = (cs) => {
+      calls.push(...cs);
+      parallel(cs);
+    };
+    try {
+      ops.forceConv2dPath(path);
+      const alpha = act === ACTIVATION.leakyRelu ? 0.2 : 0;
+      ops.conv2dForward(x, w, b, z, g, act, alpha);
+      ops.maxPool2dForward(z, want, null, pool2);
+      expect(conv2dMaxPool2Fuses(x, w, g), 'with winners: the direct loop only').toBe(false);
+      ops.forceConv2dPath('winograd');
+      expect(conv2dMaxPool2Fuses(x, w, g, false), 'F(2,3) does not pool').toBe(false);
+      ops.forceConv2dPath(path);
+      expect(conv2dMaxPool2Fuses(x, w, g, false)).toBe(true);
+      calls.length = 0;
+      conv2dForwardMaxPool2(x, w, b, got, g, act, alpha);
+      // Winograd ran with its pool flag (the argument before scratch and the winners) and no winners (the
+      // last), split where the work pays.
+      const parts = calls.filter((c) => c[0] === 'winograd_forward_f32');
+      expect(parts.length).toBe(options.threads ? split : 1);
+      expect(parts.every((c) => c[c.length - 3] === 1 && c[c.length - 1] === 0)).toBe(true);
+      expect(bits(got)).toEqual(bits(want));
+      expect(new Set(want.dataSync()).size, 'a case with distinct values').toBeGreaterThan(Math.min(4, want.size - 1));
+      expect(z.dataSync().some(Number.isNaN), 'NaNs in the conv output').toBe(true);
+    } finally {
+      e.parallel = parallel;
+      ops.forceConv2dPath('auto');
+      [x, w, b, z, want, got].forEach((t) => t.dispose());
     }
   });
 });

@@ -1,13 +1,16 @@
 // Winograd's forward split across threads (src/ops/winograd.ts, winogradParts): by output tiles where they
-// are many, by filters where they are few (batch 1: the MNIST convnet's second conv has 9 tiles). Every part
-// computes each of its outputs as the whole call does, so on the threaded build the result must equal the
-// single-threaded one bit for bit. Each case must really split, and the filter cases must split by filters
-// (else the comparison proves nothing); every result is also checked against the float64 reference.
+// are many; where they are few (batch 1: the MNIST convnet's second conv has 9 tiles) whole blocks of 4 tiles
+// each and the tiles left over by filters ('mixed'). Every
+// part computes each of its outputs as the whole call does, so on the threaded build the result must equal
+// the single-threaded one bit for bit — with the filters transformed per call, and packed once in a layer's
+// plan (the products then read them as they are). Each case must really split, the way it says (else the
+// comparison proves nothing); every result is also checked against the float64 reference.
 import { describe, it, expect, afterAll } from 'vitest';
 import * as sn from '../../src/index.js';
 import { engine, type KernelCall } from '../../src/backend/engine.js';
 import { rng } from '../helpers/random.js';
 import { conv2dCase, expectClose, outputSize, referenceBackward, referenceForward } from '../helpers/conv-reference.js';
+import { WinogradPlan } from '../../src/ops/winograd.js';
 
 afterAll(() => {
   sn.ops.forceConv2dPath('auto');
@@ -17,16 +20,16 @@ afterAll(() => {
 interface WinogradSpec {
   x: [number, number, number, number]; F: number; pad: number; path: 'winograd' | 'winograd4'; act: 0 | 1;
   /** How the 2-thread engine splits it. */
-  split: 'filters' | 'tiles';
+  split: 'tiles' | 'mixed';
 }
 
 const cases: WinogradSpec[] = [
-  // The MNIST convnet's conv2 at batch 1: 9 tiles of 4x4 (3 GEMM blocks) → by filters.
-  { x: [1, 13, 13, 32], F: 64, pad: 0, path: 'winograd4', act: 1, split: 'filters' },
+  // The MNIST convnet's conv2 at batch 1: 9 tiles of 4x4 (3 GEMM blocks) → a block each, the 9th tile by filters.
+  { x: [1, 13, 13, 32], F: 64, pad: 0, path: 'winograd4', act: 1, split: 'mixed' },
   // Channels not a multiple of 4, filters not a multiple of 8 (the last part's panel is partial), 'same'.
-  { x: [1, 9, 9, 37], F: 47, pad: 1, path: 'winograd4', act: 0, split: 'filters' },
-  // F(2,3): 36 tiles (9 blocks) of an 11x11 output, 64 filters → by filters on 2 threads.
-  { x: [1, 13, 13, 32], F: 64, pad: 0, path: 'winograd', act: 1, split: 'filters' },
+  { x: [1, 9, 9, 37], F: 47, pad: 1, path: 'winograd4', act: 0, split: 'mixed' },
+  // F(2,3): 36 tiles (9 blocks) of an 11x11 output, 64 filters → 4 blocks each, the last 4 tiles by filters.
+  { x: [1, 13, 13, 32], F: 64, pad: 0, path: 'winograd', act: 1, split: 'mixed' },
   // Many tiles (batch 3, non-square): by tiles, parts in multiples of 4 tiles.
   { x: [3, 17, 10, 21], F: 40, pad: 1, path: 'winograd4', act: 1, split: 'tiles' },
 ];
@@ -35,8 +38,11 @@ const r = rng(31);
 const fill = (n: number) => Float32Array.from({ length: n }, () => r() * 2 - 1);
 const data = cases.map((c) => ({ x: fill(c.x.reduce((a, b) => a * b)), w: fill(9 * c.x[3] * c.F), b: fill(c.F) }));
 
-/** Every case on the current engine: outputs, and per case the winograd calls of its widest parallel group. */
-function runAll(): { out: Float32Array[]; groups: KernelCall[][] } {
+/**
+ * Every case on the current engine: outputs, and per case the winograd calls of its widest parallel group.
+ * `planned`: through a layer's plan (the filters transformed and packed once), else transformed per call.
+ */
+function runAll(planned = false): { out: Float32Array[]; groups: KernelCall[][] } {
   const e = engine();
   const parallel = e.parallel.bind(e);
   let widest: KernelCall[] = [];
@@ -55,10 +61,11 @@ function runAll(): { out: Float32Array[]; groups: KernelCall[][] } {
       const x = sn.tensor(data[i].x, c.x), w = sn.tensor(data[i].w, [3, 3, C, c.F]), b = sn.tensor(data[i].b, [c.F]);
       const y = sn.Tensor.empty([N, OH, OW, c.F]);
       const g = { strideH: 1, strideW: 1, padTop: c.pad, padBottom: c.pad, padLeft: c.pad, padRight: c.pad, dilationH: 1, dilationW: 1 };
-      sn.ops.conv2dForward(x, w, b, y, g, c.act);
+      const plan = planned ? new WinogradPlan() : null;
+      sn.ops.conv2dForward(x, w, b, y, g, c.act, 0, plan);
       out.push(y.dataSync());
       groups.push(widest);
-      [x, w, b, y].forEach((t) => t.dispose());
+      [x, w, b, y, plan].forEach((t) => t?.dispose());
     });
     return { out, groups };
   } finally {
@@ -76,8 +83,11 @@ function tilesOf(c: WinogradSpec): number {
   return c.x[0] * Math.ceil(OH / m) * Math.ceil(OW / m);
 }
 
-// winograd_forward_f32's arguments after the name: x u b y N H W C F OH OW pt pl t0 tn f0 fn ...
-const range = (call: KernelCall) => ({ t0: call[14], tn: call[15], f0: call[16], fn: call[17] });
+// winograd_forward_f32's arguments after the name: x u b y N H W C F OH OW pt pl t0 tn f0 fn t1 tn1 f1 fn1 act
+// alpha m packed pool scratch.
+const range = (call: KernelCall) => ({
+  t0: call[14], tn: call[15], f0: call[16], fn: call[17], t1: call[18], tn1: call[19], f1: call[20], fn1: call[21], packed: call[25],
+});
 
 describe.each(['plain', 'relaxed'] as const)('Winograd forward split across threads (%s SIMD)', (simd) => {
   it('gives bitwise the single-threaded results, split by filters where the tiles are few', async () => {
@@ -89,22 +99,26 @@ describe.each(['plain', 'relaxed'] as const)('Winograd forward split across thre
         .map((v) => (c.act === 1 ? Math.max(v, 0) : v));
       expectClose(single.out[i], ref, `case ${i}`);
     });
+    expect(runAll(true).out.every((v, i) => v.every((x, j) => Object.is(x, single.out[i][j]))), 'planned, 1 thread').toBe(true);
     for (const threads of [2, 3]) {
       await sn.ready({ threads, simd });
-      const split = runAll();
-      cases.forEach((c, i) => {
-        const parts = split.groups[i].map(range);
-        expect(parts.length, `case ${i}, ${threads} threads: parts`).toBeGreaterThan(1);
-        // The parts cover every (tile, filter) once.
-        const tiles = tilesOf(c);
-        expect(parts.reduce((s, p) => s + p.tn * p.fn, 0), `case ${i}: coverage`).toBe(tiles * c.F);
-        if (threads === 2) {
-          const byFilters = parts.every((p) => p.tn === tiles) && parts.some((p) => p.f0 > 0);
-          expect(byFilters ? 'filters' : 'tiles', `case ${i}: split`).toBe(c.split);
-        }
-        const same = split.out[i].length === single.out[i].length && split.out[i].every((v, j) => Object.is(v, single.out[i][j]));
-        expect(same, `case ${i} with ${threads} threads`).toBe(true);
-      });
+      for (const planned of [false, true]) {
+        const split = runAll(planned);
+        cases.forEach((c, i) => {
+          const parts = split.groups[i].map(range);
+          expect(parts.length, `case ${i}, ${threads} threads: parts`).toBeGreaterThan(1);
+          expect(parts.every((p) => p.packed === +planned), `case ${i}: packed filters`).toBe(true);
+          // The parts cover every (tile, filter) once.
+          const tiles = tilesOf(c);
+          expect(parts.reduce((s, p) => s + p.tn * p.fn + p.tn1 * p.fn1, 0), `case ${i}: coverage`).toBe(tiles * c.F);
+          if (threads === 2) {
+            const kind = parts.every((p) => p.fn1 === 0) ? 'tiles' : parts.every((p) => p.tn > 0) ? 'mixed' : 'other';
+            expect(kind, `case ${i}: split`).toBe(c.split);
+          }
+          const same = split.out[i].length === single.out[i].length && split.out[i].every((v, j) => Object.is(v, single.out[i][j]));
+          expect(same, `case ${i} with ${threads} threads${planned ? ', planned' : ''}`).toBe(true);
+        });
+      }
     }
   });
 });

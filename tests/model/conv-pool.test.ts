@@ -1,7 +1,8 @@
 // predict's conv → 2x2 max pool fusion (src/model/conv-pool.ts): which pairs it takes, and predict equal bit
 // for bit with and without it — at batch 1 and 5, on 1 and 2 threads (where one image runs unfused) — on a
-// graph that also has pairs it must leave alone (a second reader, a 3x3 pool, 'same' pooling) and a pair whose
-// conv is too wide for the fused loop and one on Winograd (each runs the two layers). Training fuses the relu
+// graph that also has pairs it must leave alone (a second reader, a 3x3 pool, 'same' pooling), a pair whose
+// conv is too wide for the fused loop and one on Winograd F(2,3) (each runs the two layers), and one on
+// Winograd F(4,3) (its output transform pools, no winners kept). Training fuses the relu
 // (masked) and linear pairs: on the direct loop where the conv's input needs no gradient, on Winograd F(4,3)
 // with the input's gradient too; a pair that cannot fuse runs its two layers. Trained weights equal the
 // unfused layers'.
@@ -57,12 +58,15 @@ function build(): sn.LayersModel {
   const side = L.globalMaxPooling2d().apply(b) as S; // a second reader: not fused
   b = L.maxPooling2d({ poolSize: 2 }).apply(b) as S;
   let w = L.conv2d({ filters: 32, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(h) as S; // 20 -> 32: Winograd
-  w = L.maxPooling2d({ poolSize: 2 }).apply(w) as S; // paired, runs unfused (Winograd stays Winograd)
+  w = L.maxPooling2d({ poolSize: 2 }).apply(w) as S; // paired, runs unfused (F(2,3): its pool is not fused)
   let c = L.conv2d({ filters: 3, kernelSize: 3 }).apply(image) as S;
   c = L.maxPooling2d({ poolSize: 3 }).apply(c) as S; // 3x3: not fused
   let d = L.conv2d({ filters: 5, kernelSize: 2, activation: 'elu' }).apply(image) as S;
   d = L.maxPooling2d({ poolSize: 2, padding: 'same' }).apply(d) as S; // 'same': not fused
-  const joined = L.concatenate().apply([a, L.flatten().apply(w) as S, side, L.flatten().apply(b) as S, L.flatten().apply(c) as S, L.flatten().apply(d) as S]) as S;
+  let w4 = L.conv2d({ filters: 24, kernelSize: 3, activation: 'relu' }).apply(h) as S; // 20 -> 24, 4x4: Winograd F(4,3)
+  w4 = L.maxPooling2d({ poolSize: 2 }).apply(w4) as S; // fused in its output transform
+  const flat = [w, b, c, d, w4].map((t) => L.flatten().apply(t) as S);
+  const joined = L.concatenate().apply([a, flat[0], side, ...flat.slice(1)]) as S;
   return sn.model({ inputs: image, outputs: L.dense({ units: 3, activation: 'softmax' }).apply(joined) as S });
 }
 
@@ -71,7 +75,7 @@ describe('conv → 2x2 max pool fused in predict', () => {
     await sn.ready({ threads: 1 });
     const m = build();
     const pairs = [...convPoolPairs(graphOf(m))].map(([conv, pool]) => `${conv.layer.name}->${pool.layer.name}`);
-    expect(pairs).toEqual(['conv2d_1->max_pooling2d_1', 'conv2d_3->max_pooling2d_2', 'conv2d_5->max_pooling2d_4']);
+    expect(pairs).toEqual(['conv2d_1->max_pooling2d_1', 'conv2d_3->max_pooling2d_2', 'conv2d_5->max_pooling2d_4', 'conv2d_8->max_pooling2d_7']);
     m.dispose();
   });
 
@@ -86,10 +90,15 @@ describe('conv → 2x2 max pool fused in predict', () => {
       const want = m.predict(x) as sn.Tensor;
       setConvPoolFusion(true);
       let got!: sn.Tensor;
-      const kernels = await kernelsRunBy(() => (got = m.predict(x) as sn.Tensor));
+      const calls = await callsRunBy(() => (got = m.predict(x) as sn.Tensor));
+      const kernels = calls.map((c) => c[0]);
       // The fused kernel runs (the first pair) when there is an image per thread or one image (split by rows
-      // across threads), else not at all.
+      // across threads), else not at all; Winograd F(4,3) pools (its pool flag: the argument before scratch
+      // and the winners) whatever the batch, keeping no winners (the last argument).
       expect(kernels.includes('conv2d_forward_maxpool2_f32'), `batch ${n}`).toBe(n >= threads || n === 1);
+      const pooled = calls.filter((c) => c[0] === 'winograd_forward_f32' && c[c.length - 3] === 1);
+      expect(pooled.length, `batch ${n}`).toBeGreaterThan(0);
+      expect(pooled.every((c) => c[c.length - 1] === 0), `batch ${n}`).toBe(true);
       expect(Array.from(got.dataSync()), `batch ${n}`).toEqual(Array.from(want.dataSync()));
       [x, want, got].forEach((t) => t.dispose());
     }
