@@ -99,11 +99,12 @@ function col2im_rows(g: Im2col, table: usize, dummy: usize, dx: usize, ic: i32, 
   return round_up((K + slices - 1) / slices, 4);
 }
 
-// B (K, N), row-major with leading dimension ldb, packed once into dst as gemm_run packs it (NR-wide
-// panels, b_panel_stride(K) bytes apart) for later calls to read with bKind PACKED: a weight that many
-// products share (Winograd's transformed filters, per weight version). K ≤ KC_MAX (one slice).
-export function gemm_pack_b(b: usize, ldb: i32, K: i32, N: i32, dst: usize): void {
-  pack_b(b, ldb, false, 0, K, 0, N, dst);
+// B (K, N), row-major with leading dimension ldb (or, transB, stored (N, ldb)), packed once into dst as
+// gemm_run packs it (NR-wide panels, b_panel_stride(K) bytes apart) for later calls to read with bKind
+// PACKED: a weight that many products share (Winograd's transformed filters, per weight version). K ≤ KC_MAX
+// (one slice).
+export function gemm_pack_b(b: usize, ldb: i32, K: i32, N: i32, dst: usize, transB: bool): void {
+  pack_b(b, ldb, transB, 0, K, 0, N, dst);
 }
 
 // Bytes of gemm_pack_b's panels; 0 where K is too deep for one slice (the caller then packs per call).

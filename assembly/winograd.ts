@@ -72,7 +72,17 @@ export function winograd_packed_filter_bytes(C: i32, F: i32, m: i32): i32 {
 // as is (bKind PACKED) instead of packing it again in every call and part: once per weight version.
 export function winograd_pack_filters_f32(u: usize, up: usize, C: i32, F: i32, m: i32): void {
   const uPlane = <usize>C * <usize>F << 2, upPlane = <usize>gemm_packed_b_bytes(C, F);
-  for (let xi = 0; xi < positions(m); xi++) gemm_pack_b(u + <usize>xi * uPlane, F, C, F, up + <usize>xi * upPlane);
+  for (let xi = 0; xi < positions(m); xi++) gemm_pack_b(u + <usize>xi * uPlane, F, C, F, up + <usize>xi * upPlane, false);
+}
+
+// The same for the backward's dx products, which read U_ξᵀ (F, C): 0 bytes where F is too deep.
+export function winograd_packed_filter_t_bytes(C: i32, F: i32, m: i32): i32 {
+  return positions(m) * gemm_packed_b_bytes(F, C);
+}
+
+export function winograd_pack_filters_t_f32(u: usize, up: usize, C: i32, F: i32, m: i32): void {
+  const uPlane = <usize>C * <usize>F << 2, upPlane = <usize>gemm_packed_b_bytes(F, C);
+  for (let xi = 0; xi < positions(m); xi++) gemm_pack_b(u + <usize>xi * uPlane, F, F, C, up + <usize>xi * upPlane, true);
 }
 
 // y tiles [t0, t0 + tn), filters [f0, f0 + fn) of act(conv(x, w) + b) by F(m x m, 3x3), then tiles
@@ -220,9 +230,10 @@ export function winograd_backward_scratch_bytes(C: i32, F: i32, m: i32): i32 {
 // (F), overwritten (winograd_dw_finish_f32 turns parts into dw, db). scratch: winograd_backward_scratch_bytes.
 // am ≠ 0 (m = 4): the backward of winograd_forward_f32 with am: dy and y are the pooled gradient and output
 // (N, ⌊OH/2⌋, ⌊OW/2⌋, F), am their winners; the conv's dy is made tile by tile from them.
+// upT ≠ 0: U packed for the dx products (winograd_pack_filters_t_f32).
 export function winograd_backward_f32(x: usize, u: usize, dy: usize, y: usize, dx: usize, dwp: usize,
                                       N: i32, H: i32, W: i32, C: i32, F: i32, OH: i32, OW: i32, pt: i32, pl: i32,
-                                      n0: i32, nn: i32, m: i32, scratch: usize, am: usize): void {
+                                      n0: i32, nn: i32, m: i32, scratch: usize, am: usize, upT: usize): void {
   const P = positions(m);
   const TB = tile_block(C, F, m);
   const v = (scratch + 63) & ~<usize>63;
@@ -253,7 +264,8 @@ export function winograd_backward_f32(x: usize, u: usize, dy: usize, y: usize, d
     if (dx) {
       for (let xi = 0; xi < P; xi++) {
         // dV_ξ (tb, C) = Ŷ_ξ (tb, F) · U_ξᵀ (F, C), into V's block (done with)
-        gemm_run(tb, C, F, MATRIX, yh + <usize>xi * yPlane, F, false, MATRIX, u + <usize>xi * uPlane, F, true,
+        const bu = upT ? upT + <usize>xi * <usize>gemm_packed_b_bytes(F, C) : u + <usize>xi * uPlane;
+        gemm_run(tb, C, F, MATRIX, yh + <usize>xi * yPlane, F, false, upT ? PACKED : MATRIX, bu, F, true,
                  MATRIX, v + <usize>xi * vPlane, C, false, 0, 0, 0, 0, gemmScratch);
       }
       dx_scatter(m, v, vPlane, dx, H, W, C, OH, OW, pt, pl, t0 + b0, tb, tmp);

@@ -152,8 +152,9 @@ describe('conv → 2x2 max pool fused in training', () => {
         m.dispose();
         return w;
       };
-      // The Winograd kernels' last argument: the winners (pooled) or 0.
-      const pooledWinograd = (name: string) => calls.filter((c) => c[0] === name && c[c.length - 1] !== 0).length;
+      // The winners (pooled) or 0: the forward's last argument, the backward's second last.
+      const winners = (c: unknown[]) => c[c.length - (c[0] === 'winograd_backward_f32' ? 2 : 1)];
+      const pooledWinograd = (name: string) => calls.filter((c) => c[0] === name && winners(c) !== 0).length;
       const plain = await weightsAfter(false);
       expect(calls.filter((c) => (c[0] as string).includes('maxpool2'))).toEqual([]);
       expect(pooledWinograd('winograd_forward_f32') + pooledWinograd('winograd_backward_f32')).toBe(0);
