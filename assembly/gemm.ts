@@ -13,7 +13,7 @@
 // routine differs:
 //   A im2col  rows are output pixels, columns (kh,kw,c) — conv forward
 //   B im2col  the same matrix as B (rows pixels, columns (kh,kw,c)) — conv backward for dwᵀ = dyᵀ·im2col
-import { madd } from './simd';
+import { madd, ldk, stk } from './simd';
 import { activation_forward_f32 } from './activations';
 import { Im2col, MATRIX, IM2COL, COL2IM, PACKED } from './conv-geometry';
 
@@ -633,18 +633,17 @@ export function gemm_run(M: i32, N: i32, K: i32,
 }
 
 // c (1,N) = [c +] a · b (K,N) [+ bias], then act, for one row (a batch-1 dense layer): b is read once in
-// place, 8 (then 4, then 1) columns at a time, instead of being packed into panels for a single row — the
+// place, 32 columns at a time (then the rest), instead of being packed into panels for a single row — the
 // packing alone cost more than the product. `aStep` is the byte distance between consecutive a values.
 // Columns go 32 at a time first: eight accumulators, enough independent adds to hide their latency, and
 // 128 bytes of each b row read at once (8 columns used half of each cache line and streamed b twice). The
-// 4-wide leftovers have too few accumulators for that, so each sums its K products in four interleaved
-// partial sums (k mod 4); scalar columns in two. A column's arithmetic depends only on where it lies
-// relative to N's multiples of 32 and 4, so parts split at multiples of 32 (threads, src/ops/gemm.ts) give
-// bitwise the same values.
+// columns left over go in groups of four (the last one 1..3 wide) with four interleaved partial sums each
+// (k mod 4), two groups a pass (a dense 1600→10's two scalar columns took as long as its eight others). A
+// column's arithmetic depends only on whether it lies below N's last multiple of 32, so parts split at
+// multiples of 32 (threads, src/ops/gemm.ts) give bitwise the same values.
 function gemv_row_f32(N: i32, K: i32, a: usize, aStep: usize, b: usize, ldb: i32, c: usize, accumulate: bool,
                       bias: usize, act: i32, alpha: f32): void {
   const row = <usize>ldb << 2;
-  const K4 = K & ~3;
   let j = 0;
   for (; j + 32 <= N; j += 32) {
     const cj = c + (<usize>j << 2);
@@ -672,13 +671,49 @@ function gemv_row_f32(N: i32, K: i32, a: usize, aStep: usize, b: usize, ldb: i32
     v128.store(cj, c0); v128.store(cj, c1, 16); v128.store(cj, c2, 32); v128.store(cj, c3, 48);
     v128.store(cj, c4, 64); v128.store(cj, c5, 80); v128.store(cj, c6, 96); v128.store(cj, c7, 112);
   }
-  for (; j + 4 <= N; j += 4) {
-    const cj = c + (<usize>j << 2);
-    let s0 = f32x4.splat(0), t0 = s0, u0 = s0, v0 = s0;
-    let p = b + (<usize>j << 2);
-    let q = a;
-    let k = 0;
-    for (; k < K4; k += 4) {
+  // The columns left (< 32) in groups of four, each summing its K products in four interleaved partial sums
+  // (k mod 4, the K % 4 last ones into the first): two groups a pass over b's rows while there are eight
+  // columns (eight chains hide the adds' latency), then one; a last group of 1..3 columns is the four columns
+  // ending at N where four or more are left (those before it get the same bits again; not with accumulate),
+  // else lanes past N read as 0 and are not stored.
+  const left = N - j;
+  for (; j + 8 <= N; j += 8) gemv_groups(K, a, aStep, b + (<usize>j << 2), row, c + (<usize>j << 2), accumulate, 4, 4);
+  if (j + 4 <= N) {
+    gemv_groups(K, a, aStep, b + (<usize>j << 2), row, c + (<usize>j << 2), accumulate, 4, 0);
+    j += 4;
+  }
+  if (j < N) {
+    const back = left >= 4 && !accumulate ? 4 - (N - j) : 0;
+    const at = <usize>(j - back) << 2;
+    gemv_groups(K, a, aStep, b + at, row, c + at, accumulate, N - j + back, 0);
+  }
+  // The bias once the sums are complete (the same adds as in the loops: sum, then bias).
+  if (bias) for (let i = 0; i < N; i++) store<f32>(c + (<usize>i << 2), load<f32>(c + (<usize>i << 2)) + load<f32>(bias + (<usize>i << 2)));
+  if (act) activation_forward_f32(c, c, N, act, alpha);
+}
+
+// One pass of gemv_row_f32 over b's rows for one or two groups of four columns at b (n0, n1 lanes: 4, or
+// 1..3 with the lanes past them read as 0 and not stored; n1 = 0: one group).
+function gemv_groups(K: i32, a: usize, aStep: usize, b: usize, row: usize, c: usize, accumulate: bool,
+                             n0: i32, n1: i32): void {
+  const z = f32x4.splat(0);
+  let s0 = z, t0 = z, u0 = z, v0 = z, s1 = z, t1 = z, u1 = z, v1 = z;
+  let p = b;
+  let q = a;
+  let k = 0;
+  if (n1 == 4) {
+    for (; k + 4 <= K; k += 4) {
+      const a0 = f32x4.splat(load<f32>(q)), a1 = f32x4.splat(load<f32>(q + aStep));
+      const a2 = f32x4.splat(load<f32>(q + 2 * aStep)), a3 = f32x4.splat(load<f32>(q + 3 * aStep));
+      s0 = madd(a0, v128.load(p), s0); t0 = madd(a1, v128.load(p + row), t0);
+      u0 = madd(a2, v128.load(p + 2 * row), u0); v0 = madd(a3, v128.load(p + 3 * row), v0);
+      s1 = madd(a0, v128.load(p, 16), s1); t1 = madd(a1, v128.load(p + row, 16), t1);
+      u1 = madd(a2, v128.load(p + 2 * row, 16), u1); v1 = madd(a3, v128.load(p + 3 * row, 16), v1);
+      p += 4 * row;
+      q += 4 * aStep;
+    }
+  } else if (n0 == 4) {
+    for (; k + 4 <= K; k += 4) {
       s0 = madd(f32x4.splat(load<f32>(q)), v128.load(p), s0);
       t0 = madd(f32x4.splat(load<f32>(q + aStep)), v128.load(p + row), t0);
       u0 = madd(f32x4.splat(load<f32>(q + 2 * aStep)), v128.load(p + 2 * row), u0);
@@ -686,34 +721,29 @@ function gemv_row_f32(N: i32, K: i32, a: usize, aStep: usize, b: usize, ldb: i32
       p += 4 * row;
       q += 4 * aStep;
     }
-    for (; k < K; k++) {
-      s0 = madd(f32x4.splat(load<f32>(q)), v128.load(p), s0);
-      p += row;
-      q += aStep;
+  } else {
+    for (; k + 4 <= K; k += 4) {
+      s0 = madd(f32x4.splat(load<f32>(q)), ldk(p, n0), s0);
+      t0 = madd(f32x4.splat(load<f32>(q + aStep)), ldk(p + row, n0), t0);
+      u0 = madd(f32x4.splat(load<f32>(q + 2 * aStep)), ldk(p + 2 * row, n0), u0);
+      v0 = madd(f32x4.splat(load<f32>(q + 3 * aStep)), ldk(p + 3 * row, n0), v0);
+      p += 4 * row;
+      q += 4 * aStep;
     }
-    s0 = f32x4.add(f32x4.add(s0, t0), f32x4.add(u0, v0));
-    v128.store(cj, accumulate ? f32x4.add(v128.load(cj), s0) : s0);
   }
-  for (; j < N; j++) {
-    const cj = c + (<usize>j << 2);
-    let s: f32 = 0, t: f32 = 0;
-    let p = b + (<usize>j << 2);
-    let q = a;
-    let k = 0;
-    for (; k + 2 <= K; k += 2) {
-      // Two interleaved partial sums (k even, odd) halve the chain of dependent adds.
-      s += load<f32>(q) * load<f32>(p);
-      t += load<f32>(q + aStep) * load<f32>(p + row);
-      p += 2 * row;
-      q += 2 * aStep;
-    }
-    if (k < K) s += load<f32>(q) * load<f32>(p);
-    s += t;
-    store<f32>(cj, accumulate ? load<f32>(cj) + s : s);
+  for (; k < K; k++) {
+    const av = f32x4.splat(load<f32>(q));
+    s0 = madd(av, ldk(p, n0), s0);
+    if (n1) s1 = madd(av, v128.load(p, 16), s1);
+    p += row;
+    q += aStep;
   }
-  // The bias once the sums are complete (the same adds as in the loops: sum, then bias).
-  if (bias) for (let i = 0; i < N; i++) store<f32>(c + (<usize>i << 2), load<f32>(c + (<usize>i << 2)) + load<f32>(bias + (<usize>i << 2)));
-  if (act) activation_forward_f32(c, c, N, act, alpha);
+  s0 = f32x4.add(f32x4.add(s0, t0), f32x4.add(u0, v0));
+  stk(c, n0, accumulate ? f32x4.add(ldk(c, n0), s0) : s0);
+  if (n1) {
+    s1 = f32x4.add(f32x4.add(s1, t1), f32x4.add(u1, v1));
+    stk(c + 16, 4, accumulate ? f32x4.add(v128.load(c, 16), s1) : s1);
+  }
 }
 
 // c (M,N) = [c +] op(a) (M,K) · op(b) (K,N) [+ bias (N)], then activation `act`. Leading dimensions in floats:
