@@ -46,6 +46,67 @@ export function filter_tile_f43(d: usize, plane: usize, g00: f32, g01: f32, g02:
   return (u3 + u4 - u1 - u2) / 6 + u5;
 }
 
+// filter_tile_f43 for two filters at once, in the f64x2 lanes (the same arithmetic per lane): the taps g
+// hold (f, f + 1), and lane 1 of U goes `fs` bytes after lane 0.
+export function filter_tile2_f43(d: usize, plane: usize, fs: usize, g00: v128, g01: v128, g02: v128, g10: v128, g11: v128,
+                                 g12: v128, g20: v128, g21: v128, g22: v128): void {
+  for (let r = 0; r < 6; r++) {
+    const h0 = g6x(g00, g10, g20, r), h1 = g6x(g01, g11, g21, r), h2 = g6x(g02, g12, g22, r);
+    for (let s = 0; s < 6; s++) {
+      const v = f32x4.demote_f64x2_zero(g6x(h0, h1, h2, s));
+      const at = d + <usize>(6 * r + s) * plane;
+      v128.store32_lane(at, v, 0);
+      v128.store32_lane(at + fs, v, 1);
+    }
+  }
+}
+
+// g6 on both lanes.
+@inline function g6x(x0: v128, x1: v128, x2: v128, i: i32): v128 {
+  switch (i) {
+    case 0: return f64x2.div(x0, f64x2.splat(4));
+    case 1: return f64x2.div(f64x2.neg(f64x2.add(f64x2.add(x0, x1), x2)), f64x2.splat(6));
+    case 2: return f64x2.div(f64x2.neg(f64x2.add(f64x2.sub(x0, x1), x2)), f64x2.splat(6));
+    case 3: return f64x2.add(f64x2.add(f64x2.div(x0, f64x2.splat(24)), f64x2.div(x1, f64x2.splat(12))), f64x2.div(x2, f64x2.splat(6)));
+    case 4: return f64x2.add(f64x2.sub(f64x2.div(x0, f64x2.splat(24)), f64x2.div(x1, f64x2.splat(12))), f64x2.div(x2, f64x2.splat(6)));
+    default: return x2;
+  }
+}
+
+// gt6 on both lanes.
+@inline function gt6x(u0: v128, u1: v128, u2: v128, u3: v128, u4: v128, u5: v128, a: i32): v128 {
+  const six = f64x2.splat(6);
+  if (a == 0) {
+    return f64x2.add(f64x2.sub(f64x2.div(u0, f64x2.splat(4)), f64x2.div(f64x2.add(u1, u2), six)), f64x2.div(f64x2.add(u3, u4), f64x2.splat(24)));
+  }
+  if (a == 1) return f64x2.add(f64x2.div(f64x2.sub(u2, u1), six), f64x2.div(f64x2.sub(u3, u4), f64x2.splat(12)));
+  return f64x2.add(f64x2.div(f64x2.sub(f64x2.sub(f64x2.add(u3, u4), u1), u2), six), u5);
+}
+
+// Two neighbouring (c, f) pairs of dw_tile_f43 at once (s, d: the first), in the f64x2 lanes.
+export function dw_tile2_f43(s: usize, plane: usize, d: usize, accumulate: bool): void {
+  for (let a = 0; a < 3; a++) {
+    const x0 = column_gt6x(s, plane, a), x1 = column_gt6x(s + plane, plane, a), x2 = column_gt6x(s + 2 * plane, plane, a);
+    const x3 = column_gt6x(s + 3 * plane, plane, a), x4 = column_gt6x(s + 4 * plane, plane, a), x5 = column_gt6x(s + 5 * plane, plane, a);
+    for (let b = 0; b < 3; b++) {
+      const d1 = d + <usize>(3 * a + b) * plane;
+      let v = f32x4.demote_f64x2_zero(gt6x(x0, x1, x2, x3, x4, x5, b));
+      if (accumulate) v = f32x4.add(v, v128.load64_zero(d1));
+      v128.store64_lane(d1, v, 0);
+    }
+  }
+}
+
+// Two neighbouring f32 at p as f64x2.
+@inline function ld2(p: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(p));
+}
+
+@inline function column_gt6x(s: usize, plane: usize, a: i32): v128 {
+  const p: usize = 6 * plane;
+  return gt6x(ld2(s), ld2(s + p), ld2(s + 2 * p), ld2(s + 3 * p), ld2(s + 4 * p), ld2(s + 5 * p), a);
+}
+
 // One (c, f) of dw (9 taps, `plane` bytes apart from d) [+]= Gᵀ u G, u the 36 values at s (`plane` apart).
 export function dw_tile_f43(s: usize, plane: usize, d: usize, accumulate: bool): void {
   for (let a = 0; a < 3; a++) {

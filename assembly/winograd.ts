@@ -15,7 +15,12 @@
 import { gemm_run, gemm_run_scratch_bytes, gemm_pack_b, gemm_packed_b_bytes } from './gemm';
 import { MATRIX, PACKED } from './conv-geometry';
 import { filter_tile_f23, input_tile_f23, output_tile_f23, dy_tile_f23, dx_tile_f23, dw_tile_f23 } from './winograd-f23';
-import { filter_tile_f43, input_tile_f43, output_tile_f43, dy_tile_f43, dx_tile_f43, dw_tile_f43 } from './winograd-f43';
+import { filter_tile_f43, input_tile_f43, output_tile_f43, dy_tile_f43, dx_tile_f43, dw_tile_f43, filter_tile2_f43, dw_tile2_f43 } from './winograd-f43';
+
+// Two neighbouring f32 at p as f64x2.
+@inline function ld2(p: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(p));
+}
 
 // Transformed positions per tile: α² = (m + 2)².
 @inline function positions(m: i32): i32 {
@@ -38,15 +43,25 @@ export function winograd_filter_bytes(C: i32, F: i32, m: i32): i32 {
 // U (P, C, F) = G g Gᵀ for every f and the channels c0..c0+cn; w is (3, 3, C, F). Flipped: U' (P, F, C) for
 // the input gradient dx = conv(dy, w'), w'[kh][kw][f][c] = w[2−kh][2−kw][c][f] (the 'full' convolution of dy
 // with the flipped filters, channels and filters swapped). Once per weight version (each step in training:
-// ~0.14 µs per (c, f), f64 divisions): plain scalar code. Each (c, f) is computed alone, so threads split by
-// channels (bitwise the same U).
+// ~0.14 µs per (c, f), f64 divisions): scalar code, or for F(4,3) two filters at a time in f64x2 lanes (the
+// same arithmetic). Each (c, f) is computed alone, so threads split by channels (bitwise the same U).
 export function winograd_filter_f32(w: usize, u: usize, C: i32, F: i32, m: i32, c0: i32, cn: i32, flipped: bool): void {
   const plane = <usize>C * <usize>F << 2; // bytes of one (C, F) matrix: one tap of w, one ξ of U
   // Tap (r, q) of g is w's tap (r, q), or (2−r, 2−q) flipped: a step of ±plane from the first one read.
   const first: usize = flipped ? 8 * plane : 0;
   const step: usize = flipped ? <usize>0 - plane : plane; // wraps: a step back
   for (let c = c0; c < c0 + cn; c++) {
-    for (let f = 0; f < F; f++) {
+    let f = 0;
+    for (; m == 4 && f + 2 <= F; f += 2) {
+      const s = w + ((<usize>c * <usize>F + <usize>f) << 2) + first;
+      const g00 = ld2(s), g01 = ld2(s + step), g02 = ld2(s + 2 * step);
+      const g10 = ld2(s + 3 * step), g11 = ld2(s + 4 * step), g12 = ld2(s + 5 * step);
+      const g20 = ld2(s + 6 * step), g21 = ld2(s + 7 * step), g22 = ld2(s + 8 * step);
+      // Lane 1 (filter f + 1) of U: the next value, or flipped the next row of (F, C).
+      const d = u + ((flipped ? <usize>f * <usize>C + <usize>c : <usize>c * <usize>F + <usize>f) << 2);
+      filter_tile2_f43(d, plane, flipped ? <usize>C << 2 : 4, g00, g01, g02, g10, g11, g12, g20, g21, g22);
+    }
+    for (; f < F; f++) {
       const s = w + ((<usize>c * <usize>F + <usize>f) << 2) + first;
       const g00 = load<f32>(s), g01 = load<f32>(s + step), g02 = load<f32>(s + 2 * step);
       const g10 = load<f32>(s + 3 * step), g11 = load<f32>(s + 4 * step), g12 = load<f32>(s + 5 * step);
@@ -348,7 +363,10 @@ export function winograd_dw_finish_f32(dwp: usize, parts: i32, dw: usize, db: us
       for (let j: usize = xi < P ? start : 0; j < to; j += 4) store<f32>(base + j, load<f32>(base + j) + load<f32>(base + part + j));
     }
   }
-  for (let i: usize = <usize>i0; i < <usize>(i0 + iN); i++) {
+  let i: usize = <usize>i0;
+  // F(4,3): two neighbouring pairs at a time in f64x2 lanes (the same arithmetic).
+  for (; m == 4 && i + 2 <= <usize>(i0 + iN); i += 2) dw_tile2_f43(dwp + (i << 2), plane, dw + (i << 2), accumulate);
+  for (; i < <usize>(i0 + iN); i++) {
     if (m == 2) dw_tile_f23(dwp + (i << 2), plane, dw + (i << 2), accumulate);
     else dw_tile_f43(dwp + (i << 2), plane, dw + (i << 2), accumulate);
   }
