@@ -6,6 +6,7 @@
 //   batch 8 for information.
 //
 //   npm run bench -- issue13 [--rounds=R] [--no-mobilenet]     (also part of the full `npm run bench`)
+//   npm run bench -- issue13 --latency-only [--rounds=R]        (the 2-thread batch-1 figure alone: b1, b1t2)
 //
 // simdnet runs two engines in this process (dist/simdnet.js imported twice: 1 thread and 2 threads); each
 // round times every variant once, alternating, so load changes hit all of them alike. Outputs are compared
@@ -85,18 +86,19 @@ async function startPytorch(log) {
   });
 }
 
-export async function runIssue13Bench({ rounds = 3, mobilenet = true, log = console.log } = {}) {
+export async function runIssue13Bench({ rounds = 3, mobilenet = true, latencyOnly = false, log = console.log } = {}) {
+  if (latencyOnly) mobilenet = false;
   const dist = pathToFileURL(join(here, '..', 'dist', 'simdnet.js')).href;
   const sn1 = await import(`${dist}?engine=1`);
   const sn2 = await import(`${dist}?engine=2`);
   const info = await sn1.ready({ threads: 1 });
   const two = await sn2.ready({ threads: 2, simd: info.relaxedSimd ? 'relaxed' : 'plain' });
   const build = info.relaxedSimd ? 'relaxed' : 'plain';
-  const tf = await loadTfjsWasm();
+  const tf = latencyOnly ? null : await loadTfjsWasm();
   // PyTorch settles at a different speed in each process (21.5 ms a step in one, 32-33 ms in others, on
   // this machine, same script): rounds rotate over three processes, so the median is not one process's luck.
   const torchProcesses = [];
-  for (let i = 0; i < TORCH_PROCESSES; i++) {
+  for (let i = 0; i < (latencyOnly ? 0 : TORCH_PROCESSES); i++) {
     const p = await startPytorch(i === 0 ? log : () => {});
     if (!p) break;
     torchProcesses.push(p);
@@ -185,6 +187,7 @@ export async function runIssue13Bench({ rounds = 3, mobilenet = true, log = cons
     Object.assign(variants, { mn1: read(mn, m1), mn8: read(mn, m8) });
     if (tf) Object.assign(variants, { tfMn1: () => tf.tidy(() => tfmn.predict(tm1).dataSync()), tfMn8: () => tf.tidy(() => tfmn.predict(tm8).dataSync()) });
   }
+  if (latencyOnly) for (const k of Object.keys(variants)) if (k !== 'b1' && k !== 'b1t2') delete variants[k];
   for (const k of Object.keys(variants)) ms[k] = [];
   if (torch) ms.torch = [];
   const minMs = 300;
@@ -236,6 +239,8 @@ export function issue13Table(r) {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const arg = (n) => process.argv.find((a) => a.startsWith(`--${n}=`))?.split('=')[1];
-  const r = await runIssue13Bench({ rounds: Number(arg('rounds') ?? 3), mobilenet: !process.argv.includes('--no-mobilenet') });
+  const r = await runIssue13Bench({
+    rounds: Number(arg('rounds') ?? 3), mobilenet: !process.argv.includes('--no-mobilenet'), latencyOnly: process.argv.includes('--latency-only'),
+  });
   console.log(issue13Table(r));
 }
