@@ -2,7 +2,7 @@
 // stride-1, dilation-1, ungrouped conv2d, and the filter plan a layer keeps so the filter transform runs once
 // per weight version. `tile` is the output tile's side m (2 or 4); each has its own transformed filters.
 import { engine, type KernelCall } from '../backend/engine.js';
-import { evenRanges, splitWork } from '../backend/split.js';
+import { evenRanges, splitRanges, splitWork } from '../backend/split.js';
 import { Tensor } from '../tensor.js';
 
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
@@ -58,9 +58,10 @@ class Transformed {
     const [, , C, F] = w.shape;
     const bytes = k.winograd_packed_filter_t_bytes(C, F, tile);
     if (!bytes) return 0;
-    this.packedT = Tensor.empty([bytes / 4]);
-    k.winograd_pack_filters_t_f32(u, this.packedT.ptr, C, F, tile);
-    return this.packedT.ptr;
+    const p = (this.packedT = Tensor.empty([bytes / 4]));
+    const P = (tile + 2) ** 2;
+    engine().parallel(splitRanges(P, P * C * F).map(([x0, xn]): KernelCall => ['winograd_pack_filters_t_f32', u, p.ptr, C, F, x0, xn]));
+    return p.ptr;
   }
 
   dispose(): void {
