@@ -85,20 +85,20 @@ export function winograd_packed_filter_bytes(C: i32, F: i32, m: i32): i32 {
 
 // U (P, C, F) packed into up, each position's (C, F) as the products' GEMM packs its B, so forwards read it
 // as is (bKind PACKED) instead of packing it again in every call and part: once per weight version.
-export function winograd_pack_filters_f32(u: usize, up: usize, C: i32, F: i32, m: i32): void {
+// Positions [xi0, xi0 + xin) only: threads split by positions.
+export function winograd_pack_filters_f32(u: usize, up: usize, C: i32, F: i32, m: i32, xi0: i32, xin: i32): void {
   const uPlane = <usize>C * <usize>F << 2, upPlane = <usize>gemm_packed_b_bytes(C, F);
-  for (let xi = 0; xi < positions(m); xi++) gemm_pack_b(u + <usize>xi * uPlane, F, C, F, up + <usize>xi * upPlane, false);
+  for (let xi = xi0; xi < xi0 + xin; xi++) gemm_pack_b(u + <usize>xi * uPlane, F, C, F, up + <usize>xi * upPlane, false);
 }
 
-// The same for the backward's dx products, which read U_ξᵀ (F, C): 0 bytes where F is too deep. Positions
-// x0..x0+xn: threads split them (a step's serial part otherwise).
+// The same for the backward's dx products, which read U_ξᵀ (F, C): 0 bytes where F is too deep.
 export function winograd_packed_filter_t_bytes(C: i32, F: i32, m: i32): i32 {
   return positions(m) * gemm_packed_b_bytes(F, C);
 }
 
-export function winograd_pack_filters_t_f32(u: usize, up: usize, C: i32, F: i32, x0: i32, xn: i32): void {
+export function winograd_pack_filters_t_f32(u: usize, up: usize, C: i32, F: i32, m: i32, xi0: i32, xin: i32): void {
   const uPlane = <usize>C * <usize>F << 2, upPlane = <usize>gemm_packed_b_bytes(F, C);
-  for (let xi = x0; xi < x0 + xn; xi++) gemm_pack_b(u + <usize>xi * uPlane, F, F, C, up + <usize>xi * upPlane, true);
+  for (let xi = xi0; xi < xi0 + xin; xi++) gemm_pack_b(u + <usize>xi * uPlane, F, F, C, up + <usize>xi * upPlane, true);
 }
 
 // y tiles [t0, t0 + tn), filters [f0, f0 + fn) of act(conv(x, w) + b) by F(m x m, 3x3), then tiles

@@ -26,6 +26,26 @@ describe('thread pool on shared memory', () => {
     t.dispose();
   });
 
+  it('wakes sleeping workers ahead of a burst of calls, and only those asleep', async () => {
+    await sn.ready({ threads: 2, simd: 'plain' });
+    const e = engine();
+    const t = sn.Tensor.zeros([32]);
+    e.parallel([['fill_f32', t.ptr, 16, 1], ['fill_f32', t.ptr + 64, 16, 2]]);
+    // The worker spins a while after its call, then sleeps in Atomics.wait: wake it once it sleeps.
+    let woken = 0;
+    for (let tries = 0; tries < 100 && woken === 0; tries++) {
+      await new Promise((r) => setTimeout(r, 20));
+      woken = e.wakeWorkers();
+    }
+    expect(woken).toBe(1);
+    // Spinning again now, it still takes calls.
+    e.parallel([['fill_f32', t.ptr, 16, 3], ['fill_f32', t.ptr + 64, 16, 4]]);
+    expect([t.view()[15], t.view()[31]]).toEqual([3, 4]);
+    t.dispose();
+    await sn.ready({ threads: 1, simd: 'plain' });
+    expect(engine().wakeWorkers()).toBe(0);
+  });
+
   it('runs more calls than threads in rounds', async () => {
     await sn.ready({ threads: 2, simd: 'plain' });
     const t = sn.Tensor.zeros([5 * 16]);

@@ -126,6 +126,14 @@ export class Engine {
   }
 
   /**
+   * Wakes the pool's sleeping workers ahead of a burst of parallel calls (ThreadPool.wake): how many were
+   * asleep (0 without a pool).
+   */
+  wakeWorkers(): number {
+    return this.pool ? this.pool.wake() : 0;
+  }
+
+  /**
    * Runs independent kernel calls, one per thread, and returns when all are done. Calls must not write
    * overlapping memory. Without a pool they simply run one after another.
    */

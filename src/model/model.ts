@@ -343,6 +343,8 @@ export abstract class Model {
    * before this batch; `where` ("epoch 3, batch 17") goes into that message.
    */
   trainBatch(xs: Tensor[], ys: Tensor[], order: Int32Array | null, start: number, count: number, where = ''): BatchResult {
+    // The step's kernels come back to back; workers asleep since the last step would make its first wait.
+    engine().wakeWorkers();
     const graph = this.graphFor('fit');
     const fused = this.fusedOutputs(graph);
     try {

@@ -10,6 +10,18 @@ const align64 = (n: number) => Math.ceil(n / 64) * 64;
 /** The output tile's side: F(2x2,3x3) or F(4x4,3x3). */
 export type WinogradTile = 2 | 4;
 
+/**
+ * Packs U (or U_ξᵀ) for the products, split by positions ξ across threads: once per weight version, each
+ * training step (~35 µs each of the MNIST convnet's step, ~0.8 % of it on 2 threads when on one). A copy:
+ * the same bytes whatever the split.
+ */
+function packFilters(
+  kernel: 'winograd_pack_filters_f32' | 'winograd_pack_filters_t_f32', u: number, up: number, C: number, F: number, tile: WinogradTile,
+): void {
+  const P = (tile + 2) ** 2;
+  engine().parallel(splitRanges(P, 2 * P * C * F).map(([xi0, xin]): KernelCall => [kernel, u, up, C, F, tile, xi0, xin]));
+}
+
 /** One transformed filter tensor (and its packed copy, once asked for) and the weight version it was made from. */
 class Transformed {
   u: Tensor | null = null;
@@ -46,7 +58,7 @@ class Transformed {
     const bytes = k.winograd_packed_filter_bytes(C, F, tile);
     if (!bytes) return 0;
     this.packed = Tensor.empty([bytes / 4]);
-    k.winograd_pack_filters_f32(u, this.packed.ptr, C, F, tile);
+    packFilters('winograd_pack_filters_f32', u, this.packed.ptr, C, F, tile);
     return this.packed.ptr;
   }
 
@@ -58,10 +70,9 @@ class Transformed {
     const [, , C, F] = w.shape;
     const bytes = k.winograd_packed_filter_t_bytes(C, F, tile);
     if (!bytes) return 0;
-    const p = (this.packedT = Tensor.empty([bytes / 4]));
-    const P = (tile + 2) ** 2;
-    engine().parallel(splitRanges(P, P * C * F).map(([x0, xn]): KernelCall => ['winograd_pack_filters_t_f32', u, p.ptr, C, F, x0, xn]));
-    return p.ptr;
+    this.packedT = Tensor.empty([bytes / 4]);
+    packFilters('winograd_pack_filters_t_f32', u, this.packedT.ptr, C, F, tile);
+    return this.packedT.ptr;
   }
 
   dispose(): void {

@@ -42,12 +42,14 @@ const data = cases.map((c) => ({ x: fill(c.x.reduce((a, b) => a * b)), w: fill(9
  * Every case on the current engine: outputs, and per case the winograd calls of its widest parallel group.
  * `planned`: through a layer's plan (the filters transformed and packed once), else transformed per call.
  */
-function runAll(planned = false): { out: Float32Array[]; groups: KernelCall[][] } {
+function runAll(planned = false): { out: Float32Array[]; groups: KernelCall[][]; packParts: number } {
   const e = engine();
   const parallel = e.parallel.bind(e);
   let widest: KernelCall[] = [];
+  let packParts = 0;
   e.parallel = (calls) => {
     if (calls[0][0] === 'winograd_forward_f32' && calls.length > widest.length) widest = [...calls];
+    if (calls[0][0] === 'winograd_pack_filters_f32') packParts = Math.max(packParts, calls.length);
     parallel(calls);
   };
   const out: Float32Array[] = [];
@@ -67,7 +69,7 @@ function runAll(planned = false): { out: Float32Array[]; groups: KernelCall[][] 
       groups.push(widest);
       [x, w, b, y, plan].forEach((t) => t?.dispose());
     });
-    return { out, groups };
+    return { out, groups, packParts };
   } finally {
     e.parallel = parallel;
     sn.ops.forceConv2dPath('auto');
@@ -104,6 +106,8 @@ describe.each(['plain', 'relaxed'] as const)('Winograd forward split across thre
       await sn.ready({ threads, simd });
       for (const planned of [false, true]) {
         const split = runAll(planned);
+        // The plan packs U once, split by positions (a copy: bitwise the same whatever the split).
+        expect(split.packParts, 'pack parts').toBe(planned ? Math.min(threads, 2) : 0);
         cases.forEach((c, i) => {
           const parts = split.groups[i].map(range);
           expect(parts.length, `case ${i}, ${threads} threads: parts`).toBeGreaterThan(1);
@@ -210,5 +214,29 @@ describe.each([2, 4] as const)('Winograd F(%i,3) pieces that threads run in rang
         expect(whole[9 * C * F + f]).toBe(accumulate ? Math.fround(start[9 * C * F + f] + sum) : sum);
       }
     }
+  });
+  it('packs U and U_ξᵀ the same in position ranges', async () => {
+    await sn.ready({ threads: 1, simd: 'plain' });
+    // C, F past one 8-wide panel and one 4-deep step, neither a multiple of them.
+    const [Cp, Fp] = [13, 21];
+    const u = sn.tensor(fill(P * Cp * Fp), [P, Cp, Fp]);
+    const packs = [['winograd_pack_filters_f32', k().winograd_packed_filter_bytes(Cp, Fp, m)], ['winograd_pack_filters_t_f32', k().winograd_packed_filter_t_bytes(Cp, Fp, m)]] as const;
+    for (const [kernel, bytes] of packs) {
+      expect(bytes, kernel).toBeGreaterThan(0);
+      const [whole, pieces] = [sn.Tensor.empty([bytes / 4]), sn.tensor(new Float32Array(bytes / 4).fill(NaN), [bytes / 4])];
+      whole.set(new Float32Array(bytes / 4).fill(NaN));
+      k()[kernel](u.ptr, whole.ptr, Cp, Fp, m, 0, P);
+      const ranges = [[P - 3, 3], [0, 5], [5, P - 8]];
+      k()[kernel](u.ptr, pieces.ptr, Cp, Fp, m, ranges[0][0], ranges[0][1]);
+      // A range writes its positions only (each packs into bytes / P).
+      expect(pieces.dataSync().subarray(0, (P - 3) * bytes / 4 / P).every((v) => Number.isNaN(v)), `${kernel}: outside its range`).toBe(true);
+      for (const [xi0, xin] of ranges.slice(1)) k()[kernel](u.ptr, pieces.ptr, Cp, Fp, m, xi0, xin);
+      const [a, b] = [whole.dataSync(), pieces.dataSync()];
+      // Every value of U is in the packed copy (the rest is padding).
+      expect(new Set(a).size, kernel).toBeGreaterThan(P * Cp * Fp / 2);
+      expect(b.every((v, i) => Object.is(v, a[i])), kernel).toBe(true);
+      [whole, pieces].forEach((t) => t.dispose());
+    }
+    u.dispose();
   });
 });
