@@ -7,6 +7,7 @@
 //
 //   npm run bench -- issue13 [--rounds=R] [--no-mobilenet]     (also part of the full `npm run bench`)
 //   npm run bench -- issue13 --latency-only [--rounds=R]        (the 2-thread batch-1 figure alone: b1, b1t2)
+//   npm run bench -- issue13 --threads-only [--rounds=R]        (both 2-thread figures: b1, b1t2, train, trainT2)
 //
 // simdnet runs two engines in this process (dist/simdnet.js imported twice: 1 thread and 2 threads); each
 // round times every variant once, alternating, so load changes hit all of them alike. Outputs are compared
@@ -86,19 +87,21 @@ async function startPytorch(log) {
   });
 }
 
-export async function runIssue13Bench({ rounds = 3, mobilenet = true, latencyOnly = false, log = console.log } = {}) {
-  if (latencyOnly) mobilenet = false;
+export async function runIssue13Bench({ rounds = 3, mobilenet = true, latencyOnly = false, threadsOnly = false, log = console.log } = {}) {
+  // The variants timed when only the thread figures are asked for (no TF.js, PyTorch or MobileNetV2).
+  const only = latencyOnly ? ['b1', 'b1t2'] : threadsOnly ? ['b1', 'b1t2', 'train', 'trainT2'] : null;
+  if (only) mobilenet = false;
   const dist = pathToFileURL(join(here, '..', 'dist', 'simdnet.js')).href;
   const sn1 = await import(`${dist}?engine=1`);
   const sn2 = await import(`${dist}?engine=2`);
   const info = await sn1.ready({ threads: 1 });
   const two = await sn2.ready({ threads: 2, simd: info.relaxedSimd ? 'relaxed' : 'plain' });
   const build = info.relaxedSimd ? 'relaxed' : 'plain';
-  const tf = latencyOnly ? null : await loadTfjsWasm();
+  const tf = only ? null : await loadTfjsWasm();
   // PyTorch settles at a different speed in each process (21.5 ms a step in one, 32-33 ms in others, on
   // this machine, same script): rounds rotate over three processes, so the median is not one process's luck.
   const torchProcesses = [];
-  for (let i = 0; i < (latencyOnly ? 0 : TORCH_PROCESSES); i++) {
+  for (let i = 0; i < (only ? 0 : TORCH_PROCESSES); i++) {
     const p = await startPytorch(i === 0 ? log : () => {});
     if (!p) break;
     torchProcesses.push(p);
@@ -187,7 +190,7 @@ export async function runIssue13Bench({ rounds = 3, mobilenet = true, latencyOnl
     Object.assign(variants, { mn1: read(mn, m1), mn8: read(mn, m8) });
     if (tf) Object.assign(variants, { tfMn1: () => tf.tidy(() => tfmn.predict(tm1).dataSync()), tfMn8: () => tf.tidy(() => tfmn.predict(tm8).dataSync()) });
   }
-  if (latencyOnly) for (const k of Object.keys(variants)) if (k !== 'b1' && k !== 'b1t2') delete variants[k];
+  if (only) for (const k of Object.keys(variants)) if (!only.includes(k)) delete variants[k];
   for (const k of Object.keys(variants)) ms[k] = [];
   if (torch) ms.torch = [];
   const minMs = 300;
@@ -241,6 +244,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const arg = (n) => process.argv.find((a) => a.startsWith(`--${n}=`))?.split('=')[1];
   const r = await runIssue13Bench({
     rounds: Number(arg('rounds') ?? 3), mobilenet: !process.argv.includes('--no-mobilenet'), latencyOnly: process.argv.includes('--latency-only'),
+    threadsOnly: process.argv.includes('--threads-only'),
   });
   console.log(issue13Table(r));
 }

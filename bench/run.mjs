@@ -14,7 +14,8 @@
 //   npm run bench -- onnx              only PyTorch-exported ONNX models: simdnet/onnx loadOnnx vs ONNX Runtime Web on the same file (bench/pytorch-onnx.mjs; --rounds=R --batch=N)
 //   npm run bench -- issue13           only issue 13's target ratios (bench/issue13.mjs: convnet/LeNet-5 vs TF.js wasm, training vs
 //                                      PyTorch when /usr/bin/python3 has torch, 2 vs 1 thread, MobileNetV2; --rounds=R --no-mobilenet;
-//                                      --latency-only: the 2-thread batch-1 ratio alone)
+//                                      --latency-only: the 2-thread batch-1 ratio alone; --threads-only: both 2-thread ratios,
+//                                      batch-1 latency and training)
 //   npm run bench -- compare --baseline=PATH
 //                                      only this build against another build of simdnet (PATH: its dist/simdnet.js), both in
 //                                      one process, every model and kernel case (bench/compare.mjs; --rounds=R --no-kernels --filter=RE)
@@ -195,7 +196,7 @@ async function runGraph(sn, outDir) {
 /** Issue 13's target ratios in one interleaved run (bench/issue13.mjs); prints the table, writes issue13.json. */
 async function runIssue13(outDir) {
   const { runIssue13Bench, issue13Table } = await import('./issue13.mjs');
-  const result = await runIssue13Bench({ rounds: Number(option('rounds') ?? (quick ? 1 : 3)), mobilenet: !flag('no-mobilenet'), latencyOnly: flag('latency-only'), log });
+  const result = await runIssue13Bench({ rounds: Number(option('rounds') ?? (quick ? 1 : 3)), mobilenet: !flag('no-mobilenet'), latencyOnly: flag('latency-only'), threadsOnly: flag('threads-only'), log });
   result.markdown = issue13Table(result);
   log(result.markdown);
   writeFileSync(join(outDir, 'issue13.json'), JSON.stringify(result, null, 2));
