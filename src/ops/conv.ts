@@ -195,7 +195,7 @@ export function conv2dForward(
 
 /**
  * Whether conv2dForwardMaxPool2 runs these shapes fused: conv2dForward would take the direct few-channel
- * loop (not Winograd, no forced path), and there is one image per thread at least, or one image (split by
+ * loop (neither Winograd F(2,3) nor F(4,3), no forced path), and there is one image per thread at least, or one image (split by
  * pairs of rows across threads); 1 < N < threads runs unfused, split by images. Without `winners` (predict:
  * no argmax), also where the conv takes Winograd F(4x4,3x3): its output transform pools the tiles.
  */
@@ -205,7 +205,7 @@ export function conv2dMaxPool2Fuses(x: Tensor, w: Tensor, g: Conv2dGeometry, win
 }
 
 function directPools(d: Dims, g: Conv2dGeometry): boolean {
-  return (d.N >= engine().threads || d.N === 1) && forcedPath === 'auto' && conv2dPath(d, g) !== 'winograd' &&
+  return (d.N >= engine().threads || d.N === 1) && forcedPath === 'auto' && conv2dPath(d, g) === 'kernel' &&
     !!engine().kernels.conv2d_forward_is_direct(d.H, d.W, d.C, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.padTop, g.padLeft, d.groups);
 }
 

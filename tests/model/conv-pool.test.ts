@@ -104,6 +104,27 @@ describe('conv → 2x2 max pool fused in predict', () => {
     }
     m.dispose();
   });
+
+  it('keeps the direct loop for convs that run direct: one on 8-16 channels that Winograd F(4,3) takes pools there', async () => {
+    sn.dispose();
+    await sn.ready({ threads: 1 });
+    for (const [c, hw] of [[16, 10], [8, 14]]) {
+      sn.setSeed(4);
+      // C ≤ 16 with a 3x3 kernel is the direct loop's, but F = 32 takes F(4,3): the fused direct loop was 1.2-1.7x slower.
+      const m = sn.sequential([L.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [hw, hw, c] }), L.maxPooling2d({ poolSize: 2 })]);
+      const r = rng(c);
+      const x = sn.tensor(Float32Array.from({ length: 3 * hw * hw * c }, () => r() * 2 - 1), [3, hw, hw, c]);
+      setConvPoolFusion(false);
+      const want = m.predict(x) as sn.Tensor;
+      setConvPoolFusion(true);
+      let got!: sn.Tensor;
+      const calls = await callsRunBy(() => (got = m.predict(x) as sn.Tensor));
+      expect(calls.map((k) => k[0]), `C${c}`).not.toContain('conv2d_forward_maxpool2_f32');
+      expect(calls.some((k) => k[0] === 'winograd_forward_f32' && k[k.length - 3] === 1), `C${c}`).toBe(true);
+      expect(Array.from(got.dataSync()), `C${c}`).toEqual(Array.from(want.dataSync()));
+      [x, want, got, m].forEach((t) => t.dispose());
+    }
+  });
 });
 
 function buildForTraining(): sn.LayersModel {
