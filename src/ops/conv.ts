@@ -239,8 +239,8 @@ export function conv2dForwardMaxPool2(
     throw new Error(`simdnet ${op}: expected y and argmax [${pooled}] and b [${d.F}], got ${describe({ x, w, b, y, argmax })}`);
   }
   // Training (argmax) takes Winograd where it fuses, as conv2dBackwardMaxPool2 does (it makes dx there);
-  // predict where the conv takes F(4x4,3x3) and not the direct loop.
-  const winograd = argmax !== null ? conv2dWinogradMaxPool2Fuses(x, w, g) : !directPools(d, g) && conv2dMaxPool2Fuses(x, w, g, false);
+  // predict where the conv takes F(4x4,3x3) (the direct loop only pools convs that run direct).
+  const winograd = argmax !== null ? conv2dWinogradMaxPool2Fuses(x, w, g) : conv2dPath(d, g) === 'winograd4';
   if (!winograd && !directPools(d, g)) {
     throw new Error(`simdnet ${op}: ${describe({ x, w })} does not take the direct loop (conv2dMaxPool2Fuses), nor with argmax Winograd F(4x4,3x3) in training (conv2dWinogradMaxPool2Fuses) or without it F(4x4,3x3)`);
   }

@@ -49,30 +49,30 @@ class Transformed {
 
   /** Pointer to the transform packed for the forward's products (0 where it cannot be: C > 384). */
   packedOf(w: Tensor, flipped: boolean, tile: WinogradTile): number {
-    const u = this.of(w, flipped, tile);
-    if (this.packed && !this.packed.isDisposed) return this.packed.ptr;
-    const k = engine().kernels;
     // The forward's channels and filters: w's, or swapped for the flipped filters of dx.
     const [, , wc, wf] = w.shape;
     const [C, F] = flipped ? [wf, wc] : [wc, wf];
-    const bytes = k.winograd_packed_filter_bytes(C, F, tile);
-    if (!bytes) return 0;
-    this.packed = Tensor.empty([bytes / 4]);
-    packFilters('winograd_pack_filters_f32', u, this.packed.ptr, C, F, tile);
-    return this.packed.ptr;
+    return this.packedCopy(false, this.of(w, flipped, tile), C, F, tile);
   }
 
   /** Pointer to the (unflipped) transform packed for the backward's dx products (0 where it cannot be: F > 384). */
   packedTOf(w: Tensor, tile: WinogradTile): number {
-    const u = this.of(w, false, tile);
-    if (this.packedT && !this.packedT.isDisposed) return this.packedT.ptr;
-    const k = engine().kernels;
     const [, , C, F] = w.shape;
-    const bytes = k.winograd_packed_filter_t_bytes(C, F, tile);
+    return this.packedCopy(true, this.of(w, false, tile), C, F, tile);
+  }
+
+  /** U at `u` packed once (U_ξᵀ where `transposed`), kept until U is made again. */
+  private packedCopy(transposed: boolean, u: number, C: number, F: number, tile: WinogradTile): number {
+    const kept = transposed ? this.packedT : this.packed;
+    if (kept && !kept.isDisposed) return kept.ptr;
+    const k = engine().kernels;
+    const bytes = transposed ? k.winograd_packed_filter_t_bytes(C, F, tile) : k.winograd_packed_filter_bytes(C, F, tile);
     if (!bytes) return 0;
-    this.packedT = Tensor.empty([bytes / 4]);
-    packFilters('winograd_pack_filters_t_f32', u, this.packedT.ptr, C, F, tile);
-    return this.packedT.ptr;
+    const packed = Tensor.empty([bytes / 4]);
+    if (transposed) this.packedT = packed;
+    else this.packed = packed;
+    packFilters(transposed ? 'winograd_pack_filters_t_f32' : 'winograd_pack_filters_f32', u, packed.ptr, C, F, tile);
+    return packed.ptr;
   }
 
   dispose(): void {
