@@ -1,5 +1,5 @@
 // The u8 output stage shared by the int8 GEMM (int8-gemm.ts) and the int8 Winograd convs (int8-winograd.ts,
-// int8-winograd-f43.ts), and the Winograd convs' store of one pixel's channels (emit).
+// int8-winograd-f43.ts), and the Winograd convs' store of a tile's pixels (emitPixels).
 // Not exported by the module (index.ts does not re-export this file): v128 arguments.
 
 // Four lanes of i32 (acc) requantized to i32 in [qmin, qmax]: (acc·m0 + 2^(shift-1)) >> shift in i64, with
@@ -29,18 +29,72 @@ function requantI64(acc: v128, m0: v128, round: v128, shift: i32, zero: v128, qm
   return shift >= 33 ? i32x4.splat(1 << (shift - 33)) : i64x2.splat(shift > 0 ? <i64>1 << (shift - 1) : 0);
 }
 
-// k (1..4) output channels of one pixel from their sums acc: u8 (mode 0) or f32 (mode 1), as int8_gemm.
-// Inlined at each Winograd output stage for 4 u8 channels only; the rest (f32 outputs, a last partial group
-// of channels) goes through one shared copy, emitRest, to keep the wasm small.
-@inline export function emit(d: usize, k: i32, mode: i32, acc: v128, mv: v128, round: v128, shift: i32, vz: v128, vmin: v128, vmax: v128): void {
-  if (mode == 0 && k == 4) {
-    const r = requant(acc, mv, round, shift, vz, vmin, vmax);
-    v128.store32_lane(d, i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(r, r), i16x8.splat(0)), 0);
-  } else {
-    emitRest(d, k, mode, acc, mv, round, shift, vz, vmin, vmax);
+// The output stage of the Winograd convs (int8-winograd.ts, int8-winograd-f43.ts): a tile's sums (bias
+// included) are staged in scratch, `rows` × `cols` pixels of F channels (pixel (r, q) at
+// src + r·srcRow + q·srcPixel, channels 0..F↑16 readable), then written to y (pixel (r, q) at
+// dst + r·dstRow + q·dstPixel) in one loop per tile instead of one inlined output stage per 4 channels
+// of each pixel, whose per-call work (the mode and shift tests, the constants reloaded) cost as much as
+// the requantization itself. u8 with shift ≥ 33, the usual case, 16 channels at a time: the zero point
+// added in i16 with saturation and the clamp on the bytes — the same bytes as the clamp in i32 of
+// requant, since 0 ≤ qmin ≤ qmax ≤ 127 and 0 ≤ zero ≤ 127 make every saturation fall outside the
+// clamp. Other shifts and f32 outputs: 4 channels at a time through emitRest.
+export function emitPixels(
+  src: usize, srcRow: usize, srcPixel: usize, rows: i32, cols: i32,
+  dst: usize, dstRow: usize, dstPixel: usize,
+  f: i32, mode: i32, mult: usize, shift: i32, zero: i32, qmin: i32, qmax: i32,
+): void {
+  if (mode == 0 && shift >= 33) {
+    const round = i32x4.splat(1 << (shift - 33));
+    const sh = shift - 32;
+    const vz = i16x8.splat(<i16>zero), lo = i8x16.splat(<i8>qmin), hi = i8x16.splat(<i8>qmax);
+    for (let r = 0; r < rows; r++) {
+      for (let q = 0; q < cols; q++) {
+        const s = src + <usize>r * srcRow + <usize>q * srcPixel;
+        const d = dst + <usize>r * dstRow + <usize>q * dstPixel;
+        for (let c = 0; c < f; c += 16) {
+          const sc = s + (<usize>c << 2), mc = mult + (<usize>c << 2);
+          const a0 = highRound(v128.load(sc), v128.load(mc), round, sh);
+          const a1 = highRound(v128.load(sc, 16), v128.load(mc, 16), round, sh);
+          const a2 = highRound(v128.load(sc, 32), v128.load(mc, 32), round, sh);
+          const a3 = highRound(v128.load(sc, 48), v128.load(mc, 48), round, sh);
+          const b = i8x16.narrow_i16x8_u(i16x8.add_sat_s(i16x8.narrow_i32x4_s(a0, a1), vz), i16x8.add_sat_s(i16x8.narrow_i32x4_s(a2, a3), vz));
+          const v = i8x16.min_u(i8x16.max_u(b, lo), hi);
+          if (c + 16 <= f) v128.store(d + c, v);
+          else {
+            const k = f - c;
+            const rest = k >= 8 ? i64x2.extract_lane(v, 1) : i64x2.extract_lane(v, 0);
+            if (k >= 8) v128.store64_lane(d + c, v, 0);
+            for (let j = k & 7, at = d + c + (k & 8); j > 0; j--, at++) {
+              store<u8>(at, <u8>(rest >>> (<i64>((k & 7) - j) << 3)));
+            }
+          }
+        }
+      }
+    }
+    return;
+  }
+  const round = requantRound(shift);
+  const vz = i32x4.splat(zero), vmin = i32x4.splat(qmin), vmax = i32x4.splat(qmax);
+  const elem: usize = mode == 0 ? 1 : 4;
+  for (let r = 0; r < rows; r++) {
+    for (let q = 0; q < cols; q++) {
+      const s = src + <usize>r * srcRow + <usize>q * srcPixel;
+      const d = dst + <usize>r * dstRow + <usize>q * dstPixel;
+      for (let c = 0; c < f; c += 4) {
+        emitRest(d + <usize>c * elem, min(4, f - c), mode, v128.load(s + (<usize>c << 2)), v128.load(mult + (<usize>c << 2)), round, shift, vz, vmin, vmax);
+      }
+    }
   }
 }
 
+// (H + round) >> sh, H the high words of acc·m0: requant's shift ≥ 33 path before the zero point and clamp.
+@inline function highRound(acc: v128, m0: v128, round: v128, sh: i32): v128 {
+  const lo = i64x2.extmul_low_i32x4_s(acc, m0);
+  const hi = i64x2.extmul_high_i32x4_s(acc, m0);
+  return i32x4.shr_s(i32x4.add(i8x16.shuffle(lo, hi, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31), round), sh);
+}
+
+// k (1..4) output channels of one pixel from their sums acc: u8 (mode 0) or f32 (mode 1), as int8_gemm.
 function emitRest(d: usize, k: i32, mode: i32, acc: v128, mv: v128, round: v128, shift: i32, vz: v128, vmin: v128, vmax: v128): void {
   if (mode == 0) {
     const r = requant(acc, mv, round, shift, vz, vmin, vmax);

@@ -16,7 +16,7 @@
 // (576·y · 0x38E38E39) mod 2^32 = 64·y mod 2^32, and an arithmetic shift by 6 gives y exactly while
 // |y| < 2^25, i.e. 127·128·9·C < 2^25: C ≤ 229 (WINOGRAD4_MAX_C in src/quantize/int8-gemm.ts checks it).
 
-import { emit, requantRound } from './int8-requant';
+import { emitPixels } from './int8-requant';
 
 const ROW6: usize = 6 * 16; // bytes of one row of a 6x6 staging tile of v128
 
@@ -153,15 +153,27 @@ export function inputTransform43(
   v128.store(out, i32x4.add(i32x4.add(b, i32x4.shl(d, 3)), i32x4.add(m5, i32x4.shl(m5, 1))), 48);
 }
 
+// at4 on one row of the column results, each 576·y mod 2^32 made y + bias (× 9⁻¹ mod 2^32, >> 6) and
+// stored `stride` bytes apart from out (the staged pixels of emitPixels).
+@inline function at4y(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, out: usize, stride: usize, inv9: v128, b: v128): void {
+  const a = i32x4.add(m1, m2), e = i32x4.sub(m1, m2);
+  const c = i32x4.add(m3, m4), d = i32x4.sub(m3, m4);
+  v128.store(out, i32x4.add(i32x4.shr_s(i32x4.mul(i32x4.add(i32x4.add(m0, a), c), inv9), 6), b));
+  v128.store(out + stride, i32x4.add(i32x4.shr_s(i32x4.mul(i32x4.add(e, i32x4.shl(d, 1)), inv9), 6), b));
+  v128.store(out + 2 * stride, i32x4.add(i32x4.shr_s(i32x4.mul(i32x4.add(a, i32x4.shl(c, 2)), inv9), 6), b));
+  v128.store(out + 3 * stride, i32x4.add(i32x4.shr_s(i32x4.mul(i32x4.add(i32x4.add(e, i32x4.shl(d, 3)), i32x4.add(m5, i32x4.shl(m5, 1))), inv9), 6), b));
+}
+
 /**
  * y = out(A'ᵀ M A' / 576 + bias) for tiles t0..t0+tb (M's ξ planes mPlane apart, tile i's row at
  * m + i·F·4); y (OH, OW) from the region's first output on, outputs past its rh × rw dropped. With pool
  * (the whole output): the tile's four 2x2 windows, each the max of its
  * four sums, at pooled pixels (2·th + a, 2·tw + b) inside the pooled (OH/2, OW/2).
+ * Each tile's sums + bias are staged in `st` (16 pixels of F↑16 i32) and written by emitPixels.
  */
 export function outputTransform43(
   m: usize, mPlane: usize, f: i32, oh: i32, ow: i32, rh: i32, rw: i32, TH: i32, TW: i32, pool: i32, t0: i32, tb: i32,
-  y: usize, bias: usize, mode: i32, mult: usize, shift: i32, zero: i32, qmin: i32, qmax: i32, tmp: usize, c: i32,
+  y: usize, bias: usize, mode: i32, mult: usize, shift: i32, zero: i32, qmin: i32, qmax: i32, tmp: usize, c: i32, st: usize,
 ): void {
   const exact = c <= 25; // 576·127·128·9·C < 2^31
   const elem: usize = mode == 0 ? 1 : 4;
@@ -169,9 +181,9 @@ export function outputTransform43(
   const outH = pool ? oh >> 1 : oh, outW = pool ? ow >> 1 : ow;
   const limH = pool ? outH : rh, limW = pool ? outW : rw;
   const rowBytes = <usize>outW * pixel;
-  const round = requantRound(shift);
-  const vz = i32x4.splat(zero), vmin = i32x4.splat(qmin), vmax = i32x4.splat(qmax);
   const inv9 = i32x4.splat(0x38E38E39);
+  // Staged pixel (r, q) at st + (r·side + q)·sp.
+  const sp = <usize>((f + 15) & ~15) << 2;
   // Outputs of a tile per side: 4, or 2 pooled.
   const side = pool ? 2 : 4;
   let tw = t0 % TW;
@@ -181,19 +193,16 @@ export function outputTransform43(
   for (let i = 0; i < tb; i++) {
     const oy = side * th, ox = side * tw;
     const rows = min(side, limH - oy), cols = min(side, limW - ox);
-    const out = y + (<usize>n * <usize>outH + <usize>oy) * rowBytes + <usize>ox * pixel;
     const src = m + <usize>i * <usize>f * 4;
     const q: usize = 6 * mPlane;
     for (let fi = 0; fi < f; fi += 4) {
-      const k = min(4, f - fi);
       // A'ᵀ M: column j of M (six ξ rows, 6·mPlane apart) into column j of tmp (4 rows of 6 v128).
       for (let j: usize = 0, s = src + (<usize>fi << 2); j < 6; j++, s += mPlane) {
         at4(v128.load(s), v128.load(s + q), v128.load(s + 2 * q), v128.load(s + 3 * q), v128.load(s + 4 * q),
           v128.load(s + 5 * q), tmp + ROW6 * 6 + (j << 6));
       }
       const b = v128.load(bias + (<usize>fi << 2));
-      const mv = v128.load(mult + (<usize>fi << 2));
-      const d0 = out + <usize>fi * elem;
+      const sf = st + (<usize>fi << 2);
       if (pool) {
         // Pooled row r: tile rows 2r and 2r+1 of (A'ᵀ M) A' in registers, the max of each 2x2 window as
         // 64·y (then >> 6). While 576·|y| < 2^31 (C ≤ 25) the sums 576·y are exact: their max first.
@@ -218,25 +227,21 @@ export function outputTransform43(
             h0 = i32x4.mul(h0, inv9);
             h1 = i32x4.mul(h1, inv9);
           }
-          for (let q = 0; q < cols; q++) {
-            emit(d0 + <usize>r * rowBytes + <usize>q * pixel, k, mode, i32x4.add(i32x4.shr_s(q ? h1 : h0, 6), b), mv, round, shift, vz, vmin, vmax);
-          }
+          const at = sf + <usize>(2 * r) * sp;
+          v128.store(at, i32x4.add(i32x4.shr_s(h0, 6), b));
+          v128.store(at + sp, i32x4.add(i32x4.shr_s(h1, 6), b));
         }
         continue;
       }
-      // (A'ᵀ M) A': row r of the staged column results into tmp's row r (4 v128), as 576·y mod 2^32.
-      for (let r: usize = 0; r < 4; r++) {
+      // (A'ᵀ M) A': row r of the staged column results into the staged pixels of row r, as y + bias.
+      for (let r: usize = 0; r < <usize>rows; r++) {
         const s = tmp + ROW6 * 6 + (r << 4);
-        at4(v128.load(s), v128.load(s, 64), v128.load(s, 128), v128.load(s, 192), v128.load(s, 256), v128.load(s, 320),
-          tmp + (r << 6));
-      }
-      for (let r = 0; r < rows; r++) {
-        for (let q = 0; q < cols; q++) {
-          const acc = i32x4.mul(v128.load(tmp + (<usize>r << 6) + (<usize>q << 4)), inv9);
-          emit(d0 + <usize>r * rowBytes + <usize>q * pixel, k, mode, i32x4.add(i32x4.shr_s(acc, 6), b), mv, round, shift, vz, vmin, vmax);
-        }
+        at4y(v128.load(s), v128.load(s, 64), v128.load(s, 128), v128.load(s, 192), v128.load(s, 256), v128.load(s, 320),
+          sf + r * 4 * sp, sp, inv9, b);
       }
     }
+    emitPixels(st, <usize>side * sp, sp, rows, cols, y + (<usize>n * <usize>outH + <usize>oy) * rowBytes + <usize>ox * pixel,
+      rowBytes, pixel, f, mode, mult, shift, zero, qmin, qmax);
     if (++tw == TW) { tw = 0; if (++th == TH) { th = 0; n++; } }
   }
 }

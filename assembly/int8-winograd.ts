@@ -18,7 +18,7 @@
 // sums, requantized once — the same bytes as pooling the requantized outputs, the output stage being
 // monotonic. y is then the pooled (N, OH/2, OW/2, F).
 import { INT8_DOT16, int8_gemm, int8_pack_panels, int8_packed_weights_bytes, int8_padded_k } from './int8-gemm';
-import { emit, requantRound } from './int8-requant';
+import { emitPixels } from './int8-requant';
 import { filterTile, inputTransform43, outputTransform43, tilePatch } from './int8-winograd-f43';
 
 // F(4x4, 3x3) runs through the same loops with 6x6 tiles (36 ξ) and its own transforms (int8-winograd-f43.ts);
@@ -66,8 +66,8 @@ export function int8_wino_scratch_bytes(c: i32, f: i32, tile: i32): i32 {
   const fp = (f + 15) & ~15;
   // zero bias, V (planes of TB + 4 rows: a last partial panel reads up to 3 rows past tb), panels, M (and
   // 16 bytes its last 4-lane loads may read past), one 6x6 patch of KP channels (inputTransform), the
-  // staging tiles of the F(4,3) transforms (1 KiB).
-  return 4 * fp + planes * (tb + 4) * kp * 2 + (tb + 4) * kp * 2 + planes * tb * f * 4 + 16 + 36 * kp + 1024 + 64;
+  // staging tiles of the F(4,3) transforms (1 KiB), a tile's staged outputs (16 pixels of F↑16 i32).
+  return 4 * fp + planes * (tb + 4) * kp * 2 + (tb + 4) * kp * 2 + planes * tb * f * 4 + 16 + 36 * kp + 1024 + 64 * fp + 64;
 }
 
 /**
@@ -113,6 +113,7 @@ export function int8_wino_conv2d(
   const uPlane = <usize>int8_packed_weights_bytes(c, f, INT8_DOT16);
   const patch = m + <usize>planes * mPlane + 16;
   const tmp = patch + 36 * <usize>kp;
+  const st = tmp + 1024;
   for (let b0 = 0; b0 < tn; b0 += TB) {
     const tb = min(TB, tn - b0);
     if (four) inputTransform43(x, v, vPlane, h, w, c, kp, TH, TW, padTop - oy0, padLeft - ox0, t0 + b0, tb, zeroIn, patch, tmp);
@@ -128,8 +129,8 @@ export function int8_wino_conv2d(
         int8_gemm(tb - r0, f, kp, panels + <usize>r0 * rowBytes, uXi, zeros, mXi + <usize>r0 * <usize>f * 4, f, 2, 0, 0, 0, 0, 0, INT8_DOT16);
       }
     }
-    if (four) outputTransform43(m, mPlane, f, oh, ow, rh, rw, TH, TW, pool, t0 + b0, tb, yr, bias, mode, mult, shift, zero, qmin, qmax, tmp, c);
-    else outputTransform(m, mPlane, f, oh, ow, rh, rw, TH, TW, pool, t0 + b0, tb, yr, bias, mode, mult, shift, zero, qmin, qmax);
+    if (four) outputTransform43(m, mPlane, f, oh, ow, rh, rw, TH, TW, pool, t0 + b0, tb, yr, bias, mode, mult, shift, zero, qmin, qmax, tmp, c, st);
+    else outputTransform(m, mPlane, f, oh, ow, rh, rw, TH, TW, pool, t0 + b0, tb, yr, bias, mode, mult, shift, zero, qmin, qmax, st);
   }
 }
 
@@ -225,28 +226,26 @@ function inputTransform(
 // y = out(Aᵀ M A / 4 + bias) for tiles t0..t0+tb, Aᵀ = [1 1 1 0; 0 1 −1 −1]; y (OH, OW) from the region's
 // first output on, outputs past its rh × rw dropped.
 // With pool: y = out(max of the tile's four sums + bias) at the tile's pooled pixel.
+// Each tile's sums + bias are staged in `st` (4 pixels of F↑16 i32) and written by emitPixels.
 function outputTransform(
   m: usize, mPlane: usize, f: i32, oh: i32, ow: i32, rh: i32, rw: i32, TH: i32, TW: i32, pool: i32, t0: i32, tb: i32,
-  y: usize, bias: usize, mode: i32, mult: usize, shift: i32, zero: i32, qmin: i32, qmax: i32,
+  y: usize, bias: usize, mode: i32, mult: usize, shift: i32, zero: i32, qmin: i32, qmax: i32, st: usize,
 ): void {
   const elem: usize = mode == 0 ? 1 : 4;
   const pixel = <usize>f * elem;
   const rowBytes = <usize>(pool ? TW : ow) * pixel;
-  const round = requantRound(shift);
-  const vz = i32x4.splat(zero), vmin = i32x4.splat(qmin), vmax = i32x4.splat(qmax);
+  const sp = <usize>((f + 15) & ~15) << 2;
   let tw = t0 % TW;
   let t = t0 / TW;
   let th = t % TH;
   let n = t / TH;
   for (let i = 0; i < tb; i++) {
     const oy = 2 * th, ox = 2 * tw;
-    const down = oy + 1 < rh, right = ox + 1 < rw;
     const out = pool
       ? y + (<usize>n * <usize>TH + <usize>th) * rowBytes + <usize>tw * pixel
       : y + (<usize>n * <usize>oh + <usize>oy) * rowBytes + <usize>ox * pixel;
     const src = m + <usize>i * <usize>f * 4;
     for (let fi = 0; fi < f; fi += 4) {
-      const k = min(4, f - fi);
       const s = src + (<usize>fi << 2);
       // Aᵀ M (over ξ rows): q0 = m0 + m1 + m2, q1 = m1 − m2 − m3, per column j.
       const m00 = v128.load(s), m01 = v128.load(s + mPlane), m02 = v128.load(s + 2 * mPlane), m03 = v128.load(s + 3 * mPlane);
@@ -258,21 +257,22 @@ function outputTransform(
       const q10 = i32x4.sub(i32x4.sub(m10, m20), m30), q11 = i32x4.sub(i32x4.sub(m11, m21), m31);
       const q12 = i32x4.sub(i32x4.sub(m12, m22), m32), q13 = i32x4.sub(i32x4.sub(m13, m23), m33);
       const b = v128.load(bias + (<usize>fi << 2));
-      const mv = v128.load(mult + (<usize>fi << 2));
-      const d = out + <usize>fi * elem;
+      const d = st + (<usize>fi << 2);
       // The tile's four sums (AᵀMA, /4 exact); with pool one output, their max (all four inside: the tiles
-      // are floor(OH/2)·floor(OW/2)), through the first output stage.
+      // are floor(OH/2)·floor(OW/2)).
       const s00 = i32x4.shr_s(i32x4.add(i32x4.add(q00, q01), q02), 2), s01 = i32x4.shr_s(i32x4.sub(i32x4.sub(q01, q02), q03), 2);
       const s10 = i32x4.shr_s(i32x4.add(i32x4.add(q10, q11), q12), 2), s11 = i32x4.shr_s(i32x4.sub(i32x4.sub(q11, q12), q13), 2);
-      const first = pool ? i32x4.max_s(i32x4.max_s(s00, s01), i32x4.max_s(s10, s11)) : s00;
-      emit(d, k, mode, i32x4.add(first, b), mv, round, shift, vz, vmin, vmax);
-      if (pool) continue;
-      if (right) emit(d + pixel, k, mode, i32x4.add(s01, b), mv, round, shift, vz, vmin, vmax);
-      if (down) {
-        emit(d + rowBytes, k, mode, i32x4.add(s10, b), mv, round, shift, vz, vmin, vmax);
-        if (right) emit(d + rowBytes + pixel, k, mode, i32x4.add(s11, b), mv, round, shift, vz, vmin, vmax);
+      if (pool) {
+        v128.store(d, i32x4.add(i32x4.max_s(i32x4.max_s(s00, s01), i32x4.max_s(s10, s11)), b));
+        continue;
       }
+      v128.store(d, i32x4.add(s00, b));
+      v128.store(d + sp, i32x4.add(s01, b));
+      v128.store(d + 2 * sp, i32x4.add(s10, b));
+      v128.store(d + 3 * sp, i32x4.add(s11, b));
     }
+    if (pool) emitPixels(st, sp, sp, 1, 1, out, rowBytes, pixel, f, mode, mult, shift, zero, qmin, qmax);
+    else emitPixels(st, 2 * sp, sp, min(2, rh - oy), min(2, rw - ox), out, rowBytes, pixel, f, mode, mult, shift, zero, qmin, qmax);
     if (++tw == TW) { tw = 0; if (++th == TH) { th = 0; n++; } }
   }
 }
