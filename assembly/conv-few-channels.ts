@@ -45,7 +45,8 @@ import { activate_f32x4, ACT_RELU, ACT_RELU6, ACT_LEAKY_RELU } from './activatio
 export function conv2d_direct_forward_scratch_bytes(C: i32, F: i32, KH: i32, KW: i32, OH: i32, OW: i32,
                                                     sh: i32, sw: i32, dh: i32, dw: i32): i32 {
   const padded = padded_extent(OH, sh, KH, dh) * padded_extent(OW, sw, KW, dw) * C;
-  return ((KH * KW * C + 1) * round8(F) + padded + 2 * OW * F) * 4 + 256; // 2 rows: a fused pool's input
+  // 2 rows: a fused pool's input; K offsets: the pooled tile's taps.
+  return ((KH * KW * C + 1) * round8(F) + padded + 2 * OW * F + KH * KW * C) * 4 + 320;
 }
 
 // y = act(conv(x, w) + b), b = 0 for none. With padding, each image is first copied into a zero-bordered
@@ -94,11 +95,25 @@ export function conv2d_direct_forward(x: usize, w: usize, b: usize, y: usize,
   const fused = OW >= 4 && act >= ACT_RELU && act <= ACT_LEAKY_RELU;
   const rows = align64(xp + <usize>HP * <usize>WP * pixelBytes); // pool2: two conv rows
   const rowsComputed = pool2 ? OH & ~1 : OH;
+  // A pool after a conv with no activation or a clamp one: the tiles are pooling windows (pool_tiles), pooled
+  // in registers; the conv rows never reach scratch.
+  const poolTiles = pool2 && OH >= 2 && OW >= 2 && (act == 0 || (act >= ACT_RELU && act <= ACT_LEAKY_RELU));
+  const taps = align64(rows + (<usize>(2 * OW * F) << 2)); // poolTiles: byte offset of each tap in the window
+  if (poolTiles) {
+    for (let k = 0; k < K; k++) {
+      const c = k % C, t = k / C;
+      store<u32>(taps + (<usize>k << 2), <u32>(<usize>((t / KW) * dh) * rowBytes + <usize>((t % KW) * dw) * pixelBytes + (<usize>c << 2)));
+    }
+  }
   for (let n = 0; n < N; n++) {
     let image = x + <usize>n * imageBytes;
     if (copy) {
       pad_image(image, xp, H, W, C, HP, WP, pt, pl);
       image = xp;
+    }
+    if (poolTiles) {
+      pool_tiles(image, wp, bp, taps, K, y, argmax, indexBase, n, F, OH, OW, sh, sw, rowBytes, pixelBytes, act, alpha);
+      continue;
     }
     for (let oh = 0; oh < rowsComputed; oh++) {
       const yRow = pool2 ? rows + <usize>(oh & 1) * <usize>OW * yPixel : y + (<usize>(n * OH + oh) * <usize>OW) * yPixel;
@@ -192,6 +207,86 @@ export function conv2d_direct_forward(x: usize, w: usize, b: usize, y: usize,
         const pooled = (n * (OH >> 1) + (oh >> 1)) * (OW >> 1) * F; // element index of the pooled row
         if (argmax) max_pool_rows_argmax(rows, y + (<usize>pooled << 2), argmax + (<usize>pooled << 2), indexBase + (n * OH + oh - 1) * OW * F, OW, F);
         else max_pool_rows(rows, y + (<usize>pooled << 2), OW, F);
+      }
+    }
+  }
+}
+
+// Image n of conv2d_direct_forward with pool2 (act none, relu, relu6 or leakyRelu) from its (padded) pixels
+// at `image`: each tile is one pooling window, 2x2 conv outputs × 8 filters in eight accumulators, the taps
+// (kh, kw, c) in one flat loop over their byte offsets in the window (`taps`, K of them; w padded to 8 filters
+// at wp, rows wRow apart, bias at bp), activated and pooled in registers. The same sums in the same order as
+// the row loop, and the pool's pmax/argmax sequence of max4_argmax: the same y and argmax, bit for bit.
+function pool_tiles(image: usize, wp: usize, bp: usize, taps: usize, K: i32, y: usize, argmax: usize, indexBase: i32,
+                    n: i32, F: i32, OH: i32, OW: i32, sh: i32, sw: i32, rowBytes: usize, pixelBytes: usize,
+                    act: i32, alpha: f32): void {
+  const PH = OH >> 1, PW = OW >> 1;
+  const right = <usize>sw * pixelBytes, down = <usize>sh * rowBytes; // from a window's first output to its others
+  const wRow = <usize>round8(F) << 2;
+  const yPixel = <usize>F << 2;
+  const rowElems = OW * F;
+  const ninf = f32x4.splat(-Infinity);
+  for (let ph = 0; ph < PH; ph++) {
+    for (let pw = 0; pw < PW; pw++) {
+      const s = image + <usize>(2 * ph) * down + <usize>(2 * pw) * right;
+      const pooled = <usize>((n * PH + ph) * PW + pw) * yPixel;
+      const cell = indexBase + ((n * OH + 2 * ph) * OW + 2 * pw) * F; // the window's first cell, filter 0
+      for (let f0 = 0; f0 < F; f0 += 8) {
+        const bv0 = v128.load(bp + (<usize>f0 << 2));
+        const bv1 = v128.load(bp + (<usize>f0 << 2), 16);
+        let a00 = bv0, a01 = bv1, a10 = bv0, a11 = bv1, a20 = bv0, a21 = bv1, a30 = bv0, a31 = bv1;
+        let wk = wp + (<usize>f0 << 2);
+        for (let k = 0; k < K; k++) {
+          const p = s + <usize>load<u32>(taps + (<usize>k << 2));
+          const w0 = v128.load(wk);
+          const w1 = v128.load(wk, 16);
+          let xv = v128.load32_splat(p);
+          a00 = madd(xv, w0, a00); a01 = madd(xv, w1, a01);
+          xv = v128.load32_splat(p + right);
+          a10 = madd(xv, w0, a10); a11 = madd(xv, w1, a11);
+          xv = v128.load32_splat(p + down);
+          a20 = madd(xv, w0, a20); a21 = madd(xv, w1, a21);
+          xv = v128.load32_splat(p + down + right);
+          a30 = madd(xv, w0, a30); a31 = madd(xv, w1, a31);
+          wk += wRow;
+        }
+        if (act == ACT_RELU) {
+          a00 = activate_f32x4(a00, ACT_RELU, 0); a01 = activate_f32x4(a01, ACT_RELU, 0);
+          a10 = activate_f32x4(a10, ACT_RELU, 0); a11 = activate_f32x4(a11, ACT_RELU, 0);
+          a20 = activate_f32x4(a20, ACT_RELU, 0); a21 = activate_f32x4(a21, ACT_RELU, 0);
+          a30 = activate_f32x4(a30, ACT_RELU, 0); a31 = activate_f32x4(a31, ACT_RELU, 0);
+        } else if (act == ACT_RELU6) {
+          a00 = activate_f32x4(a00, ACT_RELU6, 0); a01 = activate_f32x4(a01, ACT_RELU6, 0);
+          a10 = activate_f32x4(a10, ACT_RELU6, 0); a11 = activate_f32x4(a11, ACT_RELU6, 0);
+          a20 = activate_f32x4(a20, ACT_RELU6, 0); a21 = activate_f32x4(a21, ACT_RELU6, 0);
+          a30 = activate_f32x4(a30, ACT_RELU6, 0); a31 = activate_f32x4(a31, ACT_RELU6, 0);
+        } else if (act == ACT_LEAKY_RELU) {
+          a00 = activate_f32x4(a00, ACT_LEAKY_RELU, alpha); a01 = activate_f32x4(a01, ACT_LEAKY_RELU, alpha);
+          a10 = activate_f32x4(a10, ACT_LEAKY_RELU, alpha); a11 = activate_f32x4(a11, ACT_LEAKY_RELU, alpha);
+          a20 = activate_f32x4(a20, ACT_LEAKY_RELU, alpha); a21 = activate_f32x4(a21, ACT_LEAKY_RELU, alpha);
+          a30 = activate_f32x4(a30, ACT_LEAKY_RELU, alpha); a31 = activate_f32x4(a31, ACT_LEAKY_RELU, alpha);
+        }
+        // The pool in max4_argmax's order: (0,0), (0,1), (1,0), (1,1).
+        let b0 = f32x4.pmax(ninf, a00), b1 = f32x4.pmax(ninf, a01);
+        const nf = F - f0;
+        const o = pooled + (<usize>f0 << 2);
+        if (argmax) {
+          const i0 = i32x4.add(i32x4.splat(cell + f0), i32x4(0, 1, 2, 3));
+          const i1 = i32x4.add(i0, i32x4.splat(4));
+          let at0 = i0, at1 = i1; // the first cell wins unless beaten (so a window of NaN names it)
+          const sF = i32x4.splat(F), sRow = i32x4.splat(rowElems), sBoth = i32x4.splat(rowElems + F);
+          at0 = v128.bitselect(i32x4.add(i0, sF), at0, f32x4.gt(a10, b0)); b0 = f32x4.pmax(b0, a10);
+          at1 = v128.bitselect(i32x4.add(i1, sF), at1, f32x4.gt(a11, b1)); b1 = f32x4.pmax(b1, a11);
+          at0 = v128.bitselect(i32x4.add(i0, sRow), at0, f32x4.gt(a20, b0)); b0 = f32x4.pmax(b0, a20);
+          at1 = v128.bitselect(i32x4.add(i1, sRow), at1, f32x4.gt(a21, b1)); b1 = f32x4.pmax(b1, a21);
+          at0 = v128.bitselect(i32x4.add(i0, sBoth), at0, f32x4.gt(a30, b0)); b0 = f32x4.pmax(b0, a30);
+          at1 = v128.bitselect(i32x4.add(i1, sBoth), at1, f32x4.gt(a31, b1)); b1 = f32x4.pmax(b1, a31);
+          store8(argmax + o, at0, at1, nf);
+        } else {
+          b0 = f32x4.pmax(f32x4.pmax(f32x4.pmax(b0, a10), a20), a30);
+          b1 = f32x4.pmax(f32x4.pmax(f32x4.pmax(b1, a11), a21), a31);
+        }
+        store8(y + o, b0, b1, nf);
       }
     }
   }

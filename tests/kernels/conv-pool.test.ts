@@ -1,8 +1,9 @@
 // conv2dForwardMaxPool2 (the direct few-channel conv with a 2x2 stride-2 max pool fused) against
 // conv2dForward then maxPool2dForward, which tests/kernels/conv.test.ts and pool.test.ts check against float64:
 // bit for bit, on odd shapes (odd and even output sizes, rows narrower than 4, filters not a multiple of 8,
-// stride 2, padding, dilation, batch 1), with activations fused in the tile (relu, relu6, leakyRelu) and after
-// the row (sigmoid), in every kernel build. Predict's form on Winograd F(4,3) (no winners): the output
+// stride 2, padding, dilation, batch 1), with activations fused in the tile (relu, relu6, leakyRelu: the conv
+// pooled window by window in registers) and after the row (sigmoid: pooled from two conv rows), in every
+// kernel build. Predict's form on Winograd F(4,3) (no winners): the output
 // transform pools each tile, split by whole blocks and filters and by tiles on two threads. Training's form: the winners (argmax) equal the pool's, and
 // conv2dBackwardMaxPool2's dw and db equal the pool's backward (masked for a relu) then conv2dBackward's.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
@@ -31,6 +32,8 @@ const cases: [string, [number, number, number, number], [number, number], number
   ['stride 2, 5x5 window, one-sided padding, 4 channels, sigmoid (after the row)', [2, 15, 13, 4], [5, 5], 9, geometry([2, 2], [2, 0, 0, 2]), ACTIVATION.sigmoid],
   ['rows narrower than 4 pixels (3x3 out -> 1x1), dilation 2, linear', [3, 7, 7, 1], [3, 3], 16, geometry([1, 1], [0, 0, 0, 0], [2, 2]), ACTIVATION.linear],
   ['one output row pair, 3 filters (below one f32x4), relu', [1, 4, 9, 3], [3, 2], 3, geometry([1, 1]), ACTIVATION.relu],
+  ['rows narrower than 4 pixels pooled in the tile (3x3 out -> 1x1), one channel, relu', [2, 5, 5, 1], [3, 3], 8, geometry([1, 1]), ACTIVATION.relu],
+  ['stride 2 and padding pooled in the tile, 2 channels, 11 filters, relu6', [2, 12, 11, 2], [3, 3], 11, geometry([2, 2], [1, 1, 1, 1]), ACTIVATION.relu6],
 ];
 
 describe.each(KERNEL_BUILDS)('conv2d with a fused 2x2 max pool, %s', (_name, options) => {
