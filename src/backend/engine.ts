@@ -126,6 +126,15 @@ export class Engine {
   }
 
   /**
+   * How the pool's parallel groups went (SplitGovernor.counts): split, waited on (this thread waited for a
+   * worker), taken back (it ran a call no worker had claimed), lost (either, or a worker kept it waiting
+   * longer than its own part), run on this thread while splitting was paused. Null without a pool.
+   */
+  get splitCounts(): Readonly<{ groups: number; waited: number; takenBack: number; lost: number; serial: number }> | null {
+    return this.pool ? this.pool.governor.counts : null;
+  }
+
+  /**
    * Wakes the pool's sleeping workers ahead of a burst of parallel calls (ThreadPool.wake): how many were
    * asleep (0 without a pool).
    */

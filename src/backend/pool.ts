@@ -4,14 +4,18 @@
 // workers through slots in shared memory (Atomics.notify), runs call 0 on this thread, then sleeps in
 // Atomics.wait until every worker has stored its `done`. Idle workers sleep in Atomics.wait: no core burns.
 // Where this thread may not block (a browser's main thread), it spins only while its workers are busy.
+// When workers keep this thread waiting (their cores busy with other work), splitting pauses for a while
+// and calls run here one after another (split-governor.ts).
 import { WORKER_SOURCE } from './worker-source.js';
 import { nodeBuiltin } from '../node-builtin.js';
 import type { LinearAllocator } from './memory.js';
+import { SplitGovernor } from './split-governor.js';
 
 // Room for 44 arguments (the int8 direct conv takes 30).
 const SLOT_BYTES = 384;
 const MAX_ARGS = (SLOT_BYTES - 32) / 8;
-// Iterations to spin on a result before sleeping in Atomics.wait (a wake-up costs tens of µs).
+// Iterations to poll for a result, or (workers, slot word 6) for the next call, before sleeping in Atomics.wait
+// (a wake-up costs tens of µs; 20000 polls are ~0.2 ms here).
 const SPIN = 20000;
 
 /** A call as the pool moves it: a kernel name and numbers (engine.ts types calls per kernel). */
@@ -30,6 +34,9 @@ export class ThreadPool {
   private readonly seq: number[] = [];
   private readonly canBlock: boolean;
   private closed = false;
+  private spin = -1;
+  /** Decides when splitting stopped paying (workers held up by other load): then calls run here. */
+  readonly governor = new SplitGovernor();
 
   private constructor(
     private readonly workers: WorkerHandle[],
@@ -42,6 +49,7 @@ export class ThreadPool {
     this.args = new Float64Array(memory.buffer);
     for (let i = 0; i < workers.length; i++) this.seq.push(0);
     this.canBlock = canAtomicsWait(this.words);
+    this.setSpin(SPIN);
   }
 
   /** Starts `threads - 1` workers (this thread is the last one) on the kernel modules and their shared memory. */
@@ -78,7 +86,18 @@ export class ThreadPool {
   run(calls: readonly KernelCall[]): void {
     if (this.closed) throw new Error('simdnet: the thread pool was disposed');
     if (calls.length > this.size) throw new Error(`simdnet: ${calls.length} parallel calls for a pool of ${this.size} threads`);
-    for (let i = 1; i < calls.length; i++) this.post(i - 1, calls[i]);
+    if (calls.length > 1 && !this.governor.allowsSplit(now())) {
+      // Splitting paused (SplitGovernor): the same calls, one after another on this thread; the workers sleep
+      // rather than poll (on a busy machine their polling takes CPU time from this thread).
+      this.setSpin(0);
+      for (const [name, ...args] of calls) this.kernels[name](...args);
+      return;
+    }
+    this.setSpin(SPIN);
+    const start = now();
+    let asleep = 0; // bit i - 1: worker i was asleep in Atomics.wait when its call was posted
+    for (let i = 1; i < calls.length; i++) if (this.post(i - 1, calls[i])) asleep |= 1 << (i - 1);
+    const posted = now();
     let failure: unknown = null;
     try {
       if (calls.length > 0) {
@@ -88,8 +107,13 @@ export class ThreadPool {
     } catch (e) {
       failure = e;
     }
+    const ownEnd = now();
+    let waited = 0;
+    let takenBack = 0;
     for (let i = 1; i < calls.length; i++) {
       if (this.takeBack(i - 1)) {
+        // A worker that was asleep is slow to wake (tens of µs): not a sign of a busy machine.
+        if (!(asleep & (1 << (i - 1)))) takenBack++;
         // The worker has not picked its call up yet (asleep, or its core busy with other work): run it here
         // rather than wait for it — on a loaded machine a split then costs little more than no split.
         try {
@@ -98,8 +122,13 @@ export class ThreadPool {
         } catch (e) {
           failure ??= e;
         }
-      } else if (!this.wait(i - 1)) failure ??= new Error(`simdnet: kernel ${calls[i][0]} failed in worker ${i}`);
+      } else {
+        const before = now();
+        if (!this.wait(i - 1)) failure ??= new Error(`simdnet: kernel ${calls[i][0]} failed in worker ${i}`);
+        waited += now() - before;
+      }
     }
+    if (calls.length > 1) this.governor.report(posted - start, ownEnd - posted, waited, takenBack, now());
     if (failure) throw failure;
   }
 
@@ -109,12 +138,21 @@ export class ThreadPool {
    * MNIST convnet's first conv in a 2-thread step). Returns how many were asleep.
    */
   wake(): number {
+    if (this.governor.paused(now())) return 0; // the burst will run on this thread: let them sleep
     let woken = 0;
     for (let i = 0; i < this.workers.length; i++) woken += Atomics.notify(this.words, (this.slotBase + i * SLOT_BYTES) >> 2);
     return woken;
   }
 
-  private post(worker: number, call: KernelCall): void {
+  /** How many times the workers poll for their next call before they sleep (slot word 6). */
+  private setSpin(spin: number): void {
+    if (spin === this.spin) return;
+    this.spin = spin;
+    for (let i = 0; i < this.workers.length; i++) Atomics.store(this.words, ((this.slotBase + i * SLOT_BYTES) >> 2) + 6, spin);
+  }
+
+  /** Hands a call to a worker; true when the worker was asleep (the notify woke it). */
+  private post(worker: number, call: KernelCall): boolean {
     const [name, ...args] = call;
     const index = this.kernelIndex.get(name);
     if (index === undefined) throw new Error(`simdnet: no kernel named ${name}`);
@@ -126,7 +164,7 @@ export class ThreadPool {
     this.args.set(args, (slot + 32) >> 3);
     this.seq[worker] = (this.seq[worker] + 1) | 0;
     Atomics.store(this.words, w, this.seq[worker]);
-    Atomics.notify(this.words, w);
+    return Atomics.notify(this.words, w) > 0;
   }
 
   /** Claims a worker's current call for this thread; false when the worker has claimed it (slot word 5). */
@@ -163,6 +201,8 @@ export class ThreadPool {
     for (const worker of this.workers) worker.terminate();
   }
 }
+
+const now = (): number => performance.now();
 
 function canAtomicsWait(words: Int32Array): boolean {
   try {

@@ -5,12 +5,13 @@
 // slot's sequence number. The engine writes a kernel index and its arguments into the slot, bumps the
 // sequence and notifies; the worker runs the kernel, stores the sequence into `done` and notifies back.
 // Slot layout (i32 words from slot start): 0 seq, 1 done, 2 kernel (-1 = exit), 3 argc, 4 error flag,
-// 5 claim; arguments are f64 from byte 32 of the slot (an f64 holds any i32 offset or f32 scalar exactly).
+// 5 claim, 6 spin (how many times to poll for the next call before sleeping: 0 while the pool has paused
+// splitting, split-governor.ts); arguments are f64 from byte 32 of the slot (an f64 holds any i32 offset or
+// f32 scalar exactly).
 // A call is run by whoever moves `claim` from seq − 1 to seq first: the worker, or the engine's thread when
 // it finished its own share before the worker woke up (then the worker finds it taken and goes on waiting).
 export const WORKER_SOURCE = `
 (async () => {
-const SPIN = 20000;
 const isNode = typeof process === 'object' && typeof process.versions === 'object' && !!process.versions.node;
 // A dynamic import works whether Node runs this text as a script or as a module.
 const port = isNode ? (await import('node:worker_threads')).parentPort : self;
@@ -26,7 +27,7 @@ listen(async ({ modules, memory, names, slot, slotBytes }) => {
   for (;;) {
     // Spin briefly first: layers issue kernels back to back, and a futex wake costs tens of µs.
     // Then sleep, so an idle pool burns no core.
-    for (let spin = 0; spin < SPIN && Atomics.load(words, 0) === seen; spin++);
+    for (let spin = 0; spin < Atomics.load(words, 6) && Atomics.load(words, 0) === seen; spin++);
     Atomics.wait(words, 0, seen);
     const seq = Atomics.load(words, 0);
     if (seq === seen) continue;
