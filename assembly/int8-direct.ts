@@ -11,7 +11,7 @@
 // windows lie inside the image (MNIST at batch 64: 1.15 ms against 4.0 ms for a row at a time with the
 // offsets recomputed per tap); windows across the border go row by row, reading the zero point outside.
 // Weights: int8_pack_weights_kp with kp = int8_direct_k(K), DOT16 layout.
-import { NR, gemmTiles } from './int8-tile';
+import { INT8_DOT16, NR, gemmTiles } from './int8-tile';
 
 /** K rounded up to the k pair of a DOT16 step. */
 export function int8_direct_k(k: i32): i32 {
@@ -104,7 +104,7 @@ export function int8_direct_conv2d(
         v128.store(pp, i8x16.shuffle(r2, zero16, 4, 5, 16, 17, 6, 7, 16, 17, 8, 9, 16, 17, 10, 11, 16, 17), 64);
         if (pend == 0) pendOut = out;
         if (++pend == BATCH) {
-          gemmTiles(4 * BATCH, f, kd, panel, packed, bias, pendOut, f, mode, mult, shift, zero, qmin, qmax, false, false);
+          gemmTiles(4 * BATCH, f, kd, panel, packed, bias, pendOut, f, mode, mult, shift, zero, qmin, qmax, INT8_DOT16, false);
           pend = 0;
         }
         px += 4;
@@ -116,7 +116,7 @@ export function int8_direct_conv2d(
       }
     }
     if (pend > 0) {
-      gemmTiles(4 * pend, f, kd, panel, packed, bias, pendOut, f, mode, mult, shift, zero, qmin, qmax, false, false);
+      gemmTiles(4 * pend, f, kd, panel, packed, bias, pendOut, f, mode, mult, shift, zero, qmin, qmax, INT8_DOT16, false);
       pend = 0;
     }
     // The 4 rows' pixels (b, oy, ox) as window corners in x; all 4 windows inside the image is the usual case.
@@ -156,9 +156,9 @@ export function int8_direct_conv2d(
         store<u32>(at, <u32>load<u8>(c3 + o0) | (<u32>load<u8>(c3 + o1) << 16), 12);
       }
     }
-    gemmTiles(pool ? 4 : rows, f, kd, panel, packed, bias, out, f, mode, mult, shift, zero, qmin, qmax, false, pool != 0);
+    gemmTiles(pool ? 4 : rows, f, kd, panel, packed, bias, out, f, mode, mult, shift, zero, qmin, qmax, INT8_DOT16, pool != 0);
   }
-  if (pend > 0) gemmTiles(4 * pend, f, kd, panel, packed, bias, pendOut, f, mode, mult, shift, zero, qmin, qmax, false, false);
+  if (pend > 0) gemmTiles(4 * pend, f, kd, panel, packed, bias, pendOut, f, mode, mult, shift, zero, qmin, qmax, INT8_DOT16, false);
 }
 
 // One panel row (4-byte units 16 bytes apart) of a window inside the image: one load per tap.

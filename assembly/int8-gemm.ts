@@ -9,6 +9,8 @@
 //     8 columns as [KP/2][8 columns][2 k] i16.
 //   DOT8 (1, relaxed build only): i32x4.relaxed_dot_i8x16_i7x16_add_s, 16 MACs per op, on u8 activations;
 //     b is packed as [KP/4][8 columns][4 k] i8.
+//   DOT8I16 (2, relaxed build only): DOT8's packing and sums, by i16x8.relaxed_dot_i8x16_i7x16_s and a
+//     widening pairwise add (int8-tile.ts: faster than both others where V8 has no one-op DOT8).
 // a is packed in panels of 4 rows (as GEMMs pack A): [KP/g][4 rows][g k] with g = 2 (DOT16) or 4 (DOT8),
 // so one step of the inner loop reads 16 bytes of a — one 32-bit unit per row, splat — and 32 bytes of b.
 // One pointer with constant offsets: measured 1.7x faster than four row pointers. KP is K rounded up to
@@ -26,12 +28,12 @@
 // Register tile (int8-tile.ts): 4 rows × 8 columns = eight i32x4 accumulators, over the whole of KP (no K blocking:
 // the sums are exact in i32 for any K below 133,000).
 
-import { INT8_DOT16, INT8_DOT8, NR, gemmTiles, layoutOf } from './int8-tile';
+import { INT8_DOT16, NR, gemmTiles, layoutOf } from './int8-tile';
 export { INT8_DOT16, INT8_DOT8 } from './int8-tile';
 
 /** 1 when `layout` runs on this build. */
 export function int8_layout_supported(layout: i32): i32 {
-  return layout == INT8_DOT16 || (ASC_FEATURE_RELAXED_SIMD && layout == INT8_DOT8) ? 1 : 0;
+  return layoutOf(layout) == layout ? 1 : 0;
 }
 
 /** K rounded up to what the micro-kernel and the panel packing step over. */
@@ -41,7 +43,7 @@ export function int8_padded_k(k: i32): i32 {
 
 /** Bytes per element of a packed activation row (im2col) in `layout`. */
 export function int8_a_bytes(layout: i32): i32 {
-  return layoutOf(layout) == INT8_DOT8 ? 1 : 2;
+  return layoutOf(layout) != INT8_DOT16 ? 1 : 2;
 }
 
 /** Bytes of the packed weights for K×N. */
@@ -60,7 +62,7 @@ export function int8_pack_weights(w: usize, k: i32, n: i32, dst: usize, layout: 
  * direct conv (int8-direct.ts) steps over K in groups, not in panels of 16 bytes.
  */
 export function int8_pack_weights_kp(w: usize, k: i32, n: i32, kp: i32, dst: usize, layout: i32): void {
-  const dot8 = layoutOf(layout) == INT8_DOT8;
+  const dot8 = layoutOf(layout) != INT8_DOT16;
   const blocks = (n + NR - 1) / NR;
   const group = dot8 ? 4 : 2; // k values side by side for one column
   let out = dst;
@@ -94,7 +96,7 @@ export function int8_gemm(
   c: usize, ldc: i32, mode: i32, mult: usize,
   shift: i32, zero: i32, qmin: i32, qmax: i32, layout: i32,
 ): void {
-  gemmTiles(m, n, kp, a, b, bias, c, ldc, mode, mult, shift, zero, qmin, qmax, layoutOf(layout) == INT8_DOT8, false);
+  gemmTiles(m, n, kp, a, b, bias, c, ldc, mode, mult, shift, zero, qmin, qmax, layoutOf(layout), false);
 }
 
 /**

@@ -13,28 +13,31 @@ import type { WinogradTile } from '../ops/winograd.js';
 type Conv2dGeometry = ops.Conv2dGeometry;
 
 /**
- * The two integer kernels (assembly/int8-gemm.ts): 'dot16' (i16 dot products, every build) and 'dot8'
- * (relaxed i8 dot products, relaxed build). Both give the same integers; which is faster depends on the
- * engine (Chromium with AVX-VNNI: dot8 ~2.5x; Node 20: dot16 ~1.8x), so it is measured once per engine.
+ * The integer kernels (assembly/int8-gemm.ts): 'dot16' (i16 dot products, every build), 'dot8' (the relaxed
+ * i8 dot with its add, one instruction with AVX-VNNI) and 'dot8i16' (the relaxed i8 dot to i16 pairs, then
+ * a widening add: the same sums in three x64 instructions where V8 has no one-instruction dot8), the last
+ * two in the relaxed build on the same packing. All give the same integers; which is fastest depends on
+ * the engine (Chromium with AVX-VNNI: dot8 ~2.5x dot16; Node 20: dot8i16 1.3x, dot8 0.55x on MNIST's
+ * dense layer), so it is measured once per engine.
  */
-export type Int8Kernel = 'dot16' | 'dot8';
-const LAYOUT: Record<Int8Kernel, number> = { dot16: 0, dot8: 1 };
+export type Int8Kernel = 'dot16' | 'dot8' | 'dot8i16';
+const LAYOUT: Record<Int8Kernel, number> = { dot16: 0, dot8: 1, dot8i16: 2 };
 
 let forcedKernel: Int8Kernel | null = null;
 let chosen: { engine: object; kernel: Int8Kernel } | null = null;
 
 /** Forces the kernel new plans use ('auto' measures again); the benchmark compares them this way. */
 export function setInt8Kernel(kernel: Int8Kernel | 'auto'): void {
-  if (kernel !== 'auto' && !(kernel in LAYOUT)) throw new Error(`simdnet setInt8Kernel: expects 'dot16', 'dot8' or 'auto', got '${String(kernel)}'`);
-  // dot8 runs where the relaxed build does (int8_layout_supported): known before the int8 kernels load.
-  if (kernel === 'dot8' && !engine().info.relaxedSimd) {
-    throw new Error("simdnet setInt8Kernel: 'dot8' needs the relaxed-SIMD build (sn.ready({ simd: 'relaxed' }))");
+  if (kernel !== 'auto' && !(kernel in LAYOUT)) throw new Error(`simdnet setInt8Kernel: expects 'dot16', 'dot8', 'dot8i16' or 'auto', got '${String(kernel)}'`);
+  // dot8 and dot8i16 run where the relaxed build does (int8_layout_supported): known before the int8 kernels load.
+  if (kernel !== 'dot16' && kernel !== 'auto' && !engine().info.relaxedSimd) {
+    throw new Error(`simdnet setInt8Kernel: '${kernel}' needs the relaxed-SIMD build (sn.ready({ simd: 'relaxed' }))`);
   }
   forcedKernel = kernel === 'auto' ? null : kernel;
   chosen = null;
 }
 
-/** The kernel new plans use: forced, or the faster of the two on a small product, measured once. */
+/** The kernel new plans use: forced, or the fastest on a small product, measured once. */
 export function int8Kernel(): Int8Kernel {
   const e = int8Engine('int8Kernel');
   if (forcedKernel) return forcedKernel;
@@ -45,8 +48,8 @@ export function int8Kernel(): Int8Kernel {
 }
 
 /**
- * 'dot8' when it gives the same integers as 'dot16' and is faster on a 65×32×256 product (best of 5, a
- * millisecond in all), else 'dot16'.
+ * The fastest of 'dot16', 'dot8' and 'dot8i16' on a 65×32×256 product (best of 5, a millisecond each),
+ * counting a dot8 kernel only when it gives the same integers as 'dot16'.
  *
  * An engine may compile the dot8 loop wrong, and V8 compiles a wasm function twice: first its baseline
  * (Liftoff), then, once the function is hot, its optimizing tier (TurboFan), which replaces it. Node 20's
@@ -60,7 +63,6 @@ function fasterKernel(): Int8Kernel {
   const M = 65, N = 32, K = 256;
   const check = dot8Check(M, N, K);
   try {
-    if (!check.agrees(1)) return 'dot16';
     const time = (layout: number): number => {
       let best = Infinity;
       for (let r = 0; r < 5; r++) {
@@ -70,31 +72,39 @@ function fasterKernel(): Int8Kernel {
       }
       return best;
     };
+    const kernels = (['dot8', 'dot8i16'] as const).filter((kernel) => check.agrees(1, 0, LAYOUT[kernel]));
     time(LAYOUT.dot16);
-    const faster = time(LAYOUT.dot8) < time(LAYOUT.dot16);
-    // Warm now: the product again until the optimized code has had time to arrive (≥ 2 ms and 16 calls).
-    if (!check.agrees(16, 2)) return 'dot16';
-    return faster ? 'dot8' : 'dot16';
+    let best: Int8Kernel = 'dot16';
+    let bestTime = time(LAYOUT.dot16);
+    for (const kernel of kernels) {
+      const t = time(LAYOUT[kernel]);
+      // Warm now: the product again until the optimized code has had time to arrive (≥ 2 ms and 16 calls).
+      if (t < bestTime && check.agrees(16, 2, LAYOUT[kernel])) [best, bestTime] = [kernel, t];
+    }
+    return best;
   } finally {
     check.release();
   }
 }
 
 /**
- * A M×N×K product packed for both layouts in a block of the heap, with `gemm(layout, mode)` running it
- * (mode 1: f32 sums into the layout's own output; 0: u8, for timing) and `agrees(calls, ms)`: whether
- * dot8 gives dot16's sums on each of at least `calls` calls and `ms` milliseconds. Exported for the
- * tests, which warm the kernels on it. @internal
+ * A M×N×K product packed for both packings in a block of the heap, with `gemm(layout, mode)` running it
+ * (mode 1: f32 sums into the packing's own output; 0: u8, for timing) and `agrees(calls, ms, layout)`:
+ * whether dot8 (or dot8i16, on dot8's packing) gives dot16's sums on each of at least `calls` calls and
+ * `ms` milliseconds. Exported for the tests, which warm the kernels on it. @internal
  */
 export function dot8Check(M: number, N: number, K: number): {
   gemm(layout: number, mode: number): void;
-  agrees(calls: number, ms?: number): boolean;
+  agrees(calls: number, ms?: number, layout?: number): boolean;
   release(): void;
 } {
   const e = engine();
   const k = e.kernels;
   const kp = k.int8_padded_k(K);
-  const sizes = [2 * M * kp, 2 * M * kp, 2 * kp * N, 2 * kp * N, 4 * N, 4 * N, 4 * M * N, 4 * M * N, 2 * M * kp + kp * N];
+  // Panels hold whole groups of 4 rows: a last partial panel is written in full (M = 65 wrote 3 rows of a16
+  // over a8, so dot16's own sums came out wrong there and no dot8 kernel ever agreed).
+  const panelRows = (M + 3) & ~3;
+  const sizes = [2 * panelRows * kp, 2 * panelRows * kp, 2 * kp * N, 2 * kp * N, 4 * N, 4 * N, 4 * M * N, 4 * M * N, 2 * panelRows * kp + kp * N];
   const base = e.heap.alloc(sizes.reduce((a, b) => a + ((b + 63) & ~63), 0) + 64);
   const at: number[] = [];
   sizes.reduce((p, b) => (at.push(p), p + ((b + 63) & ~63)), (base + 63) & ~63);
@@ -115,17 +125,18 @@ export function dot8Check(M: number, N: number, K: number): {
     k.int8_pack_panels(staging, rowBytes, M, rowBytes, a[layout]);
   }
   const gemm = (layout: number, mode: number): void => {
-    if (mode === 1) k.int8_gemm(M, N, kp, a[layout], b[layout], bias, c[layout], N, 1, mult, 0, 0, 0, 0, layout);
-    else k.int8_gemm(M, N, kp, a[layout], b[layout], bias, c[layout], N, 0, mult, 20, 0, 0, 127, layout);
+    const p = Math.min(layout, 1); // dot8i16 runs on dot8's packing
+    if (mode === 1) k.int8_gemm(M, N, kp, a[p], b[p], bias, c[p], N, 1, mult, 0, 0, 0, 0, layout);
+    else k.int8_gemm(M, N, kp, a[p], b[p], bias, c[p], N, 0, mult, 20, 0, 0, 127, layout);
   };
   return {
     gemm,
-    agrees(calls: number, ms = 0): boolean {
+    agrees(calls: number, ms = 0, layout = LAYOUT.dot8): boolean {
       gemm(LAYOUT.dot16, 1);
       const want = new Int32Array(u8.buffer, c16, M * N).slice();
       const t0 = performance.now();
       for (let i = 0; i < calls || performance.now() - t0 < ms; i++) {
-        gemm(LAYOUT.dot8, 1);
+        gemm(layout, 1);
         const got = new Int32Array(u8.buffer, c8, M * N);
         for (let j = 0; j < M * N; j++) if (got[j] !== want[j]) return false;
       }
