@@ -16,6 +16,8 @@
 //                                      PyTorch when /usr/bin/python3 has torch, 2 vs 1 thread, MobileNetV2; --rounds=R --no-mobilenet;
 //                                      --latency-only: the 2-thread batch-1 ratio alone; --threads-only: both 2-thread ratios,
 //                                      batch-1 latency and training)
+//   npm run bench -- busy              only threads on a busy machine: 2 vs 1 thread while busy-looping processes hold every core,
+//                                      with the thread pool's split governor and without (bench/busy.mjs; --hogs=N --pairs=P)
 //   npm run bench -- compare --baseline=PATH
 //                                      only this build against another build of simdnet (PATH: its dist/simdnet.js), both in
 //                                      one process, every model and kernel case (bench/compare.mjs; --rounds=R --no-kernels --filter=RE)
@@ -44,6 +46,7 @@ const onlyOnnx = args.includes('onnx');
 const onlyAugment = args.includes('augment');
 const onlyIssue13 = args.includes('issue13');
 const onlyCompare = args.includes('compare');
+const onlyBusy = args.includes('busy');
 const quick = flag('quick');
 const log = (s) => console.log(s);
 
@@ -285,6 +288,14 @@ async function main() {
     result.markdown = compareTable(result);
     log(`\n${result.markdown}`);
     writeFileSync(join(outDir, 'compare.json'), JSON.stringify({ baseline, ...result }, null, 2));
+    return;
+  }
+  if (onlyBusy) {
+    const { runBusyBench, busyTable } = await import('./busy.mjs');
+    const result = await runBusyBench({ ...(option('hogs') ? { hogs: Number(option('hogs')) } : {}), pairs: Number(option('pairs') ?? 24), log });
+    result.markdown = busyTable(result);
+    log(`\n${result.markdown}`);
+    writeFileSync(join(outDir, 'busy.json'), JSON.stringify(result, null, 2));
     return;
   }
   if (onlyIssue13) {
