@@ -93,7 +93,7 @@ export class ThreadPool {
       for (const [name, ...args] of calls) this.kernels[name](...args);
       return;
     }
-    this.setSpin(SPIN);
+    if (calls.length > 1) this.setSpin(SPIN);
     const start = now();
     let asleep = 0; // bit i - 1: worker i was asleep in Atomics.wait when its call was posted
     for (let i = 1; i < calls.length; i++) if (this.post(i - 1, calls[i])) asleep |= 1 << (i - 1);
