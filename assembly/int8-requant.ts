@@ -88,7 +88,7 @@ export function emitPixels(
 }
 
 // (H + round) >> sh, H the high words of acc·m0: requant's shift ≥ 33 path before the zero point and clamp.
-@inline function highRound(acc: v128, m0: v128, round: v128, sh: i32): v128 {
+@inline export function highRound(acc: v128, m0: v128, round: v128, sh: i32): v128 {
   const lo = i64x2.extmul_low_i32x4_s(acc, m0);
   const hi = i64x2.extmul_high_i32x4_s(acc, m0);
   return i32x4.shr_s(i32x4.add(i8x16.shuffle(lo, hi, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31), round), sh);

@@ -1,7 +1,7 @@
 // The register tile of the int8 kernels (int8-gemm.ts, int8-direct.ts) and its output stage: 4 rows × 8
 // columns of i32 sums, then bias and requantization to u8, a scale to f32, or raw i32 (see int8-gemm.ts).
 // Not exported by the module (int8.ts does not re-export this file): v128 arguments.
-import { requant, requantRound } from './int8-requant';
+import { highRound, requant, requantRound } from './int8-requant';
 
 export const NR: i32 = 8;
 export const INT8_DOT16: i32 = 0;
@@ -60,6 +60,20 @@ export const INT8_DOT8I16: i32 = 2;
   }
 }
 
+// Rows r and r+1 of a tile (sums a0 a1, c0 c1; `rows` of them stored, 1 or more: a second row past the
+// tile's holds whatever sums it holds, computed and dropped) as u8: requant's shift ≥ 33
+// path with the zero point added in saturating i16 and the clamp on the bytes, as emitPixels.
+@inline function storeRows(
+  a0: v128, a1: v128, c0: v128, c1: v128, b0: v128, b1: v128, m0: v128, m1: v128, round: v128, sh: i32,
+  zero16: v128, lo8: v128, hi8: v128, out: usize, ld: usize, rows: i32,
+): void {
+  const r0 = i16x8.add_sat_s(i16x8.narrow_i32x4_s(highRound(i32x4.add(a0, b0), m0, round, sh), highRound(i32x4.add(a1, b1), m1, round, sh)), zero16);
+  const r1 = i16x8.add_sat_s(i16x8.narrow_i32x4_s(highRound(i32x4.add(c0, b0), m0, round, sh), highRound(i32x4.add(c1, b1), m1, round, sh)), zero16);
+  const v = i8x16.min_u(i8x16.max_u(i8x16.narrow_i16x8_u(r0, r1), lo8), hi8);
+  v128.store64_lane(out, v, 0);
+  if (rows > 1) v128.store64_lane(out + ld, v, 1);
+}
+
 // Lane j (0..3, not a constant) of an i32x4.
 @inline function laneI32(v: v128, j: i32): i32 {
   if (j == 0) return i32x4.extract_lane(v, 0);
@@ -82,7 +96,7 @@ export const INT8_DOT8I16: i32 = 2;
 @inline export function int8Tile(
   a: usize, b: usize, kp: i32, layout: i32, pool: bool,
   bias: usize, mult: usize, out: usize, ldcBytes: usize, rows: i32, cols: i32,
-  mode: i32, shift: i32, round: v128, zero: v128, qmin: v128, qmax: v128,
+  mode: i32, shift: i32, round: v128, zero: v128, qmin: v128, qmax: v128, zero16: v128, lo8: v128, hi8: v128,
 ): void {
   let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
   let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
@@ -147,11 +161,27 @@ export const INT8_DOT8I16: i32 = 2;
       c31 = i32x4.relaxed_dot_i8x16_i7x16_add_s(w1, x, c31);
     }
   } else {
-    // 2 k per step: each row's pair of i16 activations splat, against 8 columns × 2 k (i16).
-    for (let s = 0; s < steps; s++, ap += 16, bp += 32) {
-      const w0 = v128.load(bp);
-      const w1 = v128.load(bp, 16);
-      let x = v128.load32_splat(ap);
+    // 2 k per step: each row's pair of i16 activations splat, against 8 columns × 2 k (i16). The first
+    // step sets the sums (MNIST's first conv has 5 steps: a fifth of its adds).
+    let w0 = v128.load(bp), w1 = v128.load(bp, 16);
+    let x = v128.load32_splat(ap);
+    c00 = i32x4.dot_i16x8_s(w0, x);
+    c01 = i32x4.dot_i16x8_s(w1, x);
+    x = v128.load32_splat(ap, 4);
+    c10 = i32x4.dot_i16x8_s(w0, x);
+    c11 = i32x4.dot_i16x8_s(w1, x);
+    x = v128.load32_splat(ap, 8);
+    c20 = i32x4.dot_i16x8_s(w0, x);
+    c21 = i32x4.dot_i16x8_s(w1, x);
+    x = v128.load32_splat(ap, 12);
+    c30 = i32x4.dot_i16x8_s(w0, x);
+    c31 = i32x4.dot_i16x8_s(w1, x);
+    ap += 16;
+    bp += 32;
+    for (let s = 1; s < steps; s++, ap += 16, bp += 32) {
+      w0 = v128.load(bp);
+      w1 = v128.load(bp, 16);
+      x = v128.load32_splat(ap);
       c00 = i32x4.add(c00, i32x4.dot_i16x8_s(w0, x));
       c01 = i32x4.add(c01, i32x4.dot_i16x8_s(w1, x));
       x = v128.load32_splat(ap, 4);
@@ -170,6 +200,19 @@ export const INT8_DOT8I16: i32 = 2;
     c00 = i32x4.max_s(i32x4.max_s(c00, c10), i32x4.max_s(c20, c30));
     c01 = i32x4.max_s(i32x4.max_s(c01, c11), i32x4.max_s(c21, c31));
     n = 1;
+  }
+  if (mode == 0 && shift >= 33 && cols == NR) {
+    // u8, the usual shift, 8 columns: two rows at a time, bias and multipliers loaded once per tile, the
+    // zero point and clamp on 16 bytes as emitPixels does (int8-requant.ts; the same bytes as requant).
+    const b0 = v128.load(bias), b1 = v128.load(bias, 16), m0 = v128.load(mult), m1 = v128.load(mult, 16);
+    const sh = shift - 32;
+    // One inlined copy in a loop: rows 2 and 3 move up.
+    for (let r = 0, o = out; r < n; r += 2, o += 2 * ldcBytes) {
+      storeRows(c00, c01, c10, c11, b0, b1, m0, m1, round, sh, zero16, lo8, hi8, o, ldcBytes, n - r);
+      c00 = c20; c01 = c21;
+      c10 = c30; c11 = c31;
+    }
+    return;
   }
   // One output stage in a loop (not one inlined copy per row): the rows move up through (c00, c01).
   for (let r = 0, o = out; r < n; r++, o += ldcBytes) {
@@ -197,6 +240,7 @@ export function gemmTiles(
   const panelBytes = <usize>kp * 4 * e;
   const round = requantRound(shift);
   const vz = i32x4.splat(zero), vmin = i32x4.splat(qmin), vmax = i32x4.splat(qmax);
+  const zero16 = i16x8.splat(<i16>zero), lo8 = i8x16.splat(<i8>qmin), hi8 = i8x16.splat(<i8>qmax);
   // Column blocks outside, panels inside: one block of b (KP·16 bytes) stays in L1 while the panels of a
   // (the caller keeps M small: MC rows of im2col) stream past it.
   for (let j = 0, blk = 0; j < n; j += NR, blk++) {
@@ -205,7 +249,7 @@ export function gemmTiles(
     for (let i = 0, panel = a; i < m; i += 4, panel += panelBytes) {
       int8Tile(panel, block, kp, layout, pool,
         bias + (<usize>j << 2), mult + (<usize>j << 2), c + <usize>i * ldcBytes + <usize>j * elem, ldcBytes, min(4, m - i), cols,
-        mode, shift, round, vz, vmin, vmax);
+        mode, shift, round, vz, vmin, vmax, zero16, lo8, hi8);
     }
   }
 }

@@ -148,13 +148,21 @@ function products(rows: i32, f: i32, kp: i32, panels: usize, u: usize, m: usize)
     let out = m + (<usize>j << 2);
     let panel = panels;
     for (let i = 0; i < rows; i += 4, panel += panelBytes, out += ld << 2) {
-      let c00 = i32x4.splat(0), c01 = i32x4.splat(0), c10 = i32x4.splat(0), c11 = i32x4.splat(0);
-      let c20 = i32x4.splat(0), c21 = i32x4.splat(0), c30 = i32x4.splat(0), c31 = i32x4.splat(0);
-      let ap = panel, bp = block;
-      for (let s = 0; s < steps; s++, ap += 16, bp += 32) {
-        const w0 = v128.load(bp);
-        const w1 = v128.load(bp, 16);
-        let x = v128.load32_splat(ap);
+      // The first step sets the sums (no zeros to add to: with K = 16 that is 8 of the tile's 64 adds).
+      let w0 = v128.load(block), w1 = v128.load(block, 16);
+      let x = v128.load32_splat(panel);
+      let c00 = i32x4.dot_i16x8_s(w0, x), c01 = i32x4.dot_i16x8_s(w1, x);
+      x = v128.load32_splat(panel, 4);
+      let c10 = i32x4.dot_i16x8_s(w0, x), c11 = i32x4.dot_i16x8_s(w1, x);
+      x = v128.load32_splat(panel, 8);
+      let c20 = i32x4.dot_i16x8_s(w0, x), c21 = i32x4.dot_i16x8_s(w1, x);
+      x = v128.load32_splat(panel, 12);
+      let c30 = i32x4.dot_i16x8_s(w0, x), c31 = i32x4.dot_i16x8_s(w1, x);
+      let ap = panel + 16, bp = block + 32;
+      for (let s = 1; s < steps; s++, ap += 16, bp += 32) {
+        w0 = v128.load(bp);
+        w1 = v128.load(bp, 16);
+        x = v128.load32_splat(ap);
         c00 = i32x4.add(c00, i32x4.dot_i16x8_s(w0, x));
         c01 = i32x4.add(c01, i32x4.dot_i16x8_s(w1, x));
         x = v128.load32_splat(ap, 4);
