@@ -120,6 +120,10 @@ export function gemm_run_scratch_bytes(M: i32, N: i32, K: i32): i32 {
   return EDGE_BYTES + aBytes + bBytes + 64;
 }
 
+// Deepest k at which gemm_run reads a transposed A or any B in place: each k is then a row of its own, and
+// 128 of them (8 KiB of lines) stay in L1 across the tiles that reread them.
+const IN_PLACE_K: i32 = 128;
+
 // The partial-tile buffer at the start of the scratch.
 const EDGE_BYTES: i32 = MR * NR * 4;
 
@@ -545,6 +549,40 @@ function kernel_4x8_rows(a0: usize, a1: usize, a2: usize, a3: usize, b: usize, k
     a0 += 4; a1 += 4; a2 += 4; a3 += 4;
     b += 32;
   }
+  store_tile(c00, c01, c10, c11, c20, c21, c30, c31, c, c1, c2, c3, add, bias);
+}
+
+// kernel_4x8 with its operands read where they lie: rows a0..a3 of A, the next k aStep bytes on (4 along a
+// row-major row, lda·4 down a transposed one), and B's eight columns from b, the next k bStep bytes on (a
+// packed panel's 32, or a row-major B's ldb·4). The same products in the same order as from packed panels,
+// so the same bits.
+function kernel_4x8_strided(a0: usize, a1: usize, a2: usize, a3: usize, aStep: usize, b: usize, bStep: usize, kc: i32,
+                            c: usize, c1: usize, c2: usize, c3: usize, add: bool, bias: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const end = b + <usize>kc * bStep;
+  while (b < end) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let av = v128.load32_splat(a0);
+    c00 = madd(av, b0, c00); c01 = madd(av, b1, c01);
+    av = v128.load32_splat(a1);
+    c10 = madd(av, b0, c10); c11 = madd(av, b1, c11);
+    av = v128.load32_splat(a2);
+    c20 = madd(av, b0, c20); c21 = madd(av, b1, c21);
+    av = v128.load32_splat(a3);
+    c30 = madd(av, b0, c30); c31 = madd(av, b1, c31);
+    a0 += aStep; a1 += aStep; a2 += aStep; a3 += aStep;
+    b += bStep;
+  }
+  store_tile(c00, c01, c10, c11, c20, c21, c30, c31, c, c1, c2, c3, add, bias);
+}
+
+// A 4x8 tile's sums (+ bias) (+ what is in C, `add`) into rows c..c3.
+@inline function store_tile(c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128,
+                            c: usize, c1: usize, c2: usize, c3: usize, add: bool, bias: usize): void {
   if (bias) {
     const bv0 = v128.load(bias);
     const bv1 = v128.load(bias, 16);
@@ -604,11 +642,16 @@ export function gemm_run(M: i32, N: i32, K: i32,
     scratch = dummy + (<usize>g.c << 2);
   }
   const KC = kc_for(K);
-  // A read where it lies, row by row (kernel_4x8_rows), when it is a plain matrix of one block of rows and one
-  // slice of k (Winograd's products: V_ξ and Ŷ_ξ, 36 tiles by 32-64): packing it cost ~4 % of the MNIST
-  // convnet's training step, and its rows are read from L1 alike.
-  const aInPlace = aKind == MATRIX && !transA && cKind != COL2IM && M <= MC && K <= KC_MAX;
-  const aRow = <usize>lda << 2;
+  // A read where it lies (kernel_4x8_strided) when it is a plain matrix of one block of rows and one slice of
+  // k — Winograd's products: V_ξ, Ŷ_ξ (36 tiles by 32-64) and V_ξᵀ — and B too when it is a plain matrix of
+  // whole panels and k is short (Ŷ_ξ in dU_ξ += V_ξᵀ·Ŷ_ξ, 36 deep): packing them cost ~5 % of the MNIST
+  // convnet's training step, and the few rows are read from L1 alike. (Transposed, each k of A is a row of
+  // its own, and each k of B one in place: k short keeps them in L1.)
+  const aInPlace = aKind == MATRIX && cKind != COL2IM && M <= MC && K <= (transA ? IN_PLACE_K : KC_MAX);
+  const bInPlace = aInPlace && bKind == MATRIX && !transB && N % NR == 0 && K <= IN_PLACE_K;
+  const aRow: usize = transA ? 4 : <usize>lda << 2; // from a row of A to the next
+  const aStep: usize = transA ? <usize>lda << 2 : 4; // from a k of A to the next
+  const bStep: usize = bInPlace ? <usize>ldb << 2 : NR * 4;
   const edge = (scratch + 63) & ~<usize>63;
   const packA = edge + EDGE_BYTES;
   const packB = packA + <usize>round_up(round_up(min(M, MC), MR) * KC * 4, 64);
@@ -617,9 +660,9 @@ export function gemm_run(M: i32, N: i32, K: i32,
     for (let pc = 0; pc < K; pc += KC) {
       const kc = min(KC, K - pc);
       // PACKED: b holds all N columns' panels (gemm_pack_b, one slice), ready to read.
-      const bBlock = bKind == PACKED ? b + <usize>(jc / NR) * b_panel_stride(kc) : packB;
+      const bBlock = bKind == PACKED ? b + <usize>(jc / NR) * b_panel_stride(kc) : bInPlace ? b + (<usize>jc << 2) : packB;
       if (bKind == IM2COL) pack_b_im2col(g, pc, kc, jc, nc, packB, edge);
-      else if (bKind != PACKED) pack_b(b, ldb, transB, pc, kc, jc, nc, packB);
+      else if (bKind != PACKED && !bInPlace) pack_b(b, ldb, transB, pc, kc, jc, nc, packB);
       const add = pc > 0 || accumulate;
       const last = pc + kc >= K;
       for (let ic = 0; ic < M; ic += MC) {
@@ -645,7 +688,7 @@ export function gemm_run(M: i32, N: i32, K: i32,
         const cBlock = c + <usize>ic * ldcBytes + (<usize>jc << 2);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
-          const bPanel = bBlock + <usize>(jr / NR) * b_panel_stride(kc);
+          const bPanel = bInPlace ? bBlock + (<usize>jr << 2) : bBlock + <usize>(jr / NR) * b_panel_stride(kc);
           const biasJ: usize = last && bias ? bias + (<usize>(jc + jr) << 2) : 0;
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
@@ -659,7 +702,12 @@ export function gemm_run(M: i32, N: i32, K: i32,
               // Rows past M read row ir again (into the edge buffer, never stored).
               const a0 = a + <usize>(ic + ir) * aRow;
               const a1 = mr > 1 ? a0 + aRow : a0, a2 = mr > 2 ? a0 + 2 * aRow : a0, a3 = mr > 3 ? a0 + 3 * aRow : a0;
-              kernel_4x8_rows(a0, a1, a2, a3, bPanel, kc, t0, t0 + step, t0 + 2 * step, t0 + 3 * step, full && add, full ? biasJ : 0);
+              if (transA || bInPlace) {
+                kernel_4x8_strided(a0, a1, a2, a3, aStep, bPanel, bStep, kc, t0, t0 + step, t0 + 2 * step, t0 + 3 * step,
+                                   full && add, full ? biasJ : 0);
+              } else {
+                kernel_4x8_rows(a0, a1, a2, a3, bPanel, kc, t0, t0 + step, t0 + 2 * step, t0 + 3 * step, full && add, full ? biasJ : 0);
+              }
             } else {
               kernel_4x8(aPanel, bPanel, kc, t0, t0 + step, t0 + 2 * step, t0 + 3 * step, full && add, full ? biasJ : 0);
             }

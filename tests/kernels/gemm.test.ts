@@ -78,7 +78,10 @@ describe.each(builds)('gemm (%s)', (_name, options) => {
   it('matmul handles every transpose combination and accumulate', () => {
     // [130, 70, 385] and [5, 1000, 600] are large enough to be split across threads (by rows, then by
     // columns); M = 1 is the gemv path (a strided a when transposed; 8-, 4- and 1-wide columns; K % 4 != 0).
-    for (const [M, N, K] of [[5, 7, 3], [17, 33, 65], [65, 1, 17], [3, 65, 130], [33, 17, 1], [130, 70, 385], [5, 1000, 600], [1, 15, 37], [1, 70, 386]]) {
+    // M ≤ 96 with K ≤ 384 reads A in place, and with N % 8 = 0 and K ≤ 128 B too (Winograd's products):
+    // [7, 24, 37], [96, 16, 128], [13, 8, 129] (one k past that: B packed).
+    for (const [M, N, K] of [[5, 7, 3], [17, 33, 65], [65, 1, 17], [3, 65, 130], [33, 17, 1], [130, 70, 385], [5, 1000, 600], [1, 15, 37], [1, 70, 386],
+      [7, 24, 37], [96, 16, 128], [13, 8, 129]]) {
       for (const transA of [false, true])
         for (const transB of [false, true])
           for (const accumulate of [false, true]) {
