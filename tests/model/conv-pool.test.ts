@@ -12,6 +12,7 @@ import { setConvPoolFusion, convPoolPairs, trainingConvPoolPairs } from '../../s
 import type { Graph } from '../../src/model/graph.js';
 import { rng } from '../helpers/random.js';
 import { engine } from '../../src/backend/engine.js';
+import { kernelArg } from '../helpers/kernel-args.js';
 
 afterAll(() => {
   setConvPoolFusion(true);
@@ -93,12 +94,12 @@ describe('conv → 2x2 max pool fused in predict', () => {
       const calls = await callsRunBy(() => (got = m.predict(x) as sn.Tensor));
       const kernels = calls.map((c) => c[0]);
       // The fused kernel runs (the first pair) when there is an image per thread or one image (split by rows
-      // across threads), else not at all; Winograd F(4,3) pools (its pool flag: the argument before scratch
-      // and the winners) whatever the batch, keeping no winners (the last argument).
+      // across threads), else not at all; Winograd F(4,3) pools (its pool flag) whatever the batch, keeping
+      // no winners (am = 0).
       expect(kernels.includes('conv2d_forward_maxpool2_f32'), `batch ${n}`).toBe(n >= threads || n === 1);
-      const pooled = calls.filter((c) => c[0] === 'winograd_forward_f32' && c[c.length - 3] === 1);
+      const pooled = calls.filter((c) => c[0] === 'winograd_forward_f32' && kernelArg(c, 'pool') === 1);
       expect(pooled.length, `batch ${n}`).toBeGreaterThan(0);
-      expect(pooled.every((c) => c[c.length - 1] === 0), `batch ${n}`).toBe(true);
+      expect(pooled.every((c) => kernelArg(c, 'am') === 0), `batch ${n}`).toBe(true);
       expect(Array.from(got.dataSync()), `batch ${n}`).toEqual(Array.from(want.dataSync()));
       [x, want, got].forEach((t) => t.dispose());
     }
@@ -120,7 +121,7 @@ describe('conv → 2x2 max pool fused in predict', () => {
       let got!: sn.Tensor;
       const calls = await callsRunBy(() => (got = m.predict(x) as sn.Tensor));
       expect(calls.map((k) => k[0]), `C${c}`).not.toContain('conv2d_forward_maxpool2_f32');
-      expect(calls.some((k) => k[0] === 'winograd_forward_f32' && k[k.length - 3] === 1), `C${c}`).toBe(true);
+      expect(calls.some((k) => k[0] === 'winograd_forward_f32' && kernelArg(k, 'pool') === 1), `C${c}`).toBe(true);
       expect(Array.from(got.dataSync()), `C${c}`).toEqual(Array.from(want.dataSync()));
       [x, want, got, m].forEach((t) => t.dispose());
     }
