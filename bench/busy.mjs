@@ -4,10 +4,10 @@
 //
 //   npm run bench -- busy [--hogs=N] [--pairs=P]
 //
-// The hogs are N busy-looping processes (default: one per core), each started in a session of its own
+// The hogs are N processes that work and sleep by turns (default: two per core), each started in a session of its own
 // (detached), as another program would be: where the scheduler groups processes by session (Linux autogroup),
 // hogs started in this session would compete only with this process's own threads. Each figure is the
-// median over P back-to-back pairs (1 thread, then 2, the order alternating), as in bench/issue13.mjs.
+// median over P back-to-back triplets (1 thread, 2 threads with the governor, 2 without; the order rotating).
 import { spawn } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -18,11 +18,16 @@ import { perCall, median, values } from './harness.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const cores = typeof availableParallelism === 'function' ? availableParallelism() : cpus().length;
 
-/** Starts `n` busy-looping processes in sessions of their own; returns a function that stops them. */
+// A hog works 3 ms and sleeps 1 ms, over and over, as a build's compilers do more than a pure spin: each
+// wake-up takes a core from whoever has it (pure spinning hogs never do, and the scheduler just shares the
+// cores out).
+const HOG = 'const w = new Int32Array(new SharedArrayBuffer(4)); for (;;) { const t = Date.now(); while (Date.now() - t < 3); Atomics.wait(w, 0, 0, 1); }';
+
+/** Starts `n` hog processes (HOG) in sessions of their own; returns a function that stops them. */
 function startHogs(n) {
   const hogs = [];
   for (let i = 0; i < n; i++) {
-    hogs.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { detached: true, stdio: 'ignore' }));
+    hogs.push(spawn(process.execPath, ['-e', HOG], { detached: true, stdio: 'ignore' }));
   }
   return () => hogs.forEach((h) => h.kill('SIGKILL'));
 }
@@ -36,7 +41,7 @@ function switchOff(governor) {
   return () => Object.assign(governor, saved);
 }
 
-export async function runBusyBench({ hogs = cores, pairs = 24, log = console.log } = {}) {
+export async function runBusyBench({ hogs = 2 * cores, pairs = 24, log = console.log } = {}) {
   const dist = pathToFileURL(join(here, '..', 'dist', 'simdnet.js')).href;
   const sn1 = await import(`${dist}?busy=1`);
   const sn2 = await import(`${dist}?busy=2`);
@@ -73,31 +78,46 @@ export async function runBusyBench({ hogs = cores, pairs = 24, log = console.log
     'training step (batch 64)': [() => m1.trainOnBatch(b64[0], y64[0]), () => m2.trainOnBatch(b64[1], y64[1]), 150],
   };
 
+  // Triplets back to back — 1 thread, 2 threads with the governor, 2 threads without — in rotating order.
   const measure = async (one, two, blockMs) => {
-    const ratios = [];
+    const engine2 = sn2._internal.engine();
+    const splitCounts = { groups: 0, serial: 0 };
+    const variants = {
+      one,
+      on: async () => {
+        const before = { ...engine2.splitCounts };
+        const t = await perCall(two, blockMs);
+        for (const k of ['groups', 'serial']) splitCounts[k] += engine2.splitCounts[k] - before[k];
+        return t;
+      },
+      off: async () => {
+        const restore = switchOff(governor);
+        try {
+          return await perCall(two, blockMs);
+        } finally {
+          restore();
+        }
+      },
+    };
+    const names = Object.keys(variants);
+    const on = [], off = [];
     for (let p = 0; p < pairs; p++) {
-      const order = p % 2 ? [two, one] : [one, two];
-      const [a, b] = [await perCall(order[0], blockMs), await perCall(order[1], blockMs)];
-      ratios.push(p % 2 ? a / b : b / a);
+      const t = {};
+      for (let i = 0; i < names.length; i++) {
+        const k = names[(p + i) % names.length];
+        t[k] = k === 'one' ? await perCall(one, blockMs) : await variants[k]();
+      }
+      on.push(t.on / t.one);
+      off.push(t.off / t.one);
     }
-    return median(ratios);
+    return { on: median(on), off: median(off), serialShare: splitCounts.serial / Math.max(1, splitCounts.serial + splitCounts.groups) };
   };
   const stop = hogs > 0 ? startHogs(hogs) : () => {};
   const rows = [];
   try {
     await new Promise((r) => setTimeout(r, 500)); // the hogs under way
     for (const [what, [one, two, blockMs]] of Object.entries(figures)) {
-      const counts0 = { ...sn2._internal.engine().splitCounts };
-      const on = await measure(one, two, blockMs);
-      const counts = sn2._internal.engine().splitCounts;
-      const serialShare = (counts.serial - counts0.serial) / Math.max(1, counts.serial - counts0.serial + counts.groups - counts0.groups);
-      const restore = switchOff(governor);
-      let off;
-      try {
-        off = await measure(one, two, blockMs);
-      } finally {
-        restore();
-      }
+      const { on, off, serialShare } = await measure(one, two, blockMs);
       log(`  ${what}: 2 ÷ 1 thread time ${on.toFixed(3)} with the governor (${(100 * serialShare).toFixed(0)} % of groups run unsplit), ${off.toFixed(3)} without`);
       rows.push({ what, on, off, serialShare });
     }
@@ -111,8 +131,8 @@ export async function runBusyBench({ hogs = cores, pairs = 24, log = console.log
 
 export function busyTable(r) {
   return [
-    `Threads on a busy machine (${r.build} build, ${r.cores} cores, ${r.hogs} busy-looping processes in sessions of their own; ` +
-      `medians over ${r.pairs} back-to-back pairs; load average ${r.loadAverage.toFixed(1)}). Time on 2 threads ÷ time on 1 thread:`,
+    `Threads on a busy machine (${r.build} build, ${r.cores} cores, ${r.hogs} processes working 3 ms and sleeping 1 ms by turns, in sessions of their own; ` +
+      `medians over ${r.pairs} back-to-back triplets; load average ${r.loadAverage.toFixed(1)}). Time on 2 threads ÷ time on 1 thread:`,
     '',
     '| figure | thread pool as it ships | governor off (every group split) | groups run unsplit |',
     '|---|---|---|---|',
@@ -122,6 +142,6 @@ export function busyTable(r) {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const arg = (n) => process.argv.find((a) => a.startsWith(`--${n}=`))?.split('=')[1];
-  const r = await runBusyBench({ hogs: Number(arg('hogs') ?? cores), pairs: Number(arg('pairs') ?? 24) });
+  const r = await runBusyBench({ hogs: Number(arg('hogs') ?? 2 * cores), pairs: Number(arg('pairs') ?? 24) });
   console.log(busyTable(r));
 }

@@ -16,7 +16,7 @@
 //                                      PyTorch when /usr/bin/python3 has torch, 2 vs 1 thread, MobileNetV2; --rounds=R --no-mobilenet;
 //                                      --latency-only: the 2-thread batch-1 ratio alone; --threads-only: both 2-thread ratios,
 //                                      batch-1 latency and training)
-//   npm run bench -- busy              only threads on a busy machine: 2 vs 1 thread while busy-looping processes hold every core,
+//   npm run bench -- busy              only threads on a busy machine: 2 vs 1 thread while other processes keep every core busy,
 //                                      with the thread pool's split governor and without (bench/busy.mjs; --hogs=N --pairs=P)
 //   npm run bench -- compare --baseline=PATH
 //                                      only this build against another build of simdnet (PATH: its dist/simdnet.js), both in
