@@ -506,24 +506,7 @@ function kernel_4x8(a: usize, b: usize, kc: i32, c: usize, c1: usize, c2: usize,
     a += 16;
     b += 32;
   }
-  if (bias) {
-    const bv0 = v128.load(bias);
-    const bv1 = v128.load(bias, 16);
-    c00 = f32x4.add(c00, bv0); c01 = f32x4.add(c01, bv1);
-    c10 = f32x4.add(c10, bv0); c11 = f32x4.add(c11, bv1);
-    c20 = f32x4.add(c20, bv0); c21 = f32x4.add(c21, bv1);
-    c30 = f32x4.add(c30, bv0); c31 = f32x4.add(c31, bv1);
-  }
-  if (add) {
-    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
-    c10 = f32x4.add(c10, v128.load(c1)); c11 = f32x4.add(c11, v128.load(c1, 16));
-    c20 = f32x4.add(c20, v128.load(c2)); c21 = f32x4.add(c21, v128.load(c2, 16));
-    c30 = f32x4.add(c30, v128.load(c3)); c31 = f32x4.add(c31, v128.load(c3, 16));
-  }
-  v128.store(c, c00); v128.store(c, c01, 16);
-  v128.store(c1, c10); v128.store(c1, c11, 16);
-  v128.store(c2, c20); v128.store(c2, c21, 16);
-  v128.store(c3, c30); v128.store(c3, c31, 16);
+  store_tile(c00, c01, c10, c11, c20, c21, c30, c31, c, c1, c2, c3, add, bias);
 }
 
 // kernel_4x8 with A read in place: rows a0..a3 of a row-major matrix, kc consecutive floats each (the same

@@ -112,10 +112,10 @@ export class ThreadPool {
     let takenBack = 0;
     for (let i = 1; i < calls.length; i++) {
       if (this.takeBack(i - 1)) {
-        // A worker that was asleep is slow to wake (tens of µs): not a sign of a busy machine.
-        if (!(asleep & (1 << (i - 1)))) takenBack++;
         // The worker has not picked its call up yet (asleep, or its core busy with other work): run it here
-        // rather than wait for it — on a loaded machine a split then costs little more than no split.
+        // rather than wait for it — on a loaded machine a split then costs little more than no split. Only a
+        // worker that was awake counts against splitting: one asleep is slow to wake (tens of µs) anyway.
+        if (!(asleep & (1 << (i - 1)))) takenBack++;
         try {
           const [name, ...args] = calls[i];
           this.kernels[name](...args);
