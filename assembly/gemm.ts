@@ -563,6 +563,29 @@ function kernel_4x8_strided(a0: usize, a1: usize, a2: usize, a3: usize, aStep: u
   store_tile(c00, c01, c10, c11, c20, c21, c30, c31, c, c1, c2, c3, add, bias);
 }
 
+// An edge tile's rows (fewer than MR left) one at a time: the 4-row kernel would compute four (the MNIST
+// convnet's batch-1 Winograd products have 9 tiles, 4 + 4 + 1 rows: the last row cost as much as four, ~30 %
+// of the conv; alone it now costs ~0.3 of a 4-row tile). The same products in the same order as a row of
+// kernel_4x8, so the same bits. Operands as in kernel_4x8_strided.
+function kernel_1x8_strided(a0: usize, aStep: usize, b: usize, bStep: usize, kc: i32, c: usize, add: bool, bias: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  const end = b + <usize>kc * bStep;
+  while (b < end) {
+    const av = v128.load32_splat(a0);
+    c00 = madd(av, v128.load(b), c00); c01 = madd(av, v128.load(b, 16), c01);
+    a0 += aStep;
+    b += bStep;
+  }
+  // store_tile's adds in its order, for one row.
+  if (bias) {
+    c00 = f32x4.add(c00, v128.load(bias)); c01 = f32x4.add(c01, v128.load(bias, 16));
+  }
+  if (add) {
+    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+}
+
 // A 4x8 tile's sums (+ bias) (+ what is in C, `add`) into rows c..c3.
 @inline function store_tile(c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128,
                             c: usize, c1: usize, c2: usize, c3: usize, add: bool, bias: usize): void {
@@ -681,10 +704,19 @@ export function gemm_run(M: i32, N: i32, K: i32,
             const full = mr == MR && nr == NR;
             const t0 = full ? cTile : edge;
             const step: usize = full ? ldcBytes : NR * 4;
-            if (aInPlace) {
-              // Rows past M read row ir again (into the edge buffer, never stored).
+            if (mr < MR) {
+              // An edge tile's rows one at a time, straight into C when its columns are whole.
+              const a0 = aInPlace ? a + <usize>(ic + ir) * aRow : aPanel;
+              const rowStep: usize = aInPlace ? aRow : 4, kStep: usize = aInPlace ? aStep : MR * 4;
+              const whole = nr == NR;
+              const d = whole ? cTile : edge, dStep: usize = whole ? ldcBytes : NR * 4;
+              for (let r = 0; r < mr; r++) {
+                kernel_1x8_strided(a0 + <usize>r * rowStep, kStep, bPanel, bStep, kc, d + <usize>r * dStep, whole && add, whole ? biasJ : 0);
+              }
+              if (whole) continue;
+            } else if (aInPlace) {
               const a0 = a + <usize>(ic + ir) * aRow;
-              const a1 = mr > 1 ? a0 + aRow : a0, a2 = mr > 2 ? a0 + 2 * aRow : a0, a3 = mr > 3 ? a0 + 3 * aRow : a0;
+              const a1 = a0 + aRow, a2 = a0 + 2 * aRow, a3 = a0 + 3 * aRow;
               if (transA || bInPlace) {
                 kernel_4x8_strided(a0, a1, a2, a3, aStep, bPanel, bStep, kc, t0, t0 + step, t0 + 2 * step, t0 + 3 * step,
                                    full && add, full ? biasJ : 0);

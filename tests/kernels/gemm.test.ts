@@ -100,6 +100,37 @@ describe.each(builds)('gemm (%s)', (_name, options) => {
     }
   });
 
+  it('gives an edge tile\'s rows (M % 4 of them) bitwise the values they get inside whole tiles', () => {
+    // The rows left past a multiple of 4 run one at a time (kernel_1x8_strided), the others four at a time:
+    // the same products in the same order. Each M here against M rounded up to 4 (extra rows appended), with
+    // A read in place (M ≤ 96: Winograd's batch-1 products, 9 x 64 x 32), transposed, packed (M > 96), and
+    // edge columns (N % 8 ≠ 0).
+    for (const [M, N, K] of [[9, 64, 32], [10, 24, 37], [11, 13, 129], [2, 16, 5], [97, 20, 50], [99, 8, 400]]) {
+      const M4 = Math.ceil(M / 4) * 4;
+      for (const transA of [false, true])
+        for (const accumulate of [false, true]) {
+          const av = randomValues(M4 * K, M + K);
+          const bv = randomValues(K * N, N + K);
+          const cv = randomValues(M4 * N, M + N);
+          // A (M4, K) or, transposed, (K, M4); the first M rows of op(A) are A(M)'s.
+          const rowsOf = (m: number): number[] => transA
+            ? Array.from({ length: K * m }, (_, i) => av[Math.floor(i / m) * M4 + (i % m)])
+            : Array.from(av.subarray(0, m * K));
+          const b = t(bv, [K, N]);
+          const out = [M, M4].map((m) => {
+            const a = t(rowsOf(m), transA ? [K, m] : [m, K]);
+            const c = t(cv.subarray(0, m * N), [m, N]);
+            ops.matmul(a, b, c, { transA, accumulate });
+            const values = c.dataSync().subarray(0, M * N);
+            a.dispose(); c.dispose();
+            return values;
+          });
+          expect(out[0], `${M}x${N}x${K} tA=${transA} acc=${accumulate}`).toEqual(out[1]);
+          b.dispose();
+        }
+    }
+  });
+
   it('matmul with K = 0 writes zeros (or leaves c when accumulating)', () => {
     const a = sn.tensor(new Float32Array(0), [3, 0]);
     const b = sn.tensor(new Float32Array(0), [0, 5]);
