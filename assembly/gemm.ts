@@ -563,10 +563,10 @@ function kernel_4x8_strided(a0: usize, a1: usize, a2: usize, a3: usize, aStep: u
   store_tile(c00, c01, c10, c11, c20, c21, c30, c31, c, c1, c2, c3, add, bias);
 }
 
-// An edge tile's rows (fewer than MR left) one at a time: the 4-row kernel would compute four (the MNIST
-// convnet's batch-1 Winograd products have 9 tiles, 4 + 4 + 1 rows: the last row cost as much as four, ~30 %
-// of the conv; alone it now costs ~0.3 of a 4-row tile). The same products in the same order as a row of
-// kernel_4x8, so the same bits. Operands as in kernel_4x8_strided.
+// The rows past the last whole tile of MR (M % MR of them) one at a time: the 4-row kernel would compute four
+// (the MNIST convnet's batch-1 Winograd products have 9 tiles, 4 + 4 + 1 rows: the ninth cost as much as
+// four, ~30 % of the conv). The same products in the same order as a row of kernel_4x8, so the same bits.
+// Operands as in kernel_4x8_strided.
 function kernel_1x8_strided(a0: usize, aStep: usize, b: usize, bStep: usize, kc: i32, c: usize, add: bool, bias: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   const end = b + <usize>kc * bStep;
@@ -576,14 +576,54 @@ function kernel_1x8_strided(a0: usize, aStep: usize, b: usize, bStep: usize, kc:
     a0 += aStep;
     b += bStep;
   }
-  // store_tile's adds in its order, for one row.
+  store_row(c00, c01, c, add, bias);
+}
+
+// kernel_1x8_strided across four panels (32 columns, panelStep bytes from one panel to the next): eight
+// sums in flight hide the adds' latency, which two alone wait on (one row per k is load-bound either way).
+function kernel_1x32_strided(a0: usize, aStep: usize, b: usize, panelStep: usize, bStep: usize, kc: i32,
+                             c: usize, add: bool, bias: usize): void {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  let s4 = f32x4.splat(0), s5 = f32x4.splat(0), s6 = f32x4.splat(0), s7 = f32x4.splat(0);
+  const b1 = b + panelStep, b2 = b + 2 * panelStep, b3 = b + 3 * panelStep;
+  const end = <usize>kc * bStep;
+  for (let k: usize = 0; k < end; k += bStep) {
+    const av = v128.load32_splat(a0);
+    s0 = madd(av, v128.load(b + k), s0); s1 = madd(av, v128.load(b + k, 16), s1);
+    s2 = madd(av, v128.load(b1 + k), s2); s3 = madd(av, v128.load(b1 + k, 16), s3);
+    s4 = madd(av, v128.load(b2 + k), s4); s5 = madd(av, v128.load(b2 + k, 16), s5);
+    s6 = madd(av, v128.load(b3 + k), s6); s7 = madd(av, v128.load(b3 + k, 16), s7);
+    a0 += aStep;
+  }
+  store_row(s0, s1, c, add, bias);
+  store_row(s2, s3, c + 32, add, bias ? bias + 32 : 0);
+  store_row(s4, s5, c + 64, add, bias ? bias + 64 : 0);
+  store_row(s6, s7, c + 96, add, bias ? bias + 96 : 0);
+}
+
+// One row's 8 sums (+ bias) (+ what is in C, `add`) into c: store_tile's adds in its order.
+@inline function store_row(s0: v128, s1: v128, c: usize, add: bool, bias: usize): void {
   if (bias) {
-    c00 = f32x4.add(c00, v128.load(bias)); c01 = f32x4.add(c01, v128.load(bias, 16));
+    s0 = f32x4.add(s0, v128.load(bias)); s1 = f32x4.add(s1, v128.load(bias, 16));
   }
   if (add) {
-    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
+    s0 = f32x4.add(s0, v128.load(c)); s1 = f32x4.add(s1, v128.load(c, 16));
   }
-  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c, s0); v128.store(c, s1, 16);
+}
+
+// Rows of an edge tile's sums in the edge buffer (NR floats apart) into their nr columns of C.
+function edge_to_c(edge: usize, c: usize, ldcBytes: usize, rows: i32, nr: i32, add: bool, bias: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const src = edge + (<usize>(r * NR) << 2);
+    const dst = c + <usize>r * ldcBytes;
+    for (let j = 0; j < nr; j++) {
+      let v = load<f32>(src + (<usize>j << 2));
+      if (add) v += load<f32>(dst + (<usize>j << 2));
+      if (bias) v += load<f32>(bias + (<usize>j << 2));
+      store<f32>(dst + (<usize>j << 2), v);
+    }
+  }
 }
 
 // A 4x8 tile's sums (+ bias) (+ what is in C, `add`) into rows c..c3.
@@ -692,29 +732,21 @@ export function gemm_run(M: i32, N: i32, K: i32,
           continue;
         }
         const cBlock = c + <usize>ic * ldcBytes + (<usize>jc << 2);
+        // Rows in whole tiles of MR; the rest (mc % MR) one at a time after them.
+        const tiled = mc - mc % MR;
+        const panelStep: usize = bInPlace ? NR * 4 : b_panel_stride(kc);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
-          const bPanel = bInPlace ? bBlock + (<usize>jr << 2) : bBlock + <usize>(jr / NR) * b_panel_stride(kc);
+          const bPanel = bBlock + <usize>(jr / NR) * panelStep;
           const biasJ: usize = last && bias ? bias + (<usize>(jc + jr) << 2) : 0;
-          for (let ir = 0; ir < mc; ir += MR) {
-            const mr = min(MR, mc - ir);
+          for (let ir = 0; ir < tiled; ir += MR) {
             const aPanel = packA + (<usize>ir * <usize>kc << 2);
             const cTile = cBlock + <usize>ir * ldcBytes + (<usize>jr << 2);
-            // A full tile goes to C (adding, bias); an edge tile to the edge buffer, then its rows and columns into C.
-            const full = mr == MR && nr == NR;
+            // A full tile goes to C (adding, bias); an edge tile to the edge buffer, then its columns into C.
+            const full = nr == NR;
             const t0 = full ? cTile : edge;
             const step: usize = full ? ldcBytes : NR * 4;
-            if (mr < MR) {
-              // An edge tile's rows one at a time, straight into C when its columns are whole.
-              const a0 = aInPlace ? a + <usize>(ic + ir) * aRow : aPanel;
-              const rowStep: usize = aInPlace ? aRow : 4, kStep: usize = aInPlace ? aStep : MR * 4;
-              const whole = nr == NR;
-              const d = whole ? cTile : edge, dStep: usize = whole ? ldcBytes : NR * 4;
-              for (let r = 0; r < mr; r++) {
-                kernel_1x8_strided(a0 + <usize>r * rowStep, kStep, bPanel, bStep, kc, d + <usize>r * dStep, whole && add, whole ? biasJ : 0);
-              }
-              if (whole) continue;
-            } else if (aInPlace) {
+            if (aInPlace) {
               const a0 = a + <usize>(ic + ir) * aRow;
               const a1 = a0 + aRow, a2 = a0 + 2 * aRow, a3 = a0 + 3 * aRow;
               if (transA || bInPlace) {
@@ -726,16 +758,28 @@ export function gemm_run(M: i32, N: i32, K: i32,
             } else {
               kernel_4x8(aPanel, bPanel, kc, t0, t0 + step, t0 + 2 * step, t0 + 3 * step, full && add, full ? biasJ : 0);
             }
-            if (full) continue;
-            for (let r = 0; r < mr; r++) {
-              const src = edge + (<usize>(r * NR) << 2);
-              const dst = cTile + <usize>r * ldcBytes;
-              for (let j = 0; j < nr; j++) {
-                let v = load<f32>(src + (<usize>j << 2));
-                if (add) v += load<f32>(dst + (<usize>j << 2));
-                if (biasJ) v += load<f32>(biasJ + (<usize>j << 2));
-                store<f32>(dst + (<usize>j << 2), v);
-              }
+            if (!full) edge_to_c(edge, cTile, ldcBytes, MR, nr, add, biasJ);
+          }
+        }
+        // The rows left, each across four panels at a time (32 columns: eight sums in flight), then one.
+        for (let r = tiled; r < mc; r++) {
+          // Row r of A where it lies, or in its packed panel (MR floats per k).
+          const aRowAt = aInPlace ? a + <usize>(ic + r) * aRow : packA + (<usize>tiled * <usize>kc << 2) + (<usize>(r - tiled) << 2);
+          const kStep: usize = aInPlace ? aStep : MR * 4;
+          const cRow = cBlock + <usize>r * ldcBytes;
+          let jr = 0;
+          for (; jr + 4 * NR <= nc; jr += 4 * NR) {
+            kernel_1x32_strided(aRowAt, kStep, bBlock + <usize>(jr / NR) * panelStep, panelStep, bStep, kc,
+                                cRow + (<usize>jr << 2), add, last && bias ? bias + (<usize>(jc + jr) << 2) : 0);
+          }
+          for (; jr < nc; jr += NR) {
+            const nr = min(NR, nc - jr);
+            const biasJ: usize = last && bias ? bias + (<usize>(jc + jr) << 2) : 0;
+            const bPanel = bBlock + <usize>(jr / NR) * panelStep;
+            if (nr == NR) kernel_1x8_strided(aRowAt, kStep, bPanel, bStep, kc, cRow + (<usize>jr << 2), add, biasJ);
+            else {
+              kernel_1x8_strided(aRowAt, kStep, bPanel, bStep, kc, edge, false, 0);
+              edge_to_c(edge, cRow + (<usize>jr << 2), ldcBytes, 1, nr, add, biasJ);
             }
           }
         }
