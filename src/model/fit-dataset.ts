@@ -84,6 +84,7 @@ export async function fitDatasetLoop(model: Model, dataset: BatchSource, args: F
     return await train(model, dataset, args, who);
   } finally {
     model.isTraining = false;
+    model.releaseBatchMemory();
   }
 }
 

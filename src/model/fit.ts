@@ -100,6 +100,7 @@ export async function fitLoop(model: Model, x: TensorOrList, y: TensorOrList, ar
     return await train(model, x, y, args, who);
   } finally {
     model.isTraining = false;
+    model.releaseBatchMemory();
   }
 }
 

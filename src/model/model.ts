@@ -329,6 +329,14 @@ export abstract class Model {
   /** Resets the batch's arena and forgets what the graph's nodes kept from it. */
   private endBatch(graph: Graph | null): void {
     if (graph) for (const step of graph.steps) step.node.clear();
+    this.arena.recycle(); // the next batch reuses this one's memory: no allocator call per tensor
+  }
+
+  /**
+   * Gives back the memory kept for the next batch's activations and gradients (the arena's chunk): at the
+   * end of fit(), fitDataset() and evaluate(). trainOnBatch() keeps it for the next call; dispose() frees it.
+   */
+  releaseBatchMemory(): void {
     this.arena.reset();
   }
 
@@ -462,6 +470,7 @@ export abstract class Model {
   /**
    * One optimizer step on the whole of (x, y) as a single batch, as TF.js's `trainOnBatch`: resolves to the
    * loss, or `[loss, ...per-output losses, ...accuracies]` in TF.js's order when there is more to report.
+   * The model keeps the batch's working memory for the next call (fit() gives it back at its end; dispose() frees it).
    */
   async trainOnBatch(x: TensorOrList, y: TensorOrList): Promise<number | number[]> {
     this.checkAlive('trainOnBatch');
@@ -488,7 +497,12 @@ export abstract class Model {
     const n = xs[0].shape[0];
     const ys = this.labelList(y, n, 'evaluate');
     this.checkFiniteInputs(xs, 'evaluate');
-    const r = this.evaluateRows(xs, ys, null, 0, n, batchSize);
+    let r: BatchResult;
+    try {
+      r = this.evaluateRows(xs, ys, null, 0, n, batchSize);
+    } finally {
+      this.releaseBatchMemory();
+    }
     if (this.outputNames.length === 1) return { loss: r.loss, accuracy: r.perOutput[0].correct / n };
     const logs = this.logsOf(r, n);
     return logs as Logs & { loss: number };
