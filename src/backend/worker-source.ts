@@ -31,7 +31,7 @@ listen(async ({ modules, memory, names, slot, slotBytes }) => {
     // Spin briefly first: layers issue kernels back to back, and a futex wake costs tens of µs.
     // Then sleep, so an idle pool burns no core.
     for (let spin = 0; spin < Atomics.load(words, 6) && Atomics.load(words, 0) === seen; spin++);
-    Atomics.wait(words, 0, seen);
+    if (Atomics.load(words, 0) === seen) Atomics.wait(words, 0, seen);
     const seq = Atomics.load(words, 0);
     if (seq === seen) continue;
     seen = seq;

@@ -5,7 +5,7 @@
 // output channels and its own options. 1D and 2D layers describe their windows as one 2D geometry (a 1D
 // conv is a 2D conv over a height-1 image); 3D layers build their own from `windows`.
 import type { Arena } from '../backend/arena.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import type { Conv2dGeometry } from '../ops/conv.js';
 import type { ActivationCode } from '../ops/activation.js';
 import { Layer, type LayerArgs } from './layer.js';
@@ -114,7 +114,7 @@ export abstract class ConvBase extends Layer {
    * in place of the layer's (linear) one: a batch norm and relu folded in (src/model/bn-fold.ts).
    */
   forwardWith(x: Tensor, node: Node, arena: Arena, kernel: Tensor, bias: Tensor | null, act?: ActivationCode): Tensor {
-    const z = Tensor.empty(this.batchOutputShape(x), arena);
+    const z = this.outputFor(x, arena);
     if (act !== undefined) {
       this.convForward(x, kernel, bias, z, act, 0);
       return z;
@@ -136,7 +136,7 @@ export abstract class ConvBase extends Layer {
   backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
     if (node.fusedBackward) return node.fusedBackward(dy, needDx); // a max pool ran in this call's forward
     const kernel = this.param(this.kernelName);
-    const dx = needDx ? Tensor.empty(node.input.shape, arena) : null;
+    const dx = needDx ? this.inputGradientFor(node, arena) : null;
     const db = this.useBias ? this.gradOf(this.param('bias')) : null;
     const dw = this.gradOf(kernel);
     if (this.activation === 'relu' && node.gradMaskedByReader) {

@@ -1,7 +1,7 @@
 // Cropping2D: rows and columns cut from each image's borders, (N,H,W,C) → (N,H−t−b,W−l−r,C). `cropping`
 // is a number, [rows, cols] or [[top, bottom], [left, right]], as Keras. Backward pads dy with zeros.
 import type { Arena } from '../backend/arena.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { padCrop2d } from '../ops/resize.js';
 import { Layer, type LayerArgs } from './layer.js';
 import type { Node } from './node.js';
@@ -27,14 +27,14 @@ export class Cropping2D extends Layer {
   }
 
   forward(x: Tensor, _node: Node, arena: Arena): Tensor {
-    const y = Tensor.empty(this.batchOutputShape(x), arena);
+    const y = this.outputFor(x, arena);
     padCrop2d(x, y, -this.cropping[0][0], -this.cropping[1][0]);
     return y;
   }
 
   backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
     if (!needDx) return null;
-    const dx = Tensor.empty(node.input.shape, arena);
+    const dx = this.inputGradientFor(node, arena);
     padCrop2d(dy, dx, this.cropping[0][0], this.cropping[1][0]);
     return dx;
   }

@@ -58,7 +58,7 @@ export class Dense extends Layer {
   forwardWith(x: Tensor, node: Node, arena: Arena, kernel: Tensor, bias: Tensor | null, act?: ActivationCode): Tensor {
     const inUnits = this.inputShape![this.inputShape!.length - 1];
     const rows = x.size / inUnits;
-    const z = Tensor.empty(this.batchOutputShape(x), arena);
+    const z = this.outputFor(x, arena);
     if (act !== undefined) {
       denseForward(x.reshapeView([rows, inUnits]), kernel, bias, z.reshapeView([rows, this.units]), act, 0);
       return z;

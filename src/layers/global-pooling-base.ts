@@ -18,7 +18,7 @@ export abstract class GlobalPoolingBase extends Layer {
   }
 
   forward(x: Tensor, node: Node, arena: Arena): Tensor {
-    const y = Tensor.empty(this.batchOutputShape(x), arena);
+    const y = this.outputFor(x, arena);
     if (this.kind === 'max') globalMaxPoolForward(x, y, node.keep('argmax', Tensor.empty(y.shape, arena)));
     else globalAvgPoolForward(x, y);
     return y;
@@ -26,7 +26,7 @@ export abstract class GlobalPoolingBase extends Layer {
 
   backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
     if (!needDx) return null;
-    const dx = Tensor.empty(node.input.shape, arena);
+    const dx = this.inputGradientFor(node, arena);
     if (this.kind === 'max') globalMaxPoolBackward(dy, node.get('argmax'), dx);
     else globalAvgPoolBackward(dy, dx);
     return dx;

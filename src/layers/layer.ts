@@ -342,6 +342,16 @@ export abstract class Layer {
   protected batchOutputShape(x: Tensor): number[] {
     return [x.shape[0], ...this.outputShape!];
   }
+
+  /** A tensor for this layer's output for the batch x, from the batch's arena. */
+  protected outputFor(x: Tensor, arena: Arena): Tensor {
+    return Tensor.empty(this.batchOutputShape(x), arena);
+  }
+
+  /** A tensor for the gradient of the input of `node`, from the batch's arena. */
+  protected inputGradientFor(node: Node, arena: Arena): Tensor {
+    return Tensor.empty(node.input.shape, arena);
+  }
 }
 
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {

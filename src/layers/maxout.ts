@@ -35,14 +35,14 @@ export class Maxout extends Layer {
   }
 
   forward(x: Tensor, node: Node, arena: Arena): Tensor {
-    const y = Tensor.empty(this.batchOutputShape(x), arena);
+    const y = this.outputFor(x, arena);
     maxoutForward(x, y, node.keep('argmax', Tensor.empty(y.shape, arena)), this.groupSize);
     return y;
   }
 
   backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
     if (!needDx) return null;
-    const dx = Tensor.empty(node.input.shape, arena);
+    const dx = this.inputGradientFor(node, arena);
     maxoutBackward(dy, node.get('argmax'), dx, this.groupSize);
     return dx;
   }

@@ -3,7 +3,7 @@
 // (assembly/transpose.ts), the backward by the inverse permutation. Any sample rank (e.g. NCHW ↔ NHWC at
 // the boundary of ONNX models: dims [2, 3, 1] and [3, 1, 2]).
 import type { Arena } from '../backend/arena.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { transpose, inversePermutation } from '../ops/transpose.js';
 import { Layer, type LayerArgs, describeShape } from './layer.js';
 import type { Node } from './node.js';
@@ -40,14 +40,14 @@ export class Permute extends Layer {
   }
 
   forward(x: Tensor, _node: Node, arena: Arena): Tensor {
-    const y = Tensor.empty(this.batchOutputShape(x), arena);
+    const y = this.outputFor(x, arena);
     transpose(x, y, this.perm);
     return y;
   }
 
   backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
     if (!needDx) return null;
-    const dx = Tensor.empty(node.input.shape, arena);
+    const dx = this.inputGradientFor(node, arena);
     transpose(dy, dx, this.inverse);
     return dx;
   }

@@ -77,7 +77,7 @@ export abstract class PoolingBase extends Layer {
   }
 
   forward(x: Tensor, node: Node, arena: Arena): Tensor {
-    const y = Tensor.empty(this.batchOutputShape(x), arena);
+    const y = this.outputFor(x, arena);
     const x4 = this.as4d(x, this.inputShape!);
     const y4 = this.as4d(y, this.outputShape!);
     if (this.kind === 'max') {
@@ -91,7 +91,7 @@ export abstract class PoolingBase extends Layer {
   backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
     if (node.passesGradient) return dy; // the conv before ran this pool in its forward, and takes dy
     if (!needDx) return null;
-    const dx = Tensor.empty(node.input.shape, arena);
+    const dx = this.inputGradientFor(node, arena);
     const dx4 = this.as4d(dx, this.inputShape!);
     const dy4 = this.as4d(dy, this.outputShape!);
     if (this.kind === 'max') {

@@ -39,7 +39,7 @@ abstract class Pooling3DBase extends Layer {
   }
 
   forward(x: Tensor, node: Node, arena: Arena): Tensor {
-    const y = Tensor.empty(this.batchOutputShape(x), arena);
+    const y = this.outputFor(x, arena);
     if (this.kind === 'max') maxPool3dForward(x, y, node.training ? node.keep('argmax', Tensor.empty(y.shape, arena)) : null, this.geometry!);
     else avgPool3dForward(x, y, this.geometry!);
     return y;
@@ -47,7 +47,7 @@ abstract class Pooling3DBase extends Layer {
 
   backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
     if (!needDx) return null;
-    const dx = Tensor.empty(node.input.shape, arena);
+    const dx = this.inputGradientFor(node, arena);
     if (this.kind === 'max') maxPool3dBackward(dy, node.get('argmax'), dx);
     else avgPool3dBackward(dy, dx, this.geometry!);
     return dx;

@@ -58,7 +58,7 @@ export class Resizing extends Layer {
   }
 
   forward(x: Tensor, _node: Node, arena: Arena): Tensor {
-    const y = Tensor.empty(this.batchOutputShape(x), arena);
+    const y = this.outputFor(x, arena);
     const [N, H, W, C] = x.shape;
     const [top, left, ch, cw] = this.cropWindow(H, W);
     if (ch === H && cw === W) {
@@ -74,7 +74,7 @@ export class Resizing extends Layer {
 
   backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
     if (!needDx) return null;
-    const dx = Tensor.empty(node.input.shape, arena);
+    const dx = this.inputGradientFor(node, arena);
     const [N, H, W, C] = node.input.shape;
     const [top, left, ch, cw] = this.cropWindow(H, W);
     if (ch === H && cw === W) {

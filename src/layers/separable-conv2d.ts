@@ -40,7 +40,7 @@ export class SeparableConv2D extends DepthwiseConv2D {
     const [N, oh, ow] = [x.shape[0], this.outputShape![0], this.outputShape![1]];
     const t = node.keep('depthwise', Tensor.empty([N, oh, ow, this.inputShape![2] * this.depthMultiplier], arena));
     depthwiseConv2dForward(x, this.param('depthwise_kernel').value, null, t, this.geometry!);
-    const z = Tensor.empty(this.batchOutputShape(x), arena);
+    const z = this.outputFor(x, arena);
     const bias = this.useBias ? this.param('bias').value : null;
     conv2dForward(t, this.param('pointwise_kernel').value, bias, z, POINTWISE, fusedCode(this.activation), fusedAlpha(this.activation));
     return finishFusedActivation(z, this.activation, node, arena);
@@ -54,7 +54,7 @@ export class SeparableConv2D extends DepthwiseConv2D {
     const dt = Tensor.empty(t.shape, arena);
     const db = this.useBias ? this.gradOf(this.param('bias')) : null;
     conv2dBackward(t, pk.value, dz, dt, this.gradOf(pk), db, POINTWISE, true);
-    const dx = needDx ? Tensor.empty(node.input.shape, arena) : null;
+    const dx = needDx ? this.inputGradientFor(node, arena) : null;
     depthwiseConv2dBackward(node.input, dk.value, dt, dx, this.gradOf(dk), null, this.geometry!, true);
     return dx;
   }

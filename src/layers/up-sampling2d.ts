@@ -4,7 +4,7 @@
 // and ONNX's Resize use (TF.js has no such option: it is saved only when not the default). Backward scatters with
 // the same weights (tfjs-cpu's bilinear gradient swaps height and width on non-square inputs; this does not).
 import type { Arena } from '../backend/arena.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { resizeForward, resizeBackward, type ResizeCoordinates, type ResizeInterpolation } from '../ops/resize.js';
 import { Layer, type LayerArgs } from './layer.js';
 import type { Node } from './node.js';
@@ -42,14 +42,14 @@ export class UpSampling2D extends Layer {
   }
 
   forward(x: Tensor, _node: Node, arena: Arena): Tensor {
-    const y = Tensor.empty(this.batchOutputShape(x), arena);
+    const y = this.outputFor(x, arena);
     resizeForward(x, y, this.interpolation, this.coordinates);
     return y;
   }
 
   backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
     if (!needDx) return null;
-    const dx = Tensor.empty(node.input.shape, arena);
+    const dx = this.inputGradientFor(node, arena);
     resizeBackward(dy, dx, this.interpolation, this.coordinates);
     return dx;
   }

@@ -1,7 +1,7 @@
 // ZeroPadding2D: zeros added around each image, (N,H,W,C) → (N,H+t+b,W+l+r,C). `padding` is a number
 // (all sides), [rows, cols] (symmetric) or [[top, bottom], [left, right]], as Keras. Backward crops dy.
 import type { Arena } from '../backend/arena.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { padCrop2d } from '../ops/resize.js';
 import { Layer, type LayerArgs } from './layer.js';
 import type { Node } from './node.js';
@@ -44,14 +44,14 @@ export class ZeroPadding2D extends Layer {
   }
 
   forward(x: Tensor, _node: Node, arena: Arena): Tensor {
-    const y = Tensor.empty(this.batchOutputShape(x), arena);
+    const y = this.outputFor(x, arena);
     padCrop2d(x, y, this.padding[0][0], this.padding[1][0]);
     return y;
   }
 
   backward(dy: Tensor, node: Node, arena: Arena, needDx: boolean): Tensor | null {
     if (!needDx) return null;
-    const dx = Tensor.empty(node.input.shape, arena);
+    const dx = this.inputGradientFor(node, arena);
     padCrop2d(dy, dx, -this.padding[0][0], -this.padding[1][0]);
     return dx;
   }
