@@ -149,7 +149,8 @@ export class Engine {
   parallel(calls: readonly KernelCall[]): void {
     if (this.pool && calls.length > 1) {
       this.recording?.push({ calls: calls.map((c) => [...c] as unknown as KernelCall) });
-      for (let i = 0; i < calls.length; i += this.pool.size) this.pool.run(calls.slice(i, i + this.pool.size));
+      if (calls.length <= this.pool.size) this.pool.run(calls);
+      else for (let i = 0; i < calls.length; i += this.pool.size) this.pool.run(calls.slice(i, i + this.pool.size));
       return;
     }
     const raw = this.kernels as unknown as RawKernels;
@@ -243,7 +244,7 @@ export class Engine {
     const steps = trace.steps;
     for (let i = 0; i < steps.length; i++) {
       const s = steps[i];
-      if (s.fn) s.fn(...s.args!);
+      if (s.run) s.run();
       else this.parallel(s.calls!);
     }
   }
@@ -291,6 +292,8 @@ export function kernelChoiceEpoch(): number {
 export interface TraceStep {
   fn?: (...args: number[]) => unknown;
   args?: number[];
+  /** fn bound to args, as replay calls it (0.02 µs a call; fn(...args) took 0.2). */
+  run?: () => unknown;
   calls?: readonly KernelCall[];
 }
 
@@ -315,7 +318,7 @@ function recorder(real: KernelExports, push: (s: TraceStep) => void): KernelExpo
     }
     out[name] = (...args: number[]) => {
       const r = fn(...args);
-      if (r === undefined) push({ fn, args });
+      if (r === undefined) push({ fn, args, run: fn.bind(null, ...args) });
       return r;
     };
   }
