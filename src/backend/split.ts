@@ -4,7 +4,7 @@
 import { engine } from './engine.js';
 
 /**
- * Work each thread must get before one more pays (a hand-off takes ~1.5 µs while the workers spin; 2^19 FLOP
+ * Work each thread must get before one more pays (a split group costs ~1.2 µs more than its larger part while the workers spin; 2^19 FLOP
  * is ~25 µs of GEMM here). Was 2^21: that kept the MNIST convnet's dense layer (64x1600x10, 2.05 MFLOP per
  * product) and Winograd's dw finish on one thread in a training step on two.
  */
@@ -15,7 +15,7 @@ export const MIN_ELEMENTS_PER_THREAD = 1 << 15;
 
 /**
  * The same limits where one image's work is split (a batch smaller than the pool: latency) by output rows or
- * gemv columns. Lower: a split costs one hand-off (~1.5 µs while the workers spin; a call no worker claimed
+ * gemv columns. Lower: a split costs one hand-off (~1.2 µs while the workers spin; a call no worker claimed
  * in time is taken back by the caller, measured +1.3 µs per split on a machine with no free core), and at
  * batch 1 every layer is short. 2^17 FLOP is ~7.5 µs of the direct first-layer conv (the MNIST convnet's
  * conv1, 389 kFLOP, takes 22 µs), 2^13 elements ~2.3 µs of max pooling (its first pooling, 32 k, 9 µs).
