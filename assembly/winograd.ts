@@ -347,7 +347,7 @@ function dx_scatter(m: i32, dv: usize, plane: usize, dx: usize, H: i32, W: i32, 
 // pairs i0..i0+iN of the C·F (db with the pairs of c = 0, so once whatever the split). Parts are
 // winograd_dw_part_bytes apart from dwp; the first part receives the sum (it is scratch). Each value is the
 // same sum (parts in order) whatever the range, so threads split the pairs (bitwise the same dw). Once per
-// step on P·C·F values: plain scalar code.
+// step on P·C·F values.
 export function winograd_dw_finish_f32(dwp: usize, parts: i32, dw: usize, db: usize, C: i32, F: i32,
                                        accumulate: bool, m: i32, i0: i32, iN: i32): void {
   const plane = <usize>C * <usize>F << 2;
@@ -361,7 +361,11 @@ export function winograd_dw_finish_f32(dwp: usize, parts: i32, dw: usize, db: us
       // The P planes of dU, then (xi == P) the db sums, if this range holds c = 0.
       const base = dwp + <usize>xi * plane;
       const to = xi < P ? end : i0 == 0 && db != 0 ? <usize>F << 2 : 0;
-      for (let j: usize = xi < P ? start : 0; j < to; j += 4) store<f32>(base + j, load<f32>(base + j) + load<f32>(base + part + j));
+      let j: usize = xi < P ? start : 0;
+      // Four at a time (the same adds: ~8x faster than one float a step, which made the finish on two threads
+      // no faster than on one), then one.
+      for (; j + 16 <= to; j += 16) v128.store(base + j, f32x4.add(v128.load(base + j), v128.load(base + part + j)));
+      for (; j < to; j += 4) store<f32>(base + j, load<f32>(base + j) + load<f32>(base + part + j));
     }
   }
   let i: usize = <usize>i0;
