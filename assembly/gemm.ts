@@ -602,7 +602,7 @@ function kernel_1x32_strided(a0: usize, aStep: usize, b: usize, panelStep: usize
 }
 
 // One row's 8 sums (+ bias) (+ what is in C, `add`) into c: store_tile's adds in its order.
-function store_row(s0: v128, s1: v128, c: usize, add: bool, bias: usize): void {
+@inline function store_row(s0: v128, s1: v128, c: usize, add: bool, bias: usize): void {
   if (bias) {
     s0 = f32x4.add(s0, v128.load(bias)); s1 = f32x4.add(s1, v128.load(bias, 16));
   }

@@ -13,7 +13,6 @@ import { SplitGovernor } from './split-governor.js';
 
 // 32 bytes of words, then the arguments as f64.
 const SLOT_BYTES = 32 + 8 * SLOT_ARGS;
-const MAX_ARGS = SLOT_ARGS;
 // Iterations to poll for a result, or (workers, slot word 6) for the next call, before sleeping in Atomics.wait
 // (a wake-up costs tens of µs; 20000 polls are ~0.2 ms here).
 const SPIN = 20000;
@@ -167,16 +166,16 @@ export class ThreadPool {
     const count = call.length - 1;
     const index = this.kernelIndex.get(name);
     if (index === undefined) throw new Error(`simdnet: no kernel named ${name}`);
-    if (count > MAX_ARGS) throw new Error(`simdnet: kernel ${name} has ${count} arguments; the pool carries ${MAX_ARGS}`);
+    if (count > SLOT_ARGS) throw new Error(`simdnet: kernel ${name} has ${count} arguments; the pool carries ${SLOT_ARGS}`);
     const slot = this.slotBase + worker * SLOT_BYTES;
     const w = slot >> 2;
     const at = (slot + 32) >> 3;
     this.words[w + 2] = index;
     this.words[w + 3] = count;
     for (let i = 1; i <= count; i++) this.args[at + i - 1] = call[i] as number;
-    // The worker passes all MAX_ARGS slots (worker-source.ts): those past this call's arguments read as 0, not
+    // The worker passes all SLOT_ARGS slots (worker-source.ts): those past this call's arguments read as 0, not
     // as what the call before left (on this thread an i32 argument left out is 0 too).
-    this.args.fill(0, at + count, at + MAX_ARGS);
+    this.args.fill(0, at + count, at + SLOT_ARGS);
     this.seq[worker] = (this.seq[worker] + 1) | 0;
     Atomics.store(this.words, w, this.seq[worker]);
     return Atomics.notify(this.words, w) > 0;

@@ -326,7 +326,10 @@ export abstract class Model {
     return values;
   }
 
-  /** Resets the batch's arena and forgets what the graph's nodes kept from it. */
+  /**
+   * Ends the batch's arena (its memory kept for the next batch: Arena.recycle) and forgets what the graph's
+   * nodes kept from it.
+   */
   private endBatch(graph: Graph | null): void {
     if (graph) for (const step of graph.steps) step.node.clear();
     this.arena.recycle(); // the next batch reuses this one's memory: no allocator call per tensor
