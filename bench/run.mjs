@@ -18,6 +18,8 @@
 //                                      batch-1 latency and training)
 //   npm run bench -- busy              only threads on a busy machine: 2 vs 1 thread while other processes keep every core busy,
 //                                      with the thread pool's split governor and without (bench/busy.mjs; --hogs=N --pairs=P)
+//   npm run bench -- thread-groups     only what the 2-thread figures are made of: each parallel group of the convnet's batch-1
+//                                      predict and training step, its parts alone, in a row and split (bench/thread-groups.mjs; --rounds=R)
 //   npm run bench -- compare --baseline=PATH
 //                                      only this build against another build of simdnet (PATH: its dist/simdnet.js), both in
 //                                      one process, every model and kernel case (bench/compare.mjs; --rounds=R --no-kernels --filter=RE)
@@ -47,6 +49,7 @@ const onlyAugment = args.includes('augment');
 const onlyIssue13 = args.includes('issue13');
 const onlyCompare = args.includes('compare');
 const onlyBusy = args.includes('busy');
+const onlyThreadGroups = args.includes('thread-groups');
 const quick = flag('quick');
 const log = (s) => console.log(s);
 
@@ -288,6 +291,14 @@ async function main() {
     result.markdown = compareTable(result);
     log(`\n${result.markdown}`);
     writeFileSync(join(outDir, 'compare.json'), JSON.stringify({ baseline, ...result }, null, 2));
+    return;
+  }
+  if (onlyThreadGroups) {
+    const { runThreadGroupsBench, threadGroupsTable } = await import('./thread-groups.mjs');
+    const result = await runThreadGroupsBench({ rounds: Number(option('rounds') ?? 7), log });
+    result.markdown = threadGroupsTable(result);
+    log(`\n${result.markdown}`);
+    writeFileSync(join(outDir, 'thread-groups.json'), JSON.stringify(result, null, 2));
     return;
   }
   if (onlyBusy) {
