@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { kerasConvnet } from './models.mjs';
+import { kerasConvnet, sequentialOf } from './models.mjs';
 import { perCall, median, values } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -52,16 +52,7 @@ export async function runBusyBench({ hogs = 2 * cores, pairs = 24, log = console
   const governor = sn2._internal.engine().pool.governor;
 
   const model = (sn) => {
-    const L = sn.layers;
-    const m = sn.sequential({
-      layers: kerasConvnet.layers.map((l, i) => {
-        const first = i === 0 ? { inputShape: kerasConvnet.input } : {};
-        if (l.type === 'conv2d') return L.conv2d({ filters: l.filters, kernelSize: l.kernel, padding: l.padding, activation: l.activation, ...first });
-        if (l.type === 'maxPool') return L.maxPooling2d({ poolSize: l.pool, ...first });
-        if (l.type === 'flatten') return L.flatten(first);
-        return L.dense({ units: l.units, activation: l.activation, ...first });
-      }),
-    });
+    const m = sequentialOf(sn, kerasConvnet);
     m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy' });
     return m;
   };

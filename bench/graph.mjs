@@ -4,6 +4,7 @@
 //
 //   npm run bench -- graph [--rounds=R]
 import { GRAPH_MODELS, lenet5, makeWeights } from './models.mjs';
+import { perCallSync } from './harness.mjs';
 
 function median(values) {
   const s = [...values].sort((a, b) => a - b);
@@ -30,20 +31,6 @@ function lenetLayers(sn) {
     if (l.type === 'flatten') return L.flatten();
     return L.dense({ units: l.units, activation: l.activation });
   });
-}
-
-/** Microseconds per call of f, over enough calls to take ~minMs. */
-function perCall(f, minMs) {
-  f();
-  let calls = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < minMs) {
-    f();
-    calls++;
-    t = performance.now();
-  }
-  return ((t - t0) * 1000) / calls;
 }
 
 export async function runGraphBench(sn, { rounds = 5, minMs = 300, log = () => {} } = {}) {
@@ -106,7 +93,7 @@ export async function runGraphBench(sn, { rounds = 5, minMs = 300, log = () => {
       const t0 = performance.now();
       await model.fit(x, y, { epochs: 1, batchSize: spec.trainBatch, shuffle: false, verbose: 0 });
       train.push(n / ((performance.now() - t0) / 1000));
-      latency.push(perCall(() => model.predict(x1).dispose(), minMs) / 1000);
+      latency.push(perCallSync(() => model.predict(x1).dispose(), minMs));
     }
     const row = { model: spec.title, params: model.countParams(), trainImagesPerSec: median(train), trainBatch: spec.trainBatch, predictMs: median(latency) };
     log(`  ${row.model}: ${row.params.toLocaleString('en-US')} params, train ${row.trainImagesPerSec.toFixed(1)} images/s (batch ${row.trainBatch}), batch-1 predict ${row.predictMs.toFixed(2)} ms`);

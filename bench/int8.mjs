@@ -6,6 +6,7 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 import { loadavg } from 'node:os';
+import { perCallSync as perCall } from './harness.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MODEL = join(ROOT, 'demo', 'model');
@@ -16,19 +17,6 @@ const QUANTIZE = pathToFileURL(join(ROOT, 'dist', 'quantize.js')).href;
 function median(values) {
   const s = [...values].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-/** Milliseconds per call of f, over enough calls to take ~minMs. */
-function perCall(f, minMs) {
-  let calls = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < minMs || calls < 2) {
-    f();
-    calls++;
-    t = performance.now();
-  }
-  return (t - t0) / calls;
 }
 
 export async function runInt8Bench(sn, { rounds = 7, minMs = 200, log = () => {}, builds = ['plain', 'relaxed'] } = {}) {

@@ -18,7 +18,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadavg } from 'node:os';
 import { loadTfjsWasm } from './kernels.mjs';
-import { kerasConvnet, lenet5 } from './models.mjs';
+import { kerasConvnet, lenet5, sequentialOf } from './models.mjs';
 import { mobileNetV2 } from './mobilenet-v2.mjs';
 import { perCall, median, values } from './harness.mjs';
 
@@ -30,21 +30,6 @@ function quartiles(v) {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-
-/** A bench/models.mjs spec as a Sequential of `lib` (sn or tf: the same layers API). */
-function sequentialOf(lib, spec) {
-  const L = lib.layers;
-  const layers = spec.layers.map((l, i) => {
-    const first = i === 0 ? { inputShape: spec.input } : {};
-    if (l.type === 'conv2d') return L.conv2d({ filters: l.filters, kernelSize: l.kernel, padding: l.padding, activation: l.activation, ...first });
-    if (l.type === 'maxPool') return L.maxPooling2d({ poolSize: l.pool, ...first });
-    if (l.type === 'flatten') return L.flatten(first);
-    if (l.type === 'dense') return L.dense({ units: l.units, activation: l.activation, ...first });
-    throw new Error(`issue13 bench: unknown layer ${l.type}`);
-  });
-  return lib.sequential({ layers });
-}
 
 
 const TORCH_PROCESSES = 3;

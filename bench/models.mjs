@@ -37,6 +37,20 @@ export const lenet5 = {
 
 export const MODELS = [kerasConvnet, lenet5];
 
+/** A spec above as a Sequential of `lib` (sn or tf: the same layers API). */
+export function sequentialOf(lib, spec) {
+  const L = lib.layers;
+  const layers = spec.layers.map((l, i) => {
+    const first = i === 0 ? { inputShape: spec.input } : {};
+    if (l.type === 'conv2d') return L.conv2d({ filters: l.filters, kernelSize: l.kernel, padding: l.padding, activation: l.activation, ...first });
+    if (l.type === 'maxPool') return L.maxPooling2d({ poolSize: l.pool, ...first });
+    if (l.type === 'flatten') return L.flatten(first);
+    if (l.type === 'dense') return L.dense({ units: l.units, activation: l.activation, ...first });
+    throw new Error(`bench: unknown layer ${l.type} in ${spec.id}`);
+  });
+  return lib.sequential({ layers });
+}
+
 export const BATCH = 64;
 export const LEARNING_RATE = 0.01;
 export const SEED = 20240611;

@@ -11,33 +11,10 @@
 // runs JS and small kernels on this thread: the sums below leave those out.
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { median, perCallSync } from './harness.mjs';
+import { kerasConvnet, sequentialOf } from './models.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-
-/** The Keras MNIST convnet, as the other benches build it. */
-function convnet(sn) {
-  const L = sn.layers;
-  return sn.sequential({ layers: [
-    L.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }), L.maxPooling2d({ poolSize: 2 }),
-    L.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }), L.maxPooling2d({ poolSize: 2 }),
-    L.flatten(), L.dense({ units: 10, activation: 'softmax' })] });
-}
-
-const median = (a) => [...a].sort((p, q) => p - q)[a.length >> 1];
-
-/** µs per call of f, over blocks of `ms` milliseconds. */
-function perCall(f, ms) {
-  f();
-  let n = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < ms) {
-    f();
-    n++;
-    t = performance.now();
-  }
-  return ((t - t0) / n) * 1000;
-}
 
 /** The groups' timings: for each, its parts alone, in a row, and split (µs, medians over `rounds`). */
 function timeGroups(e, groups, rounds, ms) {
@@ -46,9 +23,9 @@ function timeGroups(e, groups, rounds, ms) {
   return groups.map((calls) => {
     const alone = calls.map(() => []), inRow = [], split = [];
     for (let r = 0; r < rounds; r++) {
-      calls.forEach((c, j) => alone[j].push(perCall(() => run(c), ms)));
-      inRow.push(perCall(() => calls.forEach(run), ms));
-      split.push(perCall(() => e.parallel(calls), ms));
+      calls.forEach((c, j) => alone[j].push(1000 * perCallSync(() => run(c), ms)));
+      inRow.push(1000 * perCallSync(() => calls.forEach(run), ms));
+      split.push(1000 * perCallSync(() => e.parallel(calls), ms));
     }
     return { kernel: calls[0][0], alone: alone.map(median), inRow: median(inRow), split: median(split) };
   });
@@ -60,7 +37,7 @@ export async function runThreadGroupsBench({ rounds = 7, log = console.log } = {
   const info = await sn.ready({ threads: 2 });
   const e = sn._internal.engine();
   if (e.threads < 2) throw new Error('bench thread-groups: this machine gave the engine one thread; it needs two cores');
-  const m = convnet(sn);
+  const m = sequentialOf(sn, kerasConvnet);
   const x1 = sn.tensor(new Float32Array(784).map((_, i) => (i * 7919) % 256 / 255), [1, 28, 28, 1]);
   for (let i = 0; i < 50; i++) m.predict(x1).dispose();
   const predictGroups = m.plans[0].trace.steps.filter((s) => s.calls).map((s) => s.calls);

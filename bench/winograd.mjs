@@ -10,7 +10,7 @@
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { loadTfjsWasm } from './kernels.mjs';
-import { median, values } from './harness.mjs';
+import { median, perCallSync as perCall, values } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -49,20 +49,6 @@ function tfjsModel(tf, weights) {
   });
   m.setWeights(weights.map((w, i) => tf.tensor(w, WEIGHTS[i][0])));
   return m;
-}
-
-/** Milliseconds per call of f, repeated for at least minMs after one warm-up call. */
-function perCall(f, minMs) {
-  f();
-  let n = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < minMs || n < 2) {
-    f();
-    n++;
-    t = performance.now();
-  }
-  return (t - t0) / n;
 }
 
 export async function runWinogradBench(sn, { rounds = 5, minMs = 300, log = console.log } = {}) {
