@@ -3,12 +3,13 @@
 //   npm run bench -- threads [--max-threads=N] [--rounds=R]
 //   node --experimental-wasm-relaxed-simd bench/threads.mjs [--max-threads=N] [--rounds=R]
 //
-// Cases: batch-64 training of the Keras MNIST convnet (images/s), conv2d forward and backward on
-// 64x28x28x32 NHWC, 3x3, 64 filters, 'same' (GFLOP/s). Each round re-creates the engine with the thread count
+// Cases: batch-64 training of the Keras MNIST convnet (images/s), its batch-1 predict latency (µs: one image split
+// across the pool), conv2d forward and backward on 64x28x28x32 NHWC, 3x3, 64 filters, 'same' (GFLOP/s). Each round re-creates the engine with the thread count
 // (`sn.ready({ threads })`), so every count sees the machine in the same minutes.
 import { availableParallelism, loadavg, cpus } from 'node:os';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { perCallSync } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -42,7 +43,7 @@ function randomTensor(sn, shape, scale = 1) {
   return sn.tensor(data, shape);
 }
 
-/** One round at one thread count: returns { trainImagesPerSec, convForwardGflops, convBackwardGflops }. */
+/** One round at one thread count: returns { trainImagesPerSec, predictMicros, convForwardGflops, convBackwardGflops }. */
 async function measure(sn, threads, { batches }) {
   const info = await sn.ready({ threads });
   sn.setSeed(1);
@@ -56,6 +57,13 @@ async function measure(sn, threads, { batches }) {
   let t0 = performance.now();
   await model.fit(x, y, { epochs: 1, batchSize: batch, verbose: 0, shuffle: false });
   const trainImagesPerSec = n / ((performance.now() - t0) / 1000);
+  const image = randomTensor(sn, [1, 28, 28, 1]);
+  const predictOne = () => { const out = model.predict(image); out.dataSync(); out.dispose(); };
+  // Warm first: a fresh pool splits only once its workers keep pace (V8 tiers the kernels up, the split governor
+  // backs off while they lag), which takes a few hundred ms of calls after `ready`.
+  perCallSync(predictOne, 400);
+  const predictMicros = 1000 * median([0, 1, 2, 3, 4].map(() => perCallSync(predictOne, 50)));
+  image.dispose();
   model.dispose?.();
   x.dispose();
   y.dispose();
@@ -83,6 +91,7 @@ async function measure(sn, threads, { batches }) {
     build: info.build,
     threads: info.threads,
     trainImagesPerSec,
+    predictMicros,
     convForwardGflops: flops / median(fwd) / 1e6,
     convBackwardGflops: (2 * flops) / median(bwd) / 1e6,
   };
@@ -105,6 +114,7 @@ export async function runThreadBench(sn, { maxThreads = availableParallelism(), 
       threads: t,
       build: s[0].build,
       trainImagesPerSec: median(s.map((v) => v.trainImagesPerSec)),
+      predictMicros: median(s.map((v) => v.predictMicros)),
       convForwardGflops: median(s.map((v) => v.convForwardGflops)),
       convBackwardGflops: median(s.map((v) => v.convBackwardGflops)),
     };
@@ -112,6 +122,7 @@ export async function runThreadBench(sn, { maxThreads = availableParallelism(), 
   const base = rows[0];
   for (const row of rows) {
     row.trainSpeedup = row.trainImagesPerSec / base.trainImagesPerSec;
+    row.predictRatio = row.predictMicros / base.predictMicros;
     row.convForwardSpeedup = row.convForwardGflops / base.convForwardGflops;
     row.convBackwardSpeedup = row.convBackwardGflops / base.convBackwardGflops;
   }
@@ -122,12 +133,12 @@ export function threadTable(result) {
   const out = [
     `Thread scaling (${result.cpu}, ${result.cores} cores, medians of ${result.rounds} interleaved rounds; load average ${result.loadAverage.map((l) => l.toFixed(2)).join(' → ')}):`,
     '',
-    '| threads | build | convnet training, batch 64 (images/s) | speed-up | conv2d forward (GFLOP/s) | speed-up | conv2d backward (GFLOP/s) | speed-up |',
-    '|---|---|---|---|---|---|---|---|',
+    '| threads | build | convnet training, batch 64 (images/s) | speed-up | batch-1 predict (µs) | time ÷ 1 thread | conv2d forward (GFLOP/s) | speed-up | conv2d backward (GFLOP/s) | speed-up |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of result.rows) {
     out.push(
-      `| ${r.threads} | ${r.build} | ${r.trainImagesPerSec.toFixed(0)} | ${r.trainSpeedup.toFixed(2)}× | ${r.convForwardGflops.toFixed(1)} | ${r.convForwardSpeedup.toFixed(2)}× | ${r.convBackwardGflops.toFixed(1)} | ${r.convBackwardSpeedup.toFixed(2)}× |`,
+      `| ${r.threads} | ${r.build} | ${r.trainImagesPerSec.toFixed(0)} | ${r.trainSpeedup.toFixed(2)}× | ${r.predictMicros.toFixed(1)} | ${r.predictRatio.toFixed(2)}× | ${r.convForwardGflops.toFixed(1)} | ${r.convForwardSpeedup.toFixed(2)}× | ${r.convBackwardGflops.toFixed(1)} | ${r.convBackwardSpeedup.toFixed(2)}× |`,
     );
   }
   return out.join('\n');

@@ -17,10 +17,11 @@ export const MIN_ELEMENTS_PER_THREAD = 1 << 15;
  * The same limits where one image's work is split (a batch smaller than the pool: latency) by output rows or
  * gemv columns. Lower: a split costs one hand-off (~1.2 µs while the workers spin; a call no worker claimed
  * in time is taken back by the caller, measured +1.3 µs per split on a machine with no free core), and at
- * batch 1 every layer is short. 2^17 FLOP is ~7.5 µs of the direct first-layer conv (the MNIST convnet's
- * conv1, 389 kFLOP, takes 22 µs), 2^13 elements ~2.3 µs of max pooling (its first pooling, 32 k, 9 µs).
+ * batch 1 every layer is short. 2^16 FLOP is ~3.7 µs of the direct first-layer conv (the MNIST convnet's
+ * conv1, 389 kFLOP, takes 22 µs: 2 parts on 2 threads, 4 on 4, 5 on 8; at 2^17 it stayed at 2 parts on any
+ * pool), 2^13 elements ~2.3 µs of max pooling (its first pooling, 32 k, 9 µs).
  */
-export const MIN_FLOP_PER_SPLIT_IMAGE = 1 << 17;
+export const MIN_FLOP_PER_SPLIT_IMAGE = 1 << 16;
 export const MIN_ELEMENTS_PER_SPLIT_IMAGE = 1 << 13;
 
 /** How many threads to give `flop` of work split into at most `parts` pieces. */

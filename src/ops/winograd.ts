@@ -2,7 +2,7 @@
 // stride-1, dilation-1, ungrouped conv2d, and the filter plan a layer keeps so the filter transform runs once
 // per weight version. `tile` is the output tile's side m (2 or 4); each has its own transformed filters.
 import { engine, type KernelCall } from '../backend/engine.js';
-import { evenRanges, splitRanges, splitWork } from '../backend/split.js';
+import { evenRanges, splitRanges, splitWork, threadsFor } from '../backend/split.js';
 import { Tensor } from '../tensor.js';
 
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
@@ -172,37 +172,38 @@ export function winogradForward(
 type Part = [t0: number, tn: number, f0: number, fn: number, t1: number, tn1: number, f1: number, fn1: number];
 
 /**
- * The forward's parts. The products run in blocks of 4 tiles (the GEMM's rows) by 8 filters (its columns),
- * so a part costs about its blocks of 4 tiles × its panels of 8 filters. Split by tiles where they are many;
- * where they are few (batch 1: the MNIST convnet's second conv has 9 tiles, 3 blocks, so 2 threads got 2
- * blocks and 1), each thread takes whole blocks and the tiles left over are split by filters (2 threads: a
- * block of 4 tiles by 64 filters and the 9th tile by 32 each; 1.9x faster than the whole on one thread, where
- * a split of all 9 tiles by filters was 1.75x: every part transformed every tile's input). A part makes the
- * input transform of its own tiles, the few split by filters by every part. Bitwise the same values either way.
+ * The forward's parts. The products run in blocks of 4 tiles (the GEMM's rows) by panels of 8 filters (its
+ * columns). Where tiles are many, parts are runs of whole blocks. Where they are few (batch 1: the MNIST
+ * convnet's second conv has 9 tiles, 3 blocks) the choice is by a cost model, among: g runs of blocks × h
+ * ranges of filters (g·h parts), the blocks left over (blocks % g) split by filters among them. On 2 threads
+ * that is a block of 4 tiles by 64 filters and the 9th tile by 32 each: 1.9x faster than the whole on one
+ * thread, where a split of all 9 tiles by filters was 1.75x (every part transformed every tile's input); on
+ * 4 and 8 threads a block by 32 or 16 filters each. Bitwise the same values whatever the split.
  */
 function winogradParts(tiles: number, F: number, flop: number): Part[] {
-  const byTiles = splitWork(tiles, flop, 4);
-  const threads = byTiles.length;
   const blocks = Math.ceil(tiles / 4), panels = Math.ceil(F / 8);
-  const tileShare = Math.ceil(blocks / threads) / blocks; // the largest part's share of the products
-  const whole = Math.floor(blocks / threads); // blocks each thread takes whole
-  const rest = blocks % threads ? tiles - 4 * whole * threads : 0; // tiles left over, split by filters
-  const filterShare = (whole * panels + Math.ceil(rest / 4) * Math.ceil(panels / threads)) / (blocks * panels) +
-    INPUT_TRANSFORM_SHARE * rest / tiles;
-  if (threads > 1 && rest > 0 && panels >= threads && filterShare < tileShare) {
-    const filters = evenRanges(F, threads, 8); // may be fewer than threads: the others take their blocks only
-    return byTiles.map((_, t): Part => {
-      const [f1, fn1] = filters[t] ?? [0, 0];
-      return [4 * whole * t, 4 * whole, 0, F, 4 * whole * threads, rest, f1, fn1];
-    });
+  const threads = threadsFor(flop, blocks * panels);
+  let best = evenRanges(tiles, Math.min(threads, blocks), 4).map(([t0, tn]): Part => [t0, tn, 0, F, 0, 0, 0, 0]);
+  for (let g = 1, least = partsCost(best); blocks < 8 * threads && g <= Math.min(threads, blocks); g++) {
+    const whole = Math.min(tiles, 4 * g * Math.floor(blocks / g)); // tiles in g equal runs of whole blocks
+    for (let h = 1; g * h <= threads && h <= panels; h++) {
+      const parts = evenRanges(whole, g, 4).flatMap(([t0, tn]) => evenRanges(F, h, 8).map(([f0, fn]): Part => [t0, tn, f0, fn, whole, 0, 0, 0]));
+      // The tiles past the runs, by filters: to the last parts (the shorter ranges) first.
+      if (whole < tiles) evenRanges(F, Math.min(parts.length, panels), 8).forEach(([f1, fn1], i) => parts[parts.length - 1 - i].splice(5, 3, tiles - whole, f1, fn1));
+      const cost = partsCost(parts);
+      if (cost < least - 0.01) [best, least] = [parts, cost];
+    }
   }
-  return byTiles.map(([t0, tn]): Part => [t0, tn, 0, F, 0, 0, 0, 0]);
+  return best;
 }
 
-// What splitting tiles by filters costs beyond the products, as a share of the whole forward where all its
-// tiles are: every part makes their input transform (the MNIST convnet's second conv at batch 1: ~10 % of
-// it, so ~5 % per part more than its half), scaled by the share of the tiles so split.
-const INPUT_TRANSFORM_SHARE = 0.05;
+/**
+ * The most costly part, in products of a block of 4 tiles by a panel of 8 filters. A tile in a block of
+ * fewer than 4 runs alone (the GEMM's edge rows): 0.36 of a block (9.2 against 25.5 µs on the MNIST convnet's
+ * second conv). A part transforms the input of each of its tiles: ~0.23 each (~10 % of that conv at batch 1).
+ */
+const partsCost = (parts: Part[]): number => Math.max(...parts.map((p) => cost(p[1], p[3]) + cost(p[5], p[7])));
+const cost = (tn: number, fn: number) => ((tn >> 2) + 0.36 * (tn & 3)) * Math.ceil(fn / 8) + (fn && 0.23 * tn);
 
 /**
  * The backward of winogradForward (3x3, stride 1, dilation 1, groups 1; shapes checked by the caller) on the
