@@ -5,6 +5,7 @@
 // with no allocator call per tensor (the allocator's ~1.2 µs an alloc and a release was ~30 µs of each MNIST
 // convnet training step, all of it on the caller's thread).
 import { engine, type Engine } from './engine.js';
+import { align64 } from './memory.js';
 
 export class Arena {
   /** Blocks of their own this generation (before the first recycle, or past the chunk). */
@@ -27,7 +28,7 @@ export class Arena {
       this.size = 0;
       this.owner = e;
     }
-    const size = Math.ceil(Math.max(bytes, 1) / 64) * 64; // as the allocator rounds
+    const size = align64(Math.max(bytes, 1)); // as the allocator rounds
     this.asked += size;
     if (this.chunk >= 0 && this.used + size <= this.size) {
       this.used += size;

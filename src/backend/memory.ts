@@ -68,13 +68,13 @@ export class LinearAllocator {
     /** The most bytes the memory may grow to (its declared maximum): 4 GiB, or 2 GiB when shared. */
     readonly maxBytes = 65536 * PAGE,
   ) {
-    this.base = this.top = alignUp(base);
+    this.base = this.top = align64(base);
   }
 
   /** Reserves `bytes` (at least 1) and returns the offset. The contents are not cleared. */
   alloc(bytes: number): number {
     if (!(bytes >= 0 && bytes <= 2 ** 53)) throw new Error(`simdnet: cannot allocate ${bytes} bytes`);
-    const size = alignUp(Math.max(bytes, 1));
+    const size = align64(Math.max(bytes, 1));
     const units = size / ALIGN;
     let block = this.sameSize.get(size) ?? null;
     if (block) this.inspected++;
@@ -260,7 +260,8 @@ export class LinearAllocator {
   }
 }
 
-function alignUp(n: number): number {
+/** n rounded up to the allocator's alignment (64: a cache line): scratch parts laid out the same way. */
+export function align64(n: number): number {
   return Math.ceil(n / ALIGN) * ALIGN;
 }
 

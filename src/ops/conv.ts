@@ -5,6 +5,7 @@ import { bumpKernelChoices, engine, type KernelCall } from '../backend/engine.js
 import { MIN_FLOP_PER_SPLIT_IMAGE, splitWork } from '../backend/split.js';
 import { forwardByImages, backwardByImages } from './batch-split.js';
 import type { Tensor } from '../tensor.js';
+import { align64 } from '../backend/memory.js';
 import { type ActivationCode, checkActivationCode } from './activation.js';
 import { refuseAliasing } from './alias.js';
 import { winogradBackward, winogradForward, type WinogradPlan, type WinogradTile } from './winograd.js';
@@ -320,7 +321,6 @@ export function conv2dBackwardMaxPool2(
   });
 }
 
-const align64 = (n: number): number => Math.ceil(n / 64) * 64;
 
 /**
  * One image on the direct few-channel loop (a first layer at batch 1: latency) split by output rows: each
@@ -330,6 +330,16 @@ const align64 = (n: number): number => Math.ceil(n / 64) * 64;
  * 2x2/2 max pool of the conv), parts are pairs of conv rows, each run by the fused kernel. False (nothing
  * run) where it does not apply.
  */
+/**
+ * The input rows that output rows [q0, q0 + qn) of one image read, as a kernel call on just those rows sees
+ * them: the first row, how many (the rest of the window reads as padding), and the padding above them.
+ */
+export function inputRows(q0: number, qn: number, H: number, KH: number, g: Conv2dGeometry): [start: number, rows: number, padTop: number] {
+  const top = q0 * g.strideH - g.padTop; // the first window row, in image rows (< 0: in the padding)
+  const start = Math.min(Math.max(top, 0), H);
+  return [start, Math.max(0, Math.min(H - start, (qn - 1) * g.strideH + (KH - 1) * g.dilationH + 1 - start + top)), start - top];
+}
+
 function forwardByRows(
   x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, d: Dims, g: Conv2dGeometry, act: number, alpha: number, flop: number,
   pool = false, argmax: Tensor | null = null,
@@ -341,14 +351,12 @@ function forwardByRows(
   const unit = pool ? 2 : 1; // conv rows per row of y
   const parts = splitWork(d.OH / unit | 0, flop, 1, MIN_FLOP_PER_SPLIT_IMAGE);
   if (parts.length < 2) return false;
-  const stride = Math.ceil(k.conv2d_forward_scratch_bytes(1, d.C, d.F, d.KH, d.KW, parts[0][1] * unit, d.OW, g.strideH, g.strideW, g.dilationH, g.dilationW, 1) / 64) * 64;
+  const stride = align64(k.conv2d_forward_scratch_bytes(1, d.C, d.F, d.KH, d.KW, parts[0][1] * unit, d.OW, g.strideH, g.strideW, g.dilationH, g.dilationW, 1));
   const scratch = e.scratch(stride * parts.length);
   e.parallel(parts.map(([q0, qn], t): KernelCall => {
     const rn = qn * unit; // conv rows
-    const top = q0 * unit * g.strideH - g.padTop; // the part's first window row, in image rows (< 0: in the padding)
-    const start = Math.min(Math.max(top, 0), d.H);
-    const rows = Math.max(0, Math.min(d.H - start, (rn - 1) * g.strideH + (d.KH - 1) * g.dilationH + 1 - start + top));
-    const sizes = [1, rows, d.W, d.C, d.F, d.KH, d.KW, rn, d.OW, g.strideH, g.strideW, start - top, g.padLeft, g.dilationH, g.dilationW] as const;
+    const [start, rows, padTop] = inputRows(q0 * unit, rn, d.H, d.KH, g);
+    const sizes = [1, rows, d.W, d.C, d.F, d.KH, d.KW, rn, d.OW, g.strideH, g.strideW, padTop, g.padLeft, g.dilationH, g.dilationW] as const;
     return [
       pool ? 'conv2d_forward_maxpool2_f32' : 'conv2d_forward_f32', x.ptr + 4 * start * d.W * d.C, w.ptr, b ? b.ptr : 0,
       y.ptr + 4 * q0 * (d.OW / unit | 0) * d.F, ...sizes, ...(pool ? [] : [1]), act, alpha,
@@ -372,7 +380,7 @@ function forwardByFilters(
   if (d.groups !== 1 || k.conv2d_forward_is_direct(d.H, d.W, d.C, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.padTop, g.padLeft, 1)) return false;
   const parts = splitWork(d.F, flop, 8); // whole NR-wide column panels
   if (parts.length < 2) return false;
-  const stride = Math.ceil(k.conv2d_forward_scratch_bytes(d.N, d.C, parts[0][1], d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.dilationH, g.dilationW, 1) / 64) * 64;
+  const stride = align64(k.conv2d_forward_scratch_bytes(d.N, d.C, parts[0][1], d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.dilationH, g.dilationW, 1));
   const scratch = e.scratch(stride * parts.length);
   e.parallel(parts.map(([f0, fn], t): KernelCall => [
     'conv2d_forward_filters_f32', x.ptr, w.ptr, b ? b.ptr : 0, y.ptr, d.N, d.H, d.W, d.C, d.F, d.KH, d.KW, d.OH, d.OW,

@@ -7,6 +7,7 @@ import { withTemp } from './temp.js';
 import { MIN_FLOP_PER_SPLIT_IMAGE, MIN_FLOP_PER_THREAD, splitWork } from '../backend/split.js';
 import type { KernelCall } from '../backend/engine.js';
 import { refuseAliasing } from './alias.js';
+import { align64 } from '../backend/memory.js';
 
 export interface MatmulOptions {
   /** Use aᵀ: a is (K, M). */
@@ -28,7 +29,6 @@ function checkAct(op: string, act: number): void {
   checkActivationCode(op, act);
 }
 
-const align64 = (n: number) => Math.ceil(n / 64) * 64;
 
 /**
  * The raw kernel call: c (M,N) = [c +] op(a)·op(b) [+ bias], then activation. Leading dimensions are in floats.

@@ -4,6 +4,7 @@ import { engine, type KernelCall } from '../backend/engine.js';
 import { splitRanges } from '../backend/split.js';
 import type { Tensor } from '../tensor.js';
 import { refuseAliasing } from './alias.js';
+import { align64 } from '../backend/memory.js';
 
 /**
  * How an output pixel maps to input coordinates (per axis, scale = in / out):
@@ -27,7 +28,7 @@ function dims(op: string, x: Tensor, y: Tensor, interpolation: ResizeInterpolati
 function resize(kernel: 'resize_forward_f32' | 'resize_backward_f32', from: Tensor, to: Tensor, d: number[], bilinear: boolean, mode: number): void {
   const [N, H, W, C, OH, OW] = d;
   const e = engine();
-  const tableBytes = Math.ceil(e.kernels.resize_scratch_bytes(OH, OW) / 64) * 64;
+  const tableBytes = align64(e.kernels.resize_scratch_bytes(OH, OW));
   const parts = splitRanges(N, from.size + to.size);
   const scratch = e.scratch(tableBytes * parts.length);
   const fromPer = (from.size / N) * 4;

@@ -4,8 +4,8 @@
 import { engine, type KernelCall } from '../backend/engine.js';
 import { evenRanges, splitRanges, splitWork, threadsFor } from '../backend/split.js';
 import { Tensor } from '../tensor.js';
+import { align64 } from '../backend/memory.js';
 
-const align64 = (n: number) => Math.ceil(n / 64) * 64;
 
 /** The output tile's side: F(2x2,3x3) or F(4x4,3x3). */
 export type WinogradTile = 2 | 4;

@@ -1,5 +1,5 @@
 // One image split across threads (latency): the direct first-layer conv by output rows (alone, and fused
-// with a 2x2/2 max pooling by pairs of rows), max pooling by output
+// with a 2x2/2 max pooling by pairs of rows), depthwise conv by output rows, max pooling by output
 // rows (and a batch's rows split across image boundaries), a batch-1 dense layer (gemv) by columns. On the threaded build every result must equal the
 // single-threaded one bit for bit (each output is the same sum either way), and each case must really split
 // (else the comparison proves nothing). The conv is also checked against the float64 reference.
@@ -27,6 +27,20 @@ const convs: ConvSpec[] = [
   { x: [1, 80, 3, 3], k: [3, 2], F: 40, stride: [1, 1], pad: [0, 4, 1, 0], dilation: [1, 1], act: 0 },
 ];
 
+// Depthwise, one image large enough to split by rows (≥ 2^17 FLOP): TF 'same' at stride 2 (bottom/right padding
+// only), a multiplier with dilation and uneven padding, a wide 3x3 on 64 channels (8-wide path), 13 channels.
+interface DepthwiseSpec {
+  x: [number, number, number, number]; k: [number, number]; M: number; stride: [number, number];
+  pad: [number, number, number, number]; dilation: [number, number]; act: 0 | 1;
+}
+const depthwises: DepthwiseSpec[] = [
+  { x: [1, 57, 43, 24], k: [3, 3], M: 1, stride: [2, 2], pad: [0, 1, 0, 1], dilation: [1, 1], act: 1 },
+  { x: [1, 50, 31, 7], k: [5, 3], M: 2, stride: [1, 1], pad: [3, 1, 2, 2], dilation: [2, 2], act: 0 },
+  { x: [1, 12, 11, 64], k: [3, 3], M: 1, stride: [1, 1], pad: [1, 1, 1, 1], dilation: [1, 1], act: 1 },
+  { x: [1, 40, 37, 13], k: [3, 3], M: 1, stride: [1, 1], pad: [1, 1, 1, 1], dilation: [1, 1], act: 0 },
+];
+const depthwiseCase = (c: DepthwiseSpec) => conv2dCase(c.x, c.k, c.x[3] * c.M, c.stride, c.pad, c.dilation, c.x[3]);
+
 const pools = [
   { x: [1, 26, 26, 32], g: { poolH: 2, poolW: 2, strideH: 2, strideW: 2, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0 } },
   { x: [1, 75, 59, 6], g: { poolH: 3, poolW: 2, strideH: 2, strideW: 1, padTop: 1, padBottom: 1, padLeft: 0, padRight: 1 } },
@@ -39,6 +53,7 @@ const r = rng(13);
 const fill = (n: number) => Float32Array.from({ length: n }, () => r() * 2 - 1);
 const data = {
   convs: convs.map((c) => ({ x: fill(c.x.reduce((a, b) => a * b)), w: fill(c.k[0] * c.k[1] * c.x[3] * c.F), b: fill(c.F) })),
+  depthwises: depthwises.map((c) => ({ x: fill(c.x.reduce((a, b) => a * b)), w: fill(c.k[0] * c.k[1] * c.x[3] * c.M), b: fill(c.x[3] * c.M) })),
   pools: pools.map((p) => fill(p.x.reduce((a, b) => a * b))),
   denses: denses.map(([i, u]) => ({ x: fill(i), w: fill(i * u), b: fill(u) })),
 };
@@ -79,6 +94,18 @@ function runAll(): { out: Float32Array[]; widths: number[] } {
       const [padTop, padBottom, padLeft, padRight] = c.pad;
       const g = { strideH: c.stride[0], strideW: c.stride[1], padTop, padBottom, padLeft, padRight, dilationH: c.dilation[0], dilationW: c.dilation[1] };
       conv2dForwardMaxPool2(x, w, b, y, g, c.act);
+      const v = y.dataSync();
+      [x, w, b, y].forEach((t) => t.dispose());
+      return [v];
+    }));
+    depthwises.forEach((c, i) => record(() => {
+      const [, OH, OW] = outputSize(depthwiseCase(c));
+      const CM = c.x[3] * c.M;
+      const x = sn.tensor(data.depthwises[i].x, c.x), w = sn.tensor(data.depthwises[i].w, [...c.k, c.x[3], c.M]);
+      const b = sn.tensor(data.depthwises[i].b, [CM]), y = sn.Tensor.empty([1, OH, OW, CM]);
+      const [padTop, padBottom, padLeft, padRight] = c.pad;
+      const g = { strideH: c.stride[0], strideW: c.stride[1], padTop, padBottom, padLeft, padRight, dilationH: c.dilation[0], dilationW: c.dilation[1] };
+      sn.ops.depthwiseConv2dForward(x, w, b, y, g, c.act);
       const v = y.dataSync();
       [x, w, b, y].forEach((t) => t.dispose());
       return [v];
@@ -128,11 +155,17 @@ describe.each(['plain', 'relaxed'] as const)('one image split across threads (%s
       });
       expectClose(single.out[convs.length + i], pooled, `conv ${i} + max pool`);
     });
+    depthwises.forEach((c, i) => {
+      const d = data.depthwises[i];
+      const ref = referenceForward(depthwiseCase(c), Float64Array.from(d.x), Float64Array.from(d.w), Float64Array.from(d.b))
+        .map((v) => (c.act === 1 ? Math.max(v, 0) : v));
+      expectClose(single.out[2 * convs.length + i], ref, `depthwise ${i}`);
+    });
     for (const threads of [2, 3]) {
       await sn.ready({ threads, simd });
       const split = runAll();
       // Every case splits but the 1600→10 dense (too little work: it must stay whole).
-      const expected = [...convs.map(() => true), ...convs.map(() => true), ...pools.map(() => true), true, false, true];
+      const expected = [...convs.map(() => true), ...convs.map(() => true), ...depthwises.map(() => true), ...pools.map(() => true), true, false, true];
       expect(split.widths.map((w) => w > 1)).toEqual(expected);
       split.out.forEach((v, i) => {
         const same = v.length === single.out[i].length && v.every((x, j) => Object.is(x, single.out[i][j]));
