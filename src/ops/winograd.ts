@@ -6,7 +6,6 @@ import { evenRanges, splitRanges, splitWork, threadsFor } from '../backend/split
 import { Tensor } from '../tensor.js';
 import { align64 } from '../backend/memory.js';
 
-
 /** The output tile's side: F(2x2,3x3) or F(4x4,3x3). */
 export type WinogradTile = 2 | 4;
 

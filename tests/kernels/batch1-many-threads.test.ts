@@ -8,8 +8,7 @@ import * as sn from '../../src/index.js';
 import { engine, type KernelCall } from '../../src/backend/engine.js';
 import { kernelArg } from '../helpers/kernel-args.js';
 import { rng } from '../helpers/random.js';
-
-const L = sn.layers;
+import { mnistConvnet } from '../helpers/models.js';
 
 beforeAll(() => {
   vi.stubGlobal('navigator', { hardwareConcurrency: 8 });
@@ -20,21 +19,10 @@ afterAll(() => {
   sn.dispose();
 });
 
-function convnet(): sn.Sequential {
-  sn.setSeed(13);
-  return sn.sequential([
-    L.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
-    L.maxPooling2d({ poolSize: 2 }),
-    L.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
-    L.maxPooling2d({ poolSize: 2 }),
-    L.flatten(),
-    L.dense({ units: 10, activation: 'softmax' }),
-  ]);
-}
-
 /** The outputs of one batch-1 predict, and the parallel groups it ran (each group's calls). */
 function predictOnce(image: Float32Array): { out: Float32Array; groups: KernelCall[][] } {
-  const m = convnet();
+  sn.setSeed(13);
+  const m = mnistConvnet();
   const x = sn.tensor(image, [1, 28, 28, 1]);
   const e = engine();
   const parallel = e.parallel.bind(e);

@@ -5,6 +5,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as sn from '../../src/index.js';
 import { engine } from '../../src/backend/engine.js';
 import { rng } from '../helpers/random.js';
+import { mnistConvnet } from '../helpers/models.js';
 
 beforeAll(async () => {
   await sn.ready({ threads: 1 });
@@ -151,15 +152,7 @@ describe('inference plans', () => {
 describe('inference plans on two threads', () => {
   it('give the outputs of one thread, at batch 1 (split layers) and batch 4', async () => {
     // The MNIST convnet's shape: its 32→64 conv runs on Winograd, split by tiles at batch 1 on 2 threads.
-    const L = sn.layers;
-    const make = () => sn.sequential([
-      L.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
-      L.maxPooling2d({ poolSize: 2 }),
-      L.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
-      L.maxPooling2d({ poolSize: 2 }),
-      L.flatten(),
-      L.dense({ units: 10, activation: 'softmax' }),
-    ]);
+    const make = mnistConvnet;
     const r = rng(8);
     const xs = Float32Array.from({ length: 4 * 784 }, () => r());
     const results: Float32Array[][] = [];
