@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { join, resolve } from 'node:path';
 import { mobileNetV2 } from './mobilenet-v2.mjs';
 import { median as med, perCallSync } from './harness.mjs';
+import { kerasConvnet, sequentialOf } from './models.mjs';
 
 const [A, B] = [process.argv[2], process.argv[3]].map((d) => d && pathToFileURL(join(resolve(d), 'simdnet.js')).href);
 if (!A || !B) throw new Error('usage: node bench/batch1-threads-ab.mjs <dist dir A> <dist dir B> [rounds] [max threads] [--mobilenet]');
@@ -20,14 +21,10 @@ const block = (f, ms) => 1000 * perCallSync(f, ms); // µs a call
 async function setup(dist, tag, threads, model) {
   const sn = await import(`${dist}?${tag}${threads}${model}`);
   await sn.ready({ threads });
-  const L = sn.layers;
   sn.setSeed(3);
   let m, x;
   if (model === 'convnet') {
-    m = sn.sequential({ layers: [
-      L.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }), L.maxPooling2d({ poolSize: 2 }),
-      L.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }), L.maxPooling2d({ poolSize: 2 }),
-      L.flatten(), L.dense({ units: 10, activation: 'softmax' })] });
+    m = sequentialOf(sn, kerasConvnet);
     x = sn.tensor(new Float32Array(784).map((_, i) => (i * 7919 % 256) / 255), [1, 28, 28, 1]);
   } else {
     m = mobileNetV2(sn);

@@ -10,6 +10,7 @@ import { availableParallelism, loadavg, cpus } from 'node:os';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { perCallSync } from './harness.mjs';
+import { kerasConvnet, sequentialOf } from './models.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -19,15 +20,7 @@ function median(values) {
 }
 
 function convnet(sn) {
-  const L = sn.layers;
-  const model = sn.sequential([
-    L.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
-    L.maxPooling2d({ poolSize: 2 }),
-    L.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
-    L.maxPooling2d({ poolSize: 2 }),
-    L.flatten(),
-    L.dense({ units: 10, activation: 'softmax' }),
-  ]);
+  const model = sequentialOf(sn, kerasConvnet);
   model.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy' });
   return model;
 }

@@ -8,7 +8,7 @@
 //   node [--experimental-wasm-relaxed-simd] bench/winograd-tiles.mjs [--rounds=R] [--filter=RE] [--simd=plain|relaxed]
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { median, values } from './harness.mjs';
+import { cpuNow, median, perCallSync, values } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -40,22 +40,8 @@ export const TILE_CASES = [
 
 const PATHS = ['kernel', 'winograd', 'winograd4'];
 
-const cpuNow = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-
 /** CPU ms per call of f, repeated for at least minMs of CPU time after one warm-up call (at least 2 calls). */
-function perCall(f, minMs) {
-  f();
-  let n = 0;
-  const c0 = cpuNow();
-  let c = c0;
-  while (c - c0 < minMs || n < 2) {
-    f();
-    n++;
-    c = cpuNow();
-  }
-  return (c - c0) / n;
-}
-
+const perCall = (f, minMs) => perCallSync(f, minMs, cpuNow);
 
 export async function runWinogradTilesBench(sn, { rounds = 3, minMs = 150, filter = null, log = console.log } = {}) {
   const { ops } = sn;

@@ -11,6 +11,7 @@ import { pathToFileURL, fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { loadTfjsWasm } from './kernels.mjs';
 import { median, perCallSync as perCall, values } from './harness.mjs';
+import { kerasConvnet, sequentialOf } from './models.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -19,35 +20,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 // Keras MNIST convnet: [shape, fan-in] of each weight, in Keras order.
 const WEIGHTS = [[[3, 3, 1, 32], 9], [[32], 0], [[3, 3, 32, 64], 288], [[64], 0], [[1600, 10], 1600], [[10], 0]];
 
-function simdnetModel(sn, weights) {
-  const L = sn.layers;
-  const m = sn.sequential([
-    L.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
-    L.maxPooling2d({ poolSize: 2 }),
-    L.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
-    L.maxPooling2d({ poolSize: 2 }),
-    L.flatten(),
-    L.dense({ units: 10, activation: 'softmax' }),
-  ]);
-  const ts = weights.map((w, i) => sn.tensor(w, WEIGHTS[i][0]));
+/** The convnet of `lib` (simdnet or TF.js) with the given weights. */
+function withWeights(lib, weights) {
+  const m = sequentialOf(lib, kerasConvnet);
+  const ts = weights.map((w, i) => lib.tensor(w, WEIGHTS[i][0]));
   m.setWeights(ts);
   ts.forEach((t) => t.dispose());
-  return m;
-}
-
-function tfjsModel(tf, weights) {
-  const L = tf.layers;
-  const m = tf.sequential({
-    layers: [
-      L.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
-      L.maxPooling2d({ poolSize: 2 }),
-      L.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
-      L.maxPooling2d({ poolSize: 2 }),
-      L.flatten(),
-      L.dense({ units: 10, activation: 'softmax' }),
-    ],
-  });
-  m.setWeights(weights.map((w, i) => tf.tensor(w, WEIGHTS[i][0])));
   return m;
 }
 
@@ -63,7 +41,7 @@ export async function runWinogradBench(sn, { rounds = 5, minMs = 300, log = cons
     // 1 thread: before / after / TF.js, batch 64 and 1.
     sn.dispose();
     await sn.ready({ threads: 1 });
-    const model = simdnetModel(sn, weights);
+    const model = withWeights(sn, weights);
     const xb = sn.tensor(x64, [64, 28, 28, 1]);
     const x1 = sn.tensor(x64.subarray(0, 784), [1, 28, 28, 1]);
     const run = (x) => () => model.predict(x).dispose();
@@ -74,7 +52,7 @@ export async function runWinogradBench(sn, { rounds = 5, minMs = 300, log = cons
       const b = model.predict(xb).dataSync();
       check = { afterVsBefore: a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0) };
       if (tf) {
-        const tm = tfjsModel(tf, weights);
+        const tm = withWeights(tf, weights);
         const c = tm.predict(tf.tensor(x64, [64, 28, 28, 1])).dataSync();
         check.tfjsVsAfter = c.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
       }
@@ -87,7 +65,7 @@ export async function runWinogradBench(sn, { rounds = 5, minMs = 300, log = cons
     times.after1.push(perCall(run(x1), minMs));
     times.t1.push(times.after1[times.after1.length - 1]);
     if (tf) {
-      const tm = tfjsModel(tf, weights);
+      const tm = withWeights(tf, weights);
       const tb = tf.tensor(x64, [64, 28, 28, 1]);
       const t1 = tf.tensor(x64.subarray(0, 784), [1, 28, 28, 1]);
       times.tf64.push(perCall(() => tf.tidy(() => tm.predict(tb).dataSync()), minMs));
@@ -99,7 +77,7 @@ export async function runWinogradBench(sn, { rounds = 5, minMs = 300, log = cons
     sn.dispose();
     const two = await sn.ready({ threads: 2 });
     if (two.threads === 2) {
-      const m2 = simdnetModel(sn, weights);
+      const m2 = withWeights(sn, weights);
       const y1 = sn.tensor(x64.subarray(0, 784), [1, 28, 28, 1]);
       times.t2.push(perCall(() => m2.predict(y1).dispose(), minMs));
       m2.dispose(); y1.dispose();
