@@ -17,8 +17,9 @@ import { dts } from 'rollup-plugin-dts';
 const KEEP_COMMENTS = /webpackIgnore|@vite-ignore/;
 // Class names stay (error messages name the user's object by its class: describeValue); three compress passes
 // take ~1 % more off the main bundle than one. Function declarations hoisted to the top of their scope (as JS
-// does anyway) take 313 B more off (gzipped: 690 B more on).
-const TERSER = { ecma: 2022, module: true, keep_classnames: true, keep_fnames: false, compress: { passes: 3, hoist_funs: true }, format: { comments: KEEP_COMMENTS } };
+// does anyway) take 313 B more off (gzipped: 690 B more on); function expressions that use neither `this` nor
+// `arguments` written as arrows, 380 B (nothing here calls one with `new`).
+const TERSER = { ecma: 2022, module: true, keep_classnames: true, keep_fnames: false, compress: { passes: 3, hoist_funs: true, unsafe_arrows: true }, format: { comments: KEEP_COMMENTS } };
 
 /**
  * The pool worker's source (src/backend/worker-source.ts) is a string, which terser leaves as it is: minify

@@ -840,6 +840,12 @@ function gemv_row_f32(N: i32, K: i32, a: usize, aStep: usize, b: usize, ldb: i32
   // ending at N where four or more are left (those before it get the same bits again; not with accumulate),
   // else lanes past N read as 0 and are not stored.
   const left = N - j;
+  if (left > 8 && left <= 12 && !accumulate) {
+    // 9..12 columns (a 10-class head): one pass over b's rows for groups at j, j + 4 and the four ending at
+    // N, not two passes (1600→10: 1.8 against 2.4 µs).
+    gemv_three(K, a, aStep, b + (<usize>j << 2), row, c + (<usize>j << 2), <usize>(left - 4) << 2);
+    j = N;
+  }
   for (; j + 8 <= N; j += 8) gemv_groups(K, a, aStep, b + (<usize>j << 2), row, c + (<usize>j << 2), accumulate, 4, 4);
   if (j + 4 <= N) {
     gemv_groups(K, a, aStep, b + (<usize>j << 2), row, c + (<usize>j << 2), accumulate, 4, 0);
@@ -907,6 +913,36 @@ function gemv_groups(K: i32, a: usize, aStep: usize, b: usize, row: usize, c: us
     s1 = f32x4.add(f32x4.add(s1, t1), f32x4.add(u1, v1));
     stk(c + 16, 4, accumulate ? f32x4.add(v128.load(c, 16), s1) : s1);
   }
+}
+
+// Three groups of four columns at b, b + 16 and b + o3 bytes (o3: 20..32; the third may overlap the second:
+// those columns get the same bits twice) into c (overwritten), each column summing its K products in two
+// interleaved partial sums (k mod 2, the last odd one into the first): six chains, where gemv_groups' four per
+// group made twelve, and their accumulators spilled (slower than two passes).
+function gemv_three(K: i32, a: usize, aStep: usize, b: usize, row: usize, c: usize, o3: usize): void {
+  const z = f32x4.splat(0);
+  let s0 = z, t0 = z, s1 = z, t1 = z, s2 = z, t2 = z;
+  let p = b;
+  let q = a;
+  let k = 0;
+  for (; k + 2 <= K; k += 2) {
+    const a0 = f32x4.splat(load<f32>(q)), a1 = f32x4.splat(load<f32>(q + aStep));
+    const p1 = p + row;
+    s0 = madd(a0, v128.load(p), s0); t0 = madd(a1, v128.load(p1), t0);
+    s1 = madd(a0, v128.load(p, 16), s1); t1 = madd(a1, v128.load(p1, 16), t1);
+    s2 = madd(a0, v128.load(p + o3), s2); t2 = madd(a1, v128.load(p1 + o3), t2);
+    p += 2 * row;
+    q += 2 * aStep;
+  }
+  if (k < K) {
+    const av = f32x4.splat(load<f32>(q));
+    s0 = madd(av, v128.load(p), s0);
+    s1 = madd(av, v128.load(p, 16), s1);
+    s2 = madd(av, v128.load(p + o3), s2);
+  }
+  v128.store(c, f32x4.add(s0, t0));
+  v128.store(c, f32x4.add(s1, t1), 16);
+  v128.store(c + o3, f32x4.add(s2, t2));
 }
 
 // c (M,N) = [c +] op(a) (M,K) · op(b) (K,N) [+ bias (N)], then activation `act`. Leading dimensions in floats:

@@ -6,7 +6,7 @@
 // sequence and notifies; the worker runs the kernel, stores the sequence into `done` and notifies back.
 // Slot layout (i32 words from slot start): 0 seq, 1 done, 2 kernel (-1 = exit), 3 argc, 4 error flag,
 // 5 claim, 6 spin (how many times to poll for the next call before sleeping: 0 while the pool has paused
-// splitting, split-governor.ts); arguments are f64 from byte 32 of the slot (an f64 holds any i32 offset or
+// splitting, split-governor.ts), 7 asleep (1 while in Atomics.wait for a call); arguments are f64 from byte 32 of the slot (an f64 holds any i32 offset or
 // f32 scalar exactly).
 // A call is run by whoever moves `claim` from seq − 1 to seq first: the worker, or the engine's thread when
 // it finished its own share before the worker woke up (then the worker finds it taken and goes on waiting).
@@ -31,7 +31,11 @@ listen(async ({ modules, memory, names, slot, slotBytes }) => {
     // Spin briefly first: layers issue kernels back to back, and a futex wake costs tens of µs.
     // Then sleep, so an idle pool burns no core.
     for (let spin = 0; spin < Atomics.load(words, 6) && Atomics.load(words, 0) === seen; spin++);
-    if (Atomics.load(words, 0) === seen) Atomics.wait(words, 0, seen);
+    if (Atomics.load(words, 0) === seen) {
+      Atomics.store(words, 7, 1); // asleep: the engine notifies only then
+      Atomics.wait(words, 0, seen);
+      Atomics.store(words, 7, 0);
+    }
     const seq = Atomics.load(words, 0);
     if (seq === seen) continue;
     seen = seq;

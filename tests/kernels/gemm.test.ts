@@ -60,6 +60,8 @@ describe.each(builds)('gemm (%s)', (_name, options) => {
   // Every M and N from the list with a few K, plus shapes that cross the KC/MC/NC blocks.
   const cases: [number, number, number][] = [];
   for (const M of sizes) for (const N of sizes) cases.push([M, N, (M * 7 + N * 3) % 40 + 1]);
+  // M = 1 with 9-12 columns left past the multiples of 32 takes one pass for three groups of four (a 10-class head).
+  cases.push([1, 10, 1600], [1, 9, 3], [1, 11, 2], [1, 12, 41], [1, 42, 37]);
   cases.push([1, 1, 1], [4, 8, 1], [8, 16, 64], [100, 130, 400], [97, 1030, 9], [200, 9, 800], [130, 70, 385]);
 
   it('matmul matches a float64 reference on odd shapes', () => {
@@ -80,7 +82,7 @@ describe.each(builds)('gemm (%s)', (_name, options) => {
     // columns); M = 1 is the gemv path (a strided a when transposed; 8-, 4- and 1-wide columns; K % 4 != 0).
     // M ≤ 96 with K ≤ 384 reads A in place, and with N % 8 = 0 and K ≤ 128 B too (Winograd's products):
     // [7, 24, 37], [96, 16, 128], [13, 8, 129] (one k past that: B packed).
-    for (const [M, N, K] of [[5, 7, 3], [17, 33, 65], [65, 1, 17], [3, 65, 130], [33, 17, 1], [130, 70, 385], [5, 1000, 600], [1, 15, 37], [1, 70, 386],
+    for (const [M, N, K] of [[5, 7, 3], [17, 33, 65], [65, 1, 17], [3, 65, 130], [33, 17, 1], [130, 70, 385], [5, 1000, 600], [1, 15, 37], [1, 70, 386], [1, 10, 37], [1, 44, 6],
       [7, 24, 37], [96, 16, 128], [13, 8, 129]]) {
       for (const transA of [false, true])
         for (const transB of [false, true])
