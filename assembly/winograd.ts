@@ -137,10 +137,8 @@ function forward_range(x: usize, u: usize, b: usize, y: usize, H: i32, W: i32, C
   for (let b0 = 0; b0 < tn; b0 += TB) {
     const tb = min(TB, tn - b0);
     input_transform(m, x, v, vPlane, H, W, C, OH, OW, pt, pl, t0 + b0, tb, tmp);
-    for (let xi = 0; xi < P; xi++) {
-      gemm_run(tb, fn, C, MATRIX, v + <usize>xi * vPlane, C, false, packed ? PACKED : MATRIX, uPart + <usize>xi * uPlane, F, false,
-               MATRIX, mm + <usize>xi * mPlane, fn, false, 0, 0, 0, 0, gemmScratch);
-    }
+    gemm_run(tb, fn, C, MATRIX, v, C, false, packed ? PACKED : MATRIX, uPart, F, false,
+             MATRIX, mm, fn, false, 0, 0, 0, 0, gemmScratch, P, vPlane, uPlane, mPlane);
     if (pool) output_pool_transform(mm, mPlane, b ? b + fOff : 0, y + fOff, am ? am + fOff : 0, f0, F, fn, OH, OW, t0 + b0, tb, act, alpha, tmp);
     else output_transform(m, mm, mPlane, b ? b + fOff : 0, y + fOff, F, fn, OH, OW, t0 + b0, tb, act, alpha, tmp);
   }
@@ -271,19 +269,14 @@ export function winograd_backward_f32(x: usize, u: usize, dy: usize, y: usize, d
     else dy_transform(m, dy, y, yh, yPlane, dwp ? db : 0, F, OH, OW, t0 + b0, tb, tmp);
     if (dwp) {
       input_transform(m, x, v, vPlane, H, W, C, OH, OW, pt, pl, t0 + b0, tb, tmp);
-      for (let xi = 0; xi < P; xi++) {
-        // dU_ξ (C, F) [+]= V_ξᵀ (C, tb) · Ŷ_ξ (tb, F)
-        gemm_run(C, F, tb, MATRIX, v + <usize>xi * vPlane, C, true, MATRIX, yh + <usize>xi * yPlane, F, false,
-                 MATRIX, dwp + <usize>xi * uPlane, F, b0 > 0, 0, 0, 0, 0, gemmScratch);
-      }
+      // dU_ξ (C, F) [+]= V_ξᵀ (C, tb) · Ŷ_ξ (tb, F), for each ξ
+      gemm_run(C, F, tb, MATRIX, v, C, true, MATRIX, yh, F, false, MATRIX, dwp, F, b0 > 0, 0, 0, 0, 0, gemmScratch,
+               P, vPlane, yPlane, uPlane);
     }
     if (dx) {
-      for (let xi = 0; xi < P; xi++) {
-        // dV_ξ (tb, C) = Ŷ_ξ (tb, F) · U_ξᵀ (F, C), into V's block (done with)
-        const bu = upT ? upT + <usize>xi * <usize>gemm_packed_b_bytes(F, C) : u + <usize>xi * uPlane;
-        gemm_run(tb, C, F, MATRIX, yh + <usize>xi * yPlane, F, false, upT ? PACKED : MATRIX, bu, F, true,
-                 MATRIX, v + <usize>xi * vPlane, C, false, 0, 0, 0, 0, gemmScratch);
-      }
+      // dV_ξ (tb, C) = Ŷ_ξ (tb, F) · U_ξᵀ (F, C), into V's block (done with), for each ξ
+      gemm_run(tb, C, F, MATRIX, yh, F, false, upT ? PACKED : MATRIX, upT ? upT : u, F, true, MATRIX, v, C, false, 0, 0, 0, 0,
+               gemmScratch, P, yPlane, upT ? <usize>gemm_packed_b_bytes(F, C) : uPlane, vPlane);
       dx_scatter(m, v, vPlane, dx, H, W, C, OH, OW, pt, pl, t0 + b0, tb, tmp);
     }
   }
