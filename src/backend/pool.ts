@@ -1,8 +1,8 @@
 // A pool of workers that run kernels on the engine's shared memory, for the threaded builds.
 //
 // The hand-off is synchronous, so ops stay plain function calls: `run(calls)` posts calls 1..n-1 to the
-// workers through slots in shared memory (Atomics.notify), runs call 0 on this thread, then sleeps in
-// Atomics.wait until every worker has stored its `done`. Idle workers sleep in Atomics.wait: no core burns.
+// workers through slots in shared memory (Atomics.notify for those asleep), runs call 0 on this thread, then
+// sleeps in Atomics.wait until every worker has stored its `done`. Idle workers sleep in Atomics.wait: no core burns.
 // Where this thread may not block (a browser's main thread), it spins only while its workers are busy.
 // When workers keep this thread waiting (their cores busy with other work), splitting pauses for a while
 // and calls run here one after another (split-governor.ts).
@@ -162,7 +162,7 @@ export class ThreadPool {
     for (let i = 0; i < this.workers.length; i++) Atomics.store(this.words, ((this.slotBase + i * SLOT_BYTES) >> 2) + 6, spin);
   }
 
-  /** Hands a call to a worker; true when the worker was asleep (the notify woke it). */
+  /** Hands a call to a worker; true when the worker was asleep (or about to sleep: the notify wakes it). */
   private post(worker: number, call: KernelCall): boolean {
     const name = call[0];
     const count = call.length - 1;

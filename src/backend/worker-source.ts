@@ -3,11 +3,12 @@
 //
 // A worker instantiates the kernel modules (the main one, and those `Engine.extend` added) on the shared memory, then sleeps in Atomics.wait on its
 // slot's sequence number. The engine writes a kernel index and its arguments into the slot, bumps the
-// sequence and notifies; the worker runs the kernel, stores the sequence into `done` and notifies back.
+// sequence and notifies (only a worker that sleeps); the worker runs the kernel, stores the sequence into
+// `done` and notifies back.
 // Slot layout (i32 words from slot start): 0 seq, 1 done, 2 kernel (-1 = exit), 3 argc, 4 error flag,
 // 5 claim, 6 spin (how many times to poll for the next call before sleeping: 0 while the pool has paused
-// splitting, split-governor.ts), 7 asleep (1 while in Atomics.wait for a call); arguments are f64 from byte 32 of the slot (an f64 holds any i32 offset or
-// f32 scalar exactly).
+// splitting, split-governor.ts), 7 asleep (1 from just before its Atomics.wait for a call to its waking);
+// arguments are f64 from byte 32 of the slot (an f64 holds any i32 offset or f32 scalar exactly).
 // A call is run by whoever moves `claim` from seq − 1 to seq first: the worker, or the engine's thread when
 // it finished its own share before the worker woke up (then the worker finds it taken and goes on waiting).
 /** Arguments a slot carries (the int8 direct conv takes 30, the most of any kernel); the worker below passes each, written out. */
