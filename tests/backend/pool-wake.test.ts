@@ -1,6 +1,6 @@
 // A worker asleep in Atomics.wait must be woken by the call posted to it; one still polling is not notified
 // (slot word 7 says which: src/backend/pool.ts, worker-source.ts). Without the notify, the caller would take
-// every call back (the worker never claims one).
+// every call back (the worker never claims one, so never stores it as done).
 import { describe, it, expect, afterAll } from 'vitest';
 import * as sn from '../../src/index.js';
 import { engine } from '../../src/backend/engine.js';
@@ -13,20 +13,27 @@ describe('thread pool: waking a worker', () => {
     const e = engine();
     expect(e.threads).toBe(2);
     const pool = (e as unknown as { pool: { slotBase: number } }).pool;
-    const asleepWord = (pool.slotBase >> 2) + 7;
+    const slot = pool.slotBase >> 2; // worker 1's slot: word 0 the call's sequence number, 1 the last it ran, 7 asleep
+    const asleepWord = slot + 7;
     const words = () => new Int32Array(e.heap.memory.buffer);
-    const big = sn.Tensor.zeros([1 << 20]); // the caller's part: ~0.2 ms, long enough for the worker to wake and claim
+    const big = sn.Tensor.zeros([1 << 22]); // the caller's part: ~1 ms, long enough for the worker to wake and claim
+    // The worker polls ~0.2 ms after its last call, then sleeps (longer where its core is busy: wait for it).
+    const asleep = async (): Promise<boolean> => {
+      for (let i = 0; i < 100; i++) {
+        await new Promise((r) => setTimeout(r, 5));
+        if (Atomics.load(words(), asleepWord) === 1) return true;
+      }
+      return false;
+    };
     const n = 64;
     const t = sn.Tensor.zeros([n]);
-    const counts = e.splitCounts!;
     let woken = 0;
-    for (let round = 0; round < 20 && woken < 2; round++) {
-      await new Promise((r) => setTimeout(r, 5)); // past the worker's ~0.2 ms of polling: it sleeps
-      expect(Atomics.load(words(), asleepWord)).toBe(1);
-      const before = { takenBack: counts.takenBack, serial: counts.serial };
+    for (let round = 0; round < 30 && woken < 2; round++) {
+      expect(await asleep()).toBe(true);
       e.parallel([['fill_f32', big.ptr, big.size, 1], ['fill_f32', t.ptr, n, round + 1]]);
       expect(t.view()[n - 1]).toBe(round + 1);
-      if (counts.takenBack === before.takenBack && counts.serial === before.serial) woken++; // the worker ran it: the post woke it
+      // The worker ran this call (not the caller, taking it back): the post woke it.
+      if (Atomics.load(words(), slot + 1) === Atomics.load(words(), slot)) woken++;
     }
     expect(woken).toBeGreaterThan(0);
     big.dispose();
