@@ -5,8 +5,8 @@ import { engine } from './engine.js';
 
 /**
  * Work each thread must get before one more pays (a split group costs ~1.2 µs more than its larger part while
- * the workers spin; 2^19 FLOP is ~25 µs of GEMM here). Was 2^21: that kept the MNIST convnet's dense layer (64x1600x10, 2.05 MFLOP per
- * product) and Winograd's dw finish on one thread in a training step on two.
+ * the workers spin; 2^19 FLOP is ~25 µs of GEMM here). Was 2^21: that kept the MNIST convnet's dense layer
+ * (64x1600x10, 2.05 MFLOP per product) and Winograd's dw finish on one thread in a training step on two.
  */
 export const MIN_FLOP_PER_THREAD = 1 << 19;
 

@@ -8,7 +8,6 @@ import { splitWork } from '../backend/split.js';
 import type { Tensor } from '../tensor.js';
 import { align64 } from '../backend/memory.js';
 
-
 /**
  * Runs call(n0, n, scratch) for each part [n0, n0 + n) of `images` (or of one image's output rows, split from
  * `minPerThread` FLOP a part); scratchBytes(n) is a part's scratch.

@@ -321,15 +321,6 @@ export function conv2dBackwardMaxPool2(
   });
 }
 
-
-/**
- * One image on the direct few-channel loop (a first layer at batch 1: latency) split by output rows: each
- * part is conv2d_forward_f32 on the input rows its windows read, with the top padding that falls in its
- * range and the rows past the image left to the kernel's zero border. Every output value is the same sum
- * as in the whole call, so the result is bitwise the same. With `pool` (conv2dForwardMaxPool2: y is the
- * 2x2/2 max pool of the conv), parts are pairs of conv rows, each run by the fused kernel. False (nothing
- * run) where it does not apply.
- */
 /**
  * The input rows that output rows [q0, q0 + qn) of one image read, as a kernel call on just those rows sees
  * them: the first row, how many (the rest of the window reads as padding), and the padding above them.
@@ -340,6 +331,14 @@ export function inputRows(q0: number, qn: number, H: number, KH: number, g: Conv
   return [start, Math.max(0, Math.min(H - start, (qn - 1) * g.strideH + (KH - 1) * g.dilationH + 1 - start + top)), start - top];
 }
 
+/**
+ * One image on the direct few-channel loop (a first layer at batch 1: latency) split by output rows: each
+ * part is conv2d_forward_f32 on the input rows its windows read, with the top padding that falls in its
+ * range and the rows past the image left to the kernel's zero border. Every output value is the same sum
+ * as in the whole call, so the result is bitwise the same. With `pool` (conv2dForwardMaxPool2: y is the
+ * 2x2/2 max pool of the conv), parts are pairs of conv rows, each run by the fused kernel. False (nothing
+ * run) where it does not apply.
+ */
 function forwardByRows(
   x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, d: Dims, g: Conv2dGeometry, act: number, alpha: number, flop: number,
   pool = false, argmax: Tensor | null = null,

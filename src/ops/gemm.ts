@@ -29,7 +29,6 @@ function checkAct(op: string, act: number): void {
   checkActivationCode(op, act);
 }
 
-
 /**
  * The raw kernel call: c (M,N) = [c +] op(a)·op(b) [+ bias], then activation. Leading dimensions are in floats.
  * With a thread pool, large products are split by rows of c (or by columns when c is wide and short), each

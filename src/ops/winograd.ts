@@ -176,8 +176,10 @@ type Part = [t0: number, tn: number, f0: number, fn: number, t1: number, tn1: nu
  * convnet's second conv has 9 tiles, 3 blocks) the choice is by a cost model, among: g runs of blocks × h
  * ranges of filters (g·h parts), the blocks left over (blocks % g) split by filters among them. On 2 threads
  * that is a block of 4 tiles by 64 filters and the 9th tile by 32 each: 1.9x faster than the whole on one
- * thread, where a split of all 9 tiles by filters was 1.75x (every part transformed every tile's input); on
- * 4 and 8 threads a block by 32 or 16 filters each. Bitwise the same values whatever the split.
+ * thread, where a split of all 9 tiles by filters was 1.75x (every part transformed every tile's input; with
+ * the products batched per block, the two split alike alone, and all 9 tiles by filters made the 2-thread
+ * predict slower: 0.666 against 0.655 of one thread); on 4 and 8 threads a block by 32 or 16 filters each.
+ * Bitwise the same values whatever the split.
  */
 function winogradParts(tiles: number, F: number, flop: number): Part[] {
   const blocks = Math.ceil(tiles / 4), panels = Math.ceil(F / 8);
