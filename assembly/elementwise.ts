@@ -41,20 +41,6 @@ export function scale_f32(out: usize, x: usize, n: i32, s: f32): void {
   }
 }
 
-// y[i] += a * x[i]
-export function axpy_f32(y: usize, x: usize, n: i32, a: f32): void {
-  const av = f32x4.splat(a);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(y + o, f32x4.add(v128.load(y + o), f32x4.mul(v128.load(x + o), av)));
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(y + o, load<f32>(y + o) + load<f32>(x + o) * a);
-  }
-}
-
 // Index of the first NaN or ±Infinity in x[0..n), or -1 when every value is finite. For v finite, v - v is
 // 0; for NaN or ±Inf it is NaN, which is the one value not equal to itself, and a sum with a NaN is NaN: so
 // blocks of 16 values are summed that way and checked once (~2x faster than checking every f32x4: fit's

@@ -46,12 +46,34 @@ describe('thread pool on shared memory', () => {
     expect(engine().wakeWorkers()).toBe(0);
   });
 
-  it('runs more calls than threads in rounds', async () => {
+  it('runs more calls than threads, each once: up to 4 a thread in one group, more in rounds', async () => {
     await sn.ready({ threads: 2, simd: 'plain' });
-    const t = sn.Tensor.zeros([5 * 16]);
-    engine().parallel([0, 1, 2, 3, 4].map((i) => ['fill_f32', t.ptr + i * 64, 16, i + 1] as const));
-    const v = t.dataSync();
-    for (let i = 0; i < 5; i++) expect(v[i * 16 + 15]).toBe(i + 1);
+    for (const calls of [3, 5, 8, 19]) {
+      const t = sn.Tensor.zeros([calls * 16]);
+      for (let round = 1; round <= 50; round++) {
+        // Each call adds to its own block (read, then written): a call run twice, or by two threads, shows.
+        engine().parallel(Array.from({ length: calls }, (_, i) => ['add_f32', t.ptr + i * 64, t.ptr + i * 64, t.ptr + i * 64, 16] as const));
+        engine().parallel(Array.from({ length: calls }, (_, i) => ['scale_f32', t.ptr + i * 64, t.ptr + i * 64, 16, 0] as const));
+        engine().parallel(Array.from({ length: calls }, (_, i) => ['fill_f32', t.ptr + i * 64 + 4 * (i % 16), 1, round * (i + 1)] as const));
+        engine().parallel(Array.from({ length: calls }, (_, i) => ['add_f32', t.ptr + i * 64, t.ptr + i * 64, t.ptr + i * 64, 16] as const));
+        const v = t.view();
+        for (let i = 0; i < calls; i++) expect(v[i * 16 + (i % 16)], `call ${i} of ${calls}, round ${round}`).toBe(2 * round * (i + 1));
+      }
+      t.dispose();
+    }
+  });
+
+  it('reports a call that fails on any thread, and keeps working', async () => {
+    await sn.ready({ threads: 2, simd: 'plain' });
+    const e = engine();
+    const t = sn.Tensor.zeros([8 * 16]);
+    const outside = e.heap.memory.buffer.byteLength + 4096; // past the end of memory: the kernel traps
+    for (let bad = 0; bad < 8; bad++) {
+      const calls = Array.from({ length: 8 }, (_, i) => ['fill_f32', i === bad ? outside : t.ptr + i * 64, 16, 1] as const);
+      expect(() => e.parallel(calls), `call ${bad} out of bounds`).toThrow();
+    }
+    e.parallel(Array.from({ length: 8 }, (_, i) => ['fill_f32', t.ptr + i * 64, 16, i + 2] as const));
+    expect(Array.from({ length: 8 }, (_, i) => t.view()[i * 16 + 15])).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
     t.dispose();
   });
 

@@ -143,14 +143,15 @@ export class Engine {
   }
 
   /**
-   * Runs independent kernel calls, one per thread, and returns when all are done. Calls must not write
-   * overlapping memory. Without a pool they simply run one after another.
+   * Runs independent kernel calls across the threads (more calls than threads: each taken by the next thread
+   * free) and returns when all are done. Calls must not write overlapping memory. Without a pool they simply
+   * run one after another.
    */
   parallel(calls: readonly KernelCall[]): void {
     if (this.pool && calls.length > 1) {
       this.recording?.push({ calls: calls.map((c) => [...c] as unknown as KernelCall) });
-      if (calls.length <= this.pool.size) this.pool.run(calls);
-      else for (let i = 0; i < calls.length; i += this.pool.size) this.pool.run(calls.slice(i, i + this.pool.size));
+      const most = this.pool.queueCalls;
+      for (let i = 0; i < calls.length; i += most) this.pool.run(calls.length > most ? calls.slice(i, i + most) : calls);
       return;
     }
     const raw = this.kernels as unknown as RawKernels;

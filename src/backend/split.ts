@@ -1,6 +1,8 @@
 // How ops divide work between threads. Compute-bound kernels (GEMM, convolutions) split when each part has
 // enough FLOPs to pay for waking a worker; memory-bound ones (pooling, activations) when each part touches
-// enough memory (~2 µs hand-off while the pool spins). Parts are contiguous ranges, one per thread.
+// enough memory (~2 µs hand-off while the pool spins). Parts are contiguous ranges, one per thread, or, where
+// an op asks for chunks and a thread's share is long, up to `chunks` a thread, taken by whichever thread is
+// free (the pool's queue).
 import { engine } from './engine.js';
 
 /**
@@ -24,6 +26,15 @@ export const MIN_ELEMENTS_PER_THREAD = 1 << 15;
 export const MIN_FLOP_PER_SPLIT_IMAGE = 1 << 16;
 export const MIN_ELEMENTS_PER_SPLIT_IMAGE = 1 << 13;
 
+/**
+ * The least work of a chunk (~0.1-0.2 ms of a convolution). A 2-thread training step of the MNIST convnet on a
+ * shared 2-core host lost 7 % of its time in its four long groups (0.6-2.9 ms a thread) to one thread stopped
+ * by the host in the middle of its share: the other then waited, or ran the whole share itself.
+ */
+export const CHUNK_FLOP = 1 << 22;
+/** Chunks a thread, at most, where an op asks for them (the pool's queue holds 4 a thread). */
+export const CHUNKS_PER_THREAD = 4;
+
 /** How many threads to give `flop` of work split into at most `parts` pieces. */
 export function threadsFor(flop: number, parts: number, minPerThread = MIN_FLOP_PER_THREAD): number {
   return Math.max(1, Math.min(engine().threads, parts, Math.floor(flop / minPerThread)));
@@ -40,13 +51,17 @@ export function evenRanges(items: number, parts: number, align: number): Array<[
 
 /**
  * `items` (images of a batch, rows of a matrix) of a compute-bound kernel doing `flop` in all: [start, count]
- * ranges, one per thread, each a multiple of `align` but the last; one range [0, items] (even for 0 items)
- * when threads don't pay.
+ * ranges, one per thread (up to `chunks` a thread, CHUNK_FLOP each at least), each a multiple of `align` but
+ * the last; one range [0, items] (even for 0 items) when threads don't pay.
  */
 export function splitWork(
-  items: number, flop: number, align = 1, minPerThread = MIN_FLOP_PER_THREAD,
+  items: number, flop: number, align = 1, minPerThread = MIN_FLOP_PER_THREAD, chunks = 1,
 ): Array<[start: number, count: number]> {
-  return evenRanges(items, threadsFor(flop, Math.ceil(items / align), minPerThread), align);
+  const most = Math.ceil(items / align);
+  const threads = threadsFor(flop, most, minPerThread);
+  // A whole number of chunks a thread, so that the threads end together when none is held up.
+  const each = threads > 1 ? Math.max(1, Math.min(chunks, Math.floor(flop / threads / CHUNK_FLOP), Math.floor(most / threads))) : 1;
+  return evenRanges(items, threads * each, align);
 }
 
 /**

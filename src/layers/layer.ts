@@ -33,6 +33,9 @@ import { uniform } from '../random.js';
 import { Node } from './node.js';
 import { SymbolicTensor } from '../model/symbolic.js';
 import { describeValue } from '../describe.js';
+import { sameShape } from '../ops/checks.js';
+
+export { sameShape };
 
 /** Weight penalties of layers with a kernel and a bias (dense, conv1d, conv2d), as TF.js names them. */
 export interface RegularizerArgs {
@@ -354,9 +357,6 @@ export abstract class Layer {
   }
 }
 
-export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
 
 export function rowsOf(x: Tensor): number {
   return x.size / x.shape[x.shape.length - 1];

@@ -74,7 +74,7 @@ export abstract class MergeLayer extends Layer {
   }
 
   backward(): Tensor | null {
-    throw new Error(`simdnet: ${this.name} (${this.className}) takes a list of inputs`);
+    return this.forward();
   }
 
   protected layerConfig(): Record<string, unknown> {

@@ -10,12 +10,10 @@ import { engine } from '../backend/engine.js';
 import type { Tensor } from '../tensor.js';
 import { withTemp } from './temp.js';
 import { refuseAliasing } from './alias.js';
+import { sameShape } from './checks.js';
 
 const fmt = (t: Tensor): string => `[${t.shape}]`;
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
 
 /** Channels C of x (last axis) and rows = size / C, after checking every per-channel tensor is (C). */
 function rowsAndChannels(op: string, x: Tensor, perChannel: Record<string, Tensor>, alike: Record<string, Tensor>): [number, number] {

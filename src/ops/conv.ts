@@ -2,12 +2,13 @@
 // x (N,H,W,C), w (KH,KW,C/groups,F) as Keras, y (N,OH,OW,F). Padding is explicit per side: a layer with
 // padding 'same' computes TensorFlow's split (extra row/column at the bottom/right) and passes it here.
 import { bumpKernelChoices, engine, type KernelCall } from '../backend/engine.js';
-import { MIN_FLOP_PER_SPLIT_IMAGE, splitWork } from '../backend/split.js';
+import { CHUNKS_PER_THREAD, MIN_FLOP_PER_SPLIT_IMAGE, splitWork } from '../backend/split.js';
 import { forwardByImages, backwardByImages } from './batch-split.js';
 import type { Tensor } from '../tensor.js';
 import { align64 } from '../backend/memory.js';
 import { type ActivationCode, checkActivationCode } from './activation.js';
 import { refuseAliasing } from './alias.js';
+import { checkConvGeometry, describeTensors, sameShape } from './checks.js';
 import { winogradBackward, winogradForward, type WinogradPlan, type WinogradTile } from './winograd.js';
 
 export interface Conv2dGeometry {
@@ -30,24 +31,13 @@ export function conv2dOutputSize(inH: number, inW: number, kh: number, kw: numbe
   return [outH, outW];
 }
 
-function describe(named: Record<string, Tensor | null>): string {
-  return Object.entries(named)
-    .filter(([, t]) => t !== null)
-    .map(([name, t]) => `${name} [${t!.shape}]`)
-    .join(', ');
-}
-
-function sameShape(t: Tensor, shape: number[]): boolean {
-  return t.rank === shape.length && t.shape.every((d, i) => d === shape[i]);
-}
-
 export interface Dims {
   N: number; H: number; W: number; C: number; F: number; KH: number; KW: number; OH: number; OW: number; groups: number;
 }
 
 // Validates x, w and the geometry; returns the sizes and the expected y shape.
 function dimsOf(op: string, x: Tensor, w: Tensor, g: Conv2dGeometry, others: Record<string, Tensor | null>): Dims {
-  const fail = (why: string) => new Error(`simdnet ${op}: ${why}: ${describe({ x, w, ...others })}`);
+  const fail = (why: string) => new Error(`simdnet ${op}: ${why}: ${describeTensors({ x, w, ...others })}`);
   if (x.rank !== 4 || w.rank !== 4) throw fail('x must be (N,H,W,C) and w (KH,KW,C/groups,F)');
   const [N, H, W, C] = x.shape;
   const [KH, KW, C2, F] = w.shape;
@@ -58,9 +48,7 @@ function dimsOf(op: string, x: Tensor, w: Tensor, g: Conv2dGeometry, others: Rec
   if (C !== C2 * groups) throw fail(`x has ${C} channels but w expects ${C2 * groups}`);
   const ints = [g.strideH, g.strideW, g.dilationH, g.dilationW];
   const pads = [g.padTop, g.padBottom, g.padLeft, g.padRight];
-  if (!ints.every((v) => Number.isInteger(v) && v >= 1) || !pads.every((v) => Number.isInteger(v) && v >= 0)) {
-    throw fail(`invalid geometry ${JSON.stringify(g)} (strides and dilations must be ≥ 1, paddings ≥ 0)`);
-  }
+  checkConvGeometry(ints, pads, g, fail);
   const [OH, OW] = conv2dOutputSize(H, W, KH, KW, g);
   if (OH <= 0 || OW <= 0 || KH <= 0 || KW <= 0) throw fail(`the kernel is larger than the padded input (output would be ${OH}x${OW})`);
   return { N, H, W, C, F, KH, KW, OH, OW, groups };
@@ -171,8 +159,8 @@ export function conv2dForward(
 ): void {
   refuseAliasing('conv2dForward', { y }, { x, w, b });
   const d = dimsOf('conv2dForward', x, w, g, { b, y });
-  if (!sameShape(y, [d.N, d.OH, d.OW, d.F]) || (b !== null && b.size !== d.F)) {
-    throw new Error(`simdnet conv2dForward: expected y [${[d.N, d.OH, d.OW, d.F]}] and b [${d.F}], got ${describe({ x, w, b, y })}`);
+  if (!sameShape(y.shape, [d.N, d.OH, d.OW, d.F]) || (b !== null && b.size !== d.F)) {
+    throw new Error(`simdnet conv2dForward: expected y [${[d.N, d.OH, d.OW, d.F]}] and b [${d.F}], got ${describeTensors({ x, w, b, y })}`);
   }
   checkActivationCode('conv2dForward', act);
   const path = conv2dPath(d, g);
@@ -236,14 +224,14 @@ export function conv2dForwardMaxPool2(
   refuseAliasing(op, { y, argmax }, { x, w, b });
   const d = dimsOf(op, x, w, g, { b, y, argmax });
   const pooled = [d.N, d.OH >> 1, d.OW >> 1, d.F];
-  if (!sameShape(y, pooled) || (b !== null && b.size !== d.F) || (argmax !== null && !sameShape(argmax, pooled))) {
-    throw new Error(`simdnet ${op}: expected y and argmax [${pooled}] and b [${d.F}], got ${describe({ x, w, b, y, argmax })}`);
+  if (!sameShape(y.shape, pooled) || (b !== null && b.size !== d.F) || (argmax !== null && !sameShape(argmax.shape, pooled))) {
+    throw new Error(`simdnet ${op}: expected y and argmax [${pooled}] and b [${d.F}], got ${describeTensors({ x, w, b, y, argmax })}`);
   }
   // Training (argmax) takes Winograd where it fuses, as conv2dBackwardMaxPool2 does (it makes dx there);
   // predict where the conv takes F(4x4,3x3) (the direct loop only pools convs that run direct).
   const winograd = argmax !== null ? conv2dWinogradMaxPool2Fuses(x, w, g) : conv2dPath(d, g) === 'winograd4';
   if (!winograd && !directPools(d, g)) {
-    throw new Error(`simdnet ${op}: ${describe({ x, w })} does not take the direct loop (conv2dMaxPool2Fuses), nor with argmax Winograd F(4x4,3x3) in training (conv2dWinogradMaxPool2Fuses) or without it F(4x4,3x3)`);
+    throw new Error(`simdnet ${op}: ${describeTensors({ x, w })} does not take the direct loop (conv2dMaxPool2Fuses), nor with argmax Winograd F(4x4,3x3) in training (conv2dWinogradMaxPool2Fuses) or without it F(4x4,3x3)`);
   }
   checkActivationCode(op, act);
   if (winograd) {
@@ -283,20 +271,20 @@ export function conv2dBackwardMaxPool2(
   const d = dimsOf(op, x, w, g, { dp, argmax, y, dx, dw, db });
   const pooled = [d.N, d.OH >> 1, d.OW >> 1, d.F];
   if (
-    ![dp, argmax, y].every((t) => sameShape(t, pooled)) || (dx !== null && !sameShape(dx, x.shape)) ||
-    (dw !== null && !sameShape(dw, w.shape)) || (db !== null && db.size !== d.F)
+    ![dp, argmax, y].every((t) => sameShape(t.shape, pooled)) || (dx !== null && !sameShape(dx.shape, x.shape)) ||
+    (dw !== null && !sameShape(dw.shape, w.shape)) || (db !== null && db.size !== d.F)
   ) {
-    throw new Error(`simdnet ${op}: expected dp, argmax and y [${pooled}], dx like x, dw like w, db [${d.F}]; got ${describe({ x, w, dp, argmax, y, dx, dw, db })}`);
+    throw new Error(`simdnet ${op}: expected dp, argmax and y [${pooled}], dx like x, dw like w, db [${d.F}]; got ${describeTensors({ x, w, dp, argmax, y, dx, dw, db })}`);
   }
   if (dw && conv2dWinogradMaxPool2Fuses(x, w, g)) {
     winogradBackward(x, w, dp, masked ? y : null, dx, dw, db, g.padTop, g.padLeft, accumulate, plan, 4, { OH: d.OH, OW: d.OW, argmax });
     return;
   }
-  if (dx) throw new Error(`simdnet ${op}: dx is made only on Winograd F(4x4,3x3) with dw (conv2dWinogradMaxPool2Fuses), got ${describe({ x, w, dw })}`);
+  if (dx) throw new Error(`simdnet ${op}: dx is made only on Winograd F(4x4,3x3) with dw (conv2dWinogradMaxPool2Fuses), got ${describeTensors({ x, w, dw })}`);
   if (!dw && !db) return;
   const e = engine();
   const k = e.kernels;
-  const parts = splitWork(d.N, 2 * d.N * d.OH * d.OW * d.F * d.KH * d.KW * d.C);
+  const parts = splitWork(d.N, 2 * d.N * d.OH * d.OW * d.F * d.KH * d.KW * d.C, 1, undefined, CHUNKS_PER_THREAD);
   const dwBytes = align64(4 * w.size); // the kernel always sums dw: into scratch when dw is not asked for
   const dbBytes = db ? align64(4 * d.F) : 0;
   const stride = dwBytes + dbBytes + align64(k.conv2d_backward_maxpool2_scratch_bytes(d.C, d.F, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.dilationH, g.dilationW));
@@ -415,10 +403,10 @@ function backwardDims(
 ): Dims {
   const d = dimsOf(op, x, w, g, { dy, dx, dw, db });
   if (
-    !sameShape(dy, [d.N, d.OH, d.OW, d.F]) || (dx !== null && !sameShape(dx, x.shape)) ||
-    (dw !== null && !sameShape(dw, w.shape)) || (db !== null && db.size !== d.F)
+    !sameShape(dy.shape, [d.N, d.OH, d.OW, d.F]) || (dx !== null && !sameShape(dx.shape, x.shape)) ||
+    (dw !== null && !sameShape(dw.shape, w.shape)) || (db !== null && db.size !== d.F)
   ) {
-    throw new Error(`simdnet ${op}: expected dy [${[d.N, d.OH, d.OW, d.F]}], dx like x, dw like w, db [${d.F}]; got ${describe({ x, w, dy, dx, dw, db })}`);
+    throw new Error(`simdnet ${op}: expected dy [${[d.N, d.OH, d.OW, d.F]}], dx like x, dw like w, db [${d.F}]; got ${describeTensors({ x, w, dy, dx, dw, db })}`);
   }
   return d;
 }
@@ -456,7 +444,7 @@ export function conv2dBackwardRelu(
   if (!dw) return false;
   refuseAliasing('conv2dBackwardRelu', { dx, dw, db }, { x, w, y, dy });
   const d = backwardDims('conv2dBackwardRelu', x, w, dy, dx, dw, db, g);
-  if (!sameShape(y, dy.shape)) throw new Error(`simdnet conv2dBackwardRelu: y [${y.shape}] must be shaped like dy [${dy.shape}]`);
+  if (!sameShape(y.shape, dy.shape)) throw new Error(`simdnet conv2dBackwardRelu: y [${y.shape}] must be shaped like dy [${dy.shape}]`);
   const path = conv2dDwPath(d, g);
   if (path === 'kernel') return false;
   winogradBackward(x, w, dy, y, dx, dw, db, g.padTop, g.padLeft, accumulate, plan, tileOf(path));

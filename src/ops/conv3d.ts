@@ -5,6 +5,7 @@ import type { Tensor } from '../tensor.js';
 import { type ActivationCode, checkActivationCode } from './activation.js';
 import { forwardByImages, backwardByImages } from './batch-split.js';
 import { refuseAliasing } from './alias.js';
+import { checkConvGeometry, describeTensors, sameShape } from './checks.js';
 
 export interface Conv3dGeometry {
   strideD: number;
@@ -31,22 +32,16 @@ export function conv3dOutputSize(inD: number, inH: number, inW: number, kd: numb
   ];
 }
 
-const shapes = (named: Record<string, Tensor | null>): string =>
-  Object.entries(named).filter(([, t]) => t !== null).map(([name, t]) => `${name} [${t!.shape}]`).join(', ');
-
-const same = (t: Tensor, shape: number[]): boolean => t.rank === shape.length && t.shape.every((d, i) => d === shape[i]);
 
 function dimsOf(op: string, x: Tensor, w: Tensor, g: Conv3dGeometry, others: Record<string, Tensor | null>) {
-  const fail = (why: string) => new Error(`simdnet ${op}: ${why}: ${shapes({ x, w, ...others })}`);
+  const fail = (why: string) => new Error(`simdnet ${op}: ${why}: ${describeTensors({ x, w, ...others })}`);
   if (x.rank !== 5 || w.rank !== 5) throw fail('x must be (N,D,H,W,C) and w (KD,KH,KW,C,F)');
   const [N, D, H, W, C] = x.shape;
   const [KD, KH, KW, C2, F] = w.shape;
   if (C !== C2) throw fail(`x has ${C} channels but w expects ${C2}`);
   const ints = [g.strideD, g.strideH, g.strideW, g.dilationD, g.dilationH, g.dilationW];
   const pads = [g.padFront, g.padBack, g.padTop, g.padBottom, g.padLeft, g.padRight];
-  if (!ints.every((v) => Number.isInteger(v) && v >= 1) || !pads.every((v) => Number.isInteger(v) && v >= 0)) {
-    throw fail(`invalid geometry ${JSON.stringify(g)} (strides and dilations must be ≥ 1, paddings ≥ 0)`);
-  }
+  checkConvGeometry(ints, pads, g, fail);
   const [OD, OH, OW] = conv3dOutputSize(D, H, W, KD, KH, KW, g);
   if (OD <= 0 || OH <= 0 || OW <= 0) throw fail(`the kernel is larger than the padded input (output would be ${OD}x${OH}x${OW})`);
   return { N, D, H, W, C, F, KD, KH, KW, OD, OH, OW };
@@ -64,8 +59,8 @@ const flopOf = (d: Dims) => 2 * d.N * d.OD * d.OH * d.OW * d.F * d.KD * d.KH * d
 export function conv3dForward(x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, g: Conv3dGeometry, act: ActivationCode = 0, alpha = 0): void {
   refuseAliasing('conv3dForward', { y }, { x, w, b });
   const d = dimsOf('conv3dForward', x, w, g, { b, y });
-  if (!same(y, [d.N, d.OD, d.OH, d.OW, d.F]) || (b !== null && b.size !== d.F)) {
-    throw new Error(`simdnet conv3dForward: expected y [${[d.N, d.OD, d.OH, d.OW, d.F]}] and b [${d.F}], got ${shapes({ x, w, b, y })}`);
+  if (!sameShape(y.shape, [d.N, d.OD, d.OH, d.OW, d.F]) || (b !== null && b.size !== d.F)) {
+    throw new Error(`simdnet conv3dForward: expected y [${[d.N, d.OD, d.OH, d.OW, d.F]}] and b [${d.F}], got ${describeTensors({ x, w, b, y })}`);
   }
   checkActivationCode('conv3dForward', act);
   const k = engine().kernels;
@@ -91,8 +86,8 @@ export function conv3dBackward(
   // x is read only for dw (conv2dTranspose passes a stand-in for it when it wants dx alone).
   refuseAliasing('conv3dBackward', { dx, dw, db }, { x: dw ? x : null, w, dy });
   const d = dimsOf('conv3dBackward', x, w, g, { dy, dx, dw, db });
-  if (!same(dy, [d.N, d.OD, d.OH, d.OW, d.F]) || (dx !== null && !same(dx, x.shape)) || (dw !== null && !same(dw, w.shape)) || (db !== null && db.size !== d.F)) {
-    throw new Error(`simdnet conv3dBackward: expected dy [${[d.N, d.OD, d.OH, d.OW, d.F]}], dx like x, dw like w, db [${d.F}]; got ${shapes({ x, w, dy, dx, dw, db })}`);
+  if (!sameShape(dy.shape, [d.N, d.OD, d.OH, d.OW, d.F]) || (dx !== null && !sameShape(dx.shape, x.shape)) || (dw !== null && !sameShape(dw.shape, w.shape)) || (db !== null && db.size !== d.F)) {
+    throw new Error(`simdnet conv3dBackward: expected dy [${[d.N, d.OD, d.OH, d.OW, d.F]}], dx like x, dw like w, db [${d.F}]; got ${describeTensors({ x, w, dy, dx, dw, db })}`);
   }
   if (!dx && !dw && !db) return;
   const k = engine().kernels;

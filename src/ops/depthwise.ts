@@ -5,26 +5,21 @@ import { engine } from '../backend/engine.js';
 import type { Tensor } from '../tensor.js';
 import { type ActivationCode, checkActivationCode } from './activation.js';
 import { conv2dOutputSize, inputRows, type Conv2dGeometry } from './conv.js';
+import { checkConvGeometry, describeTensors, sameShape } from './checks.js';
 import { MIN_FLOP_PER_SPLIT_IMAGE, splitWork } from '../backend/split.js';
 import { forwardByImages, backwardByImages } from './batch-split.js';
 import { refuseAliasing } from './alias.js';
 
-const shapes = (named: Record<string, Tensor | null>): string =>
-  Object.entries(named).filter(([, t]) => t !== null).map(([name, t]) => `${name} [${t!.shape}]`).join(', ');
-
-const same = (t: Tensor, shape: number[]): boolean => t.rank === shape.length && t.shape.every((d, i) => d === shape[i]);
 
 function dimsOf(op: string, x: Tensor, w: Tensor, g: Conv2dGeometry, others: Record<string, Tensor | null>) {
-  const fail = (why: string) => new Error(`simdnet ${op}: ${why}: ${shapes({ x, w, ...others })}`);
+  const fail = (why: string) => new Error(`simdnet ${op}: ${why}: ${describeTensors({ x, w, ...others })}`);
   if (x.rank !== 4 || w.rank !== 4) throw fail('x must be (N,H,W,C) and w (KH,KW,C,depthMultiplier)');
   const [N, H, W, C] = x.shape;
   const [KH, KW, C2, M] = w.shape;
   if (C !== C2) throw fail(`x has ${C} channels but w expects ${C2}`);
   const ints = [g.strideH, g.strideW, g.dilationH, g.dilationW];
   const pads = [g.padTop, g.padBottom, g.padLeft, g.padRight];
-  if (!ints.every((v) => Number.isInteger(v) && v >= 1) || !pads.every((v) => Number.isInteger(v) && v >= 0)) {
-    throw fail(`invalid geometry ${JSON.stringify(g)} (strides and dilations must be ≥ 1, paddings ≥ 0)`);
-  }
+  checkConvGeometry(ints, pads, g, fail);
   const [OH, OW] = conv2dOutputSize(H, W, KH, KW, g);
   if (OH <= 0 || OW <= 0 || KH <= 0 || KW <= 0 || M <= 0) throw fail(`the kernel is larger than the padded input (output would be ${OH}x${OW})`);
   return { N, H, W, C, M, KH, KW, OH, OW, CM: C * M };
@@ -36,8 +31,8 @@ export function depthwiseConv2dForward(
 ): void {
   refuseAliasing('depthwiseConv2dForward', { y }, { x, w, b });
   const d = dimsOf('depthwiseConv2dForward', x, w, g, { b, y });
-  if (!same(y, [d.N, d.OH, d.OW, d.CM]) || (b !== null && b.size !== d.CM)) {
-    throw new Error(`simdnet depthwiseConv2dForward: expected y [${[d.N, d.OH, d.OW, d.CM]}] and b [${d.CM}], got ${shapes({ x, w, b, y })}`);
+  if (!sameShape(y.shape, [d.N, d.OH, d.OW, d.CM]) || (b !== null && b.size !== d.CM)) {
+    throw new Error(`simdnet depthwiseConv2dForward: expected y [${[d.N, d.OH, d.OW, d.CM]}] and b [${d.CM}], got ${describeTensors({ x, w, b, y })}`);
   }
   checkActivationCode('depthwiseConv2dForward', act);
   const k = engine().kernels;
@@ -71,8 +66,8 @@ export function depthwiseConv2dBackward(
   // x is read only for dw (conv2dTranspose passes a stand-in for it when it wants dx alone).
   refuseAliasing('depthwiseConv2dBackward', { dx, dw, db }, { x: dw ? x : null, w, dy });
   const d = dimsOf('depthwiseConv2dBackward', x, w, g, { dy, dx, dw, db });
-  if (!same(dy, [d.N, d.OH, d.OW, d.CM]) || (dx !== null && !same(dx, x.shape)) || (dw !== null && !same(dw, w.shape)) || (db !== null && db.size !== d.CM)) {
-    throw new Error(`simdnet depthwiseConv2dBackward: expected dy [${[d.N, d.OH, d.OW, d.CM]}], dx like x, dw like w, db [${d.CM}]; got ${shapes({ x, w, dy, dx, dw, db })}`);
+  if (!sameShape(dy.shape, [d.N, d.OH, d.OW, d.CM]) || (dx !== null && !sameShape(dx.shape, x.shape)) || (dw !== null && !sameShape(dw.shape, w.shape)) || (db !== null && db.size !== d.CM)) {
+    throw new Error(`simdnet depthwiseConv2dBackward: expected dy [${[d.N, d.OH, d.OW, d.CM]}], dx like x, dw like w, db [${d.CM}]; got ${describeTensors({ x, w, dy, dx, dw, db })}`);
   }
   if (!dx && !dw && !db) return;
   const k = engine().kernels;

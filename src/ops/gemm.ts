@@ -7,6 +7,7 @@ import { withTemp } from './temp.js';
 import { MIN_FLOP_PER_SPLIT_IMAGE, MIN_FLOP_PER_THREAD, splitWork } from '../backend/split.js';
 import type { KernelCall } from '../backend/engine.js';
 import { refuseAliasing } from './alias.js';
+import { describeTensors } from './checks.js';
 import { align64 } from '../backend/memory.js';
 
 export interface MatmulOptions {
@@ -18,12 +19,6 @@ export interface MatmulOptions {
   accumulate?: boolean;
 }
 
-function shapes(named: Record<string, Tensor | null>): string {
-  return Object.entries(named)
-    .filter(([, t]) => t !== null)
-    .map(([name, t]) => `${name} [${t!.shape}]`)
-    .join(', ');
-}
 
 function checkAct(op: string, act: number): void {
   checkActivationCode(op, act);
@@ -76,7 +71,7 @@ export function gemmRaw(
 export function matmul(a: Tensor, b: Tensor, c: Tensor, { transA = false, transB = false, accumulate = false }: MatmulOptions = {}): void {
   refuseAliasing('matmul', { c }, { a, b });
   const bad = () =>
-    new Error(`simdnet matmul: shapes do not match: ${shapes({ a, b, c })} (transA=${transA}, transB=${transB})`);
+    new Error(`simdnet matmul: shapes do not match: ${describeTensors({ a, b, c })} (transA=${transA}, transB=${transB})`);
   if (a.rank !== 2 || b.rank !== 2 || c.rank !== 2) throw bad();
   const [M, K] = transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
   const [K2, N] = transB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
@@ -101,7 +96,7 @@ export function denseForward(x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, 
   const units = w.shape[1];
   const rows = rowsOf(x, inUnits);
   if (w.rank !== 2 || rows < 0 || rowsOf(y, units) !== rows || (b !== null && b.size !== units)) {
-    throw new Error(`simdnet denseForward: shapes do not match: ${shapes({ x, w, b, y })}; expected x (N,in), w (in,units), b (units), y (N,units)`);
+    throw new Error(`simdnet denseForward: shapes do not match: ${describeTensors({ x, w, b, y })}; expected x (N,in), w (in,units), b (units), y (N,units)`);
   }
   gemmRaw(rows, units, inUnits, x.ptr, inUnits, false, w.ptr, units, false, y.ptr, units, false, b ? b.ptr : 0, act, alpha);
 }
@@ -125,7 +120,7 @@ export function denseBackward(
     (dx !== null && (dx.size !== x.size || rowsOf(dx, inUnits) !== rows)) ||
     (dw !== null && dw.size !== w.size) || (db !== null && db.size !== units)
   ) {
-    throw new Error(`simdnet denseBackward: shapes do not match: ${shapes({ x, w, dy, dx, dw, db })}; expected x (N,in), w (in,units), dy (N,units), dx like x, dw like w, db (units)`);
+    throw new Error(`simdnet denseBackward: shapes do not match: ${describeTensors({ x, w, dy, dx, dw, db })}; expected x (N,in), w (in,units), dy (N,units), dx like x, dw like w, db (units)`);
   }
   if (dx) gemmRaw(rows, inUnits, units, dy.ptr, units, false, w.ptr, units, true, dx.ptr, inUnits, false);
   if (dw) gemmRaw(inUnits, units, rows, x.ptr, inUnits, true, dy.ptr, units, false, dw.ptr, units, accumulate);

@@ -3,12 +3,10 @@
 import { engine } from '../backend/engine.js';
 import type { Tensor } from '../tensor.js';
 import { refuseAliasing } from './alias.js';
+import { sameShape } from './checks.js';
 
 const fmt = (t: Tensor): string => `[${t.shape}]`;
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
 
 /** Checks x (..., C) against y and argmax (..., C/k); returns the number of outputs. */
 function check(op: string, xName: string, x: Tensor, yName: string, y: Tensor, argmax: Tensor, k: number): number {

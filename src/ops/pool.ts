@@ -7,6 +7,7 @@ import { engine, type KernelCall } from '../backend/engine.js';
 import { MIN_ELEMENTS_PER_SPLIT_IMAGE, MIN_ELEMENTS_PER_THREAD, splitRanges } from '../backend/split.js';
 import type { Tensor } from '../tensor.js';
 import { refuseAliasing } from './alias.js';
+import { sameShape } from './checks.js';
 
 export interface Pool2dGeometry {
   poolH: number;
@@ -28,9 +29,6 @@ export function pool2dOutputSize(inH: number, inW: number, g: Pool2dGeometry): [
 
 const fmt = (t: Tensor): string => `[${t.shape}]`;
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
 
 export interface Pool3dGeometry {
   poolD: number;
