@@ -27,12 +27,15 @@ export const MIN_FLOP_PER_SPLIT_IMAGE = 1 << 16;
 export const MIN_ELEMENTS_PER_SPLIT_IMAGE = 1 << 13;
 
 /**
- * The least work of a chunk (~0.1-0.2 ms of a convolution). A 2-thread training step of the MNIST convnet on a
- * shared 2-core host lost 7 % of its time in its four long groups (0.6-2.9 ms a thread) to one thread stopped
- * by the host in the middle of its share: the other then waited, or ran the whole share itself.
+ * The least work of a chunk (~0.1-0.2 ms of a convolution). Chunks let a thread the host stops mid-share hold up
+ * one chunk, not its share: in 2-thread training steps of the MNIST convnet on a shared 2-core host, with its
+ * four long kernels in chunks, their groups slower than 1.15x their median fell from ~28 % to ~12 %, though
+ * the median step did not move. Chunks cost nothing measurable in its direct conv → pool (4 a thread), but
+ * 1-2 % of the step each in Winograd's forward and backward (the backward's parts each sum a dU for the finish
+ * to add), which stay one a thread.
  */
 export const CHUNK_FLOP = 1 << 22;
-/** Chunks a thread, at most, where an op asks for them (the pool's queue holds 4 a thread). */
+/** Chunks a thread, at most, where an op asks for them (the pool's queue holds QUEUE_CALLS_PER_THREAD). */
 export const CHUNKS_PER_THREAD = 4;
 
 /** How many threads to give `flop` of work split into at most `parts` pieces. */

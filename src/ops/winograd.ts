@@ -187,9 +187,7 @@ function winogradParts(tiles: number, F: number, flop: number): Part[] {
   const key = `${tiles} ${F} ${threads}`;
   let best = chosenParts.get(key);
   if (best) return best;
-  // Runs of whole blocks; where they are many (no search below), two chunks a thread where a thread's share is
-  // long (split.ts: 4 cost 3 % more than 2 on the MNIST convnet's second conv in training).
-  best = splitWork(tiles, flop, 4, undefined, blocks < 8 * threads ? 1 : 2).map(([t0, tn]): Part => [t0, tn, 0, F, 0, 0, 0, 0]);
+  best = evenRanges(tiles, Math.min(threads, blocks), 4).map(([t0, tn]): Part => [t0, tn, 0, F, 0, 0, 0, 0]);
   for (let g = 1, least = partsCost(best); blocks < 8 * threads && g <= Math.min(threads, blocks); g++) {
     const whole = Math.min(tiles, 4 * g * Math.floor(blocks / g)); // tiles in g equal runs of whole blocks
     for (let h = 1; g * h <= threads && h <= panels; h++) {
@@ -235,8 +233,9 @@ export function winogradBackward(
   const F = dy.shape[3];
   const [OH, OW] = pool ? [pool.OH, pool.OW] : [dy.shape[1], dy.shape[2]];
   const flop = 2 * 2 * 9 * N * OH * OW * C * F;
-  // Two chunks a thread at most: each part sums its own dU (P·C·F floats), which the finish then adds.
-  const parts = splitWork(N, flop, 1, undefined, 2);
+  // One part a thread: in chunks (split.ts), each part summing its own dU for the finish to add, the MNIST
+  // convnet's 2-thread training step took 1-2 % longer on a quiet machine (a chunked forward cost 1 % too).
+  const parts = splitWork(N, flop);
   const uBytes = dx && !plan ? align64(k.winograd_filter_bytes(C, F, tile)) : 0;
   const partBytes = align64(k.winograd_dw_part_bytes(C, F, tile));
   const stride = align64(k.winograd_backward_scratch_bytes(C, F, tile));
