@@ -124,6 +124,33 @@ describe.each(TILES)('winograd filter plan, %s', (_tile, path) => {
   });
 });
 
+describe.each(TILES)('winograd filter plan in training, %s', (_tile, path) => {
+  it('transforms each step\'s weights into the same memory: no allocation per step', async () => {
+    await sn.ready({ simd: 'plain' });
+    const model = sn.sequential({ layers: [sn.layers.conv2d({ inputShape: [8, 8, 16], filters: 16, kernelSize: 3, padding: 'same' })] });
+    model.compile({ optimizer: sn.optimizers.sgd(0.1), loss: 'meanSquaredError' });
+    const x = sn.tensor(randomValues(4 * 8 * 8 * 16, 12), [4, 8, 8, 16]);
+    const y = sn.tensor(randomValues(4 * 8 * 8 * 16, 13), [4, 8, 8, 16]);
+    const heap = engine().heap;
+    const alloc = heap.alloc.bind(heap);
+    let allocations = 0;
+    ops.forceConv2dPath(path);
+    try {
+      for (let i = 0; i < 2; i++) await model.trainOnBatch(x, y);
+      heap.alloc = (bytes: number) => (allocations++, alloc(bytes));
+      const losses = [];
+      for (let i = 0; i < 3; i++) losses.push(await model.trainOnBatch(x, y));
+      expect(allocations).toBe(0);
+      expect(losses[2]).toBeLessThan(losses[0] as number); // the steps still train
+    } finally {
+      heap.alloc = alloc;
+      ops.forceConv2dPath('auto');
+      [x, y].forEach((t) => t.dispose());
+      model.dispose();
+    }
+  });
+});
+
 describe('batch 1 on two threads', () => {
   // Winograd splits one image by tiles, the im2col kernel by filters: each must equal one thread exactly.
   it.each([
