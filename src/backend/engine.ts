@@ -127,7 +127,8 @@ export class Engine {
 
   /**
    * How the pool's parallel groups went (SplitGovernor.counts): split, waited on (this thread waited for a
-   * worker), taken back (it ran a call no worker had claimed), lost (either, or a worker kept it waiting
+   * worker), taken back (a worker, awake, had not joined by the time this thread ran out of calls, so it ran
+   * that worker's share), lost (either, or a worker kept it waiting
    * longer than its own part), run on this thread while splitting was paused. Null without a pool.
    */
   get splitCounts(): Readonly<{ groups: number; waited: number; takenBack: number; lost: number; serial: number }> | null {

@@ -134,6 +134,7 @@ export class ThreadPool {
     const posted = asleep ? now() : start;
     let failure: unknown = null;
     try {
+      // Call 0, then whatever the workers have not taken.
       for (let i = 0; i < calls.length; i = Atomics.add(this.words, q, 1)) invoke(this.kernels[calls[i][0]], calls[i]);
     } catch (e) {
       failure = e;

@@ -27,6 +27,7 @@ export const QUEUE_ENTRY_BYTES = 8 + 8 * SLOT_ARGS;
 export const WORKER_SOURCE = `
 (async () => {
 const isNode = typeof process === 'object' && typeof process.versions === 'object' && !!process.versions.node;
+// A dynamic import works whether Node runs this text as a script or as a module.
 const port = isNode ? (await import('node:worker_threads')).parentPort : self;
 const listen = (fn) => isNode ? port.once('message', fn) : (self.onmessage = (e) => { self.onmessage = null; fn(e.data); });
 listen(async ({ modules, memory, names, slot, queue, queueCalls, entryBytes }) => {
@@ -35,13 +36,15 @@ listen(async ({ modules, memory, names, slot, queue, queueCalls, entryBytes }) =
   const fns = names.map((n) => exports[n]);
   const words = new Int32Array(memory.buffer, slot, 8);
   const q = new Int32Array(memory.buffer, queue, 2 + queueCalls * (entryBytes >> 2));
+  // Each entry's arguments (SLOT_ARGS of them), from byte 8 of the entry.
   const args = Array.from({ length: queueCalls }, (_, i) => new Float64Array(memory.buffer, queue + 16 + i * entryBytes, 32));
   port.postMessage('ready');
   let seen = 0;
   for (;;) {
+    // Poll first (layers issue kernels back to back, and a futex wake costs tens of µs), then sleep.
     for (let spin = 0; spin < Atomics.load(words, 6) && Atomics.load(words, 0) === seen; spin++);
     if (Atomics.load(words, 0) === seen) {
-      Atomics.store(words, 7, 1);
+      Atomics.store(words, 7, 1); // asleep: the engine notifies only then
       Atomics.wait(words, 0, seen);
       Atomics.store(words, 7, 0);
     }
@@ -49,8 +52,9 @@ listen(async ({ modules, memory, names, slot, queue, queueCalls, entryBytes }) =
     if (seq === seen) continue;
     seen = seq;
     if (words[2] < 0) break;
-    if (Atomics.compareExchange(words, 5, (seq - 1) | 0, seq) !== ((seq - 1) | 0)) continue;
+    if (Atomics.compareExchange(words, 5, (seq - 1) | 0, seq) !== ((seq - 1) | 0)) continue; // kept out: the group is over
     try {
+      // The calls left, each taken with Atomics.add; every argument passed written out (see above).
       for (let i; (i = Atomics.add(q, 0, 1)) < q[1];) {
         const a = args[i];
         fns[q[2 + i * (entryBytes >> 2)]](a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14],

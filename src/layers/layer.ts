@@ -357,7 +357,6 @@ export abstract class Layer {
   }
 }
 
-
 export function rowsOf(x: Tensor): number {
   return x.size / x.shape[x.shape.length - 1];
 }

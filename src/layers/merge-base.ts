@@ -74,7 +74,7 @@ export abstract class MergeLayer extends Layer {
   }
 
   backward(): Tensor | null {
-    return this.forward();
+    return this.forward(); // the same refusal
   }
 
   protected layerConfig(): Record<string, unknown> {

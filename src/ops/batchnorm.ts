@@ -14,7 +14,6 @@ import { sameShape } from './checks.js';
 
 const fmt = (t: Tensor): string => `[${t.shape}]`;
 
-
 /** Channels C of x (last axis) and rows = size / C, after checking every per-channel tensor is (C). */
 function rowsAndChannels(op: string, x: Tensor, perChannel: Record<string, Tensor>, alike: Record<string, Tensor>): [number, number] {
   if (x.rank < 1 || x.size === 0) throw new Error(`${op}: x ${fmt(x)} must have at least one element`);

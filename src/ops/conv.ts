@@ -122,7 +122,6 @@ function winograd4Wins(d: Dims): boolean {
 // takes F(4,3) from C, F ≥ 16 (or C ≥ 8 with F ≥ 32), the weight gradient from C ≥ 4, F ≥ 8, C·F ≥ 64.
 const WINOGRAD4_MIN_SAVING = 1.5;
 
-
 /**
  * The path of a conv's input gradient: dx is a 3x3 stride-1 conv of dy (F channels in, C out), so Winograd
  * applies where the forward does, with the roles of C and F swapped. Thresholds measured with

@@ -32,7 +32,6 @@ export function conv3dOutputSize(inD: number, inH: number, inW: number, kd: numb
   ];
 }
 
-
 function dimsOf(op: string, x: Tensor, w: Tensor, g: Conv3dGeometry, others: Record<string, Tensor | null>) {
   const fail = (why: string) => new Error(`simdnet ${op}: ${why}: ${describeTensors({ x, w, ...others })}`);
   if (x.rank !== 5 || w.rank !== 5) throw fail('x must be (N,D,H,W,C) and w (KD,KH,KW,C,F)');

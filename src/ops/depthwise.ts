@@ -10,7 +10,6 @@ import { MIN_FLOP_PER_SPLIT_IMAGE, splitWork } from '../backend/split.js';
 import { forwardByImages, backwardByImages } from './batch-split.js';
 import { refuseAliasing } from './alias.js';
 
-
 function dimsOf(op: string, x: Tensor, w: Tensor, g: Conv2dGeometry, others: Record<string, Tensor | null>) {
   const fail = (why: string) => new Error(`simdnet ${op}: ${why}: ${describeTensors({ x, w, ...others })}`);
   if (x.rank !== 4 || w.rank !== 4) throw fail('x must be (N,H,W,C) and w (KH,KW,C,depthMultiplier)');

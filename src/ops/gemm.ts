@@ -19,7 +19,6 @@ export interface MatmulOptions {
   accumulate?: boolean;
 }
 
-
 function checkAct(op: string, act: number): void {
   checkActivationCode(op, act);
 }

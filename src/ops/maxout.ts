@@ -7,7 +7,6 @@ import { sameShape } from './checks.js';
 
 const fmt = (t: Tensor): string => `[${t.shape}]`;
 
-
 /** Checks x (..., C) against y and argmax (..., C/k); returns the number of outputs. */
 function check(op: string, xName: string, x: Tensor, yName: string, y: Tensor, argmax: Tensor, k: number): number {
   if (!Number.isInteger(k) || k < 1) throw new Error(`${op}: group size k must be an integer ≥ 1, got ${k} (${xName} ${fmt(x)})`);

@@ -29,7 +29,6 @@ export function pool2dOutputSize(inH: number, inW: number, g: Pool2dGeometry): [
 
 const fmt = (t: Tensor): string => `[${t.shape}]`;
 
-
 export interface Pool3dGeometry {
   poolD: number;
   poolH: number;

@@ -7,6 +7,7 @@ import { describe, it, expect, afterAll } from 'vitest';
 import * as sn from '../../src/index.js';
 import { engine } from '../../src/backend/engine.js';
 import { rng } from '../helpers/random.js';
+import { mnistConvnet } from '../helpers/models.js';
 
 afterAll(() => sn.dispose());
 
@@ -18,14 +19,7 @@ const labels = Float32Array.from({ length: N }, (_, i) => (i * 7) % 10);
 /** The convnet from seed 5, one SGD step on the batch: its predictions before the step, its weights after, the widest group. */
 function step(): { before: Float32Array; after: Float32Array[]; widest: number; groups: number } {
   sn.setSeed(5);
-  const L = sn.layers;
-  const m = sn.sequential({
-    layers: [
-      L.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }), L.maxPooling2d({ poolSize: 2 }),
-      L.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }), L.maxPooling2d({ poolSize: 2 }), L.flatten(),
-      L.dense({ units: 10, activation: 'softmax' }),
-    ],
-  });
+  const m = mnistConvnet();
   m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.1 }), loss: 'sparseCategoricalCrossentropy' });
   const x = sn.tensor(images, [N, 28, 28, 1]);
   const y = sn.tensor(labels, [N]);
