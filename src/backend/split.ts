@@ -32,7 +32,8 @@ export const MIN_ELEMENTS_PER_SPLIT_IMAGE = 1 << 13;
  * four long kernels in chunks, their groups slower than 1.15x their median fell from ~28 % to ~12 %, though
  * the median step did not move. Chunks cost nothing measurable in its direct conv → pool (4 a thread), but
  * 1-2 % of the step each in Winograd's forward and backward (the backward's parts each sum a dU for the finish
- * to add), which stay one a thread.
+ * to add), which stay one a thread; a conv's forward by images through im2col took 1.01-1.03x the time in
+ * chunks on 2 threads. Only the ops measured to lose nothing ask for them.
  */
 export const CHUNK_FLOP = 1 << 22;
 /** Chunks a thread, at most, where an op asks for them (the pool's queue holds QUEUE_CALLS_PER_THREAD). */

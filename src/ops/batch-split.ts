@@ -4,20 +4,20 @@
 // and db, the others into scratch, summed afterwards); with `accumulate`, every partial goes to scratch and
 // all are added into dw and db.
 import { engine, type KernelCall } from '../backend/engine.js';
-import { CHUNKS_PER_THREAD, splitWork } from '../backend/split.js';
+import { splitWork } from '../backend/split.js';
 import type { Tensor } from '../tensor.js';
 import { align64 } from '../backend/memory.js';
 
 /**
  * Runs call(n0, n, scratch) for each part [n0, n0 + n) of `images` (or of one image's output rows, split from
- * `minPerThread` FLOP a part); scratchBytes(n) is a part's scratch. A long batch goes in chunks (split.ts).
+ * `minPerThread` FLOP a part); scratchBytes(n) is a part's scratch. Up to `chunks` parts a thread (split.ts).
  */
 export function forwardByImages(
   images: number, flop: number, scratchBytes: (n: number) => number,
-  call: (n0: number, n: number, scratch: number) => KernelCall, minPerThread?: number,
+  call: (n0: number, n: number, scratch: number) => KernelCall, minPerThread?: number, chunks = 1,
 ): void {
   const e = engine();
-  const parts = splitWork(images, flop, 1, minPerThread, minPerThread === undefined ? CHUNKS_PER_THREAD : 1);
+  const parts = splitWork(images, flop, 1, minPerThread, chunks);
   const stride = align64(scratchBytes(parts[0][1]));
   const scratch = e.scratch(stride * parts.length);
   e.parallel(parts.map(([n0, n], t) => call(n0, n, scratch + t * stride)));
