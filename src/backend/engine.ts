@@ -127,8 +127,7 @@ export class Engine {
 
   /**
    * How the pool's parallel groups went (SplitGovernor.counts): split, waited on (this thread waited for a
-   * worker), taken back (a worker, awake, had not joined by the time this thread ran out of calls, so it ran
-   * that worker's share), lost (either, or a worker kept it waiting
+   * worker), taken back (it ran a call no worker had claimed), lost (either, or a worker kept it waiting
    * longer than its own part), run on this thread while splitting was paused. Null without a pool.
    */
   get splitCounts(): Readonly<{ groups: number; waited: number; takenBack: number; lost: number; serial: number }> | null {
@@ -144,15 +143,14 @@ export class Engine {
   }
 
   /**
-   * Runs independent kernel calls across the threads (more calls than threads: each taken by the next thread
-   * free) and returns when all are done. Calls must not write overlapping memory. Without a pool they simply
-   * run one after another.
+   * Runs independent kernel calls, one per thread, and returns when all are done. Calls must not write
+   * overlapping memory. Without a pool they simply run one after another.
    */
   parallel(calls: readonly KernelCall[]): void {
     if (this.pool && calls.length > 1) {
       this.recording?.push({ calls: calls.map((c) => [...c] as unknown as KernelCall) });
-      const most = this.pool.queueCalls;
-      for (let i = 0; i < calls.length; i += most) this.pool.run(calls.length > most ? calls.slice(i, i + most) : calls);
+      if (calls.length <= this.pool.size) this.pool.run(calls);
+      else for (let i = 0; i < calls.length; i += this.pool.size) this.pool.run(calls.slice(i, i + this.pool.size));
       return;
     }
     const raw = this.kernels as unknown as RawKernels;

@@ -1,26 +1,21 @@
 // A pool of workers that run kernels on the engine's shared memory, for the threaded builds.
 //
-// The hand-off is synchronous, so ops stay plain function calls: `run(calls)` writes calls 1..n-1 into a
-// queue in shared memory, wakes the workers through their slots (Atomics.notify for those asleep), runs call
-// 0 on this thread, then every thread, this one included, takes the next call from the queue until none is
-// left; this thread then sleeps in Atomics.wait until every worker that joined has stored its `done`. Idle
-// workers sleep in Atomics.wait: no core burns. An op cuts long work into more calls than threads (split.ts),
-// so a thread the host stops for a while (another tenant, another tab) holds up only the call it is in.
+// The hand-off is synchronous, so ops stay plain function calls: `run(calls)` posts calls 1..n-1 to the
+// workers through slots in shared memory (Atomics.notify for those asleep), runs call 0 on this thread, then
+// sleeps in Atomics.wait until every worker has stored its `done`. Idle workers sleep in Atomics.wait: no core burns.
 // Where this thread may not block (a browser's main thread), it spins only while its workers are busy.
 // When workers keep this thread waiting (their cores busy with other work), splitting pauses for a while
 // and calls run here one after another (split-governor.ts).
-import { QUEUE_ENTRY_BYTES, SLOT_ARGS, WORKER_SOURCE } from './worker-source.js';
+import { SLOT_ARGS, WORKER_SOURCE } from './worker-source.js';
 import { nodeBuiltin } from '../node-builtin.js';
 import type { LinearAllocator } from './memory.js';
 import { SplitGovernor } from './split-governor.js';
 
-// A slot: 8 i32 words (worker-source.ts).
-const SLOT_BYTES = 32;
+// 32 bytes of words, then the arguments as f64.
+const SLOT_BYTES = 32 + 8 * SLOT_ARGS;
 // Iterations to poll for a result, or (workers, slot word 6) for the next call, before sleeping in Atomics.wait
 // (a wake-up costs tens of µs; 20000 polls are ~0.2 ms here).
 const SPIN = 20000;
-/** Calls a group may hold, per thread. */
-export const QUEUE_CALLS_PER_THREAD = 4;
 
 /**
  * Calls `fn` with call[1..32] (SLOT_ARGS) as its arguments, as fn(...call.slice(1)) would (a wasm export ignores
@@ -45,9 +40,9 @@ interface WorkerHandle {
 export class ThreadPool {
   private readonly words: Int32Array;
   private readonly args: Float64Array;
-  private readonly seq: number[];
-  /** The argument count of each queue entry's last call (those past it are 0). */
-  private readonly argc: number[];
+  private readonly seq: number[] = [];
+  /** The argument count of each worker's last call (those past it are 0 in its slot). */
+  private readonly argc: number[] = [];
   private readonly canBlock: boolean;
   private closed = false;
   private spin = -1;
@@ -57,15 +52,13 @@ export class ThreadPool {
   private constructor(
     private readonly workers: WorkerHandle[],
     private readonly slotBase: number,
-    private readonly queue: number,
     memory: WebAssembly.Memory,
     private readonly kernelIndex: Map<string, number>,
     private readonly kernels: RawKernels,
   ) {
     this.words = new Int32Array(memory.buffer);
     this.args = new Float64Array(memory.buffer);
-    this.seq = workers.map(() => 0);
-    this.argc = new Array(this.queueCalls).fill(0);
+    for (let i = 0; i < workers.length; i++) this.seq.push(0), this.argc.push(0);
     this.canBlock = canAtomicsWait(this.words);
     this.setSpin(SPIN);
   }
@@ -81,21 +74,18 @@ export class ThreadPool {
     const names = Object.keys(kernels).filter((k) => typeof kernels[k] === 'function').sort();
     const count = threads - 1;
     // The slots live at a fixed low address for the engine's lifetime (allocated first, never freed).
-    const queueCalls = QUEUE_CALLS_PER_THREAD * threads;
-    const bytes = Math.max(count, 1) * SLOT_BYTES + 8 + queueCalls * QUEUE_ENTRY_BYTES; // 8-aligned entries
-    const slotBase = heap.alloc(bytes);
-    heap.u8.fill(0, slotBase, slotBase + bytes);
-    const queue = slotBase + Math.max(count, 1) * SLOT_BYTES;
+    const slotBase = heap.alloc(Math.max(count, 1) * SLOT_BYTES);
+    heap.u8.fill(0, slotBase, slotBase + Math.max(count, 1) * SLOT_BYTES);
     const workers: WorkerHandle[] = [];
     const started: Promise<void>[] = [];
     for (let w = 0; w < count; w++) {
       const { worker, ready } = await spawn();
       workers.push(worker);
-      worker.postMessage({ modules, memory, names, slot: slotBase + w * SLOT_BYTES, queue, queueCalls, entryBytes: QUEUE_ENTRY_BYTES });
+      worker.postMessage({ modules, memory, names, slot: slotBase + w * SLOT_BYTES, slotBytes: SLOT_BYTES });
       started.push(ready);
     }
     await Promise.all(started);
-    return new ThreadPool(workers, slotBase, queue, memory, new Map(names.map((n, i) => [n, i])), kernels);
+    return new ThreadPool(workers, slotBase, memory, new Map(names.map((n, i) => [n, i])), kernels);
   }
 
   /** Number of threads that run kernels, this one included. */
@@ -103,15 +93,10 @@ export class ThreadPool {
     return this.workers.length + 1;
   }
 
-  /** The most calls one group may hold (QUEUE_CALLS_PER_THREAD a thread). */
-  get queueCalls(): number {
-    return QUEUE_CALLS_PER_THREAD * this.size;
-  }
-
-  /** Runs the calls in parallel (at most `queueCalls`), each on the next thread free, and returns when all are done. */
+  /** Runs the calls in parallel (at most `size` of them) and returns when all are done. */
   run(calls: readonly KernelCall[]): void {
     if (this.closed) throw new Error('simdnet: the thread pool was disposed');
-    if (calls.length > this.queueCalls) throw new Error('simdnet: more parallel calls than the queue holds'); // engine.parallel cuts them
+    if (calls.length > this.size) throw new Error(`simdnet: ${calls.length} parallel calls for a pool of ${this.size} threads`);
     // Three clock reads a group where nothing goes wrong (each ~0.07 µs, on this thread's critical path).
     const start = now();
     if (calls.length > 1 && !this.governor.allowsSplit(start)) {
@@ -122,37 +107,38 @@ export class ThreadPool {
       return;
     }
     if (calls.length > 1) this.setSpin(SPIN);
-    // Call 0 is this thread's; the queue starts at call 1.
-    const q = this.queue >> 2;
-    for (let i = 1, at = this.queue + 8 + QUEUE_ENTRY_BYTES; i < calls.length; i++, at += QUEUE_ENTRY_BYTES) this.write(at, i, calls[i]);
-    this.words[q + 1] = calls.length;
-    Atomics.store(this.words, q, 1);
-    const posts = Math.min(calls.length, this.size) - 1; // workers that may find a call
-    let asleep = 0; // bit i: worker i was asleep in Atomics.wait when it was posted
-    for (let i = 0; i < posts; i++) if (this.post(i)) asleep |= 1 << i;
+    let asleep = 0; // bit i - 1: worker i was asleep in Atomics.wait when its call was posted
+    for (let i = 1; i < calls.length; i++) if (this.post(i - 1, calls[i])) asleep |= 1 << (i - 1);
     // Posting is slow only where it woke a sleeper (which may run on this core first): timed then alone.
     const posted = asleep ? now() : start;
     let failure: unknown = null;
     try {
-      // Call 0, then whatever the workers have not taken.
-      for (let i = 0; i < calls.length; i = Atomics.add(this.words, q, 1)) invoke(this.kernels[calls[i][0]], calls[i]);
+      if (calls.length > 0) invoke(this.kernels[calls[0][0]], calls[0]);
     } catch (e) {
       failure = e;
-      Atomics.store(this.words, q, calls.length); // the workers take no more calls
     }
     const ownEnd = now();
+    let waited = 0;
+    let waitingSince = ownEnd; // the time spent waiting: all but the calls taken back and run here
     let takenBack = 0;
-    for (let i = 0; i < posts; i++) {
-      // A worker that has not joined yet (asleep, or its core busy with other work) is kept out: this thread
-      // has run the calls it would have — on a loaded machine a split then costs little more than no split.
-      // Only a worker that was awake counts against splitting: one asleep is slow to wake (tens of µs) anyway.
-      if (this.takeBack(i)) {
-        if (!(asleep & (1 << i))) takenBack++;
-      } else if (!this.wait(i)) failure ??= new Error(`simdnet: a kernel call failed in worker ${i + 1}`);
+    for (let i = 1; i < calls.length; i++) {
+      if (this.takeBack(i - 1)) {
+        // The worker has not picked its call up yet (asleep, or its core busy with other work): run it here
+        // rather than wait for it — on a loaded machine a split then costs little more than no split. Only a
+        // worker that was awake counts against splitting: one asleep is slow to wake (tens of µs) anyway.
+        if (!(asleep & (1 << (i - 1)))) takenBack++;
+        waited += now() - waitingSince;
+        try {
+          invoke(this.kernels[calls[i][0]], calls[i]);
+        } catch (e) {
+          failure ??= e;
+        }
+        waitingSince = now();
+      } else if (!this.wait(i - 1)) failure ??= new Error(`simdnet: kernel ${calls[i][0]} failed in worker ${i}`);
     }
     if (calls.length > 1) {
       const end = now();
-      this.governor.report(posted - start, ownEnd - posted, end - ownEnd, takenBack, end);
+      this.governor.report(posted - start, ownEnd - posted, waited + end - waitingSince, takenBack, end);
     }
     if (failure) throw failure;
   }
@@ -176,26 +162,24 @@ export class ThreadPool {
     for (let i = 0; i < this.workers.length; i++) Atomics.store(this.words, ((this.slotBase + i * SLOT_BYTES) >> 2) + 6, spin);
   }
 
-  /** Writes call `entry` of the queue: its kernel index (i32), then its arguments (f64). */
-  private write(at: number, entry: number, call: KernelCall): void {
+  /** Hands a call to a worker; true when the worker was asleep (or about to sleep: the notify wakes it). */
+  private post(worker: number, call: KernelCall): boolean {
     const name = call[0];
     const count = call.length - 1;
     const index = this.kernelIndex.get(name);
     if (index === undefined) throw new Error(`simdnet: no kernel named ${name}`);
     if (count > SLOT_ARGS) throw new Error(`simdnet: kernel ${name} has ${count} arguments; the pool carries ${SLOT_ARGS}`);
-    const args = (at + 8) >> 3;
-    this.words[at >> 2] = index;
-    for (let i = 1; i <= count; i++) this.args[args + i - 1] = call[i] as number;
-    // The worker passes all SLOT_ARGS arguments (worker-source.ts): those past this call's read as 0, not as
-    // what the call before left (on this thread an i32 argument left out is 0 too).
-    // (Only those the last call here used: a replayed trace posts the same kernels each time.)
-    if (this.argc[entry] > count) this.args.fill(0, args + count, args + this.argc[entry]);
-    this.argc[entry] = count;
-  }
-
-  /** Sends a worker to the queue; true when it was asleep (or about to sleep: the notify wakes it). */
-  private post(worker: number): boolean {
-    const w = (this.slotBase + worker * SLOT_BYTES) >> 2;
+    const slot = this.slotBase + worker * SLOT_BYTES;
+    const w = slot >> 2;
+    const at = (slot + 32) >> 3;
+    this.words[w + 2] = index;
+    this.words[w + 3] = count;
+    for (let i = 1; i <= count; i++) this.args[at + i - 1] = call[i] as number;
+    // The worker passes all SLOT_ARGS slots (worker-source.ts): those past this call's arguments read as 0, not
+    // as what the call before left (on this thread an i32 argument left out is 0 too).
+    // (Only those the worker's last call used: a replayed trace posts the same kernel each time.)
+    if (this.argc[worker] > count) this.args.fill(0, at + count, at + this.argc[worker]);
+    this.argc[worker] = count;
     this.seq[worker] = (this.seq[worker] + 1) | 0;
     Atomics.store(this.words, w, this.seq[worker]);
     // Notified only when it sleeps (word 7, set before its Atomics.wait, which then sees the new seq if it
@@ -205,7 +189,7 @@ export class ThreadPool {
     return true;
   }
 
-  /** Keeps a worker out of the current group; false when it has joined (slot word 5). */
+  /** Claims a worker's current call for this thread; false when the worker has claimed it (slot word 5). */
   private takeBack(worker: number): boolean {
     const w = (this.slotBase + worker * SLOT_BYTES) >> 2;
     const seq = this.seq[worker];
@@ -213,7 +197,7 @@ export class ThreadPool {
     return Atomics.compareExchange(this.words, w + 5, before, seq) === before;
   }
 
-  /** Waits for a worker that joined the current group to leave it; false if a call it ran threw. */
+  /** Waits for a worker's current call; false if it threw. */
   private wait(worker: number): boolean {
     const w = (this.slotBase + worker * SLOT_BYTES) >> 2;
     const target = this.seq[worker];

@@ -2,25 +2,25 @@
 //
 // A split pays when the workers run their parts beside the calling thread. On a machine whose cores are busy
 // with other work (another process, another tab) it does not, three ways:
-//   - a worker that is awake is slow to join a group (no core to run on), and the caller runs every call
-//     itself (ThreadPool.run): as slow as no split — and the worker,
+//   - a worker that is awake is slow to claim its call (no core to run on), and the caller, done with its own
+//     part, takes the call back and runs it itself (ThreadPool.run): as slow as no split — and the worker,
 //     spinning for the next call, takes CPU time from the caller (whose process the scheduler counts as one).
 //     Measured here with two agents building on the two cores: batch-1 predicts of the MNIST convnet took
 //     1.8-1.9x as long on 2 threads as on 1;
 //   - waking a worker asleep puts it on the caller's core, and the caller waits for it to give the core back
 //     (posting took ~0.4 ms there, against a few µs);
-//   - a worker takes a call and is descheduled in the middle of it: the caller, done in microseconds,
+//   - a worker claims its call and is descheduled in the middle of it: the caller, done in microseconds,
 //     waits milliseconds.
 // So the pool reports, for every parallel group, how long posting the calls took, how long the caller ran its
-// own calls, how long it then waited for workers that ran theirs, and how many workers it kept out. Parts are
+// own part, how long it then waited for workers that ran theirs, and how many calls it took back. Parts are
 // balanced by the ops (src/backend/split.ts) and the caller's is never the smaller, so a wait longer than its
 // own part means a worker was held up. Any of the three and the group lost; after LOSSES_IN_A_ROW lost groups
 // in a row the pool runs every call on the caller for a while (BACKOFF_MS at first, doubling with each pause,
 // up to MAX_BACKOFF_MS) and its workers sleep; then it tries them again, and each group that does not lose
 // halves the backoff. On a quiet machine a group loses now and then (0.6 % of the convnet's batch-1 groups
 // here: the host preempting a core): two in a row and a 4 ms pause left 6-11 % of those groups unsplit,
-// three and 1 ms 1-3 %. A worker kept out of a group because it was asleep (the first of a burst: waking takes
-// tens of µs) is no loss. Results are bitwise the same either way: the same calls run, only on another thread.
+// three and 1 ms 1-3 %. A call taken back from a worker that was asleep (the first of a burst: waking takes tens of µs) is
+// no loss. Results are bitwise the same either way: the same calls run, only on another thread.
 
 /** Groups that must lose in a row before the pool stops splitting. */
 export const LOSSES_IN_A_ROW = 3;
@@ -54,8 +54,8 @@ export class SplitGovernor {
 
   /**
    * After a group that went to the workers: `postMs`, how long handing the calls over took; `ownMs`, the
-   * caller's part (the calls it ran); `waitedMs`, how long it then waited for workers that had joined the
-   * group; `takenBack`, the workers (awake) it kept out because they had not joined by then; `now`, when it
+   * caller's part; `waitedMs`, how long the caller then waited for workers that had claimed their calls;
+   * `takenBack`, the calls it ran itself because their worker (awake) had not claimed them; `now`, when it
    * ended.
    */
   report(postMs: number, ownMs: number, waitedMs: number, takenBack: number, now: number): void {

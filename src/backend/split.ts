@@ -1,8 +1,6 @@
 // How ops divide work between threads. Compute-bound kernels (GEMM, convolutions) split when each part has
 // enough FLOPs to pay for waking a worker; memory-bound ones (pooling, activations) when each part touches
-// enough memory (~2 µs hand-off while the pool spins). Parts are contiguous ranges, one per thread, or, where
-// an op asks for chunks and a thread's share is long, up to `chunks` a thread, taken by whichever thread is
-// free (the pool's queue).
+// enough memory (~2 µs hand-off while the pool spins). Parts are contiguous ranges, one per thread.
 import { engine } from './engine.js';
 
 /**
@@ -26,19 +24,6 @@ export const MIN_ELEMENTS_PER_THREAD = 1 << 15;
 export const MIN_FLOP_PER_SPLIT_IMAGE = 1 << 16;
 export const MIN_ELEMENTS_PER_SPLIT_IMAGE = 1 << 13;
 
-/**
- * The least work of a chunk (~0.1-0.2 ms of a convolution). Chunks let a thread the host stops mid-share hold up
- * one chunk, not its share: in 2-thread training steps of the MNIST convnet on a shared 2-core host, with its
- * four long kernels in chunks, their groups slower than 1.15x their median fell from ~28 % to ~12 %, though
- * the median step did not move. Chunks cost nothing measurable in its direct conv → pool (4 a thread), but
- * 1-2 % of the step each in Winograd's forward and backward (the backward's parts each sum a dU for the finish
- * to add), which stay one a thread; a conv's forward by images through im2col took 1.01-1.03x the time in
- * chunks on 2 threads. Only the ops measured to lose nothing ask for them.
- */
-export const CHUNK_FLOP = 1 << 22;
-/** Chunks a thread, at most, where an op asks for them (the pool's queue holds QUEUE_CALLS_PER_THREAD). */
-export const CHUNKS_PER_THREAD = 4;
-
 /** How many threads to give `flop` of work split into at most `parts` pieces. */
 export function threadsFor(flop: number, parts: number, minPerThread = MIN_FLOP_PER_THREAD): number {
   return Math.max(1, Math.min(engine().threads, parts, Math.floor(flop / minPerThread)));
@@ -55,17 +40,13 @@ export function evenRanges(items: number, parts: number, align: number): Array<[
 
 /**
  * `items` (images of a batch, rows of a matrix) of a compute-bound kernel doing `flop` in all: [start, count]
- * ranges, one per thread (up to `chunks` a thread, CHUNK_FLOP each at least), each a multiple of `align` but
- * the last; one range [0, items] (even for 0 items) when threads don't pay.
+ * ranges, one per thread, each a multiple of `align` but the last; one range [0, items] (even for 0 items)
+ * when threads don't pay.
  */
 export function splitWork(
-  items: number, flop: number, align = 1, minPerThread = MIN_FLOP_PER_THREAD, chunks = 1,
+  items: number, flop: number, align = 1, minPerThread = MIN_FLOP_PER_THREAD,
 ): Array<[start: number, count: number]> {
-  const most = Math.ceil(items / align);
-  const threads = threadsFor(flop, most, minPerThread);
-  // A whole number of chunks a thread, so that the threads end together when none is held up.
-  const each = threads > 1 ? Math.max(1, Math.min(chunks, Math.floor(flop / threads / CHUNK_FLOP), Math.floor(most / threads))) : 1;
-  return evenRanges(items, threads * each, align);
+  return evenRanges(items, threadsFor(flop, Math.ceil(items / align), minPerThread), align);
 }
 
 /**

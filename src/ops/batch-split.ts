@@ -10,14 +10,14 @@ import { align64 } from '../backend/memory.js';
 
 /**
  * Runs call(n0, n, scratch) for each part [n0, n0 + n) of `images` (or of one image's output rows, split from
- * `minPerThread` FLOP a part); scratchBytes(n) is a part's scratch. Up to `chunks` parts a thread (split.ts).
+ * `minPerThread` FLOP a part); scratchBytes(n) is a part's scratch.
  */
 export function forwardByImages(
   images: number, flop: number, scratchBytes: (n: number) => number,
-  call: (n0: number, n: number, scratch: number) => KernelCall, minPerThread?: number, chunks = 1,
+  call: (n0: number, n: number, scratch: number) => KernelCall, minPerThread?: number,
 ): void {
   const e = engine();
-  const parts = splitWork(images, flop, 1, minPerThread, chunks);
+  const parts = splitWork(images, flop, 1, minPerThread);
   const stride = align64(scratchBytes(parts[0][1]));
   const scratch = e.scratch(stride * parts.length);
   e.parallel(parts.map(([n0, n], t) => call(n0, n, scratch + t * stride)));

@@ -2,7 +2,7 @@
 // x (N,H,W,C), w (KH,KW,C/groups,F) as Keras, y (N,OH,OW,F). Padding is explicit per side: a layer with
 // padding 'same' computes TensorFlow's split (extra row/column at the bottom/right) and passes it here.
 import { bumpKernelChoices, engine, type KernelCall } from '../backend/engine.js';
-import { CHUNKS_PER_THREAD, MIN_FLOP_PER_SPLIT_IMAGE, splitWork } from '../backend/split.js';
+import { MIN_FLOP_PER_SPLIT_IMAGE, splitWork } from '../backend/split.js';
 import { forwardByImages, backwardByImages } from './batch-split.js';
 import type { Tensor } from '../tensor.js';
 import { align64 } from '../backend/memory.js';
@@ -249,7 +249,6 @@ export function conv2dForwardMaxPool2(
       n, d.H, d.W, d.C, d.F, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.padTop, g.padLeft, g.dilationH, g.dilationW, act, alpha,
       argmax ? argmax.ptr + 4 * n0 * pooledImage : 0, n0 * d.OH * d.OW * d.F, scratch,
     ],
-    undefined, CHUNKS_PER_THREAD, // no slower in chunks (conv2dForward's by images through im2col: 1.01-1.03x the time)
   );
 }
 
@@ -284,7 +283,7 @@ export function conv2dBackwardMaxPool2(
   if (!dw && !db) return;
   const e = engine();
   const k = e.kernels;
-  const parts = splitWork(d.N, 2 * d.N * d.OH * d.OW * d.F * d.KH * d.KW * d.C, 1, undefined, CHUNKS_PER_THREAD);
+  const parts = splitWork(d.N, 2 * d.N * d.OH * d.OW * d.F * d.KH * d.KW * d.C);
   const dwBytes = align64(4 * w.size); // the kernel always sums dw: into scratch when dw is not asked for
   const dbBytes = db ? align64(4 * d.F) : 0;
   const stride = dwBytes + dbBytes + align64(k.conv2d_backward_maxpool2_scratch_bytes(d.C, d.F, d.KH, d.KW, d.OH, d.OW, g.strideH, g.strideW, g.dilationH, g.dilationW));

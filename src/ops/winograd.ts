@@ -246,8 +246,6 @@ export function winogradBackward(
   const F = dy.shape[3];
   const [OH, OW] = pool ? [pool.OH, pool.OW] : [dy.shape[1], dy.shape[2]];
   const flop = 2 * 2 * 9 * N * OH * OW * C * F;
-  // One part a thread: in chunks (split.ts), each part summing its own dU for the finish to add, the MNIST
-  // convnet's 2-thread training step took 1-2 % longer on a quiet machine (a chunked forward cost 1 % too).
   const parts = splitWork(N, flop);
   const uBytes = dx && !plan ? align64(k.winograd_filter_bytes(C, F, tile)) : 0;
   const partBytes = align64(k.winograd_dw_part_bytes(C, F, tile));
