@@ -38,6 +38,16 @@ const MINIFY_WORKER_SOURCE = {
   },
 };
 
+/**
+ * `new Error(m)` and `Error(m)` make the same error (ECMA-262: Error called as a function constructs one):
+ * the minified bundles drop the `new` of their ~350 throws, 1.4 kB of the main bundle. (terser's `unsafe`
+ * would too, with rewrites that differ for some values: String(x) → "" + x throws on a symbol.)
+ */
+const ERROR_WITHOUT_NEW = {
+  name: 'error-without-new',
+  renderChunk: (code) => ({ code: code.replace(/\bnew Error\(/g, 'Error('), map: null }),
+};
+
 /** Writes the bundled declarations again as .d.cts, the types of the CommonJS build. */
 const copyForCommonJs = (base) => ({
   name: 'copy-d-cts',
@@ -87,6 +97,7 @@ const subpathEntry = (name, external) => [
       ONE_ENGINE,
       typescript({ tsconfig: './tsconfig.json', declaration: false, declarationDir: undefined, outDir: 'dist' }),
       terser(TERSER),
+      ERROR_WITHOUT_NEW,
     ],
   },
   {
@@ -113,6 +124,7 @@ export default [
       typescript({ tsconfig: './tsconfig.json', declaration: false, declarationDir: undefined, outDir: 'dist' }),
       MINIFY_WORKER_SOURCE,
       terser(TERSER),
+      ERROR_WITHOUT_NEW,
     ],
   },
   {

@@ -73,6 +73,8 @@ export class Engine {
   /** How many times scratch was (re)allocated while recording. */
   private scratchMoves = 0;
   private recordingKernels: KernelExports | null = null;
+  /** While a trace records, the kernels themselves (`kernels` is then the recorder). */
+  private realKernels: KernelExports | null = null;
   private recordingTemps: number[] = [];
   /** The kernel modules loaded by `extend`, by their source. */
   private readonly extensions = new Map<KernelModuleSource, Promise<void>>();
@@ -183,14 +185,17 @@ export class Engine {
    * replay with the same pointers. While recording, scratch comes from a block of the trace's own (freed
    * with `releaseTrace`), so later ops cannot move it; when it had to grow during the run, the run is
    * recorded again with the final size, so every recorded pointer is into the block the trace keeps.
-   * `f` must be deterministic given shapes: what it decides from values it reads in JS is not recorded.
+   * `f` must be deterministic given shapes: what it decides from values it reads in JS is not recorded
+   * (what must run afresh at each replay goes through `live`).
+   * With `once` (a training step: it writes what it reads, so it cannot run twice), scratch starts at the
+   * engine's own size and `f` runs once: when scratch had to grow anyway, `trace` is null (f's work is done).
    */
-  record<T>(f: () => T): { result: T; trace: Trace } {
+  record<T>(f: () => T, once = false): { result: T; trace: Trace | null } {
     if (this.recording) throw new Error('simdnet: engine.record: already recording');
     const saved = [this.scratchOffset, this.scratchBytes];
-    const real = this.kernels;
+    const real = (this.realKernels = this.kernels);
     this.recordingKernels ??= recorder(real, (step) => this.recording?.push(step));
-    let bytes = 0;
+    let bytes = once ? Math.max(this.scratchBytes, 64) : 0;
     try {
       for (;;) {
         this.scratchOffset = -1;
@@ -215,6 +220,16 @@ export class Engine {
           this.scratchOffset = -1; // now the trace's
           return { result, trace };
         }
+        if (once) {
+          // The grown block becomes the engine's scratch, so a next recording starts at this size.
+          if (saved[0] >= 0) this.heap.release(saved[0]);
+          saved[0] = this.scratchOffset;
+          saved[1] = this.scratchBytes;
+          this.scratchOffset = -1;
+          for (const t of this.recordingTemps) this.heap.release(t);
+          this.recordingTemps = [];
+          return { result, trace: null };
+        }
         bytes = this.scratchBytes;
         this.heap.release(this.scratchOffset);
       }
@@ -228,6 +243,26 @@ export class Engine {
       this.kernels = real;
       [this.scratchOffset, this.scratchBytes] = saved;
     }
+  }
+
+  /**
+   * Runs `f` now and, while a trace records, keeps it in the trace to run again at each replay: the JS a
+   * recorded training step must redo every time (the loss read back, a dropout seed, the optimizer's update).
+   * Its kernel calls are not recorded (they run again inside `f`); `f` must not allocate from an arena.
+   */
+  live(f: () => void): void {
+    const steps = this.recording;
+    if (!steps) return f();
+    const kernels = this.kernels;
+    this.recording = null;
+    this.kernels = this.realKernels!;
+    try {
+      f();
+    } finally {
+      this.recording = steps;
+      this.kernels = kernels;
+    }
+    steps.push({ run: f });
   }
 
   /**

@@ -5,6 +5,7 @@ import type { Arena } from '../backend/arena.js';
 import { Tensor } from '../tensor.js';
 import { dropoutForward, dropoutBackward } from '../ops/dropout.js';
 import { randomSeed } from '../random.js';
+import { engine } from '../backend/engine.js';
 import { Layer, type LayerArgs } from './layer.js';
 import type { Node } from './node.js';
 
@@ -29,7 +30,9 @@ export class Dropout extends Layer {
   forward(x: Tensor, node: Node, arena: Arena): Tensor {
     if (!node.training || this.rate === 0) return x;
     const y = Tensor.empty(x.shape, arena);
-    dropoutForward(x, y, node.keep('mask', Tensor.empty(x.shape, arena)), this.rate, randomSeed());
+    const mask = node.keep('mask', Tensor.empty(x.shape, arena));
+    // A new seed each step, also where a recorded step replays (src/model/training-plan.ts).
+    engine().live(() => dropoutForward(x, y, mask, this.rate, randomSeed()));
     return y;
   }
 

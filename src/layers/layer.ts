@@ -13,9 +13,10 @@
 //     (`node.input`, `node.inputs`, `node.output`). `node.training` says training or inference;
 //     `node.logits` asks a layer that ends in softmax for its logits instead (the loss fuses the softmax).
 //     forward never writes into x (x may be another call's kept output); it may return x itself (identity).
-//     At inference (node.training false) forward must do its work through kernels only, deciding nothing
-//     in JS from tensor values: predict records one run and replays its kernel calls
-//     (src/model/inference-plan.ts).
+//     Forward (and backward) must do their work through kernels only, deciding nothing in JS from tensor
+//     values: predict records one run and replays its kernel calls (src/model/inference-plan.ts), and so
+//     does training from its second step (src/model/training-plan.ts). What must differ from step to step
+//     (a dropout seed) runs inside `engine().live(...)`. Training replays only the library's own classes.
 //
 //   backward(dy, node, arena, needDx) → dx | null
 //     dy is d(loss)/d(y) of that call and belongs to this call: backward may overwrite it and may return it

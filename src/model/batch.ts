@@ -7,8 +7,13 @@ import { Tensor } from '../tensor.js';
 
 /** Rows order[start .. start+count) of src (N, ...), in that order, as an arena tensor (count, ...). */
 export function gatherRows(src: Tensor, order: Int32Array | null, start: number, count: number, arena: Arena): Tensor {
+  return gatherRowsInto(src, order, start, Tensor.empty([count, ...src.shape.slice(1)], arena));
+}
+
+/** The same into `out` (count, ...), which it returns. */
+export function gatherRowsInto(src: Tensor, order: Int32Array | null, start: number, out: Tensor): Tensor {
   const rowSize = src.size / src.shape[0];
-  const out = Tensor.empty([count, ...src.shape.slice(1)], arena);
+  const count = out.shape[0];
   const heap = engine().heap.f32; // taken after the allocation: growth detaches views
   const from = src.ptr >> 2;
   const to = out.ptr >> 2;

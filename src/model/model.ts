@@ -8,7 +8,8 @@
 // their gradients; the first gradient to arrive is kept as it is, so a slot with one reader (a chain)
 // costs no copy and no add — the in-place fast path. Parameter gradients are zeroed once per step and
 // every call adds into them (a shared layer's calls sum up). One optimizer kernel per parameter, then the
-// arena is reset: memory is flat from the second batch on.
+// arena is reset: memory is flat from the second batch on. From the second step of a batch size on, the step
+// is recorded once and replayed with its live JS (src/model/training-plan.ts).
 import { Arena } from '../backend/arena.js';
 import { engine } from '../backend/engine.js';
 import { Tensor } from '../tensor.js';
@@ -28,6 +29,7 @@ import type { SymbolicTensor } from './symbolic.js';
 import { describeValue } from '../describe.js';
 import { firstNonFinite } from '../ops/finite.js';
 import { InferencePlan, MAX_PLAN_BYTES } from './inference-plan.js';
+import { TrainingPlan, trainingReplays } from './training-plan.js';
 import { BatchNormFolds, type FoldAction } from './bn-fold.js';
 import { markReluPoolPairs } from './relu-pool.js';
 import { convPoolFusion, convPoolPairs, convThenPool, convThenPoolTraining, trainingConvPoolPairs, type ConvPoolAction } from './conv-pool.js';
@@ -86,6 +88,12 @@ export abstract class Model {
   protected readonly arena = new Arena();
   /** predict's recorded runs, per batch size (src/model/inference-plan.ts). */
   private plans: InferencePlan[] = [];
+  /** trainBatch's recorded step (src/model/training-plan.ts), and the batch size of the step before. */
+  private trainingPlan: TrainingPlan | null = null;
+  private lastRows = 0;
+  /** What the last training step reported, and where it was (for its error message). */
+  private batch: BatchResult = { loss: 0, perOutput: [] };
+  private where = '';
   /** Batch norms folded into the layer before them in predict (src/model/bn-fold.ts). */
   private readonly bnFolds = new BatchNormFolds();
   private disposed = false;
@@ -174,6 +182,7 @@ export abstract class Model {
       throw new Error(`simdnet: ${this.name}.compile: unknown metric ${describeValue(m)} (known: accuracy)`);
     });
     if (this.optimizer && this.optimizer !== optimizer) this.optimizer.dispose();
+    this.dropTrainingPlan(); // the losses decide the recorded forward (a fused softmax)
     this.losses = losses;
     this.lossWeights = weights as number[];
     this.optimizer = optimizer;
@@ -336,11 +345,13 @@ export abstract class Model {
   }
 
   /**
-   * Gives back the memory kept for the next batch's activations and gradients (the arena's chunk): at the
-   * end of fit(), fitDataset() and evaluate(). trainOnBatch() keeps it for the next call; dispose() frees it.
+   * Gives back the memory kept for the next batch's activations and gradients (the arena's chunk and the
+   * training plan): at the end of fit() and fitDataset(); evaluate() gives back the arena's. trainOnBatch()
+   * keeps both for the next call; dispose() frees them.
    */
   releaseBatchMemory(): void {
     this.arena.reset();
+    this.dropTrainingPlan();
   }
 
   /** The parameters training moves: those of trainable layers, each once (a shared layer appears once). */
@@ -351,66 +362,107 @@ export abstract class Model {
   /**
    * Forward, losses, backward and one optimizer step on rows order[start .. start+count) of xs and ys.
    * Only scalars cross into JS. A non-finite loss throws before backward, so the weights stay as they were
-   * before this batch; `where` ("epoch 3, batch 17") goes into that message.
+   * before this batch; `where` ("epoch 3, batch 17") goes into that message. From the second step of a
+   * batch size on, the step is recorded once and replayed (src/model/training-plan.ts).
    */
   trainBatch(xs: Tensor[], ys: Tensor[], order: Int32Array | null, start: number, count: number, where = ''): BatchResult {
     // The step's kernels come back to back; workers asleep since the last step would make its first wait.
     engine().wakeWorkers();
     const graph = this.graphFor('fit');
-    const fused = this.fusedOutputs(graph);
+    this.where = where;
+    const plan = this.trainingPlanFor(graph, count);
     try {
-      const xb = xs.map((x) => gatherRows(x, order, start, count, this.arena));
-      const yb = ys.map((y) => gatherRows(y, order, start, count, this.arena));
-      const values = this.forward(graph, xb, true, fused, this.arena, this.trainingActions(graph));
-      const grads: (Tensor | null)[] = new Array(graph.slotCount).fill(null);
-      // A gradient arriving at a slot: kept as it is when it is the first (one reader: no copy, no add),
-      // else added into the sum (every gradient is owned by its receiver, so the sum may be written in place).
-      const receive = (slot: number, g: Tensor): void => {
-        const have = grads[slot];
-        if (!have) grads[slot] = g;
-        else addInto(have, have, g);
-      };
+      if (plan?.replay(xs, ys, order, start)) return this.batch;
+      const arena = plan ? plan.fresh() : this.arena;
+      const xb = xs.map((x) => gatherRows(x, order, start, count, arena));
+      const yb = ys.map((y) => gatherRows(y, order, start, count, arena));
+      const step = (): void => this.step(graph, xb, yb, arena);
+      if (plan) plan.record(xb.concat(yb), step);
+      else step();
+      return this.batch;
+    } finally {
+      this.endBatch(graph);
+    }
+  }
+
+  /**
+   * The training plan for a step of `rows` rows, or null: a plan is made for a batch size seen twice in a
+   * row (the first step sizes the scratch the recording starts with), and kept while it stays valid.
+   */
+  private trainingPlanFor(graph: Graph, rows: number): TrainingPlan | null {
+    let plan = this.trainingPlan;
+    if (plan && !plan.valid(graph)) plan = this.dropTrainingPlan();
+    const seen = this.lastRows;
+    this.lastRows = rows;
+    if (plan?.rows === rows) return plan;
+    if (rows !== seen || !trainingReplays(graph)) return null;
+    this.dropTrainingPlan();
+    return (this.trainingPlan = new TrainingPlan(graph, rows));
+  }
+
+  private dropTrainingPlan(): null {
+    this.trainingPlan?.dispose();
+    return (this.trainingPlan = null);
+  }
+
+  /**
+   * One step on gathered rows: forward, the losses (read back, and a non-finite total refused before
+   * anything is written), backward, weight penalties and the optimizer's update; the result in `batch`.
+   * What must run afresh when the step is replayed goes through `engine().live`.
+   */
+  private step(graph: Graph, xb: Tensor[], yb: Tensor[], arena: Arena): void {
+    const e = engine();
+    const fused = this.fusedOutputs(graph);
+    const values = this.forward(graph, xb, true, fused, arena, this.trainingActions(graph));
+    const outs = graph.outputSlots.map((slot) => values[slot]!);
+    const dys = outs.map((h) => Tensor.empty(h.shape, arena));
+    e.live(() => {
       let total = 0;
-      const perOutput = graph.outputs.map((_, k) => {
-        const h = values[graph.outputSlots[k]]!;
-        const dy = Tensor.empty(h.shape, this.arena);
+      const perOutput = outs.map((h, k) => {
         const loss = this.losses[k];
-        const value = fused[k] ? loss.computeFromLogits(h, yb[k], dy) : loss.compute(h, yb[k], dy);
+        const value = fused[k] ? loss.computeFromLogits(h, yb[k], dys[k]) : loss.compute(h, yb[k], dys[k]);
         const w = this.lossWeights[k];
-        if (w !== 1) scaleInto(dy, dy, w);
+        if (w !== 1) scaleInto(dys[k], dys[k], w);
         total += w * value;
-        const correct = this.metrics.length ? countCorrect(h, yb[k], loss.sparse) : 0;
-        return { loss: value, correct, dy, slot: graph.outputSlots[k] };
+        return { loss: value, correct: this.metrics.length ? countCorrect(h, yb[k], loss.sparse) : 0 };
       });
       if (!Number.isFinite(total)) {
         const error = new Error(
-          `simdnet: ${this.name}: the loss is ${total}${where ? ` at ${where}` : ''}; training stopped before that batch's update, ` +
+          `simdnet: ${this.name}: the loss is ${total}${this.where ? ` at ${this.where}` : ''}; training stopped before that batch's update, ` +
             `so the weights are those from before it. Look for NaN or Infinity in the inputs and labels, or lower the learning rate (${this.optimizer!.learningRate}).`,
         );
         throw Object.assign(error, { nonFiniteLoss: total }); // fit's terminateOnNaN reads it
       }
-      for (const o of perOutput) receive(o.slot, o.dy);
-      // Parameter gradients: zeroed once per step, then every call's backward adds into them.
-      const k = engine().kernels;
-      for (const layer of graph.layers) {
-        if (layer.trainable) for (const p of layer.params) if (p.grad) k.fill_f32(p.grad.ptr, p.grad.size, 0);
-      }
-      for (let i = graph.steps.length - 1; i >= 0; i--) {
-        const step = graph.steps[i];
-        const dy = grads[step.outSlot];
-        if (!dy) continue; // nothing downstream reached the loss
-        const dxs = step.layer.callBackward(dy, step.node, this.arena, step.needDx);
-        dxs.forEach((dx, j) => {
-          if (dx && step.needDx[j]) receive(step.inSlots[j], dx);
-        });
-      }
-      // Weight penalties (sn.regularizers): their gradients join the parameters', their sum the loss (as TF.js).
-      for (const layer of graph.layers) if (layer.trainable) total += layer.regularize();
-      this.optimizer!.applyGradients(this.trainableParams(graph));
-      return { loss: total, perOutput: perOutput.map((o) => ({ loss: o.loss, correct: o.correct })) };
-    } finally {
-      this.endBatch(graph);
+      this.batch = { loss: total, perOutput };
+    });
+    const grads: (Tensor | null)[] = new Array(graph.slotCount).fill(null);
+    // A gradient arriving at a slot: kept as it is when it is the first (one reader: no copy, no add),
+    // else added into the sum (every gradient is owned by its receiver, so the sum may be written in place).
+    const receive = (slot: number, g: Tensor): void => {
+      const have = grads[slot];
+      if (!have) grads[slot] = g;
+      else addInto(have, have, g);
+    };
+    dys.forEach((dy, k) => receive(graph.outputSlots[k], dy));
+    // Parameter gradients: zeroed once per step, then every call's backward adds into them.
+    for (const layer of graph.layers) {
+      if (layer.trainable) for (const p of layer.params) if (p.grad) e.kernels.fill_f32(p.grad.ptr, p.grad.size, 0);
     }
+    for (let i = graph.steps.length - 1; i >= 0; i--) {
+      const step = graph.steps[i];
+      const dy = grads[step.outSlot];
+      if (!dy) continue; // nothing downstream reached the loss
+      const dxs = step.layer.callBackward(dy, step.node, arena, step.needDx);
+      dxs.forEach((dx, j) => {
+        if (dx && step.needDx[j]) receive(step.inSlots[j], dx);
+      });
+    }
+    const params = this.trainableParams(graph);
+    e.live(() => {
+      // Weight penalties (sn.regularizers): their gradients join the parameters', their sum the loss (as TF.js).
+      for (const layer of graph.layers) if (layer.trainable) this.batch.loss += layer.regularize();
+      this.optimizer!.applyGradients(params);
+    });
   }
 
   /** Mean losses and correct fractions over rows [start, start+n), in batches (no training). */
@@ -504,7 +556,7 @@ export abstract class Model {
     try {
       r = this.evaluateRows(xs, ys, null, 0, n, batchSize);
     } finally {
-      this.releaseBatchMemory();
+      this.arena.reset();
     }
     if (this.outputNames.length === 1) return { loss: r.loss, accuracy: r.perOutput[0].correct / n };
     const logs = this.logsOf(r, n);
@@ -693,6 +745,7 @@ export abstract class Model {
     this.disposed = true;
     for (const p of this.plans) p.dispose();
     this.plans = [];
+    this.dropTrainingPlan();
     this.bnFolds.dispose();
     for (const l of this.layers) l.dispose();
     this.optimizer?.dispose();

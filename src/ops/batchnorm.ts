@@ -51,6 +51,9 @@ export function batchNormTrainForward(
     x.ptr, gamma.ptr, beta.ptr, y.ptr, savedMean.ptr, savedInvStd.ptr, movingMean.ptr, movingVariance.ptr,
     rows, c, momentum, epsilon, varianceFactor, scratch,
   );
+  // No optimizer marks the moving statistics: what is derived from them (predict's folds) must see the change.
+  movingMean.markWritten();
+  movingVariance.markWritten();
 }
 
 /** Inference forward: y = gamma * (x - movingMean) / sqrt(movingVariance + epsilon) + beta. y may be x. */

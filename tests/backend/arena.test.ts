@@ -103,6 +103,8 @@ describe('a model\'s batch memory', () => {
     m.evaluate(x, y, { batchSize: 4 });
     const settled = heap.bytesInUse;
     expect(allocCalls(() => void m.trainOnBatch(x, y), true)).toBeGreaterThan(2); // the first: block by block
+    // The second of that size records the step (src/model/training-plan.ts): its own rows, activations, scratch.
+    expect(allocCalls(() => void m.trainOnBatch(x, y), true)).toBeGreaterThan(2);
     const kept = heap.bytesInUse;
     expect(kept).toBeGreaterThan(settled);
     for (let i = 0; i < 5; i++) {
