@@ -3,6 +3,7 @@
 // give [0, 1] for images scaled to [0, 1]). Training only; see augmentation.ts.
 import type { Arena } from '../backend/arena.js';
 import { Tensor } from '../tensor.js';
+import { engine } from '../backend/engine.js';
 import { describeValue } from '../describe.js';
 import { adjustContrast } from '../ops/augment.js';
 import { AugmentationLayer, factorRange, type AugmentationArgs } from './augmentation.js';
@@ -34,9 +35,12 @@ export class RandomContrast extends AugmentationLayer {
   protected augment(x: Tensor, y: Tensor, arena: Arena): void {
     const n = x.shape[0];
     const factors = Tensor.empty([n], arena);
-    const f = factors.view();
-    for (let i = 0; i < n; i++) f[i] = this.draw([1 - this.factor[0], 1 + this.factor[1]]);
-    adjustContrast(x, y, factors, this.valueRange[0], this.valueRange[1]);
+    // New factors each step, also where a recorded step replays (src/model/training-plan.ts).
+    engine().live(() => {
+      const f = factors.view();
+      for (let i = 0; i < n; i++) f[i] = this.draw([1 - this.factor[0], 1 + this.factor[1]]);
+      adjustContrast(x, y, factors, this.valueRange[0], this.valueRange[1]);
+    });
   }
 
   protected layerConfig(): Record<string, unknown> {

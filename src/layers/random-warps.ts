@@ -4,6 +4,7 @@
 // (assembly/augment.ts: bilinear or nearest, f32x4 over channels). Training only; see augmentation.ts.
 import type { Arena } from '../backend/arena.js';
 import { Tensor } from '../tensor.js';
+import { engine } from '../backend/engine.js';
 import { describeValue } from '../describe.js';
 import { warpAffine, FILL_MODES, type FillMode } from '../ops/augment.js';
 import { AugmentationLayer, factorRange, type AugmentationArgs } from './augmentation.js';
@@ -41,9 +42,12 @@ abstract class RandomWarp extends AugmentationLayer {
   protected augment(x: Tensor, y: Tensor, arena: Arena): void {
     const [n, h, w] = x.shape;
     const mats = Tensor.empty([n, 6], arena);
-    const m = mats.view();
-    for (let i = 0; i < n; i++) m.set(this.matrix(h, w), i * 6);
-    warpAffine(x, y, mats, this.fillMode, this.fillValue, this.interpolation);
+    // New transforms each step, also where a recorded step replays (src/model/training-plan.ts).
+    engine().live(() => {
+      const m = mats.view();
+      for (let i = 0; i < n; i++) m.set(this.matrix(h, w), i * 6);
+      warpAffine(x, y, mats, this.fillMode, this.fillValue, this.interpolation);
+    });
   }
 
   protected warpConfig(): Record<string, unknown> {

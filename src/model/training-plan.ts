@@ -5,15 +5,16 @@
 // the same size records: forward, loss, backward and update run inside `engine().record`, the batch's
 // rows, activations and gradients come from the plan's own arena (kept, not reset), and what must happen
 // afresh each step runs as live JS inside the trace (`engine().live`): the loss read back and checked,
-// dropout's seeds, the weight penalties and the optimizer's update (its learning rate and step move).
+// dropout's seeds and augmentation's transforms, the weight penalties and the optimizer's update (its
+// learning rate and step move).
 // Later steps gather their rows into the plan's input tensors and replay. The trace is remade when
 //   - a layer's parameters, their tensors or gradients were replaced, or a layer or parameter was frozen
 //     or unfrozen,
 //   - the engine was replaced or a kernel choice changed (`forceConv2dPath`),
 //   - the model was compiled again (a loss decides the forward: a fused softmax), or its graph changed.
 // Only the library's own layers replay (their training forward and backward decide nothing in JS from
-// values: Layer's contract); a graph with any other layer (a subclass of sn.Layer) or an augmentation
-// layer (it draws its transforms in JS) trains step by step. The same values bit for bit either way.
+// values: Layer's contract; augmentation draws its transforms in live JS); a graph with any other layer
+// (a subclass of sn.Layer) trains step by step. The same values bit for bit either way.
 import { Arena } from '../backend/arena.js';
 import { engine, kernelChoiceEpoch, type Trace } from '../backend/engine.js';
 import type { Tensor } from '../tensor.js';
@@ -29,10 +30,10 @@ export function setTrainingPlans(on: boolean): void {
   enabled = on;
 }
 
-/** Whether every call of `graph` may replay: a layer class of the library's own, not an augmentation layer. */
+/** Whether every call of `graph` may replay: each layer's class is one of the library's own. */
 export function trainingReplays(graph: Graph): boolean {
   const classes = layerClasses as unknown as Record<string, unknown>;
-  return enabled && graph.steps.every(({ layer }) => classes[layer.constructor.name] === layer.constructor && !(layer instanceof layerClasses.AugmentationLayer));
+  return enabled && graph.steps.every(({ layer }) => classes[layer.constructor.name] === layer.constructor);
 }
 
 /** Calls `f` on everything a recorded step's pointers and kernel choices depend on besides shapes. */
