@@ -39,3 +39,24 @@ it('keeps simdnet/quantize under 40 KiB, importing the main entry instead of car
   expect(main).toContain('gemm_f32');
   expect(main.filter((name) => name.startsWith('int8_'))).toEqual([]);
 });
+
+it('throws the same errors from the minified bundles (their `Error("simdnet: …")` calls are shortened)', async () => {
+  const sn = await import('../dist/simdnet.js');
+  const { createRequire } = await import('node:module');
+  const cjs = createRequire(import.meta.url)('../dist/simdnet.cjs');
+  for (const lib of [sn, cjs]) {
+    let error: unknown = null;
+    try {
+      lib.layers.dropout({ rate: 2 });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(Error);
+    const { message, stack } = error as Error;
+    expect(message).toMatch(/^simdnet: dropout_\d+: rate must be in \[0, 1\), got 2$/);
+    // The shortening helper is left out of the trace: its first frame is the function that threw.
+    expect(stack!.split('\n')[1]).not.toMatch(/\$e_/);
+  }
+  // Only the helper itself still makes a prefixed error.
+  expect(readFileSync('dist/simdnet.js', 'utf8').match(/Error\(["`]simdnet: /g)).toEqual(['Error("simdnet: ']);
+});
