@@ -1,9 +1,21 @@
 // Optimizer steps in place over one parameter tensor and its gradient (assembly/optimizers.ts), following
 // TensorFlow.js's SGD / Momentum, Adam and RMSProp rules. State buffers are tensors the caller owns, shaped
 // like the parameter and zeroed before the first step.
-import { engine } from '../backend/engine.js';
+import { engine, type KernelCall, type KernelName } from '../backend/engine.js';
+import { splitRanges } from '../backend/split.js';
 import type { Tensor } from '../tensor.js';
 import { refuseAliasing } from './alias.js';
+
+/**
+ * An elementwise update of n values: one call, or one per thread on slices of 16 floats (whole cache lines)
+ * where each slice touches enough memory to pay for the hand-off (src/backend/split.ts). `arrays` are the
+ * pointers (0: none) that move with the slice; each value is updated by the same code either way.
+ */
+function inSlices(kernel: KernelName, arrays: number[], n: number, scalars: number[]): void {
+  engine().parallel(
+    splitRanges(n, arrays.length * n, 16).map(([at, count]) => [kernel, ...arrays.map((p) => p && p + 4 * at), count, ...scalars] as unknown as KernelCall),
+  );
+}
 
 function checkLike(op: string, w: Tensor, others: [string, Tensor | null][]): void {
   for (const [name, t] of others) {
@@ -21,13 +33,12 @@ export function sgdUpdate(w: Tensor, g: Tensor, velocity: Tensor | null, lr: num
   const op = 'sgdUpdate';
   checkLike(op, w, [['g', g], ['velocity', velocity]]);
   refuseAliasing('sgdUpdate', { w, velocity }, { g });
-  const k = engine().kernels;
   if (momentum === 0) {
-    k.sgd_update_f32(w.ptr, g.ptr, w.size, lr);
+    inSlices('sgd_update_f32', [w.ptr, g.ptr], w.size, [lr]);
     return;
   }
   if (!velocity) throw new Error(`simdnet ${op}: momentum ${momentum}${nesterov ? ' (nesterov)' : ''} needs a velocity tensor shaped like w [${w.shape}]`);
-  k.sgd_momentum_update_f32(w.ptr, g.ptr, velocity.ptr, w.size, lr, momentum, nesterov ? 1 : 0);
+  inSlices('sgd_momentum_update_f32', [w.ptr, g.ptr, velocity.ptr], w.size, [lr, momentum, nesterov ? 1 : 0]);
 }
 
 /**
@@ -45,7 +56,7 @@ export function adamUpdate(
   const bc1 = 1 - Math.pow(Math.fround(beta1), step);
   const bc2 = 1 - Math.pow(Math.fround(beta2), step);
   refuseAliasing('adamUpdate', { w, m, v }, { g });
-  engine().kernels.adam_update_f32(w.ptr, g.ptr, m.ptr, v.ptr, w.size, lr, beta1, 1 - beta1, beta2, 1 - beta2, epsilon, bc1, bc2);
+  inSlices('adam_update_f32', [w.ptr, g.ptr, m.ptr, v.ptr], w.size, [lr, beta1, 1 - beta1, beta2, 1 - beta2, epsilon, bc1, bc2]);
 }
 
 /**
@@ -61,5 +72,5 @@ export function rmspropUpdate(
     throw new Error(`simdnet ${op}: momentum ${momentum} needs a momentum buffer shaped like w [${w.shape}]`);
   }
   refuseAliasing('rmspropUpdate', { w, meanSquare, momentumBuf }, { g });
-  engine().kernels.rmsprop_update_f32(w.ptr, g.ptr, meanSquare.ptr, momentumBuf ? momentumBuf.ptr : 0, w.size, lr, rho, 1 - rho, momentum, epsilon);
+  inSlices('rmsprop_update_f32', [w.ptr, g.ptr, meanSquare.ptr, momentumBuf ? momentumBuf.ptr : 0], w.size, [lr, rho, 1 - rho, momentum, epsilon]);
 }

@@ -1,4 +1,4 @@
-// Pooling and activations split a batch between threads (src/backend/split.ts). On the threaded build, with
+// Pooling, activations and optimizer updates split their work between threads (src/backend/split.ts). On the threaded build, with
 // shapes large enough to split (and an odd batch, so the parts differ), every result must equal the
 // single-threaded one exactly: each element is computed by the same code either way.
 import { describe, it, expect, afterAll } from 'vitest';
@@ -19,7 +19,7 @@ const dgs = Float32Array.from({ length: N * C }, () => r() * 2 - 1);
 type Results = Record<string, Float32Array>;
 
 /** Runs every split op on the current engine; returns the outputs and the largest number of parallel calls seen. */
-function runAll(): { out: Results; widest: number } {
+function runAll(): { out: Results; widest: number; widestUpdate: number } {
   const e = engine();
   let widest = 1;
   const parallel = e.parallel.bind(e);
@@ -72,21 +72,47 @@ function runAll(): { out: Results; widest: number } {
       sn.ops.activationBackward(a, x, dx, act);
       out[`dact${act}`] = dx.dataSync();
     }
+    // Optimizer updates over a parameter of x's size (+ 3, a tail past the last 16-float slice), x as gradient.
+    const n = x.size + 3;
+    const grad = sn.tensor(Float32Array.from({ length: n }, (_, i) => xs[i % xs.length]), [n]);
+    const w0 = Float32Array.from({ length: n }, (_, i) => Math.sin(i));
+    const widestBefore = widest;
+    widest = 1;
+    const updates: Record<string, (w: sn.Tensor, s1: sn.Tensor, s2: sn.Tensor) => void> = {
+      sgd: (w) => sn.ops.sgdUpdate(w, grad, null, 0.1),
+      momentum: (w, s1) => sn.ops.sgdUpdate(w, grad, s1, 0.1, 0.9),
+      nesterov: (w, s1) => sn.ops.sgdUpdate(w, grad, s1, 0.1, 0.9, true),
+      adam: (w, s1, s2) => sn.ops.adamUpdate(w, grad, s1, s2, 0.01, 0.9, 0.999, 1e-7, 3),
+      rmsprop: (w, s1) => sn.ops.rmspropUpdate(w, grad, s1, null, 0.01),
+      rmspropMomentum: (w, s1, s2) => sn.ops.rmspropUpdate(w, grad, s1, s2, 0.01, 0.9, 0.5),
+    };
+    for (const [name, update] of Object.entries(updates)) {
+      const [w, s1, s2] = [sn.tensor(w0, [n]), sn.tensor(new Float32Array(n).fill(0.5), [n]), sn.tensor(new Float32Array(n).fill(0.25), [n])];
+      update(w, s1, s2);
+      update(w, s1, s2);
+      [out[name], out[`${name}S1`], out[`${name}S2`]] = [w.dataSync(), s1.dataSync(), s2.dataSync()];
+      [w, s1, s2].forEach((t) => t.dispose());
+    }
+    grad.dispose();
+    const widestUpdate = widest;
+    widest = Math.max(widest, widestBefore);
     for (const t of [x, dy, dg, y, argmax, dx, g, gArg, a]) t.dispose();
-    return { out, widest };
+    return { out, widest, widestUpdate };
   } finally {
     e.parallel = parallel;
   }
 }
 
 describe.each(['plain', 'relaxed'] as const)('ops split across threads (%s SIMD)', (simd) => {
-  it('give exactly the single-threaded results for pooling and activations', async () => {
+  it('give exactly the single-threaded results for pooling, activations and optimizer updates', async () => {
     await sn.ready({ threads: 1, simd });
     const single = runAll();
     expect(single.widest).toBe(1);
+    expect(single.widestUpdate).toBe(1);
     await sn.ready({ threads: 2, simd });
     const threaded = runAll();
     expect(threaded.widest).toBe(2);
+    expect(threaded.widestUpdate).toBe(2);
     for (const key of Object.keys(single.out)) {
       expect(Array.from(threaded.out[key]), key).toEqual(Array.from(single.out[key]));
     }
