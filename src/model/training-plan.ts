@@ -30,10 +30,15 @@ export function setTrainingPlans(on: boolean): void {
   enabled = on;
 }
 
-/** Whether every call of `graph` may replay: each layer's class is one of the library's own. */
+let libraryClasses: Set<unknown> | null = null;
+
+/**
+ * Whether every call of `graph` may replay: each layer's class is one of the library's own (found among the
+ * exports by identity, not by name: an app's bundler may rename classes).
+ */
 export function trainingReplays(graph: Graph): boolean {
-  const classes = layerClasses as unknown as Record<string, unknown>;
-  return enabled && graph.steps.every(({ layer }) => classes[layer.constructor.name] === layer.constructor);
+  libraryClasses ??= new Set(Object.values(layerClasses));
+  return enabled && graph.steps.every(({ layer }) => libraryClasses!.has(layer.constructor));
 }
 
 /** Calls `f` on everything a recorded step's pointers and kernel choices depend on besides shapes. */
