@@ -192,6 +192,17 @@ describe('training plans', () => {
     }
     m.getWeights().forEach((t, i) => expect(t.dataSync(), `weight ${i}`).toEqual(before[i]));
     expect(Number.isFinite(await m.trainOnBatch(x, y))).toBe(true); // and training goes on
+    // The same in the step that records: nothing recorded, nothing written; the next step records.
+    const fresh = sn.sequential([L.dense({ units: 5, inputShape: [9, 7, 3] }), L.flatten(), L.dense({ units: 5 })]);
+    fresh.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    await fresh.trainOnBatch(x, y); // step by step
+    const weights = fresh.getWeights().map((t) => t.dataSync().slice());
+    await expect(fresh.trainOnBatch(bad, y)).rejects.toThrow(/the loss is/);
+    fresh.getWeights().forEach((t, i) => expect(t.dataSync(), `weight ${i}`).toEqual(weights[i]));
+    expect(await replaysDuring(async () => {
+      for (let i = 0; i < 3; i++) expect(Number.isFinite(await fresh.trainOnBatch(x, y))).toBe(true);
+    })).toBe(2);
+    fresh.dispose();
     [x, y, bad].forEach((t) => t.dispose());
     m.dispose();
   });
