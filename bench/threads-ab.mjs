@@ -1,36 +1,53 @@
-// Two builds of simdnet, 1 and 2 threads each, training the Keras MNIST convnet at batch 64: four engines in one
-// process, interleaved round by round (the order reversed every other round), 3 steps a sample. Prints each
-// engine's 10th-percentile and median step and the B/A ratios; its 2 ÷ 1 thread ratios hold up on a noisy host
-// better than separate runs do, since every engine sees the same minutes.
+// Two builds of simdnet, 1 and 2 threads each, training the Keras MNIST convnet at batch 64 (SGD) — or, with
+// --mlp, an MLP 784-512-512-10 with Adam (670 k parameters: its optimizer updates are ~10 % of a step): four
+// engines in one process, interleaved round by round (the order reversed every other round), 3 steps a sample.
+// Prints each engine's 10th-percentile and median step and the B/A ratios; its 2 ÷ 1 thread ratios hold up on a
+// noisy host better than separate runs do, since every engine sees the same minutes.
 //
-//   node [--experimental-wasm-relaxed-simd] bench/threads-ab.mjs <dist dir A> <dist dir B> [rounds=15]
+//   node [--experimental-wasm-relaxed-simd] bench/threads-ab.mjs <dist dir A> <dist dir B> [rounds=15] [--mlp]
 // (a dist dir holds a simdnet.js: this repository's dist/, or another commit's, built as bench/compare.mjs says)
 import { pathToFileURL } from 'node:url';
 import { join, resolve } from 'node:path';
 import { loadavg } from 'node:os';
 
-const [A, B] = [process.argv[2], process.argv[3]];
-if (!A || !B) throw new Error('usage: node bench/threads-ab.mjs <dist dir A> <dist dir B> [rounds]');
-const rounds = Number(process.argv[4] ?? 15);
+const mlp = process.argv.includes('--mlp');
+const [A, B, roundsArg] = process.argv.slice(2).filter((a) => a !== '--mlp');
+if (!A || !B) throw new Error('usage: node bench/threads-ab.mjs <dist dir A> <dist dir B> [rounds] [--mlp]');
+const rounds = Number(roundsArg ?? 15);
 const simd = process.execArgv.some((a) => a.includes('relaxed')) ? 'relaxed' : 'plain';
 const xs = new Float32Array(64 * 784).map((_, i) => Math.sin(i * 1.3));
 const ys = new Float32Array(64).map((_, i) => i % 10);
+
+/** The model trained, compiled; each library instance builds its own. */
+function build(sn) {
+  const L = sn.layers;
+  if (mlp) {
+    const m = sn.sequential([
+      L.dense({ inputShape: [784], units: 512, activation: 'relu' }), L.dense({ units: 512, activation: 'relu' }),
+      L.dense({ units: 10, activation: 'softmax' }),
+    ]);
+    m.compile({ optimizer: sn.optimizers.adam({ learningRate: 0.001 }), loss: 'sparseCategoricalCrossentropy' });
+    return m;
+  }
+  const m = sn.sequential({
+    layers: [
+      L.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }), L.maxPooling2d({ poolSize: 2 }),
+      L.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }), L.maxPooling2d({ poolSize: 2 }), L.flatten(),
+      L.dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+  m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy' });
+  return m;
+}
+
 const step = {};
 for (const [tag, dir] of [['A', A], ['B', B]]) {
   for (const threads of [1, 2]) {
     const sn = await import(`${pathToFileURL(join(resolve(dir), 'simdnet.js')).href}?${tag}${threads}`);
     await sn.ready({ threads, simd });
     sn.setSeed(3);
-    const L = sn.layers;
-    const m = sn.sequential({
-      layers: [
-        L.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }), L.maxPooling2d({ poolSize: 2 }),
-        L.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }), L.maxPooling2d({ poolSize: 2 }), L.flatten(),
-        L.dense({ units: 10, activation: 'softmax' }),
-      ],
-    });
-    m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy' });
-    const x = sn.tensor(xs, [64, 28, 28, 1]);
+    const m = build(sn);
+    const x = sn.tensor(xs, mlp ? [64, 784] : [64, 28, 28, 1]);
     const y = sn.tensor(ys, [64]);
     step[`${tag}${threads}t`] = () => m.trainOnBatch(x, y);
   }
