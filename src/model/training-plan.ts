@@ -83,8 +83,12 @@ export class TrainingPlan {
     sources.forEach((t, i) => gatherRowsInto(t, order, start, this.inputs[i]));
     engine().replay(trace);
     // Kernels wrote parameters no optimizer marks (batch norm's moving statistics): derived data must see it.
-    for (const l of this.graph.layers) for (const p of l.params) p.value.markWritten();
+    this.markWeightsWritten();
     return true;
+  }
+
+  private markWeightsWritten(): void {
+    for (const l of this.graph.layers) for (const p of l.params) p.value.markWritten();
   }
 
   /** Forgets any trace and its memory; returns the arena for the rows of a step about to be recorded. */
@@ -98,6 +102,10 @@ export class TrainingPlan {
    * more scratch than the engine had, which it has now) the next step records again.
    */
   record(inputs: Tensor[], step: () => void): void {
+    // Everything derived from a weight (Winograd's transformed filters) is made again inside the recording, so
+    // that each replay makes it from the weights of its step: a transform found fresh (a predict since the last
+    // update, a layer frozen until now) would leave the trace reading filters of weights long gone.
+    this.markWeightsWritten();
     const { trace } = engine().record(step, true);
     if (!trace) return;
     this.trace = trace;

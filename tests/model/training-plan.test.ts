@@ -170,6 +170,45 @@ describe('training plans', () => {
     [x, y].forEach((t) => t.dispose());
   });
 
+  it('records what is derived from the weights even when it was fresh: predict between steps, a layer unfrozen or frozen and set', async () => {
+    // predict after the first step transforms the Winograd filters of the new weights; the step that records
+    // then finds them fresh. A trace without the transform would replay stale filters.
+    const x = tensorOf([5, 9, 7, 3], 21);
+    const y = tensorOf([5], 22, (v) => Math.floor(v * 5));
+    const build = (): sn.LayersModel => {
+      const m = convnet();
+      m.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.05 }), loss: 'sparseCategoricalCrossentropy' });
+      return m;
+    };
+    await expectSameTraining(build, async (m) => {
+      const losses: number[] = [];
+      const predictions = async () => {
+        const p = m.predict(x) as sn.Tensor;
+        losses.push(...p.dataSync());
+        p.dispose();
+      };
+      losses.push((await m.trainOnBatch(x, y)) as number);
+      await predictions();
+      for (let i = 0; i < 4; i++) losses.push((await m.trainOnBatch(x, y)) as number);
+      await predictions();
+      // Frozen for a step (its filters stay fresh), then trained again from the step that records.
+      m.layers[1].trainable = false;
+      losses.push((await m.trainOnBatch(x, y)) as number);
+      m.layers[1].trainable = true;
+      for (let i = 0; i < 4; i++) losses.push((await m.trainOnBatch(x, y)) as number);
+      await predictions();
+      // Frozen while replayed, and its weights replaced: the replays must use the new ones.
+      m.layers[1].trainable = false;
+      for (let i = 0; i < 3; i++) losses.push((await m.trainOnBatch(x, y)) as number);
+      const w = m.getWeights();
+      m.setWeights(w.map((t) => sn.tensor(t.dataSync().map((v) => v * 0.8), t.shape)));
+      w.forEach((t) => t.dispose());
+      for (let i = 0; i < 3; i++) losses.push((await m.trainOnBatch(x, y)) as number);
+      return losses;
+    }, 8);
+    [x, y].forEach((t) => t.dispose());
+  });
+
   it('a non-finite loss in a replayed step throws and leaves the weights as they were', async () => {
     const m = sn.sequential([
       L.conv2d({ filters: 16, kernelSize: 3, activation: 'relu', inputShape: [9, 7, 3] }),
