@@ -7,7 +7,9 @@
 // afresh each step runs as live JS inside the trace (`engine().live`): the loss read back and checked,
 // dropout's seeds and augmentation's transforms, the weight penalties and the optimizer's update (its
 // learning rate and step move).
-// Later steps gather their rows into the plan's input tensors and replay. The trace is remade when
+// Later steps gather their rows into the plan's input tensors and replay. What is derived from weights
+// (Winograd's transformed filters) is made inside the trace, so each replay makes it from the weights of its
+// step. The trace is remade when
 //   - a layer's parameters, their tensors or gradients were replaced, or a layer or parameter was frozen
 //     or unfrozen,
 //   - the engine was replaced or a kernel choice changed (`forceConv2dPath`),
