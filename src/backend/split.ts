@@ -1,7 +1,7 @@
 // How ops divide work between threads. Compute-bound kernels (GEMM, convolutions) split when each part has
 // enough FLOPs to pay for waking a worker; memory-bound ones (pooling, activations) when each part touches
 // enough memory (~2 µs hand-off while the pool spins). Parts are contiguous ranges, one per thread.
-import { engine } from './engine.js';
+import { engine, type KernelCall, type KernelName } from './engine.js';
 
 /**
  * Work each thread must get before one more pays (a split group costs ~1.2 µs more than its larger part while
@@ -58,4 +58,15 @@ export function splitRanges(
 ): Array<[start: number, count: number]> {
   const parts = Math.min(engine().threads, Math.floor(elements / minPerThread), Math.ceil(items / align));
   return evenRanges(items, parts, align);
+}
+
+/**
+ * An elementwise kernel(arrays..., n, scalars...) over n values: one call, or one per thread on slices of 16
+ * floats (whole cache lines) where each slice touches enough memory (splitRanges). `arrays` are the pointers
+ * (0: none) that move with the slice; every value is computed by the same code either way.
+ */
+export function parallelElementwise(kernel: KernelName, arrays: number[], n: number, scalars: number[]): void {
+  engine().parallel(
+    splitRanges(n, arrays.length * n, 16).map(([at, count]) => [kernel, ...arrays.map((p) => p && p + 4 * at), count, ...scalars] as unknown as KernelCall),
+  );
 }

@@ -2,7 +2,7 @@
 // Every backward takes the activation's OUTPUT y: a layer keeps only its output — except hardSwish's,
 // which takes its INPUT x (gradFromInput): its output does not determine its slope.
 import { engine } from '../backend/engine.js';
-import { splitRanges } from '../backend/split.js';
+import { parallelElementwise } from '../backend/split.js';
 import type { Tensor } from '../tensor.js';
 import { refuseAliasing } from './alias.js';
 
@@ -53,10 +53,7 @@ export function activationForward(x: Tensor, y: Tensor, act: ActivationCode, alp
   refuseAliasing('activationForward', { y }, { x }, true);
   checkActivationCode('activationForward', act);
   checkSameSize('activationForward', ['x', 'y'], [x, y]);
-  // Elementwise: threads take 16-float-aligned slices (whole cache lines).
-  engine().parallel(
-    splitRanges(x.size, 2 * x.size, 16).map(([at, n]) => ['activation_forward_f32', x.ptr + at * 4, y.ptr + at * 4, n, act, alpha] as const),
-  );
+  parallelElementwise('activation_forward_f32', [x.ptr, y.ptr], x.size, [act, alpha]);
 }
 
 /** dx = dy · f'(x), computed from the output y = f(x) (from x itself where gradFromInput); dx may be dy (in place). */
@@ -64,11 +61,7 @@ export function activationBackward(y: Tensor, dy: Tensor, dx: Tensor, act: Activ
   refuseAliasing('activationBackward', { dx }, { y, dy }, true);
   checkActivationCode('activationBackward', act);
   checkSameSize('activationBackward', ['y', 'dy', 'dx'], [y, dy, dx]);
-  engine().parallel(
-    splitRanges(y.size, 3 * y.size, 16).map(
-      ([at, n]) => ['activation_backward_f32', y.ptr + at * 4, dy.ptr + at * 4, dx.ptr + at * 4, n, act, alpha] as const,
-    ),
-  );
+  parallelElementwise('activation_backward_f32', [y.ptr, dy.ptr, dx.ptr], y.size, [act, alpha]);
 }
 
 /** y = softmax(x) over the last axis (max-subtracted, so large logits stay finite); y may be x. */

@@ -1,21 +1,9 @@
 // Optimizer steps in place over one parameter tensor and its gradient (assembly/optimizers.ts), following
 // TensorFlow.js's SGD / Momentum, Adam and RMSProp rules. State buffers are tensors the caller owns, shaped
 // like the parameter and zeroed before the first step.
-import { engine, type KernelCall, type KernelName } from '../backend/engine.js';
-import { splitRanges } from '../backend/split.js';
+import { parallelElementwise } from '../backend/split.js';
 import type { Tensor } from '../tensor.js';
 import { refuseAliasing } from './alias.js';
-
-/**
- * An elementwise update of n values: one call, or one per thread on slices of 16 floats (whole cache lines)
- * where each slice touches enough memory to pay for the hand-off (src/backend/split.ts). `arrays` are the
- * pointers (0: none) that move with the slice; each value is updated by the same code either way.
- */
-function inSlices(kernel: KernelName, arrays: number[], n: number, scalars: number[]): void {
-  engine().parallel(
-    splitRanges(n, arrays.length * n, 16).map(([at, count]) => [kernel, ...arrays.map((p) => p && p + 4 * at), count, ...scalars] as unknown as KernelCall),
-  );
-}
 
 function checkLike(op: string, w: Tensor, others: [string, Tensor | null][]): void {
   for (const [name, t] of others) {
@@ -34,11 +22,11 @@ export function sgdUpdate(w: Tensor, g: Tensor, velocity: Tensor | null, lr: num
   checkLike(op, w, [['g', g], ['velocity', velocity]]);
   refuseAliasing('sgdUpdate', { w, velocity }, { g });
   if (momentum === 0) {
-    inSlices('sgd_update_f32', [w.ptr, g.ptr], w.size, [lr]);
+    parallelElementwise('sgd_update_f32', [w.ptr, g.ptr], w.size, [lr]);
     return;
   }
   if (!velocity) throw new Error(`simdnet ${op}: momentum ${momentum}${nesterov ? ' (nesterov)' : ''} needs a velocity tensor shaped like w [${w.shape}]`);
-  inSlices('sgd_momentum_update_f32', [w.ptr, g.ptr, velocity.ptr], w.size, [lr, momentum, nesterov ? 1 : 0]);
+  parallelElementwise('sgd_momentum_update_f32', [w.ptr, g.ptr, velocity.ptr], w.size, [lr, momentum, nesterov ? 1 : 0]);
 }
 
 /**
@@ -56,7 +44,7 @@ export function adamUpdate(
   const bc1 = 1 - Math.pow(Math.fround(beta1), step);
   const bc2 = 1 - Math.pow(Math.fround(beta2), step);
   refuseAliasing('adamUpdate', { w, m, v }, { g });
-  inSlices('adam_update_f32', [w.ptr, g.ptr, m.ptr, v.ptr], w.size, [lr, beta1, 1 - beta1, beta2, 1 - beta2, epsilon, bc1, bc2]);
+  parallelElementwise('adam_update_f32', [w.ptr, g.ptr, m.ptr, v.ptr], w.size, [lr, beta1, 1 - beta1, beta2, 1 - beta2, epsilon, bc1, bc2]);
 }
 
 /**
@@ -72,5 +60,5 @@ export function rmspropUpdate(
     throw new Error(`simdnet ${op}: momentum ${momentum} needs a momentum buffer shaped like w [${w.shape}]`);
   }
   refuseAliasing('rmspropUpdate', { w, meanSquare, momentumBuf }, { g });
-  inSlices('rmsprop_update_f32', [w.ptr, g.ptr, meanSquare.ptr, momentumBuf ? momentumBuf.ptr : 0], w.size, [lr, rho, 1 - rho, momentum, epsilon]);
+  parallelElementwise('rmsprop_update_f32', [w.ptr, g.ptr, meanSquare.ptr, momentumBuf ? momentumBuf.ptr : 0], w.size, [lr, rho, 1 - rho, momentum, epsilon]);
 }

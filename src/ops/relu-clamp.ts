@@ -1,6 +1,5 @@
 // ReLU with a cap, a slope and a threshold (assembly/clamp.ts): the ReLU layer's kernel pair.
-import { engine } from '../backend/engine.js';
-import { splitRanges } from '../backend/split.js';
+import { parallelElementwise } from '../backend/split.js';
 import type { Tensor } from '../tensor.js';
 import { refuseAliasing } from './alias.js';
 
@@ -19,18 +18,12 @@ function check(op: string, tensors: Tensor[]): void {
 export function reluClampForward(x: Tensor, y: Tensor, c: ReluClamp): void {
   check('reluClampForward', [x, y]);
   refuseAliasing('reluClampForward', { y }, { x }, true);
-  engine().parallel(
-    splitRanges(x.size, 2 * x.size, 16).map(([at, n]) => ['relu_clamp_forward_f32', x.ptr + at * 4, y.ptr + at * 4, n, c.maxValue, c.negativeSlope, c.threshold] as const),
-  );
+  parallelElementwise('relu_clamp_forward_f32', [x.ptr, y.ptr], x.size, [c.maxValue, c.negativeSlope, c.threshold]);
 }
 
 /** dx = dy · (x > t ? (x < maxValue ? 1 : 0) : negativeSlope); dx may be dy. */
 export function reluClampBackward(x: Tensor, dy: Tensor, dx: Tensor, c: ReluClamp): void {
   check('reluClampBackward', [x, dy, dx]);
   refuseAliasing('reluClampBackward', { dx }, { x, dy }, true);
-  engine().parallel(
-    splitRanges(x.size, 3 * x.size, 16).map(
-      ([at, n]) => ['relu_clamp_backward_f32', x.ptr + at * 4, dy.ptr + at * 4, dx.ptr + at * 4, n, c.maxValue, c.negativeSlope, c.threshold] as const,
-    ),
-  );
+  parallelElementwise('relu_clamp_backward_f32', [x.ptr, dy.ptr, dx.ptr], x.size, [c.maxValue, c.negativeSlope, c.threshold]);
 }
