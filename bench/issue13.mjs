@@ -21,6 +21,7 @@ import { loadTfjsWasm } from './kernels.mjs';
 import { kerasConvnet, lenet5, sequentialOf } from './models.mjs';
 import { mobileNetV2 } from './mobilenet-v2.mjs';
 import { perCall, median, values } from './harness.mjs';
+import { crossThreadRoundTripNs } from './core-latency.mjs';
 
 /** 25th, 50th and 75th percentiles. */
 function quartiles(v) {
@@ -227,6 +228,8 @@ export async function runIssue13Bench({ rounds = 3, mobilenet = true, latencyOnl
     pairs: Object.fromEntries(Object.entries(pairRatios).map(([k, v]) => [k, { count: v.length, quartiles: quartiles(v) }])),
     skipped: only ? 'the 2-thread figures alone (--threads-only / --latency-only)' : null,
     loadAverage: loadavg()[0],
+    // Measured after the timing, so its threads are gone before anything is timed.
+    crossThreadRoundTripNs: pairRatios.b1t2 ? await crossThreadRoundTripNs() : null,
     ms: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, median(v)])),
     targets: [
       { what: 'Convnet batch-64 inference, speed ÷ TF.js wasm', ratio: speed('b64', 'tf64'), target: build === 'relaxed' ? 2.0 : 1.7, higher: true },
@@ -257,6 +260,7 @@ export function issue13Table(r) {
     ...r.targets.map((t) => `| ${t.what} | ${f(t.ratio)}× | ${t.target === null ? '—' : `${t.higher ? '≥' : '≤'} ${t.target}×`} | ${met(t)} |`),
     '',
     ...Object.entries(r.pairs ?? {}).map(([k, p]) => `${k}: ${p.count} pairs, ratio quartiles ${p.quartiles.map((v) => f(v, 3)).join(' / ')}.`),
+    ...(r.crossThreadRoundTripNs ? [`A value one thread stores, seen and answered by another: ${f(r.crossThreadRoundTripNs, 0)} ns (bench/core-latency.mjs; each 2-thread group pays one).`] : []),
     `Medians (ms): ${Object.entries(r.ms).map(([k, v]) => `${k} ${f(v, 3)}`).join(', ')}.` +
       (r.torchPerProcess?.length > 1 ? ` PyTorch's rounds rotate over ${r.torchPerProcess.length} processes; each one's median step: ${r.torchPerProcess.map((v) => f(v, 1)).join(', ')} ms.` : ''),
   ].join('\n');
