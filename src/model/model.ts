@@ -12,6 +12,7 @@
 // is recorded once and replayed with its live JS (src/model/training-plan.ts).
 import { Arena } from '../backend/arena.js';
 import { engine } from '../backend/engine.js';
+import { parallelElementwise } from '../backend/split.js';
 import { Tensor } from '../tensor.js';
 import { describeShape, sameShape, uniqueLayerName } from '../layers/layer.js';
 import type { Layer, Param } from '../layers/layer.js';
@@ -444,9 +445,10 @@ export abstract class Model {
       else addInto(have, have, g);
     };
     dys.forEach((dy, k) => receive(graph.outputSlots[k], dy));
-    // Parameter gradients: zeroed once per step, then every call's backward adds into them.
+    // Parameter gradients: zeroed once per step (across the pool where large: a 784x512 kernel's 1.6 MB),
+    // then every call's backward adds into them.
     for (const layer of graph.layers) {
-      if (layer.trainable) for (const p of layer.params) if (p.grad) e.kernels.fill_f32(p.grad.ptr, p.grad.size, 0);
+      if (layer.trainable) for (const p of layer.params) if (p.grad) parallelElementwise('fill_f32', [p.grad.ptr], p.grad.size, [0]);
     }
     for (let i = graph.steps.length - 1; i >= 0; i--) {
       const step = graph.steps[i];

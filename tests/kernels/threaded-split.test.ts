@@ -1,4 +1,4 @@
-// Pooling, activations and optimizer updates split their work between threads (src/backend/split.ts). On the threaded build, with
+// Pooling, activations, optimizer updates and the zeroing of parameter gradients split their work between threads (src/backend/split.ts). On the threaded build, with
 // shapes large enough to split (and an odd batch, so the parts differ), every result must equal the
 // single-threaded one exactly: each element is computed by the same code either way.
 import { describe, it, expect, afterAll } from 'vitest';
@@ -116,5 +116,44 @@ describe.each(['plain', 'relaxed'] as const)('ops split across threads (%s SIMD)
     for (const key of Object.keys(single.out)) {
       expect(Array.from(threaded.out[key]), key).toEqual(Array.from(single.out[key]));
     }
+  });
+});
+
+describe('parameter gradients zeroed across threads', () => {
+  // A dense kernel of 300x256 (76,800 floats) is zeroed in slices on 2 threads each step; training gives the
+  // same weights as on one thread, bit for bit (the zeroing comes before every backward that adds into it).
+  async function train(threads: number): Promise<{ weights: Float32Array[]; zeroGroups: number }> {
+    await sn.ready({ threads });
+    const e = engine();
+    let zeroGroups = 0;
+    const parallel = e.parallel.bind(e);
+    e.parallel = (calls) => {
+      if (calls.length > 1 && calls[0][0] === 'fill_f32') zeroGroups++;
+      parallel(calls);
+    };
+    try {
+      const model = sn.sequential([
+        sn.layers.dense({ inputShape: [300], units: 256, activation: 'relu' }),
+        sn.layers.dense({ units: 10, activation: 'softmax' }),
+      ]);
+      model.setWeights(model.getWeights().map((w, i) => sn.tensor(Float32Array.from({ length: w.size }, (_, j) => Math.sin(i + j * 0.37) * 0.05), w.shape)));
+      model.compile({ optimizer: sn.optimizers.sgd({ learningRate: 0.1 }), loss: 'sparseCategoricalCrossentropy' });
+      const x = sn.tensor(Float32Array.from({ length: 5 * 300 }, (_, i) => Math.cos(i * 0.11)), [5, 300]);
+      const y = sn.tensor(Float32Array.from([1, 3, 5, 7, 9]), [5]);
+      for (let step = 0; step < 3; step++) await model.trainOnBatch(x, y);
+      const weights = model.getWeights().map((w) => w.dataSync());
+      return { weights, zeroGroups };
+    } finally {
+      e.parallel = parallel;
+      sn.dispose(); // the model, its inputs and the weight copies: the next ready() starts another engine
+    }
+  }
+
+  it('splits the zeroing of a large gradient and changes no bit', async () => {
+    const single = await train(1);
+    const threaded = await train(2);
+    expect(single.zeroGroups).toBe(0);
+    expect(threaded.zeroGroups, 'split zeroing groups over 3 steps').toBe(3);
+    threaded.weights.forEach((w, i) => expect(Array.from(w), `weight ${i}`).toEqual(Array.from(single.weights[i])));
   });
 });
