@@ -1,6 +1,7 @@
-// Pooling, activations, optimizer updates and the zeroing of parameter gradients split their work between threads (src/backend/split.ts). On the threaded build, with
-// shapes large enough to split (and an odd batch, so the parts differ), every result must equal the
-// single-threaded one exactly: each element is computed by the same code either way.
+// Pooling, activations, optimizer updates and the zeroing of parameter gradients split their work between
+// threads (src/backend/split.ts). On the threaded build, with shapes large enough to split (and an odd batch,
+// so the parts differ), every result must equal the single-threaded one exactly: each element is computed by
+// the same code either way.
 import { describe, it, expect, afterAll } from 'vitest';
 import * as sn from '../../src/index.js';
 import { engine } from '../../src/backend/engine.js';
