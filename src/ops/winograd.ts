@@ -203,12 +203,14 @@ function winogradParts(tiles: number, F: number, flop: number): Part[] {
   best = evenRanges(tiles, Math.min(threads, blocks), 4).map(([t0, tn]): Part => [t0, tn, 0, F, 0, 0, 0, 0]);
   for (let g = 1, least = partsCost(best); blocks < 8 * threads && g <= Math.min(threads, blocks); g++) {
     const whole = Math.min(tiles, 4 * g * Math.floor(blocks / g)); // tiles in g equal runs of whole blocks
-    // The tiles left over lie right after the first run (the runs after it move up), so each part's tiles
-    // are neighbours: at batch 1 a part then reads fewer rows that the other thread wrote (the MNIST
-    // convnet's conv2 on 2 threads: tiles 0-3 and 5-8 by 64 filters, tile 4 by 32 each).
+    // The tiles left over lie just before the last run (which moves up), next to the runs whose parts get
+    // them first (below): each part's tiles are neighbours, so at batch 1 a part reads fewer rows that
+    // another thread wrote (the MNIST convnet's conv2 on 2 threads: tiles 0-3 and 5-8 by 64 filters, tile 4
+    // by 32 each).
     const extra = tiles - whole;
-    const runs = evenRanges(whole, g, 4).map(([t0, tn]): [number, number] => [t0 && t0 + extra, tn]);
-    const t1 = runs[0][1];
+    const runs = evenRanges(whole, g, 4);
+    const t1 = runs[runs.length - 1][0];
+    runs[runs.length - 1][0] += extra;
     for (let h = 1; g * h <= threads && h <= panels; h++) {
       const parts = runs.flatMap(([t0, tn]) => evenRanges(F, h, 8).map(([f0, fn]): Part => [t0, tn, f0, fn, t1, 0, 0, 0]));
       // The tiles left over, by filters: to the last parts (the shorter ranges) first.
