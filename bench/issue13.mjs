@@ -164,13 +164,17 @@ export async function runIssue13Bench({ rounds = 3, mobilenet = true, latencyOnl
   const ms = {};
   // Every predict reads its output back (dataSync), as the TF.js ones must.
   const read = (m, x) => () => { const y = m.predict(x); y.dataSync(); y.dispose(); };
+  let steps2 = 0; // 2-thread training steps run (the caller's waits are per step)
   const variants = {
     b64: read(convnet, c64),
     b1: read(convnet, c1),
     b1t2: read(convnet2, d1),
     lenet64: read(lenet, c64),
     train: () => train1.trainOnBatch(c64, y64),
-    trainT2: () => train2.trainOnBatch(d64, z64),
+    trainT2: () => {
+      steps2++;
+      return train2.trainOnBatch(d64, z64);
+    },
   };
   if (tf) {
     Object.assign(variants, {
@@ -202,12 +206,16 @@ export async function runIssue13Bench({ rounds = 3, mobilenet = true, latencyOnl
   // each ratio comes from a 1-thread and a 2-thread block timed back to back (which goes first alternates),
   // many times over: a pair sees one state of the machine, and the median pair is its usual state.
   const pairRatios = {};
+  let trainWaitMs = null;
   for (const [two, one] of Object.entries(pairs)) {
     if (!variants[two]) continue;
     const blockMs = two === 'b1t2' ? 25 : 100;
     const count = Math.max(24, 8 * rounds);
     const ratios = [];
     const times = { [one]: [], [two]: [] };
+    // The 2-thread engine's caller, waiting for its worker: added up over the 2-thread training steps.
+    const waitedBefore = sn2._internal.engine().splitCounts.waitedMs;
+    steps2 = 0;
     for (let p = 0; p < count; p++) {
       const order = p % 2 ? [two, one] : [one, two];
       for (const k of order) times[k].push(await perCall(variants[k], blockMs));
@@ -217,6 +225,7 @@ export async function runIssue13Bench({ rounds = 3, mobilenet = true, latencyOnl
     pairRatios[two] = ratios;
     if (!ms[one].length) ms[one] = times[one];
     ms[two] = times[two];
+    if (two === 'trainT2') trainWaitMs = (sn2._internal.engine().splitCounts.waitedMs - waitedBefore) / steps2;
   }
   for (const p of torchProcesses) p.close();
   // Each process's median step, for the report (which process is fast varies from run to run).
@@ -230,6 +239,7 @@ export async function runIssue13Bench({ rounds = 3, mobilenet = true, latencyOnl
     loadAverage: loadavg()[0],
     // Measured after the timing, so its threads are gone before anything is timed.
     crossThreadRoundTripNs: pairRatios.b1t2 ? await crossThreadRoundTripNs() : null,
+    trainWaitMs,
     ms: Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, median(v)])),
     targets: [
       { what: 'Convnet batch-64 inference, speed ÷ TF.js wasm', ratio: speed('b64', 'tf64'), target: build === 'relaxed' ? 2.0 : 1.7, higher: true },
@@ -261,6 +271,7 @@ export function issue13Table(r) {
     '',
     ...Object.entries(r.pairs ?? {}).map(([k, p]) => `${k}: ${p.count} pairs, ratio quartiles ${p.quartiles.map((v) => f(v, 3)).join(' / ')}.`),
     ...(r.crossThreadRoundTripNs ? [`A value one thread stores, seen and answered by another: ${f(r.crossThreadRoundTripNs, 0)} ns (bench/core-latency.mjs; each 2-thread group pays one).`] : []),
+    ...(r.trainWaitMs != null ? [`A 2-thread training step's caller, done with its parts, waited ${f(r.trainWaitMs, 3)} ms a step for its worker (mean; ${f((100 * r.trainWaitMs) / r.ms.trainT2, 1)} % of the median step): what even parts lose to the slower core.`] : []),
     `Medians (ms): ${Object.entries(r.ms).map(([k, v]) => `${k} ${f(v, 3)}`).join(', ')}.` +
       (r.torchPerProcess?.length > 1 ? ` PyTorch's rounds rotate over ${r.torchPerProcess.length} processes; each one's median step: ${r.torchPerProcess.map((v) => f(v, 1)).join(', ')} ms.` : ''),
   ].join('\n');

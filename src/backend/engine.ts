@@ -130,9 +130,10 @@ export class Engine {
   /**
    * How the pool's parallel groups went (SplitGovernor.counts): split, waited on (this thread waited for a
    * worker), taken back (it ran a call no worker had claimed), lost (either, or a worker kept it waiting
-   * longer than its own part), run on this thread while splitting was paused. Null without a pool.
+   * longer than its own part), run on this thread while splitting was paused; `waitedMs`, this thread's waits
+   * for workers added up. Null without a pool.
    */
-  get splitCounts(): Readonly<{ groups: number; waited: number; takenBack: number; lost: number; serial: number }> | null {
+  get splitCounts(): Readonly<{ groups: number; waited: number; takenBack: number; lost: number; serial: number; waitedMs: number }> | null {
     return this.pool ? this.pool.governor.counts : null;
   }
 

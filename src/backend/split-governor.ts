@@ -41,9 +41,10 @@ export class SplitGovernor {
   private serialUntil = -Infinity;
   /**
    * Parallel groups reported, those in which the caller waited for a worker, those in which it took a call
-   * back, those that lost, and groups run on the caller alone while splitting paused.
+   * back, those that lost, and groups run on the caller alone while splitting paused; `waitedMs`, all the
+   * caller's waits added up (a worker slower than the caller, or held up: what an even split lost).
    */
-  readonly counts = { groups: 0, waited: 0, takenBack: 0, slowPost: 0, lost: 0, serial: 0 };
+  readonly counts = { groups: 0, waited: 0, takenBack: 0, slowPost: 0, lost: 0, serial: 0, waitedMs: 0 };
 
   /** Whether a group starting at `now` (ms) may go to the workers; counts it as serial when not. */
   allowsSplit(now: number): boolean {
@@ -61,6 +62,7 @@ export class SplitGovernor {
   report(postMs: number, ownMs: number, waitedMs: number, takenBack: number, now: number): void {
     this.counts.groups++;
     if (waitedMs > 0) this.counts.waited++;
+    this.counts.waitedMs += waitedMs;
     if (takenBack > 0) this.counts.takenBack++;
     if (postMs > SLOW_POST_MS) this.counts.slowPost++;
     if (takenBack === 0 && postMs <= SLOW_POST_MS && waitedMs <= ownMs + SLACK_MS) {

@@ -13,7 +13,8 @@ describe('SplitGovernor: when splitting stops paying', () => {
       expect(g.allowsSplit(t)).toBe(true);
       g.report(0.001, 0.05, 0.05 + SLACK_MS * (i % 2), 0, (t += 0.1));
     }
-    expect(g.counts).toEqual({ groups: 1000, waited: 1000, takenBack: 0, slowPost: 0, lost: 0, serial: 0 });
+    // waitedMs: every wait added up (what an even split lost to the slower thread).
+    expect(g.counts).toEqual({ groups: 1000, waited: 1000, takenBack: 0, slowPost: 0, lost: 0, serial: 0, waitedMs: expect.closeTo(1000 * 0.05 + 500 * SLACK_MS, 9) });
   });
 
   it('pauses after losses in a row, for a backoff that doubles with each pause and halves with each win', () => {
