@@ -1,9 +1,9 @@
 // How long a value written by one thread takes to be seen by another and answered: the floor under every
 // parallel group's hand-off (the call posted, its `done` read back) and under every cache line one core
 // writes and the other reads (a conv's output rows read by the next conv's part on the other thread).
-// Hosts differ: 0.96 µs on the AMD EPYC virtual machine (two vCPUs) this was written on, where cores that
-// share a die commonly answer in a fifth of that. The 2-thread batch-1 figure pays it a few times per predict
-// (~57 µs on 2 threads there), so bench/issue13.mjs prints it beside that figure.
+// Hosts differ, and so do the states of one host: on the AMD EPYC virtual machine (two vCPUs) this was
+// written on, 0.96–1.5 µs for minutes, then 0.19–0.21 µs. The 2-thread batch-1 predict pays it a few times
+// (~40 µs on 2 threads there), so bench/issue13.mjs prints it beside the 2-thread figures.
 //
 //   node bench/core-latency.mjs
 import { Worker } from 'node:worker_threads';
