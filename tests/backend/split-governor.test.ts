@@ -94,8 +94,10 @@ describe('thread pool under a held-up worker', () => {
     const split = () => e.parallel([['fill_f32', t.ptr, n, 1], ['fill_f32', t.ptr + 4 * n, n, 2]]);
     split();
     expect(counts.serial).toBe(0);
-    // Groups that kept the caller waiting (as the pool reports them): the next ones run on the caller.
-    for (let i = 0; i < LOSSES_IN_A_ROW; i++) governor.report(0, 0.01, 1, 0, performance.now());
+    // Groups that kept the caller waiting (as the pool reports them): the next ones run on the caller. Losing
+    // again at once doubles each pause: eight rounds make it 128 ms, so that a loaded machine running this test
+    // still finds the pool paused below (a 1 ms pause ran out there before the checks).
+    for (let round = 0; round < 8; round++) for (let i = 0; i < LOSSES_IN_A_ROW; i++) governor.report(0, 0.01, 1, 0, performance.now());
     for (let v = 3; v < 13; v += 2) {
       e.parallel([['fill_f32', t.ptr, n, v], ['fill_f32', t.ptr + 4 * n, n, v + 1]]);
       const view = t.view();
@@ -103,7 +105,7 @@ describe('thread pool under a held-up worker', () => {
     }
     expect(counts.serial).toBe(5);
     expect(e.wakeWorkers()).toBe(0); // a paused pool leaves its workers asleep
-    await new Promise((r) => setTimeout(r, BACKOFF_MS + 5));
+    while (governor.paused(performance.now())) await new Promise((r) => setTimeout(r, 5));
     const groups = counts.groups;
     split();
     expect(counts.groups).toBe(groups + 1);
