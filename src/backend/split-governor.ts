@@ -19,8 +19,8 @@
 // up to MAX_BACKOFF_MS) and its workers sleep; then it tries them again, and each group that does not lose
 // halves the backoff. On a quiet machine a group loses now and then (0.6 % of the convnet's batch-1 groups
 // here: the host preempting a core): two in a row and a 4 ms pause left 6-11 % of those groups unsplit,
-// three and 1 ms 1-3 %. A call taken back from a worker that was asleep (the first of a burst: waking takes tens of µs) is
-// no loss. Results are bitwise the same either way: the same calls run, only on another thread.
+// three and 1 ms 1-3 %. A call taken back from a worker that was asleep (the first of a burst: waking takes
+// tens of µs) is no loss. Results are bitwise the same either way: the same calls run, only on another thread.
 
 /** Groups that must lose in a row before the pool stops splitting. */
 export const LOSSES_IN_A_ROW = 3;

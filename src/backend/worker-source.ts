@@ -1,8 +1,9 @@
 // The source of a pool worker, as a string: the bundle stays one file, and the same text starts a Node
-// worker_thread (`eval: true`) or a browser Web Worker (from a Blob URL).
+// worker_thread (`eval: true`) or a browser Web Worker (from a Blob URL). The build minifies the string
+// (rollup.config.mjs), which must therefore stay plain text: no backquote and no ${} in it.
 //
-// A worker instantiates the kernel modules (the main one, and those `Engine.extend` added) on the shared memory, then sleeps in Atomics.wait on its
-// slot's sequence number. The engine writes a kernel index and its arguments into the slot, bumps the
+// A worker instantiates the kernel modules (the main one, and those `Engine.extend` added) on the shared
+// memory, then sleeps in Atomics.wait on its slot's sequence number. The engine writes a kernel index and its arguments into the slot, bumps the
 // sequence and notifies (only a worker that sleeps); the worker runs the kernel, stores the sequence into
 // `done` and notifies back.
 // Slot layout (i32 words from slot start): 0 seq, 1 done, 2 kernel (-1 = exit), 3 argc, 4 error flag,
